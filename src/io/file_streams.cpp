@@ -1,0 +1,123 @@
+#include "io/file_streams.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <random>
+
+#include "core/error.h"
+
+namespace wale::io {
+
+void UniqueFd::reset(int fd) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
+std::size_t FileSource::read(std::span<std::byte> out) {
+  for (;;) {
+    ssize_t n = ::read(fd_.get(), out.data(), out.size());
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno == EINTR) continue;
+    throw_errno("could not read file", path_, errno);
+  }
+}
+
+std::unique_ptr<FileSource> open_file_source(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return nullptr;
+    throw_errno("could not open file", path, errno);
+  }
+  return std::make_unique<FileSource>(UniqueFd(fd), path);
+}
+
+void write_all(int fd, const void* data, std::size_t size, const std::string& path) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = ::write(fd, p, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("could not write file", path, errno);
+    }
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+}
+
+std::string parent_dir(const std::string& path) {
+  auto pos = path.find_last_of('/');
+  if (pos == std::string::npos) return ".";
+  if (pos == 0) return "/";
+  return path.substr(0, pos);
+}
+
+std::string base_name(const std::string& path) {
+  auto pos = path.find_last_of('/');
+  return pos == std::string::npos ? path : path.substr(pos + 1);
+}
+
+void fsync_dir(const std::string& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) throw_errno("could not open directory", dir, errno);
+  if (::fsync(fd.get()) != 0 && errno != EINVAL) throw_errno("could not fsync directory", dir, errno);
+}
+
+void make_dirs(const std::string& path, mode_t mode) {
+  if (path.empty()) return;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) {
+      throw Error(ErrorCode::Io, "not a directory", "The path is \"" + path + "\".");
+    }
+    return;
+  }
+  std::string parent = parent_dir(path);
+  if (parent != path) make_dirs(parent, mode);
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
+    throw_errno("could not create directory", path, errno);
+  }
+}
+
+namespace {
+std::string temp_name_for(const std::string& path) {
+  static std::atomic<unsigned> counter{0};
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  char suffix[64];
+  std::snprintf(suffix, sizeof suffix, ".tmp.%d.%u.%08llx", static_cast<int>(::getpid()),
+                counter.fetch_add(1), static_cast<unsigned long long>(rng() & 0xffffffffULL));
+  return parent_dir(path) + "/." + base_name(path) + suffix;
+}
+}  // namespace
+
+AtomicFileSink::AtomicFileSink(std::string path, mode_t mode, bool sync)
+    : path_(std::move(path)), temp_(temp_name_for(path_)), sync_(sync) {
+  int fd = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) throw_errno("could not create file", temp_, errno);
+  fd_.reset(fd);
+}
+
+AtomicFileSink::~AtomicFileSink() {
+  if (!done_) {
+    fd_.reset();
+    ::unlink(temp_.c_str());
+  }
+}
+
+void AtomicFileSink::write(std::span<const std::byte> data) {
+  write_all(fd_.get(), data.data(), data.size(), path_);
+}
+
+void AtomicFileSink::finish() {
+  if (sync_ && ::fsync(fd_.get()) != 0) throw_errno("could not fsync file", temp_, errno);
+  if (::close(fd_.release()) != 0) throw_errno("could not close file", temp_, errno);
+  if (::rename(temp_.c_str(), path_.c_str()) != 0) throw_errno("could not rename file", path_, errno);
+  done_ = true;
+  if (sync_) fsync_dir(parent_dir(path_));
+}
+
+}  // namespace wale::io

@@ -1,0 +1,66 @@
+// Local file streams and file-system helpers.
+//
+// FileSource: reads a file from its start. open_file_source() returns nullptr
+// when the file does not exist; other failures throw Error{Io}.
+// AtomicFileSink: writes to a hidden temporary file beside `path`; finish()
+// fsyncs it, renames it over `path` and fsyncs the directory, so `path`
+// either does not exist or holds the complete data. Destroyed unfinished, it
+// removes the temporary file. Files are created with `mode` (default 0600).
+// All functions throw wale::Error on failure. Not thread-safe per object.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "io/byte_sink.h"
+#include "io/byte_source.h"
+#include "io/unique_fd.h"
+
+namespace wale::io {
+
+class FileSource final : public ByteSource {
+ public:
+  FileSource(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
+  std::size_t read(std::span<std::byte> out) override;
+  int fd() const { return fd_.get(); }
+
+ private:
+  UniqueFd fd_;
+  std::string path_;
+};
+
+std::unique_ptr<FileSource> open_file_source(const std::string& path);
+
+class AtomicFileSink final : public ByteSink {
+ public:
+  // `sync` false skips the fsyncs (the caller makes data durable later, e.g. syncfs).
+  explicit AtomicFileSink(std::string path, mode_t mode = 0600, bool sync = true);
+  ~AtomicFileSink() override;
+  void write(std::span<const std::byte> data) override;
+  using ByteSink::write;
+  void finish() override;
+
+ private:
+  std::string path_;
+  std::string temp_;
+  UniqueFd fd_;
+  bool sync_;
+  bool done_ = false;
+};
+
+// Writes all of data to fd (retrying short writes and EINTR).
+void write_all(int fd, const void* data, std::size_t size, const std::string& path);
+
+// fsync of a directory (to make a rename or create durable).
+void fsync_dir(const std::string& dir);
+
+// mkdir -p with the given mode for each created directory.
+void make_dirs(const std::string& path, mode_t mode = 0700);
+
+std::string parent_dir(const std::string& path);
+std::string base_name(const std::string& path);
+
+}  // namespace wale::io

@@ -1,0 +1,68 @@
+#include "io/filter_streams.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace wale::io {
+
+std::size_t read_full(ByteSource& source, std::span<std::byte> out) {
+  std::size_t got = 0;
+  while (got < out.size()) {
+    std::size_t n = source.read(out.subspan(got));
+    if (n == 0) break;
+    got += n;
+  }
+  return got;
+}
+
+FilterSink::FilterSink(std::unique_ptr<Filter> filter, std::unique_ptr<ByteSink> downstream)
+    : filter_(std::move(filter)), downstream_(std::move(downstream)) {}
+
+void FilterSink::write(std::span<const std::byte> data) {
+  buf_.clear();
+  filter_->process(data, buf_);
+  if (!buf_.empty()) downstream_->write(buf_);
+}
+
+void FilterSink::finish() {
+  buf_.clear();
+  filter_->finish(buf_);
+  if (!buf_.empty()) downstream_->write(buf_);
+  downstream_->finish();
+}
+
+FilterSource::FilterSource(std::unique_ptr<Filter> filter, std::unique_ptr<ByteSource> upstream,
+                           std::size_t chunk)
+    : filter_(std::move(filter)), upstream_(std::move(upstream)), in_(chunk) {}
+
+std::size_t FilterSource::read(std::span<std::byte> out) {
+  while (pos_ >= out_.size()) {
+    out_.clear();
+    pos_ = 0;
+    if (eof_) return 0;
+    std::size_t n = upstream_->read(in_);
+    if (n == 0) {
+      eof_ = true;
+      filter_->finish(out_);
+    } else {
+      filter_->process(std::span<const std::byte>(in_.data(), n), out_);
+    }
+  }
+  std::size_t n = std::min(out.size(), out_.size() - pos_);
+  std::memcpy(out.data(), out_.data() + pos_, n);
+  pos_ += n;
+  return n;
+}
+
+std::uint64_t copy(ByteSource& source, ByteSink& sink, std::size_t chunk) {
+  std::vector<std::byte> buf(chunk);
+  std::uint64_t total = 0;
+  for (;;) {
+    std::size_t n = source.read(buf);
+    if (n == 0) return total;
+    sink.write(std::span<const std::byte>(buf.data(), n));
+    total += n;
+  }
+}
+
+}  // namespace wale::io

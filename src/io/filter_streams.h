@@ -1,0 +1,49 @@
+// Adapters that run a Filter over a stream.
+//
+// FilterSink: bytes written pass through the filter into `downstream`;
+// finish() flushes the filter and then finishes downstream. Owns both.
+// FilterSource: bytes read from `upstream` come out filtered. Owns both.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "io/byte_sink.h"
+#include "io/byte_source.h"
+#include "io/filter.h"
+
+namespace wale::io {
+
+class FilterSink final : public ByteSink {
+ public:
+  FilterSink(std::unique_ptr<Filter> filter, std::unique_ptr<ByteSink> downstream);
+  void write(std::span<const std::byte> data) override;
+  using ByteSink::write;
+  void finish() override;
+
+ private:
+  std::unique_ptr<Filter> filter_;
+  std::unique_ptr<ByteSink> downstream_;
+  std::vector<std::byte> buf_;
+};
+
+class FilterSource final : public ByteSource {
+ public:
+  FilterSource(std::unique_ptr<Filter> filter, std::unique_ptr<ByteSource> upstream,
+               std::size_t chunk = 256 * 1024);
+  std::size_t read(std::span<std::byte> out) override;
+
+ private:
+  std::unique_ptr<Filter> filter_;
+  std::unique_ptr<ByteSource> upstream_;
+  std::vector<std::byte> in_;
+  std::vector<std::byte> out_;
+  std::size_t pos_ = 0;
+  bool eof_ = false;
+};
+
+// Copies source to sink until the end of source (does not call finish()).
+// Returns the byte count.
+std::uint64_t copy(ByteSource& source, ByteSink& sink, std::size_t chunk = 256 * 1024);
+
+}  // namespace wale::io

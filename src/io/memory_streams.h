@@ -1,0 +1,47 @@
+// In-memory ByteSource/ByteSink, for small objects (sentinels) and tests.
+// MemorySink appends to a caller-visible buffer; finish() runs an optional
+// commit callback. Not thread-safe.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "io/byte_sink.h"
+#include "io/byte_source.h"
+
+namespace wale::io {
+
+class MemorySource final : public ByteSource {
+ public:
+  explicit MemorySource(std::vector<std::byte> data) : data_(std::move(data)) {}
+  explicit MemorySource(std::string_view text);
+  std::size_t read(std::span<std::byte> out) override;
+
+ private:
+  std::vector<std::byte> data_;
+  std::size_t pos_ = 0;
+};
+
+class MemorySink final : public ByteSink {
+ public:
+  using Commit = std::function<void(std::vector<std::byte>&&)>;
+  MemorySink() = default;
+  explicit MemorySink(Commit commit) : commit_(std::move(commit)) {}
+  void write(std::span<const std::byte> data) override;
+  using ByteSink::write;
+  void finish() override;
+  const std::vector<std::byte>& data() const { return data_; }
+  bool finished() const { return finished_; }
+
+ private:
+  std::vector<std::byte> data_;
+  Commit commit_;
+  bool finished_ = false;
+};
+
+// Reads a whole source into a string (for small objects only).
+std::string read_all(ByteSource& source);
+std::vector<std::byte> to_bytes(std::string_view text);
+
+}  // namespace wale::io

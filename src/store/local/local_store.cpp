@@ -1,0 +1,110 @@
+#include "store/local/local_store.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <vector>
+
+#include "core/error.h"
+#include "io/file_streams.h"
+
+namespace wale::store {
+namespace {
+
+std::chrono::system_clock::time_point mtime_of(const struct stat& st) {
+  using namespace std::chrono;
+  return system_clock::time_point(duration_cast<system_clock::duration>(
+      seconds(st.st_mtim.tv_sec) + nanoseconds(st.st_mtim.tv_nsec)));
+}
+
+// Appends every regular, non-hidden file under dir (key prefix rel) to out.
+void walk(const std::string& dir, const std::string& rel, std::vector<ObjectInfo>& out) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    if (errno == ENOENT || errno == ENOTDIR) return;
+    throw_errno("could not open directory", dir, errno);
+  }
+  std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
+  while (struct dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name.empty() || name[0] == '.') continue;
+    std::string path = dir + "/" + name;
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) {
+      if (errno == ENOENT) continue;  // removed while listing
+      throw_errno("could not stat file", path, errno);
+    }
+    if (S_ISDIR(st.st_mode)) {
+      walk(path, rel + name + "/", out);
+    } else if (S_ISREG(st.st_mode)) {
+      out.push_back(ObjectInfo{rel + name, static_cast<std::uint64_t>(st.st_size), mtime_of(st)});
+    }
+  }
+}
+
+}  // namespace
+
+LocalStore::LocalStore(std::string root) : root_(std::move(root)) {
+  while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+  if (root_.empty() || root_.front() != '/') {
+    throw Error(ErrorCode::Config, "file prefix must be an absolute path",
+                "The path is \"" + root_ + "\".", "Use a prefix like file://localhost/var/backups/wal-e.");
+  }
+}
+
+std::string LocalStore::path_of(std::string_view key) const {
+  check_key(key);
+  return root_ + "/" + std::string(key);
+}
+
+std::unique_ptr<io::ByteSink> LocalStore::put(std::string_view key, const PutOptions&) {
+  std::string path = path_of(key);
+  io::make_dirs(io::parent_dir(path), 0700);
+  return std::make_unique<io::AtomicFileSink>(path, 0600);
+}
+
+std::unique_ptr<io::ByteSource> LocalStore::get(std::string_view key) {
+  return io::open_file_source(path_of(key));
+}
+
+std::optional<ObjectInfo> LocalStore::stat(std::string_view key) {
+  std::string path = path_of(key);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    throw_errno("could not stat file", path, errno);
+  }
+  if (!S_ISREG(st.st_mode)) return std::nullopt;
+  return ObjectInfo{std::string(key), static_cast<std::uint64_t>(st.st_size), mtime_of(st)};
+}
+
+void LocalStore::list(std::string_view prefix, const std::function<void(const ObjectInfo&)>& each) {
+  // Walk from the deepest directory the prefix names, then filter by prefix.
+  std::string p(prefix);
+  std::string dir_rel = p.substr(0, p.find_last_of('/') == std::string::npos ? 0 : p.find_last_of('/') + 1);
+  std::vector<ObjectInfo> found;
+  walk(dir_rel.empty() ? root_ : root_ + "/" + dir_rel.substr(0, dir_rel.size() - 1), dir_rel, found);
+  std::sort(found.begin(), found.end(), [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
+  for (const auto& info : found) {
+    if (info.key.compare(0, p.size(), p) == 0) each(info);
+  }
+}
+
+void LocalStore::remove(std::span<const std::string> keys) {
+  for (const auto& key : keys) {
+    std::string path = path_of(key);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_errno("could not remove file", path, errno);
+    // Prune now-empty parent directories, never the root itself.
+    std::string dir = io::parent_dir(path);
+    while (dir.size() > root_.size() && ::rmdir(dir.c_str()) == 0) dir = io::parent_dir(dir);
+  }
+}
+
+std::string LocalStore::describe(std::string_view key) const {
+  return "file://" + root_ + "/" + std::string(key);
+}
+
+}  // namespace wale::store

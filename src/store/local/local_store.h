@@ -1,0 +1,35 @@
+// LocalStore: an ObjectStore in a local directory (WAL-E's file:// backend).
+// Each key is a file at <root>/<key>. Writes go to a hidden temporary file
+// that is fsynced and renamed into place, then the directory is fsynced, so
+// an interrupted write never leaves a visible object. Files are created 0600
+// and directories 0700: the archive holds the whole database.
+// Hidden files (a path segment starting with '.') are never listed.
+// Thread-safe: no shared mutable state besides the file system.
+#pragma once
+
+#include <string>
+
+#include "store/object_store.h"
+
+namespace wale::store {
+
+class LocalStore final : public ObjectStore {
+ public:
+  // `root` is an absolute directory path; it is created on first write.
+  explicit LocalStore(std::string root);
+
+  std::unique_ptr<io::ByteSink> put(std::string_view key, const PutOptions& options = {}) override;
+  std::unique_ptr<io::ByteSource> get(std::string_view key) override;
+  std::optional<ObjectInfo> stat(std::string_view key) override;
+  void list(std::string_view prefix, const std::function<void(const ObjectInfo&)>& each) override;
+  void remove(std::span<const std::string> keys) override;
+  std::string describe(std::string_view key) const override;
+
+  const std::string& root() const { return root_; }
+
+ private:
+  std::string path_of(std::string_view key) const;
+  std::string root_;
+};
+
+}  // namespace wale::store

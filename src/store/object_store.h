@@ -1,0 +1,64 @@
+// ObjectStore: a flat key space of immutable byte objects (a local directory,
+// an S3 bucket prefix, memory). Keys are relative ("wal_005/0000...01.zst"),
+// use '/' as separator, and never contain "..", "." segments, or a leading '/'.
+//
+// Contract:
+//  - put(key) returns a sink; the object becomes visible, complete, only when
+//    the sink's finish() returns, and it is durable then. A sink destroyed
+//    unfinished leaves no visible object (and no prior object is harmed).
+//    A finished put replaces an existing object atomically.
+//  - get(key) returns nullptr iff the object does not exist.
+//  - stat(key) returns std::nullopt iff the object does not exist.
+//  - list(prefix, each) calls `each` for every object whose key starts with
+//    `prefix`, in ascending key order.
+//  - remove(keys) deletes the keys; absent keys are not an error.
+// Every method may be called from several threads at once; sinks and sources
+// are used by one thread. Failures throw wale::Error (Transient ones may have
+// been retried already by the store).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "io/byte_sink.h"
+#include "io/byte_source.h"
+
+namespace wale::store {
+
+struct ObjectInfo {
+  std::string key;
+  std::uint64_t size = 0;
+  std::chrono::system_clock::time_point modified;
+};
+
+struct PutOptions {
+  std::string content_type;  // e.g. "application/json"; empty = store default
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+  virtual std::unique_ptr<io::ByteSink> put(std::string_view key, const PutOptions& options = {}) = 0;
+  virtual std::unique_ptr<io::ByteSource> get(std::string_view key) = 0;
+  virtual std::optional<ObjectInfo> stat(std::string_view key) = 0;
+  virtual void list(std::string_view prefix, const std::function<void(const ObjectInfo&)>& each) = 0;
+  virtual void remove(std::span<const std::string> keys) = 0;
+  // Human-readable location of a key ("file:///srv/wal/x", "s3://bucket/p/x"), for messages.
+  virtual std::string describe(std::string_view key) const = 0;
+};
+
+// Throws Error{Usage} unless key is a valid relative object key (see above).
+void check_key(std::string_view key);
+
+// Convenience: whole small objects.
+void put_bytes(ObjectStore& store, std::string_view key, std::string_view bytes,
+               const PutOptions& options = {});
+std::optional<std::string> get_bytes(ObjectStore& store, std::string_view key);
+
+}  // namespace wale::store
