@@ -1,2 +1,72 @@
+// wal-e entry point: parse, configure logging, run, and map errors to
+// WAL-E's exit codes. The only place that catches everything.
 #include <cstdio>
-int main() { std::puts("1.1.1"); return 0; }
+#include <exception>
+#include <string>
+
+#include "app/cli.h"
+#include "app/commands.h"
+#include "config/environment.h"
+#include "core/error.h"
+#include "core/log.h"
+
+namespace {
+
+// WAL-E: 1 for every "user" error (UserException), 2 for usage errors and
+// unexpected failures. wal-fetch: 1 only for "not in the archive" (the
+// restore_command contract); any other wal-fetch failure exits 2.
+int exit_code_for(const wale::Error& e, const std::string& subcommand) {
+  using wale::ErrorCode;
+  if (subcommand == "wal-fetch") return e.code() == ErrorCode::NotFound ? 1 : 2;
+  switch (e.code()) {
+    case ErrorCode::Usage: return 2;
+    case ErrorCode::Internal: return 2;
+    default: return 1;
+  }
+}
+
+// One line: "wal-e wal-push: ERROR: MSG. DETAIL HINT: ..."
+void print_error(const std::string& subcommand, const std::string& msg, const std::string& detail,
+                 const std::string& hint) {
+  std::string line = "wal-e";
+  if (!subcommand.empty()) line += " " + subcommand;
+  line += ": ERROR: " + msg;
+  if (!detail.empty()) line += " -- " + detail;
+  if (!hint.empty()) line += " HINT: " + hint;
+  for (auto& c : line) {
+    if (c == '\n') c = ' ';
+  }
+  line += "\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = wale::app::parse_command_line(argc, argv);
+  if (!parsed.invocation) {
+    std::fputs(parsed.output.c_str(), parsed.to_stderr ? stderr : stdout);
+    return parsed.exit_code;
+  }
+  const auto& inv = *parsed.invocation;
+  if (inv.flags.terse) wale::log::set_level(wale::log::Level::Warning);
+  if (inv.subcommand.empty()) {
+    print_error("", "subcommand not implemented", "No subcommand was given.", "Run wal-e --help for the list.");
+    return 127;
+  }
+  try {
+    auto env = wale::config::Environment::from_process();
+    std::string envdir = !inv.envdir.empty() ? inv.envdir : env.get("WALE_ENVDIR").value_or("");
+    if (!envdir.empty()) env.apply_envdir(envdir);
+    return wale::app::run_command(inv, env);
+  } catch (const wale::Error& e) {
+    print_error(inv.subcommand, e.message(), e.detail(), e.hint());
+    return exit_code_for(e, inv.subcommand);
+  } catch (const std::exception& e) {
+    print_error(inv.subcommand, "An unprocessed exception has avoided all error handling", e.what(), {});
+    return 2;
+  } catch (...) {
+    print_error(inv.subcommand, "An unprocessed exception has avoided all error handling", {}, {});
+    return 2;
+  }
+}

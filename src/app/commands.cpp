@@ -1,0 +1,93 @@
+#include "app/commands.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "app/store_factory.h"
+#include "archive/wal_fetch.h"
+#include "archive/wal_push.h"
+#include "backup/backup_catalog.h"
+#include "backup/backup_fetch.h"
+#include "backup/backup_push.h"
+#include "core/error.h"
+#include "core/log.h"
+
+namespace wale::app {
+namespace {
+
+[[noreturn]] void not_built(const std::string& what, const std::string& hint = {}) {
+  throw Error(ErrorCode::Unsupported, what + " is not built yet", {}, hint);
+}
+
+void write_stdout(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+int run_backup_list(const Invocation& inv, store::ObjectStore& store) {
+  bool detail = inv.detail || inv.json;
+  std::vector<backup::BackupInfo> backups;
+  if (!inv.args.empty()) {
+    backups.push_back(backup::resolve_backup(store, layout::BackupQuery::parse(inv.args[0])));
+  } else {
+    backups = backup::list_backups(store, detail);
+  }
+  write_stdout(inv.json ? backup::format_backup_list_json(backups) : backup::format_backup_list_tsv(backups));
+  return 0;
+}
+
+}  // namespace
+
+int run_command(const Invocation& inv, const config::Environment& env) {
+  if (inv.subcommand == "version") {
+    write_stdout("1.1.1\n");
+    return 0;
+  }
+  config::Settings settings = config::resolve_settings(inv.flags, env);
+
+  if (inv.subcommand == "wal-prefetch") not_built("wal-prefetch");
+  if (inv.subcommand == "delete") not_built("delete", "Remove old backups by hand for now.");
+  if (inv.subcommand == "backup-push") {
+    if (inv.while_offline) not_built("backup-push --while-offline", "Run backup-push against the running cluster.");
+    if (inv.read_rate_limit > 0) not_built("--cluster-read-rate-limit");
+    if (inv.permanent) not_built("--permanent");
+  }
+
+  auto store = make_store(settings);
+
+  if (inv.subcommand == "wal-push") {
+    archive::wal_push(*store, inv.args[0], archive::WalPushOptions{settings.compression});
+    return 0;
+  }
+  if (inv.subcommand == "wal-fetch") {
+    if (!archive::wal_fetch(*store, inv.args[0], inv.args[1], settings.compression)) {
+      throw Error(ErrorCode::NotFound, "WAL file " + inv.args[0] + " is not in the archive");
+    }
+    return 0;
+  }
+  if (inv.subcommand == "backup-list") return run_backup_list(inv, *store);
+  if (inv.subcommand == "backup-push") {
+    backup::BackupPushOptions opts;
+    opts.data_directory = inv.args[0];
+    opts.codec = settings.compression;
+    opts.partition_size = settings.partition_size;
+    opts.archive_wait_seconds = settings.archive_wait_seconds;
+    auto result = backup::backup_push(*store, opts);
+    write_stdout(result.name.str() + "\n");
+    return 0;
+  }
+  if (inv.subcommand == "backup-fetch") {
+    backup::BackupFetchOptions opts;
+    opts.target = inv.args[0];
+    opts.query = layout::BackupQuery::parse(inv.args[1]);
+    opts.restore_spec = inv.restore_spec;
+    opts.blind_restore = inv.blind_restore;
+    backup::backup_fetch(*store, opts);
+    return 0;
+  }
+  throw Error(ErrorCode::Internal, "unhandled subcommand " + inv.subcommand);
+}
+
+}  // namespace wale::app

@@ -1,0 +1,110 @@
+#include "backup/backup_catalog.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
+namespace wale::backup {
+namespace {
+
+layout::Sentinel load_sentinel(store::ObjectStore& store, const layout::BackupName& name) {
+  auto text = store::get_bytes(store, layout::sentinel_key(name));
+  if (!text) {
+    throw Error(ErrorCode::NotFound, "backup " + name.str() + " disappeared while reading it",
+                "The key was " + store.describe(layout::sentinel_key(name)) + ".");
+  }
+  return layout::Sentinel::parse(*text);
+}
+
+std::string optional_number(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : ""; }
+
+}  // namespace
+
+std::string iso_utc(std::chrono::system_clock::time_point t) {
+  using namespace std::chrono;
+  auto us = duration_cast<microseconds>(t.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(us / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:06d}", buf, us % 1000000);
+}
+
+std::vector<BackupInfo> list_backups(store::ObjectStore& store, bool detail) {
+  std::vector<BackupInfo> out;
+  store.list(layout::kBackupsDir, [&](const store::ObjectInfo& info) {
+    if (auto name = layout::backup_from_sentinel_key(info.key)) {
+      out.push_back(BackupInfo{*name, info.modified, std::nullopt});
+    }
+  });
+  if (detail) {
+    for (auto& b : out) b.sentinel = load_sentinel(store, b.name);
+  }
+  return out;
+}
+
+BackupInfo resolve_backup(store::ObjectStore& store, const layout::BackupQuery& query) {
+  auto all = list_backups(store, false);
+  if (all.empty()) {
+    throw Error(ErrorCode::NotFound, "no backups found for fetching", {},
+                "Run backup-list to see the backups under this prefix; check the prefix is right.");
+  }
+  BackupInfo chosen;
+  if (query.latest) {
+    chosen = *std::max_element(all.begin(), all.end(), [](const BackupInfo& a, const BackupInfo& b) {
+      return a.modified != b.modified ? a.modified < b.modified : a.name.str() < b.name.str();
+    });
+  } else {
+    auto it = std::find_if(all.begin(), all.end(), [&](const BackupInfo& b) { return b.name.str() == query.name; });
+    if (it == all.end()) {
+      throw Error(ErrorCode::NotFound, "backup " + query.name + " not found", {},
+                  "Run backup-list to see the finished backups under this prefix.");
+    }
+    chosen = *it;
+  }
+  chosen.sentinel = load_sentinel(store, chosen.name);
+  return chosen;
+}
+
+std::string format_backup_list_tsv(const std::vector<BackupInfo>& backups) {
+  std::string out =
+      "name\tlast_modified\texpanded_size_bytes\twal_segment_backup_start\twal_segment_offset_backup_start\t"
+      "wal_segment_backup_stop\twal_segment_offset_backup_stop\r\n";
+  for (const auto& b : backups) {
+    std::string expanded, stop, stop_off;
+    if (b.sentinel) {
+      expanded = optional_number(b.sentinel->expanded_size_bytes);
+      stop = b.sentinel->wal_segment_backup_stop;
+      stop_off = b.sentinel->wal_segment_offset_backup_stop;
+    }
+    out += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\r\n", b.name.str(), iso_utc(b.modified), expanded,
+                       b.name.segment, b.name.offset, stop, stop_off);
+  }
+  return out;
+}
+
+std::string format_backup_list_json(const std::vector<BackupInfo>& backups) {
+  auto arr = nlohmann::ordered_json::array();
+  for (const auto& b : backups) {
+    nlohmann::ordered_json j;
+    j["name"] = b.name.str();
+    j["last_modified"] = iso_utc(b.modified);
+    j["wal_segment_backup_start"] = b.name.segment;
+    j["wal_segment_offset_backup_start"] = b.name.offset;
+    if (b.sentinel) {
+      auto s = nlohmann::ordered_json::parse(b.sentinel->to_json());
+      for (auto it = s.begin(); it != s.end(); ++it) {
+        if (!j.contains(it.key())) j[it.key()] = it.value();
+      }
+    }
+    arr.push_back(j);
+  }
+  return arr.dump(2) + "\n";
+}
+
+}  // namespace wale::backup

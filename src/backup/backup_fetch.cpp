@@ -1,0 +1,182 @@
+#include "backup/backup_fetch.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "backup/backup_catalog.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "io/file_streams.h"
+#include "io/filter_streams.h"
+#include "tar/safe_extractor.h"
+#include "tar/tar_reader.h"
+
+namespace wale::backup {
+namespace {
+
+const char* kLogger = "wal_e.operator.backup";
+
+std::string strip_slash(std::string s) {
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return s;
+}
+
+// Absent -> created (true). Existing empty directory -> false. Otherwise throws.
+bool prepare_empty_dir(const std::string& dir, const std::string& what) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) {
+    if (errno != ENOENT) throw_errno("could not stat " + what, dir, errno);
+    io::make_dirs(dir, 0700);
+    return true;
+  }
+  if (!S_ISDIR(st.st_mode)) throw Error(ErrorCode::Usage, what + " \"" + dir + "\" is not a directory");
+  if (::access((dir + "/postmaster.pid").c_str(), F_OK) == 0) {
+    throw Error(ErrorCode::Usage, "attempting to overwrite a live data directory", "The directory is \"" + dir + "\".",
+                "Stop the server and restore into an empty directory.");
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_empty(dir, ec)) {
+    throw Error(ErrorCode::Usage, what + " \"" + dir + "\" is not empty", {},
+                "Restore into an empty or absent directory; wal-e never overwrites existing files.");
+  }
+  return false;
+}
+
+void empty_dir(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) std::filesystem::remove_all(e.path(), ec);
+}
+
+struct Partition {
+  std::uint32_t number;
+  std::string key;
+};
+
+std::vector<Partition> list_partitions(store::ObjectStore& store, const BackupInfo& info) {
+  std::vector<Partition> parts;
+  store.list(layout::partitions_prefix(info.name), [&](const store::ObjectInfo& o) {
+    if (auto n = layout::partition_number(o.key)) {
+      parts.push_back({*n, o.key});
+    } else {
+      log::warning(kLogger, {"skipping an unexpected object in a backup", "The key is " + store.describe(o.key) + ".", {}, {}});
+    }
+  });
+  std::sort(parts.begin(), parts.end(), [](const Partition& a, const Partition& b) { return a.number < b.number; });
+  if (parts.empty()) {
+    throw Error(ErrorCode::Corrupt, "backup " + info.name.str() + " has no tar partitions",
+                "Looked under " + store.describe(layout::partitions_prefix(info.name)) + ".");
+  }
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].number != i) {
+      throw Error(ErrorCode::Corrupt, "backup " + info.name.str() + " is missing tar partition " + std::to_string(i),
+                  "Looked under " + store.describe(layout::partitions_prefix(info.name)) + ".");
+    }
+  }
+  if (info.sentinel && info.sentinel->partition_count && *info.sentinel->partition_count != parts.size()) {
+    throw Error(ErrorCode::Corrupt,
+                "backup " + info.name.str() + " has " + std::to_string(parts.size()) + " tar partitions, its sentinel says " +
+                    std::to_string(*info.sentinel->partition_count));
+  }
+  return parts;
+}
+
+layout::Spec choose_spec(const BackupFetchOptions& opts, const layout::Spec& stored) {
+  if (opts.restore_spec.empty() || opts.restore_spec == "SOURCE") return stored;
+  std::ifstream in(opts.restore_spec);
+  if (!in) throw Error(ErrorCode::Usage, "could not read restore spec \"" + opts.restore_spec + "\"");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  layout::Spec given = layout::parse_spec(ss.str());
+  // Merge: the file's locations win for the tablespaces it names.
+  layout::Spec merged = stored;
+  for (auto& t : merged.tablespaces) {
+    for (const auto& g : given.tablespaces) {
+      if (g.oid == t.oid && !g.loc.empty()) t.loc = g.loc;
+    }
+  }
+  return merged;
+}
+
+}  // namespace
+
+BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptions& opts) {
+  std::string target = strip_slash(opts.target);
+  if (target.empty() || target.front() != '/') {
+    char cwd[4096];
+    if (::getcwd(cwd, sizeof cwd) == nullptr) throw_errno("could not get the current directory", "", errno);
+    target = strip_slash(std::string(cwd) + "/" + target);
+  }
+  BackupInfo info = resolve_backup(store, opts.query);
+  auto parts = list_partitions(store, info);
+  layout::Spec spec = choose_spec(opts, info.sentinel ? info.sentinel->spec : layout::Spec{});
+
+  prepare_empty_dir(target, "target directory");
+  ::chmod(target.c_str(), 0700);
+  std::vector<tar::TablespaceMapping> mappings;
+  std::vector<std::string> created_tablespaces;
+  BackupFetchResult result{info.name.str(), 0, 0};
+  try {
+    if (!opts.blind_restore) {
+      for (const auto& t : spec.tablespaces) {
+        std::string loc = strip_slash(t.loc);
+        if (loc.empty() || loc.front() != '/') {
+          throw Error(ErrorCode::Usage, "tablespace " + t.oid + " has no absolute location in the spec", {},
+                      "Give one with --restore-spec FILE, or use --blind-restore.");
+        }
+        if (prepare_empty_dir(loc, "tablespace directory")) created_tablespaces.push_back(loc);
+        ::chmod(loc.c_str(), 0700);
+        mappings.push_back(tar::TablespaceMapping{t.link.empty() ? "pg_tblspc/" + t.oid : t.link, loc});
+      }
+    }
+    tar::SafeExtractor extractor(target, mappings);
+    for (const auto& part : parts) {
+      auto raw = store.get(part.key);
+      if (!raw) throw Error(ErrorCode::Corrupt, "tar partition vanished during restore", "The key is " + store.describe(part.key) + ".");
+      io::FilterSource source(codec::make_decompressor(codec::codec_from_key(part.key)), std::move(raw));
+      tar::TarReader reader(source);
+      try {
+        extractor.extract(reader);
+      } catch (const Error& e) {
+        throw Error(e.code(), e.message(), "While restoring " + store.describe(part.key) + ". " + e.detail(), e.hint());
+      }
+      log::info(kLogger, {"finished restoring a tar partition", {}, {},
+                          {{"backup", info.name.str()}, {"partition", std::to_string(part.number)}}});
+    }
+    // Directories PostgreSQL needs that a backup holds empty or not at all.
+    for (const char* d : {"pg_wal", "pg_wal/archive_status", "pg_replslot", "pg_stat_tmp", "pg_tblspc",
+                          "pg_notify", "pg_serial", "pg_snapshots", "pg_subtrans", "pg_dynshmem"}) {
+      io::make_dirs(target + "/" + d, 0700);
+    }
+    for (const auto& m : mappings) {
+      std::string link = target + "/" + m.tar_prefix;
+      ::unlink(link.c_str());
+      if (::symlink(m.dest_dir.c_str(), link.c_str()) != 0) throw_errno("could not create tablespace link", link, errno);
+    }
+    if (!mappings.empty()) {
+      // PostgreSQL recreates pg_tblspc links from tablespace_map: make it name where we restored.
+      io::AtomicFileSink map(target + "/tablespace_map", 0600, false);
+      for (const auto& t : spec.tablespaces) map.write(t.oid + " " + strip_slash(t.loc) + "\n");
+      map.finish();
+    }
+    extractor.finish();
+    io::fsync_dir(target);
+    result.files = extractor.files_written();
+    result.bytes = extractor.bytes_written();
+  } catch (...) {
+    empty_dir(target);
+    for (const auto& loc : created_tablespaces) std::filesystem::remove_all(loc);
+    throw;
+  }
+  log::info(kLogger, {"backup restored", {}, {},
+                      {{"backup", info.name.str()}, {"bytes", std::to_string(result.bytes)},
+                       {"files", std::to_string(result.files)}, {"target", target}}});
+  return result;
+}
+
+}  // namespace wale::backup

@@ -1,0 +1,37 @@
+// backup-fetch: restore a finished backup into an empty or absent directory.
+//
+// The target is created with mode 0700; a non-empty target is refused, as is
+// one holding postmaster.pid. Partitions are streamed, decompressed (codec
+// from the key's extension) and extracted by tar::SafeExtractor: nothing is
+// ever written outside the target or the tablespace directories. Tablespaces
+// go where the sentinel's spec says, or where --restore-spec FILE says
+// ("SOURCE": the original locations). Empty excluded directories
+// (pg_wal/archive_status...) are recreated. On failure the target is emptied
+// again (it was empty before) and the error is rethrown, so a half restore is
+// never mistaken for a good one. Throws wale::Error.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "layout/archive_layout.h"
+#include "store/object_store.h"
+
+namespace wale::backup {
+
+struct BackupFetchOptions {
+  std::string target;
+  layout::BackupQuery query;
+  std::string restore_spec;  // "", a JSON file path, or "SOURCE"
+  bool blind_restore = false;
+};
+
+struct BackupFetchResult {
+  std::string name;
+  std::uint64_t files = 0;
+  std::uint64_t bytes = 0;
+};
+
+BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptions& options);
+
+}  // namespace wale::backup

@@ -1,0 +1,183 @@
+#include "backup/backup_plan.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <memory>
+#include <set>
+
+#include "core/error.h"
+
+namespace wale::backup {
+namespace {
+
+const std::set<std::string, std::less<>> kExcludeDirContents = {
+    "pg_stat_tmp", "pg_replslot", "pg_dynshmem", "pg_notify", "pg_serial", "pg_snapshots", "pg_subtrans", ".wal-e"};
+
+const std::set<std::string, std::less<>> kExcludeTopFiles = {
+    "postmaster.pid", "postmaster.opts", "backup_label", "tablespace_map", "backup_manifest",
+    "postgresql.auto.conf.tmp", "current_logfiles.tmp", "backup_label.old"};
+
+bool starts_with(const std::string& s, std::string_view p) { return s.compare(0, p.size(), p) == 0; }
+
+class Walker {
+ public:
+  explicit Walker(BackupPlan& plan) : plan_(plan) {}
+
+  void add_dir(const std::string& tar_name, const std::string& path, const struct stat& st) {
+    PlannedEntry e;
+    e.type = PlannedEntry::Type::Directory;
+    e.tar_name = tar_name;
+    e.source_path = path;
+    e.mode = st.st_mode & 07777;
+    e.mtime = st.st_mtim.tv_sec;
+    plan_.entries.push_back(std::move(e));
+  }
+
+  // Walks dir (tar name prefix `rel`, "" for the top, else ending with '/').
+  void walk(const std::string& dir, const std::string& rel, bool top) {
+    std::vector<std::string> names;
+    {
+      DIR* d = ::opendir(dir.c_str());
+      if (d == nullptr) {
+        if (errno == ENOENT && !top) return;  // vanished while walking
+        throw_errno("could not open directory", dir, errno);
+      }
+      std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
+      while (struct dirent* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n != "." && n != "..") names.push_back(n);
+      }
+    }
+    std::sort(names.begin(), names.end());
+    for (const auto& name : names) {
+      std::string path = dir + "/" + name;
+      std::string tar_name = rel + name;
+      struct stat st {};
+      if (::lstat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) continue;
+        throw_errno("could not stat file", path, errno);
+      }
+      if (top && kExcludeTopFiles.count(name)) continue;
+      if (starts_with(name, "pgsql_tmp") && !S_ISDIR(st.st_mode)) continue;
+      if (starts_with(name, "pg_internal.init")) continue;
+
+      if (top && name == "pg_wal") {
+        // Keep the directory (even if it is a symlink, as initdb -X makes), not its contents.
+        struct stat target {};
+        if (::stat(path.c_str(), &target) != 0) target = st;
+        add_dir("pg_wal", path, target);
+        add_dir("pg_wal/archive_status", path + "/archive_status", target);
+        continue;
+      }
+      if (top && name == "pg_tblspc" && S_ISDIR(st.st_mode)) {
+        add_dir(tar_name, path, st);
+        walk_tablespaces(path);
+        continue;
+      }
+      if (S_ISDIR(st.st_mode)) {
+        add_dir(tar_name, path, st);
+        if (kExcludeDirContents.count(name) || starts_with(name, "pgsql_tmp")) continue;
+        walk(path, tar_name + "/", false);
+      } else if (S_ISREG(st.st_mode)) {
+        PlannedEntry e;
+        e.type = PlannedEntry::Type::File;
+        e.tar_name = tar_name;
+        e.source_path = path;
+        e.size = static_cast<std::uint64_t>(st.st_size);
+        e.mode = st.st_mode & 07777;
+        e.mtime = st.st_mtim.tv_sec;
+        plan_.total_file_bytes += e.size;
+        plan_.file_count += 1;
+        plan_.entries.push_back(std::move(e));
+      } else if (S_ISLNK(st.st_mode)) {
+        PlannedEntry e;
+        e.type = PlannedEntry::Type::Symlink;
+        e.tar_name = tar_name;
+        e.source_path = path;
+        e.mode = 0777;
+        e.mtime = st.st_mtim.tv_sec;
+        e.link_target = read_link(path);
+        plan_.entries.push_back(std::move(e));
+      }
+      // sockets, fifos, devices: not part of a cluster; skipped.
+    }
+  }
+
+  void walk_tablespaces(const std::string& tblspc_dir) {
+    DIR* d = ::opendir(tblspc_dir.c_str());
+    if (d == nullptr) throw_errno("could not open directory", tblspc_dir, errno);
+    std::vector<std::string> names;
+    {
+      std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
+      while (struct dirent* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n != "." && n != "..") names.push_back(n);
+      }
+    }
+    std::sort(names.begin(), names.end());
+    for (const auto& oid : names) {
+      std::string path = tblspc_dir + "/" + oid;
+      struct stat st {};
+      if (::lstat(path.c_str(), &st) != 0) continue;
+      std::string tar_name = "pg_tblspc/" + oid;
+      if (S_ISLNK(st.st_mode)) {
+        std::string loc = read_link(path);
+        struct stat target {};
+        if (::stat(path.c_str(), &target) != 0 || !S_ISDIR(target.st_mode)) {
+          throw Error(ErrorCode::Io, "tablespace link " + tar_name + " does not point to a directory",
+                      "It points to \"" + loc + "\".");
+        }
+        if (loc.empty() || loc.back() != '/') loc += "/";
+        plan_.spec.tablespaces.push_back(layout::TablespaceSpec{oid, loc, tar_name});
+        add_dir(tar_name, path, target);
+        walk(path, tar_name + "/", false);
+      } else if (S_ISDIR(st.st_mode)) {  // in-place tablespace
+        add_dir(tar_name, path, st);
+        walk(path, tar_name + "/", false);
+      }
+    }
+  }
+
+  static std::string read_link(const std::string& path) {
+    std::string buf(4096, '\0');
+    ssize_t n = ::readlink(path.c_str(), buf.data(), buf.size());
+    if (n < 0) throw_errno("could not read symbolic link", path, errno);
+    buf.resize(static_cast<std::size_t>(n));
+    return buf;
+  }
+
+ private:
+  BackupPlan& plan_;
+};
+
+}  // namespace
+
+BackupPlan plan_backup(const std::string& data_directory) {
+  BackupPlan plan;
+  std::string root = data_directory;
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  plan.spec.base_prefix = root + "/";
+  Walker(plan).walk(root, "", true);
+  return plan;
+}
+
+std::vector<std::vector<PlannedEntry>> partition_plan(const std::vector<PlannedEntry>& entries,
+                                                      std::uint64_t max_bytes) {
+  std::vector<std::vector<PlannedEntry>> parts(1);
+  std::uint64_t bytes = 0;
+  for (const auto& e : entries) {
+    if (e.size > 0 && bytes > 0 && bytes + e.size > max_bytes) {
+      parts.emplace_back();
+      bytes = 0;
+    }
+    parts.back().push_back(e);
+    bytes += e.size;
+  }
+  return parts;
+}
+
+}  // namespace wale::backup

@@ -1,0 +1,162 @@
+#include "backup/backup_push.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "backup/backup_catalog.h"
+#include "backup/backup_plan.h"
+#include "backup/partition_writer.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "io/file_streams.h"
+#include "pg/backup_session.h"
+#include "pg/connection.h"
+
+namespace wale::backup {
+namespace {
+
+const char* kLogger = "wal_e.operator.backup";
+
+std::string read_system_identifier(const std::string& dir) {
+  auto src = io::open_file_source(dir + "/global/pg_control");
+  if (!src) throw Error(ErrorCode::Usage, "\"" + dir + "\" has no global/pg_control", {}, "Pass the data directory.");
+  std::uint64_t id = 0;
+  std::byte buf[8];
+  if (io::read_full(*src, buf) != sizeof buf) {
+    throw Error(ErrorCode::Io, "could not read global/pg_control", "The directory is \"" + dir + "\".");
+  }
+  std::memcpy(&id, buf, sizeof id);  // ControlFileData.system_identifier, native byte order
+  return std::to_string(id);
+}
+
+std::string hostname() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return {};
+  return buf;
+}
+
+// Waits until the WAL file `name` is in the archive, under any codec.
+void wait_for_archived(store::ObjectStore& store, const std::string& name, std::uint64_t timeout_seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  auto next_note = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    for (codec::Codec c : {codec::Codec::Zstd, codec::Codec::Lzop, codec::Codec::Lz4, codec::Codec::None}) {
+      if (store.stat(layout::wal_key(name, c))) return;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      throw Error(ErrorCode::Config,
+                  "WAL file " + name + " needed by this backup was not archived within " +
+                      std::to_string(timeout_seconds) + " s",
+                  "The backup was not marked complete; no sentinel was written.",
+                  "Check archive_command ('wal-e wal-push %p') and the server log for archiver errors; "
+                  "WALE_ARCHIVE_TIMEOUT sets the wait.");
+    }
+    if (now >= next_note) {
+      log::warning(kLogger, {"still waiting for WAL to be archived", "Waiting for WAL file " + name + ".", {}, {}});
+      next_note = now + std::chrono::seconds(30);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+}  // namespace
+
+void check_data_directory(const std::string& dir) {
+  struct stat st {};
+  if (::stat((dir + "/PG_VERSION").c_str(), &st) != 0 || ::stat((dir + "/global/pg_control").c_str(), &st) != 0) {
+    throw Error(ErrorCode::Usage, "\"" + dir + "\" is not a PostgreSQL data directory", {},
+                "Pass the cluster's data directory (the one holding PG_VERSION and global/pg_control).");
+  }
+}
+
+BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions& opts) {
+  check_data_directory(opts.data_directory);
+  std::string dir = opts.data_directory;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+
+  pg::Connection conn(opts.conninfo);
+  pg::ServerInfo server = pg::read_server_info(conn);
+  if (server.in_recovery) {
+    throw Error(ErrorCode::Unsupported, "backup-push from a standby server is not built yet", {},
+                "Run backup-push against the primary.");
+  }
+  if (!server.archiving) {
+    throw Error(ErrorCode::Config, "the cluster is not archiving WAL, so a backup of it could not be restored", {},
+                "Set archive_mode = on and archive_command = 'wal-e wal-push %p', then restart PostgreSQL.");
+  }
+  if (read_system_identifier(dir) != server.system_identifier) {
+    throw Error(ErrorCode::Usage, "\"" + dir + "\" is not the data directory of the server wal-e connected to",
+                "The server's data directory is \"" + server.data_directory + "\".",
+                "Pass the server's data directory, or set PGHOST/PGPORT to the server that owns this one.");
+  }
+
+  auto start_time = std::chrono::system_clock::now();
+  pg::BackupSession session(conn);
+  pg::BackupStart start = session.start("freeze_start_" + iso_utc(start_time) + "+00:00", opts.fast_checkpoint);
+  layout::BackupName name = layout::BackupName::from_start(start.wal_file, start.wal_offset);
+  log::info(kLogger, {"start upload postgres version metadata", {}, {},
+                      {{"backup", name.str()}, {"start_lsn", start.lsn.to_string()}}});
+  store::put_bytes(store, layout::extended_version_key(name), server.version, {"text/plain"});
+
+  BackupPlan plan = plan_backup(dir);
+  auto parts = partition_plan(plan.entries, opts.partition_size);
+  PartitionStats totals;
+  std::uint32_t number = 0;
+  for (const auto& part : parts) {
+    totals += write_partition(store, layout::partition_key(name, number, opts.codec), part, opts.codec);
+    log::info(kLogger, {"finished uploading a tar partition", {}, {},
+                        {{"backup", name.str()}, {"partition", std::to_string(number)}}});
+    ++number;
+  }
+
+  pg::BackupStop stop = session.stop();
+  // backup_label and tablespace_map come from pg_backup_stop, never from PGDATA.
+  std::vector<InlineFile> meta{{"backup_label", stop.backup_label}};
+  if (!stop.tablespace_map.empty()) meta.push_back({"tablespace_map", stop.tablespace_map});
+  totals += write_inline_partition(store, layout::partition_key(name, number, opts.codec), meta, opts.codec);
+  ++number;
+
+  wait_for_archived(store, stop.wal_file, opts.archive_wait_seconds);
+
+  layout::Sentinel s;
+  s.wal_segment_backup_stop = stop.wal_file;
+  s.wal_segment_offset_backup_stop = layout::BackupName::from_start(stop.wal_file, stop.wal_offset).offset;
+  s.expanded_size_bytes = plan.total_file_bytes;
+  s.spec = plan.spec;
+  s.format = "wal-e-cpp/1";
+  s.wal_segment_backup_start = name.segment;
+  s.wal_segment_offset_backup_start = name.offset;
+  s.start_lsn = start.lsn.to_string();
+  s.stop_lsn = stop.lsn.to_string();
+  s.timeline = start.timeline;
+  s.pg_version_num = server.version_num;
+  s.system_identifier = server.system_identifier;
+  s.start_time = iso_utc(start_time) + "Z";
+  s.finish_time = iso_utc(std::chrono::system_clock::now()) + "Z";
+  s.compressed_size_bytes = totals.compressed_bytes;
+  s.codec = std::string(codec::codec_name(opts.codec));
+  s.file_count = plan.file_count;
+  s.partition_count = number;
+  s.segment_size = server.segment_size;
+  s.hostname = hostname();
+  s.data_directory = dir;
+  // The sentinel is written last: before it exists, the backup does not.
+  store::put_bytes(store, layout::sentinel_key(name), s.to_json(), {"application/json"});
+
+  auto secs = std::chrono::duration<double>(std::chrono::system_clock::now() - start_time).count();
+  log::info(kLogger, {"backup complete", {}, {},
+                      {{"backup", name.str()},
+                       {"bytes", std::to_string(totals.tar_bytes)},
+                       {"compressed_bytes", std::to_string(totals.compressed_bytes)},
+                       {"duration_s", std::to_string(secs)},
+                       {"files", std::to_string(plan.file_count)},
+                       {"partitions", std::to_string(number)}}});
+  return BackupPushResult{name, s};
+}
+
+}  // namespace wale::backup

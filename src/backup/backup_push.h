@@ -1,0 +1,43 @@
+// backup-push: a non-exclusive base backup of a running cluster into a store.
+//
+// Sequence: check the cluster (a data directory, archiving on, the server's
+// system identifier matches the directory's), pg_backup_start on one held
+// connection, upload extended_version.txt, stream the files as compressed tar
+// partitions, pg_backup_stop, upload a last partition holding backup_label
+// and tablespace_map, wait until the stop WAL segment is in the archive
+// (bounded: a broken archive_command gives a clear error, not a hang), then
+// write the sentinel. Without the sentinel the backup does not exist, so any
+// failure before it leaves nothing a restore could pick up.
+// Throws wale::Error. One call per process; not reentrant.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "codec/codec.h"
+#include "layout/archive_layout.h"
+#include "layout/sentinel.h"
+#include "store/object_store.h"
+
+namespace wale::backup {
+
+struct BackupPushOptions {
+  std::string data_directory;
+  codec::Codec codec = codec::Codec::Zstd;
+  std::uint64_t partition_size = 1ULL << 30;
+  std::uint64_t archive_wait_seconds = 600;
+  bool fast_checkpoint = true;
+  std::string conninfo;  // empty: libpq environment
+};
+
+struct BackupPushResult {
+  layout::BackupName name;
+  layout::Sentinel sentinel;
+};
+
+BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions& options);
+
+// Throws Error{Usage} unless `dir` looks like a PostgreSQL data directory.
+void check_data_directory(const std::string& dir);
+
+}  // namespace wale::backup

@@ -1,0 +1,39 @@
+// Writing one tar partition: entries -> tar -> compressor -> store object.
+// The object is visible only when the whole partition was written.
+// Throws wale::Error; on failure the store sink is abandoned.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "backup/backup_plan.h"
+#include "codec/codec.h"
+#include "store/object_store.h"
+
+namespace wale::backup {
+
+struct PartitionStats {
+  std::uint64_t tar_bytes = 0;         // uncompressed tar stream
+  std::uint64_t compressed_bytes = 0;  // stored object
+  std::uint64_t files = 0;
+  PartitionStats& operator+=(const PartitionStats& o) {
+    tar_bytes += o.tar_bytes;
+    compressed_bytes += o.compressed_bytes;
+    files += o.files;
+    return *this;
+  }
+};
+
+PartitionStats write_partition(store::ObjectStore& store, const std::string& key,
+                               const std::vector<PlannedEntry>& entries, codec::Codec codec);
+
+struct InlineFile {
+  std::string name;
+  std::string content;
+};
+// A partition of small files held in memory (backup_label, tablespace_map).
+PartitionStats write_inline_partition(store::ObjectStore& store, const std::string& key,
+                                      const std::vector<InlineFile>& files, codec::Codec codec);
+
+}  // namespace wale::backup

@@ -1,0 +1,129 @@
+#include "config/settings.h"
+
+#include <cctype>
+
+#include "core/error.h"
+
+namespace wale::config {
+namespace {
+
+std::string first_non_empty(std::initializer_list<std::optional<std::string>> values) {
+  for (const auto& v : values) {
+    if (v && !v->empty()) return *v;
+  }
+  return {};
+}
+
+std::optional<std::string> opt(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  return s;
+}
+
+std::string file_root_of(const std::string& url) {
+  // file://<netloc>/<path>: netloc is ignored, as WAL-E does.
+  std::string rest = url.substr(std::string("file://").size());
+  auto slash = rest.find('/');
+  if (slash == std::string::npos || slash + 1 >= rest.size()) {
+    throw Error(ErrorCode::Config, "file prefix has no path: \"" + url + "\"", {},
+                "Use a prefix like file://localhost/var/backups/wal-e.");
+  }
+  std::string path = rest.substr(slash);
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
+}  // namespace
+
+std::uint64_t parse_size(const std::string& name, const std::string& text) {
+  std::size_t pos = 0;
+  unsigned long long n = 0;
+  try {
+    n = std::stoull(text, &pos);
+  } catch (const std::exception&) {
+    pos = 0;
+  }
+  std::string suffix = pos ? text.substr(pos) : "";
+  std::uint64_t mult = 1;
+  if (suffix == "k" || suffix == "K" || suffix == "kB" || suffix == "KiB") mult = 1ULL << 10;
+  else if (suffix == "M" || suffix == "MB" || suffix == "MiB") mult = 1ULL << 20;
+  else if (suffix == "G" || suffix == "GB" || suffix == "GiB") mult = 1ULL << 30;
+  else if (!suffix.empty()) pos = 0;
+  if (pos == 0 || n == 0) {
+    throw Error(ErrorCode::Config, name + " must be a positive byte count, got \"" + text + "\"", {},
+                "Write a number of bytes, optionally with k, M or G, e.g. 512M.");
+  }
+  return n * mult;
+}
+
+Settings resolve_settings(const GlobalFlags& flags, const Environment& env) {
+  Settings s;
+  // WAL-E's precedence: flags first, then environment, the first non-empty wins.
+  s.prefix_url = first_non_empty({opt(flags.file_prefix), opt(flags.gs_prefix), opt(flags.s3_prefix),
+                                  opt(flags.wabs_prefix), env.get("WALE_FILE_PREFIX"), env.get("WALE_GS_PREFIX"),
+                                  env.get("WALE_S3_PREFIX"), env.get("WALE_SWIFT_PREFIX"),
+                                  env.get("WALE_WABS_PREFIX")});
+  if (s.prefix_url.empty()) {
+    throw Error(ErrorCode::Config, "no storage prefix defined", {},
+                "Set WALE_FILE_PREFIX (e.g. file://localhost/var/backups/wal-e) or WALE_S3_PREFIX "
+                "(e.g. s3://bucket/path), or pass --file-prefix/--s3-prefix before the subcommand.");
+  }
+  auto scheme_end = s.prefix_url.find("://");
+  std::string scheme = scheme_end == std::string::npos ? "" : s.prefix_url.substr(0, scheme_end);
+  if (scheme == "file") {
+    s.backend = Backend::File;
+    s.file_root = file_root_of(s.prefix_url);
+  } else if (scheme == "s3") {
+    s.backend = Backend::S3;
+  } else if (scheme == "gs" || scheme == "wabs" || scheme == "swift") {
+    throw Error(ErrorCode::Unsupported, "the " + scheme + ":// backend is not built yet", {},
+                "Use an s3:// or file:// prefix.");
+  } else {
+    throw Error(ErrorCode::Config,
+                "bad S3, Windows Azure Blob Storage, OpenStack Swift, Google Cloud Storage or File URL scheme passed",
+                "The prefix is \"" + s.prefix_url + "\".", "Prefixes look like s3://bucket/path or file://localhost/path.");
+  }
+
+  if (flags.aws_instance_profile || env.get("AWS_INSTANCE_PROFILE").value_or("") == "true" ||
+      env.get("AWS_INSTANCE_PROFILE").value_or("") == "1") {
+    throw Error(ErrorCode::Unsupported, "AWS instance profile credentials are not built yet", {},
+                "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead.");
+  }
+  std::string gpg = first_non_empty({opt(flags.gpg_key_id), env.get("WALE_GPG_KEY_ID")});
+  if (!gpg.empty()) {
+    throw Error(ErrorCode::Unsupported, "GPG encryption (--gpg-key-id / WALE_GPG_KEY_ID) is not built yet", {},
+                "Unset WALE_GPG_KEY_ID; wal-e will not store data unencrypted while you asked for encryption.");
+  }
+
+  s.s3.access_key_id = first_non_empty({opt(flags.aws_access_key_id), env.get("AWS_ACCESS_KEY_ID")});
+  s.s3.secret_access_key = env.get("AWS_SECRET_ACCESS_KEY").value_or("");
+  s.s3.session_token = first_non_empty({env.get("AWS_SESSION_TOKEN"), env.get("AWS_SECURITY_TOKEN")});
+  s.s3.region = first_non_empty({env.get("AWS_REGION"), env.get("AWS_DEFAULT_REGION")});
+  s.s3.endpoint = env.get("WALE_S3_ENDPOINT").value_or("");
+  s.s3.storage_class = env.get("WALE_S3_STORAGE_CLASS").value_or("");
+  s.s3.sse = env.get("WALE_S3_SSE").value_or("");
+  s.s3.sse_kms_key_id = env.get("WALE_S3_SSE_KMS_ID").value_or("");
+  s.s3.ca_bundle = first_non_empty({env.get("WALE_S3_CA_BUNDLE"), env.get("AWS_CA_BUNDLE")});
+
+  std::string compression = first_non_empty({opt(flags.compression), env.get("WALE_COMPRESSION")});
+  if (!compression.empty()) s.compression = codec::parse_codec(compression);
+
+  if (auto r = env.get("WALE_RETRIES")) {
+    try {
+      s.retries = std::stoi(*r);
+    } catch (const std::exception&) {
+      s.retries = 0;
+    }
+    if (s.retries < 1) throw Error(ErrorCode::Config, "WALE_RETRIES must be a positive integer, got \"" + *r + "\"");
+  }
+  if (auto p = env.get("WALE_PARTITION_SIZE")) s.partition_size = parse_size("WALE_PARTITION_SIZE", *p);
+  if (auto w = env.get("WALE_ARCHIVE_TIMEOUT")) {
+    try {
+      s.archive_wait_seconds = std::stoull(*w);
+    } catch (const std::exception&) {
+      throw Error(ErrorCode::Config, "WALE_ARCHIVE_TIMEOUT must be a number of seconds, got \"" + *w + "\"");
+    }
+  }
+  return s;
+}
+
+}  // namespace wale::config

@@ -1,0 +1,60 @@
+// Settings: the typed, validated configuration of one wal-e run, resolved
+// from global command-line flags and the Environment with WAL-E's
+// precedence. Nothing below app/ reads argv or the environment: commands get
+// a Settings value. resolve_settings() throws Error{Config}/{Unsupported}
+// with one-line, actionable messages. Plain value; thread-safe to read.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "codec/codec.h"
+#include "config/environment.h"
+
+namespace wale::config {
+
+// Global options, as given before the subcommand (empty = not given).
+struct GlobalFlags {
+  std::string file_prefix;
+  std::string s3_prefix;
+  std::string gs_prefix;
+  std::string wabs_prefix;
+  std::string aws_access_key_id;  // -k
+  bool aws_instance_profile = false;
+  std::string gpg_key_id;
+  std::string compression;
+  bool terse = false;
+};
+
+enum class Backend { File, S3 };
+
+struct S3Env {
+  std::string access_key_id;
+  std::string secret_access_key;  // never from a flag
+  std::string session_token;
+  std::string region;
+  std::string endpoint;
+  std::string storage_class;
+  std::string sse;          // WALE_S3_SSE: "AES256" (default, as WAL-E) | "aws:kms" | "none"
+  std::string sse_kms_key_id;
+  std::string ca_bundle;
+};
+
+struct Settings {
+  Backend backend = Backend::File;
+  std::string prefix_url;   // as given, e.g. file://localhost/var/backups/wal-e
+  std::string file_root;    // File: absolute directory
+  S3Env s3;                 // S3: raw values for the S3 driver
+  codec::Codec compression = codec::Codec::Zstd;
+  int retries = 100;        // WALE_RETRIES: attempts per remote operation
+  std::uint64_t partition_size = 1ULL << 30;  // WALE_PARTITION_SIZE bytes of files per tar partition
+  std::uint64_t archive_wait_seconds = 600;   // WALE_ARCHIVE_TIMEOUT: backup-push wait for WAL
+};
+
+Settings resolve_settings(const GlobalFlags& flags, const Environment& env);
+
+// Parses a positive byte count with an optional k/M/G suffix (1024-based).
+std::uint64_t parse_size(const std::string& name, const std::string& text);
+
+}  // namespace wale::config

@@ -1,0 +1,58 @@
+// The archive key space, WAL-E format "005". Pure functions, no I/O.
+//
+//   wal_005/<walfile><ext>
+//   basebackups_005/base_<SEG>_<OFF>_backup_stop_sentinel.json   (completion marker)
+//   basebackups_005/base_<SEG>_<OFF>/extended_version.txt
+//   basebackups_005/base_<SEG>_<OFF>/tar_partitions/part_<%08d>.tar<ext>
+//
+// Keys are relative to the store's root (the prefix is the store's business).
+// Thread-safe; parse functions return std::nullopt for non-matching input.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "codec/codec.h"
+
+namespace wale::layout {
+
+inline constexpr std::string_view kWalDir = "wal_005/";
+inline constexpr std::string_view kBackupsDir = "basebackups_005/";
+inline constexpr std::string_view kSentinelSuffix = "_backup_stop_sentinel.json";
+
+// A backup name: base_<24 hex start segment>_<8 digit offset>.
+struct BackupName {
+  std::string segment;  // 24 hex
+  std::string offset;   // 8 chars (decimal byte offset, zero-padded, as WAL-E writes it)
+
+  static BackupName from_start(const std::string& segment, std::uint64_t offset);
+  static std::optional<BackupName> parse(std::string_view name);
+  std::string str() const { return "base_" + segment + "_" + offset; }
+  bool operator==(const BackupName&) const = default;
+};
+
+std::string wal_key(std::string_view wal_file_name, codec::Codec codec);
+// The WAL file name a wal_005/ key holds (extension stripped), or nullopt.
+std::optional<std::string> wal_name_from_key(std::string_view key);
+
+std::string sentinel_key(const BackupName& name);
+std::string backup_dir(const BackupName& name);  // ends with '/'
+std::string extended_version_key(const BackupName& name);
+std::string partitions_prefix(const BackupName& name);  // ".../tar_partitions/"
+std::string partition_key(const BackupName& name, std::uint32_t number, codec::Codec codec);
+// Partition number of a key under partitions_prefix, or nullopt.
+std::optional<std::uint32_t> partition_number(std::string_view key);
+// BackupName of a sentinel key at depth 1 under basebackups_005/, or nullopt.
+std::optional<BackupName> backup_from_sentinel_key(std::string_view key);
+
+// A backup query as WAL-E accepts it: "LATEST", or a prefix-matching name.
+// Throws Error{Usage} "invalid backup query submitted" otherwise.
+struct BackupQuery {
+  bool latest = false;
+  std::string name;
+  static BackupQuery parse(std::string_view text);
+};
+
+}  // namespace wale::layout

@@ -1,0 +1,60 @@
+// The backup completion marker (..._backup_stop_sentinel.json).
+//
+// WAL-E's fields come first, in WAL-E's order, so WAL-E and WAL-G can read
+// our sentinels: wal_segment_backup_stop, wal_segment_offset_backup_stop,
+// expanded_size_bytes, spec. Ours follow. Unknown fields are ignored on read,
+// and every field of ours is optional on read (WAL-E's sentinels lack them).
+// Pure; parse() throws Error{Corrupt} on malformed JSON.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wale::layout {
+
+struct TablespaceSpec {
+  std::string oid;
+  std::string loc;   // absolute directory, with trailing '/'
+  std::string link;  // "pg_tblspc/<oid>" relative to base_prefix
+};
+
+struct Spec {
+  std::string base_prefix;  // data directory with trailing '/'
+  std::vector<TablespaceSpec> tablespaces;
+};
+
+struct Sentinel {
+  // WAL-E's
+  std::string wal_segment_backup_stop;
+  std::string wal_segment_offset_backup_stop;
+  std::optional<std::uint64_t> expanded_size_bytes;
+  Spec spec;
+  // ours (absent in WAL-E-written sentinels)
+  std::string format;  // "wal-e-cpp/1"
+  std::string start_lsn, stop_lsn;
+  std::optional<std::uint32_t> timeline;
+  std::optional<int> pg_version_num;
+  std::string system_identifier;
+  std::string start_time, finish_time;  // ISO 8601 UTC
+  std::optional<std::uint64_t> compressed_size_bytes;
+  std::string codec;
+  std::optional<std::uint64_t> file_count;
+  std::optional<std::uint32_t> partition_count;
+  std::optional<std::uint64_t> segment_size;
+  std::string hostname;
+  std::string data_directory;
+  std::string wal_segment_backup_start;
+  std::string wal_segment_offset_backup_start;
+
+  std::string to_json() const;
+  static Sentinel parse(const std::string& json);
+};
+
+// The spec as JSON (WAL-E's shape), and back; used by --restore-spec FILE.
+std::string spec_to_json(const Spec& spec);
+Spec parse_spec(const std::string& json);
+
+}  // namespace wale::layout

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# (d) Bad input: each case exits non-zero with one clear line on stderr, and
+# nothing is written or lost.
+source "$(dirname "$0")/lib.sh"
+
+# expect_error EXPECTED_STATUS PATTERN cmd...: runs cmd (as postgres), checks
+# the exit status, that stderr is exactly one line, and that it matches PATTERN.
+expect_error() {
+  local want=$1 pattern=$2; shift 2
+  local rc=0
+  as_pg "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
+  [ "$rc" = "$want" ] || { cat "$WORK/err"; fail "'$*' exited $rc, want $want"; }
+  [ "$(wc -l <"$WORK/err")" = 1 ] || { cat "$WORK/err"; fail "'$*' printed $(wc -l <"$WORK/err") lines on stderr, want 1"; }
+  grep -qE "$pattern" "$WORK/err" || { cat "$WORK/err"; fail "'$*' error does not match /$pattern/"; }
+}
+
+archive_listing() { (cd "$ARCHIVE" && find . -type f -printf '%p %s %T@\n' | sort); }
+
+# No prefix at all.
+expect_error 1 "no storage prefix defined" env -u WALE_FILE_PREFIX -u WALE_S3_PREFIX "$WALE" wal-push /nonexistent/000000010000000000000001
+pass "no prefix"
+
+# Unknown scheme.
+expect_error 1 "URL scheme" env WALE_FILE_PREFIX=ftp://x/y "$WALE" backup-list
+pass "bad prefix scheme"
+
+# A segment path that does not exist.
+expect_error 1 "could not find file for wal-push" "$WALE" --envdir "$ENVDIR" wal-push "$WORK/000000010000000000000001"
+[ -z "$(archive_listing)" ] || fail "wal-push of a missing file wrote to the archive"
+pass "wal-push of a missing segment"
+
+# A file that is not a WAL file.
+echo hi >"$WORK/notwal.txt"; own_by_pg "$WORK/notwal.txt"
+expect_error 2 "not a WAL file name" "$WALE" --envdir "$ENVDIR" wal-push "$WORK/notwal.txt"
+pass "wal-push of a non-WAL file"
+
+# PGDATA that is not a cluster.
+mkdir -p "$WORK/notacluster"; own_by_pg "$WORK/notacluster"
+expect_error 2 "is not a PostgreSQL data directory" "$WALE" --envdir "$ENVDIR" backup-push "$WORK/notacluster"
+[ -z "$(archive_listing)" ] || fail "backup-push of a non-cluster wrote to the archive"
+pass "backup-push of a directory that is not a cluster"
+
+# A real cluster and a backup to play with.
+init_cluster "$WORK/pg" 5531
+start_cluster "$WORK/pg"
+psql_at 5531 "create table t as select generate_series(1,1000) id"
+wale backup-push "$WORK/pg" >/dev/null 2>"$WORK/push.err" || { cat "$WORK/push.err"; fail "backup-push"; }
+stop_cluster "$WORK/pg"
+
+# Unknown backup name, and a malformed one.
+mkdir -p "$WORK/empty1"; own_by_pg "$WORK/empty1"
+expect_error 1 "backup base_000000010000000000000099_00000040 not found" \
+  "$WALE" --envdir "$ENVDIR" backup-fetch "$WORK/empty1" base_000000010000000000000099_00000040
+[ -z "$(ls -A "$WORK/empty1")" ] || fail "backup-fetch of an unknown backup wrote files"
+expect_error 2 "invalid backup query submitted" "$WALE" --envdir "$ENVDIR" backup-fetch "$WORK/empty1" nonsense
+pass "backup-fetch of an unknown backup"
+
+# backup-fetch into a non-empty directory.
+mkdir -p "$WORK/full"; echo precious >"$WORK/full/keep.txt"; own_by_pg "$WORK/full"
+expect_error 2 "is not empty" "$WALE" --envdir "$ENVDIR" backup-fetch "$WORK/full" LATEST
+[ "$(ls -A "$WORK/full")" = keep.txt ] && [ "$(cat "$WORK/full/keep.txt")" = precious ] || fail "non-empty target was modified"
+pass "backup-fetch into a non-empty directory"
+
+# wal-fetch of a segment that is not archived: exit 1, nothing written.
+expect_error 1 "not in the archive" "$WALE" --envdir "$ENVDIR" wal-fetch 0000000100000000000000FF "$WORK/dest"
+[ ! -e "$WORK/dest" ] || fail "wal-fetch of a missing segment created the destination"
+pass "wal-fetch of a missing segment exits 1"
+
+# A corrupted WAL object: wal-fetch fails (not with 1), leaves no destination.
+SEG=$(cd "$ARCHIVE/wal_005" && ls | grep -E '^[0-9A-F]{24}\.' | head -1)
+SEGNAME=${SEG%%.*}
+cp "$ARCHIVE/wal_005/$SEG" "$WORK/seg.orig"
+python3 - "$ARCHIVE/wal_005/$SEG" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, 'rb').read())
+b[len(b) // 2] ^= 0xFF
+open(p, 'wb').write(bytes(b))
+PY
+expect_error 2 "$SEGNAME" "$WALE" --envdir "$ENVDIR" wal-fetch "$SEGNAME" "$WORK/dest2"
+[ ! -e "$WORK/dest2" ] || fail "wal-fetch of a corrupted object left a destination file"
+cp "$WORK/seg.orig" "$ARCHIVE/wal_005/$SEG"
+pass "wal-fetch of a corrupted object"
+
+# A corrupted tar partition: backup-fetch fails and leaves the target empty.
+PART=$(find "$ARCHIVE/basebackups_005" -name 'part_00000000.tar*' | head -1)
+python3 - "$PART" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, 'rb').read())
+b[len(b) // 2] ^= 0xFF
+open(p, 'wb').write(bytes(b))
+PY
+mkdir -p "$WORK/empty2"; own_by_pg "$WORK/empty2"
+expect_error 1 "part_00000000" "$WALE" --envdir "$ENVDIR" backup-fetch "$WORK/empty2" LATEST
+[ -z "$(ls -A "$WORK/empty2")" ] || fail "a failed backup-fetch left files in the target"
+pass "backup-fetch of a corrupted partition"
+
+# Pushing a segment that is archived with different content fails and overwrites nothing.
+mkdir -p "$WORK/wal"; head -c 16777216 /dev/urandom >"$WORK/wal/$SEGNAME"; own_by_pg "$WORK/wal"
+BEFORE=$(sha256sum "$ARCHIVE/wal_005/$SEG")
+expect_error 1 "already archived with different content" "$WALE" --envdir "$ENVDIR" wal-push "$WORK/wal/$SEGNAME"
+[ "$(sha256sum "$ARCHIVE/wal_005/$SEG")" = "$BEFORE" ] || fail "conflicting wal-push changed the archived object"
+pass "wal-push of different content for an archived segment"

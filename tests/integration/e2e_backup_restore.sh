@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# (a) archive_command = wal-push while pgbench writes; backup-push during the
+# load; more writes; backup-fetch LATEST into a new directory; recovery through
+# restore_command = wal-fetch. The restored cluster must equal the primary.
+source "$(dirname "$0")/lib.sh"
+
+PRIMARY="$WORK/primary"; RESTORED="$WORK/restored"
+init_cluster "$PRIMARY" 5501
+start_cluster "$PRIMARY"
+as_pg "$PG_BIN/pgbench" -h "$SOCK" -p 5501 -i -s 4 -q postgres >"$WORK/pgbench-init.log" 2>&1 || fail "pgbench -i"
+psql_at 5501 "create table notes(id serial primary key, body text)"
+
+# Load during the backup.
+as_pg "$PG_BIN/pgbench" -h "$SOCK" -p 5501 -c 2 -T 12 postgres >"$WORK/pgbench-run.log" 2>&1 &
+LOAD=$!
+sleep 2
+BACKUP=$(wale backup-push "$PRIMARY" 2>"$WORK/backup-push.err") || { cat "$WORK/backup-push.err"; fail "backup-push"; }
+[[ "$BACKUP" =~ ^base_[0-9A-F]{24}_[0-9]{8}$ ]] || fail "backup-push printed '$BACKUP', not a backup name"
+pass "backup-push under load made $BACKUP"
+wait $LOAD || fail "pgbench run"
+
+# More writes after the backup, then archive everything.
+psql_at 5501 "insert into notes(body) select md5(g::text) from generate_series(1, 5000) g"
+psql_at 5501 "update pgbench_branches set bbalance = bbalance + 1"
+LAST=$(psql_at 5501 "select pg_walfile_name(pg_current_wal_lsn())")
+psql_at 5501 "select pg_switch_wal()" >/dev/null
+wait_archived "$LAST"
+EXPECTED=$(table_checksums 5501)
+[ "$(echo "$EXPECTED" | wc -l)" -ge 5 ] || fail "expected checksums for 5 tables, got: $EXPECTED"
+stop_cluster "$PRIMARY"
+
+# The sentinel exists and backup-list shows the backup.
+[ -f "$ARCHIVE/basebackups_005/${BACKUP}_backup_stop_sentinel.json" ] || fail "no sentinel"
+wale backup-list | grep -q "^$BACKUP	" || fail "backup-list does not show $BACKUP"
+pass "backup-list shows the backup"
+
+wale backup-fetch "$RESTORED" LATEST 2>"$WORK/fetch.err" || { cat "$WORK/fetch.err"; fail "backup-fetch"; }
+[ "$(stat -c %a "$RESTORED")" = 700 ] || fail "restored directory mode is $(stat -c %a "$RESTORED"), want 700"
+[ -d "$RESTORED/pg_wal/archive_status" ] || fail "pg_wal/archive_status not recreated"
+[ -f "$RESTORED/backup_label" ] || fail "backup_label missing from the restore"
+grep -q "START WAL LOCATION" "$RESTORED/backup_label" || fail "backup_label is not pg_backup_stop's"
+[ -z "$(ls -A "$RESTORED/pg_wal" | grep -v archive_status)" ] || fail "pg_wal contents were backed up"
+[ ! -e "$RESTORED/postmaster.pid" ] || fail "postmaster.pid was backed up"
+pass "backup-fetch restored a data directory"
+
+configure_restore "$RESTORED" 5502
+start_cluster "$RESTORED"
+wait_promoted 5502
+ACTUAL=$(table_checksums 5502)
+if [ "$EXPECTED" != "$ACTUAL" ]; then
+  diff <(echo "$EXPECTED") <(echo "$ACTUAL") || true
+  fail "restored tables differ from the primary"
+fi
+pass "restored cluster equals the primary ($(echo "$ACTUAL" | wc -l) tables)"

@@ -1,0 +1,124 @@
+# Shared helpers for the integration tests (sourced, bash).
+# Each test gets a scratch directory that the postgres user can reach, a copy
+# of the wal-e binary there, and PostgreSQL clusters started as `postgres`
+# (PostgreSQL refuses to run as root) on Unix sockets only, so tests never
+# collide on TCP ports. Everything is stopped and removed on exit.
+set -euo pipefail
+
+: "${WALE_BIN:?WALE_BIN must name the built wal-e binary}"
+: "${WALE_TESTDATA:?WALE_TESTDATA must name tests/testdata}"
+PG_BIN=$(pg_config --bindir)
+[ -x "$PG_BIN/initdb" ] || { echo "FAIL: no initdb in $PG_BIN (install postgresql-15: scripts/install-deps.sh)"; exit 1; }
+
+WORK=$(mktemp -d /tmp/wale-it.XXXXXX)
+chmod 755 "$WORK"
+mkdir -p "$WORK/bin" "$WORK/sock" "$WORK/archive" "$WORK/env"
+cp "$WALE_BIN" "$WORK/bin/wal-e"
+chmod 755 "$WORK/bin/wal-e"
+WALE="$WORK/bin/wal-e"
+SOCK="$WORK/sock"
+ARCHIVE="$WORK/archive"
+ENVDIR="$WORK/env"
+echo "file://localhost$ARCHIVE" > "$ENVDIR/WALE_FILE_PREFIX"
+CLUSTERS=()
+
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+own_by_pg() {
+  if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$@"; fi
+}
+
+cleanup() {
+  local rc=$?
+  for d in "${CLUSTERS[@]}"; do
+    if [ -f "$d/postmaster.pid" ]; then as_pg "$PG_BIN/pg_ctl" -D "$d" -m immediate stop >/dev/null 2>&1 || true; fi
+  done
+  if [ $rc -ne 0 ]; then
+    echo "--- test failed (exit $rc); server logs:"
+    for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 40 "$f"; }; done
+  fi
+  if [ -z "${WALE_KEEP_WORK:-}" ]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
+  exit $rc
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*"; exit 1; }
+pass() { echo "ok - $*"; }
+
+# wal-e as the postgres user, with the test's envdir.
+wale() { as_pg "$WALE" --envdir "$ENVDIR" "$@"; }
+
+# init_cluster DIR PORT: a new cluster archiving through wal-e wal-push.
+init_cluster() {
+  local dir=$1 port=$2
+  own_by_pg "$WORK"
+  as_pg "$PG_BIN/initdb" -D "$dir" -U postgres -A trust -E UTF8 --no-locale >"$WORK/initdb.log" 2>&1 \
+    || { cat "$WORK/initdb.log"; fail "initdb"; }
+  cat >>"$dir/postgresql.conf" <<CONF
+port = $port
+listen_addresses = ''
+unix_socket_directories = '$SOCK'
+wal_level = replica
+archive_mode = on
+archive_command = '$WALE --terse --envdir $ENVDIR wal-push %p'
+fsync = off
+max_wal_size = 256MB
+checkpoint_timeout = 30min
+CONF
+  CLUSTERS+=("$dir")
+}
+
+start_cluster() {
+  local dir=$1 log=${2:-$WORK/$(basename "$1").log}
+  own_by_pg "$WORK"
+  as_pg "$PG_BIN/pg_ctl" -D "$dir" -l "$log" -w -t 120 start >/dev/null || { tail -n 30 "$log"; fail "start $dir"; }
+}
+
+stop_cluster() { as_pg "$PG_BIN/pg_ctl" -D "$1" -w -t 120 stop >/dev/null; }
+
+# psql_at PORT SQL: one value per line, unaligned.
+psql_at() { as_pg "$PG_BIN/psql" -X -h "$SOCK" -p "$1" -d postgres -v ON_ERROR_STOP=1 -Atc "$2"; }
+
+# Waits until a restored cluster has finished recovery (promoted).
+wait_promoted() {
+  local port=$1
+  for _ in $(seq 1 600); do
+    if [ "$(psql_at "$port" 'select pg_is_in_recovery()' 2>/dev/null || true)" = "f" ]; then return 0; fi
+    sleep 0.2
+  done
+  fail "cluster on port $port did not finish recovery"
+}
+
+# configure_restore DIR PORT [extra conf lines...]: recovery via wal-e wal-fetch.
+configure_restore() {
+  local dir=$1 port=$2; shift 2
+  cat >>"$dir/postgresql.conf" <<CONF
+port = $port
+listen_addresses = ''
+unix_socket_directories = '$SOCK'
+archive_mode = off
+restore_command = '$WALE --terse --envdir $ENVDIR wal-fetch "%f" "%p"'
+CONF
+  for line in "$@"; do echo "$line" >>"$dir/postgresql.conf"; done
+  : >"$dir/recovery.signal"
+  own_by_pg "$dir"
+  CLUSTERS+=("$dir")
+}
+
+# Per-table checksum of every user table, for comparing two clusters.
+table_checksums() {
+  psql_at "$1" "select c.relname || ' ' || (xpath('/row/c/text()', query_to_xml(format('select count(*) || '':'' || coalesce(md5(string_agg(t::text, '','' order by t::text)), '''') as c from %I.%I t', n.nspname, c.relname), false, true, '')))[1]::text from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind = 'r' and n.nspname = 'public' order by 1"
+}
+
+# Waits until WAL file NAME is in the archive (any codec).
+wait_archived() {
+  local name=$1
+  for _ in $(seq 1 300); do
+    ls "$ARCHIVE/wal_005/$name".* >/dev/null 2>&1 && return 0
+    ls "$ARCHIVE/wal_005/$name" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  fail "WAL file $name was not archived"
+}

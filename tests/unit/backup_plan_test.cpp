@@ -1,0 +1,108 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "backup/backup_plan.h"
+#include "test_support/temp_dir.h"
+
+namespace wale::backup {
+namespace {
+
+void touch(const std::string& path, std::size_t size = 10) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream(path) << std::string(size, 'x');
+}
+
+std::set<std::string> names(const BackupPlan& plan) {
+  std::set<std::string> out;
+  for (const auto& e : plan.entries) out.insert(e.tar_name);
+  return out;
+}
+
+TEST(BackupPlan, FollowsPostgresExclusions) {
+  test::TempDir dir;
+  std::string d = dir.path() + "/data";
+  touch(d + "/PG_VERSION");
+  touch(d + "/global/pg_control", 8192);
+  touch(d + "/base/5/1259", 16384);
+  touch(d + "/base/5/pg_internal.init");
+  touch(d + "/base/pgsql_tmp/pgsql_tmp123.0");
+  touch(d + "/pg_wal/000000010000000000000001", 1000);
+  touch(d + "/pg_wal/archive_status/000000010000000000000001.ready", 0);
+  touch(d + "/pg_replslot/slot/state");
+  touch(d + "/pg_stat_tmp/global.stat");
+  touch(d + "/pg_subtrans/0000");
+  touch(d + "/pg_xact/0000");
+  touch(d + "/postmaster.pid");
+  touch(d + "/postmaster.opts");
+  touch(d + "/backup_label");
+  touch(d + "/tablespace_map");
+  touch(d + "/postgresql.conf");
+  touch(d + "/postgresql.auto.conf");
+  auto plan = plan_backup(d);
+  auto n = names(plan);
+  for (const char* want : {"PG_VERSION", "global", "global/pg_control", "base/5/1259", "pg_wal", "pg_wal/archive_status",
+                           "pg_replslot", "pg_stat_tmp", "pg_subtrans", "pg_xact/0000", "postgresql.conf",
+                           "postgresql.auto.conf", "base/pgsql_tmp"}) {
+    EXPECT_TRUE(n.count(want)) << "missing " << want;
+  }
+  for (const char* bad : {"base/5/pg_internal.init", "base/pgsql_tmp/pgsql_tmp123.0", "pg_wal/000000010000000000000001",
+                          "pg_wal/archive_status/000000010000000000000001.ready", "pg_replslot/slot",
+                          "pg_stat_tmp/global.stat", "pg_subtrans/0000", "postmaster.pid", "postmaster.opts",
+                          "backup_label", "tablespace_map"}) {
+    EXPECT_FALSE(n.count(bad)) << "included " << bad;
+  }
+  EXPECT_EQ(plan.spec.base_prefix, d + "/");
+  EXPECT_TRUE(plan.spec.tablespaces.empty());
+}
+
+TEST(BackupPlan, TablespacesAreWalkedThroughTheLinkAndRecorded) {
+  test::TempDir dir;
+  std::string d = dir.path() + "/data";
+  std::string ts = dir.path() + "/ts";
+  touch(d + "/PG_VERSION");
+  touch(ts + "/PG_15_202209061/5/16390", 100);
+  std::filesystem::create_directories(d + "/pg_tblspc");
+  ASSERT_EQ(::symlink(ts.c_str(), (d + "/pg_tblspc/16389").c_str()), 0);
+  auto plan = plan_backup(d);
+  auto n = names(plan);
+  EXPECT_TRUE(n.count("pg_tblspc/16389/PG_15_202209061/5/16390"));
+  ASSERT_EQ(plan.spec.tablespaces.size(), 1u);
+  EXPECT_EQ(plan.spec.tablespaces[0].oid, "16389");
+  EXPECT_EQ(plan.spec.tablespaces[0].loc, ts + "/");
+  EXPECT_EQ(plan.spec.tablespaces[0].link, "pg_tblspc/16389");
+}
+
+TEST(BackupPlan, PartitionsBySizeKeepingOrder) {
+  std::vector<PlannedEntry> entries;
+  for (int i = 0; i < 10; ++i) {
+    PlannedEntry e;
+    e.tar_name = "f" + std::to_string(i);
+    e.size = 100;
+    entries.push_back(e);
+  }
+  entries[5].size = 1000;  // bigger than a partition: alone
+  auto parts = partition_plan(entries, 250);
+  std::size_t total = 0;
+  std::string order;
+  for (const auto& p : parts) {
+    std::uint64_t bytes = 0;
+    for (const auto& e : p) {
+      bytes += e.size;
+      order += e.tar_name;
+    }
+    EXPECT_TRUE(bytes <= 250 || p.size() == 1);
+    total += p.size();
+  }
+  EXPECT_EQ(total, 10u);
+  EXPECT_EQ(order, "f0f1f2f3f4f5f6f7f8f9");
+  EXPECT_EQ(parts.size(), 6u);  // [0,1] [2,3] [4] [5] [6,7] [8,9]
+}
+
+}  // namespace
+}  // namespace wale::backup

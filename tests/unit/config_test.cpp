@@ -1,0 +1,112 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "config/environment.h"
+#include "config/settings.h"
+#include "core/error.h"
+#include "test_support/temp_dir.h"
+
+namespace wale::config {
+namespace {
+
+Environment env_of(std::map<std::string, std::string, std::less<>> vars) { return Environment(std::move(vars)); }
+
+ErrorCode code_of(const GlobalFlags& flags, const Environment& env) {
+  try {
+    resolve_settings(flags, env);
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return ErrorCode::Internal;  // "did not throw"
+}
+
+TEST(Settings, NoPrefixIsAConfigError) {
+  try {
+    resolve_settings({}, env_of({}));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.message(), "no storage prefix defined");
+    EXPECT_FALSE(e.hint().empty());
+  }
+}
+
+TEST(Settings, FilePrefixIgnoresNetloc) {
+  auto s = resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/var/backups/wal-e/"}}));
+  EXPECT_EQ(s.backend, Backend::File);
+  EXPECT_EQ(s.file_root, "/var/backups/wal-e");
+  EXPECT_EQ(resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file:///srv/x"}})).file_root, "/srv/x");
+}
+
+TEST(Settings, PrecedenceFlagsThenEnvironmentInWalEOrder) {
+  GlobalFlags flags;
+  flags.s3_prefix = "s3://bucket/flag";
+  auto s = resolve_settings(flags, env_of({{"WALE_FILE_PREFIX", "file://localhost/env"}}));
+  EXPECT_EQ(s.prefix_url, "s3://bucket/flag");
+  EXPECT_EQ(s.backend, Backend::S3);
+  // Environment: WALE_FILE_PREFIX before WALE_S3_PREFIX.
+  s = resolve_settings({}, env_of({{"WALE_S3_PREFIX", "s3://b/p"}, {"WALE_FILE_PREFIX", "file://localhost/f"}}));
+  EXPECT_EQ(s.backend, Backend::File);
+  // The scheme, not the variable, selects the backend.
+  s = resolve_settings({}, env_of({{"WALE_S3_PREFIX", "file://localhost/f"}}));
+  EXPECT_EQ(s.backend, Backend::File);
+}
+
+TEST(Settings, BadSchemeAndUnbuiltBackends) {
+  EXPECT_EQ(code_of({}, env_of({{"WALE_FILE_PREFIX", "ftp://x/y"}})), ErrorCode::Config);
+  EXPECT_EQ(code_of({}, env_of({{"WALE_GS_PREFIX", "gs://x/y"}})), ErrorCode::Unsupported);
+  GlobalFlags gpg;
+  gpg.gpg_key_id = "ABC";
+  EXPECT_EQ(code_of(gpg, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}})), ErrorCode::Unsupported);
+}
+
+TEST(Settings, CompressionRetriesAndSizes) {
+  auto s = resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}}));
+  EXPECT_EQ(s.compression, codec::Codec::Zstd);
+  s = resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_COMPRESSION", "lzop"},
+                                   {"WALE_RETRIES", "7"}, {"WALE_PARTITION_SIZE", "64M"}}));
+  EXPECT_EQ(s.compression, codec::Codec::Lzop);
+  EXPECT_EQ(s.retries, 7);
+  EXPECT_EQ(s.partition_size, 64ULL << 20);
+  GlobalFlags flags;
+  flags.compression = "none";
+  EXPECT_EQ(resolve_settings(flags, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_COMPRESSION", "lz4"}}))
+                .compression,
+            codec::Codec::None);
+  EXPECT_EQ(code_of({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_COMPRESSION", "brotli"}})),
+            ErrorCode::Config);
+  EXPECT_EQ(code_of({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_RETRIES", "zero"}})),
+            ErrorCode::Config);
+  EXPECT_THROW(parse_size("X", "12Q"), Error);
+  EXPECT_THROW(parse_size("X", "0"), Error);
+  EXPECT_EQ(parse_size("X", "3k"), 3072u);
+}
+
+TEST(Settings, S3CredentialsComeFromEnvironment) {
+  GlobalFlags flags;
+  flags.aws_access_key_id = "AKIAFLAG";
+  auto s = resolve_settings(flags, env_of({{"WALE_S3_PREFIX", "s3://b/p"}, {"AWS_ACCESS_KEY_ID", "AKIAENV"},
+                                           {"AWS_SECRET_ACCESS_KEY", "sekrit"}, {"AWS_SECURITY_TOKEN", "tok"},
+                                           {"AWS_REGION", "eu-west-1"}}));
+  EXPECT_EQ(s.s3.access_key_id, "AKIAFLAG");
+  EXPECT_EQ(s.s3.secret_access_key, "sekrit");
+  EXPECT_EQ(s.s3.session_token, "tok");
+  EXPECT_EQ(s.s3.region, "eu-west-1");
+}
+
+TEST(Environment, EnvdirOverridesAndUnsets) {
+  test::TempDir dir;
+  std::ofstream(dir.path() + "/WALE_FILE_PREFIX") << "file://localhost/from-envdir  \nsecond line ignored\n";
+  std::ofstream(dir.path() + "/AWS_REGION");  // empty file: unset
+  std::ofstream(dir.path() + "/MULTI", std::ios::binary) << std::string("a\0b", 3);
+  Environment env(std::map<std::string, std::string, std::less<>>{{"WALE_FILE_PREFIX", "file://localhost/process"},
+                                                                  {"AWS_REGION", "us-east-1"}});
+  env.apply_envdir(dir.path());
+  EXPECT_EQ(env.get("WALE_FILE_PREFIX"), "file://localhost/from-envdir");
+  EXPECT_FALSE(env.get("AWS_REGION"));
+  EXPECT_EQ(env.get("MULTI"), std::string("a\nb"));
+  EXPECT_THROW(env.apply_envdir(dir.path() + "/missing"), Error);
+}
+
+}  // namespace
+}  // namespace wale::config
