@@ -59,10 +59,11 @@ ParseOutcome parse_command_line(int argc, char** argv) {
   auto* wfetch = app.add_subcommand("wal-fetch", "Restore one WAL file (restore_command = 'wal-e wal-fetch \"%f\" \"%p\"').");
   wfetch->add_option("WAL_SEGMENT WAL_DESTINATION", inv.args, "WAL file name and destination path.")
       ->required()->expected(2);
-  wfetch->add_option("-p,--prefetch", inv.prefetch, "Segments to prefetch (not built yet; 0 disables).");
+  wfetch->add_option("-p,--prefetch", inv.prefetch, "Segments to prefetch in the background (default 8; 0 disables).");
 
   auto* wpre = app.add_subcommand("wal-prefetch", "Internal: prefetch one WAL segment.");
-  wpre->add_option("BASE_DIRECTORY SEGMENT", inv.args)->required()->expected(2);
+  wpre->add_option("BASE_DIRECTORY SEGMENT", inv.args, "Prefetch directory and the segments to fetch into it.")
+      ->required()->expected(2, 64);
 
   auto* del = app.add_subcommand("delete", "Delete old backups and WAL (not built yet).");
   del->add_flag("-n,--dry-run", inv.dry_run, "Only print what would be deleted.");

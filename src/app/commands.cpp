@@ -4,10 +4,14 @@
 
 #include <cstdio>
 #include <fstream>
+#include <thread>
 
 #include "app/store_factory.h"
 #include "archive/wal_fetch.h"
+#include "archive/wal_prefetch.h"
 #include "archive/wal_push.h"
+#include "archive/wal_push_ahead.h"
+#include "app/spawn.h"
 #include "backup/backup_catalog.h"
 #include "backup/backup_fetch.h"
 #include "backup/backup_push.h"
@@ -24,6 +28,28 @@ namespace {
 void write_stdout(const std::string& text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
+}
+
+unsigned default_parallelism() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n > 0 ? n : 2;
+}
+
+// The global options of this invocation, to start a helper process with the same settings.
+std::vector<std::string> global_args(const Invocation& inv) {
+  std::vector<std::string> a{"--terse"};
+  auto add = [&](const char* flag, const std::string& v) {
+    if (!v.empty()) {
+      a.push_back(flag);
+      a.push_back(v);
+    }
+  };
+  add("--envdir", inv.envdir);
+  add("--file-prefix", inv.flags.file_prefix);
+  add("--s3-prefix", inv.flags.s3_prefix);
+  add("--aws-access-key-id", inv.flags.aws_access_key_id);
+  add("--compression", inv.flags.compression);
+  return a;
 }
 
 int run_backup_list(const Invocation& inv, store::ObjectStore& store) {
@@ -47,7 +73,6 @@ int run_command(const Invocation& inv, const config::Environment& env) {
   }
   config::Settings settings = config::resolve_settings(inv.flags, env);
 
-  if (inv.subcommand == "wal-prefetch") not_built("wal-prefetch");
   if (inv.subcommand == "delete") not_built("delete", "Remove old backups by hand for now.");
   if (inv.subcommand == "backup-push") {
     if (inv.while_offline) not_built("backup-push --while-offline", "Run backup-push against the running cluster.");
@@ -58,13 +83,27 @@ int run_command(const Invocation& inv, const config::Environment& env) {
   auto store = make_store(settings);
 
   if (inv.subcommand == "wal-push") {
-    archive::wal_push(*store, inv.args[0], archive::WalPushOptions{settings.compression});
+    archive::PushAheadOptions opts{settings.compression, inv.pool_size > 0 ? static_cast<unsigned>(inv.pool_size)
+                                                                           : default_parallelism()};
+    archive::wal_push_with_ahead(*store, inv.args[0], opts);
     return 0;
   }
   if (inv.subcommand == "wal-fetch") {
-    if (!archive::wal_fetch(*store, inv.args[0], inv.args[1], settings.compression)) {
-      throw Error(ErrorCode::NotFound, "WAL file " + inv.args[0] + " is not in the archive");
+    unsigned depth = inv.prefetch >= 0 ? static_cast<unsigned>(inv.prefetch) : 8;
+    auto r = archive::wal_fetch_with_prefetch(*store, inv.args[0], inv.args[1], settings.compression, depth);
+    if (!r.found) throw Error(ErrorCode::NotFound, "WAL file " + inv.args[0] + " is not in the archive");
+    if (!r.plan.missing.empty()) {
+      std::vector<std::string> args = global_args(inv);
+      args.push_back("wal-prefetch");
+      args.push_back(r.plan.base);
+      args.insert(args.end(), r.plan.missing.begin(), r.plan.missing.end());
+      spawn_detached_self(args);
     }
+    return 0;
+  }
+  if (inv.subcommand == "wal-prefetch") {
+    std::vector<std::string> segs(inv.args.begin() + 1, inv.args.end());
+    archive::wal_prefetch(*store, inv.args[0], segs, settings.compression, default_parallelism());
     return 0;
   }
   if (inv.subcommand == "backup-list") return run_backup_list(inv, *store);

@@ -1,0 +1,14 @@
+// Starts `wal-e ARGS...` (this same executable, /proc/self/exe) as a detached
+// background process: double fork + setsid, stdin/stdout/stderr on /dev/null,
+// so the caller (PostgreSQL's restore_command) never waits for it.
+// Returns false if it could not be started (the caller carries on without it).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace wale::app {
+
+bool spawn_detached_self(const std::vector<std::string>& args);
+
+}  // namespace wale::app

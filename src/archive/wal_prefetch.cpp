@@ -1,0 +1,132 @@
+#include "archive/wal_prefetch.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <set>
+
+#include "archive/wal_fetch.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "exec/task_group.h"
+#include "io/file_streams.h"
+#include "io/filter_streams.h"
+#include "pg/lsn.h"
+
+namespace wale::archive {
+namespace {
+
+const char* kLogger = "wal_e.worker.prefetch";
+constexpr std::time_t kAbandonedClaimSeconds = 60;
+
+std::vector<std::string> entries(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return out;
+  std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
+  while (struct dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") out.push_back(n);
+  }
+  return out;
+}
+
+std::vector<std::string> next_segments(const std::string& name, unsigned depth) {
+  std::vector<std::string> out;
+  auto seg = pg::WalSegment::parse(name);
+  if (!seg) return out;
+  for (unsigned i = 0; i < depth; ++i) {
+    seg = seg->next();
+    out.push_back(seg->file_name());
+  }
+  return out;
+}
+
+// Removes everything that is not an expected segment (or its live claim).
+void clean(const std::string& base, const std::set<std::string>& expected) {
+  std::error_code ec;
+  std::time_t now = std::time(nullptr);
+  for (const auto& n : entries(base)) {
+    if (n == "running") continue;
+    if (!expected.count(n)) {
+      // Hidden temporaries of a live download belong to a claim; only remove old ones.
+      struct stat st {};
+      bool hidden = !n.empty() && n[0] == '.';
+      if (hidden && ::stat((base + "/" + n).c_str(), &st) == 0 && now - st.st_mtime < kAbandonedClaimSeconds) continue;
+      std::filesystem::remove_all(base + "/" + n, ec);
+    }
+  }
+  for (const auto& n : entries(base + "/running")) {
+    struct stat st {};
+    std::string p = base + "/running/" + n;
+    if (!expected.count(n) || (::stat(p.c_str(), &st) == 0 && now - st.st_mtime >= kAbandonedClaimSeconds)) {
+      std::filesystem::remove_all(p, ec);
+    }
+  }
+}
+
+}  // namespace
+
+std::string prefetch_dir_for(const std::string& dest) {
+  std::string dir = io::parent_dir(dest);
+  char resolved[PATH_MAX];
+  if (::realpath(dir.c_str(), resolved) != nullptr) dir = resolved;
+  return dir + "/.wal-e/prefetch";
+}
+
+PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std::string& name, const std::string& dest,
+                                            codec::Codec preferred, unsigned depth) {
+  PrefetchFetchResult result;
+  bool segment = pg::classify_wal_file(name) == pg::WalFileKind::Segment;
+  std::string base = prefetch_dir_for(dest);
+  if (segment && depth > 0 && ::rename((base + "/" + name).c_str(), dest.c_str()) == 0) {
+    result.found = result.from_prefetch = true;
+    log::info(kLogger, {"promoted prefetched wal segment", {}, {}, {{"action", "wal-fetch"}, {"seg", name}}});
+  } else {
+    result.found = wal_fetch(store, name, dest, preferred);
+  }
+  if (!segment || depth == 0 || !result.found) return result;
+
+  auto next = next_segments(name, depth);
+  std::set<std::string> expected(next.begin(), next.end());
+  io::make_dirs(base + "/running", 0700);
+  clean(base, expected);
+  result.plan.base = base;
+  for (const auto& seg : next) {
+    if (::access((base + "/" + seg).c_str(), F_OK) == 0) continue;
+    if (::access((base + "/running/" + seg).c_str(), F_OK) == 0) continue;
+    result.plan.missing.push_back(seg);
+  }
+  return result;
+}
+
+void wal_prefetch(store::ObjectStore& store, const std::string& base, const std::vector<std::string>& segments,
+                  codec::Codec preferred, unsigned parallelism) {
+  io::make_dirs(base + "/running", 0700);
+  exec::TaskGroup group(std::max(1u, std::min<unsigned>(parallelism, static_cast<unsigned>(segments.size()))));
+  for (const auto& seg : segments) {
+    if (pg::classify_wal_file(seg) != pg::WalFileKind::Segment) continue;
+    group.run([&store, &base, seg, preferred] {
+      std::string claim = base + "/running/" + seg;
+      if (::mkdir(claim.c_str(), 0700) != 0) return;  // someone else is on it
+      try {
+        if (::access((base + "/" + seg).c_str(), F_OK) != 0) wal_fetch(store, seg, base + "/" + seg, preferred);
+      } catch (const Error& e) {
+        log::debug(kLogger, {"prefetch failed", seg + ": " + e.message(), {}, {}});
+      }
+      std::error_code ec;
+      std::filesystem::remove_all(claim, ec);
+    });
+  }
+  group.wait();
+}
+
+}  // namespace wale::archive

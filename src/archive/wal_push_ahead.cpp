@@ -1,0 +1,146 @@
+#include "archive/wal_push_ahead.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <vector>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "exec/task_group.h"
+#include "io/file_streams.h"
+#include "layout/archive_layout.h"
+#include "pg/lsn.h"
+
+namespace wale::archive {
+namespace {
+
+const char* kLogger = "wal_e.worker.upload";
+
+struct FileIdentity {
+  std::uint64_t ino = 0, size = 0;
+  std::int64_t mtime_ns = 0;
+  bool operator==(const FileIdentity&) const = default;
+};
+
+std::optional<FileIdentity> identity_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return FileIdentity{static_cast<std::uint64_t>(st.st_ino), static_cast<std::uint64_t>(st.st_size),
+                      static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
+
+std::string marker_dir(const std::string& wal_dir) { return wal_dir + "/.wal-e/pushed"; }
+
+void write_marker(const std::string& wal_dir, const std::string& name, const FileIdentity& id,
+                  const std::string& key, std::uint64_t object_size) {
+  try {
+    io::make_dirs(marker_dir(wal_dir), 0700);
+    io::AtomicFileSink sink(marker_dir(wal_dir) + "/" + name, 0600, /*sync=*/false);
+    std::ostringstream text;
+    text << id.ino << ' ' << id.size << ' ' << id.mtime_ns << ' ' << object_size << ' ' << key << '\n';
+    sink.write(text.str());
+    sink.finish();
+  } catch (const Error& e) {
+    // A marker only saves work later; failing to write one loses nothing.
+    log::debug(kLogger, {"could not write push marker", e.message(), {}, {}});
+  }
+}
+
+// True if a marker says this exact file is stored as an object that still exists.
+bool marker_confirms(store::ObjectStore& store, const std::string& wal_dir, const std::string& name,
+                     const std::string& key) {
+  std::ifstream in(marker_dir(wal_dir) + "/" + name);
+  if (!in) return false;
+  FileIdentity recorded;
+  std::uint64_t object_size = 0;
+  std::string recorded_key;
+  if (!(in >> recorded.ino >> recorded.size >> recorded.mtime_ns >> object_size >> recorded_key)) return false;
+  auto now = identity_of(wal_dir + "/" + name);
+  if (!now || !(*now == recorded) || recorded_key != key) return false;
+  auto info = store.stat(key);
+  return info && info->size == object_size;
+}
+
+// Ready segments (oldest first), excluding `except`.
+std::vector<std::string> ready_segments(const std::string& wal_dir, const std::string& except) {
+  std::vector<std::string> out;
+  std::string status = wal_dir + "/archive_status";
+  DIR* d = ::opendir(status.c_str());
+  if (d == nullptr) return out;
+  std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
+  while (struct dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n.size() != 30 || n.substr(24) != ".ready") continue;
+    std::string seg = n.substr(0, 24);
+    if (seg != except && pg::classify_wal_file(seg) == pg::WalFileKind::Segment) out.push_back(seg);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Removes markers of segments whose files PostgreSQL has recycled or removed.
+void prune_markers(const std::string& wal_dir) {
+  DIR* d = ::opendir(marker_dir(wal_dir).c_str());
+  if (d == nullptr) return;
+  std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
+  while (struct dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n.empty() || n[0] == '.') continue;
+    if (::access((wal_dir + "/" + n).c_str(), F_OK) != 0) ::unlink((marker_dir(wal_dir) + "/" + n).c_str());
+  }
+}
+
+WalPushResult push_one(store::ObjectStore& store, const std::string& wal_dir, const std::string& path,
+                       const PushAheadOptions& options) {
+  std::string name = io::base_name(path);
+  bool segment = pg::classify_wal_file(name) == pg::WalFileKind::Segment;
+  std::string key = layout::wal_key(name, options.codec);
+  if (segment && marker_confirms(store, wal_dir, name, key)) {
+    log::info(kLogger, {"WAL file was already archived by push-ahead", {}, {},
+                        {{"action", "push-wal"}, {"seg", name}, {"state", "complete"}}});
+    return WalPushResult::AlreadyArchived;
+  }
+  auto before = identity_of(path);
+  WalPushResult result = wal_push(store, path, WalPushOptions{options.codec});
+  if (segment && before) {
+    if (auto info = store.stat(key)) write_marker(wal_dir, name, *before, key, info->size);
+  }
+  return result;
+}
+
+}  // namespace
+
+WalPushResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path, const PushAheadOptions& options) {
+  std::string wal_dir = io::parent_dir(path);
+  std::string name = io::base_name(path);
+  if (options.pool_size <= 1 || pg::classify_wal_file(name) != pg::WalFileKind::Segment) {
+    return push_one(store, wal_dir, path, options);
+  }
+  auto others = ready_segments(wal_dir, name);
+  if (others.size() > options.pool_size - 1) others.resize(options.pool_size - 1);
+
+  WalPushResult result = WalPushResult::Stored;
+  exec::TaskGroup group(std::min<unsigned>(options.pool_size, static_cast<unsigned>(others.size() + 1)));
+  group.run([&] { result = push_one(store, wal_dir, path, options); });
+  for (const auto& seg : others) {
+    group.run([&store, &wal_dir, &options, seg] {
+      try {
+        push_one(store, wal_dir, wal_dir + "/" + seg, options);
+      } catch (const Error& e) {
+        // Vanished (already archived and recycled) or failed: PostgreSQL will ask again.
+        log::info(kLogger, {"skip parallel archiving of a file", seg + ": " + e.message(), {}, {}});
+      }
+    });
+  }
+  group.wait();  // rethrows only the requested file's failure (others catch their own)
+  prune_markers(wal_dir);
+  return result;
+}
+
+}  // namespace wale::archive

@@ -1,0 +1,46 @@
+// TaskGroup: runs tasks on up to `parallelism` threads. The first task to
+// throw cancels the group (tasks not yet started are skipped; running tasks
+// can poll cancelled()) and wait() rethrows that first exception.
+// The destructor waits for running tasks (it never throws).
+// Thread safety: run()/wait() from the owning thread; cancelled() from any.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace wale::exec {
+
+class TaskGroup {
+ public:
+  explicit TaskGroup(unsigned parallelism);
+  ~TaskGroup();
+  TaskGroup(const TaskGroup&) = delete;
+  TaskGroup& operator=(const TaskGroup&) = delete;
+
+  // Queues a task. Blocks while `parallelism` tasks are already queued but not
+  // started, so producers cannot run far ahead (memory stays bounded).
+  void run(std::function<void()> task);
+  // Waits for every task; rethrows the first failure.
+  void wait();
+  bool cancelled() const { return cancelled_.load(); }
+
+ private:
+  void worker();
+  unsigned parallelism_;
+  std::mutex mu_;
+  std::condition_variable cv_work_, cv_space_, cv_idle_;
+  std::deque<std::function<void()>> queue_;
+  std::vector<std::thread> threads_;
+  unsigned running_ = 0;
+  bool stopping_ = false;
+  std::atomic<bool> cancelled_{false};
+  std::exception_ptr first_error_;
+};
+
+}  // namespace wale::exec

@@ -1,0 +1,122 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "archive/wal_prefetch.h"
+#include "archive/wal_push_ahead.h"
+#include "core/error.h"
+#include "store/memory/memory_store.h"
+#include "test_support/temp_dir.h"
+
+namespace wale::archive {
+namespace {
+
+namespace fs = std::filesystem;
+
+class PgWalDir {
+ public:
+  PgWalDir() : wal_(dir_.path() + "/pg_wal") { fs::create_directories(wal_ + "/archive_status"); }
+  std::string add(const std::string& name, bool ready, char fill = 'w') {
+    std::ofstream(wal_ + "/" + name, std::ios::binary) << std::string(70000, fill) << name;
+    if (ready) std::ofstream(wal_ + "/archive_status/" + name + ".ready");
+    return wal_ + "/" + name;
+  }
+  const std::string& wal() const { return wal_; }
+
+ private:
+  test::TempDir dir_;
+  std::string wal_;
+};
+
+std::string seg(int n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0000000100000000000000%02X", n);
+  return buf;
+}
+
+TEST(WalPushAhead, PushesReadySegmentsWithoutTouchingStatusFiles) {
+  PgWalDir pg;
+  std::string first = pg.add(seg(1), true);
+  for (int i = 2; i <= 6; ++i) pg.add(seg(i), true);
+  pg.add("00000002.history", true);  // not a segment: not pushed ahead
+  store::MemoryStore store;
+  EXPECT_EQ(wal_push_with_ahead(store, first, {codec::Codec::Zstd, 4}), WalPushResult::Stored);
+  for (int i = 1; i <= 4; ++i) EXPECT_TRUE(store.stat("wal_005/" + seg(i) + ".zst")) << i;
+  EXPECT_FALSE(store.stat("wal_005/" + seg(5) + ".zst"));  // pool of 4: the requested one + 3
+  EXPECT_FALSE(store.stat("wal_005/00000002.history.zst"));
+  for (int i = 1; i <= 6; ++i) {
+    EXPECT_TRUE(fs::exists(pg.wal() + "/archive_status/" + seg(i) + ".ready")) << "status file changed for " << i;
+  }
+  EXPECT_FALSE(fs::exists(pg.wal() + "/archive_status/" + seg(2) + ".done"));
+}
+
+TEST(WalPushAhead, LaterPushOfAPushedAheadSegmentReturnsAtOnce) {
+  PgWalDir pg;
+  std::string first = pg.add(seg(1), true);
+  std::string second = pg.add(seg(2), true);
+  store::MemoryStore store;
+  wal_push_with_ahead(store, first, {codec::Codec::Zstd, 4});
+  EXPECT_EQ(wal_push_with_ahead(store, second, {codec::Codec::Zstd, 4}), WalPushResult::AlreadyArchived);
+}
+
+TEST(WalPushAhead, StaleMarkerIsNotTrusted) {
+  PgWalDir pg;
+  std::string first = pg.add(seg(1), true);
+  std::string second = pg.add(seg(2), true);
+  store::MemoryStore store;
+  wal_push_with_ahead(store, first, {codec::Codec::Zstd, 4});
+  // The object was lost (deleted) after the push-ahead: the marker must not hide that.
+  std::vector<std::string> keys{"wal_005/" + seg(2) + ".zst"};
+  store.remove(keys);
+  EXPECT_EQ(wal_push_with_ahead(store, second, {codec::Codec::Zstd, 4}), WalPushResult::Stored);
+  EXPECT_TRUE(store.stat(keys[0]));
+}
+
+TEST(WalPushAhead, FailureOfTheRequestedFileIsReported) {
+  PgWalDir pg;
+  pg.add(seg(2), true);
+  store::MemoryStore store;
+  EXPECT_THROW(wal_push_with_ahead(store, pg.wal() + "/" + seg(1), {codec::Codec::Zstd, 4}), Error);
+}
+
+TEST(WalPrefetch, FetchesAheadAndPromotesByRename) {
+  PgWalDir primary;
+  store::MemoryStore store;
+  for (int i = 1; i <= 5; ++i) wal_push_with_ahead(store, primary.add(seg(i), false, static_cast<char>('a' + i)), {});
+  test::TempDir restore;
+  std::string pg_wal = restore.path() + "/pg_wal";
+  fs::create_directories(pg_wal);
+  auto r = wal_fetch_with_prefetch(store, seg(1), pg_wal + "/RECOVERYXLOG", codec::Codec::Zstd, 3);
+  ASSERT_TRUE(r.found);
+  EXPECT_FALSE(r.from_prefetch);
+  EXPECT_EQ(r.plan.missing, (std::vector<std::string>{seg(2), seg(3), seg(4)}));
+  wal_prefetch(store, r.plan.base, r.plan.missing, codec::Codec::Zstd, 2);
+  EXPECT_TRUE(fs::exists(r.plan.base + "/" + seg(2)));
+  // A stale file from another timeline and a partial temporary are never used and get cleaned.
+  std::ofstream(r.plan.base + "/000000020000000000000009") << "other timeline";
+  auto r2 = wal_fetch_with_prefetch(store, seg(2), pg_wal + "/RECOVERYXLOG", codec::Codec::Zstd, 3);
+  ASSERT_TRUE(r2.found);
+  EXPECT_TRUE(r2.from_prefetch);
+  std::ifstream in(pg_wal + "/RECOVERYXLOG", std::ios::binary);
+  std::string got((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(got, std::string(70000, 'c') + seg(2));
+  EXPECT_FALSE(fs::exists(r.plan.base + "/000000020000000000000009"));
+  EXPECT_FALSE(fs::exists(r.plan.base + "/" + seg(2)));
+  EXPECT_EQ(r2.plan.missing, (std::vector<std::string>{seg(5)}));  // 3 and 4 are there already
+}
+
+TEST(WalPrefetch, MissingSegmentsAreSkippedAndNothingPartialAppears) {
+  store::MemoryStore store;
+  test::TempDir restore;
+  std::string base = restore.path() + "/prefetch";
+  wal_prefetch(store, base, {seg(7), seg(8)}, codec::Codec::Zstd, 2);
+  EXPECT_FALSE(fs::exists(base + "/" + seg(7)));
+  std::size_t n = 0;
+  for ([[maybe_unused]] auto& e : fs::directory_iterator(base + "/running")) ++n;
+  EXPECT_EQ(n, 0u);
+}
+
+}  // namespace
+}  // namespace wale::archive
