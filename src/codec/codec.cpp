@@ -1,5 +1,11 @@
 #include "codec/codec.h"
 
+#include "codec/lz4_compressor.h"
+#include "codec/lz4_decompressor.h"
+#include "codec/lzop_compressor.h"
+#include "codec/lzop_decompressor.h"
+#include "codec/zstd_compressor.h"
+#include "codec/zstd_decompressor.h"
 #include "core/error.h"
 
 namespace wale::codec {
@@ -55,20 +61,23 @@ Codec codec_from_key(std::string_view key) {
 }
 
 std::unique_ptr<io::Filter> make_compressor(Codec codec, const CompressOptions& options) {
-  (void)options;
   switch (codec) {
     case Codec::None: return std::make_unique<PassThrough>();
-    default: break;
+    case Codec::Lzop: return std::make_unique<LzopCompressor>(options);
+    case Codec::Lz4: return std::make_unique<Lz4Compressor>(options);
+    case Codec::Zstd: return std::make_unique<ZstdCompressor>(options);
   }
-  throw Error(ErrorCode::Unsupported, "compression not built yet: " + std::string(codec_name(codec)));
+  throw Error(ErrorCode::Internal, "make_compressor: invalid codec value");
 }
 
 std::unique_ptr<io::Filter> make_decompressor(Codec codec) {
   switch (codec) {
     case Codec::None: return std::make_unique<PassThrough>();
-    default: break;
+    case Codec::Lzop: return std::make_unique<LzopDecompressor>();
+    case Codec::Lz4: return std::make_unique<Lz4Decompressor>();
+    case Codec::Zstd: return std::make_unique<ZstdDecompressor>();
   }
-  throw Error(ErrorCode::Unsupported, "decompression not built yet: " + std::string(codec_name(codec)));
+  throw Error(ErrorCode::Internal, "make_decompressor: invalid codec value");
 }
 
 }  // namespace wale::codec

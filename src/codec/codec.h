@@ -7,10 +7,21 @@
 //   zstd    ".zst"     Zstandard frame (the zstd tool reads it); the default
 //
 // make_compressor()/make_decompressor() return io::Filter objects; a
-// decompressor throws Error{Corrupt} on malformed or truncated input (checked
-// in finish()). Filters are not thread-safe; make one per stream.
+// decompressor throws Error{Corrupt} on malformed input, a checksum mismatch,
+// trailing junk or empty input as soon as it sees it, and on a truncated
+// stream in finish(); Error{Unsupported} for valid but unbuilt variants
+// (e.g. lzop's zlib method). Filters are not thread-safe; make one per stream,
+// and discard it after it throws. See docs/codecs.md.
+//
+// Default levels (CompressOptions::level == 0), picked for throughput:
+//   lzop  LZO1X-1 always (level ignored), exactly what `lzop -c` / WAL-E write
+//   lz4   LZ4 fast mode (acceleration 1); <0 faster, 3..12 LZ4HC; 256 KiB
+//         independent blocks, content checksum on
+//   zstd  level 1, content checksum on; ZSTD_minCLevel()..ZSTD_maxCLevel()
+// An out-of-range level makes make_compressor() throw Error{Config}.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,7 +42,7 @@ std::string_view extension(Codec codec);
 Codec codec_from_key(std::string_view key);
 
 struct CompressOptions {
-  int level = 0;  // 0 = codec default (zstd 1? see codec.cpp; lz4 fast; lzop LZO1X-1)
+  int level = 0;  // 0 = codec default (zstd 1, lz4 fast, lzop LZO1X-1); see above
   // lzop header fields, to be byte-compatible with `lzop -c`.
   std::uint32_t lzop_mode = 0;   // st_mode of the input file, 0 for a pipe
   std::uint32_t lzop_mtime = 0;  // seconds since the epoch

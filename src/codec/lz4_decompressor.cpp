@@ -1,0 +1,72 @@
+#include "codec/lz4_decompressor.h"
+
+#include <lz4frame.h>
+
+#include <string>
+
+#include "core/error.h"
+
+namespace wale::codec {
+namespace {
+
+// Large enough for a whole 4 MiB block (the lz4 tool's default), so liblz4
+// decodes blocks straight into it instead of through its own buffer.
+constexpr std::size_t kOutputChunk = 4 * 1024 * 1024;
+
+}  // namespace
+
+void Lz4Decompressor::ContextDeleter::operator()(LZ4F_dctx_s* context) const noexcept {
+  LZ4F_freeDecompressionContext(context);
+}
+
+Lz4Decompressor::Lz4Decompressor() {
+  LZ4F_dctx* raw = nullptr;
+  const std::size_t rc = LZ4F_createDecompressionContext(&raw, LZ4F_VERSION);
+  if (LZ4F_isError(rc)) {
+    throw Error(ErrorCode::Internal,
+                std::string("lz4 decompression context creation failed: ") + LZ4F_getErrorName(rc));
+  }
+  context_.reset(raw);
+}
+
+Lz4Decompressor::~Lz4Decompressor() = default;
+
+void Lz4Decompressor::process(std::span<const std::byte> in, std::vector<std::byte>& out) {
+  if (finished_) throw Error(ErrorCode::Internal, "lz4 decompressor used after finish()");
+  if (in.empty()) return;
+  any_input_ = true;
+  if (!scratch_) {
+    scratch_size_ = kOutputChunk;
+    scratch_ = std::make_unique_for_overwrite<std::byte[]>(scratch_size_);
+  }
+  for (;;) {
+    std::size_t produced = scratch_size_;
+    std::size_t taken = in.size();
+    const std::size_t hint =
+        LZ4F_decompress(context_.get(), scratch_.get(), &produced, in.data(), &taken, nullptr);
+    if (LZ4F_isError(hint)) {
+      throw Error(ErrorCode::Corrupt, std::string("lz4 stream corrupt: ") + LZ4F_getErrorName(hint));
+    }
+    // A call that neither took nor gave bytes (the flush check below, right
+    // after a frame ended) reports the next frame's header size; ignore it.
+    if (taken == 0 && produced == 0) {
+      if (in.empty()) break;
+      throw Error(ErrorCode::Internal, "lz4 decompression made no progress");
+    }
+    next_hint_ = hint;
+    out.insert(out.end(), scratch_.get(), scratch_.get() + produced);
+    in = in.subspan(taken);
+    // Stop when the input is used up and liblz4 had no more output to give.
+    if (in.empty() && produced < scratch_size_) break;
+  }
+}
+
+void Lz4Decompressor::finish(std::vector<std::byte>& out) {
+  (void)out;
+  if (finished_) throw Error(ErrorCode::Internal, "lz4 decompressor finished twice");
+  finished_ = true;
+  if (!any_input_) throw Error(ErrorCode::Corrupt, "empty input is not an lz4 stream");
+  if (next_hint_ != 0) throw Error(ErrorCode::Corrupt, "lz4 stream truncated (frame incomplete)");
+}
+
+}  // namespace wale::codec

@@ -1,0 +1,45 @@
+// ZstdDecompressor: reads Zstandard frames with libzstd's streaming API
+// (ZSTD_decompressStream), as `zstd -c` and ZstdCompressor write them.
+// Frames back to back and skippable frames are accepted; a frame's content
+// checksum, when present, is verified. Windows up to 128 MiB (zstd's default
+// limit) are accepted.
+//
+// Errors: Error{Corrupt} for bad magic, checksum mismatch, undecodable data,
+// trailing junk, empty input, or (in finish()) a frame cut short;
+// Error{Unsupported} for a frame needing a larger window. After a throw the
+// filter must be discarded. Error{Internal} on use after finish(). Owns its
+// ZSTD_DCtx. Not thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "io/filter.h"
+
+struct ZSTD_DCtx_s;
+
+namespace wale::codec {
+
+class ZstdDecompressor final : public io::Filter {
+ public:
+  ZstdDecompressor();
+  ~ZstdDecompressor() override;
+
+  void process(std::span<const std::byte> in, std::vector<std::byte>& out) override;
+  void finish(std::vector<std::byte>& out) override;
+
+ private:
+  struct ContextDeleter {
+    void operator()(ZSTD_DCtx_s* context) const noexcept;
+  };
+
+  std::unique_ptr<ZSTD_DCtx_s, ContextDeleter> context_;
+  std::unique_ptr<std::byte[]> scratch_;
+  std::size_t scratch_size_ = 0;
+  std::size_t last_result_ = 1;  // 0 once a frame is fully decoded and flushed
+  bool any_input_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace wale::codec
