@@ -1,0 +1,100 @@
+// S3Client: signs and sends single S3 requests over libcurl, with the retry
+// policy. Owns a pool of curl easy handles so connections are reused.
+//
+// Thread safety: every method may be called from several threads at once
+// (the pool is mutex-protected; a leased handle belongs to one thread).
+// Errors: wale::Error from s3_errors.h (Transient ones already retried by call()).
+// The secret key lives only in the signer; it is never logged or put in a message.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <initializer_list>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "store/s3/curl_handle.h"
+#include "store/s3/retry_policy.h"
+#include "store/s3/s3_config.h"
+#include "store/s3/sigv4_signer.h"
+
+namespace wale::store::s3 {
+
+struct S3Request {
+  std::string method = {};               // GET HEAD PUT POST DELETE
+  std::string key = {};                  // full key in the bucket (store prefix included); "" = the bucket
+  NameValues query = {};                 // raw names/values; encoded and sorted when sent
+  NameValues headers = {};               // extra headers; all are signed
+  std::span<const std::byte> body = {};  // not owned; must outlive the call
+  std::string payload_hash = {};         // hex SHA-256 of body; computed when empty
+};
+
+struct S3Response {
+  long status = 0;
+  NameValues headers = {};  // names lowercased, in arrival order (final response only)
+  std::string body = {};
+  std::string header(std::string_view lower_name) const;  // "" if absent
+};
+
+class S3Client {
+ public:
+  // Validates the config (throws Error{Config}).
+  explicit S3Client(S3Config config);
+  S3Client(const S3Client&) = delete;
+  S3Client& operator=(const S3Client&) = delete;
+
+  const S3Config& config() const noexcept { return config_; }
+  const RetryPolicy& retry() const noexcept { return retry_; }
+
+  // One attempt. Returns any complete HTTP reply (whatever its status);
+  // throws curl_error(...) when there is none (connection failure, timeout).
+  S3Response perform(const S3Request& req, std::string_view op);
+
+  // perform() under the retry policy. Returns replies with status 2xx or in
+  // `accept`; any other status throws http_error(...) (retried if Transient).
+  S3Response call(const S3Request& req, std::string_view op, std::initializer_list<long> accept = {},
+                  const std::atomic<bool>* cancel = nullptr);
+
+  // "s3://bucket/key" for messages (key is the full key in the bucket).
+  std::string location(std::string_view key) const;
+
+  // A pooled easy handle, returned to the pool when the lease dies.
+  class Lease {
+   public:
+    Lease(S3Client& owner, CurlEasy handle) : owner_(&owner), handle_(std::move(handle)) {}
+    Lease(Lease&&) noexcept = default;
+    Lease& operator=(Lease&&) noexcept = default;
+    ~Lease();
+    CURL* get() const noexcept { return handle_.get(); }
+
+   private:
+    S3Client* owner_;
+    CurlEasy handle_;
+  };
+  Lease acquire();
+
+  // Configures `h` (after curl_easy_reset) for req: URL, method, signed
+  // headers (written into `headers`, which must outlive the transfer), TLS
+  // and timeouts. Body and response callbacks are left to the caller.
+  void prepare(CURL* h, const S3Request& req, CurlHeaderList& headers) const;
+
+  // Turns a non-2xx reply into the Error to throw.
+  Error reply_error(const S3Response& resp, const S3Request& req, std::string_view op) const;
+
+ private:
+  std::string url_for(const S3Request& req, std::string& host_header, std::string& canonical_uri) const;
+  void release(CurlEasy handle) noexcept;
+
+  S3Config config_;
+  SigV4Signer signer_;
+  RetryPolicy retry_;
+  std::mutex pool_mutex_;
+  std::vector<CurlEasy> pool_;
+};
+
+}  // namespace wale::store::s3

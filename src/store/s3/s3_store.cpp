@@ -1,0 +1,103 @@
+#include "store/s3/s3_store.h"
+
+#include <curl/curl.h>
+
+#include <charconv>
+
+#include "core/error.h"
+#include "store/s3/crypto.h"
+#include "store/s3/s3_download_source.h"
+#include "store/s3/s3_store_factory.h"
+#include "store/s3/s3_upload_sink.h"
+#include "store/s3/s3_xml.h"
+
+namespace wale::store::s3 {
+
+S3Store::S3Store(S3Config config) : client_(std::make_shared<S3Client>(std::move(config))) {}
+
+std::string S3Store::full_key(std::string_view key) const {
+  check_key(key);
+  return client_->config().prefix + std::string(key);
+}
+
+std::string S3Store::describe(std::string_view key) const {
+  return "s3://" + client_->config().bucket + "/" + client_->config().prefix + std::string(key);
+}
+
+std::unique_ptr<io::ByteSink> S3Store::put(std::string_view key, const PutOptions& options) {
+  return std::make_unique<S3UploadSink>(client_, full_key(key), options);
+}
+
+std::unique_ptr<io::ByteSource> S3Store::get(std::string_view key) {
+  return S3DownloadSource::open(client_, full_key(key));
+}
+
+std::optional<ObjectInfo> S3Store::stat(std::string_view key) {
+  S3Request req{.method = "HEAD", .key = full_key(key)};
+  S3Response resp = client_->call(req, "HEAD", {404});
+  if (resp.status == 404) return std::nullopt;
+  ObjectInfo info;
+  info.key = std::string(key);
+  std::string len = resp.header("content-length");
+  auto [p, ec] = std::from_chars(len.data(), len.data() + len.size(), info.size);
+  if (ec != std::errc{} || p != len.data() + len.size()) {
+    throw Error(ErrorCode::Remote, "HEAD " + describe(key) + " reply has no valid Content-Length");
+  }
+  std::string modified = resp.header("last-modified");
+  time_t t = curl_getdate(modified.c_str(), nullptr);
+  if (t >= 0) info.modified = std::chrono::system_clock::from_time_t(t);
+  return info;
+}
+
+void S3Store::list(std::string_view prefix, const std::function<void(const ObjectInfo&)>& each) {
+  const std::string& root = client_->config().prefix;
+  std::string full_prefix = root + std::string(prefix);
+  std::string token;
+  for (;;) {
+    S3Request req{.method = "GET", .key = "", .query = {{"list-type", "2"}, {"max-keys", "1000"}, {"prefix", full_prefix}}};
+    if (!token.empty()) req.query.emplace_back("continuation-token", token);
+    S3Response resp = client_->call(req, "ListObjectsV2");
+    ListPage page = parse_list_objects_v2(resp.body);
+    for (auto& e : page.entries) {
+      if (e.key.compare(0, root.size(), root) != 0) continue;  // cannot happen with a correct server
+      each(ObjectInfo{e.key.substr(root.size()), e.size, e.modified});
+    }
+    if (!page.truncated) break;
+    if (page.next_continuation_token == token) {
+      throw Error(ErrorCode::Remote, "ListObjectsV2 on " + describe(prefix) + " repeated its continuation token");
+    }
+    token = page.next_continuation_token;
+  }
+}
+
+void S3Store::remove(std::span<const std::string> keys) {
+  constexpr std::size_t kBatch = 1000;
+  for (std::size_t start = 0; start < keys.size(); start += kBatch) {
+    std::size_t end = std::min(keys.size(), start + kBatch);
+    std::string xml = "<Delete><Quiet>true</Quiet>";
+    for (std::size_t i = start; i < end; ++i) xml += "<Object><Key>" + xml_escape(full_key(keys[i])) + "</Key></Object>";
+    xml += "</Delete>";
+    S3Request req{.method = "POST",
+                  .key = "",
+                  .query = {{"delete", ""}},
+                  .headers = {{"content-type", "application/xml"}, {"content-md5", md5_base64(xml)}},
+                  .body = std::as_bytes(std::span(xml.data(), xml.size()))};
+    S3Response resp = client_->call(req, "DeleteObjects");
+    DeleteResult result = parse_delete_result(resp.body);
+    for (const auto& f : result.errors) {
+      if (f.code == "NoSuchKey") continue;
+      throw Error(f.code == "InternalError" || f.code == "SlowDown" ? ErrorCode::Transient : ErrorCode::Remote,
+                  "DeleteObjects could not delete s3://" + client_->config().bucket + "/" + f.key + ": " + f.code,
+                  f.message.empty() ? std::string{} : "The server said: " + f.message);
+    }
+  }
+}
+
+void S3Store::check_access() {
+  S3Request req{.method = "GET", .key = "", .query = {{"list-type", "2"}, {"max-keys", "1"}, {"prefix", client_->config().prefix}}};
+  client_->call(req, "ListObjectsV2");
+}
+
+std::unique_ptr<ObjectStore> make_s3_store(S3Config config) { return std::make_unique<S3Store>(std::move(config)); }
+
+}  // namespace wale::store::s3

@@ -1,0 +1,46 @@
+// S3Store: the ObjectStore driver for S3 and S3-compatible servers (AWS S3,
+// Ceph radosgw, MinIO, ...). Keys map to "<config.prefix><key>" in config.bucket.
+//  - put(): streamed, see S3UploadSink (single PUT or multipart; abandoned
+//    uploads are aborted).
+//  - get(): streamed with resume on dropped connections, see S3DownloadSource.
+//  - stat(): HEAD. list(): ListObjectsV2, 1000 keys a page, continuation tokens;
+//    S3 returns keys in ascending UTF-8 byte order, as the contract requires.
+//  - remove(): DeleteObjects in batches of 1000 (Content-MD5 set); absent keys ignored.
+// Every request goes through one retry policy (S3Client::call) and is signed
+// with SigV4. Thread-safe: all methods may be called concurrently; sinks and
+// sources keep the shared client alive, so they may outlive the store.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "store/object_store.h"
+#include "store/s3/s3_client.h"
+#include "store/s3/s3_config.h"
+
+namespace wale::store::s3 {
+
+class S3Store final : public ObjectStore {
+ public:
+  // Throws Error{Config} if the config is invalid. Makes no request.
+  explicit S3Store(S3Config config);
+
+  std::unique_ptr<io::ByteSink> put(std::string_view key, const PutOptions& options = {}) override;
+  std::unique_ptr<io::ByteSource> get(std::string_view key) override;
+  std::optional<ObjectInfo> stat(std::string_view key) override;
+  void list(std::string_view prefix, const std::function<void(const ObjectInfo&)>& each) override;
+  void remove(std::span<const std::string> keys) override;
+  std::string describe(std::string_view key) const override;
+
+  // HEAD on the bucket: throws the clear error (wrong secret, no such bucket,
+  // access denied, unreachable, untrusted certificate) if the bucket cannot be used.
+  void check_access();
+
+  const S3Config& config() const noexcept { return client_->config(); }
+
+ private:
+  std::string full_key(std::string_view key) const;
+  std::shared_ptr<S3Client> client_;
+};
+
+}  // namespace wale::store::s3

@@ -1,0 +1,60 @@
+// Parsers for the few S3 XML documents the driver reads, on expat.
+// Namespaces are ignored (servers differ: s3rver uses a wrong one), element
+// names are matched by local name. Pure functions; thread-safe.
+// Every parser throws Error{Transient} (so a reply damaged in transit is retried) "malformed S3 XML response: ..." on
+// input that is not well-formed XML or lacks a required element.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wale::store::s3 {
+
+struct S3ErrorBody {
+  std::string code;     // "NoSuchKey", "SignatureDoesNotMatch", ... ("" if none)
+  std::string message;  // may be empty (radosgw)
+};
+// Parses an <Error> document; std::nullopt if the text is not one (e.g. empty, HTML).
+std::optional<S3ErrorBody> parse_error(std::string_view xml);
+
+struct ListEntry {
+  std::string key;
+  std::uint64_t size = 0;
+  std::chrono::system_clock::time_point modified;
+};
+struct ListPage {
+  std::vector<ListEntry> entries;
+  bool truncated = false;
+  std::string next_continuation_token;
+};
+ListPage parse_list_objects_v2(std::string_view xml);
+
+// <InitiateMultipartUploadResult><UploadId>
+std::string parse_initiate_multipart(std::string_view xml);
+
+// The body of a CompleteMultipartUpload reply: AWS may answer 200 and still put
+// an <Error> in the body. Returns the error if there is one.
+std::optional<S3ErrorBody> parse_complete_multipart(std::string_view xml);
+
+struct DeleteResult {
+  std::vector<std::string> deleted;
+  struct Failure {
+    std::string key;
+    std::string code;
+    std::string message;
+  };
+  std::vector<Failure> errors;
+};
+DeleteResult parse_delete_result(std::string_view xml);
+
+// XML escaping of text content (&, <, >, ", ').
+std::string xml_escape(std::string_view text);
+
+// "2009-10-12T17:50:30.000Z" -> time point; std::nullopt if malformed.
+std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_view text);
+
+}  // namespace wale::store::s3
