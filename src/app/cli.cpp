@@ -38,7 +38,7 @@ ParseOutcome parse_command_line(int argc, char** argv) {
   push->add_option("-p,--pool-size", inv.pool_size, "Upload parallelism.");
   push->add_option("--cluster-read-rate-limit", inv.read_rate_limit, "Read rate limit in bytes per second (not built yet).");
   push->add_flag("--while-offline", inv.while_offline, "Back up a stopped cluster (not built yet).");
-  push->add_flag("--permanent", inv.permanent, "Mark the backup permanent (not built yet).");
+  push->add_flag("--permanent", inv.permanent, "Mark the backup permanent (see backup-mark).");
 
   auto* fetch = app.add_subcommand("backup-fetch", "Restore a base backup into an empty directory.");
   fetch->add_option("PG_CLUSTER_DIRECTORY BACKUP_NAME", inv.args, "Target directory and backup name or LATEST.")
@@ -65,7 +65,16 @@ ParseOutcome parse_command_line(int argc, char** argv) {
   wpre->add_option("BASE_DIRECTORY SEGMENT", inv.args, "Prefetch directory and the segments to fetch into it.")
       ->required()->expected(2, 64);
 
-  auto* del = app.add_subcommand("delete", "Delete old backups and WAL (not built yet).");
+  auto* mark = app.add_subcommand("backup-mark", "Mark a backup permanent: retention never deletes it or its WAL.");
+  mark->add_option("BACKUP_NAME", inv.args, "The backup's name.")->required()->expected(1);
+  mark->add_flag("--impermanent", inv.impermanent, "Remove the mark instead.");
+
+  auto* del = app.add_subcommand("delete",
+      "Delete old backups and the WAL no remaining backup needs. Dry run unless --confirm.\n"
+      "  delete [--confirm] before NAME|TIME   backups older than NAME, or finished before TIME\n"
+      "  delete [--confirm] retain N           keep the N newest backups\n"
+      "  delete [--confirm] everything         every backup and WAL file\n"
+      "  delete [--confirm] old-versions       objects of WAL-E formats older than 005");
   del->add_flag("-n,--dry-run", inv.dry_run, "Only print what would be deleted.");
   del->add_flag("--confirm", inv.confirm, "Really delete.");
   del->add_option("MODE ARGS", inv.args, "before NAME | retain N | everything | old-versions")->expected(0, 2);

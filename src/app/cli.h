@@ -29,6 +29,7 @@ struct Invocation {
   int prefetch = -1;
   bool dry_run = false;
   bool confirm = false;
+  bool impermanent = false;
 };
 
 struct ParseOutcome {

@@ -15,6 +15,7 @@
 #include "backup/backup_catalog.h"
 #include "backup/backup_fetch.h"
 #include "backup/backup_push.h"
+#include "backup/retention.h"
 #include "core/error.h"
 #include "core/log.h"
 
@@ -64,6 +65,61 @@ int run_backup_list(const Invocation& inv, store::ObjectStore& store) {
   return 0;
 }
 
+backup::DeleteRequest parse_delete(const Invocation& inv) {
+  auto usage = [](const std::string& why) {
+    return Error(ErrorCode::Usage, "delete: " + why, {},
+                 "Use: delete [--confirm] before NAME|TIME | retain N | everything | old-versions.");
+  };
+  if (inv.args.empty()) throw usage("no mode given");
+  backup::DeleteRequest r;
+  const std::string& mode = inv.args[0];
+  if (mode == "before" || mode == "retain") {
+    if (inv.args.size() != 2) throw usage(mode + " takes one argument");
+    if (mode == "before") {
+      r.mode = backup::DeleteMode::Before;
+      r.before = inv.args[1];
+    } else {
+      r.mode = backup::DeleteMode::Retain;
+      try {
+        long n = std::stol(inv.args[1]);
+        if (n < 1) throw std::invalid_argument("n");
+        r.retain = static_cast<unsigned>(n);
+      } catch (const std::exception&) {
+        throw usage("retain takes a positive number of backups, got \"" + inv.args[1] + "\"");
+      }
+    }
+  } else if (mode == "everything" || mode == "old-versions") {
+    if (inv.args.size() != 1) throw usage(mode + " takes no argument");
+    r.mode = mode == "everything" ? backup::DeleteMode::Everything : backup::DeleteMode::OldVersions;
+  } else {
+    throw usage("unknown mode \"" + mode + "\"");
+  }
+  return r;
+}
+
+int run_delete(const Invocation& inv, store::ObjectStore& store) {
+  auto request = parse_delete(inv);
+  auto plan = backup::plan_delete(store, request, std::chrono::system_clock::now());
+  bool really = inv.confirm && !inv.dry_run;
+  std::string verb = really ? "deleting" : "would delete";
+  std::string out;
+  for (const auto& b : plan.backups) out += verb + " backup " + b + "\n";
+  for (const auto& b : plan.unfinished_backups) out += verb + " unfinished backup " + b + "\n";
+  for (const auto& b : plan.kept_backups) out += "keeping backup " + b + "\n";
+  out += verb + " " + std::to_string(plan.wal_keys) + " WAL files" +
+         (plan.wal_horizon.empty() ? std::string() : " older than log/segment " + plan.wal_horizon) + "\n";
+  out += verb + " " + std::to_string(plan.keys.size()) + " objects in all\n";
+  if (!really) out += "This is only a dry run -- no data was deleted. Add --confirm to delete.\n";
+  write_stdout(out);
+  if (really) {
+    for (const auto& k : plan.keys) {
+      log::debug("wal_e.operator.delete", {"deleting an object", "The key being deleted is " + store.describe(k) + ".", {}, {}});
+    }
+    backup::execute_delete(store, plan);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int run_command(const Invocation& inv, const config::Environment& env) {
@@ -73,11 +129,9 @@ int run_command(const Invocation& inv, const config::Environment& env) {
   }
   config::Settings settings = config::resolve_settings(inv.flags, env);
 
-  if (inv.subcommand == "delete") not_built("delete", "Remove old backups by hand for now.");
   if (inv.subcommand == "backup-push") {
     if (inv.while_offline) not_built("backup-push --while-offline", "Run backup-push against the running cluster.");
     if (inv.read_rate_limit > 0) not_built("--cluster-read-rate-limit");
-    if (inv.permanent) not_built("--permanent");
   }
 
   auto store = make_store(settings);
@@ -107,12 +161,18 @@ int run_command(const Invocation& inv, const config::Environment& env) {
     return 0;
   }
   if (inv.subcommand == "backup-list") return run_backup_list(inv, *store);
+  if (inv.subcommand == "backup-mark") {
+    backup::mark_backup(*store, inv.args[0], !inv.impermanent);
+    return 0;
+  }
+  if (inv.subcommand == "delete") return run_delete(inv, *store);
   if (inv.subcommand == "backup-push") {
     backup::BackupPushOptions opts;
     opts.data_directory = inv.args[0];
     opts.codec = settings.compression;
     opts.partition_size = settings.partition_size;
     opts.archive_wait_seconds = settings.archive_wait_seconds;
+    opts.permanent = inv.permanent;
     auto result = backup::backup_push(*store, opts);
     write_stdout(result.name.str() + "\n");
     return 0;

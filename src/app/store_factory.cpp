@@ -2,6 +2,10 @@
 
 #include "core/error.h"
 #include "store/local/local_store.h"
+#ifdef WALE_HAVE_S3
+#include "store/s3/s3_config.h"
+#include "store/s3/s3_store_factory.h"
+#endif
 
 namespace wale::app {
 
@@ -9,8 +13,28 @@ std::unique_ptr<store::ObjectStore> make_store(const config::Settings& settings)
   switch (settings.backend) {
     case config::Backend::File:
       return std::make_unique<store::LocalStore>(settings.file_root);
-    case config::Backend::S3:
+    case config::Backend::S3: {
+#ifdef WALE_HAVE_S3
+      auto location = store::s3::parse_s3_prefix(settings.prefix_url);
+      store::s3::S3Config c;
+      c.bucket = location.bucket;
+      c.prefix = location.prefix;
+      auto resolved = store::s3::resolve_endpoint(settings.s3.region, settings.s3.endpoint, location.bucket);
+      c.endpoint = resolved.endpoint;
+      c.region = resolved.region;
+      c.access_key_id = settings.s3.access_key_id;
+      c.secret_access_key = settings.s3.secret_access_key;
+      c.session_token = settings.s3.session_token;
+      c.storage_class = settings.s3.storage_class;
+      c.sse = settings.s3.sse == "none" ? "" : settings.s3.sse;
+      c.kms_key_id = settings.s3.sse_kms_key_id;
+      c.ca_bundle = settings.s3.ca_bundle;
+      c.retries = settings.retries;
+      return store::s3::make_s3_store(std::move(c));
+#else
       break;
+#endif
+    }
   }
   throw Error(ErrorCode::Unsupported, "the s3:// backend is not built yet", {},
               "Use a file:// prefix (WALE_FILE_PREFIX) for now.");

@@ -10,6 +10,7 @@
 #include "backup/backup_catalog.h"
 #include "backup/backup_plan.h"
 #include "backup/partition_writer.h"
+#include "backup/retention.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "io/file_streams.h"
@@ -145,6 +146,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   s.segment_size = server.segment_size;
   s.hostname = hostname();
   s.data_directory = dir;
+  if (opts.permanent) store::put_bytes(store, permanent_marker_key(name.str()), "{\"permanent\": true}", {"application/json"});
   // The sentinel is written last: before it exists, the backup does not.
   store::put_bytes(store, layout::sentinel_key(name), s.to_json(), {"application/json"});
 

@@ -28,6 +28,7 @@ struct BackupPushOptions {
   std::uint64_t archive_wait_seconds = 600;
   bool fast_checkpoint = true;
   std::string conninfo;  // empty: libpq environment
+  bool permanent = false;  // mark the backup permanent before its sentinel is written
 };
 
 struct BackupPushResult {

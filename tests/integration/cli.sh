@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 [ "$("$WALE" version)" = "1.1.1" ] || fail "version"
 pass "version prints 1.1.1"
 
-for sub in "" backup-push backup-fetch backup-list wal-push wal-fetch wal-prefetch delete; do
+for sub in "" backup-push backup-fetch backup-list backup-mark wal-push wal-fetch wal-prefetch delete; do
   out=$("$WALE" $sub --help) || fail "wal-e $sub --help exited non-zero"
   echo "$out" | grep -qi "usage" || fail "wal-e $sub --help prints no usage"
 done
@@ -72,6 +72,6 @@ for args in "--gpg-key-id ABC backup-list" "--s3-prefix s3://bucket/x --aws-inst
   rc=0; "$WALE" --envdir "$ENVDIR" $args >/dev/null 2>"$WORK/err" || rc=$?
   [ $rc != 0 ] && grep -q "not built yet" "$WORK/err" || fail "'$args' did not fail with 'not built yet' (exit $rc)"
 done
-rc=0; "$WALE" --envdir "$ENVDIR" delete --confirm retain 2 >/dev/null 2>"$WORK/err" || rc=$?
-[ $rc != 0 ] || fail "delete did not fail loudly"
+rc=0; "$WALE" --envdir "$ENVDIR" delete --confirm retain zero >/dev/null 2>"$WORK/err" || rc=$?
+[ $rc = 2 ] || fail "delete retain zero exited $rc, want 2"
 pass "recognised-but-unbuilt options fail with a clear message"
