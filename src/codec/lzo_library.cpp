@@ -25,11 +25,6 @@ void ensure_initialized() {
 
 std::uint16_t library_version() { return static_cast<std::uint16_t>(lzo_version() & 0xFFFF); }
 
-std::uint32_t adler32(std::uint32_t seed, std::span<const std::byte> data) {
-  return lzo_adler32(seed, as_lzo(data),
-                     static_cast<lzo_uint>(data.size()));
-}
-
 std::uint32_t crc32(std::uint32_t seed, std::span<const std::byte> data) {
   return lzo_crc32(seed, as_lzo(data),
                    static_cast<lzo_uint>(data.size()));

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "codec/adler32.h"
 #include "codec/lzo_library.h"
 #include "codec/lzop_format.h"
 #include "core/error.h"
@@ -33,7 +34,7 @@ void LzopCompressor::write_header(std::vector<std::byte>& out) {
   lzop::store_be32(p + 16, mtime_);
   lzop::store_be32(p + 20, 0);  // mtime_high
   p[24] = std::byte{0};         // no file name
-  const std::uint32_t sum = lzo::adler32(lzop::kAdler32Init, std::span<const std::byte>(p, 25));
+  const std::uint32_t sum = adler32(kAdler32Init, std::span<const std::byte>(p, 25));
   lzop::store_be32(p + 25, sum);
   out.insert(out.end(), h, h + sizeof h);
   header_written_ = true;
@@ -61,7 +62,7 @@ void LzopCompressor::write_block(std::span<const std::byte> block, std::vector<s
   }
   lzop::store_be32(head, static_cast<std::uint32_t>(n));
   lzop::store_be32(head + 4, static_cast<std::uint32_t>(packed));
-  lzop::store_be32(head + 8, lzo::adler32(lzop::kAdler32Init, block));
+  lzop::store_be32(head + 8, adler32(kAdler32Init, block));
   out.resize(base + 12 + packed);
 }
 

@@ -1,10 +1,10 @@
 #include "codec/lzop_decompressor.h"
 
-#include <lzo/lzo1x.h>
-
 #include <algorithm>
 #include <cstring>
 
+#include "codec/adler32.h"
+#include "codec/lzo1x_decoder.h"
 #include "codec/lzo_library.h"
 #include "codec/lzop_format.h"
 #include "core/error.h"
@@ -56,7 +56,7 @@ void LzopDecompressor::unsupported(const std::string& what) const {
 std::uint32_t LzopDecompressor::header_sum(std::uint32_t seed_adler_or_crc,
                                            std::span<const std::byte> data) const {
   return (flags_ & lzop::kFlagHCrc32) ? lzo::crc32(seed_adler_or_crc, data)
-                                      : lzo::adler32(seed_adler_or_crc, data);
+                                      : adler32(seed_adler_or_crc, data);
 }
 
 void LzopDecompressor::process(std::span<const std::byte> in, std::vector<std::byte>& out) {
@@ -148,7 +148,7 @@ void LzopDecompressor::consume(std::span<const std::byte> unit, std::vector<std:
 
     case State::ExtraLength: {
       const std::uint32_t seed =
-          (flags_ & lzop::kFlagHCrc32) ? lzop::kCrc32Init : lzop::kAdler32Init;
+          (flags_ & lzop::kFlagHCrc32) ? lzop::kCrc32Init : kAdler32Init;
       extra_sum_ = header_sum(seed, unit);  // the checksum covers the length too
       extra_remaining_ = lzop::load_be32(p);
       if (extra_remaining_ == 0) {
@@ -254,7 +254,7 @@ void LzopDecompressor::check_header_checksum(std::span<const std::byte> unit) {
   const std::size_t name_length = unit.size() - 4;
   header_.insert(header_.end(), unit.begin(), unit.begin() + static_cast<std::ptrdiff_t>(name_length));
   const std::uint32_t stored = lzop::load_be32(unit.data() + name_length);
-  const std::uint32_t seed = (flags_ & lzop::kFlagHCrc32) ? lzop::kCrc32Init : lzop::kAdler32Init;
+  const std::uint32_t seed = (flags_ & lzop::kFlagHCrc32) ? lzop::kCrc32Init : kAdler32Init;
   const std::uint32_t computed = header_sum(seed, header_);
   if (stored != computed) {
     corrupt("header checksum mismatch (stored " + hex(stored) + ", computed " + hex(computed) + ")");
@@ -270,20 +270,21 @@ void LzopDecompressor::decode_block(std::span<const std::byte> data, std::vector
   const std::string block = "block " + std::to_string(block_index_);
   const std::size_t base = out.size();
   if (src_len_ < dst_len_) {
-    if ((flags_ & lzop::kFlagAdler32C) && lzo::adler32(lzop::kAdler32Init, data) != c_adler_) {
+    if ((flags_ & lzop::kFlagAdler32C) && adler32(kAdler32Init, data) != c_adler_) {
       corrupt(block + " compressed-data adler32 mismatch");
     }
     if ((flags_ & lzop::kFlagCrc32C) && lzo::crc32(lzop::kCrc32Init, data) != c_crc_) {
       corrupt(block + " compressed-data crc32 mismatch");
     }
     out.resize(base + dst_len_);
-    lzo_uint produced = dst_len_;
-    const int rc = lzo1x_decompress_safe(reinterpret_cast<const unsigned char*>(data.data()),
-                                         data.size(), reinterpret_cast<unsigned char*>(out.data() + base),
-                                         &produced, nullptr);
-    if (rc != LZO_E_OK || produced != dst_len_) {
+    const lzo1x::Result r =
+        lzo1x::decompress(data, std::span<std::byte>(out.data() + base, dst_len_));
+    if (r.status != lzo1x::Status::Ok || r.produced != dst_len_) {
       out.resize(base);
-      corrupt(block + " does not decompress (LZO error " + std::to_string(rc) + ")");
+      corrupt(block + " does not decompress (LZO1X " +
+              (r.status == lzo1x::Status::Ok ? std::string("short output")
+                                             : std::string(lzo1x::to_string(r.status))) +
+              ")");
     }
   } else {
     out.insert(out.end(), data.begin(), data.end());
@@ -293,7 +294,7 @@ void LzopDecompressor::decode_block(std::span<const std::byte> data, std::vector
   if (filter_ != 0) undo_delta_filter(decoded, dst_len_, filter_);
   const std::span<const std::byte> plain(decoded, dst_len_);
   if (flags_ & lzop::kFlagAdler32D) {
-    const std::uint32_t sum = lzo::adler32(lzop::kAdler32Init, plain);
+    const std::uint32_t sum = adler32(kAdler32Init, plain);
     if (sum != d_adler_) {
       out.resize(base);
       corrupt(block + " adler32 mismatch (stored " + hex(d_adler_) + ", computed " + hex(sum) + ")");

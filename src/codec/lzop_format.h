@@ -80,7 +80,6 @@ inline constexpr std::uint32_t kMaxBlockSize = 64 * 1024 * 1024;
 // A block length of all ones marks a split (multi-volume) file lzop never wrote.
 inline constexpr std::uint32_t kSplitMarker = 0xFFFFFFFF;
 
-inline constexpr std::uint32_t kAdler32Init = 1;
 inline constexpr std::uint32_t kCrc32Init = 0;
 
 // Fixed header size we write: magic + 25 bytes of fields + u32 checksum.

@@ -421,6 +421,8 @@ const FixtureObject kFixtureObjects[] = {
      25446400, "950d0bfd97c8900189d3b0d95ca8276601e5270a6f05059311b01d442d9d8140", 0},
 };
 
+void PrintTo(const FixtureObject& o, std::ostream* os) { *os << o.path; }
+
 class LzopWaleFixture : public testing::TestWithParam<FixtureObject> {};
 
 TEST_P(LzopWaleFixture, DecodesToPublishedSha256) {
