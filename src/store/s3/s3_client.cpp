@@ -50,7 +50,31 @@ std::size_t collect_body(char* data, std::size_t size, std::size_t n, void* user
   return len;
 }
 
+int on_progress(void* user, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t ulnow) {
+  auto* g = static_cast<StallGuard*>(user);
+  auto now = std::chrono::steady_clock::now();
+  curl_off_t moved = dlnow + ulnow;
+  if (g->paused || moved != g->last) {
+    g->last = moved;
+    g->since = now;
+    return 0;
+  }
+  if (now - g->since >= g->limit) {
+    g->fired = true;
+    return 1;  // CURLE_ABORTED_BY_CALLBACK
+  }
+  return 0;
+}
+
 }  // namespace
+
+void StallGuard::install(CURL* h) {
+  last = -1;
+  fired = false;
+  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(h, CURLOPT_XFERINFODATA, this);
+  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+}
 
 std::size_t collect_header(char* data, std::size_t size, std::size_t n, void* user);
 std::size_t collect_header(char* data, std::size_t size, std::size_t n, void* user) {
@@ -203,11 +227,20 @@ S3Response S3Client::perform(const S3Request& req, std::string_view op) {
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp.headers);
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  StallGuard guard(config_.low_speed_timeout);
+  guard.install(h);
   CURLcode rc = curl_easy_perform(h);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+  if (rc == CURLE_ABORTED_BY_CALLBACK && guard.fired) {
+    throw curl_error(CURLE_OPERATION_TIMEDOUT, stall_message(), op, location(req.key));
+  }
   if (rc != CURLE_OK) throw curl_error(rc, errbuf, op, location(req.key));
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);
   return resp;
+}
+
+std::string S3Client::stall_message() const {
+  return "no data moved for " + std::to_string(config_.low_speed_timeout.count()) + " ms (stalled connection)";
 }
 
 Error S3Client::reply_error(const S3Response& resp, const S3Request& req, std::string_view op) const {

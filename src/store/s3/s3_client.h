@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <initializer_list>
 #include <memory>
@@ -39,6 +40,21 @@ struct S3Response {
   NameValues headers = {};  // names lowercased, in arrival order (final response only)
   std::string body = {};
   std::string header(std::string_view lower_name) const;  // "" if absent
+};
+
+// Aborts a transfer that moved no byte (either direction) for `limit` while
+// not paused: a precise stall detector (libcurl's own low-speed check averages
+// over ~5 s first). install() sets CURLOPT_XFERINFOFUNCTION on a handle; the
+// guard must outlive the transfer. Used by one transfer (one thread) at a time.
+struct StallGuard {
+  explicit StallGuard(std::chrono::milliseconds l) : limit(l) {}
+  void install(CURL* h);
+  void reset() { last = -1; }
+  std::chrono::milliseconds limit;
+  curl_off_t last = -1;
+  std::chrono::steady_clock::time_point since{};
+  bool paused = false;
+  bool fired = false;
 };
 
 class S3Client {
@@ -85,6 +101,8 @@ class S3Client {
 
   // Turns a non-2xx reply into the Error to throw.
   Error reply_error(const S3Response& resp, const S3Request& req, std::string_view op) const;
+  // The curl_error text for a transfer a StallGuard aborted.
+  std::string stall_message() const;
 
  private:
   std::string url_for(const S3Request& req, std::string& host_header, std::string& canonical_uri) const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <random>
@@ -37,7 +38,8 @@ bool is_hex32(std::string_view s) {
 }  // namespace
 
 struct S3DownloadSource::Transfer {
-  explicit Transfer(S3Client::Lease l) : lease(std::move(l)), multi(curl_multi_init()) {}
+  Transfer(S3Client::Lease l, std::chrono::milliseconds stall_limit)
+      : lease(std::move(l)), multi(curl_multi_init()), guard(stall_limit) {}
   ~Transfer() {
     if (added) curl_multi_remove_handle(multi.get(), lease.get());
   }
@@ -46,6 +48,7 @@ struct S3DownloadSource::Transfer {
   S3Client::Lease lease;
   CurlMulti multi;
   CurlHeaderList headers;
+  StallGuard guard;
   NameValues resp_headers;
   long expected_status = 200;
   long status = 0;
@@ -110,6 +113,7 @@ std::size_t on_data(char* data, std::size_t size, std::size_t n, void* user) {
   }
   if (t->buffered() >= kPauseAt) {
     t->paused = true;
+    t->guard.paused = true;  // a consumer that is slow is not a stalled server
     return CURL_WRITEFUNC_PAUSE;  // libcurl delivers these bytes again after unpausing
   }
   if (t->pos == t->buffer.size()) {
@@ -215,7 +219,7 @@ std::unique_ptr<S3DownloadSource> S3DownloadSource::open(std::shared_ptr<S3Clien
 
 bool S3DownloadSource::start() {
   t_.reset();
-  auto t = std::make_unique<Transfer>(client_->acquire());
+  auto t = std::make_unique<Transfer>(client_->acquire(), client_->config().low_speed_timeout);
   if (!t->multi) throw Error(ErrorCode::Internal, "curl_multi_init failed");
   S3Request req{.method = "GET", .key = key_};
   if (received_ > 0) {
@@ -230,6 +234,7 @@ bool S3DownloadSource::start() {
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, t.get());
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->errbuf);
+  t->guard.install(h);
   if (curl_multi_add_handle(t->multi.get(), h) != CURLM_OK) throw Error(ErrorCode::Internal, "curl_multi_add_handle failed");
   t->added = true;
   t_ = std::move(t);
@@ -274,6 +279,8 @@ void S3DownloadSource::pump() {
   Transfer& t = *t_;
   if (t.paused && t.buffered() == 0) {
     t.paused = false;
+    t.guard.paused = false;
+    t.guard.reset();
     curl_easy_pause(t.lease.get(), CURLPAUSE_CONT);
   }
   int running = 0;
@@ -284,6 +291,10 @@ void S3DownloadSource::pump() {
     if (msg->msg == CURLMSG_DONE) {
       t.done = true;
       t.result = msg->data.result;
+      if (t.result == CURLE_ABORTED_BY_CALLBACK && t.guard.fired) {
+        t.result = CURLE_OPERATION_TIMEDOUT;
+        std::snprintf(t.errbuf, sizeof t.errbuf, "%s", client_->stall_message().c_str());
+      }
       note_status(&t);
     }
   }

@@ -1,0 +1,224 @@
+// Fault injection: the driver talks to radosgw through FaultProxy, which answers
+// 500/503 SlowDown bursts, resets connections (during the request and mid-body),
+// stalls, cuts replies short and damages bytes. Transient faults must be
+// survived with correct data; persistent ones must fail within bounded time;
+// success with missing or damaged data must never be reported.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "core/error.h"
+#include "fault_proxy.h"
+#include "s3_test_env.h"
+#include "store/s3/s3_client.h"
+#include "store/s3/s3_download_source.h"
+#include "store/s3/s3_store.h"
+
+namespace wale::test {
+namespace {
+
+using namespace std::chrono_literals;
+using store::s3::S3Config;
+using store::s3::S3Store;
+
+class S3Faults : public testing::Test {
+ protected:
+  void SetUp() override {
+    proxy_ = std::make_unique<FaultProxy>("127.0.0.1", s3_env().port, 10s);
+    direct_ = radosgw_config(testing::UnitTest::GetInstance()->current_test_info()->name());
+    via_proxy_ = direct_;
+    via_proxy_.endpoint.port = proxy_->port();
+    via_proxy_.low_speed_timeout = 2s;
+    via_proxy_.retries = 8;
+    store_ = std::make_unique<S3Store>(via_proxy_);
+    direct_store_ = std::make_unique<S3Store>(direct_);
+  }
+
+  std::string read_all_from(io::ByteSource& src) {
+    std::string out;
+    std::vector<std::byte> buf(1 << 16);
+    while (std::size_t n = src.read(buf)) out.append(reinterpret_cast<const char*>(buf.data()), n);
+    return out;
+  }
+
+  int open_uploads() {
+    store::s3::S3Client client(direct_);
+    auto resp = client.call({.method = "GET", .key = "", .query = {{"uploads", ""}, {"prefix", direct_.prefix}}},
+                            "ListMultipartUploads");
+    int n = 0;
+    for (std::size_t p = 0; (p = resp.body.find("<Upload>", p)) != std::string::npos; ++p) ++n;
+    return n;
+  }
+
+  std::unique_ptr<FaultProxy> proxy_;
+  S3Config direct_, via_proxy_;
+  std::unique_ptr<S3Store> store_, direct_store_;
+};
+
+TEST_F(S3Faults, PutSurvivesErrorBurstsResetsAndDamage) {
+  proxy_->script({Fault::Http503SlowDown, Fault::Http500, Fault::ResetDuringRequest, Fault::CorruptRequestBody,
+                  Fault::StallBeforeReply},
+                 Fault::None, "PUT");
+  std::string data = random_data(300000, 1);
+  store::put_bytes(*store_, "wal_005/seg", data);
+  EXPECT_EQ(proxy_->faults_injected(), 5);
+  EXPECT_EQ(store::get_bytes(*direct_store_, "wal_005/seg"), data);
+}
+
+TEST_F(S3Faults, MultipartSurvivesFaultsOnPartsAndComplete) {
+  proxy_->script({Fault::Http500, Fault::ResetDuringRequest, Fault::Http503SlowDown, Fault::CorruptRequestBody,
+                  Fault::StallBeforeReply},
+                 Fault::None, "PUT");
+  proxy_->script({Fault::Http503SlowDown, Fault::None, Fault::Http500}, Fault::None, "POST");  // Create, Complete
+  std::string data = random_data(17u << 20, 2);
+  auto sink = store_->put("basebackups_005/b/part");
+  for (std::size_t i = 0; i < data.size(); i += 1 << 20) sink->write(std::string_view(data).substr(i, 1 << 20));
+  sink->finish();
+  EXPECT_EQ(proxy_->faults_injected(), 7);
+  auto got = store::get_bytes(*direct_store_, "basebackups_005/b/part");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_TRUE(*got == data);
+  EXPECT_EQ(open_uploads(), 0);
+}
+
+TEST_F(S3Faults, LostCompleteReplyIsRecognisedAsSuccess) {
+  // The server completes the upload but the reply is lost; the retry gets
+  // NoSuchUpload, and the driver recognises its own object by the multipart ETag.
+  proxy_->script({Fault::None, Fault::ResetMidBody}, Fault::None, "POST");
+  std::string data = random_data(11u << 20, 12);
+  auto sink = store_->put("basebackups_005/b/lost-reply");
+  sink->write(std::string_view(data));
+  sink->finish();
+  EXPECT_EQ(proxy_->faults_injected(), 1);
+  EXPECT_TRUE(store::get_bytes(*direct_store_, "basebackups_005/b/lost-reply") == data);
+  EXPECT_EQ(open_uploads(), 0);
+}
+
+TEST_F(S3Faults, GetResumesAfterCutResetAndStallMidBody) {
+  std::string data = random_data(3u << 20, 3);
+  store::put_bytes(*direct_store_, "wal_005/seg", data);
+  proxy_->script({Fault::CutBody, Fault::ResetMidBody, Fault::StallMidBody}, Fault::None, "GET");
+  auto src = store_->get("wal_005/seg");
+  ASSERT_NE(src, nullptr);
+  std::string got = read_all_from(*src);
+  EXPECT_TRUE(got == data);
+  auto* s3src = dynamic_cast<store::s3::S3DownloadSource*>(src.get());
+  ASSERT_NE(s3src, nullptr);
+  EXPECT_EQ(s3src->resumes(), 3);
+}
+
+TEST_F(S3Faults, MultipartObjectResumesAndIsVerified) {
+  std::string data = random_data(12u << 20, 4);
+  {
+    auto sink = direct_store_->put("big");
+    sink->write(std::string_view(data));
+    sink->finish();
+  }
+  proxy_->script({Fault::Http503SlowDown, Fault::CutBody, Fault::CutBody}, Fault::None, "GET");
+  EXPECT_TRUE(store::get_bytes(*store_, "big") == data);
+}
+
+TEST_F(S3Faults, DamagedDownloadIsNeverReportedAsSuccess) {
+  std::string data = random_data(1u << 20, 5);
+  store::put_bytes(*direct_store_, "single", data);
+  {
+    auto sink = direct_store_->put("multi");
+    std::string big = random_data(11u << 20, 6);
+    sink->write(std::string_view(big));
+    sink->finish();
+  }
+  for (const char* key : {"single", "multi"}) {
+    proxy_->script({Fault::CorruptReplyBody}, Fault::None, "GET");
+    try {
+      auto got = store::get_bytes(*store_, key);
+      FAIL() << key << ": damaged data was returned as success";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Corrupt) << e.message();
+    }
+  }
+}
+
+TEST_F(S3Faults, ListAndDeleteSurviveFaults) {
+  for (int i = 0; i < 5; ++i) store::put_bytes(*direct_store_, "k" + std::to_string(i), "v");
+  proxy_->script({Fault::Http503SlowDown, Fault::CutBody, Fault::ResetMidBody}, Fault::None, "GET");
+  std::vector<std::string> keys;
+  store_->list("", [&](const store::ObjectInfo& i) { keys.push_back(i.key); });
+  EXPECT_EQ(keys, (std::vector<std::string>{"k0", "k1", "k2", "k3", "k4"}));
+  proxy_->script({Fault::Http500, Fault::ResetDuringRequest}, Fault::None, "POST");
+  store_->remove(keys);
+  std::vector<std::string> left;
+  direct_store_->list("", [&](const store::ObjectInfo& i) { left.push_back(i.key); });
+  EXPECT_TRUE(left.empty());
+}
+
+TEST_F(S3Faults, PersistentErrorsFailWithinBoundedTime) {
+  via_proxy_.retries = 4;
+  S3Store s(via_proxy_);
+  proxy_->script({}, Fault::Http503SlowDown);
+  auto t0 = std::chrono::steady_clock::now();
+  try {
+    store::put_bytes(s, "wal_005/seg", "data");
+    FAIL() << "put reported success under persistent 503";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Transient);
+    EXPECT_NE(e.message().find("SlowDown"), std::string::npos) << e.message();
+    EXPECT_NE(e.detail().find("gave up after 4 attempts"), std::string::npos) << e.detail();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+  EXPECT_EQ(proxy_->requests(), 4);
+  EXPECT_FALSE(direct_store_->stat("wal_005/seg").has_value());
+}
+
+TEST_F(S3Faults, PersistentStallFailsWithinBoundedTime) {
+  store::put_bytes(*direct_store_, "seg", random_data(1u << 20, 7));
+  via_proxy_.retries = 3;
+  S3Store s(via_proxy_);
+  proxy_->script({}, Fault::StallMidBody, "GET");
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_THROW(store::get_bytes(s, "seg"), Error);
+  auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_LT(took, 10s);  // 3 attempts x 2 s stall limit + backoff
+  EXPECT_GE(took, 4s);
+}
+
+TEST_F(S3Faults, PersistentResetsAbortTheMultipartUpload) {
+  via_proxy_.retries = 3;
+  S3Store s(via_proxy_);
+  proxy_->script({}, Fault::ResetDuringRequest, "PUT");
+  std::string data = random_data(11u << 20, 8);
+  auto t0 = std::chrono::steady_clock::now();
+  try {
+    auto sink = s.put("wal_005/big");
+    sink->write(std::string_view(data));
+    sink->finish();
+    FAIL() << "upload reported success while every part upload was reset";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Transient) << e.message();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+  EXPECT_EQ(open_uploads(), 0);
+  EXPECT_FALSE(direct_store_->stat("wal_005/big").has_value());
+}
+
+TEST_F(S3Faults, SecretsNeverAppearInLogsOrErrors) {
+  via_proxy_.retries = 3;
+  S3Store s(via_proxy_);
+  proxy_->script({Fault::Http503SlowDown, Fault::ResetDuringRequest}, Fault::Http500);
+  testing::internal::CaptureStderr();
+  std::string message;
+  try {
+    store::put_bytes(s, "k", "v");
+  } catch (const Error& e) {
+    message = e.message() + e.detail() + e.hint();
+  }
+  std::string logs = testing::internal::GetCapturedStderr();
+  EXPECT_NE(logs.find("retrying"), std::string::npos) << logs;
+  EXPECT_FALSE(message.empty());
+  for (const std::string& text : {logs, message}) {
+    EXPECT_EQ(text.find(via_proxy_.secret_access_key), std::string::npos);
+    EXPECT_EQ(text.find("Signature="), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace wale::test
