@@ -250,7 +250,22 @@ Error S3Client::reply_error(const S3Response& resp, const S3Request& req, std::s
     message = e->message;
   }
   if (code.empty() && resp.status == 404 && req.key.empty()) code = "NoSuchBucket";
-  return http_error(resp.status, code, message, op, location(req.key), config_.bucket);
+  Error e = http_error(resp.status, code, message, op, location(req.key), config_.bucket);
+  // Settings the server may refuse with a generic code: say which one is likely at fault.
+  std::string cause;
+  if ((code == "InvalidRequest" || code == "InvalidArgument" || code == "NotImplemented") && !config_.sse.empty() &&
+      (req.method == "PUT" || req.method == "POST")) {
+    cause = "the server refused server-side encryption " + config_.sse;
+    if (config_.endpoint.scheme == "http") cause += " (Ceph radosgw accepts it only over https)";
+    return Error(ErrorCode::Config, e.message() + ": " + cause, e.detail(),
+                 "Use an https endpoint, or turn server-side encryption off for this server.");
+  }
+  if (code == "InvalidArgument" && !config_.storage_class.empty() && (req.method == "PUT" || req.method == "POST")) {
+    return Error(ErrorCode::Config,
+                 e.message() + ": the server may not know storage class " + config_.storage_class, e.detail(),
+                 "Check WALE_S3_STORAGE_CLASS.");
+  }
+  return e;
 }
 
 S3Response S3Client::call(const S3Request& req, std::string_view op, std::initializer_list<long> accept,
