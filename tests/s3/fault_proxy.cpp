@@ -147,6 +147,11 @@ Fault FaultProxy::next_fault(const std::string& request_line) {
   return f;
 }
 
+std::string FaultProxy::last_request_head() const {
+  std::lock_guard lock(mu_);
+  return last_head_;
+}
+
 void FaultProxy::stall() {
   auto until = std::chrono::steady_clock::now() + stall_;
   while (!stop_ && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -180,6 +185,10 @@ void FaultProxy::serve(int client) {
   std::string head, body;
   if (!read_head(client, head, body)) return forget(false);
   ++requests_;
+  {
+    std::lock_guard lock(mu_);
+    last_head_ = head;
+  }
   std::string request_line = head.substr(0, head.find("\r\n"));
   Fault fault = next_fault(request_line);
   std::size_t want = content_length(head);

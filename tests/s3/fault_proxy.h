@@ -49,6 +49,8 @@ class FaultProxy {
   void script(std::vector<Fault> faults, Fault then = Fault::None, std::string method = {});
   int requests() const { return requests_.load(); }
   int faults_injected() const { return injected_.load(); }
+  // The head (request line and headers) of the last request received.
+  std::string last_request_head() const;
 
  private:
   void accept_loop();
@@ -64,7 +66,8 @@ class FaultProxy {
   std::atomic<bool> stop_{false};
   std::atomic<int> requests_{0};
   std::atomic<int> injected_{0};
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  std::string last_head_;
   struct Script {
     std::deque<Fault> faults;
     Fault then = Fault::None;

@@ -92,7 +92,13 @@ void S3UploadSink::dispatch_part() {
                   .headers = {{"content-md5", base64(raw_md5)}},
                   .body = *part,
                   .payload_hash = sha256_hex(body)};
-    S3Response resp = client_->call(req, "UploadPart " + std::to_string(number), {}, &cancel_);
+    S3Response resp;
+    try {
+      resp = client_->call(req, "UploadPart " + std::to_string(number), {}, &cancel_);
+    } catch (...) {
+      cancel_ = true;  // the upload is lost: the other parts stop retrying
+      throw;
+    }
     std::string etag = resp.header("etag");
     if (etag.empty()) throw Error(ErrorCode::Remote, "UploadPart reply without ETag for " + client_->location(key_));
     return PartResult{number, etag, raw_md5};
