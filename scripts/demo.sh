@@ -19,7 +19,7 @@ psql_at 5591 "insert into orders(item) select 'before-backup-' || g from generat
 
 say "wal-e backup-push (while inserting)"
 ( for i in $(seq 1 20); do psql_at 5591 "insert into orders(item) select 'during-backup' from generate_series(1, 500)"; done ) &
-BACKUP=$(wale backup-push "$WORK/primary")
+BACKUP=$(wale_at 5591 backup-push "$WORK/primary")
 wait
 echo "backup: $BACKUP"
 wale backup-list

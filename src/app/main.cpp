@@ -1,6 +1,7 @@
 // wal-e entry point: parse, configure logging, run, and map errors to
 // WAL-E's exit codes. The only place that catches everything.
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 
@@ -57,10 +58,19 @@ int main(int argc, char** argv) {
   try {
     auto env = wale::config::Environment::from_process();
     std::string envdir = !inv.envdir.empty() ? inv.envdir : env.get("WALE_ENVDIR").value_or("");
-    if (!envdir.empty()) env.apply_envdir(envdir);
+    if (!envdir.empty()) {
+      for (const auto& [name, value] : env.apply_envdir(envdir)) {
+        if (value) ::setenv(name.c_str(), value->c_str(), 1);
+        else ::unsetenv(name.c_str());
+      }
+    }
     return wale::app::run_command(inv, env);
   } catch (const wale::Error& e) {
-    print_error(inv.subcommand, e.message(), e.detail(), e.hint());
+    // "Not in the archive" is routine for restore_command (end of the archive): --terse hides it.
+    bool routine = inv.subcommand == "wal-fetch" && e.code() == wale::ErrorCode::NotFound;
+    if (!routine || wale::log::level() <= wale::log::Level::Info) {
+      print_error(inv.subcommand, e.message(), e.detail(), e.hint());
+    }
     return exit_code_for(e, inv.subcommand);
   } catch (const std::exception& e) {
     print_error(inv.subcommand, "An unprocessed exception has avoided all error handling", e.what(), {});

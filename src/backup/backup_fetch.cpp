@@ -164,6 +164,12 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
       for (const auto& t : spec.tablespaces) map.write(t.oid + " " + strip_slash(t.loc) + "\n");
       map.finish();
     }
+    if (info.sentinel && info.sentinel->file_count && *info.sentinel->file_count != extractor.files_written()) {
+      throw Error(ErrorCode::Corrupt,
+                  "backup " + info.name.str() + " restored " + std::to_string(extractor.files_written()) +
+                      " files, its sentinel says " + std::to_string(*info.sentinel->file_count),
+                  "A tar partition is shorter than when it was written.");
+    }
     extractor.finish();
     io::fsync_dir(target);
     result.files = extractor.files_written();

@@ -141,7 +141,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   s.finish_time = iso_utc(std::chrono::system_clock::now()) + "Z";
   s.compressed_size_bytes = totals.compressed_bytes;
   s.codec = std::string(codec::codec_name(opts.codec));
-  s.file_count = plan.file_count;
+  s.file_count = totals.files;  // files actually in the tar partitions, backup_label included
   s.partition_count = number;
   s.segment_size = server.segment_size;
   s.hostname = hostname();
@@ -156,7 +156,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
                        {"bytes", std::to_string(totals.tar_bytes)},
                        {"compressed_bytes", std::to_string(totals.compressed_bytes)},
                        {"duration_s", std::to_string(secs)},
-                       {"files", std::to_string(plan.file_count)},
+                       {"files", std::to_string(totals.files)},
                        {"partitions", std::to_string(number)}}});
   return BackupPushResult{name, s};
 }

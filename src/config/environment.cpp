@@ -24,7 +24,8 @@ Environment Environment::from_process() {
   return Environment(std::move(vars));
 }
 
-void Environment::apply_envdir(const std::string& dir) {
+std::map<std::string, std::optional<std::string>> Environment::apply_envdir(const std::string& dir) {
+  std::map<std::string, std::optional<std::string>> changes;
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) {
     throw Error(ErrorCode::Config, "could not read envdir \"" + dir + "\"", {},
@@ -39,6 +40,7 @@ void Environment::apply_envdir(const std::string& dir) {
     if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
     if (st.st_size == 0) {
       vars_.erase(name);
+      changes[name] = std::nullopt;
       continue;
     }
     std::ifstream in(path, std::ios::binary);
@@ -50,7 +52,9 @@ void Environment::apply_envdir(const std::string& dir) {
     }
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
     vars_[name] = value;
+    changes[name] = value;
   }
+  return changes;
 }
 
 std::optional<std::string> Environment::get(std::string_view name) const {

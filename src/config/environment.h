@@ -21,7 +21,9 @@ class Environment {
   // The process environment (app/ only: nothing below app/ reads environ).
   static Environment from_process();
   // Applies an envdir over this environment; throws Error{Config} if dir is unreadable.
-  void apply_envdir(const std::string& dir);
+  // Returns the changes (name -> value, nullopt = unset) so that app/ can apply
+  // them to the process too (libpq reads PGHOST etc. from there), as envdir does.
+  std::map<std::string, std::optional<std::string>> apply_envdir(const std::string& dir);
 
   // Value if set and non-empty.
   std::optional<std::string> get(std::string_view name) const;

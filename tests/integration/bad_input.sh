@@ -4,14 +4,17 @@
 source "$(dirname "$0")/lib.sh"
 
 # expect_error EXPECTED_STATUS PATTERN cmd...: runs cmd (as postgres), checks
-# the exit status, that stderr is exactly one line, and that it matches PATTERN.
+# the exit status, that stderr holds exactly one error line (INFO log records
+# may come before it), and that the error line matches PATTERN.
 expect_error() {
   local want=$1 pattern=$2; shift 2
   local rc=0
   as_pg "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
   [ "$rc" = "$want" ] || { cat "$WORK/err"; fail "'$*' exited $rc, want $want"; }
-  [ "$(wc -l <"$WORK/err")" = 1 ] || { cat "$WORK/err"; fail "'$*' printed $(wc -l <"$WORK/err") lines on stderr, want 1"; }
-  grep -qE "$pattern" "$WORK/err" || { cat "$WORK/err"; fail "'$*' error does not match /$pattern/"; }
+  grep -v '^wal_e\.\|^        ' "$WORK/err" >"$WORK/errlines" || true
+  [ "$(wc -l <"$WORK/errlines")" = 1 ] || { cat "$WORK/err"; fail "'$*' printed $(wc -l <"$WORK/errlines") error lines, want 1"; }
+  grep -q "ERROR: " "$WORK/errlines" || { cat "$WORK/err"; fail "'$*' printed no ERROR line"; }
+  grep -qE "$pattern" "$WORK/errlines" || { cat "$WORK/err"; fail "'$*' error does not match /$pattern/"; }
 }
 
 archive_listing() { (cd "$ARCHIVE" && find . -type f -printf '%p %s %T@\n' | sort); }
@@ -44,7 +47,7 @@ pass "backup-push of a directory that is not a cluster"
 init_cluster "$WORK/pg" 5531
 start_cluster "$WORK/pg"
 psql_at 5531 "create table t as select generate_series(1,1000) id"
-wale backup-push "$WORK/pg" >/dev/null 2>"$WORK/push.err" || { cat "$WORK/push.err"; fail "backup-push"; }
+wale_at 5531 backup-push "$WORK/pg" >/dev/null 2>"$WORK/push.err" || { cat "$WORK/push.err"; fail "backup-push"; }
 stop_cluster "$WORK/pg"
 
 # Unknown backup name, and a malformed one.

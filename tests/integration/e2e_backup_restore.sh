@@ -14,7 +14,7 @@ psql_at 5501 "create table notes(id serial primary key, body text)"
 as_pg "$PG_BIN/pgbench" -h "$SOCK" -p 5501 -c 2 -T 12 postgres >"$WORK/pgbench-run.log" 2>&1 &
 LOAD=$!
 sleep 2
-BACKUP=$(wale backup-push "$PRIMARY" 2>"$WORK/backup-push.err") || { cat "$WORK/backup-push.err"; fail "backup-push"; }
+BACKUP=$(wale_at 5501 backup-push "$PRIMARY" 2>"$WORK/backup-push.err") || { cat "$WORK/backup-push.err"; fail "backup-push"; }
 [[ "$BACKUP" =~ ^base_[0-9A-F]{24}_[0-9]{8}$ ]] || fail "backup-push printed '$BACKUP', not a backup name"
 pass "backup-push under load made $BACKUP"
 wait $LOAD || fail "pgbench run"

@@ -43,12 +43,15 @@ cleanup() {
   exit $rc
 }
 trap cleanup EXIT
+own_by_pg "$WORK"
 
 fail() { echo "FAIL: $*"; exit 1; }
 pass() { echo "ok - $*"; }
 
 # wal-e as the postgres user, with the test's envdir.
 wale() { as_pg "$WALE" --envdir "$ENVDIR" "$@"; }
+# wal-e connecting to the cluster on PORT (for backup-push).
+wale_at() { local port=$1; shift; as_pg env PGHOST="$SOCK" PGPORT="$port" "$WALE" --envdir "$ENVDIR" "$@"; }
 
 # init_cluster DIR PORT: a new cluster archiving through wal-e wal-push.
 init_cluster() {

@@ -8,7 +8,7 @@ PRIMARY="$WORK/primary"
 init_cluster "$PRIMARY" 5511
 start_cluster "$PRIMARY"
 psql_at 5511 "create table events(id int primary key, note text)"
-wale backup-push "$PRIMARY" >/dev/null 2>"$WORK/push.err" || { cat "$WORK/push.err"; fail "backup-push"; }
+wale_at 5511 backup-push "$PRIMARY" >/dev/null 2>"$WORK/push.err" || { cat "$WORK/push.err"; fail "backup-push"; }
 
 # Batch 1 (ids 1-100), each row its own commit; remember the xid of id 60.
 for i in $(seq 1 100); do echo "insert into events values ($i, 'batch1');"; done | \

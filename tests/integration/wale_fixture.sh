@@ -27,7 +27,7 @@ restore_check() {  # DIR PORT EXPECTED conf-lines...
   wale backup-fetch "$dir" LATEST 2>"$WORK/fetch-$port.err" || { cat "$WORK/fetch-$port.err"; fail "backup-fetch"; }
   # WAL-E does not back up the configuration files: supply them.
   cat >"$dir/postgresql.conf" <<CONF
-max_connections = 20
+max_connections = 100
 shared_buffers = 16MB
 CONF
   echo "local all all trust" >"$dir/pg_hba.conf"
