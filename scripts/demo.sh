@@ -10,6 +10,9 @@ bash scripts/build.sh build
 export WALE_BIN=$PWD/build/src/app/wal-e WALE_TESTDATA=$PWD/tests/testdata
 source tests/integration/lib.sh
 say() { printf '\n== %s\n' "$*"; }
+# Quieter wal-e for the demo: warnings and errors only.
+wale() { as_pg "$WALE" --terse --envdir "$ENVDIR" "$@"; }
+wale_at() { local port=$1; shift; as_pg env PGHOST="$SOCK" PGPORT="$port" "$WALE" --terse --envdir "$ENVDIR" "$@"; }
 
 say "throwaway cluster in $WORK/primary, archiving to file://localhost$ARCHIVE"
 init_cluster "$WORK/primary" 5591
@@ -22,7 +25,7 @@ say "wal-e backup-push (while inserting)"
 BACKUP=$(wale_at 5591 backup-push "$WORK/primary")
 wait
 echo "backup: $BACKUP"
-wale backup-list
+wale backup-list --detail
 
 psql_at 5591 "insert into orders(item) select 'after-backup' from generate_series(1, 5000)"
 sleep 1.1

@@ -28,6 +28,12 @@ fi
 
 # A previous run in the same DIR may still be up.
 [ -f "$D/env" ] && bash "$(dirname "$0")/stop-radosgw.sh" "$D" >/dev/null 2>&1 || true
+for p in "$MON_PORT" "$S3_PORT" "$TLS_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    echo "start-radosgw: port $p on 127.0.0.1 is already in use (another radosgw?); set WALE_S3_TEST_PORT_BASE" >&2
+    exit 1
+  fi
+done
 rm -rf "$D"; mkdir -p "$D"/{mon.a,osd.0,run,log,tls}
 
 # TLS material: our own CA, and a server certificate it signs.

@@ -82,7 +82,7 @@ start_cluster() {
 stop_cluster() { as_pg "$PG_BIN/pg_ctl" -D "$1" -w -t 120 stop >/dev/null; }
 
 # psql_at PORT SQL: one value per line, unaligned.
-psql_at() { as_pg "$PG_BIN/psql" -X -h "$SOCK" -p "$1" -d postgres -v ON_ERROR_STOP=1 -Atc "$2"; }
+psql_at() { as_pg "$PG_BIN/psql" -X -q -h "$SOCK" -p "$1" -d postgres -v ON_ERROR_STOP=1 -Atc "$2"; }
 
 # Waits until a restored cluster has finished recovery (promoted).
 wait_promoted() {
