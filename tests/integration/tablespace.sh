@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Tablespaces (WAL-E's spec): backup-push records them, backup-fetch restores
+# them to the locations of --restore-spec FILE (links recreated, tablespace_map
+# rewritten), or as plain directories with --blind-restore.
+source "$(dirname "$0")/lib.sh"
+
+PRIMARY="$WORK/primary"
+mkdir -p "$WORK/ts-orig"; own_by_pg "$WORK/ts-orig"
+init_cluster "$PRIMARY" 5541
+start_cluster "$PRIMARY"
+psql_at 5541 "create tablespace extra location '$WORK/ts-orig'"
+psql_at 5541 "create table far(id int, v text) tablespace extra"
+psql_at 5541 "insert into far select g, md5(g::text) from generate_series(1, 20000) g"
+wale_at 5541 backup-push "$PRIMARY" >/dev/null 2>"$WORK/push.err" || { cat "$WORK/push.err"; fail "backup-push"; }
+psql_at 5541 "insert into far select g, 'after' from generate_series(20001, 21000) g"
+EXPECTED=$(psql_at 5541 "select count(*), md5(string_agg(v, ',' order by id)) from far")
+LAST=$(psql_at 5541 "select pg_walfile_name(pg_current_wal_lsn())")
+psql_at 5541 "select pg_switch_wal()" >/dev/null
+wait_archived "$LAST"
+OID=$(psql_at 5541 "select oid from pg_tablespace where spcname = 'extra'")
+stop_cluster "$PRIMARY"
+
+SENTINEL=$(ls "$ARCHIVE"/basebackups_005/*_backup_stop_sentinel.json)
+grep -q "\"tablespaces\":\[\"$OID\"\]" "$SENTINEL" || fail "sentinel spec lacks tablespace $OID: $(cat "$SENTINEL")"
+grep -q "\"loc\":\"$WORK/ts-orig/\"" "$SENTINEL" || fail "sentinel spec lacks the location"
+pass "backup-push records the tablespace in the sentinel's spec"
+
+# Restore to a new location given by --restore-spec.
+orig_state() { (cd "$WORK/ts-orig" && find . -type f -exec sha256sum {} + | sort); }
+ORIG_BEFORE=$(orig_state)
+cat >"$WORK/spec.json" <<JSON
+{"base_prefix": "$WORK/restored/", "tablespaces": ["$OID"], "$OID": {"loc": "$WORK/ts-new/", "link": "pg_tblspc/$OID"}}
+JSON
+own_by_pg "$WORK/spec.json"
+wale backup-fetch --restore-spec "$WORK/spec.json" "$WORK/restored" LATEST 2>"$WORK/fetch.err" || { cat "$WORK/fetch.err"; fail "backup-fetch"; }
+[ "$(readlink "$WORK/restored/pg_tblspc/$OID")" = "$WORK/ts-new" ] || fail "pg_tblspc/$OID does not link to the new location"
+[ -n "$(ls -A "$WORK/ts-new")" ] || fail "the tablespace's files are not in the new location"
+[ "$(orig_state)" = "$ORIG_BEFORE" ] || fail "the restore changed the original location"
+grep -q "^$OID $WORK/ts-new\$" "$WORK/restored/tablespace_map" || fail "tablespace_map not rewritten: $(cat "$WORK/restored/tablespace_map")"
+configure_restore "$WORK/restored" 5542
+start_cluster "$WORK/restored"
+wait_promoted 5542
+[ "$(psql_at 5542 "select count(*), md5(string_agg(v, ',' order by id)) from far")" = "$EXPECTED" ] || fail "tablespace table differs after restore"
+[ "$(readlink "$WORK/restored/pg_tblspc/$OID")" = "$WORK/ts-new" ] || fail "PostgreSQL moved the tablespace link"
+pass "backup-fetch --restore-spec restores the tablespace to a new location"
+stop_cluster "$WORK/restored"
+
+# --blind-restore: plain directories under pg_tblspc.
+wale backup-fetch --blind-restore "$WORK/blind" LATEST 2>"$WORK/fetch2.err" || { cat "$WORK/fetch2.err"; fail "blind backup-fetch"; }
+[ -d "$WORK/blind/pg_tblspc/$OID" ] && [ ! -L "$WORK/blind/pg_tblspc/$OID" ] || fail "--blind-restore did not make a plain directory"
+[ -n "$(ls -A "$WORK/blind/pg_tblspc/$OID")" ] || fail "--blind-restore left the tablespace empty"
+pass "backup-fetch --blind-restore restores the tablespace under pg_tblspc"
