@@ -107,6 +107,11 @@ S3Client::S3Client(S3Config config)
       signer_(config_.access_key_id, config_.secret_access_key, config_.region),
       retry_(config_.retries, config_.retry_base_delay, config_.retry_max_delay) {
   ensure_curl_global_init();
+  // "<bucket>.<IP address>" is no host name: IP endpoints always use path-style addressing.
+  const std::string& h = config_.endpoint.host;
+  bool ip_literal = h.find(':') != std::string::npos ||
+                    std::all_of(h.begin(), h.end(), [](unsigned char c) { return std::isdigit(c) || c == '.'; });
+  if (ip_literal) config_.endpoint.addressing = Addressing::Path;
 }
 
 S3Client::Lease::~Lease() {

@@ -23,7 +23,7 @@ struct S3Endpoint {
   std::string scheme = "https";  // "http" | "https"
   std::string host;              // DNS name or IP literal (IPv6 without brackets)
   std::uint16_t port = 0;        // 0 = the scheme's default
-  Addressing addressing = Addressing::VirtualHost;
+  Addressing addressing = Addressing::VirtualHost;  // an IP-literal host always uses Path
 };
 
 struct S3Config {

@@ -248,6 +248,10 @@ bool S3DownloadSource::start() {
   }
   if (tr.status == 404 && received_ == 0) return false;
   if (!tr.accept_body) {
+    if (tr.status < 300) {  // e.g. 200 to a ranged request: do not download the whole body again
+      throw Error(ErrorCode::Remote, "GET " + loc + " failed: the server answered HTTP " + std::to_string(tr.status) +
+                                         " to a ranged request, so the download cannot resume");
+    }
     while (!tr.done) pump();
     S3Response resp{.status = tr.status, .headers = tr.resp_headers, .body = tr.error_body};
     throw client_->reply_error(resp, req, received_ > 0 ? "GET (resume)" : "GET");

@@ -72,6 +72,8 @@ Error http_error(long status, std::string_view code, std::string_view message, s
   } else if (code == "RequestTimeTooSkewed") {
     cause = "this machine's clock differs too much from the server's";
     hint = "Synchronise the system clock (NTP).";
+  } else if (code == "PreconditionFailed" || status == 412) {
+    cause = "the object changed while it was being read";
   } else if (code == "InvalidStorageClass") {
     cause = "the storage class is not supported by the server";
     hint = "Check WALE_S3_STORAGE_CLASS.";
