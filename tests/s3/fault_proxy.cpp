@@ -94,7 +94,22 @@ std::string error_reply(int status, const std::string& code) {
 
 }  // namespace
 
-FaultProxy::FaultProxy(std::string upstream_host, std::uint16_t upstream_port, std::chrono::milliseconds stall)
+Fault FaultProxy::parse_fault(const std::string& n) {
+  if (n == "none") return Fault::None;
+  if (n == "500") return Fault::Http500;
+  if (n == "503") return Fault::Http503SlowDown;
+  if (n == "reset-request") return Fault::ResetDuringRequest;
+  if (n == "reset") return Fault::ResetMidBody;
+  if (n == "cut") return Fault::CutBody;
+  if (n == "stall") return Fault::StallMidBody;
+  if (n == "stall-before") return Fault::StallBeforeReply;
+  if (n == "corrupt-request") return Fault::CorruptRequestBody;
+  if (n == "corrupt-reply") return Fault::CorruptReplyBody;
+  throw std::invalid_argument("unknown fault \"" + n + "\"");
+}
+
+FaultProxy::FaultProxy(std::string upstream_host, std::uint16_t upstream_port, std::chrono::milliseconds stall,
+                       std::uint16_t listen_port)
     : upstream_host_(std::move(upstream_host)), upstream_port_(upstream_port), stall_(stall) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) throw std::runtime_error("socket failed");
@@ -103,7 +118,7 @@ FaultProxy::FaultProxy(std::string upstream_host, std::uint16_t upstream_port, s
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
+  addr.sin_port = htons(listen_port);
   if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listen_fd_, 64) != 0) {
     ::close(listen_fd_);
     throw std::runtime_error("bind/listen failed");

@@ -39,8 +39,9 @@ enum class Fault {
 
 class FaultProxy {
  public:
+  // listen_port 0 = an ephemeral port (see port()).
   FaultProxy(std::string upstream_host, std::uint16_t upstream_port,
-             std::chrono::milliseconds stall = std::chrono::seconds(30));
+             std::chrono::milliseconds stall = std::chrono::seconds(30), std::uint16_t listen_port = 0);
   ~FaultProxy();
   FaultProxy(const FaultProxy&) = delete;
   FaultProxy& operator=(const FaultProxy&) = delete;
@@ -48,6 +49,9 @@ class FaultProxy {
   std::uint16_t port() const { return port_; }
   void script(std::vector<Fault> faults, Fault then = Fault::None, std::string method = {});
   int requests() const { return requests_.load(); }
+  // "none", "500", "503", "reset-request", "reset", "cut", "stall", "stall-before", "corrupt-request",
+  // "corrupt-reply" -> Fault; throws std::invalid_argument for anything else.
+  static Fault parse_fault(const std::string& name);
   int faults_injected() const { return injected_.load(); }
   // The head (request line and headers) of the last request received.
   std::string last_request_head() const;
