@@ -35,15 +35,15 @@ ParseOutcome parse_command_line(int argc, char** argv) {
 
   auto* push = app.add_subcommand("backup-push", "Take a base backup of a running cluster.");
   push->add_option("PG_CLUSTER_DIRECTORY", inv.args, "The cluster's data directory.")->required()->expected(1);
-  push->add_option("-p,--pool-size", inv.pool_size, "Upload parallelism.");
-  push->add_option("--cluster-read-rate-limit", inv.read_rate_limit, "Read rate limit in bytes per second (not built yet).");
+  push->add_option("-p,--pool-size", inv.pool_size, "Partitions read, compressed and uploaded at once (default: cores).");
+  push->add_option("--cluster-read-rate-limit", inv.read_rate_limit, "Total read rate limit for the whole backup, in bytes per second.");
   push->add_flag("--while-offline", inv.while_offline, "Back up a stopped cluster (not built yet).");
   push->add_flag("--permanent", inv.permanent, "Mark the backup permanent (see backup-mark).");
 
   auto* fetch = app.add_subcommand("backup-fetch", "Restore a base backup into an empty directory.");
   fetch->add_option("PG_CLUSTER_DIRECTORY BACKUP_NAME", inv.args, "Target directory and backup name or LATEST.")
       ->required()->expected(2);
-  fetch->add_option("-p,--pool-size", inv.pool_size, "Download parallelism.");
+  fetch->add_option("-p,--pool-size", inv.pool_size, "Partitions downloaded and extracted at once (default: cores).");
   fetch->add_flag("--blind-restore", inv.blind_restore, "Restore tablespaces as plain directories under pg_tblspc.");
   fetch->add_option("--restore-spec", inv.restore_spec, "Tablespace locations: a JSON spec file, or SOURCE.");
 

@@ -15,6 +15,7 @@
 #include "backup/backup_catalog.h"
 #include "backup/backup_fetch.h"
 #include "backup/backup_push.h"
+#include "backup/progress.h"
 #include "backup/retention.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -131,7 +132,6 @@ int run_command(const Invocation& inv, const config::Environment& env) {
 
   if (inv.subcommand == "backup-push") {
     if (inv.while_offline) not_built("backup-push --while-offline", "Run backup-push against the running cluster.");
-    if (inv.read_rate_limit > 0) not_built("--cluster-read-rate-limit");
   }
 
   auto store = make_store(settings);
@@ -173,6 +173,9 @@ int run_command(const Invocation& inv, const config::Environment& env) {
     opts.partition_size = settings.partition_size;
     opts.archive_wait_seconds = settings.archive_wait_seconds;
     opts.permanent = inv.permanent;
+    opts.pool_size = inv.pool_size > 0 ? static_cast<unsigned>(inv.pool_size) : default_parallelism();
+    opts.read_rate_limit = inv.read_rate_limit > 0 ? static_cast<std::uint64_t>(inv.read_rate_limit) : 0;
+    opts.show_progress = backup::stderr_is_terminal() && !inv.flags.terse;
     auto result = backup::backup_push(*store, opts);
     write_stdout(result.name.str() + "\n");
     return 0;
@@ -183,6 +186,8 @@ int run_command(const Invocation& inv, const config::Environment& env) {
     opts.query = layout::BackupQuery::parse(inv.args[1]);
     opts.restore_spec = inv.restore_spec;
     opts.blind_restore = inv.blind_restore;
+    opts.pool_size = inv.pool_size > 0 ? static_cast<unsigned>(inv.pool_size) : default_parallelism();
+    opts.show_progress = backup::stderr_is_terminal() && !inv.flags.terse;
     backup::backup_fetch(*store, opts);
     return 0;
   }

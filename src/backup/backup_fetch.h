@@ -24,6 +24,8 @@ struct BackupFetchOptions {
   layout::BackupQuery query;
   std::string restore_spec;  // "", a JSON file path, or "SOURCE"
   bool blind_restore = false;
+  unsigned pool_size = 2;      // partitions downloaded and extracted at once
+  bool show_progress = false;  // a progress line on stderr
 };
 
 struct BackupFetchResult {

@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <cstring>
 #include <thread>
 
@@ -13,6 +15,9 @@
 #include "backup/retention.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "backup/progress.h"
+#include "exec/rate_limiter.h"
+#include "exec/task_group.h"
 #include "io/file_streams.h"
 #include "pg/backup_session.h"
 #include "pg/connection.h"
@@ -75,7 +80,12 @@ void check_data_directory(const std::string& dir) {
   }
 }
 
-BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions& opts) {
+std::uint64_t effective_partition_size(std::uint64_t configured_max, std::uint64_t total_bytes, unsigned pool_size) {
+  std::uint64_t balanced = total_bytes / (std::max(1u, pool_size) * 4ULL);
+  return std::min(configured_max, std::max<std::uint64_t>(balanced, 64ULL << 20));
+}
+
+BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions& opts, std::shared_ptr<Clock> clock) {
   check_data_directory(opts.data_directory);
   std::string dir = opts.data_directory;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
@@ -105,15 +115,40 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   store::put_bytes(store, layout::extended_version_key(name), server.version, {"text/plain"});
 
   BackupPlan plan = plan_backup(dir);
-  auto parts = partition_plan(plan.entries, opts.partition_size);
-  PartitionStats totals;
-  std::uint32_t number = 0;
-  for (const auto& part : parts) {
-    totals += write_partition(store, layout::partition_key(name, number, opts.codec), part, opts.codec);
-    log::info(kLogger, {"finished uploading a tar partition", {}, {},
-                        {{"backup", name.str()}, {"partition", std::to_string(number)}}});
-    ++number;
+  auto parts = partition_plan(plan.entries, effective_partition_size(opts.partition_size, plan.total_file_bytes,
+                                                                      opts.pool_size));
+  // Largest partitions first, so that the last ones to finish are small.
+  std::vector<std::size_t> order(parts.size());
+  std::vector<std::uint64_t> sizes(parts.size(), 0);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    order[i] = i;
+    for (const auto& e : parts[i]) sizes[i] += e.size;
   }
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return sizes[a] > sizes[b]; });
+
+  PartitionStats totals;
+  std::mutex totals_mu;
+  exec::RateLimiter limiter(opts.read_rate_limit, clock);
+  {
+    Progress progress("backup-push " + name.str(), plan.total_file_bytes, opts.show_progress);
+    ReadHook on_read = [&](std::uint64_t n) {
+      limiter.acquire(n);
+      progress.add(n);
+    };
+    exec::TaskGroup group(std::max(1u, opts.pool_size));
+    for (std::size_t i : order) {
+      group.run([&, i] {
+        auto key = layout::partition_key(name, static_cast<std::uint32_t>(i), opts.codec);
+        auto stats = write_partition(store, key, parts[i], opts.codec, on_read);
+        log::info(kLogger, {"finished uploading a tar partition", {}, {},
+                            {{"backup", name.str()}, {"partition", std::to_string(i)}}});
+        std::lock_guard lock(totals_mu);
+        totals += stats;
+      });
+    }
+    group.wait();
+  }
+  std::uint32_t number = static_cast<std::uint32_t>(parts.size());
 
   pg::BackupStop stop = session.stop();
   // backup_label and tablespace_map come from pg_backup_stop, never from PGDATA.
@@ -151,13 +186,16 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   store::put_bytes(store, layout::sentinel_key(name), s.to_json(), {"application/json"});
 
   auto secs = std::chrono::duration<double>(std::chrono::system_clock::now() - start_time).count();
+  char rate[32];
+  std::snprintf(rate, sizeof rate, "%.1f", secs > 0 ? static_cast<double>(totals.tar_bytes) / secs / 1048576.0 : 0.0);
   log::info(kLogger, {"backup complete", {}, {},
                       {{"backup", name.str()},
                        {"bytes", std::to_string(totals.tar_bytes)},
                        {"compressed_bytes", std::to_string(totals.compressed_bytes)},
                        {"duration_s", std::to_string(secs)},
                        {"files", std::to_string(totals.files)},
-                       {"partitions", std::to_string(number)}}});
+                       {"partitions", std::to_string(number)},
+                       {"rate_mib_s", rate}}});
   return BackupPushResult{name, s};
 }
 

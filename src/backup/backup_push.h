@@ -12,7 +12,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+
+#include "core/clock.h"
 
 #include "codec/codec.h"
 #include "layout/archive_layout.h"
@@ -29,6 +32,9 @@ struct BackupPushOptions {
   bool fast_checkpoint = true;
   std::string conninfo;  // empty: libpq environment
   bool permanent = false;  // mark the backup permanent before its sentinel is written
+  unsigned pool_size = 2;  // partitions read, compressed and uploaded at once
+  std::uint64_t read_rate_limit = 0;  // bytes/s for the whole backup; 0 = unlimited
+  bool show_progress = false;         // a progress line on stderr
 };
 
 struct BackupPushResult {
@@ -36,7 +42,12 @@ struct BackupPushResult {
   layout::Sentinel sentinel;
 };
 
-BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions& options);
+BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions& options,
+                             std::shared_ptr<Clock> clock = system_clock());
+
+// The partition size to use: the configured maximum, lowered so that there are
+// about four partitions per worker (balance), but not below 64 MiB.
+std::uint64_t effective_partition_size(std::uint64_t configured_max, std::uint64_t total_bytes, unsigned pool_size);
 
 // Throws Error{Usage} unless `dir` looks like a PostgreSQL data directory.
 void check_data_directory(const std::string& dir);

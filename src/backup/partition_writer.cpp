@@ -25,6 +25,21 @@ class CountingSink final : public io::ByteSink {
   std::uint64_t& count_;
 };
 
+// Reports every read to a hook.
+class HookedSource final : public io::ByteSource {
+ public:
+  HookedSource(io::ByteSource& inner, const ReadHook& hook) : inner_(inner), hook_(hook) {}
+  std::size_t read(std::span<std::byte> out) override {
+    std::size_t n = inner_.read(out);
+    if (n > 0) hook_(n);
+    return n;
+  }
+
+ private:
+  io::ByteSource& inner_;
+  const ReadHook& hook_;
+};
+
 template <typename Fill>
 PartitionStats write_tar_object(store::ObjectStore& store, const std::string& key, codec::Codec codec, Fill fill) {
   PartitionStats stats;
@@ -41,7 +56,7 @@ PartitionStats write_tar_object(store::ObjectStore& store, const std::string& ke
 }  // namespace
 
 PartitionStats write_partition(store::ObjectStore& store, const std::string& key,
-                               const std::vector<PlannedEntry>& entries, codec::Codec codec) {
+                               const std::vector<PlannedEntry>& entries, codec::Codec codec, const ReadHook& on_read) {
   return write_tar_object(store, key, codec, [&](tar::TarWriter& tar, PartitionStats& stats) {
     for (const auto& e : entries) {
       switch (e.type) {
@@ -54,7 +69,12 @@ PartitionStats write_partition(store::ObjectStore& store, const std::string& key
         case PlannedEntry::Type::File: {
           auto source = io::open_file_source(e.source_path);
           if (!source) continue;  // dropped since planning; WAL replay does not need it
-          tar.add_file(e.tar_name, e.mode, e.mtime, e.size, *source);
+          if (on_read) {
+            HookedSource hooked(*source, on_read);
+            tar.add_file(e.tar_name, e.mode, e.mtime, e.size, hooked);
+          } else {
+            tar.add_file(e.tar_name, e.mode, e.mtime, e.size, *source);
+          }
           stats.files += 1;
           break;
         }

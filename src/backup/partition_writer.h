@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,8 +26,14 @@ struct PartitionStats {
   }
 };
 
+// Called after each read from a data file with the byte count (rate limiting,
+// progress). May block (the rate limiter sleeps in it). Must be thread-safe
+// when partitions are written in parallel.
+using ReadHook = std::function<void(std::uint64_t)>;
+
 PartitionStats write_partition(store::ObjectStore& store, const std::string& key,
-                               const std::vector<PlannedEntry>& entries, codec::Codec codec);
+                               const std::vector<PlannedEntry>& entries, codec::Codec codec,
+                               const ReadHook& on_read = {});
 
 struct InlineFile {
   std::string name;

@@ -5,6 +5,8 @@
 source "$(dirname "$0")/lib.sh"
 
 PRIMARY="$WORK/primary"; RESTORED="$WORK/restored"
+# Small partitions: the backup is written and restored as many parallel partitions.
+echo 8M >"$ENVDIR/WALE_PARTITION_SIZE"
 init_cluster "$PRIMARY" 5501
 start_cluster "$PRIMARY"
 as_pg "$PG_BIN/pgbench" -h "$SOCK" -p 5501 -i -s 4 -q postgres >"$WORK/pgbench-init.log" 2>&1 || fail "pgbench -i"
@@ -31,6 +33,8 @@ stop_cluster "$PRIMARY"
 
 # The sentinel exists and backup-list shows the backup.
 [ -f "$ARCHIVE/basebackups_005/${BACKUP}_backup_stop_sentinel.json" ] || fail "no sentinel"
+PARTS=$(ls "$ARCHIVE/basebackups_005/$BACKUP/tar_partitions" | wc -l)
+[ "$PARTS" -ge 4 ] || fail "expected several partitions with WALE_PARTITION_SIZE=8M, got $PARTS"
 wale backup-list | grep -q "^$BACKUP	" || fail "backup-list does not show $BACKUP"
 pass "backup-list shows the backup"
 

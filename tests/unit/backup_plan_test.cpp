@@ -106,3 +106,33 @@ TEST(BackupPlan, PartitionsBySizeKeepingOrder) {
 
 }  // namespace
 }  // namespace wale::backup
+
+#include "backup/backup_push.h"
+#include "backup/progress.h"
+
+namespace wale::backup {
+namespace {
+
+TEST(PartitionSize, BalancesAcrossWorkersWithinBounds) {
+  const std::uint64_t MiB = 1 << 20;
+  // 1.6 GB on 2 workers: about four partitions per worker.
+  EXPECT_EQ(effective_partition_size(1024 * MiB, 1600 * MiB, 2), 200 * MiB);
+  // Tiny cluster: never below 64 MiB...
+  EXPECT_EQ(effective_partition_size(1024 * MiB, 30 * MiB, 8), 64 * MiB);
+  // ...unless the operator asked for smaller partitions.
+  EXPECT_EQ(effective_partition_size(8 * MiB, 30 * MiB, 8), 8 * MiB);
+  // Huge cluster: the configured maximum wins.
+  EXPECT_EQ(effective_partition_size(1024 * MiB, 1000000 * MiB, 2), 1024 * MiB);
+}
+
+TEST(Progress, LineShowsDoneTotalRateAndEta) {
+  Progress p("backup-push x", 4 * 1024 * 1024, /*show=*/false);
+  p.add(1024 * 1024);
+  std::string line = p.line();
+  EXPECT_NE(line.find("backup-push x: 1.0 MiB / 4.0 MiB (25%)"), std::string::npos) << line;
+  EXPECT_NE(line.find("/s"), std::string::npos) << line;
+  EXPECT_EQ(Progress::human(1536.0 * 1024 * 1024), "1.5 GiB");
+}
+
+}  // namespace
+}  // namespace wale::backup
