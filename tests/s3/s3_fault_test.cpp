@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <thread>
 
 #include "core/error.h"
 #include "fault_proxy.h"
@@ -108,6 +109,25 @@ TEST_F(S3Faults, GetResumesAfterCutResetAndStallMidBody) {
   auto* s3src = dynamic_cast<store::s3::S3DownloadSource*>(src.get());
   ASSERT_NE(s3src, nullptr);
   EXPECT_EQ(s3src->resumes(), 3);
+}
+
+TEST_F(S3Faults, SlowConsumerIsNotTakenForAStalledServer) {
+  // The reader pauses far longer than the stall limit; the transfer pauses
+  // (or waits in socket buffers) and must neither fail nor resume.
+  via_proxy_.low_speed_timeout = 1s;
+  S3Store s(via_proxy_);
+  std::string data = random_data(6u << 20, 13);
+  store::put_bytes(*direct_store_, "slow", data);
+  auto src = s.get("slow");
+  ASSERT_NE(src, nullptr);
+  std::string got;
+  std::vector<std::byte> buf(64 * 1024);
+  for (int pause = 0; std::size_t n = src->read(buf); ++pause) {
+    got.append(reinterpret_cast<const char*>(buf.data()), n);
+    if (pause == 0 || pause == 40) std::this_thread::sleep_for(2500ms);
+  }
+  EXPECT_TRUE(got == data);
+  EXPECT_EQ(dynamic_cast<store::s3::S3DownloadSource*>(src.get())->resumes(), 0);
 }
 
 TEST_F(S3Faults, MultipartObjectResumesAndIsVerified) {

@@ -49,6 +49,7 @@ struct S3DownloadSource::Transfer {
   CurlMulti multi;
   CurlHeaderList headers;
   StallGuard guard;
+  std::chrono::steady_clock::time_point last_pump = std::chrono::steady_clock::now();
   NameValues resp_headers;
   long expected_status = 200;
   long status = 0;
@@ -281,6 +282,9 @@ bool S3DownloadSource::start() {
 
 void S3DownloadSource::pump() {
   Transfer& t = *t_;
+  // Time the consumer spent away from read() is not the server's stall: restart the clock.
+  auto now = std::chrono::steady_clock::now();
+  if (now - t.last_pump > std::chrono::milliseconds(200)) t.guard.reset();
   if (t.paused && t.buffered() == 0) {
     t.paused = false;
     t.guard.paused = false;
@@ -305,6 +309,7 @@ void S3DownloadSource::pump() {
   if (!t.done && t.buffered() == 0 && !t.paused) {
     curl_multi_poll(t.multi.get(), nullptr, 0, 100, nullptr);
   }
+  t.last_pump = std::chrono::steady_clock::now();
 }
 
 void S3DownloadSource::wait_for_headers() {
