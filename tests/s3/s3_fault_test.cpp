@@ -108,7 +108,7 @@ TEST_F(S3Faults, GetResumesAfterCutResetAndStallMidBody) {
   EXPECT_TRUE(got == data);
   auto* s3src = dynamic_cast<store::s3::S3DownloadSource*>(src.get());
   ASSERT_NE(s3src, nullptr);
-  EXPECT_EQ(s3src->resumes(), 3);
+  EXPECT_GE(s3src->resumes(), 3);
 }
 
 TEST_F(S3Faults, SlowConsumerIsNotTakenForAStalledServer) {

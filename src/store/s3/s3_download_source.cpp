@@ -335,7 +335,20 @@ void S3DownloadSource::resume_after(const std::string& why) {
   log::warning("wal_e.store.s3", std::move(rec));
   system_clock()->sleep_for(delay);
   ++resumes_;
-  retry.run("GET (resume) " + loc, [&] { start(); });
+  // Resume attempts share the one budget of max_attempts with the interruptions.
+  const S3Config& c = client_->config();
+  RetryPolicy rest(retry.max_attempts() - failures_, c.retry_base_delay, c.retry_max_delay);
+  int attempts = 0;
+  try {
+    rest.run("GET (resume) " + loc, [&] {
+      ++attempts;
+      start();
+    });
+  } catch (...) {
+    failures_ += attempts;
+    throw;
+  }
+  failures_ += attempts - 1;
 }
 
 void S3DownloadSource::finish_checks() {

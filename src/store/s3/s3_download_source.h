@@ -5,6 +5,8 @@
 //  - If the connection drops or stalls mid-body, the download resumes with a
 //    ranged GET (Range: bytes=<received>-, If-Match: <ETag>) under the retry
 //    policy instead of failing; if the object changed meanwhile -> Error{Remote}.
+//    Interruptions and failed resume requests together get at most
+//    config.retries attempts for the whole object.
 //  - The data is verified at the end: its length against Content-Length, and its
 //    MD5 against the ETag when the ETag is an MD5 (single PUT) or, for objects
 //    this driver uploaded in parts, the multipart ETag (MD5 of the part MD5s).
