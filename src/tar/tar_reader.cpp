@@ -34,9 +34,17 @@ TarReader::TarReader(io::ByteSource& source)
   if (!archive_) throw Error(ErrorCode::Internal, "could not create a tar reader: out of memory");
   detail::Utf8CtypeScope utf8;
   // Only tar (ustar, pax, gnutar, v7) and no decompression: codecs are our own layer.
-  if (archive_read_support_format_tar(archive_.get()) != ARCHIVE_OK ||
-      archive_read_open(archive_.get(), this, nullptr, &TarReader::on_read, nullptr) != ARCHIVE_OK) {
-    fail("could not start reading the tar stream");
+  if (archive_read_support_format_tar(archive_.get()) != ARCHIVE_OK) {
+    throw Error(ErrorCode::Internal, "could not set up the tar reader: " +
+                                         detail::archive_message(archive_.get(), "libarchive failed"));
+  }
+}
+
+void TarReader::open() {
+  // archive_read_open() already reads the start of the stream to recognise the format.
+  opened_ = true;
+  if (archive_read_open(archive_.get(), this, nullptr, &TarReader::on_read, nullptr) != ARCHIVE_OK) {
+    fail("not a tar stream");
   }
 }
 
@@ -82,6 +90,7 @@ std::optional<Entry> TarReader::next() {
   if (broken_) throw Error(ErrorCode::Corrupt, "tar stream already failed");
   if (at_end_) return std::nullopt;
   detail::Utf8CtypeScope utf8;
+  if (!opened_) open();
   in_entry_ = false;
   struct archive_entry* e = nullptr;
   int rc = archive_read_next_header(archive_.get(), &e);

@@ -5,7 +5,7 @@
 // names and link targets, base-256 numbers) and old v7 headers. Names are
 // returned as stored (see tar_entry.h); nothing is written to disk here.
 //
-// next() returns the next member's header, or std::nullopt once the archive's
+// The constructor does not read. next() returns the next member's header, or std::nullopt once the archive's
 // end-of-archive zero block has been read. It skips any unread data of the
 // previous member. read_data() streams the current member's data; it returns
 // 0 at the end of that member's data (and for members without data).
@@ -53,6 +53,7 @@ class TarReader {
 
  private:
   static ssize_t on_read(struct archive* a, void* self, const void** buffer);
+  void open();
   [[noreturn]] void fail(const std::string& what);
   void drain_source();
 
@@ -61,6 +62,7 @@ class TarReader {
   std::vector<std::byte> buffer_;
   std::exception_ptr source_error_;
   std::uint64_t source_bytes_ = 0;  // bytes handed to libarchive
+  bool opened_ = false;
   bool source_ended_ = false;
   bool in_entry_ = false;  // read_data() is valid
   bool at_end_ = false;
