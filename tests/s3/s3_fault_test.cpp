@@ -13,7 +13,7 @@
 #include "core/error.h"
 #include "fault_proxy.h"
 #include "s3_test_env.h"
-#include "store/s3/crypto.h"
+#include "store/s3/digest.h"
 #include "store/s3/s3_client.h"
 #include "store/s3/s3_download_source.h"
 #include "store/s3/s3_store.h"

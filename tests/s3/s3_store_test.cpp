@@ -10,7 +10,7 @@
 #include "core/error.h"
 #include "io/memory_streams.h"
 #include "s3_test_env.h"
-#include "store/s3/crypto.h"
+#include "store/s3/digest.h"
 #include "store/s3/s3_client.h"
 #include "store/s3/s3_store.h"
 #include "store/s3/s3_upload_sink.h"

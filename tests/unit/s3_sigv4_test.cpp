@@ -2,7 +2,7 @@
 // and the canonical encoding rules.
 #include <gtest/gtest.h>
 
-#include "store/s3/crypto.h"
+#include "store/s3/digest.h"
 #include "store/s3/sigv4_signer.h"
 
 namespace wale::store::s3 {

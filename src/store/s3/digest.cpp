@@ -1,4 +1,4 @@
-#include "store/s3/crypto.h"
+#include "store/s3/digest.h"
 
 #include <openssl/hmac.h>
 

@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "core/error.h"
-#include "store/s3/crypto.h"
+#include "store/s3/digest.h"
 #include "store/s3/s3_errors.h"
 #include "store/s3/s3_xml.h"
 
@@ -50,31 +50,7 @@ std::size_t collect_body(char* data, std::size_t size, std::size_t n, void* user
   return len;
 }
 
-int on_progress(void* user, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t ulnow) {
-  auto* g = static_cast<StallGuard*>(user);
-  auto now = std::chrono::steady_clock::now();
-  curl_off_t moved = dlnow + ulnow;
-  if (g->paused || moved != g->last) {
-    g->last = moved;
-    g->since = now;
-    return 0;
-  }
-  if (now - g->since >= g->limit) {
-    g->fired = true;
-    return 1;  // CURLE_ABORTED_BY_CALLBACK
-  }
-  return 0;
-}
-
 }  // namespace
-
-void StallGuard::install(CURL* h) {
-  last = -1;
-  fired = false;
-  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(h, CURLOPT_XFERINFODATA, this);
-  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-}
 
 std::size_t collect_header(char* data, std::size_t size, std::size_t n, void* user);
 std::size_t collect_header(char* data, std::size_t size, std::size_t n, void* user) {

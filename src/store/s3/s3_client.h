@@ -23,6 +23,7 @@
 #include "store/s3/retry_policy.h"
 #include "store/s3/s3_config.h"
 #include "store/s3/sigv4_signer.h"
+#include "store/s3/stall_guard.h"
 
 namespace wale::store::s3 {
 
@@ -40,21 +41,6 @@ struct S3Response {
   NameValues headers = {};  // names lowercased, in arrival order (final response only)
   std::string body = {};
   std::string header(std::string_view lower_name) const;  // "" if absent
-};
-
-// Aborts a transfer that moved no byte (either direction) for `limit` while
-// not paused: a precise stall detector (libcurl's own low-speed check averages
-// over ~5 s first). install() sets CURLOPT_XFERINFOFUNCTION on a handle; the
-// guard must outlive the transfer. Used by one transfer (one thread) at a time.
-struct StallGuard {
-  explicit StallGuard(std::chrono::milliseconds l) : limit(l) {}
-  void install(CURL* h);
-  void reset() { last = -1; }
-  std::chrono::milliseconds limit;
-  curl_off_t last = -1;
-  std::chrono::steady_clock::time_point since{};
-  bool paused = false;
-  bool fired = false;
 };
 
 class S3Client {

@@ -5,7 +5,7 @@
 #include <charconv>
 
 #include "core/error.h"
-#include "store/s3/crypto.h"
+#include "store/s3/digest.h"
 #include "store/s3/s3_download_source.h"
 #include "store/s3/s3_store_factory.h"
 #include "store/s3/s3_upload_sink.h"

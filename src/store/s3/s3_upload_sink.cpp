@@ -4,7 +4,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
-#include "store/s3/crypto.h"
+#include "store/s3/digest.h"
 #include "store/s3/s3_xml.h"
 
 namespace wale::store::s3 {

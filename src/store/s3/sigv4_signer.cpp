@@ -4,7 +4,7 @@
 #include <cctype>
 #include <ctime>
 
-#include "store/s3/crypto.h"
+#include "store/s3/digest.h"
 
 namespace wale::store::s3 {
 namespace {
