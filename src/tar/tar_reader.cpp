@@ -1,5 +1,7 @@
 #include "tar/tar_reader.h"
 
+#include <cstring>
+
 #include "core/error.h"
 #include "tar/libarchive_support.h"
 
@@ -14,6 +16,13 @@ const char* entry_string(const char* (*locale_form)(struct archive_entry*),
                          const char* (*utf8_form)(struct archive_entry*), struct archive_entry* e) {
   const char* s = locale_form(e);
   return s != nullptr ? s : utf8_form(e);
+}
+
+// libarchive's tar reader reports "<Field> can't be converted from UTF-8 to
+// current locale." when a name is not valid UTF-8, and keeps the raw bytes.
+bool is_charset_warning(struct archive* a) {
+  const char* msg = archive_error_string(a);
+  return msg != nullptr && std::strstr(msg, "can't be converted from") != nullptr;
 }
 
 }  // namespace
@@ -109,8 +118,12 @@ std::optional<Entry> TarReader::next() {
     drain_source();
     return std::nullopt;
   }
-  // ARCHIVE_WARN still yields a usable header (e.g. a name not valid UTF-8 is kept as raw bytes);
-  // ARCHIVE_RETRY (bad checksum), FAILED and FATAL are damage.
+  // ARCHIVE_RETRY (bad checksum), FAILED and FATAL are damage. So is almost
+  // every ARCHIVE_WARN: libarchive warns and carries on with the plain ustar
+  // fields when a PAX record is malformed, which would restore a file under a
+  // wrong (truncated) name. The one benign warning is a name that is not
+  // valid UTF-8: libarchive then keeps its raw bytes, which is what we want.
+  if (rc == ARCHIVE_WARN && !is_charset_warning(archive_.get())) fail("damaged tar stream");
   if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) fail("damaged tar stream");
 
   Entry out;

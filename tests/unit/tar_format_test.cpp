@@ -179,6 +179,20 @@ TEST(TarRoundTrip, DirectoriesFilesSymlinksAndLongAndUtf8Names) {
   expect(9, "long-link", Entry::Type::Symlink, 0777, 1700000006, "", "/" + std::string(200, 't'));
 }
 
+TEST(TarRoundTrip, NamesThatAreNotUtf8KeepTheirBytes) {
+  const std::string latin1 = "caf\xe9/na\xefve";  // ISO-8859-1 bytes, invalid as UTF-8
+  const std::string long_latin1 = std::string(150, 'x') + "/\xff\xfe";
+  io::MemorySink sink;
+  TarWriter w(sink);
+  add_text(w, latin1, "1");
+  add_text(w, long_latin1, "2");
+  w.finish();
+  auto members = read_members(sink.data());
+  ASSERT_EQ(members.size(), 2u);
+  EXPECT_EQ(members[0].entry.path, latin1);
+  EXPECT_EQ(members[1].entry.path, long_latin1);
+}
+
 TEST(TarRoundTrip, ReadsThroughTinySourceReads) {
   io::MemorySink sink;
   TarWriter w(sink);
@@ -497,6 +511,21 @@ TEST(TarReaderCorrupt, BadHeaderChecksumIsCorrupt) {
   Bytes first = small_archive();
   first[3] = std::byte{'Z'};  // the first header
   EXPECT_EQ(read_error(first), ErrorCode::Corrupt);
+}
+
+TEST(TarReaderCorrupt, MalformedPaxRecordIsCorruptNotAFallbackName) {
+  // libarchive would warn and return the member under its truncated ustar name.
+  Bytes tar = small_archive();
+  const std::size_t pax_data = 512 + 512 + 1536 + 512;  // dir, dir/one, then the PAX header of the long name
+  ASSERT_EQ(static_cast<char>(tar[pax_data + 4]), 'p') << "expected \"NNN path=...\"";
+  tar[pax_data] = std::byte{'x'};  // the record length is no longer a number
+  try {
+    read_members(tar);
+    ADD_FAILURE() << "a malformed PAX record was ignored";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Corrupt);
+    EXPECT_NE(e.message().find("pax"), std::string::npos) << e.message();
+  }
 }
 
 TEST(TarReaderCorrupt, GarbageAndEmptyStreamsAreCorrupt) {
