@@ -383,7 +383,7 @@ Bytes read_fixture(const std::string& rel) {
   EXPECT_TRUE(f.good()) << fixture(rel);
   const std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   Bytes b(s.size());
-  std::memcpy(b.data(), s.data(), s.size());
+  if (!s.empty()) std::memcpy(b.data(), s.data(), s.size());
   return b;
 }
 

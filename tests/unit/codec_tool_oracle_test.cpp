@@ -75,7 +75,7 @@ Bytes read_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   const std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   Bytes b(s.size());
-  std::memcpy(b.data(), s.data(), s.size());
+  if (!s.empty()) std::memcpy(b.data(), s.data(), s.size());
   return b;
 }
 
