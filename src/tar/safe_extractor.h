@@ -37,7 +37,11 @@
 // Ownership: owns its directory descriptors; borrows the readers.
 // Errors: wale::Error (Corrupt for unsafe or damaged archives, Io/NotFound
 // for file-system failures, Usage for a bad mapping).
-// Thread safety: none; one thread at a time.
+// Thread safety: one object is used by one thread at a time. Several objects
+// may extract into the same target concurrently (backup-fetch runs one per
+// partition): shared parent directories are created race-free; members
+// should be disjoint between them (the same file in two streams ends up as
+// whichever was written last).
 #pragma once
 
 #include <sys/stat.h>

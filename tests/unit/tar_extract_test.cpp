@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/error.h"
@@ -381,6 +383,48 @@ TEST_F(TarSafeExtract, SeveralPartitionsIntoOneTarget) {
   EXPECT_EQ(read_file(target_ / "base/a"), "1");
   EXPECT_EQ(read_file(target_ / "base/b"), "22");
   EXPECT_EQ(read_file(target_ / "global/pg_control"), "ctl");
+}
+
+TEST_F(TarSafeExtract, ConcurrentExtractorsShareATarget) {
+  // As backup-fetch does: one extractor per partition, in parallel, same parents.
+  constexpr int kStreams = 4;
+  constexpr int kFiles = 200;
+  std::vector<std::string> archives;
+  for (int s = 0; s < kStreams; ++s) {
+    RawTar t;
+    if (s == 0) t.dir("/", 0700).dir("base", 0700);
+    for (int f = 0; f < kFiles; ++f) {
+      t.file("base/" + std::to_string(f % 7) + "/sub/" + std::to_string(s) + "_" + std::to_string(f),
+             std::to_string(s * 1000 + f));
+    }
+    archives.push_back(t.bytes());
+  }
+  std::vector<std::unique_ptr<SafeExtractor>> extractors;
+  std::vector<std::string> errors(kStreams);
+  std::vector<std::thread> threads;
+  for (int s = 0; s < kStreams; ++s) {
+    extractors.push_back(std::make_unique<SafeExtractor>(target_.string(), std::vector<TablespaceMapping>{}));
+    threads.emplace_back([&, s] {
+      try {
+        io::MemorySource source(archives[s]);
+        TarReader reader(source);
+        extractors[s]->extract(reader);
+      } catch (const Error& e) {
+        errors[s] = e.message();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (auto& x : extractors) x->finish();
+  for (int s = 0; s < kStreams; ++s) {
+    EXPECT_EQ(errors[s], "") << s;
+    EXPECT_EQ(extractors[s]->files_written(), static_cast<std::uint64_t>(kFiles));
+    for (int f = 0; f < kFiles; f += 37) {
+      EXPECT_EQ(read_file(target_ / "base" / std::to_string(f % 7) / "sub" /
+                          (std::to_string(s) + "_" + std::to_string(f))),
+                std::to_string(s * 1000 + f));
+    }
+  }
 }
 
 TEST_F(TarSafeExtract, ATruncatedPartitionIsCorruptNotAShortFile) {
