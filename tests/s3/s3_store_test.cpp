@@ -83,6 +83,13 @@ TEST(S3Radosgw, MultipartUploadOfSeveralPartsStreamsAndVerifies) {
   EXPECT_EQ(open_uploads(c), 0);
 }
 
+TEST(S3Radosgw, SinglePutRecordsItsMd5) {
+  S3Config c = radosgw_config("md5meta");
+  S3Store s(c);
+  store::put_bytes(s, "k", "some bytes");
+  EXPECT_EQ(head_header(c, "k", "x-amz-meta-wale-md5"), store::s3::hex(store::s3::md5("some bytes")));
+}
+
 TEST(S3Radosgw, PartBoundaries) {
   S3Config c = radosgw_config("boundaries");
   S3Store s(c);

@@ -50,6 +50,10 @@ struct S3Config {
   // A transfer slower than 1 byte/s for this long is dropped (and retried/resumed).
   std::chrono::milliseconds low_speed_timeout{60'000};
 
+  // Check downloads against MD5-style ETags (see S3DownloadSource). Turn off only for a
+  // server whose ETags are not MD5-based even without KMS (some encrypting gateways).
+  bool verify_etag = true;
+
   std::uint64_t part_size = 8ull << 20;  // first multipart part size; raised to >= 5 MiB
   int parts_in_flight = 4;               // concurrent part uploads per object; >= 1
 };

@@ -131,8 +131,15 @@ std::size_t on_data(char* data, std::size_t size, std::size_t n, void* user) {
 // part MD5s for multipart objects whose part size is known (x-amz-meta-wale-part-size).
 class S3DownloadSource::Verifier {
  public:
-  Verifier(std::string etag, std::uint64_t total, std::uint64_t part_size, bool etag_is_md5)
+  Verifier(std::string etag, std::uint64_t total, std::uint64_t part_size, bool etag_is_md5, std::string meta_md5)
       : total_(total), base_(part_size) {
+    meta_md5 = lower(meta_md5);
+    if (is_hex32(meta_md5)) {  // recorded by this driver at upload: authoritative
+      mode_ = Mode::Single;
+      expected_ = meta_md5;
+      part_left_ = total;
+      return;
+    }
     if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
     etag = lower(etag);
     if (!etag_is_md5) return;
@@ -264,8 +271,9 @@ bool S3DownloadSource::start() {
     total_ = *len;
     std::uint64_t part_size = to_u64(tr.header("x-amz-meta-wale-part-size")).value_or(0);
     std::string sse = tr.header("x-amz-server-side-encryption");
-    bool etag_is_md5 = sse != "aws:kms" && tr.header("x-amz-server-side-encryption-customer-algorithm").empty();
-    verifier_ = std::make_unique<Verifier>(etag_, total_, part_size, etag_is_md5);
+    bool etag_is_md5 = client_->config().verify_etag && sse != "aws:kms" &&
+                       tr.header("x-amz-server-side-encryption-customer-algorithm").empty();
+    verifier_ = std::make_unique<Verifier>(etag_, total_, part_size, etag_is_md5, tr.header("x-amz-meta-wale-md5"));
   } else {
     // Content-Range: bytes START-END/TOTAL must continue exactly where we stopped.
     std::string range = tr.header("content-range");

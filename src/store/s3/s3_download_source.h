@@ -8,8 +8,10 @@
 //    Interruptions and failed resume requests together get at most
 //    config.retries attempts for the whole object.
 //  - The data is verified at the end: its length against Content-Length, and its
-//    MD5 against the ETag when the ETag is an MD5 (single PUT) or, for objects
-//    this driver uploaded in parts, the multipart ETag (MD5 of the part MD5s).
+//    MD5 against x-amz-meta-wale-md5 (set by this driver's single PUTs), else
+//    against the ETag when the ETag is an MD5 (single PUT) or, for objects this
+//    driver uploaded in parts, the multipart ETag (MD5 of the part MD5s); ETag
+//    checks are skipped for SSE-KMS/SSE-C objects and when config.verify_etag is false.
 //    A mismatch throws Error{Corrupt}; read() never returns 0 for a short or
 //    damaged object.
 // Not thread-safe (one consumer thread), per the ByteSource contract.

@@ -115,7 +115,10 @@ void S3UploadSink::put_single() {
   std::string_view body = as_text(buffer_);
   S3Request req{.method = "PUT", .key = key_, .headers = object_headers(), .body = buffer_,
                 .payload_hash = sha256_hex(body)};
-  req.headers.emplace_back("content-md5", md5_base64(body));
+  std::string raw_md5 = md5(body);
+  req.headers.emplace_back("content-md5", base64(raw_md5));
+  // Our own record of the content's MD5: readers verify against it whatever the server's ETag means.
+  req.headers.emplace_back("x-amz-meta-wale-md5", hex(raw_md5));
   client_->call(req, "PUT", {}, &cancel_);
 }
 
