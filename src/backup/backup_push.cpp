@@ -96,14 +96,14 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
     throw Error(ErrorCode::Unsupported, "backup-push from a standby server is not built yet", {},
                 "Run backup-push against the primary.");
   }
-  if (!server.archiving) {
-    throw Error(ErrorCode::Config, "the cluster is not archiving WAL, so a backup of it could not be restored", {},
-                "Set archive_mode = on and archive_command = 'wal-e wal-push %p', then restart PostgreSQL.");
-  }
   if (read_system_identifier(dir) != server.system_identifier) {
     throw Error(ErrorCode::Usage, "\"" + dir + "\" is not the data directory of the server wal-e connected to",
                 "The server's data directory is \"" + server.data_directory + "\".",
                 "Pass the server's data directory, or set PGHOST/PGPORT to the server that owns this one.");
+  }
+  if (!server.archiving) {
+    throw Error(ErrorCode::Config, "the cluster is not archiving WAL, so a backup of it could not be restored", {},
+                "Set archive_mode = on and archive_command = 'wal-e wal-push %p', then restart PostgreSQL.");
   }
 
   auto start_time = std::chrono::system_clock::now();

@@ -50,6 +50,18 @@ psql_at 5531 "create table t as select generate_series(1,1000) id"
 wale_at 5531 backup-push "$WORK/pg" >/dev/null 2>"$WORK/push.err" || { cat "$WORK/push.err"; fail "backup-push"; }
 stop_cluster "$WORK/pg"
 
+# A cluster that is not archiving: refused with a hint, nothing stored.
+BEFORE_LIST=$(archive_listing)
+init_cluster "$WORK/noarch" 5532
+echo "archive_mode = off" >>"$WORK/noarch/postgresql.conf"
+start_cluster "$WORK/noarch"
+expect_error 1 "not archiving WAL.*HINT: Set archive_mode = on" env PGHOST="$SOCK" PGPORT=5532 "$WALE" --envdir "$ENVDIR" backup-push "$WORK/noarch"
+[ "$(archive_listing)" = "$BEFORE_LIST" ] || fail "backup-push of a non-archiving cluster wrote to the archive"
+# PGDATA of another cluster than the one connected to: refused.
+expect_error 2 "is not the data directory of the server" env PGHOST="$SOCK" PGPORT=5532 "$WALE" --envdir "$ENVDIR" backup-push "$WORK/pg"
+stop_cluster "$WORK/noarch"
+pass "backup-push refuses a cluster that is not archiving, and a data directory of another server"
+
 # Unknown backup name, and a malformed one.
 mkdir -p "$WORK/empty1"; own_by_pg "$WORK/empty1"
 expect_error 1 "backup base_000000010000000000000099_00000040 not found" \
