@@ -267,21 +267,22 @@ void LzopDecompressor::start_blocks() {
 }
 
 void LzopDecompressor::decode_block(std::span<const std::byte> data, std::vector<std::byte>& out) {
-  const std::string block = "block " + std::to_string(block_index_);
+  // Built only for an error message: no allocation per block on the hot path.
+  const auto block = [this] { return "block " + std::to_string(block_index_); };
   const std::size_t base = out.size();
   if (src_len_ < dst_len_) {
     if ((flags_ & lzop::kFlagAdler32C) && adler32(kAdler32Init, data) != c_adler_) {
-      corrupt(block + " compressed-data adler32 mismatch");
+      corrupt(block() + " compressed-data adler32 mismatch");
     }
     if ((flags_ & lzop::kFlagCrc32C) && lzo::crc32(lzop::kCrc32Init, data) != c_crc_) {
-      corrupt(block + " compressed-data crc32 mismatch");
+      corrupt(block() + " compressed-data crc32 mismatch");
     }
     out.resize(base + dst_len_);
     const lzo1x::Result r =
         lzo1x::decompress(data, std::span<std::byte>(out.data() + base, dst_len_));
     if (r.status != lzo1x::Status::Ok || r.produced != dst_len_) {
       out.resize(base);
-      corrupt(block + " does not decompress (LZO1X " +
+      corrupt(block() + " does not decompress (LZO1X " +
               (r.status == lzo1x::Status::Ok ? std::string("short output")
                                              : std::string(lzo1x::to_string(r.status))) +
               ")");
@@ -297,14 +298,14 @@ void LzopDecompressor::decode_block(std::span<const std::byte> data, std::vector
     const std::uint32_t sum = adler32(kAdler32Init, plain);
     if (sum != d_adler_) {
       out.resize(base);
-      corrupt(block + " adler32 mismatch (stored " + hex(d_adler_) + ", computed " + hex(sum) + ")");
+      corrupt(block() + " adler32 mismatch (stored " + hex(d_adler_) + ", computed " + hex(sum) + ")");
     }
   }
   if (flags_ & lzop::kFlagCrc32D) {
     const std::uint32_t sum = lzo::crc32(lzop::kCrc32Init, plain);
     if (sum != d_crc_) {
       out.resize(base);
-      corrupt(block + " crc32 mismatch (stored " + hex(d_crc_) + ", computed " + hex(sum) + ")");
+      corrupt(block() + " crc32 mismatch (stored " + hex(d_crc_) + ", computed " + hex(sum) + ")");
     }
   }
 }
