@@ -183,11 +183,11 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
       ::unlink(link.c_str());
       if (::symlink(m.dest_dir.c_str(), link.c_str()) != 0) throw_errno("could not create tablespace link", link, errno);
     }
-    if (!mappings.empty()) {
-      // PostgreSQL recreates pg_tblspc links from tablespace_map: make it name where we restored.
-      io::AtomicFileSink map(target + "/tablespace_map", 0600, false);
-      for (const auto& t : spec.tablespaces) map.write(t.oid + " " + strip_slash(t.loc) + "\n");
-      map.finish();
+    // tablespace_map names the original locations; the links (or, with
+    // --blind-restore, directories) in pg_tblspc already are where the data
+    // went, and PostgreSQL would otherwise re-point the links at the originals.
+    if (::unlink((target + "/tablespace_map").c_str()) != 0 && errno != ENOENT) {
+      throw_errno("could not remove tablespace_map", target, errno);
     }
     if (info.sentinel && info.sentinel->file_count && *info.sentinel->file_count != files_written) {
       throw Error(ErrorCode::Corrupt,

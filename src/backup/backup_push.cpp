@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "backup/backup_catalog.h"
+#include "backup/backup_manifest.h"
 #include "backup/backup_plan.h"
 #include "backup/partition_writer.h"
 #include "backup/retention.h"
@@ -128,6 +129,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
 
   PartitionStats totals;
   std::mutex totals_mu;
+  ManifestBuilder manifest;
   exec::RateLimiter limiter(opts.read_rate_limit, clock);
   {
     Progress progress("backup-push " + name.str(), plan.total_file_bytes, opts.show_progress);
@@ -139,7 +141,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
     for (std::size_t i : order) {
       group.run([&, i] {
         auto key = layout::partition_key(name, static_cast<std::uint32_t>(i), opts.codec);
-        auto stats = write_partition(store, key, parts[i], opts.codec, on_read);
+        auto stats = write_partition(store, key, parts[i], opts.codec, on_read, &manifest);
         log::info(kLogger, {"finished uploading a tar partition", {}, {},
                             {{"backup", name.str()}, {"partition", std::to_string(i)}}});
         std::lock_guard lock(totals_mu);
@@ -152,8 +154,16 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
 
   pg::BackupStop stop = session.stop();
   // backup_label and tablespace_map come from pg_backup_stop, never from PGDATA.
-  std::vector<InlineFile> meta{{"backup_label", stop.backup_label}};
+  // The manifest (PostgreSQL's format, for pg_verifybackup and backup-verify)
+  // lists every file and backup_label; tablespace_map is consumed by
+  // backup-fetch, which makes the links itself.
+  auto now = static_cast<std::int64_t>(::time(nullptr));
+  manifest.add(manifest_entry("backup_label", stop.backup_label, now));
+  std::string manifest_text =
+      manifest.render(ManifestWalRange{start.timeline, start.lsn.to_string(), stop.lsn.to_string()});
+  std::vector<InlineFile> meta{{"backup_label", stop.backup_label}, {"backup_manifest", manifest_text}};
   if (!stop.tablespace_map.empty()) meta.push_back({"tablespace_map", stop.tablespace_map});
+  store::put_bytes(store, layout::backup_dir(name) + "backup_manifest", manifest_text, {"application/json"});
   totals += write_inline_partition(store, layout::partition_key(name, number, opts.codec), meta, opts.codec);
   ++number;
 

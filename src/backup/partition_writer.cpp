@@ -1,5 +1,9 @@
 #include "backup/partition_writer.h"
 
+#include <algorithm>
+#include <array>
+
+#include "codec/crc32c.h"
 #include "core/error.h"
 #include "io/file_streams.h"
 #include "io/filter_streams.h"
@@ -25,19 +29,33 @@ class CountingSink final : public io::ByteSink {
   std::uint64_t& count_;
 };
 
-// Reports every read to a hook.
+// Checksums what it reads and reports every read to a hook.
 class HookedSource final : public io::ByteSource {
  public:
   HookedSource(io::ByteSource& inner, const ReadHook& hook) : inner_(inner), hook_(hook) {}
   std::size_t read(std::span<std::byte> out) override {
     std::size_t n = inner_.read(out);
-    if (n > 0) hook_(n);
+    if (n > 0) {
+      crc_ = codec::crc32c_update(crc_, out.first(n));
+      if (hook_) hook_(n);
+    }
     return n;
+  }
+  // The CRC of the data as stored: what was read, then NUL padding up to `size`.
+  std::uint32_t stored_crc(std::uint64_t taken, std::uint64_t size) {
+    static const std::array<std::byte, 65536> zeros{};
+    for (std::uint64_t left = size > taken ? size - taken : 0; left > 0;) {
+      std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(left, zeros.size()));
+      crc_ = codec::crc32c_update(crc_, std::span<const std::byte>(zeros.data(), n));
+      left -= n;
+    }
+    return codec::crc32c_final(crc_);
   }
 
  private:
   io::ByteSource& inner_;
   const ReadHook& hook_;
+  std::uint32_t crc_ = codec::crc32c_init();
 };
 
 template <typename Fill>
@@ -56,7 +74,8 @@ PartitionStats write_tar_object(store::ObjectStore& store, const std::string& ke
 }  // namespace
 
 PartitionStats write_partition(store::ObjectStore& store, const std::string& key,
-                               const std::vector<PlannedEntry>& entries, codec::Codec codec, const ReadHook& on_read) {
+                               const std::vector<PlannedEntry>& entries, codec::Codec codec, const ReadHook& on_read,
+                               ManifestBuilder* manifest) {
   return write_tar_object(store, key, codec, [&](tar::TarWriter& tar, PartitionStats& stats) {
     for (const auto& e : entries) {
       switch (e.type) {
@@ -69,12 +88,9 @@ PartitionStats write_partition(store::ObjectStore& store, const std::string& key
         case PlannedEntry::Type::File: {
           auto source = io::open_file_source(e.source_path);
           if (!source) continue;  // dropped since planning; WAL replay does not need it
-          if (on_read) {
-            HookedSource hooked(*source, on_read);
-            tar.add_file(e.tar_name, e.mode, e.mtime, e.size, hooked);
-          } else {
-            tar.add_file(e.tar_name, e.mode, e.mtime, e.size, *source);
-          }
+          HookedSource hooked(*source, on_read);
+          std::uint64_t taken = tar.add_file(e.tar_name, e.mode, e.mtime, e.size, hooked);
+          if (manifest) manifest->add(ManifestFile{e.tar_name, e.size, e.mtime, hooked.stored_crc(taken, e.size)});
           stats.files += 1;
           break;
         }
@@ -86,13 +102,18 @@ PartitionStats write_partition(store::ObjectStore& store, const std::string& key
 PartitionStats write_inline_partition(store::ObjectStore& store, const std::string& key,
                                       const std::vector<InlineFile>& files, codec::Codec codec) {
   return write_tar_object(store, key, codec, [&](tar::TarWriter& tar, PartitionStats& stats) {
-    auto now = static_cast<std::int64_t>(::time(nullptr));
+    auto now = static_cast<std::int64_t>(::time(nullptr));  // manifest mtimes are informational
     for (const auto& f : files) {
       io::MemorySource source(f.content);
       tar.add_file(f.name, 0600, now, f.content.size(), source);
       stats.files += 1;
     }
   });
+}
+
+ManifestFile manifest_entry(const std::string& name, const std::string& content, std::int64_t mtime) {
+  auto bytes = std::span<const std::byte>(reinterpret_cast<const std::byte*>(content.data()), content.size());
+  return ManifestFile{name, content.size(), mtime, codec::crc32c(bytes)};
 }
 
 }  // namespace wale::backup

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "backup/backup_manifest.h"
 #include "backup/backup_plan.h"
 #include "codec/codec.h"
 #include "store/object_store.h"
@@ -31,9 +32,11 @@ struct PartitionStats {
 // when partitions are written in parallel.
 using ReadHook = std::function<void(std::uint64_t)>;
 
+// Each file's CRC-32C (of exactly the bytes stored in the tar) goes into
+// `manifest` when it is given (not owned; thread-safe).
 PartitionStats write_partition(store::ObjectStore& store, const std::string& key,
                                const std::vector<PlannedEntry>& entries, codec::Codec codec,
-                               const ReadHook& on_read = {});
+                               const ReadHook& on_read = {}, ManifestBuilder* manifest = nullptr);
 
 struct InlineFile {
   std::string name;
@@ -42,5 +45,8 @@ struct InlineFile {
 // A partition of small files held in memory (backup_label, tablespace_map).
 PartitionStats write_inline_partition(store::ObjectStore& store, const std::string& key,
                                       const std::vector<InlineFile>& files, codec::Codec codec);
+
+// The CRC-32C and size a file gets in the manifest when stored as `content`.
+ManifestFile manifest_entry(const std::string& name, const std::string& content, std::int64_t mtime);
 
 }  // namespace wale::backup

@@ -98,7 +98,7 @@ cp "$WORK/seg.orig" "$ARCHIVE/wal_005/$SEG"
 pass "wal-fetch of a corrupted object"
 
 # A corrupted tar partition: backup-fetch fails and leaves the target empty.
-PART=$(find "$ARCHIVE/basebackups_005" -name 'part_00000000.tar*' | head -1)
+PART=$(find "$ARCHIVE/basebackups_005" -name 'part_00000000.tar*' -print -quit)
 python3 - "$PART" <<'PY'
 import sys
 p = sys.argv[1]

@@ -36,7 +36,7 @@ wale backup-fetch --restore-spec "$WORK/spec.json" "$WORK/restored" LATEST 2>"$W
 [ "$(readlink "$WORK/restored/pg_tblspc/$OID")" = "$WORK/ts-new" ] || fail "pg_tblspc/$OID does not link to the new location"
 [ -n "$(ls -A "$WORK/ts-new")" ] || fail "the tablespace's files are not in the new location"
 [ "$(orig_state)" = "$ORIG_BEFORE" ] || fail "the restore changed the original location"
-grep -q "^$OID $WORK/ts-new\$" "$WORK/restored/tablespace_map" || fail "tablespace_map not rewritten: $(cat "$WORK/restored/tablespace_map")"
+[ ! -e "$WORK/restored/tablespace_map" ] || fail "tablespace_map left in place: PostgreSQL would re-point the link at the original location"
 configure_restore "$WORK/restored" 5542
 start_cluster "$WORK/restored"
 wait_promoted 5542
