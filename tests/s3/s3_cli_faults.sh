@@ -23,11 +23,11 @@ start_proxy() {  # start_proxy FAULT-SPEC... ; sets proxy_pid, proxy_port
   [ -n "$proxy_pid" ] && { kill "$proxy_pid"; wait "$proxy_pid" 2>/dev/null || true; }
   local args=()
   for f in "$@"; do args+=(--faults "$f"); done
-  "$FAULT_PROXY" --upstream "127.0.0.1:$port" --stall-ms 8000 "${args[@]}" >"$work/proxy.out" &
+  "$FAULT_PROXY" --upstream "127.0.0.1:$port" --stall-ms 8000 "${args[@]}" >"$work/proxy.out" 2>"$work/proxy.err" &
   proxy_pid=$!
-  for _ in $(seq 1 50); do grep -q '^PORT' "$work/proxy.out" && break; sleep 0.1; done
+  for _ in $(seq 1 300); do grep -q '^PORT' "$work/proxy.out" && break; sleep 0.1; done
   proxy_port=$(awk '/^PORT/ {print $2}' "$work/proxy.out")
-  [ -n "$proxy_port" ] || fail "fault proxy did not start"
+  [ -n "$proxy_port" ] || { cat "$work/proxy.out" "$work/proxy.err" >&2; fail "fault proxy did not start"; }
 }
 
 wale() {  # wale ENDPOINT ARGS... (output in $work/out, exit code returned)
