@@ -47,7 +47,7 @@ struct S3Config {
   std::chrono::milliseconds retry_base_delay{200};
   std::chrono::milliseconds retry_max_delay{10'000};
   std::chrono::milliseconds connect_timeout{10'000};
-  // A transfer slower than 1 byte/s for this long is dropped (and retried/resumed).
+  // A transfer that moves no byte for this long is dropped (and retried/resumed).
   std::chrono::milliseconds low_speed_timeout{60'000};
 
   // Check downloads against MD5-style ETags (see S3DownloadSource). Turn off only for a
