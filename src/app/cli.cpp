@@ -65,6 +65,17 @@ ParseOutcome parse_command_line(int argc, char** argv) {
   wpre->add_option("BASE_DIRECTORY SEGMENT", inv.args, "Prefetch directory and the segments to fetch into it.")
       ->required()->expected(2, 64);
 
+  auto* bverify = app.add_subcommand("backup-verify",
+      "Download a backup and check every partition, file checksum and the WAL it needs; exit 1 on any problem.");
+  bverify->add_option("BACKUP_NAME", inv.args, "A backup name or LATEST (default: LATEST).")->expected(0, 1);
+  bverify->add_flag("--all", inv.all, "Verify every finished backup.");
+  bverify->add_flag("--json", inv.json, "Print the report as JSON.");
+  bverify->add_option("-p,--pool-size", inv.pool_size, "Partitions checked at once (default: cores).");
+
+  auto* wverify = app.add_subcommand("wal-verify",
+      "Check that the archive holds every WAL segment from the oldest backup to the newest WAL, across timelines.");
+  wverify->add_flag("--json", inv.json, "Print the report as JSON.");
+
   auto* mark = app.add_subcommand("backup-mark", "Mark a backup permanent: retention never deletes it or its WAL.");
   mark->add_option("BACKUP_NAME", inv.args, "The backup's name.")->required()->expected(1);
   mark->add_flag("--impermanent", inv.impermanent, "Remove the mark instead.");

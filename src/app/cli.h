@@ -30,6 +30,7 @@ struct Invocation {
   bool dry_run = false;
   bool confirm = false;
   bool impermanent = false;
+  bool all = false;
 };
 
 struct ParseOutcome {

@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "backup/backup_catalog.h"
+#include "backup/backup_manifest.h"
+#include "codec/crc32c.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "backup/progress.h"
@@ -87,6 +89,36 @@ std::vector<Partition> list_partitions(store::ObjectStore& store, const BackupIn
                     std::to_string(*info.sentinel->partition_count));
   }
   return parts;
+}
+
+// Uncompressed partitions carry no stream checksum: check the restored files
+// against the backup's manifest instead (compressed ones were checked by
+// their codec while streaming).
+void check_against_manifest(store::ObjectStore& store, const BackupInfo& info, const std::string& target,
+                            const std::vector<tar::TablespaceMapping>& mappings) {
+  auto text = store::get_bytes(store, layout::backup_dir(info.name) + "backup_manifest");
+  if (!text) return;
+  Manifest manifest = parse_manifest(*text);
+  std::vector<std::byte> buf(256 * 1024);
+  for (const auto& f : manifest.files) {
+    std::string path = target + "/" + f.path;
+    for (const auto& m : mappings) {
+      if (f.path.rfind(m.tar_prefix + "/", 0) == 0) path = m.dest_dir + f.path.substr(m.tar_prefix.size());
+    }
+    auto src = io::open_file_source(path);
+    if (!src) throw Error(ErrorCode::Corrupt, "restored file " + f.path + " is missing", "The manifest lists it.");
+    std::uint32_t crc = codec::crc32c_init();
+    std::uint64_t size = 0;
+    while (std::size_t n = src->read(buf)) {
+      crc = codec::crc32c_update(crc, std::span<const std::byte>(buf.data(), n));
+      size += n;
+    }
+    if (size != f.size || (f.crc32c && *f.crc32c != codec::crc32c_final(crc))) {
+      throw Error(ErrorCode::Corrupt, "restored file " + f.path + " does not match the backup's manifest",
+                  "Its size or checksum differs: the stored backup is damaged.",
+                  "Run backup-verify to see every problem; restore another backup.");
+    }
+  }
 }
 
 layout::Spec choose_spec(const BackupFetchOptions& opts, const layout::Spec& stored) {
@@ -195,6 +227,10 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
                       " files, its sentinel says " + std::to_string(*info.sentinel->file_count),
                   "A tar partition is shorter than when it was written.");
     }
+    bool uncompressed = std::any_of(parts.begin(), parts.end(), [](const Partition& p) {
+      return codec::codec_from_key(p.key) == codec::Codec::None;
+    });
+    if (uncompressed) check_against_manifest(store, info, target, mappings);
     // Directory modes, then one sync of each file system: files are made
     // durable here, before the command reports success, not one fsync each.
     for (auto& ex : extractors) ex->finish();

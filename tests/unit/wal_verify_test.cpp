@@ -1,0 +1,55 @@
+#include <gtest/gtest.h>
+
+#include "backup/backup_verify.h"
+#include "layout/archive_layout.h"
+#include "layout/sentinel.h"
+#include "store/memory/memory_store.h"
+
+namespace wale::backup {
+namespace {
+
+void add_seg(store::MemoryStore& s, std::uint32_t tli, int seg) {
+  char n[64];
+  std::snprintf(n, sizeof n, "wal_005/%08X00000000%08X", tli, seg);
+  store::put_bytes(s, n, "w");
+}
+
+void add_backup(store::MemoryStore& s, const std::string& segment) {
+  auto name = layout::BackupName::from_start(segment, 40);
+  store::put_bytes(s, layout::sentinel_key(name), layout::Sentinel{}.to_json());
+}
+
+TEST(WalVerify, FollowsTimelineHistoryAndFindsGaps) {
+  store::MemoryStore s;
+  add_backup(s, "000000010000000000000002");
+  for (int i = 1; i <= 5; ++i) add_seg(s, 1, i);  // timeline 1 continues past the switch (old primary)
+  for (int i = 5; i <= 8; ++i) add_seg(s, 2, i);
+  store::put_bytes(s, "wal_005/00000002.history", "1\t0/5000000\tno recovery target specified\n");
+  auto ok = verify_wal(s, 16 * 1024 * 1024);
+  EXPECT_TRUE(ok.ok());
+  EXPECT_EQ(ok.start, "000000010000000000000002");
+  EXPECT_EQ(ok.end, "000000020000000000000008");
+  EXPECT_EQ(ok.timelines, (std::vector<std::uint32_t>{1, 2}));
+  EXPECT_EQ(ok.segments_checked, 3u + 4u);  // 1: 2..4, 2: 5..8
+
+  std::vector<std::string> gone{"wal_005/000000020000000000000006", "wal_005/000000010000000000000003"};
+  s.remove(gone);
+  auto bad = verify_wal(s, 16 * 1024 * 1024);
+  ASSERT_EQ(bad.gaps.size(), 2u);
+  EXPECT_EQ(bad.gaps[0].first_missing, "000000010000000000000003");
+  EXPECT_EQ(bad.gaps[1].first_missing, "000000020000000000000006");
+  EXPECT_EQ(bad.gaps[1].count, 1u);
+  EXPECT_NE(wal_report_json(bad).find("\"first_missing\": \"000000020000000000000006\""), std::string::npos);
+}
+
+TEST(WalVerify, MissingHistoryFileIsAGap) {
+  store::MemoryStore s;
+  add_seg(s, 1, 1);
+  add_seg(s, 2, 2);
+  auto r = verify_wal(s, 16 * 1024 * 1024);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.gaps[0].first_missing, "00000002.history");
+}
+
+}  // namespace
+}  // namespace wale::backup
