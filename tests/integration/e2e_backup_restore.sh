@@ -32,8 +32,9 @@ EXPECTED=$(table_checksums 5501)
 stop_cluster "$PRIMARY"
 
 # The sentinel exists and backup-list shows the backup.
-[ -f "$ARCHIVE/basebackups_005/${BACKUP}_backup_stop_sentinel.json" ] || fail "no sentinel"
-PARTS=$(ls "$ARCHIVE/basebackups_005/$BACKUP/tar_partitions" | wc -l)
+# backup-verify checks every partition, file checksum and the WAL range (any store).
+wale backup-verify --json "$BACKUP" >"$WORK/verify.json" || { cat "$WORK/verify.json"; fail "backup-verify"; }
+PARTS=$(grep -o '"partitions": [0-9]*' "$WORK/verify.json" | grep -o '[0-9]*$')
 [ "$PARTS" -ge 4 ] || fail "expected several partitions with WALE_PARTITION_SIZE=8M, got $PARTS"
 wale backup-list | grep -q "^$BACKUP	" || fail "backup-list does not show $BACKUP"
 pass "backup-list shows the backup"

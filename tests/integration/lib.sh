@@ -19,7 +19,21 @@ WALE="$WORK/bin/wal-e"
 SOCK="$WORK/sock"
 ARCHIVE="$WORK/archive"
 ENVDIR="$WORK/env"
-echo "file://localhost$ARCHIVE" > "$ENVDIR/WALE_FILE_PREFIX"
+# The store: a local directory by default; WALE_TEST_STORE=s3 uses the radosgw
+# that the CTest fixture started (its settings in $WALE_S3_TEST_ENV).
+if [ "${WALE_TEST_STORE:-file}" = s3 ]; then
+  : "${WALE_S3_TEST_ENV:?WALE_S3_TEST_ENV must name the env file of the radosgw fixture}"
+  # shellcheck disable=SC1090
+  source "$WALE_S3_TEST_ENV"
+  echo "s3://$BUCKET/$(basename "$0" .sh)-$(basename "$WORK")" >"$ENVDIR/WALE_S3_PREFIX"
+  echo "$ENDPOINT" >"$ENVDIR/WALE_S3_ENDPOINT"
+  echo "$ACCESS_KEY" >"$ENVDIR/AWS_ACCESS_KEY_ID"
+  echo "$SECRET_KEY" >"$ENVDIR/AWS_SECRET_ACCESS_KEY"
+  echo none >"$ENVDIR/WALE_S3_SSE"   # radosgw refuses SSE over plain http
+  echo 5 >"$ENVDIR/WALE_RETRIES"
+else
+  echo "file://localhost$ARCHIVE" > "$ENVDIR/WALE_FILE_PREFIX"
+fi
 CLUSTERS=()
 
 as_pg() {
@@ -115,12 +129,12 @@ table_checksums() {
   psql_at "$1" "select c.relname || ' ' || (xpath('/row/c/text()', query_to_xml(format('select count(*) || '':'' || coalesce(md5(string_agg(t::text, '','' order by t::text)), '''') as c from %I.%I t', n.nspname, c.relname), false, true, '')))[1]::text from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind = 'r' and n.nspname = 'public' order by 1"
 }
 
-# Waits until WAL file NAME is in the archive (any codec).
+# Waits until WAL file NAME is in the archive, whatever the store: asks
+# wal-fetch for it (without prefetch).
 wait_archived() {
   local name=$1
   for _ in $(seq 1 300); do
-    ls "$ARCHIVE/wal_005/$name".* >/dev/null 2>&1 && return 0
-    ls "$ARCHIVE/wal_005/$name" >/dev/null 2>&1 && return 0
+    as_pg "$WALE" --terse --envdir "$ENVDIR" wal-fetch --prefetch 0 "$name" "$WORK/.probe" >/dev/null 2>&1 && return 0
     sleep 0.2
   done
   fail "WAL file $name was not archived"
