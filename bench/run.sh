@@ -184,6 +184,7 @@ done
 mapfile -t SEGS < <(psql_q "select pg_walfile_name('$start_lsn'::pg_lsn + (i * $SEG_BYTES)::numeric) from generate_series(1, $NSEG) i")
 mkdir -p "$WORK/walsrc"
 for s in "${SEGS[@]}"; do cp "$PGDATA/pg_wal/$s" "$WORK/walsrc/$s"; done
+chown -R postgres:postgres "$WORK/walsrc"
 WAL_BYTES=$(( NSEG * SEG_BYTES ))
 log "segments ${SEGS[0]} .. ${SEGS[-1]}"
 
@@ -385,9 +386,11 @@ rm -rf "$WORK/wf"
 log "process start-up"
 as_pg hyperfine -N --warmup 20 --runs 300 --export-json "$WORK/t/hf_wale.json" "$WALE version" >"$WORK/t/hf_wale.out" 2>&1
 as_pg hyperfine -N --warmup 20 --runs 300 --export-json "$WORK/t/hf_pgbr.json" "pgbackrest version" >"$WORK/t/hf_pgbr.out" 2>&1
+as_pg hyperfine -N --warmup 20 --runs 300 --export-json "$WORK/t/hf_true.json" "/bin/true" >"$WORK/t/hf_true.out" 2>&1
 hf_ms() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.2f %.2f" % (r["mean"]*1000, r["median"]*1000))' "$1"; }
 read -r START_WALE_MEAN START_WALE_MED < <(hf_ms "$WORK/t/hf_wale.json")
 read -r START_PGBR_MEAN START_PGBR_MED < <(hf_ms "$WORK/t/hf_pgbr.json")
+read -r START_TRUE_MEAN START_TRUE_MED < <(hf_ms "$WORK/t/hf_true.json")
 
 # ---------------------------------------------------------------- table
 mib() { awk -v k="$1" 'BEGIN{printf "%.0f", k/1024}'; }
@@ -435,6 +438,7 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
   printf '| lz4 -1, one core, %s MiB sample | %.2f s | %s MiB/s | %s MiB |\n' "$((SAMPLE_BYTES / 1048576))" "${T[lz4_1]}" "$(rate "$SAMPLE_BYTES" "${T[lz4_1]}")" "$(mib "${RSS[lz4_1]}")"
   printf '| lz4 -d, one core | %.2f s | %s MiB/s | %s MiB |\n' "${T[lz4_d]}" "$(rate "$SAMPLE_BYTES" "${T[lz4_d]}")" "$(mib "${RSS[lz4_d]}")"
   printf '| zstd -1, one core | %.2f s | %s MiB/s | %s MiB |\n' "${T[zstd_1]}" "$(rate "$SAMPLE_BYTES" "${T[zstd_1]}")" "$(mib "${RSS[zstd_1]}")"
+  printf '| process start-up floor: /bin/true (hyperfine, 300 runs) | %s ms mean | | |\n' "$START_TRUE_MEAN"
   printf '| pg_basebackup -Ft --compress=client-lz4:1 (one process) | %.2f s | %s MiB/s | %s MiB |\n' "${T[pg_basebackup]}" "$(rate "$DATA_BYTES" "${T[pg_basebackup]}")" "$(mib "${RSS[pg_basebackup]}")"
   echo
   echo "Ratios are speed ratios (pgBackRest time / wal-e time): > 1 means wal-e is faster."
