@@ -254,6 +254,9 @@ noise_take=$(( SAMPLE_MAX - acc_take )); [ $noise_take -le $noise_sz ] || noise_
   { cat "$noise_file" "$noise_file".* 2>/dev/null || true; } | head -c "$noise_take"; } >"$SAMPLE"
 chown postgres "$SAMPLE"
 SAMPLE_BYTES=$(stat -c %s "$SAMPLE")
+# disk: write 1 GiB and fsync it (restores are bounded by this, the data being in the page cache)
+measure dd_write dd if=/dev/zero of="$WORK/dd.out" bs=1M count=1024 conv=fsync status=none
+rm -f "$WORK/dd.out"
 measure lz4_1 bash -c "lz4 -1 -c '$SAMPLE' >/dev/null"
 measure zstd_1 bash -c "zstd -1 -T1 -c '$SAMPLE' >/dev/null"
 lz4 -1 -c "$SAMPLE" >"$WORK/sample.lz4"; chown postgres "$WORK/sample.lz4"
@@ -435,6 +438,7 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "| row | time | rate | peak RSS |"
   echo "|---|---|---|---|"
   printf '| tar -cf - PGDATA \\| cat (no pg_wal) | %.2f s | %s MiB/s | %s MiB |\n' "${T[tar_cat]}" "$(rate "$DATA_BYTES" "${T[tar_cat]}")" "$(mib "${RSS[tar_cat]}")"
+  printf '| dd of=FILE bs=1M count=1024 conv=fsync (disk write + fsync) | %.2f s | %s MiB/s | %s MiB |\n' "${T[dd_write]}" "$(rate 1073741824 "${T[dd_write]}")" "$(mib "${RSS[dd_write]}")"
   printf '| lz4 -1, one core, %s MiB sample | %.2f s | %s MiB/s | %s MiB |\n' "$((SAMPLE_BYTES / 1048576))" "${T[lz4_1]}" "$(rate "$SAMPLE_BYTES" "${T[lz4_1]}")" "$(mib "${RSS[lz4_1]}")"
   printf '| lz4 -d, one core | %.2f s | %s MiB/s | %s MiB |\n' "${T[lz4_d]}" "$(rate "$SAMPLE_BYTES" "${T[lz4_d]}")" "$(mib "${RSS[lz4_d]}")"
   printf '| zstd -1, one core | %.2f s | %s MiB/s | %s MiB |\n' "${T[zstd_1]}" "$(rate "$SAMPLE_BYTES" "${T[zstd_1]}")" "$(mib "${RSS[zstd_1]}")"
