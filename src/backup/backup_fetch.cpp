@@ -1,6 +1,7 @@
 #include "backup/backup_fetch.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,6 +52,37 @@ bool prepare_empty_dir(const std::string& dir, const std::string& what) {
                 "Restore into an empty or absent directory; wal-e never overwrites existing files.");
   }
   return false;
+}
+
+// Opens (creating if absent) the directory `rel` below the directory `root_fd`,
+// never following a symbolic link: a restored tree may hold links placed by its
+// tar members, and nothing may be created through them outside the target.
+io::UniqueFd open_dir_nofollow(int root_fd, const std::string& rel, const std::string& target) {
+  io::UniqueFd cur(::dup(root_fd));
+  std::size_t start = 0;
+  while (start < rel.size()) {
+    std::size_t end = rel.find('/', start);
+    if (end == std::string::npos) end = rel.size();
+    std::string part = rel.substr(start, end - start);
+    start = end + 1;
+    if (part.empty()) continue;
+    int fd = ::openat(cur.get(), part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+      if (::mkdirat(cur.get(), part.c_str(), 0700) != 0 && errno != EEXIST) {
+        throw_errno("could not create directory", target + "/" + rel, errno);
+      }
+      fd = ::openat(cur.get(), part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
+    if (fd < 0) {
+      if (errno == ELOOP || errno == ENOTDIR) {
+        throw Error(ErrorCode::Corrupt, "restored \"" + rel + "\" is a symbolic link or not a directory",
+                    "The backup's tar members made it so; refusing to write through it.");
+      }
+      throw_errno("could not open directory", target + "/" + rel, errno);
+    }
+    cur.reset(fd);
+  }
+  return cur;
 }
 
 void empty_dir(const std::string& dir) {
@@ -206,19 +238,31 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
     std::uint64_t files_written = 0;
     for (const auto& ex : extractors) files_written += ex->files_written();
     // Directories PostgreSQL needs that a backup holds empty or not at all.
+    io::UniqueFd root(::open(target.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!root) throw_errno("could not open directory", target, errno);
     for (const char* d : {"pg_wal", "pg_wal/archive_status", "pg_replslot", "pg_stat_tmp", "pg_tblspc",
                           "pg_notify", "pg_serial", "pg_snapshots", "pg_subtrans", "pg_dynshmem"}) {
-      io::make_dirs(target + "/" + d, 0700);
+      open_dir_nofollow(root.get(), d, target);
     }
     for (const auto& m : mappings) {
-      std::string link = target + "/" + m.tar_prefix;
-      ::unlink(link.c_str());
-      if (::symlink(m.dest_dir.c_str(), link.c_str()) != 0) throw_errno("could not create tablespace link", link, errno);
+      // The link's parent (pg_tblspc) is opened without following links; the
+      // link itself is replaced, never followed.
+      std::string parent = m.tar_prefix.substr(0, m.tar_prefix.find_last_of('/'));
+      std::string name = m.tar_prefix.substr(m.tar_prefix.find_last_of('/') + 1);
+      io::UniqueFd dir = open_dir_nofollow(root.get(), parent, target);
+      struct stat st {};
+      if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (S_ISDIR(st.st_mode)) ::unlinkat(dir.get(), name.c_str(), AT_REMOVEDIR);
+        else ::unlinkat(dir.get(), name.c_str(), 0);
+      }
+      if (::symlinkat(m.dest_dir.c_str(), dir.get(), name.c_str()) != 0) {
+        throw_errno("could not create tablespace link", target + "/" + m.tar_prefix, errno);
+      }
     }
     // tablespace_map names the original locations; the links (or, with
     // --blind-restore, directories) in pg_tblspc already are where the data
     // went, and PostgreSQL would otherwise re-point the links at the originals.
-    if (::unlink((target + "/tablespace_map").c_str()) != 0 && errno != ENOENT) {
+    if (::unlinkat(root.get(), "tablespace_map", 0) != 0 && errno != ENOENT) {
       throw_errno("could not remove tablespace_map", target, errno);
     }
     if (info.sentinel && info.sentinel->file_count && *info.sentinel->file_count != files_written) {

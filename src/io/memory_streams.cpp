@@ -7,7 +7,7 @@ namespace wale::io {
 
 std::vector<std::byte> to_bytes(std::string_view text) {
   std::vector<std::byte> out(text.size());
-  std::memcpy(out.data(), text.data(), text.size());
+  if (!text.empty()) std::memcpy(out.data(), text.data(), text.size());
   return out;
 }
 

@@ -111,6 +111,21 @@ expect_error 1 "part_00000000" "$WALE" --envdir "$ENVDIR" backup-fetch "$WORK/em
 [ -z "$(ls -A "$WORK/empty2")" ] || fail "a failed backup-fetch left files in the target"
 pass "backup-fetch of a corrupted partition"
 
+# A hostile backup: its tar makes pg_wal a link to a directory outside the
+# target. backup-fetch must fail and create nothing through the link.
+EVIL="$WORK/evil-archive"; OUTSIDE="$WORK/outside"; mkdir -p "$OUTSIDE" "$WORK/evil-src"
+ln -s "$OUTSIDE" "$WORK/evil-src/pg_wal"
+echo 15 >"$WORK/evil-src/PG_VERSION"
+EN=base_000000010000000000000002_00000040
+mkdir -p "$EVIL/basebackups_005/$EN/tar_partitions"
+tar -cf "$EVIL/basebackups_005/$EN/tar_partitions/part_00000000.tar" -C "$WORK/evil-src" PG_VERSION pg_wal
+echo '{"wal_segment_backup_stop": "000000010000000000000002", "wal_segment_offset_backup_stop": "00000100", "expanded_size_bytes": 3, "spec": {"base_prefix": "/x/", "tablespaces": []}}' \
+  >"$EVIL/basebackups_005/${EN}_backup_stop_sentinel.json"
+own_by_pg "$EVIL" "$OUTSIDE"
+expect_error 1 "symbolic link" "$WALE" --file-prefix "file://localhost$EVIL" backup-fetch "$WORK/evil-restore" LATEST
+[ -z "$(ls -A "$OUTSIDE")" ] || fail "backup-fetch created $(ls -A "$OUTSIDE") through a link outside the target"
+pass "backup-fetch never writes through a link a hostile backup planted"
+
 # Pushing a segment that is archived with different content fails and overwrites nothing.
 mkdir -p "$WORK/wal"; head -c 16777216 /dev/urandom >"$WORK/wal/$SEGNAME"; own_by_pg "$WORK/wal"
 BEFORE=$(sha256sum "$ARCHIVE/wal_005/$SEG")

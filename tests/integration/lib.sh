@@ -34,6 +34,8 @@ if [ "${WALE_TEST_STORE:-file}" = s3 ]; then
 else
   echo "file://localhost$ARCHIVE" > "$ENVDIR/WALE_FILE_PREFIX"
 fi
+# A broken archive_command makes backup-push fail in a minute, not ten.
+echo 60 >"$ENVDIR/WALE_ARCHIVE_TIMEOUT"
 CLUSTERS=()
 
 as_pg() {
