@@ -55,7 +55,7 @@ die() { log "FAIL: $*"; exit 1; }
 
 # ---------------------------------------------------------------- install + build
 need=()
-for p in pgbackrest hyperfine time lz4 zstd; do
+for p in pgbackrest hyperfine time lz4 zstd python3; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
