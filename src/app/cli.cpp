@@ -56,6 +56,10 @@ ParseOutcome parse_command_line(int argc, char** argv) {
   wpush->add_option("WAL_SEGMENT", inv.args, "Path of the WAL file.")->required()->expected(1);
   wpush->add_option("-p,--pool-size", inv.pool_size, "Parallel push-ahead of other ready segments.");
 
+  auto* wahead = app.add_subcommand("wal-push-ahead", "Internal: push ready WAL segments in the background.");
+  wahead->add_option("WAL_DIRECTORY SEGMENT", inv.args, "pg_wal and the segments to push.")->required()->expected(2, 1024);
+  wahead->add_option("-p,--pool-size", inv.pool_size, "Segments pushed at once.");
+
   auto* wfetch = app.add_subcommand("wal-fetch", "Restore one WAL file (restore_command = 'wal-e wal-fetch \"%f\" \"%p\"').");
   wfetch->add_option("WAL_SEGMENT WAL_DESTINATION", inv.args, "WAL file name and destination path.")
       ->required()->expected(2);

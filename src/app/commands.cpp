@@ -21,6 +21,7 @@
 #include "backup/backup_verify.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "io/file_streams.h"
 #include "pg/lsn.h"
 
 namespace wale::app {
@@ -142,7 +143,25 @@ int run_command(const Invocation& inv, const config::Environment& env) {
   if (inv.subcommand == "wal-push") {
     archive::PushAheadOptions opts{settings.compression, inv.pool_size > 0 ? static_cast<unsigned>(inv.pool_size)
                                                                            : default_parallelism()};
-    archive::wal_push_with_ahead(*store, inv.args[0], opts);
+    auto r = archive::wal_push_with_ahead(*store, inv.args[0], opts);
+    if (!r.ahead.empty()) {
+      // The other ready segments go up in a detached worker: this call returns
+      // as soon as its own segment is stored.
+      std::vector<std::string> args = global_args(inv);
+      args.push_back("wal-push-ahead");
+      args.push_back("--pool-size");
+      args.push_back(std::to_string(opts.pool_size));
+      args.push_back(io::parent_dir(inv.args[0]));
+      args.insert(args.end(), r.ahead.begin(), r.ahead.end());
+      spawn_detached_self(args);
+    }
+    return 0;
+  }
+  if (inv.subcommand == "wal-push-ahead") {
+    archive::PushAheadOptions opts{settings.compression, inv.pool_size > 0 ? static_cast<unsigned>(inv.pool_size)
+                                                                           : default_parallelism()};
+    std::vector<std::string> segs(inv.args.begin() + 1, inv.args.end());
+    archive::wal_push_ahead_worker(*store, inv.args[0], segs, opts);
     return 0;
   }
   if (inv.subcommand == "wal-fetch") {

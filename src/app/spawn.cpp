@@ -13,6 +13,12 @@ bool spawn_detached_self(const std::vector<std::string>& args) {
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
 
+  // Exec the binary by its real path, so that ps and top show "wal-e".
+  char self[4096];
+  ssize_t len = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (len <= 0) return false;
+  self[len] = '\0';
+
   pid_t child = ::fork();
   if (child < 0) return false;
   if (child == 0) {
@@ -26,7 +32,7 @@ bool spawn_detached_self(const std::vector<std::string>& args) {
       ::dup2(devnull, 2);
       if (devnull > 2) ::close(devnull);
     }
-    ::execv("/proc/self/exe", argv.data());
+    ::execv(self, argv.data());
     ::_exit(127);
   }
   int status = 0;

@@ -87,7 +87,19 @@ PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std
   PrefetchFetchResult result;
   bool segment = pg::classify_wal_file(name) == pg::WalFileKind::Segment;
   std::string base = prefetch_dir_for(dest);
-  if (segment && depth > 0 && ::rename((base + "/" + name).c_str(), dest.c_str()) == 0) {
+  auto promote = [&] { return ::rename((base + "/" + name).c_str(), dest.c_str()) == 0; };
+  bool promoted = segment && depth > 0 && promote();
+  if (segment && depth > 0 && !promoted) {
+    // A prefetcher may be downloading it right now: wait for it rather than
+    // fetching the same segment twice (bounded; then fetch in-band).
+    std::string claim = base + "/running/" + name;
+    for (int i = 0; i < 1000 && ::access(claim.c_str(), F_OK) == 0; ++i) {
+      ::usleep(10000);
+      if ((promoted = promote())) break;
+    }
+    if (!promoted) promoted = promote();
+  }
+  if (promoted) {
     result.found = result.from_prefetch = true;
     log::info(kLogger, {"promoted prefetched wal segment", {}, {}, {{"action", "wal-fetch"}, {"seg", name}}});
   } else {

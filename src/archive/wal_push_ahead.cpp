@@ -96,6 +96,29 @@ void prune_markers(const std::string& wal_dir) {
   }
 }
 
+std::string claim_dir(const std::string& wal_dir) { return wal_dir + "/.wal-e/pushing"; }
+constexpr int kAbandonedClaimSeconds = 60;
+
+bool marker_matches_file(const std::string& wal_dir, const std::string& name) {
+  std::ifstream in(marker_dir(wal_dir) + "/" + name);
+  FileIdentity recorded;
+  if (!in || !(in >> recorded.ino >> recorded.size >> recorded.mtime_ns)) return false;
+  auto now = identity_of(wal_dir + "/" + name);
+  return now && *now == recorded;
+}
+
+// True while a live worker holds the claim for `name` (stale claims are removed).
+bool claimed(const std::string& wal_dir, const std::string& name) {
+  std::string claim = claim_dir(wal_dir) + "/" + name;
+  struct stat st {};
+  if (::stat(claim.c_str(), &st) != 0) return false;
+  if (::time(nullptr) - st.st_mtime >= kAbandonedClaimSeconds) {
+    ::rmdir(claim.c_str());  // its worker died
+    return false;
+  }
+  return true;
+}
+
 WalPushResult push_one(store::ObjectStore& store, const std::string& wal_dir, const std::string& path,
                        const PushAheadOptions& options) {
   std::string name = io::base_name(path);
@@ -116,31 +139,46 @@ WalPushResult push_one(store::ObjectStore& store, const std::string& wal_dir, co
 
 }  // namespace
 
-WalPushResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path, const PushAheadOptions& options) {
+PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path, const PushAheadOptions& options) {
   std::string wal_dir = io::parent_dir(path);
   std::string name = io::base_name(path);
-  if (options.pool_size <= 1 || pg::classify_wal_file(name) != pg::WalFileKind::Segment) {
-    return push_one(store, wal_dir, path, options);
+  bool segment = pg::classify_wal_file(name) == pg::WalFileKind::Segment;
+  PushAheadResult out;
+  if (segment && options.pool_size > 1) {
+    // A worker is pushing it: wait for it (bounded) instead of pushing it twice.
+    for (int i = 0; i < 1000 && claimed(wal_dir, name); ++i) ::usleep(10000);
   }
-  auto others = ready_segments(wal_dir, name);
-  if (others.size() > options.pool_size - 1) others.resize(options.pool_size - 1);
+  out.result = push_one(store, wal_dir, path, options);
+  if (!segment || options.pool_size <= 1) return out;
 
-  WalPushResult result = WalPushResult::Stored;
-  exec::TaskGroup group(std::min<unsigned>(options.pool_size, static_cast<unsigned>(others.size() + 1)));
-  group.run([&] { result = push_one(store, wal_dir, path, options); });
-  for (const auto& seg : others) {
+  for (const auto& seg : ready_segments(wal_dir, name)) {
+    if (out.ahead.size() + 1 >= options.pool_size) break;
+    if (marker_matches_file(wal_dir, seg) || claimed(wal_dir, seg)) continue;  // stored or in hand
+    out.ahead.push_back(seg);
+  }
+  prune_markers(wal_dir);
+  return out;
+}
+
+void wal_push_ahead_worker(store::ObjectStore& store, const std::string& wal_dir,
+                           const std::vector<std::string>& segments, const PushAheadOptions& options) {
+  io::make_dirs(claim_dir(wal_dir), 0700);
+  exec::TaskGroup group(std::max(1u, std::min<unsigned>(options.pool_size, static_cast<unsigned>(segments.size()))));
+  for (const auto& seg : segments) {
+    if (pg::classify_wal_file(seg) != pg::WalFileKind::Segment) continue;
     group.run([&store, &wal_dir, &options, seg] {
+      std::string claim = claim_dir(wal_dir) + "/" + seg;
+      if (::mkdir(claim.c_str(), 0700) != 0) return;  // another worker has it
       try {
         push_one(store, wal_dir, wal_dir + "/" + seg, options);
       } catch (const Error& e) {
         // Vanished (already archived and recycled) or failed: PostgreSQL will ask again.
         log::info(kLogger, {"skip parallel archiving of a file", seg + ": " + e.message(), {}, {}});
       }
+      ::rmdir(claim.c_str());
     });
   }
-  group.wait();  // rethrows only the requested file's failure (others catch their own)
-  prune_markers(wal_dir);
-  return result;
+  group.wait();
 }
 
 }  // namespace wale::archive

@@ -1,19 +1,23 @@
-// wal-push with push-ahead: archives the file PostgreSQL asked for and, in
-// parallel, other segments already marked .ready in archive_status, so that
-// archive_command keeps up with bursts of WAL.
+// wal-push with push-ahead: archives the file PostgreSQL asked for and hands
+// other segments already marked .ready in archive_status to a background
+// worker, so that later archive_command calls find them stored and return at
+// once.
 //
-// - The requested file is pushed first and its result decides the outcome:
-//   the call returns only once it is durably stored.
-// - Other ready segments (24-hex names only, oldest first, at most
-//   pool_size - 1) are pushed on the same TaskGroup; their failures are logged
-//   and otherwise ignored (PostgreSQL will ask for them again).
-// - PostgreSQL's archive_status files are only read, never renamed or removed.
+// - The requested file is pushed before wal_push_with_ahead() returns, and its
+//   result decides the outcome: success only once it is durably stored.
+// - A worker claims a segment with a directory <dir>/.wal-e/pushing/<name>
+//   (mkdir is atomic); a wal-push for a claimed segment waits for the worker
+//   (bounded), then pushes it itself if the worker did not finish.
 // - For each segment stored, a marker <dir>/.wal-e/pushed/<name> records the
 //   file's identity (inode, size, mtime) and the stored object's key and size.
 //   A later wal-push of that segment whose file still matches the marker and
 //   whose object still has that size returns at once (a stat, not a re-read).
+// - PostgreSQL's archive_status files are only read, never renamed or removed.
 // Thread-safe if the store is. Throws like wal_push.
 #pragma once
+
+#include <string>
+#include <vector>
 
 #include "archive/wal_push.h"
 
@@ -24,6 +28,16 @@ struct PushAheadOptions {
   unsigned pool_size = 1;  // 1 disables push-ahead
 };
 
-WalPushResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path, const PushAheadOptions& options);
+struct PushAheadResult {
+  WalPushResult result = WalPushResult::Stored;
+  std::vector<std::string> ahead;  // ready segments for wal_push_ahead_worker (oldest first)
+};
+
+PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path, const PushAheadOptions& options);
+
+// Pushes `segments` of `wal_dir` in parallel (pool_size threads), each under
+// its claim; failures are logged and skipped (PostgreSQL asks again).
+void wal_push_ahead_worker(store::ObjectStore& store, const std::string& wal_dir,
+                           const std::vector<std::string>& segments, const PushAheadOptions& options);
 
 }  // namespace wale::archive

@@ -277,7 +277,7 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
     if (uncompressed) check_against_manifest(store, info, target, mappings);
     // Directory modes, then one sync of each file system: files are made
     // durable here, before the command reports success, not one fsync each.
-    for (auto& ex : extractors) ex->finish();
+    for (std::size_t i = 0; i < extractors.size(); ++i) extractors[i]->finish(/*sync=*/i + 1 == extractors.size());
     io::fsync_dir(target);
     result.files = files_written;
     for (const auto& ex : extractors) result.bytes += ex->bytes_written();

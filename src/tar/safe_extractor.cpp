@@ -211,7 +211,7 @@ void SafeExtractor::make_file(int parent, const std::string& name, const Entry& 
   bytes_ += written;
 }
 
-void SafeExtractor::finish() {
+void SafeExtractor::finish(bool sync) {
   // Directory modes and times last: children no longer change them, and a
   // read-only directory no longer blocks its own extraction.
   for (auto it = pending_dirs_.rbegin(); it != pending_dirs_.rend(); ++it) {
@@ -225,6 +225,7 @@ void SafeExtractor::finish() {
   }
   pending_dirs_.clear();
 
+  if (!sync) return;
   std::vector<dev_t> synced;
   for (const auto& base : bases_) {
     struct stat st {};

@@ -72,7 +72,9 @@ class SafeExtractor {
   void extract_entry(const Entry& entry, TarReader& reader);
 
   // Restores directory modes and mtimes and syncs the file systems. Call once, last.
-  void finish();
+  // `sync` false skips the file-system sync (when another extractor of the
+  // same restore does it last, once).
+  void finish(bool sync = true);
 
   std::uint64_t files_written() const { return files_; }
   std::uint64_t bytes_written() const { return bytes_; }  // file data bytes

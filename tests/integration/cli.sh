@@ -67,6 +67,22 @@ pass "WALE_COMPRESSION selects zstd, lz4, lzop or none; the real tools read our 
 [ "$(stat -c %a "$ARCHIVE/wal_005/000000010000000000000001")" = 600 ] || fail "object mode"
 pass "archive objects are 0600 in 0700 directories"
 
+# Push-ahead: wal-push stores its own segment and a detached worker pushes the
+# other .ready segments; later calls for them return without re-uploading.
+rm -rf "$ARCHIVE"/*
+mkdir -p "$WORK/ahead/archive_status"
+for i in 1 2 3 4; do
+  head -c 2000000 /dev/urandom >"$WORK/ahead/00000005000000000000000$i"
+  touch "$WORK/ahead/archive_status/00000005000000000000000$i.ready"
+done
+"$WALE" --envdir "$ENVDIR" --terse wal-push --pool-size 4 "$WORK/ahead/000000050000000000000001" || fail "wal-push with push-ahead"
+for _ in $(seq 1 100); do [ "$(ls "$ARCHIVE/wal_005" | wc -l)" = 4 ] && break; sleep 0.1; done
+[ "$(ls "$ARCHIVE/wal_005" | wc -l)" = 4 ] || fail "the push-ahead worker did not store the other ready segments: $(ls "$ARCHIVE/wal_005")"
+"$WALE" --envdir "$ENVDIR" wal-push "$WORK/ahead/000000050000000000000003" 2>"$WORK/err" || fail "wal-push of a pushed-ahead segment"
+grep -q "already archived by push-ahead" "$WORK/err" || { cat "$WORK/err"; fail "the pushed-ahead segment was uploaded again"; }
+[ -f "$WORK/ahead/archive_status/000000050000000000000003.ready" ] || fail "push-ahead touched PostgreSQL's status files"
+pass "push-ahead stores ready segments in the background; later wal-push calls return at once"
+
 # Recognised but not built: a clear error, never silence.
 for args in "--gpg-key-id ABC backup-list" "--s3-prefix s3://bucket/x --aws-instance-profile backup-list" "--gs-prefix gs://b/x backup-list"; do
   rc=0; "$WALE" --envdir "$ENVDIR" $args >/dev/null 2>"$WORK/err" || rc=$?

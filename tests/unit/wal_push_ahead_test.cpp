@@ -36,13 +36,24 @@ std::string seg(int n) {
   return buf;
 }
 
+// What the app does: push, then hand the ahead set to the (here: inline) worker.
+WalPushResult push(store::ObjectStore& store, const std::string& path, PushAheadOptions opts) {
+  auto r = wal_push_with_ahead(store, path, opts);
+  wal_push_ahead_worker(store, fs::path(path).parent_path().string(), r.ahead, opts);
+  return r.result;
+}
+
 TEST(WalPushAhead, PushesReadySegmentsWithoutTouchingStatusFiles) {
   PgWalDir pg;
   std::string first = pg.add(seg(1), true);
   for (int i = 2; i <= 6; ++i) pg.add(seg(i), true);
   pg.add("00000002.history", true);  // not a segment: not pushed ahead
   store::MemoryStore store;
-  EXPECT_EQ(wal_push_with_ahead(store, first, {codec::Codec::Zstd, 4}), WalPushResult::Stored);
+  auto r = wal_push_with_ahead(store, first, {codec::Codec::Zstd, 4});
+  EXPECT_EQ(r.result, WalPushResult::Stored);
+  EXPECT_EQ(r.ahead, (std::vector<std::string>{seg(2), seg(3), seg(4)}));  // pool of 4: the requested one + 3
+  EXPECT_FALSE(store.stat("wal_005/" + seg(2) + ".zst"));  // the caller does not wait for them
+  wal_push_ahead_worker(store, pg.wal(), r.ahead, {codec::Codec::Zstd, 4});
   for (int i = 1; i <= 4; ++i) EXPECT_TRUE(store.stat("wal_005/" + seg(i) + ".zst")) << i;
   EXPECT_FALSE(store.stat("wal_005/" + seg(5) + ".zst"));  // pool of 4: the requested one + 3
   EXPECT_FALSE(store.stat("wal_005/00000002.history.zst"));
@@ -57,8 +68,33 @@ TEST(WalPushAhead, LaterPushOfAPushedAheadSegmentReturnsAtOnce) {
   std::string first = pg.add(seg(1), true);
   std::string second = pg.add(seg(2), true);
   store::MemoryStore store;
-  wal_push_with_ahead(store, first, {codec::Codec::Zstd, 4});
-  EXPECT_EQ(wal_push_with_ahead(store, second, {codec::Codec::Zstd, 4}), WalPushResult::AlreadyArchived);
+  push(store, first, {codec::Codec::Zstd, 4});
+  EXPECT_EQ(push(store, second, {codec::Codec::Zstd, 4}), WalPushResult::AlreadyArchived);
+}
+
+TEST(WalPushAhead, AheadSetSkipsSegmentsAlreadyPushed) {
+  PgWalDir pg;
+  std::vector<std::string> paths;
+  for (int i = 1; i <= 8; ++i) paths.push_back(pg.add(seg(i), true));
+  store::MemoryStore store;
+  push(store, paths[0], {codec::Codec::Zstd, 3});  // stores 1, 2, 3
+  auto r = wal_push_with_ahead(store, paths[1], {codec::Codec::Zstd, 3});
+  EXPECT_EQ(r.result, WalPushResult::AlreadyArchived);
+  // 1 and 3 are still .ready in archive_status (PostgreSQL has not asked yet) but stored: skipped.
+  EXPECT_EQ(r.ahead, (std::vector<std::string>{seg(4), seg(5)}));
+}
+
+TEST(WalPushAhead, ClaimedSegmentsAreLeftToTheirWorker) {
+  PgWalDir pg;
+  std::string first = pg.add(seg(1), true);
+  pg.add(seg(2), true);
+  pg.add(seg(3), true);
+  fs::create_directories(pg.wal() + "/.wal-e/pushing/" + seg(2));
+  store::MemoryStore store;
+  auto r = wal_push_with_ahead(store, first, {codec::Codec::Zstd, 4});
+  EXPECT_EQ(r.ahead, std::vector<std::string>{seg(3)});
+  wal_push_ahead_worker(store, pg.wal(), {seg(2)}, {codec::Codec::Zstd, 4});
+  EXPECT_FALSE(store.stat("wal_005/" + seg(2) + ".zst"));  // its claim holder owns it
 }
 
 TEST(WalPushAhead, StaleMarkerIsNotTrusted) {
@@ -66,11 +102,11 @@ TEST(WalPushAhead, StaleMarkerIsNotTrusted) {
   std::string first = pg.add(seg(1), true);
   std::string second = pg.add(seg(2), true);
   store::MemoryStore store;
-  wal_push_with_ahead(store, first, {codec::Codec::Zstd, 4});
+  push(store, first, {codec::Codec::Zstd, 4});
   // The object was lost (deleted) after the push-ahead: the marker must not hide that.
   std::vector<std::string> keys{"wal_005/" + seg(2) + ".zst"};
   store.remove(keys);
-  EXPECT_EQ(wal_push_with_ahead(store, second, {codec::Codec::Zstd, 4}), WalPushResult::Stored);
+  EXPECT_EQ(push(store, second, {codec::Codec::Zstd, 4}), WalPushResult::Stored);
   EXPECT_TRUE(store.stat(keys[0]));
 }
 
@@ -84,7 +120,7 @@ TEST(WalPushAhead, FailureOfTheRequestedFileIsReported) {
 TEST(WalPrefetch, FetchesAheadAndPromotesByRename) {
   PgWalDir primary;
   store::MemoryStore store;
-  for (int i = 1; i <= 5; ++i) wal_push_with_ahead(store, primary.add(seg(i), false, static_cast<char>('a' + i)), {});
+  for (int i = 1; i <= 5; ++i) push(store, primary.add(seg(i), false, static_cast<char>('a' + i)), {});
   test::TempDir restore;
   std::string pg_wal = restore.path() + "/pg_wal";
   fs::create_directories(pg_wal);
