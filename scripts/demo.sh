@@ -34,9 +34,7 @@ COUNT_AT_TARGET=$(psql_at 5591 "select count(*) from orders")
 sleep 1.1
 psql_at 5591 "insert into orders(item) select 'after-target' from generate_series(1, 3000)"
 COUNT_END=$(psql_at 5591 "select count(*) from orders")
-LAST=$(psql_at 5591 "select pg_walfile_name(pg_current_wal_lsn())")
-psql_at 5591 "select pg_switch_wal()" >/dev/null
-wait_archived "$LAST"
+archive_current_wal 5591
 stop_cluster "$WORK/primary"
 echo "archive: $(find "$ARCHIVE" -type f | wc -l) objects, $(du -sh "$ARCHIVE" | cut -f1)"
 

@@ -151,8 +151,11 @@ PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string
   out.result = push_one(store, wal_dir, path, options);
   if (!segment || options.pool_size <= 1) return out;
 
+  // Look further ahead than the worker's parallelism: the worker pushes them
+  // pool_size at a time while PostgreSQL's next calls find them stored.
+  std::size_t window = std::max<std::size_t>(8, 4 * static_cast<std::size_t>(options.pool_size));
   for (const auto& seg : ready_segments(wal_dir, name)) {
-    if (out.ahead.size() + 1 >= options.pool_size) break;
+    if (out.ahead.size() >= window) break;
     if (marker_matches_file(wal_dir, seg) || claimed(wal_dir, seg)) continue;  // stored or in hand
     out.ahead.push_back(seg);
   }

@@ -25,7 +25,8 @@ namespace wale::archive {
 
 struct PushAheadOptions {
   codec::Codec codec = codec::Codec::Zstd;
-  unsigned pool_size = 1;  // 1 disables push-ahead
+  unsigned pool_size = 1;  // worker threads; 1 disables push-ahead. The worker gets up to
+                           // max(8, 4 x pool_size) ready segments per call.
 };
 
 struct PushAheadResult {

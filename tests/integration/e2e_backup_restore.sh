@@ -24,9 +24,7 @@ wait $LOAD || fail "pgbench run"
 # More writes after the backup, then archive everything.
 psql_at 5501 "insert into notes(body) select md5(g::text) from generate_series(1, 5000) g"
 psql_at 5501 "update pgbench_branches set bbalance = bbalance + 1"
-LAST=$(psql_at 5501 "select pg_walfile_name(pg_current_wal_lsn())")
-psql_at 5501 "select pg_switch_wal()" >/dev/null
-wait_archived "$LAST"
+archive_current_wal 5501
 EXPECTED=$(table_checksums 5501)
 [ "$(echo "$EXPECTED" | wc -l)" -ge 5 ] || fail "expected checksums for 5 tables, got: $EXPECTED"
 stop_cluster "$PRIMARY"

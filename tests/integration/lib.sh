@@ -141,3 +141,12 @@ wait_archived() {
   done
   fail "WAL file $name was not archived"
 }
+
+# archive_current_wal PORT: switches WAL on the cluster and waits until the
+# segment that held everything written so far is in the archive.
+archive_current_wal() {
+  local port=$1 last
+  last=$(psql_at "$port" "select pg_walfile_name(pg_current_wal_lsn())")
+  psql_at "$port" "select pg_switch_wal()" >/dev/null
+  wait_archived "$last"
+}

@@ -19,9 +19,7 @@ TARGET_TIME=$(psql_at 5511 "select now()")
 sleep 1.1
 for i in $(seq 101 200); do echo "insert into events values ($i, 'batch2');"; done | \
   as_pg "$PG_BIN/psql" -X -q -h "$SOCK" -p 5511 -d postgres -v ON_ERROR_STOP=1 >/dev/null
-LAST=$(psql_at 5511 "select pg_walfile_name(pg_current_wal_lsn())")
-psql_at 5511 "select pg_switch_wal()" >/dev/null
-wait_archived "$LAST"
+archive_current_wal 5511
 stop_cluster "$PRIMARY"
 
 restore_to() {  # restore_to DIR PORT conf-lines...

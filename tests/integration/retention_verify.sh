@@ -22,9 +22,7 @@ done
 rm -f "$ENVDIR/WALE_COMPRESSION"
 psql_at 5551 "insert into t select g, 'tail' from generate_series(20001, 21000) g"
 EXPECTED=$(psql_at 5551 "select count(*), md5(string_agg(v, ',' order by id)) from t")
-LAST=$(psql_at 5551 "select pg_walfile_name(pg_current_wal_lsn())")
-psql_at 5551 "select pg_switch_wal()" >/dev/null
-wait_archived "$LAST"
+archive_current_wal 5551
 stop_cluster "$PRIMARY"
 B1=${backups[0]} B2=${backups[1]} B3=${backups[2]} B4=${backups[3]}
 

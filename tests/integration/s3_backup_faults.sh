@@ -37,9 +37,7 @@ psql_at 5561 "create table t as select g id, md5(g::text) v from generate_series
 BACKUP=$(wale_at 5561 backup-push "$PRIMARY" 2>"$WORK/push.err") || { tail -5 "$WORK/push.err"; fail "backup-push under transient faults"; }
 psql_at 5561 "insert into t select g, 'after' from generate_series(50001, 60000) g"
 EXPECTED=$(psql_at 5561 "select count(*), md5(string_agg(v, ',' order by id)) from t")
-LAST=$(psql_at 5561 "select pg_walfile_name(pg_current_wal_lsn())")
-psql_at 5561 "select pg_switch_wal()" >/dev/null
-wait_archived "$LAST"
+archive_current_wal 5561
 stop_cluster "$PRIMARY"
 wale backup-fetch "$WORK/restored" LATEST 2>"$WORK/fetch.err" || { tail -5 "$WORK/fetch.err"; fail "backup-fetch under transient faults"; }
 configure_restore "$WORK/restored" 5562

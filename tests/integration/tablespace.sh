@@ -14,9 +14,7 @@ psql_at 5541 "insert into far select g, md5(g::text) from generate_series(1, 200
 wale_at 5541 backup-push "$PRIMARY" >/dev/null 2>"$WORK/push.err" || { cat "$WORK/push.err"; fail "backup-push"; }
 psql_at 5541 "insert into far select g, 'after' from generate_series(20001, 21000) g"
 EXPECTED=$(psql_at 5541 "select count(*), md5(string_agg(v, ',' order by id)) from far")
-LAST=$(psql_at 5541 "select pg_walfile_name(pg_current_wal_lsn())")
-psql_at 5541 "select pg_switch_wal()" >/dev/null
-wait_archived "$LAST"
+archive_current_wal 5541
 OID=$(psql_at 5541 "select oid from pg_tablespace where spcname = 'extra'")
 stop_cluster "$PRIMARY"
 

@@ -51,11 +51,10 @@ TEST(WalPushAhead, PushesReadySegmentsWithoutTouchingStatusFiles) {
   store::MemoryStore store;
   auto r = wal_push_with_ahead(store, first, {codec::Codec::Zstd, 4});
   EXPECT_EQ(r.result, WalPushResult::Stored);
-  EXPECT_EQ(r.ahead, (std::vector<std::string>{seg(2), seg(3), seg(4)}));  // pool of 4: the requested one + 3
+  EXPECT_EQ(r.ahead, (std::vector<std::string>{seg(2), seg(3), seg(4), seg(5), seg(6)}));
   EXPECT_FALSE(store.stat("wal_005/" + seg(2) + ".zst"));  // the caller does not wait for them
   wal_push_ahead_worker(store, pg.wal(), r.ahead, {codec::Codec::Zstd, 4});
-  for (int i = 1; i <= 4; ++i) EXPECT_TRUE(store.stat("wal_005/" + seg(i) + ".zst")) << i;
-  EXPECT_FALSE(store.stat("wal_005/" + seg(5) + ".zst"));  // pool of 4: the requested one + 3
+  for (int i = 1; i <= 6; ++i) EXPECT_TRUE(store.stat("wal_005/" + seg(i) + ".zst")) << i;
   EXPECT_FALSE(store.stat("wal_005/00000002.history.zst"));
   for (int i = 1; i <= 6; ++i) {
     EXPECT_TRUE(fs::exists(pg.wal() + "/archive_status/" + seg(i) + ".ready")) << "status file changed for " << i;
@@ -75,13 +74,13 @@ TEST(WalPushAhead, LaterPushOfAPushedAheadSegmentReturnsAtOnce) {
 TEST(WalPushAhead, AheadSetSkipsSegmentsAlreadyPushed) {
   PgWalDir pg;
   std::vector<std::string> paths;
-  for (int i = 1; i <= 8; ++i) paths.push_back(pg.add(seg(i), true));
+  for (int i = 1; i <= 12; ++i) paths.push_back(pg.add(seg(i), true));
   store::MemoryStore store;
-  push(store, paths[0], {codec::Codec::Zstd, 3});  // stores 1, 2, 3
-  auto r = wal_push_with_ahead(store, paths[1], {codec::Codec::Zstd, 3});
+  push(store, paths[0], {codec::Codec::Zstd, 2});  // stores 1 and the window 2..9
+  auto r = wal_push_with_ahead(store, paths[1], {codec::Codec::Zstd, 2});
   EXPECT_EQ(r.result, WalPushResult::AlreadyArchived);
-  // 1 and 3 are still .ready in archive_status (PostgreSQL has not asked yet) but stored: skipped.
-  EXPECT_EQ(r.ahead, (std::vector<std::string>{seg(4), seg(5)}));
+  // 1 and 3..9 are still .ready in archive_status (PostgreSQL has not asked yet) but stored: skipped.
+  EXPECT_EQ(r.ahead, (std::vector<std::string>{seg(10), seg(11), seg(12)}));
 }
 
 TEST(WalPushAhead, ClaimedSegmentsAreLeftToTheirWorker) {
