@@ -117,6 +117,10 @@ PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std
     if (::access((base + "/running/" + seg).c_str(), F_OK) == 0) continue;
     result.plan.missing.push_back(seg);
   }
+  // Refill in batches: a background process costs a start-up, so start one only
+  // when the next segment itself is missing or half the window is.
+  bool next_missing = !result.plan.missing.empty() && result.plan.missing.front() == next.front();
+  if (!next_missing && result.plan.missing.size() * 2 < next.size()) result.plan.missing.clear();
   return result;
 }
 

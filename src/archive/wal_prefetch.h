@@ -33,7 +33,9 @@ struct PrefetchPlan {
 // wal-fetch with prefetch: takes `name` from the prefetch directory if it is
 // there, otherwise fetches it in-band; then cleans the prefetch directory and
 // returns the segments that should be fetched in the background (none when
-// depth is 0 or `name` is not a segment). Returns {found, plan}.
+// depth is 0 or `name` is not a segment, and none while the next segment is
+// on its way and at least half the window is present or in flight: refills
+// come in batches). Returns {found, plan}.
 struct PrefetchFetchResult {
   bool found = false;
   bool from_prefetch = false;

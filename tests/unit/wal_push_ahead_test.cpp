@@ -139,7 +139,11 @@ TEST(WalPrefetch, FetchesAheadAndPromotesByRename) {
   EXPECT_EQ(got, std::string(70000, 'c') + seg(2));
   EXPECT_FALSE(fs::exists(r.plan.base + "/000000020000000000000009"));
   EXPECT_FALSE(fs::exists(r.plan.base + "/" + seg(2)));
-  EXPECT_EQ(r2.plan.missing, (std::vector<std::string>{seg(5)}));  // 3 and 4 are there already
+  // 3 and 4 are there already: one missing of three is not worth a new process yet.
+  EXPECT_TRUE(r2.plan.missing.empty());
+  auto r3 = wal_fetch_with_prefetch(store, seg(3), pg_wal + "/RECOVERYXLOG", codec::Codec::Zstd, 3);
+  EXPECT_TRUE(r3.from_prefetch);
+  EXPECT_EQ(r3.plan.missing, (std::vector<std::string>{seg(5), seg(6)}));  // half the window: refill
 }
 
 TEST(WalPrefetch, MissingSegmentsAreSkippedAndNothingPartialAppears) {
