@@ -66,7 +66,10 @@ int run_backup_list(const Invocation& inv, store::ObjectStore& store) {
   } else {
     backups = backup::list_backups(store, detail);
   }
-  write_stdout(inv.json ? backup::format_backup_list_json(backups) : backup::format_backup_list_tsv(backups));
+  // WAL-E's tab-separated output for scripts; aligned columns when a person reads it on a terminal.
+  if (inv.json) write_stdout(backup::format_backup_list_json(backups));
+  else if (::isatty(STDOUT_FILENO) == 1) write_stdout(backup::format_backup_list_table(backups));
+  else write_stdout(backup::format_backup_list_tsv(backups));
   return 0;
 }
 

@@ -88,6 +88,43 @@ std::string format_backup_list_tsv(const std::vector<BackupInfo>& backups) {
   return out;
 }
 
+std::string format_backup_list_table(const std::vector<BackupInfo>& backups) {
+  // Reuse the TSV rows, then pad each column to its widest cell.
+  std::vector<std::vector<std::string>> rows;
+  std::string tsv = format_backup_list_tsv(backups);
+  std::size_t pos = 0;
+  while (pos < tsv.size()) {
+    std::size_t end = tsv.find("\r\n", pos);
+    std::string line = tsv.substr(pos, end - pos);
+    pos = end + 2;
+    std::vector<std::string> cells;
+    std::size_t c = 0;
+    for (;;) {
+      std::size_t tab = line.find('\t', c);
+      cells.push_back(line.substr(c, tab == std::string::npos ? std::string::npos : tab - c));
+      if (tab == std::string::npos) break;
+      c = tab + 1;
+    }
+    rows.push_back(std::move(cells));
+  }
+  std::vector<std::size_t> width;
+  for (const auto& r : rows) {
+    width.resize(std::max(width.size(), r.size()), 0);
+    for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  }
+  std::string out;
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
 std::string format_backup_list_json(const std::vector<BackupInfo>& backups) {
   auto arr = nlohmann::ordered_json::array();
   for (const auto& b : backups) {

@@ -29,6 +29,8 @@ BackupInfo resolve_backup(store::ObjectStore& store, const layout::BackupQuery& 
 
 // WAL-E's backup-list output: tab-separated with a header row, \r\n line ends.
 std::string format_backup_list_tsv(const std::vector<BackupInfo>& backups);
+// The same columns aligned for a terminal (backup-list on a tty).
+std::string format_backup_list_table(const std::vector<BackupInfo>& backups);
 // JSON array with the name, last_modified and every sentinel field.
 std::string format_backup_list_json(const std::vector<BackupInfo>& backups);
 // "2026-11-24T06:34:30.753169", UTC, as WAL-E prints last_modified.

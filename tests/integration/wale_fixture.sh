@@ -15,7 +15,11 @@ DETAIL=$(wale backup-list --detail)
 echo "$DETAIL" | grep -q "^$NAME	[^	]*	23908659	000000010000000000000030	00000030	000000010000000000000030	00000030" \
   || fail "backup-list --detail row: $DETAIL"
 wale backup-list --json | grep -q '"expanded_size_bytes": 23908659' || fail "backup-list --json lacks sentinel fields"
-pass "backup-list reads WAL-E's sentinels"
+# On a terminal the same rows come aligned (script(1) gives it a pty).
+TTY=$(as_pg script -qec "$WALE --envdir $ENVDIR backup-list --detail" /dev/null | tr -d '\r')
+echo "$TTY" | grep -q "^$NAME  .*  23908659  " || fail "backup-list on a terminal is not aligned: $TTY"
+! echo "$TTY" | grep -q "	" || fail "backup-list on a terminal prints tabs"
+pass "backup-list reads WAL-E's sentinels (TSV for scripts, aligned on a terminal)"
 
 # wal-fetch of a WAL-E .lzo segment equals lzop -d of it (the real tool as oracle).
 wale wal-fetch 000000010000000000000003 "$WORK/seg03" 2>/dev/null || fail "wal-fetch of a WAL-E segment"
