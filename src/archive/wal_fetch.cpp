@@ -9,17 +9,29 @@
 
 namespace wale::archive {
 
+std::vector<codec::Codec> lookup_order(codec::Codec preferred) {
+  std::vector<codec::Codec> order{preferred};
+  for (codec::Codec c : {codec::Codec::Lzop, codec::Codec::Zstd, codec::Codec::Lz4, codec::Codec::None}) {
+    if (c != preferred) order.push_back(c);
+  }
+  return order;
+}
+
+std::optional<std::string> find_wal_key(store::ObjectStore& store, const std::string& name, codec::Codec preferred) {
+  for (codec::Codec c : lookup_order(preferred)) {
+    std::string key = layout::wal_key(name, c);
+    if (store.stat(key)) return key;
+  }
+  return std::nullopt;
+}
+
 std::unique_ptr<io::ByteSource> open_wal(store::ObjectStore& store, const std::string& name,
                                          codec::Codec preferred) {
   if (pg::classify_wal_file(name) == pg::WalFileKind::Invalid) {
     throw Error(ErrorCode::Usage, "\"" + name + "\" is not a WAL file name", {},
                 "restore_command should pass \"%f\" \"%p\" to wal-fetch.");
   }
-  std::vector<codec::Codec> order{preferred};
-  for (codec::Codec c : {codec::Codec::Lzop, codec::Codec::Zstd, codec::Codec::Lz4, codec::Codec::None}) {
-    if (c != preferred) order.push_back(c);
-  }
-  for (codec::Codec c : order) {
+  for (codec::Codec c : lookup_order(preferred)) {
     auto source = store.get(layout::wal_key(name, c));
     if (source) return std::make_unique<io::FilterSource>(codec::make_decompressor(c), std::move(source));
   }

@@ -9,6 +9,7 @@
 #include "archive/wal_fetch.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "io/counting_sink.h"
 #include "io/file_streams.h"
 #include "io/filter_streams.h"
 #include "layout/archive_layout.h"
@@ -30,7 +31,8 @@ bool same_content(io::ByteSource& a, io::ByteSource& b) {
 
 }  // namespace
 
-WalPushResult wal_push(store::ObjectStore& store, const std::string& path, const WalPushOptions& options) {
+WalPushResult wal_push(store::ObjectStore& store, const std::string& path, const WalPushOptions& options,
+                       std::uint64_t* stored_bytes) {
   std::string name = io::base_name(path);
   if (pg::classify_wal_file(name) == pg::WalFileKind::Invalid) {
     throw Error(ErrorCode::Usage, "\"" + name + "\" is not a WAL file name", "The path is \"" + path + "\".",
@@ -66,9 +68,12 @@ WalPushResult wal_push(store::ObjectStore& store, const std::string& path, const
   codec::CompressOptions copts;
   copts.lzop_mode = st.st_mode;
   copts.lzop_mtime = static_cast<std::uint32_t>(st.st_mtim.tv_sec);
-  io::FilterSink sink(codec::make_compressor(options.codec, copts), store.put(key));
+  std::uint64_t compressed = 0;
+  io::FilterSink sink(codec::make_compressor(options.codec, copts),
+                      std::make_unique<io::CountingSink>(store.put(key), compressed));
   std::uint64_t bytes = io::copy(*file, sink);
   sink.finish();
+  if (stored_bytes) *stored_bytes = compressed;
 
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   char rate[32];

@@ -8,6 +8,7 @@
 // name is not a WAL file name PostgreSQL archives. Thread-safe if the store is.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "codec/codec.h"
@@ -21,6 +22,9 @@ struct WalPushOptions {
 
 enum class WalPushResult { Stored, AlreadyArchived };
 
-WalPushResult wal_push(store::ObjectStore& store, const std::string& path, const WalPushOptions& options);
+// When `stored_bytes` is given it receives the stored object's size, when
+// this call wrote it (Stored).
+WalPushResult wal_push(store::ObjectStore& store, const std::string& path, const WalPushOptions& options,
+                       std::uint64_t* stored_bytes = nullptr);
 
 }  // namespace wale::archive

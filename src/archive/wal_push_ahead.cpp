@@ -1,6 +1,5 @@
 #include "archive/wal_push_ahead.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,27 +69,17 @@ bool marker_confirms(store::ObjectStore& store, const std::string& wal_dir, cons
 // Ready segments (oldest first), excluding `except`.
 std::vector<std::string> ready_segments(const std::string& wal_dir, const std::string& except) {
   std::vector<std::string> out;
-  std::string status = wal_dir + "/archive_status";
-  DIR* d = ::opendir(status.c_str());
-  if (d == nullptr) return out;
-  std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
-  while (struct dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
+  for (const auto& n : io::directory_names(wal_dir + "/archive_status")) {
     if (n.size() != 30 || n.substr(24) != ".ready") continue;
     std::string seg = n.substr(0, 24);
     if (seg != except && pg::classify_wal_file(seg) == pg::WalFileKind::Segment) out.push_back(seg);
   }
-  std::sort(out.begin(), out.end());
-  return out;
+  return out;  // oldest first: directory_names is sorted
 }
 
 // Removes markers of segments whose files PostgreSQL has recycled or removed.
 void prune_markers(const std::string& wal_dir) {
-  DIR* d = ::opendir(marker_dir(wal_dir).c_str());
-  if (d == nullptr) return;
-  std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
-  while (struct dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
+  for (const auto& n : io::directory_names(marker_dir(wal_dir))) {
     if (n.empty() || n[0] == '.') continue;
     if (::access((wal_dir + "/" + n).c_str(), F_OK) != 0) ::unlink((marker_dir(wal_dir) + "/" + n).c_str());
   }
@@ -130,10 +119,10 @@ WalPushResult push_one(store::ObjectStore& store, const std::string& wal_dir, co
     return WalPushResult::AlreadyArchived;
   }
   auto before = identity_of(path);
-  WalPushResult result = wal_push(store, path, WalPushOptions{options.codec});
-  if (segment && before) {
-    if (auto info = store.stat(key)) write_marker(wal_dir, name, *before, key, info->size);
-  }
+  std::uint64_t stored = 0;
+  WalPushResult result = wal_push(store, path, WalPushOptions{options.codec}, &stored);
+  // The marker records the size this call wrote (no second request to the store).
+  if (segment && before && result == WalPushResult::Stored) write_marker(wal_dir, name, *before, key, stored);
   return result;
 }
 
@@ -154,12 +143,18 @@ PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string
   // Look further ahead than the worker's parallelism: the worker pushes them
   // pool_size at a time while PostgreSQL's next calls find them stored.
   std::size_t window = std::max<std::size_t>(8, 4 * static_cast<std::size_t>(options.pool_size));
-  for (const auto& seg : ready_segments(wal_dir, name)) {
-    if (out.ahead.size() >= window) break;
-    if (marker_matches_file(wal_dir, seg) || claimed(wal_dir, seg)) continue;  // stored or in hand
-    out.ahead.push_back(seg);
+  try {
+    for (const auto& seg : ready_segments(wal_dir, name)) {
+      if (out.ahead.size() >= window) break;
+      if (marker_matches_file(wal_dir, seg) || claimed(wal_dir, seg)) continue;  // stored or in hand
+      out.ahead.push_back(seg);
+    }
+    prune_markers(wal_dir);
+  } catch (const Error& e) {
+    // Push-ahead only saves time: the requested segment is stored, so report success.
+    log::warning(kLogger, {"could not look for other ready WAL files", e.message(), {}, {}});
+    out.ahead.clear();
   }
-  prune_markers(wal_dir);
   return out;
 }
 

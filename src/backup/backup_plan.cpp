@@ -1,6 +1,5 @@
 #include "backup/backup_plan.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "io/file_streams.h"
 
 namespace wale::backup {
 namespace {
@@ -39,21 +39,8 @@ class Walker {
 
   // Walks dir (tar name prefix `rel`, "" for the top, else ending with '/').
   void walk(const std::string& dir, const std::string& rel, bool top) {
-    std::vector<std::string> names;
-    {
-      DIR* d = ::opendir(dir.c_str());
-      if (d == nullptr) {
-        if (errno == ENOENT && !top) return;  // vanished while walking
-        throw_errno("could not open directory", dir, errno);
-      }
-      std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
-      while (struct dirent* e = ::readdir(d)) {
-        std::string n = e->d_name;
-        if (n != "." && n != "..") names.push_back(n);
-      }
-    }
-    std::sort(names.begin(), names.end());
-    for (const auto& name : names) {
+    // A directory that vanished while walking is simply empty (WAL replay recreates it).
+    for (const auto& name : io::directory_names(dir)) {
       std::string path = dir + "/" + name;
       std::string tar_name = rel + name;
       struct stat st {};
@@ -108,18 +95,7 @@ class Walker {
   }
 
   void walk_tablespaces(const std::string& tblspc_dir) {
-    DIR* d = ::opendir(tblspc_dir.c_str());
-    if (d == nullptr) throw_errno("could not open directory", tblspc_dir, errno);
-    std::vector<std::string> names;
-    {
-      std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
-      while (struct dirent* e = ::readdir(d)) {
-        std::string n = e->d_name;
-        if (n != "." && n != "..") names.push_back(n);
-      }
-    }
-    std::sort(names.begin(), names.end());
-    for (const auto& oid : names) {
+    for (const auto& oid : io::directory_names(tblspc_dir)) {
       std::string path = tblspc_dir + "/" + oid;
       struct stat st {};
       if (::lstat(path.c_str(), &st) != 0) continue;

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <thread>
 
+#include "archive/wal_fetch.h"
 #include "backup/backup_catalog.h"
 #include "backup/backup_manifest.h"
 #include "backup/backup_plan.h"
@@ -47,13 +48,12 @@ std::string hostname() {
 }
 
 // Waits until the WAL file `name` is in the archive, under any codec.
-void wait_for_archived(store::ObjectStore& store, const std::string& name, std::uint64_t timeout_seconds) {
+void wait_for_archived(store::ObjectStore& store, const std::string& name, codec::Codec codec,
+                       std::uint64_t timeout_seconds) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
   auto next_note = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   for (;;) {
-    for (codec::Codec c : {codec::Codec::Zstd, codec::Codec::Lzop, codec::Codec::Lz4, codec::Codec::None}) {
-      if (store.stat(layout::wal_key(name, c))) return;
-    }
+    if (archive::find_wal_key(store, name, codec)) return;
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
       throw Error(ErrorCode::Config,
@@ -167,7 +167,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   totals += write_inline_partition(store, layout::partition_key(name, number, opts.codec), meta, opts.codec);
   ++number;
 
-  wait_for_archived(store, stop.wal_file, opts.archive_wait_seconds);
+  wait_for_archived(store, stop.wal_file, opts.codec, opts.archive_wait_seconds);
 
   layout::Sentinel s;
   s.wal_segment_backup_stop = stop.wal_file;

@@ -5,6 +5,7 @@
 
 #include "codec/crc32c.h"
 #include "core/error.h"
+#include "io/counting_sink.h"
 #include "io/file_streams.h"
 #include "io/filter_streams.h"
 #include "io/memory_streams.h"
@@ -12,22 +13,6 @@
 
 namespace wale::backup {
 namespace {
-
-// Counts bytes on their way to the store.
-class CountingSink final : public io::ByteSink {
- public:
-  CountingSink(std::unique_ptr<io::ByteSink> inner, std::uint64_t& count) : inner_(std::move(inner)), count_(count) {}
-  void write(std::span<const std::byte> data) override {
-    inner_->write(data);
-    count_ += data.size();
-  }
-  using io::ByteSink::write;
-  void finish() override { inner_->finish(); }
-
- private:
-  std::unique_ptr<io::ByteSink> inner_;
-  std::uint64_t& count_;
-};
 
 // Checksums what it reads and reports every read to a hook.
 class HookedSource final : public io::ByteSource {
@@ -62,7 +47,7 @@ template <typename Fill>
 PartitionStats write_tar_object(store::ObjectStore& store, const std::string& key, codec::Codec codec, Fill fill) {
   PartitionStats stats;
   io::FilterSink compressed(codec::make_compressor(codec),
-                            std::make_unique<CountingSink>(store.put(key), stats.compressed_bytes));
+                            std::make_unique<io::CountingSink>(store.put(key), stats.compressed_bytes));
   tar::TarWriter tar(compressed);
   fill(tar, stats);
   tar.finish();

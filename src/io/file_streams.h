@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "io/byte_sink.h"
 #include "io/byte_source.h"
@@ -59,6 +60,10 @@ void fsync_dir(const std::string& dir);
 
 // mkdir -p with the given mode for each created directory.
 void make_dirs(const std::string& path, mode_t mode = 0700);
+
+// The names in a directory (no "." or ".."), sorted; empty if the directory
+// does not exist (or vanished). Other failures throw Error{Io}.
+std::vector<std::string> directory_names(const std::string& dir);
 
 std::string parent_dir(const std::string& path);
 std::string base_name(const std::string& path);

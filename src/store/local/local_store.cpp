@@ -1,6 +1,5 @@
 #include "store/local/local_store.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,14 +21,7 @@ std::chrono::system_clock::time_point mtime_of(const struct stat& st) {
 
 // Appends every regular, non-hidden file under dir (key prefix rel) to out.
 void walk(const std::string& dir, const std::string& rel, std::vector<ObjectInfo>& out) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) {
-    if (errno == ENOENT || errno == ENOTDIR) return;
-    throw_errno("could not open directory", dir, errno);
-  }
-  std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
-  while (struct dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
+  for (const auto& name : io::directory_names(dir)) {
     if (name.empty() || name[0] == '.') continue;
     std::string path = dir + "/" + name;
     struct stat st {};
