@@ -22,7 +22,6 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "io/file_streams.h"
-#include "pg/lsn.h"
 
 namespace wale::app {
 namespace {
@@ -207,12 +206,7 @@ int run_command(const Invocation& inv, const config::Environment& env) {
     return ok ? 0 : 1;
   }
   if (inv.subcommand == "wal-verify") {
-    // The segment size our sentinels record (WAL-E's do not: 16 MiB then).
-    std::uint64_t segment_size = pg::kDefaultSegmentSize;
-    for (const auto& b : backup::list_backups(*store, true)) {
-      if (b.sentinel && b.sentinel->segment_size) segment_size = *b.sentinel->segment_size;
-    }
-    auto report = backup::verify_wal(*store, segment_size);
+    auto report = backup::verify_wal(*store);
     write_stdout(inv.json ? backup::wal_report_json(report) : backup::wal_report_text(report));
     return report.ok() ? 0 : 1;
   }

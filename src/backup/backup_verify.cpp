@@ -162,8 +162,21 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
   return report;
 }
 
-WalVerifyReport verify_wal(store::ObjectStore& store, std::uint64_t segment_size) {
+WalVerifyReport verify_wal(store::ObjectStore& store, std::optional<std::uint64_t> segment_size_given) {
   WalVerifyReport report;
+  auto backups = list_backups(store, false);
+  std::uint64_t segment_size = pg::kDefaultSegmentSize;
+  if (segment_size_given) {
+    segment_size = *segment_size_given;
+  } else if (!backups.empty()) {
+    auto newest = std::max_element(backups.begin(), backups.end(),
+                                   [](const auto& a, const auto& b) { return a.modified < b.modified; });
+    auto text = store::get_bytes(store, layout::sentinel_key(newest->name));
+    if (text) {
+      auto s = layout::Sentinel::parse(*text);
+      if (s.segment_size) segment_size = *s.segment_size;
+    }
+  }
   std::map<std::uint32_t, std::set<std::uint64_t>> segments;  // timeline -> segnos
   std::set<std::uint32_t> history_tlis;
   store.list(layout::kWalDir, [&](const store::ObjectInfo& o) {
@@ -211,7 +224,7 @@ WalVerifyReport verify_wal(store::ObjectStore& store, std::uint64_t segment_size
 
   // Start at the oldest backup's start segment (or the oldest WAL if there is no backup).
   std::optional<pg::WalSegment> start;
-  for (const auto& b : list_backups(store, false)) {
+  for (const auto& b : backups) {
     auto s = pg::WalSegment::parse(b.name.segment, segment_size);
     if (s && (!start || s->segno < start->segno)) start = s;
   }

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,7 +59,9 @@ struct WalVerifyReport {
   bool ok() const { return gaps.empty(); }
 };
 
-WalVerifyReport verify_wal(store::ObjectStore& store, std::uint64_t segment_size);
+// `segment_size` defaults to what the newest of our sentinels records (16 MiB
+// for archives without one, as WAL-E's).
+WalVerifyReport verify_wal(store::ObjectStore& store, std::optional<std::uint64_t> segment_size = std::nullopt);
 
 std::string backup_report_json(const std::vector<BackupVerifyReport>& reports);
 std::string backup_report_text(const std::vector<BackupVerifyReport>& reports);

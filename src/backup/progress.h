@@ -22,7 +22,6 @@ class Progress {
   Progress& operator=(const Progress&) = delete;
 
   void add(std::uint64_t bytes) { done_.fetch_add(bytes, std::memory_order_relaxed); }
-  std::uint64_t done() const { return done_.load(); }
   double seconds() const;
   // "1.2 GiB", for messages.
   static std::string human(double bytes);

@@ -116,8 +116,6 @@ Sentinel Sentinel::parse(const std::string& text) {
   return s;
 }
 
-std::string spec_to_json(const Spec& spec) { return spec_json(spec).dump(); }
-
 Spec parse_spec(const std::string& text) {
   try {
     return spec_from(nlohmann::json::parse(text));

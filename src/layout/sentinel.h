@@ -53,8 +53,7 @@ struct Sentinel {
   static Sentinel parse(const std::string& json);
 };
 
-// The spec as JSON (WAL-E's shape), and back; used by --restore-spec FILE.
-std::string spec_to_json(const Spec& spec);
+// A spec in WAL-E's JSON shape, as --restore-spec FILE gives it.
 Spec parse_spec(const std::string& json);
 
 }  // namespace wale::layout

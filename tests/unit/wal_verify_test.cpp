@@ -42,6 +42,23 @@ TEST(WalVerify, FollowsTimelineHistoryAndFindsGaps) {
   EXPECT_NE(wal_report_json(bad).find("\"first_missing\": \"000000020000000000000006\""), std::string::npos);
 }
 
+TEST(WalVerify, SegmentSizeComesFromTheNewestSentinel) {
+  // 64 MiB segments: 64 per log, so ...3F is followed by the next log's 00.
+  store::MemoryStore s;
+  auto name = layout::BackupName::from_start("00000001000000000000003E", 40);
+  layout::Sentinel sentinel;
+  sentinel.segment_size = 64ULL << 20;
+  store::put_bytes(s, layout::sentinel_key(name), sentinel.to_json());
+  store::put_bytes(s, "wal_005/00000001000000000000003E", "w");
+  store::put_bytes(s, "wal_005/00000001000000000000003F", "w");
+  store::put_bytes(s, "wal_005/000000010000000100000000", "w");
+  auto r = verify_wal(s);
+  EXPECT_TRUE(r.ok()) << wal_report_text(r);
+  EXPECT_EQ(r.segments_checked, 3u);
+  // Read as 16 MiB segments, the same archive has a gap of 0x40..0xFF.
+  EXPECT_FALSE(verify_wal(s, 16ULL << 20).ok());
+}
+
 TEST(WalVerify, MissingHistoryFileIsAGap) {
   store::MemoryStore s;
   add_seg(s, 1, 1);
