@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <mutex>
 #include <cstring>
@@ -23,6 +24,7 @@
 #include "io/file_streams.h"
 #include "pg/backup_session.h"
 #include "pg/connection.h"
+#include "pg/wal_segment_header.h"
 
 namespace wale::backup {
 namespace {
@@ -45,6 +47,23 @@ std::string hostname() {
   char buf[256] = {};
   if (::gethostname(buf, sizeof buf - 1) != 0) return {};
   return buf;
+}
+
+// Throws Error{Conflict} unless the archived segment belongs to this cluster:
+// two clusters sharing a prefix have segments of the same names.
+void check_segment_owner(store::ObjectStore& store, const std::string& name, codec::Codec codec,
+                         const std::string& system_identifier) {
+  auto source = archive::open_wal(store, name, codec);
+  std::array<std::byte, pg::kWalLongHeaderSize> head{};
+  std::size_t n = source ? io::read_full(*source, head) : 0;
+  auto header = pg::parse_wal_segment_header(std::span<const std::byte>(head.data(), n));
+  if (!header || std::to_string(header->system_identifier) != system_identifier) {
+    throw Error(ErrorCode::Conflict,
+                "WAL file " + name + " in the archive belongs to another cluster",
+                "Its system identifier is " + (header ? std::to_string(header->system_identifier) : "unreadable") +
+                    ", this cluster's is " + system_identifier + "; the backup was not marked complete.",
+                "Give each cluster its own prefix.");
+  }
 }
 
 // Waits until the WAL file `name` is in the archive, under any codec.
@@ -168,6 +187,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   ++number;
 
   wait_for_archived(store, stop.wal_file, opts.codec, opts.archive_wait_seconds);
+  check_segment_owner(store, stop.wal_file, opts.codec, server.system_identifier);
 
   layout::Sentinel s;
   s.wal_segment_backup_stop = stop.wal_file;

@@ -59,3 +59,33 @@ TEST(WalFileKind, Classifies) {
 
 }  // namespace
 }  // namespace wale::pg
+
+#include <string>
+
+#include "codec/codec.h"
+#include "io/file_streams.h"
+#include "io/filter_streams.h"
+#include "pg/wal_segment_header.h"
+
+namespace wale::pg {
+namespace {
+
+TEST(WalSegmentHeader, NamesTheClusterOfAWalEFixtureSegment) {
+  auto file = io::open_file_source(std::string(WALE_TESTDATA_DIR) + "/wal-e-archive/wal_005/000000010000000000000003.lzo");
+  ASSERT_TRUE(file);
+  io::FilterSource wal(codec::make_decompressor(codec::Codec::Lzop), std::move(file));
+  std::byte head[kWalLongHeaderSize];
+  ASSERT_EQ(io::read_full(wal, head), sizeof head);
+  auto h = parse_wal_segment_header(head);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->system_identifier, 7711622476942193104ULL);  // the fixture README's
+  EXPECT_EQ(h->timeline, 1u);
+  EXPECT_EQ(h->page_address, 3ULL * 16 * 1024 * 1024);
+  EXPECT_EQ(h->segment_size, 16u * 1024 * 1024);
+  EXPECT_FALSE(parse_wal_segment_header(std::span<const std::byte>(head, 20)));
+  std::byte short_page[kWalLongHeaderSize] = {};
+  EXPECT_FALSE(parse_wal_segment_header(short_page));  // no XLP_LONG_HEADER
+}
+
+}  // namespace
+}  // namespace wale::pg
