@@ -62,6 +62,33 @@ expect_error 2 "is not the data directory of the server" env PGHOST="$SOCK" PGPO
 stop_cluster "$WORK/noarch"
 pass "backup-push refuses a cluster that is not archiving, and a data directory of another server"
 
+# archive_command is set but broken: backup-push gives up after WALE_ARCHIVE_TIMEOUT
+# with an error (WAL-E hung forever) and no backup appears.
+init_cluster "$WORK/broken" 5533
+echo "archive_command = 'false'" >>"$WORK/broken/postgresql.conf"
+start_cluster "$WORK/broken"
+echo 3 >"$ENVDIR/WALE_ARCHIVE_TIMEOUT"
+OWN="$WORK/own-archive"; mkdir -p "$OWN"; own_by_pg "$OWN"
+START=$(date +%s)
+expect_error 1 "was not archived within 3 s" env PGHOST="$SOCK" PGPORT=5533 "$WALE" --envdir "$ENVDIR" \
+  --file-prefix "file://localhost$OWN" backup-push "$WORK/broken"
+[ $(( $(date +%s) - START )) -le 60 ] || fail "backup-push with a broken archive_command took too long"
+[ -z "$(ls "$OWN"/basebackups_005/*_backup_stop_sentinel.json 2>/dev/null)" ] || fail "a backup without its WAL got a sentinel"
+pass "backup-push with a broken archive_command fails after WALE_ARCHIVE_TIMEOUT, without a sentinel"
+
+# The shared archive holds segments of the same names from the cluster above
+# (made sure of by copying one of them under the next names): they must not be
+# taken for this cluster's WAL.
+FOREIGN=$(ls "$ARCHIVE"/wal_005/000000010000000000000001.* | head -n 1)
+for n in 02 03 04 05 06 07 08 09 0A; do
+  ls "$ARCHIVE"/wal_005/0000000100000000000000$n.* >/dev/null 2>&1 || cp -p "$FOREIGN" "$ARCHIVE/wal_005/0000000100000000000000$n.${FOREIGN##*.}"
+done
+expect_error 1 "belongs to another cluster" env PGHOST="$SOCK" PGPORT=5533 "$WALE" --envdir "$ENVDIR" backup-push "$WORK/broken"
+[ "$(ls "$ARCHIVE"/basebackups_005/*_backup_stop_sentinel.json | wc -l)" = 1 ] || fail "a backup with another cluster's WAL got a sentinel"
+echo 60 >"$ENVDIR/WALE_ARCHIVE_TIMEOUT"
+stop_cluster "$WORK/broken"
+pass "backup-push does not take another cluster's archived WAL for its own"
+
 # Unknown backup name, and a malformed one.
 mkdir -p "$WORK/empty1"; own_by_pg "$WORK/empty1"
 expect_error 1 "backup base_000000010000000000000099_00000040 not found" \

@@ -18,6 +18,10 @@ LOAD=$!
 sleep 2
 BACKUP=$(wale_at 5501 backup-push "$PRIMARY" 2>"$WORK/backup-push.err") || { cat "$WORK/backup-push.err"; fail "backup-push"; }
 [[ "$BACKUP" =~ ^base_[0-9A-F]{24}_[0-9]{8}$ ]] || fail "backup-push printed '$BACKUP', not a backup name"
+# Not a terminal: no progress line, one summary line with sizes, rate and duration.
+! grep -q "(100%)" "$WORK/backup-push.err" || fail "progress line written to a log"
+grep -A2 "MSG: backup complete" "$WORK/backup-push.err" | grep -qE "bytes=[0-9]+ compressed_bytes=[0-9]+ duration_s=[0-9.]+ files=[0-9]+ partitions=[0-9]+ rate_mib_s=" \
+  || { cat "$WORK/backup-push.err"; fail "no summary line with sizes, rate and duration"; }
 pass "backup-push under load made $BACKUP"
 wait $LOAD || fail "pgbench run"
 

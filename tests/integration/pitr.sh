@@ -8,7 +8,13 @@ PRIMARY="$WORK/primary"
 init_cluster "$PRIMARY" 5511
 start_cluster "$PRIMARY"
 psql_at 5511 "create table events(id int primary key, note text)"
-wale_at 5511 backup-push "$PRIMARY" >/dev/null 2>"$WORK/push.err" || { cat "$WORK/push.err"; fail "backup-push"; }
+# On a terminal (script(1) gives it a pty) backup-push draws a progress line.
+as_pg script -qec "env PGHOST=$SOCK PGPORT=5511 $WALE --envdir $ENVDIR backup-push $PRIMARY" /dev/null \
+  >"$WORK/push.tty" 2>&1 || { cat "$WORK/push.tty"; fail "backup-push"; }
+grep -aqE "backup-push base_[0-9A-F]{24}_[0-9]{8}: [0-9.]+ [KMG]?i?B / [0-9.]+ [KMG]?i?B \(100%\) at [0-9.]+ [KMG]?i?B/s" "$WORK/push.tty" \
+  || { cat -A "$WORK/push.tty" | tail -5; fail "no progress line on a terminal"; }
+grep -aq "MSG: backup complete" "$WORK/push.tty" || fail "no summary line"
+pass "backup-push shows progress on a terminal and logs one summary line"
 
 # Batch 1 (ids 1-100), each row its own commit; remember the xid of id 60.
 for i in $(seq 1 100); do echo "insert into events values ($i, 'batch1');"; done | \
