@@ -21,7 +21,11 @@ stop_cluster "$PRIMARY"
 SENTINEL=$(ls "$ARCHIVE"/basebackups_005/*_backup_stop_sentinel.json)
 grep -q "\"tablespaces\":\[\"$OID\"\]" "$SENTINEL" || fail "sentinel spec lacks tablespace $OID: $(cat "$SENTINEL")"
 grep -q "\"loc\":\"$WORK/ts-orig/\"" "$SENTINEL" || fail "sentinel spec lacks the location"
-pass "backup-push records the tablespace in the sentinel's spec"
+# tablespace_map (and backup_label) from pg_backup_stop are in the backup's last partition.
+LASTPART=$(ls "$ARCHIVE"/basebackups_005/base_*/tar_partitions/part_* | sort | tail -n 1)
+zstd -dc "$LASTPART" | tar -xOf - tablespace_map >"$WORK/tsmap" || fail "no tablespace_map in $LASTPART"
+grep -q "^$OID $WORK/ts-orig" "$WORK/tsmap" || fail "tablespace_map is not pg_backup_stop's: $(cat "$WORK/tsmap")"
+pass "backup-push records the tablespace in the sentinel's spec and stores tablespace_map"
 
 # Restore to a new location given by --restore-spec.
 orig_state() { (cd "$WORK/ts-orig" && find . -type f -exec sha256sum {} + | sort); }
