@@ -10,11 +10,24 @@
 #include <memory>
 #include <cerrno>
 #include <cstdio>
+#include <ctime>
 #include <random>
 
 #include "core/error.h"
 
 namespace wale::io {
+namespace {
+// make_dirs(sync_parents): how long after its creation a directory's parent is synced again.
+constexpr std::time_t kRecentDirSeconds = 60;
+
+// True if `path` was created less than kRecentDirSeconds ago, or if the file
+// system does not record creation times (then we cannot tell: assume so).
+bool created_recently(const std::string& path) {
+  struct statx sx {};
+  if (::statx(AT_FDCWD, path.c_str(), 0, STATX_BTIME, &sx) != 0 || !(sx.stx_mask & STATX_BTIME)) return true;
+  return std::time(nullptr) - static_cast<std::time_t>(sx.stx_btime.tv_sec) < kRecentDirSeconds;
+}
+}  // namespace
 
 void UniqueFd::reset(int fd) {
   if (fd_ >= 0) ::close(fd_);
@@ -86,20 +99,22 @@ void fsync_dir(const std::string& dir) {
   if (::fsync(fd.get()) != 0 && errno != EINVAL) throw_errno("could not fsync directory", dir, errno);
 }
 
-void make_dirs(const std::string& path, mode_t mode) {
+void make_dirs(const std::string& path, mode_t mode, bool sync_parents) {
   if (path.empty()) return;
+  std::string parent = parent_dir(path);
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0) {
     if (!S_ISDIR(st.st_mode)) {
       throw Error(ErrorCode::Io, "not a directory", "The path is \"" + path + "\".");
     }
+    // A directory that a concurrent writer created moments ago may not be
+    // durable in its parent yet: sync the parent rather than rely on it.
+    if (sync_parents && parent != path && created_recently(path)) fsync_dir(parent);
     return;
   }
-  std::string parent = parent_dir(path);
-  if (parent != path) make_dirs(parent, mode);
-  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
-    throw_errno("could not create directory", path, errno);
-  }
+  if (parent != path) make_dirs(parent, mode, sync_parents);
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) throw_errno("could not create directory", path, errno);
+  if (sync_parents) fsync_dir(parent);
 }
 
 namespace {

@@ -58,8 +58,11 @@ void write_all(int fd, const void* data, std::size_t size, const std::string& pa
 // fsync of a directory (to make a rename or create durable).
 void fsync_dir(const std::string& dir);
 
-// mkdir -p with the given mode for each created directory.
-void make_dirs(const std::string& path, mode_t mode = 0700);
+// mkdir -p with the given mode for each created directory. With
+// `sync_parents`, the parent of every directory created is fsynced after the
+// mkdir, so that the new directory itself survives a crash (an fsync of a
+// file and of its own directory does not make that directory's entry durable).
+void make_dirs(const std::string& path, mode_t mode = 0700, bool sync_parents = false);
 
 // The names in a directory (no "." or ".."), sorted; empty if the directory
 // does not exist (or vanished). Other failures throw Error{Io}.

@@ -54,7 +54,7 @@ std::string LocalStore::path_of(std::string_view key) const {
 
 std::unique_ptr<io::ByteSink> LocalStore::put(std::string_view key, const PutOptions&) {
   std::string path = path_of(key);
-  io::make_dirs(io::parent_dir(path), 0700);
+  io::make_dirs(io::parent_dir(path), 0700, /*sync_parents=*/true);
   return std::make_unique<io::AtomicFileSink>(path, 0600);
 }
 
