@@ -16,6 +16,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "core/stop_token.h"
 
 namespace wale::io {
 
@@ -28,7 +29,10 @@ std::size_t FileSource::read(std::span<std::byte> out) {
   for (;;) {
     ssize_t n = ::read(fd_.get(), out.data(), out.size());
     if (n >= 0) return static_cast<std::size_t>(n);
-    if (errno == EINTR) continue;
+    if (errno == EINTR) {
+      throw_if_stopped();  // a stop signal woke a blocking read (pipe, FIFO)
+      continue;
+    }
     throw_errno("could not read file", path_, errno);
   }
 }
