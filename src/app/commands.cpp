@@ -119,6 +119,7 @@ int run_delete(const Invocation& inv, store::ObjectStore& store) {
   if (!really) out += "This is only a dry run -- no data was deleted. Add --confirm to delete.\n";
   write_stdout(out);
   if (really) {
+    store.remove_abandoned("");  // temporaries of killed writers anywhere in the archive
     for (const auto& k : plan.keys) {
       log::debug("wal_e.operator.delete", {"deleting an object", "The key being deleted is " + store.describe(k) + ".", {}, {}});
     }
@@ -146,6 +147,8 @@ int run_command(const Invocation& inv, const config::Environment& env) {
     archive::PushAheadOptions opts{settings.compression, inv.pool_size > 0 ? static_cast<unsigned>(inv.pool_size)
                                                                            : default_parallelism()};
     auto r = archive::wal_push_with_ahead(*store, inv.args[0], opts);
+    // Temporaries of killed pushes: wal_005/ is large and hot, so at most hourly.
+    store->remove_abandoned(layout::kWalDir, std::chrono::hours(1));
     if (!r.ahead.empty()) {
       // The other ready segments go up in a detached worker: this call returns
       // as soon as its own segment is stored.
@@ -220,6 +223,7 @@ int run_command(const Invocation& inv, const config::Environment& env) {
     opts.pool_size = inv.pool_size > 0 ? static_cast<unsigned>(inv.pool_size) : default_parallelism();
     opts.read_rate_limit = inv.read_rate_limit > 0 ? static_cast<std::uint64_t>(inv.read_rate_limit) : 0;
     opts.show_progress = backup::stderr_is_terminal() && !inv.flags.terse;
+    store->remove_abandoned(layout::kBackupsDir);  // partitions of killed backup-pushes
     auto result = backup::backup_push(*store, opts);
     write_stdout(result.name.str() + "\n");
     return 0;

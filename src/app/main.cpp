@@ -7,6 +7,7 @@
 
 #include "app/cli.h"
 #include "app/commands.h"
+#include "app/signals.h"
 #include "config/environment.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -44,6 +45,8 @@ void print_error(const std::string& subcommand, const std::string& msg, const st
 }  // namespace
 
 int main(int argc, char** argv) {
+  wale::app::disable_core_dumps();
+  wale::app::install_signal_handlers();
   auto parsed = wale::app::parse_command_line(argc, argv);
   if (!parsed.invocation) {
     std::fputs(parsed.output.c_str(), parsed.to_stderr ? stderr : stdout);
@@ -66,6 +69,10 @@ int main(int argc, char** argv) {
     }
     return wale::app::run_command(inv, env);
   } catch (const wale::Error& e) {
+    if (auto stopped = wale::app::interrupted(&e)) {  // SIGINT/SIGTERM/SIGHUP: 128 + signo
+      print_error(inv.subcommand, stopped->error.message(), stopped->error.detail(), stopped->error.hint());
+      return stopped->exit_code;
+    }
     // "Not in the archive" is routine for restore_command (end of the archive): --terse hides it.
     bool routine = inv.subcommand == "wal-fetch" && e.code() == wale::ErrorCode::NotFound;
     if (!routine || wale::log::level() <= wale::log::Level::Info) {
@@ -73,6 +80,10 @@ int main(int argc, char** argv) {
     }
     return exit_code_for(e, inv.subcommand);
   } catch (const std::exception& e) {
+    if (auto stopped = wale::app::interrupted(nullptr)) {
+      print_error(inv.subcommand, stopped->error.message(), e.what(), {});
+      return stopped->exit_code;
+    }
     print_error(inv.subcommand, "An unprocessed exception has avoided all error handling", e.what(), {});
     return 2;
   } catch (...) {

@@ -15,6 +15,7 @@
 #include "archive/wal_fetch.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/stop_token.h"
 #include "exec/task_group.h"
 #include "io/file_streams.h"
 #include "io/filter_streams.h"
@@ -72,6 +73,8 @@ std::string prefetch_dir_for(const std::string& dest) {
 PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std::string& name, const std::string& dest,
                                             codec::Codec preferred, unsigned depth) {
   PrefetchFetchResult result;
+  // A killed wal-fetch's temporary beside %p (".RECOVERYXLOG.tmp.PID..."): one readdir of pg_wal.
+  io::remove_stale_temps(io::parent_dir(dest), io::base_name(dest) + ".tmp.");
   bool segment = pg::classify_wal_file(name) == pg::WalFileKind::Segment;
   std::string base = prefetch_dir_for(dest);
   auto promote = [&] { return ::rename((base + "/" + name).c_str(), dest.c_str()) == 0; };
@@ -80,7 +83,7 @@ PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std
     // A prefetcher may be downloading it right now: wait for it rather than
     // fetching the same segment twice (bounded; then fetch in-band).
     std::string claim = base + "/running/" + name;
-    for (int i = 0; i < 1000 && ::access(claim.c_str(), F_OK) == 0; ++i) {
+    for (int i = 0; i < 1000 && ::access(claim.c_str(), F_OK) == 0 && !stop_requested(); ++i) {
       ::usleep(10000);
       if ((promoted = promote())) break;
     }

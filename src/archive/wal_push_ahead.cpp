@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/stop_token.h"
 #include "exec/task_group.h"
 #include "io/file_streams.h"
 #include "layout/archive_layout.h"
@@ -135,7 +136,7 @@ PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string
   PushAheadResult out;
   if (segment && options.pool_size > 1) {
     // A worker is pushing it: wait for it (bounded) instead of pushing it twice.
-    for (int i = 0; i < 1000 && claimed(wal_dir, name); ++i) ::usleep(10000);
+    for (int i = 0; i < 1000 && claimed(wal_dir, name) && !stop_requested(); ++i) ::usleep(10000);
   }
   out.result = push_one(store, wal_dir, path, options);
   if (!segment || options.pool_size <= 1) return out;

@@ -16,6 +16,7 @@
 #include "codec/crc32c.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/stop_token.h"
 #include "backup/progress.h"
 #include "exec/task_group.h"
 #include "io/file_streams.h"
@@ -33,6 +34,14 @@ std::string strip_slash(std::string s) {
   return s;
 }
 
+// Present in the target (and each tablespace directory) while a restore is in
+// progress; removed last. A rerun that finds it knows why the directory is not empty.
+constexpr const char* kInProgressMarker = ".wal-e-restore-in-progress";
+// global/pg_control is extracted under this name and renamed into place last:
+// until then the target is not a data directory PostgreSQL would start.
+constexpr const char* kControlFile = "global/pg_control";
+constexpr const char* kControlTemp = ".pg_control.wal-e-restore";
+
 // Absent -> created (true). Existing empty directory -> false. Otherwise throws.
 bool prepare_empty_dir(const std::string& dir, const std::string& what) {
   struct stat st {};
@@ -45,6 +54,12 @@ bool prepare_empty_dir(const std::string& dir, const std::string& what) {
   if (::access((dir + "/postmaster.pid").c_str(), F_OK) == 0) {
     throw Error(ErrorCode::Usage, "attempting to overwrite a live data directory", "The directory is \"" + dir + "\".",
                 "Stop the server and restore into an empty directory.");
+  }
+  if (::access((dir + "/" + kInProgressMarker).c_str(), F_OK) == 0) {
+    throw Error(ErrorCode::Conflict, "a previous backup-fetch into " + what + " \"" + dir + "\" did not finish",
+                "It was interrupted before it could clean up (" + std::string(kInProgressMarker) +
+                    " is still there); the directory holds an incomplete restore without global/pg_control.",
+                "Remove its contents (including hidden files) and run backup-fetch again.");
   }
   std::error_code ec;
   if (!std::filesystem::is_empty(dir, ec)) {
@@ -85,9 +100,21 @@ io::UniqueFd open_dir_nofollow(int root_fd, const std::string& rel, const std::s
   return cur;
 }
 
+// Removes everything in dir, the in-progress marker last (an interruption of
+// the clean-up still leaves the marker that explains the leftovers).
 void empty_dir(const std::string& dir) {
   std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) std::filesystem::remove_all(e.path(), ec);
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().filename() != kInProgressMarker) std::filesystem::remove_all(e.path(), ec);
+  }
+  ::unlink((dir + "/" + kInProgressMarker).c_str());
+}
+
+void write_marker(const std::string& dir, const std::string& backup) {
+  io::AtomicFileSink marker(dir + "/" + kInProgressMarker);
+  marker.write("backup-fetch of " + backup + " by process " + std::to_string(::getpid()) +
+               " in progress; if no such process runs, it was interrupted: empty this directory.\n");
+  marker.finish();
 }
 
 struct Partition {
@@ -134,6 +161,7 @@ void check_against_manifest(store::ObjectStore& store, const BackupInfo& info, c
   std::vector<std::byte> buf(256 * 1024);
   for (const auto& f : manifest.files) {
     std::string path = target + "/" + f.path;
+    if (f.path == kControlFile) path = target + "/global/" + kControlTemp;  // renamed into place last
     for (const auto& m : mappings) {
       if (f.path.rfind(m.tar_prefix + "/", 0) == 0) path = m.dest_dir + f.path.substr(m.tar_prefix.size());
     }
@@ -187,9 +215,10 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
   prepare_empty_dir(target, "target directory");
   ::chmod(target.c_str(), 0700);
   std::vector<tar::TablespaceMapping> mappings;
-  std::vector<std::string> created_tablespaces;
+  std::vector<std::string> created_tablespaces, existing_tablespaces;
   BackupFetchResult result{info.name.str(), 0, 0};
   try {
+    write_marker(target, info.name.str());
     if (!opts.blind_restore) {
       for (const auto& t : spec.tablespaces) {
         std::string loc = strip_slash(t.loc);
@@ -198,7 +227,9 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
                       "Give one with --restore-spec FILE, or use --blind-restore.");
         }
         if (prepare_empty_dir(loc, "tablespace directory")) created_tablespaces.push_back(loc);
+        else existing_tablespaces.push_back(loc);
         ::chmod(loc.c_str(), 0700);
+        write_marker(loc, info.name.str());
         mappings.push_back(tar::TablespaceMapping{t.link.empty() ? "pg_tblspc/" + t.oid : t.link, loc});
       }
     }
@@ -211,6 +242,7 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
       exec::TaskGroup group(std::max(1u, opts.pool_size));
       for (std::size_t i = 0; i < parts.size(); ++i) {
         extractors[i] = std::make_unique<tar::SafeExtractor>(target, mappings);
+        extractors[i]->rename_member(kControlFile, kControlTemp);
         group.run([&, i] {
           const auto& part = parts[i];
           auto raw = store.get(part.key);
@@ -277,13 +309,39 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
     if (uncompressed) check_against_manifest(store, info, target, mappings);
     // Directory modes, then one sync of each file system: files are made
     // durable here, before the command reports success, not one fsync each.
+    throw_if_stopped();
     for (std::size_t i = 0; i < extractors.size(); ++i) extractors[i]->finish(/*sync=*/i + 1 == extractors.size());
+    throw_if_stopped();
+    // Everything else is written, checked and durable: only now does the
+    // target become a data directory PostgreSQL would start.
+    {
+      io::UniqueFd global = open_dir_nofollow(root.get(), "global", target);
+      if (::renameat(global.get(), kControlTemp, global.get(), "pg_control") != 0 && errno != ENOENT) {
+        throw_errno("could not rename global/pg_control into place", target + "/global/pg_control", errno);
+      }
+      if (::fsync(global.get()) != 0) throw_errno("could not fsync directory", target + "/global", errno);
+    }
+    for (const auto& m : mappings) ::unlink((m.dest_dir + "/" + kInProgressMarker).c_str());
+    for (const auto& m : mappings) io::fsync_dir(m.dest_dir);
+    if (::unlinkat(root.get(), kInProgressMarker, 0) != 0) throw_errno("could not remove", target + "/" + kInProgressMarker, errno);
     io::fsync_dir(target);
     result.files = files_written;
     for (const auto& ex : extractors) result.bytes += ex->bytes_written();
-  } catch (...) {
+  } catch (const std::exception& e) {
+    // The target and tablespace directories were empty or absent before:
+    // empty them again (pre-existing ones are kept, empty).
+    for (const auto& loc : existing_tablespaces) empty_dir(loc);
+    for (const auto& loc : created_tablespaces) {
+      empty_dir(loc);
+      std::filesystem::remove_all(loc);
+    }
     empty_dir(target);
-    for (const auto& loc : created_tablespaces) std::filesystem::remove_all(loc);
+    const auto* err = dynamic_cast<const Error*>(&e);
+    if (err != nullptr && err->code() == ErrorCode::Cancelled) {
+      throw Error(ErrorCode::Cancelled, err->message(),
+                  "The unfinished restore was removed from \"" + target + "\" (it is empty again).",
+                  "Run backup-fetch again to restore.");
+    }
     throw;
   }
   log::info(kLogger, {"backup restored", {}, {},

@@ -8,7 +8,12 @@
 // ("SOURCE": the original locations). Empty excluded directories
 // (pg_wal/archive_status...) are recreated. On failure the target is emptied
 // again (it was empty before) and the error is rethrown, so a half restore is
-// never mistaken for a good one. Throws wale::Error.
+// never mistaken for a good one. global/pg_control is extracted under a
+// temporary name and renamed into place last (after every other file is
+// written, checked and synced), and a .wal-e-restore-in-progress marker sits
+// in the target and tablespace directories until then: even SIGKILL leaves no
+// startable directory, and a rerun into it explains (Error{Conflict}).
+// Stopped by a signal (process StopToken): Error{Cancelled}. Throws wale::Error.
 #pragma once
 
 #include <optional>

@@ -18,6 +18,7 @@
 #include "backup/retention.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/stop_token.h"
 #include "backup/progress.h"
 #include "exec/rate_limiter.h"
 #include "exec/task_group.h"
@@ -86,7 +87,7 @@ void wait_for_archived(store::ObjectStore& store, const std::string& name, codec
       log::warning(kLogger, {"still waiting for WAL to be archived", "Waiting for WAL file " + name + ".", {}, {}});
       next_note = now + std::chrono::seconds(30);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    process_stop_token().sleep_for(std::chrono::milliseconds(200));  // throws on SIGINT/SIGTERM/SIGHUP
   }
 }
 
@@ -213,6 +214,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   s.data_directory = dir;
   if (opts.permanent) store::put_bytes(store, permanent_marker_key(name.str()), "{\"permanent\": true}", {"application/json"});
   // The sentinel is written last: before it exists, the backup does not.
+  throw_if_stopped();
   store::put_bytes(store, layout::sentinel_key(name), s.to_json(), {"application/json"});
 
   auto secs = std::chrono::duration<double>(std::chrono::system_clock::now() - start_time).count();

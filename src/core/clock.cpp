@@ -1,6 +1,6 @@
 #include "core/clock.h"
 
-#include <thread>
+#include "core/stop_token.h"
 
 namespace wale {
 namespace {
@@ -9,7 +9,7 @@ class SystemClock final : public Clock {
   TimePoint now() const override {
     return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now());
   }
-  void sleep_for(Duration d) override { std::this_thread::sleep_for(d); }
+  void sleep_for(Duration d) override { process_stop_token().sleep_for(d); }
   std::chrono::system_clock::time_point wall_now() const override {
     return std::chrono::system_clock::now();
   }

@@ -1,5 +1,7 @@
 // Clock: injectable time source so that rate limits, retries and timeouts can
 // be tested with a fake clock. Implementations must be thread-safe.
+// The real clock's sleep_for() wakes within ~20 ms of a stop request
+// (core/stop_token.h) and then throws Error{Cancelled}.
 #pragma once
 
 #include <chrono>

@@ -2,7 +2,8 @@
 
 namespace wale::exec {
 
-TaskGroup::TaskGroup(unsigned parallelism) : parallelism_(parallelism ? parallelism : 1) {
+TaskGroup::TaskGroup(unsigned parallelism, const StopToken& stop)
+    : parallelism_(parallelism ? parallelism : 1), stop_(stop) {
   threads_.reserve(parallelism_);
   for (unsigned i = 0; i < parallelism_; ++i) threads_.emplace_back([this] { worker(); });
 }
@@ -18,8 +19,11 @@ TaskGroup::~TaskGroup() {
 
 void TaskGroup::run(std::function<void()> task) {
   std::unique_lock lock(mu_);
-  cv_space_.wait(lock, [&] { return queue_.size() < parallelism_ || cancelled_.load(); });
-  if (cancelled_.load()) return;
+  // Woken by a worker taking a task; the timeout notices a stop request while every worker is busy.
+  while (!cv_space_.wait_for(lock, std::chrono::milliseconds(50),
+                             [&] { return queue_.size() < parallelism_ || cancelled(); })) {
+  }
+  if (cancelled()) return;
   queue_.push_back(std::move(task));
   cv_work_.notify_one();
 }
@@ -32,6 +36,7 @@ void TaskGroup::wait() {
     first_error_ = nullptr;
     std::rethrow_exception(e);
   }
+  stop_.throw_if_requested();
 }
 
 void TaskGroup::worker() {
@@ -46,7 +51,7 @@ void TaskGroup::worker() {
       ++running_;
     }
     cv_space_.notify_one();
-    if (!cancelled_.load()) {
+    if (!cancelled()) {
       try {
         task();
       } catch (...) {

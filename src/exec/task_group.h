@@ -1,6 +1,10 @@
 // TaskGroup: runs tasks on up to `parallelism` threads. The first task to
 // throw cancels the group (tasks not yet started are skipped; running tasks
 // can poll cancelled()) and wait() rethrows that first exception.
+// It observes a StopToken (the process's by default, set by SIGINT/SIGTERM/
+// SIGHUP): once stop is requested, cancelled() is true, tasks not started are
+// skipped, run() queues nothing more, and wait() throws the token's
+// Error{Cancelled} (unless a task failed first: then that failure).
 // The destructor waits for running tasks (it never throws).
 // Thread safety: run()/wait() from the owning thread; cancelled() from any.
 #pragma once
@@ -14,11 +18,13 @@
 #include <thread>
 #include <vector>
 
+#include "core/stop_token.h"
+
 namespace wale::exec {
 
 class TaskGroup {
  public:
-  explicit TaskGroup(unsigned parallelism);
+  explicit TaskGroup(unsigned parallelism, const StopToken& stop = process_stop_token());
   ~TaskGroup();
   TaskGroup(const TaskGroup&) = delete;
   TaskGroup& operator=(const TaskGroup&) = delete;
@@ -28,11 +34,12 @@ class TaskGroup {
   void run(std::function<void()> task);
   // Waits for every task; rethrows the first failure.
   void wait();
-  bool cancelled() const { return cancelled_.load(); }
+  bool cancelled() const { return cancelled_.load() || stop_.requested(); }
 
  private:
   void worker();
   unsigned parallelism_;
+  const StopToken& stop_;
   std::mutex mu_;
   std::condition_variable cv_work_, cv_space_, cv_idle_;
   std::deque<std::function<void()>> queue_;

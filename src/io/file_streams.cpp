@@ -10,10 +10,14 @@
 #include <memory>
 #include <cerrno>
 #include <cstdio>
+#include <cctype>
+#include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <random>
 
 #include "core/error.h"
+#include "core/stop_token.h"
 
 namespace wale::io {
 namespace {
@@ -38,7 +42,10 @@ std::size_t FileSource::read(std::span<std::byte> out) {
   for (;;) {
     ssize_t n = ::read(fd_.get(), out.data(), out.size());
     if (n >= 0) return static_cast<std::size_t>(n);
-    if (errno == EINTR) continue;
+    if (errno == EINTR) {
+      throw_if_stopped();  // a stop signal woke a blocking read (pipe, FIFO)
+      continue;
+    }
     throw_errno("could not read file", path_, errno);
   }
 }
@@ -127,6 +134,53 @@ std::string temp_name_for(const std::string& path) {
   return parent_dir(path) + "/." + base_name(path) + suffix;
 }
 }  // namespace
+
+bool parse_temp_name(const std::string& name, long* pid) {
+  if (name.size() < 2 || name[0] != '.') return false;
+  auto at = name.rfind(".tmp.");
+  if (at == std::string::npos || at < 2) return false;
+  // PID.N.RAND: decimal, decimal, 8 hex digits.
+  const char* p = name.c_str() + at + 5;
+  char* end = nullptr;
+  long v = std::strtol(p, &end, 10);
+  if (end == p || *end != '.' || v <= 0) return false;
+  p = end + 1;
+  std::strtoul(p, &end, 10);
+  if (end == p || *end != '.') return false;
+  p = end + 1;
+  std::size_t hex = 0;
+  while (std::isxdigit(static_cast<unsigned char>(p[hex]))) ++hex;
+  if (hex != 8 || p[hex] != '\0') return false;
+  if (pid) *pid = v;
+  return true;
+}
+
+std::size_t remove_stale_temps(const std::string& dir, const std::string& name_prefix,
+                               const StaleTempPolicy& policy) {
+  std::size_t removed = 0;
+  try {
+    auto now = std::chrono::system_clock::now();
+    for (const auto& n : directory_names(dir)) {
+      long pid = 0;
+      if (!parse_temp_name(n, &pid)) continue;
+      if (!name_prefix.empty() && n.compare(1, name_prefix.size(), name_prefix) != 0) continue;
+      std::string path = dir + "/" + n;
+      struct stat st {};
+      if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      auto mtime = std::chrono::system_clock::time_point(
+          std::chrono::duration_cast<std::chrono::system_clock::duration>(
+              std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
+      auto idle = now - mtime;
+      bool dead = pid != static_cast<long>(::getpid()) && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+      if ((dead && idle >= policy.idle_dead) || idle >= policy.idle_any) {
+        if (::unlink(path.c_str()) == 0) ++removed;
+      }
+    }
+  } catch (const Error&) {
+    // An unreadable directory: nothing swept this time.
+  }
+  return removed;
+}
 
 AtomicFileSink::AtomicFileSink(std::string path, mode_t mode, bool sync)
     : path_(std::move(path)), temp_(temp_name_for(path_)), sync_(sync) {

@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -67,6 +68,25 @@ void make_dirs(const std::string& path, mode_t mode = 0700, bool sync_parents = 
 // The names in a directory (no "." or ".."), sorted; empty if the directory
 // does not exist (or vanished). Other failures throw Error{Io}.
 std::vector<std::string> directory_names(const std::string& dir);
+
+// Removes the temporary files AtomicFileSink left in `dir` when its process
+// was killed (".NAME.tmp.PID.N.RAND"; only those whose NAME starts with
+// `name_prefix`, if given): a temporary is stale once it was not modified for
+// `idle_dead` and its process no longer exists on this host, or once it was
+// not modified for `idle_any` whatever its process (another host or PID
+// namespace). A live writer touches its file with every write, so neither
+// catches a transfer in progress. Returns how many were removed; never throws
+// (a sweep only saves space).
+struct StaleTempPolicy {
+  std::chrono::seconds idle_dead{60};
+  std::chrono::seconds idle_any{3600};
+};
+std::size_t remove_stale_temps(const std::string& dir, const std::string& name_prefix = {},
+                               const StaleTempPolicy& policy = {});
+
+// True when AtomicFileSink could have made `name` (".NAME.tmp.PID.N.RAND");
+// sets *pid to PID.
+bool parse_temp_name(const std::string& name, long* pid);
 
 std::string parent_dir(const std::string& path);
 std::string base_name(const std::string& path);

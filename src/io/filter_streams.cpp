@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/stop_token.h"
+
 namespace wale::io {
 
 std::size_t read_full(ByteSource& source, std::span<std::byte> out) {
@@ -58,6 +60,7 @@ std::uint64_t copy(ByteSource& source, ByteSink& sink, std::size_t chunk) {
   std::vector<std::byte> buf(chunk);
   std::uint64_t total = 0;
   for (;;) {
+    throw_if_stopped();
     std::size_t n = source.read(buf);
     if (n == 0) return total;
     sink.write(std::span<const std::byte>(buf.data(), n));

@@ -43,7 +43,8 @@ class FilterSource final : public ByteSource {
 };
 
 // Copies source to sink until the end of source (does not call finish()).
-// Returns the byte count.
+// Returns the byte count. Checks the process StopToken before each chunk and
+// throws its Error{Cancelled} once stop is requested.
 std::uint64_t copy(ByteSource& source, ByteSink& sink, std::size_t chunk = 256 * 1024);
 
 }  // namespace wale::io

@@ -49,6 +49,17 @@ class ObjectStore {
   virtual std::optional<ObjectInfo> stat(std::string_view key) = 0;
   virtual void list(std::string_view prefix, const std::function<void(const ObjectInfo&)>& each) = 0;
   virtual void remove(std::span<const std::string> keys) = 0;
+  // Removes what interrupted writers left under `prefix` ("" or ending in '/')
+  // and returns how many: the local store's hidden temporary files whose
+  // process is gone (see io::remove_stale_temps). With `at_most_every` > 0 a
+  // store skips the sweep if it ran that recently (the local store keeps a
+  // hidden stamp file). Default: nothing to remove. Never throws for a
+  // failed removal (a sweep only saves space).
+  virtual std::size_t remove_abandoned(std::string_view prefix, std::chrono::seconds at_most_every = {}) {
+    (void)prefix;
+    (void)at_most_every;
+    return 0;
+  }
   // Human-readable location of a key ("file:///srv/wal/x", "s3://bucket/p/x"), for messages.
   virtual std::string describe(std::string_view key) const = 0;
 };

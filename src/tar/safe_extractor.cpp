@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "core/error.h"
+#include "core/stop_token.h"
 #include "io/file_streams.h"
 #include "tar/libarchive_support.h"
 #include "tar/member_path.h"
@@ -71,6 +72,14 @@ SafeExtractor::SafeExtractor(const std::string& root, const std::vector<Tablespa
   }
 }
 
+void SafeExtractor::rename_member(const std::string& member, const std::string& name) {
+  if (!is_writable_name(member, true) || name.empty() || name.find('/') != std::string::npos || name == "." ||
+      name == "..") {
+    throw Error(ErrorCode::Usage, "invalid member rename " + detail::quote_member(member) + " -> \"" + name + "\"");
+  }
+  renamed_.emplace_back(split_member(member), name);
+}
+
 void SafeExtractor::extract(TarReader& reader) {
   while (auto entry = reader.next()) extract_entry(*entry, reader);
 }
@@ -108,6 +117,7 @@ io::UniqueFd SafeExtractor::open_parent(const Base& base, const std::vector<std:
 }
 
 void SafeExtractor::extract_entry(const Entry& entry, TarReader& reader) {
+  throw_if_stopped();
   std::vector<std::string> parts = split_member(entry.path);
 
   // The base: the root, or the mapping with the longest matching prefix.
@@ -119,13 +129,20 @@ void SafeExtractor::extract_entry(const Entry& entry, TarReader& reader) {
   }
   const Base& base = bases_[base_index];
   parts.erase(parts.begin(), parts.begin() + static_cast<std::ptrdiff_t>(base.prefix.size()));
+  if (base_index == 0) {
+    for (const auto& [member, name] : renamed_) {
+      if (parts == member) parts.back() = name;
+    }
+  }
 
   if (parts.empty()) {  // the root ("/") or a tablespace directory itself
     if (entry.type != Entry::Type::Directory) {
       throw_unsafe_member(entry.path, std::string("names the restore directory itself but is a ") +
                                           to_string(entry.type));
     }
-    pending_dirs_.push_back(PendingDir{base_index, {}, safe_mode(entry.mode), to_timespec(entry)});
+    // PostgreSQL refuses a data directory (and wants tablespace directories)
+    // open to others: whatever the member says, these end 0700.
+    pending_dirs_.push_back(PendingDir{base_index, {}, 0700, to_timespec(entry)});
     return;
   }
   if (entry.type == Entry::Type::Hardlink) throw_unsafe_member(entry.path, "hard links are not restored");
@@ -194,6 +211,7 @@ void SafeExtractor::make_file(int parent, const std::string& name, const Entry& 
   }
   std::uint64_t written = 0;
   for (;;) {
+    throw_if_stopped();
     std::size_t n = reader.read_data(buffer_);
     if (n == 0) break;
     io::write_all(out.get(), buffer_.data(), n, where);

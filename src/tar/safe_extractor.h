@@ -10,8 +10,9 @@
 // Rules for each member (violations throw Error{Corrupt} naming the member):
 //  - "", ".", "/" and "./" (WAL-E's first member is the data directory itself,
 //    named "/") are the root; a member naming exactly a mapping's prefix is
-//    that mapping's directory. Such a member must be a directory; its mode and
-//    mtime are applied to the root (or dest_dir).
+//    that mapping's directory. Such a member must be a directory; its mtime
+//    is applied to the root (or dest_dir), whose mode is always set to 0700
+//    (PostgreSQL refuses a data directory others can read).
 //  - Absolute paths, ".." components and NUL bytes are rejected; "." and empty
 //    components are ignored ("./a//b" is "a/b").
 //  - Hard links and special files (devices, FIFOs...) are rejected.
@@ -32,7 +33,9 @@
 //    makes everything durable with syncfs() on the root's and each mapping's
 //    file system.
 // A rejected member stops extraction; members before it stay written (the
-// caller cleans the target).
+// caller cleans the target). The process StopToken is checked before each
+// member and each data chunk: once stop is requested, extraction throws
+// Error{Cancelled} (the file being written stays partial: the caller cleans).
 //
 // Ownership: owns its directory descriptors; borrows the readers.
 // Errors: wale::Error (Corrupt for unsafe or damaged archives, Io/NotFound
@@ -71,6 +74,10 @@ class SafeExtractor {
   // Extracts the member `reader.next()` just returned (reads its data).
   void extract_entry(const Entry& entry, TarReader& reader);
 
+  // Writes the root's member `member` (e.g. "global/pg_control") as `name` in
+  // the same directory instead: backup-fetch renames it into place last.
+  void rename_member(const std::string& member, const std::string& name);
+
   // Restores directory modes and mtimes and syncs the file systems. Call once, last.
   // `sync` false skips the file-system sync (when another extractor of the
   // same restore does it last, once).
@@ -101,6 +108,7 @@ class SafeExtractor {
                  const std::string& where);
 
   std::vector<Base> bases_;  // the root first, then the mappings
+  std::vector<std::pair<std::vector<std::string>, std::string>> renamed_;  // root member parts -> name
   std::vector<PendingDir> pending_dirs_;
   std::vector<std::byte> buffer_;
   std::uint64_t files_ = 0;

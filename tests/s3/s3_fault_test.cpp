@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <csignal>
 #include <chrono>
 #include <thread>
 
 #include "core/error.h"
+#include "core/stop_token.h"
 #include "fault_proxy.h"
 #include "s3_test_env.h"
 #include "store/s3/digest.h"
@@ -262,6 +264,62 @@ TEST_F(S3Faults, SecretsNeverAppearInLogsOrErrors) {
     EXPECT_EQ(text.find(via_proxy_.secret_access_key), std::string::npos);
     EXPECT_EQ(text.find("Signature="), std::string::npos);
   }
+}
+
+
+// A stop request (SIGINT/SIGTERM/SIGHUP) aborts a transfer within about a
+// second through libcurl's progress callback, and it is never retried.
+TEST_F(S3Faults, StopRequestAbortsAStalledTransferWithoutRetrying) {
+  via_proxy_.low_speed_timeout = 30s;  // the stall guard alone would wait this long
+  S3Store s(via_proxy_);
+  store::put_bytes(*direct_store_, "seg", random_data(1000, 9));
+  proxy_->script({}, Fault::StallBeforeReply, "GET");
+  struct Reset {
+    ~Reset() { process_stop_token().reset(); }
+  } reset;
+  std::thread stopper([] {
+    std::this_thread::sleep_for(500ms);
+    process_stop_token().request(SIGTERM);
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  try {
+    store::get_bytes(s, "seg");
+    ADD_FAILURE() << "a stalled GET returned";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Cancelled) << e.message();
+  }
+  stopper.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 4s);
+  EXPECT_EQ(proxy_->faults_injected(), 1) << "a cancelled request was retried";
+}
+
+// Stopping in the middle of a multipart upload aborts it: no upload stays open.
+TEST_F(S3Faults, StopRequestDuringMultipartUploadAbortsIt) {
+  via_proxy_.low_speed_timeout = 30s;
+  S3Store s(via_proxy_);
+  proxy_->script({}, Fault::StallBeforeReply, "PUT");  // parts hang until the stop
+  struct Reset {
+    ~Reset() { process_stop_token().reset(); }
+  } reset;
+  std::string data = random_data(11u << 20, 10);
+  std::thread stopper([] {
+    std::this_thread::sleep_for(1s);
+    process_stop_token().request(SIGTERM);
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  try {
+    auto sink = s.put("wal_005/big");
+    sink->write(std::string_view(data));
+    sink->finish();
+    ADD_FAILURE() << "upload reported success";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Cancelled) << e.message();
+  }
+  stopper.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 8s);
+  process_stop_token().reset();  // the checks below make requests of their own
+  EXPECT_EQ(open_uploads(), 0) << "the interrupted multipart upload was not aborted";
+  EXPECT_FALSE(direct_store_->stat("wal_005/big").has_value());
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/stop_token.h"
 #include "io/memory_streams.h"
 #include "tar/safe_extractor.h"
 #include "tar/tar_reader.h"
@@ -442,6 +444,96 @@ TEST_F(TarSafeExtract, ATruncatedPartitionIsCorruptNotAShortFile) {
       EXPECT_EQ(e.code(), ErrorCode::Corrupt) << e.message();
     }
   }
+}
+
+
+// A hostile archive must not open the restored data directory to others
+// (PostgreSQL then refuses to start): the root and tablespace directories end
+// 0700 whatever their members say.
+TEST_F(TarSafeExtract, RootAndTablespaceDirectoriesEnd0700WhateverTheArchiveSays) {
+  fs::path ts = fs::path(tmp_.path()) / "ts16389";
+  fs::create_directories(ts);
+  for (const char* root : {"./", "/", "."}) {
+    fs::remove_all(target_);
+    fs::create_directories(target_);
+    ::chmod(target_.c_str(), 0700);
+    ::chmod(ts.c_str(), 0700);
+    extract(RawTar().dir(root, 0755).dir("pg_tblspc/16389", 0755).file("a", "a").bytes(),
+            {{"pg_tblspc/16389", ts.string()}});
+    struct stat st {};
+    ASSERT_EQ(::stat(target_.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0700u) << "root member " << root;
+    ASSERT_EQ(::stat(ts.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0700u) << "tablespace member";
+  }
+}
+
+// A ByteSource over a string that requests the process stop once `after` bytes were read.
+class StopAfterSource final : public io::ByteSource {
+ public:
+  StopAfterSource(std::string data, std::size_t after) : data_(std::move(data)), after_(after) {}
+  std::size_t read(std::span<std::byte> out) override {
+    std::size_t n = std::min(out.size(), std::min<std::size_t>(data_.size() - pos_, 64 * 1024));
+    std::memcpy(out.data(), data_.data() + pos_, n);
+    pos_ += n;
+    if (pos_ >= after_) process_stop_token().request(SIGTERM);
+    return n;
+  }
+
+ private:
+  std::string data_;
+  std::size_t pos_ = 0;
+  std::size_t after_;
+};
+
+TEST_F(TarSafeExtract, StopsBetweenMembersAndWithinAFileOnStopRequest) {
+  struct Reset {
+    ~Reset() { process_stop_token().reset(); }
+  } reset;
+  RawTar many;
+  for (int i = 0; i < 200; ++i) many.file("f" + std::to_string(i), std::string(4096, 'x'));
+  std::string tar_bytes = many.bytes();
+  {  // between members: the stop lands after about 10 members were read
+    StopAfterSource source(tar_bytes, 10 * 4608);
+    TarReader reader(source);
+    SafeExtractor extractor(target_.string(), {});
+    try {
+      extractor.extract(reader);
+      ADD_FAILURE() << "extraction ignored the stop request";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Cancelled) << e.message();
+      EXPECT_EQ(e.message(), "interrupted by SIGTERM");
+    }
+    EXPECT_LT(extractor.files_written(), 50u);
+  }
+  process_stop_token().reset();
+  fs::remove_all(target_);
+  fs::create_directories(target_);
+  {  // within one large file: stops after the chunk that saw the request
+    std::string big = RawTar().file("big", std::string(16 << 20, 'y')).bytes();
+    StopAfterSource source(big, 2 << 20);
+    TarReader reader(source);
+    SafeExtractor extractor(target_.string(), {});
+    EXPECT_THROW(extractor.extract(reader), Error);
+    EXPECT_EQ(extractor.files_written(), 0u);
+    EXPECT_LT(fs::file_size(target_ / "big"), 8u << 20);
+  }
+  expect_nothing_outside();
+}
+
+TEST_F(TarSafeExtract, RenamedMemberIsWrittenUnderItsTemporaryName) {
+  std::string tar_bytes = RawTar().dir("global").file("global/pg_control", "control").file("./global/x", "x").bytes();
+  io::MemorySource source(tar_bytes);
+  TarReader reader(source);
+  SafeExtractor extractor(target_.string(), {});
+  extractor.rename_member("global/pg_control", ".pg_control.tmp");
+  extractor.extract(reader);
+  extractor.finish();
+  EXPECT_FALSE(fs::exists(target_ / "global/pg_control"));
+  EXPECT_EQ(read_file(target_ / "global/.pg_control.tmp"), "control");
+  EXPECT_EQ(read_file(target_ / "global/x"), "x");
+  EXPECT_THROW(extractor.rename_member("../x", "y"), Error);
+  EXPECT_THROW(extractor.rename_member("global/pg_control", "a/b"), Error);
 }
 
 }  // namespace

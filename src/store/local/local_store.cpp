@@ -1,5 +1,7 @@
 #include "store/local/local_store.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -93,6 +95,55 @@ void LocalStore::remove(std::span<const std::string> keys) {
     std::string dir = io::parent_dir(path);
     while (dir.size() > root_.size() && ::rmdir(dir.c_str()) == 0) dir = io::parent_dir(dir);
   }
+}
+
+namespace {
+
+// Sweeps dir and every directory below it (readdir's d_type: no stat per object).
+std::size_t sweep_tree(const std::string& dir, int depth) {
+  std::size_t removed = io::remove_stale_temps(dir);
+  if (depth > 8) return removed;
+  std::vector<std::string> subdirs;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (struct dirent* e = ::readdir(d)) {
+      std::string n = e->d_name;
+      if (n.empty() || n[0] == '.') continue;
+      bool is_dir = e->d_type == DT_DIR;
+      if (e->d_type == DT_UNKNOWN) {
+        struct stat st {};
+        is_dir = ::lstat((dir + "/" + n).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+      }
+      if (is_dir) subdirs.push_back(dir + "/" + n);
+    }
+    ::closedir(d);
+  }
+  for (const auto& s : subdirs) removed += sweep_tree(s, depth + 1);
+  return removed;
+}
+
+}  // namespace
+
+std::size_t LocalStore::remove_abandoned(std::string_view prefix, std::chrono::seconds at_most_every) {
+  std::string p(prefix);
+  if (!p.empty()) {
+    if (p.back() != '/') return 0;
+    check_key(p.substr(0, p.size() - 1));
+  }
+  std::string dir = p.empty() ? root_ : root_ + "/" + p.substr(0, p.size() - 1);
+  if (at_most_every.count() > 0) {
+    // A hidden stamp (never listed) says when this directory was last swept.
+    std::string stamp = dir + "/.wal-e-swept";
+    struct stat st {};
+    if (::stat(stamp.c_str(), &st) == 0 &&
+        std::chrono::system_clock::now() - mtime_of(st) < at_most_every) {
+      return 0;
+    }
+    int fd = ::open(stamp.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return 0;  // e.g. the directory does not exist yet: nothing to sweep
+    ::futimens(fd, nullptr);
+    ::close(fd);
+  }
+  return sweep_tree(dir, 0);
 }
 
 std::string LocalStore::describe(std::string_view key) const {

@@ -24,6 +24,7 @@ class LocalStore final : public ObjectStore {
   void list(std::string_view prefix, const std::function<void(const ObjectInfo&)>& each) override;
   void remove(std::span<const std::string> keys) override;
   std::string describe(std::string_view key) const override;
+  std::size_t remove_abandoned(std::string_view prefix, std::chrono::seconds at_most_every = {}) override;
 
   const std::string& root() const { return root_; }
 

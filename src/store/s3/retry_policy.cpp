@@ -4,6 +4,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "core/stop_token.h"
 #include "core/log.h"
 
 namespace wale::store::s3 {
@@ -36,6 +37,7 @@ void RetryPolicy::run(const std::string& what, const std::function<void()>& op,
     } catch (const Error& e) {
       bool stop = cancel != nullptr && cancel->load();
       if (!is_retryable(e.code()) || stop) throw;
+      throw_if_stopped();  // SIGINT/SIGTERM/SIGHUP: no further attempt
       if (attempt >= max_attempts_) {
         std::string detail = e.detail();
         if (!detail.empty()) detail += " ";

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/stop_token.h"
 #include "store/s3/digest.h"
 #include "store/s3/s3_errors.h"
 #include "store/s3/s3_xml.h"
@@ -190,7 +191,7 @@ void S3Client::prepare(CURL* h, const S3Request& req, CurlHeaderList& headers) c
   }
 }
 
-S3Response S3Client::perform(const S3Request& req, std::string_view op) {
+S3Response S3Client::perform(const S3Request& req, std::string_view op, bool stoppable) {
   Lease lease = acquire();
   CURL* h = lease.get();
   CurlHeaderList headers;
@@ -211,8 +212,10 @@ S3Response S3Client::perform(const S3Request& req, std::string_view op) {
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   StallGuard guard(config_.low_speed_timeout);
   guard.install(h);
+  guard.stoppable = stoppable;
   CURLcode rc = curl_easy_perform(h);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+  if (rc == CURLE_ABORTED_BY_CALLBACK && guard.stopped) throw process_stop_token().error();
   if (rc == CURLE_ABORTED_BY_CALLBACK && guard.fired) {
     throw curl_error(CURLE_OPERATION_TIMEDOUT, stall_message(), op, location(req.key));
   }

@@ -55,7 +55,9 @@ class S3Client {
 
   // One attempt. Returns any complete HTTP reply (whatever its status);
   // throws curl_error(...) when there is none (connection failure, timeout).
-  S3Response perform(const S3Request& req, std::string_view op);
+  // A stop request (core/stop_token.h) aborts the transfer and throws
+  // Error{Cancelled}, unless `stoppable` is false (clean-up requests).
+  S3Response perform(const S3Request& req, std::string_view op, bool stoppable = true);
 
   // perform() under the retry policy. Returns replies with status 2xx or in
   // `accept`; any other status throws http_error(...) (retried if Transient).

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "core/stop_token.h"
 #include "core/log.h"
 #include "store/s3/digest.h"
 #include "store/s3/s3_errors.h"
@@ -307,6 +308,7 @@ void S3DownloadSource::pump() {
     if (msg->msg == CURLMSG_DONE) {
       t.done = true;
       t.result = msg->data.result;
+      if (t.result == CURLE_ABORTED_BY_CALLBACK && t.guard.stopped) throw process_stop_token().error();
       if (t.result == CURLE_ABORTED_BY_CALLBACK && t.guard.fired) {
         t.result = CURLE_OPERATION_TIMEDOUT;
         std::snprintf(t.errbuf, sizeof t.errbuf, "%s", client_->stall_message().c_str());
@@ -325,6 +327,7 @@ void S3DownloadSource::wait_for_headers() {
 }
 
 void S3DownloadSource::resume_after(const std::string& why) {
+  throw_if_stopped();  // a stopped transfer is never resumed
   ++failures_;
   std::string loc = client_->location(key_);
   const RetryPolicy& retry = client_->retry();

@@ -187,7 +187,7 @@ void S3UploadSink::abort_upload() noexcept {
     RetryPolicy quick(std::min(client_->config().retries, 3), client_->config().retry_base_delay,
                       client_->config().retry_base_delay * 4);
     quick.run("AbortMultipartUpload " + client_->location(key_), [&] {
-      S3Response resp = client_->perform(req, "AbortMultipartUpload");
+      S3Response resp = client_->perform(req, "AbortMultipartUpload", /*stoppable=*/false);
       if (resp.status == 404 || (resp.status >= 200 && resp.status < 300)) return;
       throw client_->reply_error(resp, req, "AbortMultipartUpload");
     });

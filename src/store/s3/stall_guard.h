@@ -11,6 +11,10 @@ namespace wale::store::s3 {
 // not paused: a precise stall detector (libcurl's own low-speed check averages
 // over ~5 s first). install() sets CURLOPT_XFERINFOFUNCTION on a handle; the
 // guard must outlive the transfer. Used by one transfer (one thread) at a time.
+// It also aborts the transfer (within about a second: libcurl calls it at
+// least that often) once the process StopToken is requested, setting
+// `stopped`, unless `stoppable` is false (clean-up requests such as
+// AbortMultipartUpload must still go through while stopping).
 struct StallGuard {
   explicit StallGuard(std::chrono::milliseconds l) : limit(l) {}
   void install(CURL* h);
@@ -20,6 +24,8 @@ struct StallGuard {
   std::chrono::steady_clock::time_point since{};
   bool paused = false;
   bool fired = false;
+  bool stopped = false;
+  bool stoppable = true;
 };
 
 }  // namespace wale::store::s3

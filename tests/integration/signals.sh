@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# SIGTERM and SIGKILL in the middle of backup-fetch, wal-push, wal-fetch and
+# backup-push: SIGTERM ends each in one line with exit 143 and leaves no
+# temporary file, no partial restore and no sentinel; after any interruption
+# (SIGKILL included) a restore target holds no global/pg_control, so
+# PostgreSQL cannot start it, and a rerun says how to continue.
+source "$(dirname "$0")/lib.sh"
+
+RANDOM=5150  # reproducible interruption points
+PRIMARY="$WORK/primary"
+TARGET="$WORK/restore"
+init_cluster "$PRIMARY" 5581
+start_cluster "$PRIMARY"
+as_pg "$PG_BIN/pgbench" -h "$SOCK" -p 5581 -i -s 5 -q postgres >/dev/null 2>&1 || fail "pgbench -i"
+echo 4M >"$ENVDIR/WALE_PARTITION_SIZE"
+BACKUP=$(wale_at 5581 backup-push "$PRIMARY" 2>"$WORK/push.err") || { cat "$WORK/push.err"; fail "backup-push"; }
+EXPECTED=$(table_checksums 5581)
+
+# run_bg OUT ERR CMD...: starts wal-e in the background as postgres; sets PID
+# to wal-e's own pid (not runuser's) and JOB to the job to wait for.
+run_bg() {
+  local out=$1 err=$2; shift 2
+  rm -f "$WORK/pid"
+  # perl puts SIGINT back to its default: bash starts background jobs with it ignored.
+  as_pg perl -e '$SIG{INT} = "DEFAULT"; open(my $f, ">", shift) or die; print $f $$; close $f; exec @ARGV or die' \
+    "$WORK/pid" "$WALE" --envdir "$ENVDIR" "$@" >"$out" 2>"$err" &
+  JOB=$!
+  for _ in $(seq 1 200); do [ -s "$WORK/pid" ] && break; sleep 0.01; done
+  PID=$(cat "$WORK/pid")
+}
+# expect_one_line_143 ERR WHAT [SIGNAL CODE]: exit status in RC was 143 (or
+# CODE) and stderr is one "interrupted by SIGTERM" (or SIGNAL) ERROR line.
+expect_one_line_143() {
+  local err=$1 what=$2 sig=${3:-SIGTERM} code=${4:-143}
+  [ "$RC" = "$code" ] || { cat "$err"; fail "$what: exit $RC after $sig, expected $code"; }
+  [ "$(wc -l <"$err")" = 1 ] || { cat "$err"; fail "$what: expected exactly one line on stderr"; }
+  grep -q "ERROR: interrupted by $sig" "$err" || { cat "$err"; fail "$what: no 'interrupted by $sig' line"; }
+}
+no_temps_of() {  # no AtomicFileSink temporary of process $1 under $2
+  local found
+  found=$(find "$2" -name ".*.tmp.$1.*" 2>/dev/null || true)
+  [ -z "$found" ] || fail "temporary files of process $1 left behind: $found"
+}
+cannot_start() {
+  [ ! -e "$TARGET/global/pg_control" ] || fail "$1: global/pg_control exists in an unfinished restore"
+  if as_pg "$PG_BIN/pg_ctl" -D "$TARGET" -l "$WORK/refused.log" -w -t 10 start >/dev/null 2>&1; then
+    as_pg "$PG_BIN/pg_ctl" -D "$TARGET" -m immediate stop >/dev/null 2>&1 || true
+    fail "$1: PostgreSQL started an unfinished restore"
+  fi
+}
+
+# --- backup-fetch, SIGTERM at random points: exit 143, one line, target emptied.
+terms=0
+for round in $(seq 1 4); do
+  rm -rf "$TARGET"
+  run_bg "$WORK/fetch.out" "$WORK/fetch.err" --terse backup-fetch --pool-size 1 "$TARGET" "$BACKUP"
+  sleep "0.$(( RANDOM % 6 + 1 ))"
+  kill -TERM "$PID" 2>/dev/null || true
+  RC=0; wait "$JOB" || RC=$?
+  if [ "$RC" = 0 ]; then continue; fi  # finished before the signal
+  terms=$((terms + 1))
+  expect_one_line_143 "$WORK/fetch.err" "backup-fetch round $round"
+  [ -z "$(ls -A "$TARGET")" ] || { ls -la "$TARGET"; fail "backup-fetch round $round: target not emptied after SIGTERM"; }
+  cannot_start "backup-fetch SIGTERM round $round"
+done
+[ "$terms" -ge 2 ] || fail "only $terms backup-fetch runs were interrupted; the test did not test much"
+pass "backup-fetch stopped by SIGTERM $terms times: exit 143, one line, target emptied"
+
+# --- backup-fetch, SIGKILL at random points: no pg_control, PostgreSQL refuses
+# it, a rerun says how to continue, and after emptying a restore succeeds.
+kills=0 halves=0
+for round in $(seq 1 3); do
+  rm -rf "$TARGET"
+  run_bg "$WORK/fetch.out" "$WORK/fetch.err" --terse backup-fetch --pool-size 1 "$TARGET" "$BACKUP"
+  sleep "0.$(( RANDOM % 6 + 2 ))"
+  kill -KILL "$PID" 2>/dev/null || true
+  RC=0; wait "$JOB" || RC=$?
+  if [ "$RC" = 0 ]; then continue; fi
+  kills=$((kills + 1))
+  [ -n "$(ls -A "$TARGET")" ] || continue  # killed before it wrote anything
+  halves=$((halves + 1))
+  cannot_start "backup-fetch SIGKILL round $round"
+  [ -e "$TARGET/.wal-e-restore-in-progress" ] || fail "SIGKILL round $round: no in-progress marker in a half restore"
+  RC=0; wale backup-fetch "$TARGET" "$BACKUP" >/dev/null 2>"$WORK/rerun.err" || RC=$?
+  [ "$RC" != 0 ] || fail "backup-fetch into a half restore succeeded"
+  grep -q "a previous backup-fetch into target directory \"$TARGET\" did not finish" "$WORK/rerun.err" \
+    || { cat "$WORK/rerun.err"; fail "rerun into a half restore does not say how to continue"; }
+  grep -q "Remove its contents" "$WORK/rerun.err" || { cat "$WORK/rerun.err"; fail "rerun gives no hint"; }
+done
+[ "$halves" -ge 2 ] || fail "only $halves of $kills killed backup-fetch runs left a half restore to check"
+find "$TARGET" -mindepth 1 -delete
+wale backup-fetch "$TARGET" "$BACKUP" 2>"$WORK/fetch.err" || { cat "$WORK/fetch.err"; fail "restore after emptying"; }
+[ -e "$TARGET/global/pg_control" ] || fail "a finished restore has no global/pg_control"
+[ ! -e "$TARGET/.wal-e-restore-in-progress" ] || fail "a finished restore still has the in-progress marker"
+[ "$(stat -c %a "$TARGET")" = 700 ] || fail "restored root is not 0700"
+configure_restore "$TARGET" 5582
+start_cluster "$TARGET"
+wait_promoted 5582
+[ "$(table_checksums 5582)" = "$EXPECTED" ] || fail "restored tables differ"
+stop_cluster "$TARGET"
+pass "backup-fetch killed $kills times: never a pg_control, PostgreSQL refuses it, rerun explains; then restores"
+
+# --- wal-push, SIGTERM mid-transfer (a FIFO holds the read open): exit 143,
+# one line, no temporary file in the archive.
+mkdir -p "$WORK/pg_wal_fifo"
+SEG=000000990000000000000010
+mkfifo "$WORK/pg_wal_fifo/$SEG"
+own_by_pg "$WORK/pg_wal_fifo"
+( head -c 3000000 /dev/urandom; sleep 20 ) >"$WORK/pg_wal_fifo/$SEG" &
+FEEDER=$!
+run_bg "$WORK/push.out" "$WORK/push.err" --terse wal-push "$WORK/pg_wal_fifo/$SEG"
+sleep 1
+kill -TERM "$PID"
+RC=0; wait "$JOB" || RC=$?
+kill "$FEEDER" 2>/dev/null || true; wait "$FEEDER" 2>/dev/null || true
+expect_one_line_143 "$WORK/push.err" "wal-push"
+no_temps_of "$PID" "$ARCHIVE"
+! ls "$ARCHIVE/wal_005/$SEG".* >/dev/null 2>&1 || fail "an interrupted wal-push stored the segment"
+pass "wal-push stopped by SIGTERM mid-transfer: exit 143, one line, no temporary file"
+
+# SIGINT and SIGHUP stop it the same way, with 128 + their number.
+for pair in SIGINT:130 SIGHUP:129; do
+  sig=${pair%%:*} code=${pair##*:}
+  ( head -c 3000000 /dev/urandom; sleep 20 ) >"$WORK/pg_wal_fifo/$SEG" &
+  FEEDER=$!
+  run_bg "$WORK/push.out" "$WORK/push.err" --terse wal-push "$WORK/pg_wal_fifo/$SEG"
+  sleep 1
+  kill -"${sig#SIG}" "$PID"
+  RC=0; wait "$JOB" || RC=$?
+  kill "$FEEDER" 2>/dev/null || true; wait "$FEEDER" 2>/dev/null || true
+  expect_one_line_143 "$WORK/push.err" "wal-push ($sig)" "$sig" "$code"
+  no_temps_of "$PID" "$ARCHIVE"
+done
+pass "wal-push stopped by SIGINT (exit 130) and SIGHUP (exit 129) the same way"
+
+# --- wal-fetch, SIGTERM mid-transfer (the stored object is a FIFO that
+# delivers part of a real segment): exit 143, one line, no temp beside %p.
+SEG2=000000990000000000000011
+head -c 16777216 /dev/urandom >"$WORK/seg2"
+mkdir -p "$WORK/pg_wal_fetch/pg_wal"
+cp "$WORK/seg2" "$WORK/pg_wal_fetch/pg_wal/$SEG2"
+own_by_pg "$WORK/pg_wal_fetch"
+wale --terse wal-push "$WORK/pg_wal_fetch/pg_wal/$SEG2" || fail "wal-push $SEG2"
+OBJ=$(ls "$ARCHIVE/wal_005/$SEG2".*)
+mv "$OBJ" "$WORK/seg2.obj"
+mkfifo "$OBJ"
+own_by_pg "$OBJ"
+( head -c 4000000 "$WORK/seg2.obj"; sleep 20 ) >"$OBJ" &
+FEEDER=$!
+run_bg "$WORK/wf.out" "$WORK/wf.err" --terse wal-fetch --prefetch 0 "$SEG2" "$WORK/pg_wal_fetch/pg_wal/RECOVERYXLOG"
+sleep 1
+kill -TERM "$PID"
+RC=0; wait "$JOB" || RC=$?
+kill "$FEEDER" 2>/dev/null || true; wait "$FEEDER" 2>/dev/null || true
+expect_one_line_143 "$WORK/wf.err" "wal-fetch"
+[ -z "$(ls -A "$WORK/pg_wal_fetch/pg_wal" | grep RECOVERYXLOG)" ] || { ls -la "$WORK/pg_wal_fetch/pg_wal"; fail "wal-fetch left a file beside %p"; }
+rm -f "$OBJ"; mv "$WORK/seg2.obj" "$OBJ"
+pass "wal-fetch stopped by SIGTERM mid-transfer: exit 143 (stops recovery), one line, nothing beside %p"
+
+# --- backup-push, SIGTERM while partitions are written: exit 143, one line,
+# no temporary file, no sentinel; the server is out of backup mode (a new
+# backup-push works).
+SENTINELS=$(ls "$ARCHIVE"/basebackups_005/*_backup_stop_sentinel.json | wc -l)
+as_pg perl -e 'open(my $f, ">", shift) or die; print $f $$; close $f; exec @ARGV or die' "$WORK/pid" \
+  env PGHOST="$SOCK" PGPORT=5581 "$WALE" --envdir "$ENVDIR" --terse backup-push --cluster-read-rate-limit 10000000 "$PRIMARY" \
+  >"$WORK/bp.out" 2>"$WORK/bp.err" &
+JOB=$!
+sleep 2
+PID=$(cat "$WORK/pid")
+kill -TERM "$PID"
+RC=0; wait "$JOB" || RC=$?
+expect_one_line_143 "$WORK/bp.err" "backup-push"
+no_temps_of "$PID" "$ARCHIVE"
+[ "$(ls "$ARCHIVE"/basebackups_005/*_backup_stop_sentinel.json | wc -l)" = "$SENTINELS" ] \
+  || fail "an interrupted backup-push wrote a sentinel"
+[ "$(psql_at 5581 "select count(*) from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()")" = 0 ] \
+  || fail "the interrupted backup-push's session is still connected"
+wale_at 5581 backup-push "$PRIMARY" >/dev/null 2>"$WORK/push.err" || { cat "$WORK/push.err"; fail "backup-push after an interrupted one"; }
+pass "backup-push stopped by SIGTERM: exit 143, one line, no temporary file, no sentinel"
