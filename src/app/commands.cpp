@@ -113,8 +113,13 @@ int run_delete(const Invocation& inv, store::ObjectStore& store) {
   for (const auto& b : plan.backups) out += verb + " backup " + b + "\n";
   for (const auto& b : plan.unfinished_backups) out += verb + " unfinished backup " + b + "\n";
   for (const auto& b : plan.kept_backups) out += "keeping backup " + b + "\n";
-  out += verb + " " + std::to_string(plan.wal_keys) + " WAL files" +
-         (plan.wal_horizon.empty() ? std::string() : " older than log/segment " + plan.wal_horizon) + "\n";
+  for (const auto& b : plan.running_backups) out += "keeping running backup " + b + "\n";
+  for (const auto& n : plan.wal_needs) {
+    out += "keeping WAL from " + n.start.file_name() + " on (timeline " + std::to_string(n.start.timeline) +
+           " and its descendants) for " + (n.running ? "running backup " : "backup ") + n.backup + "\n";
+  }
+  out += verb + " " + std::to_string(plan.wal_keys) + " WAL files no kept or running backup needs (current timeline " +
+         std::to_string(plan.current_timeline) + ")\n";
   out += verb + " " + std::to_string(plan.keys.size()) + " objects in all\n";
   if (!really) out += "This is only a dry run -- no data was deleted. Add --confirm to delete.\n";
   write_stdout(out);

@@ -8,9 +8,8 @@
 #include <chrono>
 #include <mutex>
 #include <cstring>
-#include <thread>
 
-#include "archive/wal_fetch.h"
+#include "archive/wal_archive.h"
 #include "backup/backup_catalog.h"
 #include "backup/backup_manifest.h"
 #include "backup/backup_plan.h"
@@ -52,9 +51,8 @@ std::string hostname() {
 
 // Throws Error{Conflict} unless the archived segment belongs to this cluster:
 // two clusters sharing a prefix have segments of the same names.
-void check_segment_owner(store::ObjectStore& store, const std::string& name, codec::Codec codec,
-                         const std::string& system_identifier) {
-  auto source = archive::open_wal(store, name, codec);
+void check_segment_owner(const archive::WalArchive& wal, const std::string& name, const std::string& system_identifier) {
+  auto source = wal.open(name);
   std::array<std::byte, pg::kWalLongHeaderSize> head{};
   std::size_t n = source ? io::read_full(*source, head) : 0;
   auto header = pg::parse_wal_segment_header(std::span<const std::byte>(head.data(), n));
@@ -67,31 +65,37 @@ void check_segment_owner(store::ObjectStore& store, const std::string& name, cod
   }
 }
 
-// Waits until the WAL file `name` is in the archive, under any codec.
-void wait_for_archived(store::ObjectStore& store, const std::string& name, codec::Codec codec,
-                       std::uint64_t timeout_seconds) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
-  auto next_note = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+}  // namespace
+
+void wait_for_backup_wal(const archive::WalArchive& wal, const pg::WalSegment& first, const pg::WalSegment& last,
+                         std::chrono::seconds timeout, Clock& clock) {
+  auto deadline = clock.now() + timeout;
+  auto next_note = clock.now() + std::chrono::seconds(30);
+  // One listing for the whole range, then a lookup per segment still missing.
+  std::vector<pg::WalSegment> missing = wal.missing_segments(first, last);
   for (;;) {
-    if (archive::find_wal_key(store, name, codec)) return;
-    auto now = std::chrono::steady_clock::now();
+    std::erase_if(missing, [&](const pg::WalSegment& s) { return wal.find_key(s.file_name()).has_value(); });
+    if (missing.empty()) return;
+    auto now = clock.now();
     if (now >= deadline) {
-      throw Error(ErrorCode::Config,
-                  "WAL file " + name + " needed by this backup was not archived within " +
-                      std::to_string(timeout_seconds) + " s",
-                  "The backup was not marked complete; no sentinel was written.",
-                  "Check archive_command ('wal-e wal-push %p') and the server log for archiver errors; "
-                  "WALE_ARCHIVE_TIMEOUT sets the wait.");
+      std::string which = missing.front().file_name();
+      if (missing.size() > 1) which += " and " + std::to_string(missing.size() - 1) + " more up to " + missing.back().file_name();
+      throw Error(ErrorCode::NotFound,
+                  "WAL needed by this backup is not in the archive after " + std::to_string(timeout.count()) +
+                      " s: " + which,
+                  "Every segment from " + first.file_name() + " to " + last.file_name() +
+                      " must be archived; the backup was not marked complete and no sentinel was written.",
+                  "Check archive_command ('wal-e wal-push %p') and the server log for archiver errors, and that no "
+                  "delete removed WAL meanwhile; WALE_ARCHIVE_TIMEOUT sets the wait.");
     }
     if (now >= next_note) {
-      log::warning(kLogger, {"still waiting for WAL to be archived", "Waiting for WAL file " + name + ".", {}, {}});
+      log::warning(kLogger, {"still waiting for WAL to be archived",
+                             "Waiting for WAL file " + missing.front().file_name() + ".", {}, {}});
       next_note = now + std::chrono::seconds(30);
     }
-    process_stop_token().sleep_for(std::chrono::milliseconds(200));  // throws on SIGINT/SIGTERM/SIGHUP
+    clock.sleep_for(std::chrono::milliseconds(500));  // the real clock throws on SIGINT/SIGTERM/SIGHUP
   }
 }
-
-}  // namespace
 
 void check_data_directory(const std::string& dir) {
   struct stat st {};
@@ -187,8 +191,19 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   totals += write_inline_partition(store, layout::partition_key(name, number, opts.codec), meta, opts.codec);
   ++number;
 
-  wait_for_archived(store, stop.wal_file, opts.codec, opts.archive_wait_seconds);
-  check_segment_owner(store, stop.wal_file, opts.codec, server.system_identifier);
+  // Every segment from the start to the stop must be archived (a primary does
+  // not change timeline during a backup, so they are all on the start's).
+  archive::WalArchive wal(store, opts.codec, server.segment_size);
+  auto first = pg::WalSegment::parse(start.wal_file, server.segment_size);
+  auto last = pg::WalSegment::parse(stop.wal_file, server.segment_size);
+  if (!first || !last || last->timeline != first->timeline || last->segno < first->segno) {
+    throw Error(ErrorCode::Unsupported,
+                "the backup started in WAL file " + start.wal_file + " and stopped in " + stop.wal_file +
+                    ", which is not a range of one timeline",
+                "The backup was not marked complete.", "Was the server promoted during the backup? Run it again.");
+  }
+  wait_for_backup_wal(wal, *first, *last, std::chrono::seconds(opts.archive_wait_seconds), *clock);
+  check_segment_owner(wal, stop.wal_file, server.system_identifier);
 
   layout::Sentinel s;
   s.wal_segment_backup_stop = stop.wal_file;

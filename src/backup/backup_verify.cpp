@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "archive/wal_fetch.h"
+#include "archive/wal_archive.h"
 #include "backup/backup_manifest.h"
 #include "codec/crc32c.h"
 #include "core/error.h"
@@ -18,6 +18,7 @@
 #include "io/memory_streams.h"
 #include "layout/archive_layout.h"
 #include "pg/lsn.h"
+#include "pg/timeline_history.h"
 #include "tar/tar_reader.h"
 
 namespace wale::backup {
@@ -29,11 +30,9 @@ struct SeenFile {
 };
 
 // The set of WAL file names in the archive (any codec).
-std::set<std::string> archived_wal(store::ObjectStore& store) {
+std::set<std::string> archived_wal(const archive::WalArchive& wal) {
   std::set<std::string> names;
-  store.list(layout::kWalDir, [&](const store::ObjectInfo& o) {
-    if (auto n = layout::wal_name_from_key(o.key)) names.insert(*n);
-  });
+  for (const auto& w : wal.list()) names.insert(w.name);
   return names;
 }
 
@@ -147,7 +146,7 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
     auto first = pg::WalSegment::parse(backup.name.segment, seg_size);
     auto last = pg::WalSegment::parse(sentinel->wal_segment_backup_stop, seg_size);
     if (first && last) {
-      auto archived = archived_wal(store);
+      auto archived = archived_wal(archive::WalArchive(store, codec::Codec::Zstd, seg_size));
       for (auto s = *first; s.segno <= last->segno; s = s.next()) {
         ++report.wal_segments;
         if (!archived.count(s.file_name())) {
@@ -177,19 +176,17 @@ WalVerifyReport verify_wal(store::ObjectStore& store, std::optional<std::uint64_
       if (s.segment_size) segment_size = *s.segment_size;
     }
   }
+  archive::WalArchive wal(store, codec::Codec::Zstd, segment_size);
+  auto wal_files = wal.list();
   std::map<std::uint32_t, std::set<std::uint64_t>> segments;  // timeline -> segnos
   std::set<std::uint32_t> history_tlis;
-  store.list(layout::kWalDir, [&](const store::ObjectInfo& o) {
-    auto name = layout::wal_name_from_key(o.key);
-    if (!name) return;
-    auto kind = pg::classify_wal_file(*name);
-    if (kind == pg::WalFileKind::Segment) {
-      auto s = pg::WalSegment::parse(*name, segment_size);
-      if (s) segments[s->timeline].insert(s->segno);
-    } else if (kind == pg::WalFileKind::History) {
-      history_tlis.insert(static_cast<std::uint32_t>(std::stoul(name->substr(0, 8), nullptr, 16)));
+  for (const auto& w : wal_files) {
+    if (w.kind == pg::WalFileKind::Segment && w.segment) {
+      segments[w.timeline].insert(w.segment->segno);
+    } else if (w.kind == pg::WalFileKind::History) {
+      history_tlis.insert(w.timeline);
     }
-  });
+  }
   if (segments.empty()) {
     report.notes.push_back("the archive holds no WAL segments");
     return report;
@@ -199,26 +196,13 @@ WalVerifyReport verify_wal(store::ObjectStore& store, std::optional<std::uint64_
   if (!history_tlis.empty()) newest = std::max(newest, *history_tlis.rbegin());
   std::vector<std::pair<std::uint32_t, std::uint64_t>> chain;  // timeline, where it ends (LSN; max for newest)
   chain.push_back({newest, UINT64_MAX});
-  if (newest > 1) {
-    char hist[32];
-    std::snprintf(hist, sizeof hist, "%08X.history", newest);
-    auto src = archive::open_wal(store, hist);
-    if (!src) {
-      report.gaps.push_back({newest, hist, hist, 1});
-    } else {
-      std::istringstream in(io::read_all(*src));
-      std::string line;
-      std::vector<std::pair<std::uint32_t, std::uint64_t>> parents;
-      while (std::getline(in, line)) {
-        std::istringstream ls(line);
-        std::uint32_t tli;
-        std::string lsn;
-        if (line.empty() || line[0] == '#' || !(ls >> tli >> lsn)) continue;
-        parents.push_back({tli, pg::Lsn::parse(lsn).value});
-      }
-      // History lists ancestors oldest first; each entry's LSN is where that timeline ended.
-      for (auto it = parents.rbegin(); it != parents.rend(); ++it) chain.push_back(*it);
-    }
+  auto ancestors = wal.read_history(wal_files).ancestors(newest);
+  if (!ancestors) {
+    std::string hist = layout::history_file_name(newest);
+    report.gaps.push_back({newest, hist, hist, 1});
+  } else {
+    // History lists ancestors oldest first; each entry's LSN is where that timeline ended.
+    for (auto it = ancestors->rbegin(); it != ancestors->rend(); ++it) chain.push_back({it->timeline, it->end.value});
   }
   std::reverse(chain.begin(), chain.end());  // oldest first
 

@@ -5,12 +5,15 @@
 #include <map>
 #include <regex>
 #include <set>
+#include <tuple>
 
+#include "archive/wal_archive.h"
 #include "backup/backup_catalog.h"
 #include "core/error.h"
 #include "layout/archive_layout.h"
 #include "layout/sentinel.h"
 #include "pg/lsn.h"
+#include "pg/timeline_history.h"
 
 namespace wale::backup {
 namespace {
@@ -21,7 +24,11 @@ struct BackupObjects {
   bool permanent = false;
   std::chrono::system_clock::time_point newest;  // newest object
   std::chrono::system_clock::time_point finished_at;  // sentinel's
-  std::string start;  // 16 hex: log+seg, for ordering and the WAL horizon
+  std::optional<layout::Sentinel> sentinel;
+  // Filled for finished and running backups:
+  std::optional<pg::WalSegment> start;  // the first segment it needs (on its timeline)
+  pg::Lsn stop;                         // where it becomes consistent
+  bool on_live_path = true;
 };
 
 // The backup name a key under basebackups_005/ belongs to, or "".
@@ -34,26 +41,40 @@ std::string owner_of(const std::string& key) {
   return name ? name->str() : std::string{};
 }
 
-std::string start_of(store::ObjectStore& store, const layout::BackupName& name) {
-  std::string start = name.segment.substr(8);
-  auto text = store::get_bytes(store, layout::sentinel_key(name));
-  if (!text) return start;
-  auto s = layout::Sentinel::parse(*text);
-  bool walE_offline = s.format.empty() && s.wal_segment_backup_stop == name.segment;
-  if (walE_offline) return name.segment.substr(8, 8) + "00000000";
-  return start;
+// The first segment a backup needs: its start segment, except for WAL-E's
+// offline backups (see retention.h), whose start is taken as segment 0 of the
+// log their name gives. Segment 0 of its timeline if the name does not parse
+// with this segment size (keeps all of that timeline's WAL).
+pg::WalSegment start_of(const layout::BackupName& name, const layout::Sentinel* sentinel, std::uint64_t segment_size) {
+  auto start = name.start_segment(segment_size);
+  if (!start) {
+    auto timeline = static_cast<std::uint32_t>(std::stoul(name.segment.substr(0, 8), nullptr, 16));
+    return pg::WalSegment{timeline, 0, segment_size};
+  }
+  bool walE_offline = sentinel && sentinel->format.empty() && sentinel->wal_segment_backup_stop == name.segment;
+  if (walE_offline) {
+    std::uint64_t per_log = 0x100000000ULL / segment_size;
+    start->segno -= start->segno % per_log;
+  }
+  return *start;
 }
 
-// "log+seg" of a WAL file name, or "" when it is not deletable WAL.
-std::string wal_position(const std::string& wal_name) {
-  switch (pg::classify_wal_file(wal_name)) {
-    case pg::WalFileKind::Segment:
-    case pg::WalFileKind::BackupHistory:
-    case pg::WalFileKind::Partial:
-      return wal_name.substr(8, 16);
-    default:
-      return {};
+// Where a finished backup becomes consistent: the sentinel's stop LSN (ours),
+// else its stop segment and offset (WAL-E's), else its start.
+pg::Lsn stop_of(const layout::Sentinel& s, const pg::WalSegment& start, std::uint64_t segment_size) {
+  try {
+    if (!s.stop_lsn.empty()) return pg::Lsn::parse(s.stop_lsn);
+  } catch (const Error&) {
   }
+  if (auto seg = pg::WalSegment::parse(s.wal_segment_backup_stop, segment_size)) {
+    std::uint64_t offset = 0;
+    try {
+      offset = std::stoull(s.wal_segment_offset_backup_stop);
+    } catch (const std::exception&) {
+    }
+    return pg::Lsn{seg->start_lsn().value + std::min(offset, segment_size - 1)};
+  }
+  return start.start_lsn();
 }
 
 }  // namespace
@@ -116,7 +137,14 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
     }
     return plan;
   }
+  if (request.mode == DeleteMode::Retain && request.retain < 1) {
+    throw Error(ErrorCode::Usage, "delete retain needs a number of backups >= 1");
+  }
 
+  // Backups are listed before WAL: a backup that starts after this listing
+  // needs only WAL written after it, which the WAL listing below may see but
+  // then keeps only if some backup needs it; backup-push itself checks that
+  // every segment from its start to its stop is archived before its sentinel.
   std::map<std::string, BackupObjects> backups;
   store.list(layout::kBackupsDir, [&](const store::ObjectInfo& o) {
     std::string owner = owner_of(o.key);
@@ -145,33 +173,59 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
     return plan;
   }
 
-  // Finished backups, oldest start first.
+  // Sentinels, and the segment size they record (16 MiB without one, as WAL-E's).
+  std::uint64_t segment_size = pg::kDefaultSegmentSize;
+  for (auto& [name, b] : backups) {
+    if (!b.finished) continue;
+    auto text = store::get_bytes(store, layout::sentinel_key(*layout::BackupName::parse(name)));
+    if (!text) continue;  // deleted meanwhile: treated as a backup without a sentinel record
+    b.sentinel = layout::Sentinel::parse(*text);
+    if (b.sentinel->segment_size) segment_size = *b.sentinel->segment_size;
+  }
+
+  archive::WalArchive wal(store, codec::Codec::Zstd, segment_size);
+  std::vector<layout::WalObject> wal_files = wal.list();
+  pg::TimelineHistory history = wal.read_history(wal_files);
+
+  // The current timeline: the newest one the archive knows of.
+  std::uint32_t current = 1;
+  for (const auto& w : wal_files) current = std::max(current, w.timeline);
+  for (auto& [name, b] : backups) {
+    b.start = start_of(*layout::BackupName::parse(name), b.sentinel ? &*b.sentinel : nullptr, segment_size);
+    current = std::max(current, b.start->timeline);
+  }
+  plan.current_timeline = current;
+
+  // Finished backups, oldest first: backups off the live path (on abandoned
+  // branches) before those on it, then by position.
   std::vector<std::string> finished;
   for (auto& [name, b] : backups) {
     if (!b.finished) continue;
-    b.start = start_of(store, *layout::BackupName::parse(name));
+    b.stop = b.sentinel ? stop_of(*b.sentinel, *b.start, segment_size) : b.start->start_lsn();
+    // Unknown history of the current timeline: every backup counts as on it.
+    b.on_live_path = history.on_path(current, b.start->timeline, b.stop).value_or(true);
     finished.push_back(name);
   }
-  std::sort(finished.begin(), finished.end(), [&](const std::string& a, const std::string& b) {
-    return backups[a].start != backups[b].start ? backups[a].start < backups[b].start : a < b;
-  });
+  auto order_key = [&](const std::string& n) {
+    const auto& b = backups[n];
+    return std::make_tuple(b.on_live_path, b.start->segno, b.start->timeline, n);
+  };
+  std::sort(finished.begin(), finished.end(),
+            [&](const std::string& a, const std::string& b) { return order_key(a) < order_key(b); });
 
   std::set<std::string> doomed;
   if (request.mode == DeleteMode::Retain) {
-    if (request.retain < 1) throw Error(ErrorCode::Usage, "delete retain needs a number of backups >= 1");
     if (finished.size() > request.retain) {
       for (std::size_t i = 0; i < finished.size() - request.retain; ++i) doomed.insert(finished[i]);
     }
   } else {  // Before
     if (auto name = layout::BackupName::parse(request.before)) {
-      auto it = backups.find(name->str());
-      if (it == backups.end() || !it->second.finished) {
+      auto it = std::find(finished.begin(), finished.end(), name->str());
+      if (it == finished.end()) {
         throw Error(ErrorCode::NotFound, "backup " + request.before + " not found", {},
                     "delete before takes a finished backup's name (see backup-list) or a time.");
       }
-      for (const auto& n : finished) {
-        if (backups[n].start < it->second.start) doomed.insert(n);
-      }
+      doomed.insert(finished.begin(), it);
     } else {
       auto when = parse_time(request.before);
       for (const auto& n : finished) {
@@ -186,8 +240,17 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
       }
     }
   }
+  // Never the newest backup of the live timeline (the current one, or the
+  // newest on the path to it), whatever the request.
+  for (auto it = finished.rbegin(); it != finished.rend(); ++it) {
+    if (backups[*it].on_live_path) {
+      doomed.erase(*it);
+      break;
+    }
+  }
 
-  std::string horizon;
+  // What needs WAL: kept finished backups and running ones.
+  std::vector<WalNeed> needs;
   for (const auto& n : finished) {
     auto& b = backups[n];
     if (b.permanent) doomed.erase(n);
@@ -197,27 +260,40 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
       plan.keys.insert(plan.keys.end(), b.keys.begin(), b.keys.end());
     } else {
       plan.kept_backups.push_back(n);
-      if (horizon.empty() || b.start < horizon) horizon = b.start;
+      needs.push_back(WalNeed{n, *b.start, false});
     }
   }
+  bool any_kept = !needs.empty();
   for (const auto& [name, b] : backups) {
-    if (!b.finished && now - b.newest > request.unfinished_grace) {
+    if (b.finished) continue;
+    if (now - b.newest > request.unfinished_grace) {
       plan.unfinished_backups.push_back(name);
       plan.keys.insert(plan.keys.end(), b.keys.begin(), b.keys.end());
+    } else {
+      plan.running_backups.push_back(name);
+      needs.push_back(WalNeed{name, *b.start, true});
     }
   }
-  plan.wal_horizon = horizon;
-  if (!horizon.empty()) {
-    store.list(layout::kWalDir, [&](const store::ObjectInfo& o) {
-      auto wal = layout::wal_name_from_key(o.key);
-      if (!wal) return;
-      std::string pos = wal_position(*wal);
-      if (!pos.empty() && pos < horizon) {
-        plan.keys.push_back(o.key);
+
+  // A WAL file (segment, .partial, .backup) goes only when no kept or running
+  // backup needs it; with no finished backup kept, no WAL goes at all.
+  if (any_kept) {
+    for (const auto& w : wal_files) {
+      if (w.kind == pg::WalFileKind::History || !w.segment) continue;
+      bool needed = false;
+      for (const auto& need : needs) {
+        if (w.segment->segno >= need.start.segno && history.descends_from(w.timeline, need.start.timeline)) {
+          needed = true;
+          break;
+        }
+      }
+      if (!needed) {
+        plan.keys.push_back(w.key);
         ++plan.wal_keys;
       }
-    });
+    }
   }
+  plan.wal_needs = std::move(needs);
   return plan;
 }
 

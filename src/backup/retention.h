@@ -4,24 +4,45 @@
 //  - Only finished backups (with a sentinel) count as backups; permanent ones
 //    (a basebackups_005/<name>/permanent marker) are never deleted, nor the
 //    WAL they need.
-//  - WAL files (segments, .backup, .partial) are deleted only below the
-//    oldest remaining backup's start segment: a backup needs nothing older,
-//    on any timeline. .history files are never deleted. With no backup left,
-//    no WAL is deleted.
+//  - Backups are ordered by timeline history (the .history files in wal_005/
+//    give each timeline's parent and switch LSN). The current timeline is the
+//    newest one the archive knows (WAL, history files or backups). A backup is
+//    on the live path when it is on the current timeline, or on an ancestor
+//    and consistent (its stop) at or before the point where that ancestor
+//    ended; backups off the live path (abandoned branches) count as older
+//    than every backup on it; within each group, by start position. Unknown
+//    history of the current timeline: every backup counts as on the path.
+//  - `retain N` keeps the newest N in that order; `before NAME` deletes the
+//    backups before NAME in that order; `before TIME` deletes those finished
+//    before TIME except the newest by time. None ever deletes the newest
+//    backup on the live path.
+//  - A running backup is one without a sentinel whose newest object is
+//    younger than the unfinished grace (backup-push writes
+//    extended_version.txt right after pg_backup_start, so it shows at once).
+//    Its objects are kept; older ones without a sentinel are deleted.
+//  - A WAL file (segment, .partial, .backup) of timeline T and segment S is
+//    kept when some kept or running backup B needs it: S >= B's start segment
+//    and T is B's timeline or descends from it (a timeline without a history
+//    file descends from everything: kept). The rest is deleted. .history
+//    files are never deleted. With no finished backup kept, no WAL is deleted.
 //  - WAL-E's offline backups are named after a mis-parsed position that can
 //    be ahead of their real start; for a WAL-E sentinel whose stop equals its
 //    start (the offline signature) the start is taken as segment 0 of that
 //    log, which is never later than the real one.
-//  - Unfinished backups (no sentinel) whose newest object is older than the
-//    grace period are removed with `before`/`retain`.
+//  - A WAL segment that a backup starting during `delete` needs may still be
+//    deleted (it was not running when the backups were listed): backup-push
+//    checks that every segment from its start to its stop is archived before
+//    writing its sentinel, so such a backup fails instead of existing broken.
 // plan_delete() only reads; execute_delete() removes keys in batches of 1000.
-// Throws wale::Error (Usage for a bad request, NotFound for an unknown name).
+// Throws wale::Error (Usage for a bad request, NotFound for an unknown name,
+// Corrupt for a damaged timeline history file: nothing is deleted then).
 #pragma once
 
 #include <chrono>
 #include <string>
 #include <vector>
 
+#include "pg/lsn.h"
 #include "store/object_store.h"
 
 namespace wale::backup {
@@ -35,11 +56,21 @@ struct DeleteRequest {
   std::chrono::seconds unfinished_grace{24 * 3600};
 };
 
+// A kept or running backup's claim on WAL: from `start` on, on start's
+// timeline and every timeline descending from it.
+struct WalNeed {
+  std::string backup;
+  pg::WalSegment start;
+  bool running = false;  // no sentinel yet, younger than the grace
+};
+
 struct DeletePlan {
   std::vector<std::string> backups;             // finished backups to delete
   std::vector<std::string> unfinished_backups;  // abandoned, no sentinel
-  std::vector<std::string> kept_backups;
-  std::string wal_horizon;  // WAL below this (TLI-less log+seg, 16 hex) is deleted; empty: none
+  std::vector<std::string> kept_backups;        // finished, oldest first
+  std::vector<std::string> running_backups;     // no sentinel, within the grace: kept
+  std::uint32_t current_timeline = 1;
+  std::vector<WalNeed> wal_needs;  // WAL that no need covers is deleted
   std::vector<std::string> keys;  // every key to delete, sentinels first
   std::size_t wal_keys = 0;
 };

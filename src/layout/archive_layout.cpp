@@ -54,6 +54,29 @@ std::optional<std::string> wal_name_from_key(std::string_view key) {
   return std::string(rest.substr(0, rest.size() - ext.size()));
 }
 
+std::optional<pg::WalSegment> BackupName::start_segment(std::uint64_t segment_size) const {
+  return pg::WalSegment::parse(segment, segment_size);
+}
+
+std::optional<WalObject> parse_wal_key(std::string_view key, std::uint64_t segment_size) {
+  auto name = wal_name_from_key(key);
+  if (!name) return std::nullopt;
+  WalObject o;
+  o.key = std::string(key);
+  o.kind = pg::classify_wal_file(*name);
+  if (o.kind == pg::WalFileKind::Invalid) return std::nullopt;
+  o.timeline = static_cast<std::uint32_t>(std::stoul(name->substr(0, 8), nullptr, 16));
+  if (o.kind != pg::WalFileKind::History) o.segment = pg::WalSegment::parse(std::string_view(*name).substr(0, 24), segment_size);
+  o.name = std::move(*name);
+  return o;
+}
+
+std::string history_file_name(std::uint32_t timeline) { return fmt::format("{:08X}.history", timeline); }
+
+std::string wal_log_prefix(const pg::WalSegment& segment) {
+  return std::string(kWalDir) + segment.file_name().substr(0, 16);
+}
+
 std::string sentinel_key(const BackupName& name) {
   return std::string(kBackupsDir) + name.str() + std::string(kSentinelSuffix);
 }

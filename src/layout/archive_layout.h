@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "codec/codec.h"
+#include "pg/lsn.h"
 
 namespace wale::layout {
 
@@ -30,12 +31,33 @@ struct BackupName {
   static BackupName from_start(const std::string& segment, std::uint64_t offset);
   static std::optional<BackupName> parse(std::string_view name);
   std::string str() const { return "base_" + segment + "_" + offset; }
+  // The start segment (with its timeline), or nullopt if `segment` does not
+  // parse with this segment size.
+  std::optional<pg::WalSegment> start_segment(std::uint64_t segment_size = pg::kDefaultSegmentSize) const;
   bool operator==(const BackupName&) const = default;
 };
 
 std::string wal_key(std::string_view wal_file_name, codec::Codec codec);
 // The WAL file name a wal_005/ key holds (extension stripped), or nullopt.
 std::optional<std::string> wal_name_from_key(std::string_view key);
+
+// A WAL file in the archive, as a typed value parsed from its key.
+struct WalObject {
+  std::string key;
+  std::string name;  // the WAL file name (codec extension stripped)
+  pg::WalFileKind kind = pg::WalFileKind::Invalid;
+  std::uint32_t timeline = 0;  // every kind has one
+  // The segment a Segment, Partial or BackupHistory file belongs to; nullopt
+  // for History files and for names that do not fit the segment size.
+  std::optional<pg::WalSegment> segment;
+};
+// Parses a wal_005/ key; nullopt for keys that are not a WAL file of any kind.
+std::optional<WalObject> parse_wal_key(std::string_view key, std::uint64_t segment_size = pg::kDefaultSegmentSize);
+// "0000000N.history"
+std::string history_file_name(std::uint32_t timeline);
+// The key prefix under which every segment-like file of `timeline` in the
+// 4 GiB "log" holding `segment` lies: wal_005/TTTTTTTTLLLLLLLL.
+std::string wal_log_prefix(const pg::WalSegment& segment);
 
 std::string sentinel_key(const BackupName& name);
 std::string backup_dir(const BackupName& name);  // ends with '/'

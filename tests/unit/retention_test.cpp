@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "layout/archive_layout.h"
 #include "layout/sentinel.h"
+#include "pg/lsn.h"
 #include "store/memory/memory_store.h"
 
 namespace wale::backup {
@@ -17,13 +18,20 @@ const auto kNow = system_clock::time_point(hours(24 * 365 * 50));
 struct Archive {
   store::MemoryStore s;
   // A finished backup of ours starting at segment `seg` (TLI tli), finished at minute `minute`.
-  std::string add_backup(int tli, int seg, int minute, bool walE_offline = false) {
+  // `stop_seg`: the segment it became consistent in (default: its start).
+  std::string add_backup(int tli, int seg, int minute, bool walE_offline = false, int stop_seg = -1) {
     char segname[32];
     std::snprintf(segname, sizeof segname, "%08X00000000%08X", tli, seg);
     auto name = layout::BackupName::from_start(segname, 40);
     layout::Sentinel sentinel;
     sentinel.wal_segment_backup_stop = walE_offline ? std::string(segname) : "stop";
     if (!walE_offline) sentinel.format = "wal-e-cpp/1";
+    if (stop_seg >= 0) {
+      char stopname[32];
+      std::snprintf(stopname, sizeof stopname, "%08X00000000%08X", tli, stop_seg);
+      sentinel.wal_segment_backup_stop = stopname;
+      sentinel.stop_lsn = pg::Lsn{static_cast<std::uint64_t>(stop_seg) * pg::kDefaultSegmentSize + 0x100}.to_string();
+    }
     store::put_bytes(s, layout::partition_key(name, 0, codec::Codec::Zstd), "tar");
     store::put_bytes(s, layout::extended_version_key(name), "PostgreSQL 15");
     store::put_bytes(s, layout::sentinel_key(name), sentinel.to_json());
@@ -32,6 +40,26 @@ struct Archive {
     s.set_modified(layout::partition_key(name, 0, codec::Codec::Zstd), when);
     s.set_modified(layout::extended_version_key(name), when);
     return name.str();
+  }
+  // A backup without a sentinel whose objects were written `age` ago.
+  std::string add_unfinished(int tli, int seg, hours age) {
+    char segname[32];
+    std::snprintf(segname, sizeof segname, "%08X00000000%08X", tli, seg);
+    auto name = layout::BackupName::from_start(segname, 40);
+    store::put_bytes(s, layout::extended_version_key(name), "PostgreSQL 15");
+    s.set_modified(layout::extended_version_key(name), kNow - age);
+    return name.str();
+  }
+  // Timeline `tli`'s history file with these lines.
+  void add_history(int tli, const std::string& lines) {
+    char n[64];
+    std::snprintf(n, sizeof n, "wal_005/%08X.history", tli);
+    store::put_bytes(s, n, lines);
+  }
+  bool has_history(int tli) {
+    char n[64];
+    std::snprintf(n, sizeof n, "wal_005/%08X.history", tli);
+    return has(n);
   }
   void add_wal(int tli, int seg, const char* suffix = "") {
     char n[64];
@@ -61,7 +89,7 @@ TEST(Retention, RetainKeepsNewestAndTheWalTheyNeed) {
   auto b3 = a.add_backup(1, 0x30, 3);
   for (int seg = 0x0F; seg <= 0x35; ++seg) a.add_wal(1, seg);
   a.add_wal(1, 0x12, ".00000028.backup");
-  store::put_bytes(a.s, "wal_005/00000002.history.zst", "h");
+  a.add_history(2, "1\t0/40000000\tno recovery target specified\n");
   DeleteRequest r;
   r.mode = DeleteMode::Retain;
   r.retain = 2;
@@ -73,26 +101,29 @@ TEST(Retention, RetainKeepsNewestAndTheWalTheyNeed) {
   EXPECT_FALSE(a.has_wal(1, 0x1F));
   EXPECT_FALSE(a.has_wal(1, 0x12, ".00000028.backup"));
   for (int seg = 0x20; seg <= 0x35; ++seg) EXPECT_TRUE(a.has_wal(1, seg)) << seg;
-  EXPECT_TRUE(a.has("wal_005/00000002.history.zst"));
+  EXPECT_TRUE(a.has_history(2));
   // Nothing of b1 is left.
   std::size_t left = 0;
   a.s.list("basebackups_005/" + b1, [&](const store::ObjectInfo&) { ++left; });
   EXPECT_EQ(left, 0u);
 }
 
-TEST(Retention, WalOfNewerTimelinesAboveTheHorizonIsKept) {
+TEST(Retention, WalOfOlderTimelinesIsNotNeededByANewerTimelinesBackup) {
+  // Timeline 2 (its history file missing) holds the newest backup: it needs
+  // only timeline 2 (and descendants) from its start. Timeline 1 past the
+  // fork is an abandoned branch no kept backup needs.
   Archive a;
   a.add_backup(1, 0x10, 1);
   a.add_backup(2, 0x20, 2);
   a.add_wal(1, 0x15);
-  a.add_wal(1, 0x25);  // timeline 1 past the newest backup's start: might be needed, kept
+  a.add_wal(1, 0x25);
   a.add_wal(2, 0x21);
   DeleteRequest r;
   r.mode = DeleteMode::Retain;
   r.retain = 1;
   a.run(r);
   EXPECT_FALSE(a.has_wal(1, 0x15));
-  EXPECT_TRUE(a.has_wal(1, 0x25));
+  EXPECT_FALSE(a.has_wal(1, 0x25));
   EXPECT_TRUE(a.has_wal(2, 0x21));
 }
 
@@ -190,6 +221,174 @@ TEST(Retention, EverythingAndOldVersions) {
   a.run(all);
   EXPECT_EQ(a.s.object_count(), 1u);
   EXPECT_TRUE(a.has("other/keep"));
+}
+
+// The timeline scenario: backups A (old) and B (newest on timeline 1); a
+// point-in-time restore of A forked timeline 2 at segment 0x20, before B;
+// backup C on timeline 2. Timeline 2 is live, B is on the abandoned branch.
+struct ForkedArchive : Archive {
+  std::string A, B, C;
+  ForkedArchive() {
+    A = add_backup(1, 0x10, 1, false, 0x11);
+    B = add_backup(1, 0x30, 2, false, 0x31);
+    C = add_backup(2, 0x25, 3, false, 0x26);
+    add_history(2, "1\t0/20000000\tbefore 2026-11-30 01:00:00+00\n");
+    for (int seg = 0x0F; seg <= 0x35; ++seg) add_wal(1, seg);
+    for (int seg = 0x20; seg <= 0x28; ++seg) add_wal(2, seg);
+    add_wal(1, 0x20, ".partial");
+    add_wal(1, 0x30, ".00000028.backup");
+    add_wal(2, 0x25, ".00000028.backup");
+  }
+};
+
+TEST(Retention, RetainOneKeepsTheLiveTimelinesBackupNotTheAbandonedOne) {
+  ForkedArchive a;
+  DeleteRequest r;
+  r.mode = DeleteMode::Retain;
+  r.retain = 1;
+  auto plan = a.run(r);
+  EXPECT_EQ(plan.kept_backups, std::vector<std::string>{a.C});
+  EXPECT_EQ(plan.current_timeline, 2u);
+  EXPECT_TRUE(a.has_backup(a.C));
+  EXPECT_FALSE(a.has_backup(a.B));
+  EXPECT_FALSE(a.has_backup(a.A));
+  // C's WAL: timeline 2 from its start on.
+  for (int seg = 0x25; seg <= 0x28; ++seg) EXPECT_TRUE(a.has_wal(2, seg)) << seg;
+  EXPECT_TRUE(a.has_wal(2, 0x25, ".00000028.backup"));
+  // Nothing else needs timeline 2 before C, nor any of timeline 1 (abandoned after the fork).
+  for (int seg = 0x20; seg <= 0x24; ++seg) EXPECT_FALSE(a.has_wal(2, seg)) << seg;
+  for (int seg = 0x0F; seg <= 0x35; ++seg) EXPECT_FALSE(a.has_wal(1, seg)) << seg;
+  EXPECT_FALSE(a.has_wal(1, 0x20, ".partial"));
+  EXPECT_FALSE(a.has_wal(1, 0x30, ".00000028.backup"));
+  EXPECT_TRUE(a.has_history(2));
+}
+
+TEST(Retention, RetainTwoKeepsTheAncestorsBackupOnThePathAndItsWal) {
+  ForkedArchive a;
+  DeleteRequest r;
+  r.mode = DeleteMode::Retain;
+  r.retain = 2;
+  auto plan = a.run(r);
+  EXPECT_EQ(plan.kept_backups, (std::vector<std::string>{a.A, a.C}));
+  EXPECT_EQ(plan.backups, std::vector<std::string>{a.B});
+  EXPECT_FALSE(a.has_backup(a.B));
+  // A needs timeline 1 from its start (all of it: point-in-time recovery along
+  // timeline 1 is possible) and timeline 2, which descends from it.
+  EXPECT_FALSE(a.has_wal(1, 0x0F));
+  for (int seg = 0x10; seg <= 0x35; ++seg) EXPECT_TRUE(a.has_wal(1, seg)) << seg;
+  for (int seg = 0x20; seg <= 0x28; ++seg) EXPECT_TRUE(a.has_wal(2, seg)) << seg;
+  EXPECT_TRUE(a.has_history(2));
+}
+
+TEST(Retention, BeforeOrdersByTimelineHistory) {
+  ForkedArchive a;
+  DeleteRequest r;
+  r.mode = DeleteMode::Before;
+  r.before = a.C;  // B is off the live path: older than C although its position is later
+  auto plan = plan_delete(a.s, r, kNow);
+  EXPECT_EQ(plan.backups, (std::vector<std::string>{a.B, a.A}));
+  r.before = a.A;  // before A: only the abandoned B
+  plan = plan_delete(a.s, r, kNow);
+  EXPECT_EQ(plan.backups, std::vector<std::string>{a.B});
+}
+
+TEST(Retention, NeverDeletesTheNewestBackupOfTheLiveTimeline) {
+  ForkedArchive a;
+  // B finished after C (the old primary kept running): by time it is the newest.
+  a.s.set_modified(layout::sentinel_key(*layout::BackupName::parse(a.B)), kNow - hours(1));
+  DeleteRequest r;
+  r.mode = DeleteMode::Before;
+  r.before = "2100-01-01T00:00:00Z";
+  auto plan = a.run(r);
+  EXPECT_TRUE(a.has_backup(a.C));
+  EXPECT_TRUE(a.has_backup(a.B));  // the newest by time stays too
+  EXPECT_FALSE(a.has_backup(a.A));
+  EXPECT_TRUE(a.has_wal(2, 0x25));
+}
+
+TEST(Retention, PermanentBackupOnAnAbandonedTimelineKeepsItsWal) {
+  ForkedArchive a;
+  mark_backup(a.s, a.B, true);
+  DeleteRequest r;
+  r.mode = DeleteMode::Retain;
+  r.retain = 1;
+  a.run(r);
+  EXPECT_TRUE(a.has_backup(a.B));
+  EXPECT_TRUE(a.has_backup(a.C));
+  EXPECT_FALSE(a.has_backup(a.A));
+  for (int seg = 0x30; seg <= 0x35; ++seg) EXPECT_TRUE(a.has_wal(1, seg)) << seg;
+  EXPECT_TRUE(a.has_wal(1, 0x30, ".00000028.backup"));
+  EXPECT_FALSE(a.has_wal(1, 0x2F));
+  EXPECT_TRUE(a.has_wal(2, 0x25));
+  EXPECT_FALSE(a.has_wal(2, 0x24));  // below B's start and C's: nobody needs it
+}
+
+TEST(Retention, TimelineWithoutHistoryCountsAsADescendant) {
+  Archive a;
+  a.add_backup(1, 0x10, 1);
+  auto b2 = a.add_backup(1, 0x20, 2);
+  a.add_wal(1, 0x15);
+  a.add_wal(3, 0x15);  // timeline 3 without 00000003.history: its ancestry is unknown
+  a.add_wal(3, 0x25);
+  DeleteRequest r;
+  r.mode = DeleteMode::Retain;
+  r.retain = 1;
+  a.run(r);
+  EXPECT_TRUE(a.has_backup(b2));
+  EXPECT_FALSE(a.has_wal(1, 0x15));
+  EXPECT_FALSE(a.has_wal(3, 0x15));  // older than every kept backup's start
+  EXPECT_TRUE(a.has_wal(3, 0x25));   // might continue b2's timeline: kept
+}
+
+TEST(Retention, RunningBackupKeepsItsWal) {
+  // A slow backup started at 0x18 is still running while a newer one (0x20)
+  // finished: retain 1 must keep the WAL from 0x18 on.
+  Archive a;
+  auto b1 = a.add_backup(1, 0x10, 1);
+  auto b2 = a.add_backup(1, 0x20, 2);
+  auto running = a.add_unfinished(1, 0x18, hours(2));
+  for (int seg = 0x10; seg <= 0x22; ++seg) a.add_wal(1, seg);
+  DeleteRequest r;
+  r.mode = DeleteMode::Retain;
+  r.retain = 1;
+  auto plan = a.run(r);
+  EXPECT_EQ(plan.running_backups, std::vector<std::string>{running});
+  EXPECT_TRUE(plan.unfinished_backups.empty());
+  EXPECT_FALSE(a.has_backup(b1));
+  EXPECT_TRUE(a.has_backup(b2));
+  EXPECT_TRUE(a.has(layout::extended_version_key(*layout::BackupName::parse(running))));
+  for (int seg = 0x10; seg <= 0x17; ++seg) EXPECT_FALSE(a.has_wal(1, seg)) << seg;
+  for (int seg = 0x18; seg <= 0x22; ++seg) EXPECT_TRUE(a.has_wal(1, seg)) << seg;
+}
+
+TEST(Retention, AbandonedUnfinishedBackupKeepsNothing) {
+  Archive a;
+  a.add_backup(1, 0x10, 1);
+  auto b2 = a.add_backup(1, 0x20, 2);
+  auto stale = a.add_unfinished(1, 0x18, hours(30));
+  for (int seg = 0x10; seg <= 0x22; ++seg) a.add_wal(1, seg);
+  DeleteRequest r;
+  r.mode = DeleteMode::Retain;
+  r.retain = 1;
+  auto plan = a.run(r);
+  EXPECT_EQ(plan.unfinished_backups, std::vector<std::string>{stale});
+  EXPECT_FALSE(a.has(layout::extended_version_key(*layout::BackupName::parse(stale))));
+  for (int seg = 0x10; seg <= 0x1F; ++seg) EXPECT_FALSE(a.has_wal(1, seg)) << seg;
+  for (int seg = 0x20; seg <= 0x22; ++seg) EXPECT_TRUE(a.has_wal(1, seg)) << seg;
+}
+
+TEST(Retention, DamagedHistoryStopsTheDelete) {
+  ForkedArchive a;
+  a.add_history(3, "not a history\n");
+  DeleteRequest r;
+  r.mode = DeleteMode::Retain;
+  r.retain = 1;
+  try {
+    plan_delete(a.s, r, kNow);
+    FAIL() << "a damaged history file was ignored";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Corrupt);
+  }
 }
 
 }  // namespace

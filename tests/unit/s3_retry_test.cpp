@@ -7,20 +7,12 @@
 #include "core/error.h"
 #include "store/s3/retry_policy.h"
 #include "store/s3/s3_errors.h"
+#include "test_support/fake_clock.h"
 
 namespace wale::store::s3 {
 namespace {
 
-class FakeClock final : public Clock {
- public:
-  TimePoint now() const override { return TimePoint(slept()); }
-  void sleep_for(Duration d) override { slept_ns_ += d.count(); }
-  std::chrono::system_clock::time_point wall_now() const override { return {}; }
-  Duration slept() const { return Duration(slept_ns_.load()); }
-
- private:
-  std::atomic<Duration::rep> slept_ns_{0};
-};
+using test::FakeClock;
 
 TEST(S3Retry, HttpClassification) {
   EXPECT_TRUE(is_retryable_http(500, "InternalError"));

@@ -1,0 +1,89 @@
+#include "archive/wal_archive.h"
+
+#include <set>
+
+#include "archive/wal_fetch.h"
+#include "core/error.h"
+#include "io/memory_streams.h"
+
+namespace wale::archive {
+
+WalArchive::WalArchive(store::ObjectStore& store, codec::Codec preferred, std::uint64_t segment_size)
+    : store_(store), preferred_(preferred), segment_size_(segment_size) {}
+
+std::optional<std::string> WalArchive::find_key(const std::string& name) const {
+  return find_wal_key(store_, name, preferred_);
+}
+
+std::unique_ptr<io::ByteSource> WalArchive::open(const std::string& name) const {
+  return open_wal(store_, name, preferred_);
+}
+
+std::vector<layout::WalObject> WalArchive::list() const {
+  std::vector<layout::WalObject> out;
+  store_.list(layout::kWalDir, [&](const store::ObjectInfo& o) {
+    if (auto w = layout::parse_wal_key(o.key, segment_size_)) out.push_back(std::move(*w));
+  });
+  return out;
+}
+
+std::vector<layout::WalObject> WalArchive::list_segments(std::uint32_t timeline, std::uint64_t first_segno,
+                                                         std::uint64_t last_segno) const {
+  std::vector<layout::WalObject> out;
+  if (last_segno < first_segno) return out;
+  std::uint64_t per_log = 0x100000000ULL / segment_size_;
+  for (std::uint64_t log = first_segno / per_log; log <= last_segno / per_log; ++log) {
+    pg::WalSegment in_log{timeline, log * per_log, segment_size_};
+    store_.list(layout::wal_log_prefix(in_log), [&](const store::ObjectInfo& o) {
+      auto w = layout::parse_wal_key(o.key, segment_size_);
+      if (!w || w->kind != pg::WalFileKind::Segment || !w->segment || w->timeline != timeline) return;
+      if (w->segment->segno >= first_segno && w->segment->segno <= last_segno) out.push_back(std::move(*w));
+    });
+  }
+  return out;
+}
+
+std::vector<pg::WalSegment> WalArchive::missing_segments(const pg::WalSegment& first, const pg::WalSegment& last) const {
+  std::set<std::uint64_t> have;
+  for (const auto& w : list_segments(first.timeline, first.segno, last.segno)) have.insert(w.segment->segno);
+  std::vector<pg::WalSegment> missing;
+  for (std::uint64_t s = first.segno; s <= last.segno; ++s) {
+    if (!have.count(s)) missing.push_back(pg::WalSegment{first.timeline, s, segment_size_});
+  }
+  return missing;
+}
+
+pg::TimelineHistory WalArchive::read_history(const std::vector<layout::WalObject>& listing) const {
+  pg::TimelineHistory history;
+  std::set<std::uint32_t> done;
+  for (const auto& w : listing) {
+    if (w.kind != pg::WalFileKind::History || !done.insert(w.timeline).second) continue;
+    auto source = open(w.name);
+    if (!source) continue;  // deleted since the listing: its timeline stays unknown
+    try {
+      history.add(w.timeline, pg::parse_timeline_history(io::read_all(*source)));
+    } catch (const Error& e) {
+      throw Error(ErrorCode::Corrupt, "timeline history " + w.name + " in the archive is damaged: " + e.message(),
+                  store_.describe(w.key), "Restore the file from the cluster's pg_wal directory.");
+    }
+  }
+  return history;
+}
+
+bool WalArchive::wait_for(const std::string& name, Clock::Duration timeout, Clock& clock,
+                          const std::function<void()>& still_waiting) const {
+  auto deadline = clock.now() + timeout;
+  auto next_note = clock.now() + std::chrono::seconds(30);
+  for (;;) {
+    if (find_key(name)) return true;
+    auto now = clock.now();
+    if (now >= deadline) return false;
+    if (now >= next_note) {
+      if (still_waiting) still_waiting();
+      next_note = now + std::chrono::seconds(30);
+    }
+    clock.sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+}  // namespace wale::archive

@@ -1,0 +1,70 @@
+// WalArchive: the WAL part of an archive (wal_005/) as typed values.
+//
+// One place that knows how archived WAL is found (any codec, the preferred
+// one first), opened (decompressed), listed (as layout::WalObject values with
+// timeline and segment number), how timeline history files are read, and how
+// to wait for a segment to arrive. Used by backup-push (is every segment of
+// the backup archived?), backup-verify/wal-verify and retention.
+//
+// Holds a reference to the store, which must outlive it. Const methods do
+// only reads and are thread-safe if the store is. Storage failures throw
+// wale::Error; a damaged history file throws Error{Corrupt}.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "codec/codec.h"
+#include "core/clock.h"
+#include "io/byte_source.h"
+#include "layout/archive_layout.h"
+#include "pg/lsn.h"
+#include "pg/timeline_history.h"
+#include "store/object_store.h"
+
+namespace wale::archive {
+
+class WalArchive {
+ public:
+  explicit WalArchive(store::ObjectStore& store, codec::Codec preferred = codec::Codec::Zstd,
+                      std::uint64_t segment_size = pg::kDefaultSegmentSize);
+
+  store::ObjectStore& store() const { return store_; }
+  std::uint64_t segment_size() const { return segment_size_; }
+
+  // The key under which WAL file `name` is archived (any codec), or nullopt.
+  std::optional<std::string> find_key(const std::string& name) const;
+  // The archived WAL file as a decompressed stream, or nullptr if absent.
+  // Throws Error{Usage} for a name that is not a WAL file name.
+  std::unique_ptr<io::ByteSource> open(const std::string& name) const;
+
+  // Every WAL file in the archive (one listing of wal_005/), in key order.
+  std::vector<layout::WalObject> list() const;
+  // The full segments (kind Segment) of `timeline` with segno in
+  // [first_segno, last_segno], listing only the logs that range spans.
+  std::vector<layout::WalObject> list_segments(std::uint32_t timeline, std::uint64_t first_segno,
+                                               std::uint64_t last_segno) const;
+  // The segments from `first` to `last` (on first's timeline) that are not
+  // archived under any codec, oldest first.
+  std::vector<pg::WalSegment> missing_segments(const pg::WalSegment& first, const pg::WalSegment& last) const;
+
+  // The history of every timeline whose .history file `listing` holds.
+  pg::TimelineHistory read_history(const std::vector<layout::WalObject>& listing) const;
+  pg::TimelineHistory read_history() const { return read_history(list()); }
+
+  // Waits until WAL file `name` is archived, polling every 200 ms on `clock`;
+  // calls `still_waiting` every 30 s. False when `timeout` passed first.
+  bool wait_for(const std::string& name, Clock::Duration timeout, Clock& clock,
+                const std::function<void()>& still_waiting = {}) const;
+
+ private:
+  store::ObjectStore& store_;
+  codec::Codec preferred_;
+  std::uint64_t segment_size_;
+};
+
+}  // namespace wale::archive

@@ -1,0 +1,52 @@
+// backup-push's check that every WAL segment of a backup is archived before
+// its sentinel is written.
+#include <gtest/gtest.h>
+
+#include "archive/wal_archive.h"
+#include "backup/backup_push.h"
+#include "core/error.h"
+#include "layout/archive_layout.h"
+#include "store/memory/memory_store.h"
+#include "test_support/fake_clock.h"
+
+namespace wale::backup {
+namespace {
+
+std::string seg(std::uint32_t tli, std::uint64_t segno) { return pg::WalSegment{tli, segno}.file_name(); }
+
+void put(store::MemoryStore& s, const std::string& name, codec::Codec c = codec::Codec::Zstd) {
+  store::put_bytes(s, layout::wal_key(name, c), "w");
+}
+
+// backup-push writes its sentinel only when every segment from its start to
+// its stop is archived: a segment deleted meanwhile fails the backup.
+TEST(BackupPushWal, EverySegmentFromStartToStopMustBeArchived) {
+  store::MemoryStore s;
+  for (std::uint64_t n = 0x10; n <= 0x14; ++n) {
+    if (n != 0x12) put(s, seg(1, n));
+  }
+  put(s, seg(1, 0x12) + ".partial");
+  put(s, seg(2, 0x12));
+  archive::WalArchive archive(s);
+  test::FakeClock clock;
+  try {
+    wait_for_backup_wal(archive, pg::WalSegment{1, 0x10}, pg::WalSegment{1, 0x14}, std::chrono::seconds(60), clock);
+    FAIL() << "a missing segment in the middle of the backup was not noticed";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::NotFound);
+    EXPECT_NE(e.message().find(seg(1, 0x12)), std::string::npos) << e.message();
+  }
+  EXPECT_GE(clock.slept(), std::chrono::seconds(60));
+  EXPECT_LT(clock.slept(), std::chrono::seconds(62));
+  // Under another codec it counts.
+  put(s, seg(1, 0x12), codec::Codec::Lzop);
+  EXPECT_NO_THROW(wait_for_backup_wal(archive, pg::WalSegment{1, 0x10}, pg::WalSegment{1, 0x14},
+                                      std::chrono::seconds(60), clock));
+  // The stop segment missing fails too.
+  EXPECT_THROW(wait_for_backup_wal(archive, pg::WalSegment{1, 0x10}, pg::WalSegment{1, 0x15}, std::chrono::seconds(1),
+                                   clock),
+               Error);
+}
+
+}  // namespace
+}  // namespace wale::backup
