@@ -13,6 +13,7 @@
 #include "backup/backup_manifest.h"
 #include "codec/crc32c.h"
 #include "core/error.h"
+#include "core/number.h"
 #include "exec/task_group.h"
 #include "io/filter_streams.h"
 #include "io/memory_streams.h"
@@ -187,7 +188,7 @@ WalVerifyReport verify_wal(store::ObjectStore& store, std::optional<std::uint64_
       auto s = pg::WalSegment::parse(*name, segment_size);
       if (s) segments[s->timeline].insert(s->segno);
     } else if (kind == pg::WalFileKind::History) {
-      history_tlis.insert(static_cast<std::uint32_t>(std::stoul(name->substr(0, 8), nullptr, 16)));
+      history_tlis.insert(static_cast<std::uint32_t>(to_uint64(name->substr(0, 8), 16).value_or(0)));
     }
   });
   if (segments.empty()) {

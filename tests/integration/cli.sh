@@ -91,3 +91,31 @@ done
 rc=0; "$WALE" --envdir "$ENVDIR" delete --confirm retain zero >/dev/null 2>"$WORK/err" || rc=$?
 [ $rc = 2 ] || fail "delete retain zero exited $rc, want 2"
 pass "recognised-but-unbuilt options fail with a clear message"
+
+# Numbers in arguments and settings are checked strictly: one line naming what
+# is wrong, the right exit code, never an "unprocessed exception".
+one_line_error() {  # <want exit> <text the line must hold> <command...>
+  local want=$1 text=$2 rc=0
+  shift 2
+  "$@" >/dev/null 2>"$WORK/err" || rc=$?
+  [ $rc = "$want" ] || { cat "$WORK/err"; fail "'$*' exited $rc, want $want"; }
+  [ "$(wc -l <"$WORK/err")" = 1 ] || { cat "$WORK/err"; fail "'$*' did not print exactly one line"; }
+  grep -qF -- "$text" "$WORK/err" || { cat "$WORK/err"; fail "'$*' does not say '$text'"; }
+  if grep -q "unprocessed exception" "$WORK/err"; then fail "'$*': unprocessed exception"; fi
+}
+# 4294967297 was cast to unsigned: retain 1.
+one_line_error 2 'retain must be a whole number from 1 to 1000000, got "4294967297"' \
+  "$WALE" --envdir "$ENVDIR" delete retain 4294967297
+one_line_error 2 '--pool-size must be a whole number from 1 to 1024, got "-3"' \
+  "$WALE" --envdir "$ENVDIR" backup-fetch --pool-size -3 "$WORK/nowhere" LATEST
+one_line_error 2 '--prefetch must be a whole number from 0 to 63, got "4294967296"' \
+  "$WALE" --envdir "$ENVDIR" wal-fetch --prefetch 4294967296 000000010000000000000001 "$WORK/x"
+one_line_error 2 '--cluster-read-rate-limit must be a whole number' \
+  "$WALE" --envdir "$ENVDIR" backup-push --cluster-read-rate-limit -1 "$WORK/nowhere"
+one_line_error 1 'WALE_RETRIES must be a whole number from 1 to 1000000, got "12abc"' \
+  env WALE_RETRIES=12abc "$WALE" --file-prefix "file://localhost$ARCHIVE" backup-list
+one_line_error 1 'WALE_PARTITION_SIZE must be a byte count from 1 to 1099511627776' \
+  env WALE_PARTITION_SIZE=17179869184G "$WALE" --file-prefix "file://localhost$ARCHIVE" backup-list
+one_line_error 1 'WALE_ARCHIVE_TIMEOUT must be a whole number from 0 to' \
+  env WALE_ARCHIVE_TIMEOUT=-5 "$WALE" --file-prefix "file://localhost$ARCHIVE" backup-list
+pass "bad numbers in arguments and settings end in one line naming the value and the range"
