@@ -92,8 +92,8 @@ rc=0; "$WALE" --envdir "$ENVDIR" delete --confirm retain zero >/dev/null 2>"$WOR
 [ $rc = 2 ] || fail "delete retain zero exited $rc, want 2"
 pass "recognised-but-unbuilt options fail with a clear message"
 
-# Numbers in arguments and settings are checked strictly: one line naming what
-# is wrong, the right exit code, never an "unprocessed exception".
+# Numbers in arguments and settings, and stored JSON, are checked strictly: one
+# line naming what is wrong, the right exit code, never an "unprocessed exception".
 one_line_error() {  # <want exit> <text the line must hold> <command...>
   local want=$1 text=$2 rc=0
   shift 2
@@ -118,4 +118,10 @@ one_line_error 1 'WALE_PARTITION_SIZE must be a byte count from 1 to 10995116277
   env WALE_PARTITION_SIZE=17179869184G "$WALE" --file-prefix "file://localhost$ARCHIVE" backup-list
 one_line_error 1 'WALE_ARCHIVE_TIMEOUT must be a whole number from 0 to' \
   env WALE_ARCHIVE_TIMEOUT=-5 "$WALE" --file-prefix "file://localhost$ARCHIVE" backup-list
-pass "bad numbers in arguments and settings end in one line naming the value and the range"
+# A sentinel whose tablespace entry has a number for its location escaped as a JSON type_error.
+mkdir -p "$WORK/corrupt/basebackups_005"
+echo '{"wal_segment_backup_stop": "000000010000000000000002", "wal_segment_offset_backup_stop": "00000040", "expanded_size_bytes": 3, "spec": {"base_prefix": "/x/", "tablespaces": ["16389"], "16389": {"loc": 5, "link": "pg_tblspc/16389"}}}' \
+  >"$WORK/corrupt/basebackups_005/base_000000010000000000000002_00000040_backup_stop_sentinel.json"
+one_line_error 1 'is corrupt: field "spec.16389.loc" must be a string' \
+  "$WALE" --file-prefix "file://localhost$WORK/corrupt" backup-list --json
+pass "bad numbers and corrupt sentinels end in one line naming the value, no unprocessed exception"
