@@ -2,10 +2,38 @@
 
 #include <CLI/CLI.hpp>
 
+#include "core/error.h"
+#include "core/number.h"
+
 namespace wale::app {
+
+namespace {
+
+// Numeric options are taken as text and parsed strictly after CLI11 is done
+// (CLI11 would accept "-3" or wrap-around values into an int).
+struct NumberOptions {
+  std::optional<std::string> pool_size, read_rate_limit, prefetch;
+};
+
+// Throws Error{Usage} naming the option, the value and the allowed range.
+void convert_numbers(const NumberOptions& text, Invocation& inv) {
+  if (text.pool_size) {
+    inv.pool_size = static_cast<int>(parse_uint(*text.pool_size, "--pool-size", 1, kMaxPoolSize, ErrorCode::Usage));
+  }
+  if (text.prefetch) {
+    inv.prefetch = static_cast<int>(parse_uint(*text.prefetch, "--prefetch", 0, kMaxPrefetch, ErrorCode::Usage));
+  }
+  if (text.read_rate_limit) {
+    inv.read_rate_limit = static_cast<long long>(
+        parse_uint(*text.read_rate_limit, "--cluster-read-rate-limit", 1, kMaxReadRateLimit, ErrorCode::Usage));
+  }
+}
+
+}  // namespace
 
 ParseOutcome parse_command_line(int argc, char** argv) {
   Invocation inv;
+  NumberOptions numbers;
   CLI::App app{"wal-e: continuous archiving of PostgreSQL WAL and base backups to object storage.\n"
                "Settings come from the environment (WALE_S3_PREFIX, WALE_FILE_PREFIX, AWS_*, ...) or from\n"
                "the global options below, which go before the subcommand. Secrets are read only from the\n"
@@ -35,15 +63,15 @@ ParseOutcome parse_command_line(int argc, char** argv) {
 
   auto* push = app.add_subcommand("backup-push", "Take a base backup of a running cluster.");
   push->add_option("PG_CLUSTER_DIRECTORY", inv.args, "The cluster's data directory.")->required()->expected(1);
-  push->add_option("-p,--pool-size", inv.pool_size, "Partitions read, compressed and uploaded at once (default: cores).");
-  push->add_option("--cluster-read-rate-limit", inv.read_rate_limit, "Total read rate limit for the whole backup, in bytes per second.");
+  push->add_option("-p,--pool-size", numbers.pool_size, "Partitions read, compressed and uploaded at once (default: cores).");
+  push->add_option("--cluster-read-rate-limit", numbers.read_rate_limit, "Total read rate limit for the whole backup, in bytes per second.");
   push->add_flag("--while-offline", inv.while_offline, "Back up a stopped cluster (not built yet).");
   push->add_flag("--permanent", inv.permanent, "Mark the backup permanent (see backup-mark).");
 
   auto* fetch = app.add_subcommand("backup-fetch", "Restore a base backup into an empty directory.");
   fetch->add_option("PG_CLUSTER_DIRECTORY BACKUP_NAME", inv.args, "Target directory and backup name or LATEST.")
       ->required()->expected(2);
-  fetch->add_option("-p,--pool-size", inv.pool_size, "Partitions downloaded and extracted at once (default: cores).");
+  fetch->add_option("-p,--pool-size", numbers.pool_size, "Partitions downloaded and extracted at once (default: cores).");
   fetch->add_flag("--blind-restore", inv.blind_restore, "Restore tablespaces as plain directories under pg_tblspc.");
   fetch->add_option("--restore-spec", inv.restore_spec, "Tablespace locations: a JSON spec file, or SOURCE.");
 
@@ -54,16 +82,16 @@ ParseOutcome parse_command_line(int argc, char** argv) {
 
   auto* wpush = app.add_subcommand("wal-push", "Archive one WAL file (archive_command = 'wal-e wal-push %p').");
   wpush->add_option("WAL_SEGMENT", inv.args, "Path of the WAL file.")->required()->expected(1);
-  wpush->add_option("-p,--pool-size", inv.pool_size, "Parallel push-ahead of other ready segments.");
+  wpush->add_option("-p,--pool-size", numbers.pool_size, "Parallel push-ahead of other ready segments.");
 
   auto* wahead = app.add_subcommand("wal-push-ahead", "Internal: push ready WAL segments in the background.");
   wahead->add_option("WAL_DIRECTORY SEGMENT", inv.args, "pg_wal and the segments to push.")->required()->expected(2, 1024);
-  wahead->add_option("-p,--pool-size", inv.pool_size, "Segments pushed at once.");
+  wahead->add_option("-p,--pool-size", numbers.pool_size, "Segments pushed at once.");
 
   auto* wfetch = app.add_subcommand("wal-fetch", "Restore one WAL file (restore_command = 'wal-e wal-fetch \"%f\" \"%p\"').");
   wfetch->add_option("WAL_SEGMENT WAL_DESTINATION", inv.args, "WAL file name and destination path.")
       ->required()->expected(2);
-  wfetch->add_option("-p,--prefetch", inv.prefetch, "Segments to prefetch in the background (default 8; 0 disables).");
+  wfetch->add_option("-p,--prefetch", numbers.prefetch, "Segments to prefetch in the background (default 8; 0 disables).");
 
   auto* wpre = app.add_subcommand("wal-prefetch", "Internal: prefetch one WAL segment.");
   wpre->add_option("BASE_DIRECTORY SEGMENT", inv.args, "Prefetch directory and the segments to fetch into it.")
@@ -74,7 +102,7 @@ ParseOutcome parse_command_line(int argc, char** argv) {
   bverify->add_option("BACKUP_NAME", inv.args, "A backup name or LATEST (default: LATEST).")->expected(0, 1);
   bverify->add_flag("--all", inv.all, "Verify every finished backup.");
   bverify->add_flag("--json", inv.json, "Print the report as JSON.");
-  bverify->add_option("-p,--pool-size", inv.pool_size, "Partitions checked at once (default: cores).");
+  bverify->add_option("-p,--pool-size", numbers.pool_size, "Partitions checked at once (default: cores).");
 
   auto* wverify = app.add_subcommand("wal-verify",
       "Check that the archive holds every WAL segment from the oldest backup to the newest WAL, across timelines.");
@@ -103,6 +131,11 @@ ParseOutcome parse_command_line(int argc, char** argv) {
     return ParseOutcome{std::nullopt, 0, target->help(), false};
   } catch (const CLI::ParseError& e) {
     return ParseOutcome{std::nullopt, 2, std::string("wal-e: error: ") + e.what() + "\n", true};
+  }
+  try {
+    convert_numbers(numbers, inv);
+  } catch (const Error& e) {
+    return ParseOutcome{std::nullopt, 2, "wal-e: error: " + e.message() + "\n", true};
   }
   if (!app.get_subcommands().empty()) inv.subcommand = app.get_subcommands().front()->get_name();
   return ParseOutcome{inv, 0, {}, false};

@@ -4,6 +4,7 @@
 // parsed Invocation, or sets `exit_code`/`output` for --help and usage errors.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,11 @@ struct Invocation {
   bool impermanent = false;
   bool all = false;
 };
+
+// Allowed ranges of the numeric options; a value outside is a usage error (exit 2).
+inline constexpr std::uint64_t kMaxPoolSize = 1024;               // --pool-size 1..1024
+inline constexpr std::uint64_t kMaxPrefetch = 63;                 // --prefetch 0..63 (wal-prefetch takes 63)
+inline constexpr std::uint64_t kMaxReadRateLimit = 1ULL << 40;    // --cluster-read-rate-limit 1 B/s..1 TiB/s
 
 struct ParseOutcome {
   std::optional<Invocation> invocation;  // set when a command should run

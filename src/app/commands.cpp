@@ -21,6 +21,7 @@
 #include "backup/backup_verify.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/number.h"
 #include "io/file_streams.h"
 
 namespace wale::app {
@@ -72,6 +73,8 @@ int run_backup_list(const Invocation& inv, store::ObjectStore& store) {
   return 0;
 }
 
+constexpr std::uint64_t kMaxRetain = 1'000'000;  // delete retain N: 1..kMaxRetain
+
 backup::DeleteRequest parse_delete(const Invocation& inv) {
   auto usage = [](const std::string& why) {
     return Error(ErrorCode::Usage, "delete: " + why, {},
@@ -88,11 +91,9 @@ backup::DeleteRequest parse_delete(const Invocation& inv) {
     } else {
       r.mode = backup::DeleteMode::Retain;
       try {
-        long n = std::stol(inv.args[1]);
-        if (n < 1) throw std::invalid_argument("n");
-        r.retain = static_cast<unsigned>(n);
-      } catch (const std::exception&) {
-        throw usage("retain takes a positive number of backups, got \"" + inv.args[1] + "\"");
+        r.retain = static_cast<unsigned>(parse_uint(inv.args[1], "retain", 1, kMaxRetain, ErrorCode::Usage));
+      } catch (const Error& e) {
+        throw usage(e.message());
       }
     }
   } else if (mode == "everything" || mode == "old-versions") {

@@ -17,7 +17,7 @@ layout::Sentinel load_sentinel(store::ObjectStore& store, const layout::BackupNa
     throw Error(ErrorCode::NotFound, "backup " + name.str() + " disappeared while reading it",
                 "The key was " + store.describe(layout::sentinel_key(name)) + ".");
   }
-  return layout::Sentinel::parse(*text);
+  return layout::Sentinel::parse(*text, "backup sentinel " + store.describe(layout::sentinel_key(name)));
 }
 
 std::string optional_number(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : ""; }

@@ -3,12 +3,15 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <climits>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/json_object.h"
+#include "core/number.h"
 
 namespace wale::backup {
 namespace {
@@ -65,36 +68,36 @@ std::string ManifestBuilder::render(const ManifestWalRange& wal) const {
 }
 
 Manifest parse_manifest(const std::string& text) {
+  const std::string what = "backup manifest";
   auto pos = text.rfind("\"Manifest-Checksum\"");
   if (pos == std::string::npos) throw Error(ErrorCode::Corrupt, "backup manifest has no Manifest-Checksum");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const std::exception& e) {
-    throw Error(ErrorCode::Corrupt, "backup manifest is not valid JSON", e.what());
-  }
-  if (j.value("Manifest-Checksum", "") != sha256_hex(text.substr(0, pos))) {
+  nlohmann::json doc = parse_json_text(text, what, ErrorCode::Corrupt);
+  JsonObject j(doc, what, ErrorCode::Corrupt);
+  if (j.string("Manifest-Checksum").value_or("") != sha256_hex(text.substr(0, pos))) {
     throw Error(ErrorCode::Corrupt, "backup manifest checksum mismatch", {}, "The manifest itself was damaged.");
   }
   Manifest m;
-  try {
-    for (const auto& f : j.at("Files")) {
-      ManifestFile mf;
-      mf.path = f.at("Path").get<std::string>();
-      mf.size = f.at("Size").get<std::uint64_t>();
-      if (f.value("Checksum-Algorithm", "") == "CRC32C") {
-        std::string hex = f.at("Checksum").get<std::string>();
-        std::uint32_t le = static_cast<std::uint32_t>(std::stoul(hex, nullptr, 16));
-        mf.crc32c = __builtin_bswap32(le);
-      }
-      m.files.push_back(std::move(mf));
+  const auto* files = j.array("Files");
+  if (!files) j.fail("Files", "present (an array)");
+  for (std::size_t i = 0; i < files->size(); ++i) {
+    JsonObject entry((*files)[i], what, ErrorCode::Corrupt, "Files[" + std::to_string(i) + "].");
+    ManifestFile mf;
+    mf.path = entry.required_string("Path");
+    mf.size = entry.required_uint("Size");
+    if (entry.string("Checksum-Algorithm").value_or("") == "CRC32C") {
+      std::string hex = entry.required_string("Checksum");
+      auto le = hex.size() == 8 ? to_uint64(hex, 16) : std::nullopt;
+      if (!le) entry.fail("Checksum", "8 hex digits for CRC32C, not \"" + hex.substr(0, 64) + "\"");
+      mf.crc32c = __builtin_bswap32(static_cast<std::uint32_t>(*le));
     }
-    for (const auto& w : j.at("WAL-Ranges")) {
-      m.wal_ranges.push_back(ManifestWalRange{w.at("Timeline").get<std::uint32_t>(), w.at("Start-LSN").get<std::string>(),
-                                              w.at("End-LSN").get<std::string>()});
-    }
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::Corrupt, "backup manifest is missing fields", e.what());
+    m.files.push_back(std::move(mf));
+  }
+  const auto* ranges = j.array("WAL-Ranges");
+  if (!ranges) j.fail("WAL-Ranges", "present (an array)");
+  for (std::size_t i = 0; i < ranges->size(); ++i) {
+    JsonObject range((*ranges)[i], what, ErrorCode::Corrupt, "WAL-Ranges[" + std::to_string(i) + "].");
+    auto timeline = static_cast<std::uint32_t>(range.required_uint("Timeline", 1, UINT32_MAX));
+    m.wal_ranges.push_back(ManifestWalRange{timeline, range.required_string("Start-LSN"), range.required_string("End-LSN")});
   }
   return m;
 }

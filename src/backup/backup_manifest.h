@@ -4,7 +4,9 @@
 //
 // ManifestBuilder collects files from many threads (add() is thread-safe) and
 // renders the manifest once. parse_manifest() reads one back (ours or
-// pg_basebackup's) and checks its own checksum; it throws Error{Corrupt}.
+// pg_basebackup's) and checks its own checksum; any malformed input (bad JSON,
+// wrong field types, numbers out of range, a CRC32C checksum that is not 8 hex
+// digits) throws Error{Corrupt, "backup manifest ..."} and nothing else.
 #pragma once
 
 #include <cstdint>

@@ -13,6 +13,7 @@
 #include "backup/backup_manifest.h"
 #include "codec/crc32c.h"
 #include "core/error.h"
+#include "core/number.h"
 #include "exec/task_group.h"
 #include "io/filter_streams.h"
 #include "io/memory_streams.h"

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "core/error.h"
+#include "core/number.h"
 
 namespace wale::config {
 namespace {
@@ -35,24 +36,7 @@ std::string file_root_of(const std::string& url) {
 }  // namespace
 
 std::uint64_t parse_size(const std::string& name, const std::string& text) {
-  std::size_t pos = 0;
-  unsigned long long n = 0;
-  try {
-    n = std::stoull(text, &pos);
-  } catch (const std::exception&) {
-    pos = 0;
-  }
-  std::string suffix = pos ? text.substr(pos) : "";
-  std::uint64_t mult = 1;
-  if (suffix == "k" || suffix == "K" || suffix == "kB" || suffix == "KiB") mult = 1ULL << 10;
-  else if (suffix == "M" || suffix == "MB" || suffix == "MiB") mult = 1ULL << 20;
-  else if (suffix == "G" || suffix == "GB" || suffix == "GiB") mult = 1ULL << 30;
-  else if (!suffix.empty()) pos = 0;
-  if (pos == 0 || n == 0) {
-    throw Error(ErrorCode::Config, name + " must be a positive byte count, got \"" + text + "\"", {},
-                "Write a number of bytes, optionally with k, M or G, e.g. 512M.");
-  }
-  return n * mult;
+  return parse_byte_count(text, name, 1, kMaxPartitionSize, ErrorCode::Config);
 }
 
 Settings resolve_settings(const GlobalFlags& flags, const Environment& env) {
@@ -108,20 +92,11 @@ Settings resolve_settings(const GlobalFlags& flags, const Environment& env) {
   if (!compression.empty()) s.compression = codec::parse_codec(compression);
 
   if (auto r = env.get("WALE_RETRIES")) {
-    try {
-      s.retries = std::stoi(*r);
-    } catch (const std::exception&) {
-      s.retries = 0;
-    }
-    if (s.retries < 1) throw Error(ErrorCode::Config, "WALE_RETRIES must be a positive integer, got \"" + *r + "\"");
+    s.retries = static_cast<int>(parse_uint(*r, "WALE_RETRIES", 1, kMaxRetries, ErrorCode::Config));
   }
   if (auto p = env.get("WALE_PARTITION_SIZE")) s.partition_size = parse_size("WALE_PARTITION_SIZE", *p);
   if (auto w = env.get("WALE_ARCHIVE_TIMEOUT")) {
-    try {
-      s.archive_wait_seconds = std::stoull(*w);
-    } catch (const std::exception&) {
-      throw Error(ErrorCode::Config, "WALE_ARCHIVE_TIMEOUT must be a number of seconds, got \"" + *w + "\"");
-    }
+    s.archive_wait_seconds = parse_uint(*w, "WALE_ARCHIVE_TIMEOUT", 0, kMaxArchiveWaitSeconds, ErrorCode::Config);
   }
   return s;
 }

@@ -52,9 +52,15 @@ struct Settings {
   std::uint64_t archive_wait_seconds = 600;   // WALE_ARCHIVE_TIMEOUT: backup-push wait for WAL
 };
 
+// Allowed ranges of the numeric settings (values outside are Error{Config}).
+inline constexpr std::uint64_t kMaxRetries = 1'000'000;                 // WALE_RETRIES: 1..
+inline constexpr std::uint64_t kMaxPartitionSize = 1ULL << 40;          // WALE_PARTITION_SIZE: 1 B..1 TiB
+inline constexpr std::uint64_t kMaxArchiveWaitSeconds = 366ULL * 86400;  // WALE_ARCHIVE_TIMEOUT: 0..1 year
+
 Settings resolve_settings(const GlobalFlags& flags, const Environment& env);
 
-// Parses a positive byte count with an optional k/M/G suffix (1024-based).
+// Parses a byte count from 1 B to kMaxPartitionSize with an optional k/M/G/T
+// suffix (1024-based); throws Error{Config} naming `name` otherwise.
 std::uint64_t parse_size(const std::string& name, const std::string& text);
 
 }  // namespace wale::config

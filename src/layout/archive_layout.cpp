@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <climits>
 #include <regex>
 
 #include "core/error.h"
+#include "core/number.h"
 
 namespace wale::layout {
 namespace {
@@ -101,7 +103,9 @@ std::optional<std::uint32_t> partition_number(std::string_view key) {
   if (!all_of(digits, ::isdigit) || digits.size() > 9) return std::nullopt;
   std::string_view ext = base.substr(dot + 4);
   if (!ext.empty() && ext != ".lzo" && ext != ".lz4" && ext != ".zst") return std::nullopt;
-  return static_cast<std::uint32_t>(std::stoul(std::string(digits)));
+  auto n = to_uint64(digits);
+  if (!n || *n > UINT32_MAX) return std::nullopt;
+  return static_cast<std::uint32_t>(*n);
 }
 
 std::optional<BackupName> backup_from_sentinel_key(std::string_view key) {

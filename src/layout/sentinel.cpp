@@ -2,7 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <climits>
+#include <cstdint>
+#include <string_view>
+
 #include "core/error.h"
+#include "core/json_object.h"
 
 namespace wale::layout {
 namespace {
@@ -19,17 +24,32 @@ ordered spec_json(const Spec& spec) {
   return j;
 }
 
-Spec spec_from(const nlohmann::json& j) {
+bool all_digits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+Spec spec_from(const JsonObject& j) {
   Spec spec;
-  if (!j.is_object()) return spec;
-  if (j.contains("base_prefix") && j["base_prefix"].is_string()) spec.base_prefix = j["base_prefix"];
-  if (j.contains("tablespaces") && j["tablespaces"].is_array()) {
-    for (const auto& oid : j["tablespaces"]) {
-      std::string o = oid.is_string() ? oid.get<std::string>() : oid.dump();
+  spec.base_prefix = j.string("base_prefix").value_or("");
+  if (const auto* names = j.array("tablespaces")) {
+    for (const auto& oid : *names) {
+      // Tablespace OIDs name directories (pg_tblspc/<oid>): decimal digits only.
+      if (!oid.is_string() || oid.get<std::string>().size() > 10 || !all_digits(oid.get<std::string>())) {
+        j.fail("tablespaces", "an array of tablespace OIDs (strings of decimal digits), not " + oid.dump());
+      }
+      std::string o = oid.get<std::string>();
+      for (const auto& t : spec.tablespaces) {
+        if (t.oid == o) j.fail("tablespaces", "free of duplicates, but lists " + o + " twice");
+      }
       TablespaceSpec t{o, {}, "pg_tblspc/" + o};
-      if (j.contains(o) && j[o].is_object()) {
-        if (j[o].contains("loc")) t.loc = j[o]["loc"].get<std::string>();
-        if (j[o].contains("link")) t.link = j[o]["link"].get<std::string>();
+      if (auto entry = j.object(o)) {
+        t.loc = entry->string("loc").value_or("");
+        t.link = entry->string("link").value_or(t.link);
+        if (t.link != "pg_tblspc/" + o) entry->fail("link", "\"pg_tblspc/" + o + "\", not \"" + t.link + "\"");
       }
       spec.tablespaces.push_back(t);
     }
@@ -44,16 +64,6 @@ void put_opt(ordered& j, const char* key, const std::optional<T>& v) {
 void put_str(ordered& j, const char* key, const std::string& v) {
   if (!v.empty()) j[key] = v;
 }
-template <typename T>
-std::optional<T> get_opt(const nlohmann::json& j, const char* key) {
-  if (j.contains(key) && j[key].is_number()) return j[key].get<T>();
-  return std::nullopt;
-}
-std::string get_str(const nlohmann::json& j, const char* key) {
-  if (j.contains(key) && j[key].is_string()) return j[key].get<std::string>();
-  return {};
-}
-
 }  // namespace
 
 std::string Sentinel::to_json() const {
@@ -83,45 +93,48 @@ std::string Sentinel::to_json() const {
   return j.dump();
 }
 
-Sentinel Sentinel::parse(const std::string& text) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const std::exception& e) {
-    throw Error(ErrorCode::Corrupt, "backup sentinel is not valid JSON", e.what());
-  }
-  if (!j.is_object()) throw Error(ErrorCode::Corrupt, "backup sentinel is not a JSON object");
+Sentinel Sentinel::parse(const std::string& text, const std::string& what) {
+  nlohmann::json doc = parse_json_text(text, what, ErrorCode::Corrupt);
+  JsonObject j(doc, what, ErrorCode::Corrupt);
+  auto narrow32 = [](std::optional<std::uint64_t> v) {
+    return v ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(*v)) : std::nullopt;
+  };
   Sentinel s;
-  s.wal_segment_backup_stop = get_str(j, "wal_segment_backup_stop");
-  s.wal_segment_offset_backup_stop = get_str(j, "wal_segment_offset_backup_stop");
-  s.expanded_size_bytes = get_opt<std::uint64_t>(j, "expanded_size_bytes");
-  if (j.contains("spec")) s.spec = spec_from(j["spec"]);
-  s.format = get_str(j, "format");
-  s.wal_segment_backup_start = get_str(j, "wal_segment_backup_start");
-  s.wal_segment_offset_backup_start = get_str(j, "wal_segment_offset_backup_start");
-  s.start_lsn = get_str(j, "start_lsn");
-  s.stop_lsn = get_str(j, "stop_lsn");
-  s.timeline = get_opt<std::uint32_t>(j, "timeline");
-  s.pg_version_num = get_opt<int>(j, "pg_version_num");
-  s.system_identifier = get_str(j, "system_identifier");
-  s.start_time = get_str(j, "start_time");
-  s.finish_time = get_str(j, "finish_time");
-  s.compressed_size_bytes = get_opt<std::uint64_t>(j, "compressed_size_bytes");
-  s.codec = get_str(j, "codec");
-  s.file_count = get_opt<std::uint64_t>(j, "file_count");
-  s.partition_count = get_opt<std::uint32_t>(j, "partition_count");
-  s.segment_size = get_opt<std::uint64_t>(j, "segment_size");
-  s.hostname = get_str(j, "hostname");
-  s.data_directory = get_str(j, "data_directory");
+  s.wal_segment_backup_stop = j.string("wal_segment_backup_stop").value_or("");
+  s.wal_segment_offset_backup_stop = j.string("wal_segment_offset_backup_stop").value_or("");
+  s.expanded_size_bytes = j.uint("expanded_size_bytes");
+  if (auto spec = j.object("spec")) s.spec = spec_from(*spec);
+  s.format = j.string("format").value_or("");
+  s.wal_segment_backup_start = j.string("wal_segment_backup_start").value_or("");
+  s.wal_segment_offset_backup_start = j.string("wal_segment_offset_backup_start").value_or("");
+  s.start_lsn = j.string("start_lsn").value_or("");
+  s.stop_lsn = j.string("stop_lsn").value_or("");
+  s.timeline = narrow32(j.uint("timeline", 1, UINT32_MAX));
+  if (auto v = j.uint("pg_version_num", 1, INT_MAX)) s.pg_version_num = static_cast<int>(*v);
+  s.system_identifier = j.string("system_identifier").value_or("");
+  if (!s.system_identifier.empty() && (s.system_identifier.size() > 20 || !all_digits(s.system_identifier))) {
+    j.fail("system_identifier", "a decimal number");
+  }
+  s.start_time = j.string("start_time").value_or("");
+  s.finish_time = j.string("finish_time").value_or("");
+  s.compressed_size_bytes = j.uint("compressed_size_bytes");
+  s.codec = j.string("codec").value_or("");
+  s.file_count = j.uint("file_count");
+  s.partition_count = narrow32(j.uint("partition_count", 0, UINT32_MAX));
+  // PostgreSQL's wal_segment_size: a power of two from 1 MiB to 1 GiB (segment arithmetic divides by it).
+  s.segment_size = j.uint("segment_size", 1ULL << 20, 1ULL << 30);
+  if (s.segment_size && (*s.segment_size & (*s.segment_size - 1)) != 0) {
+    j.fail("segment_size", "a power of two, not " + std::to_string(*s.segment_size));
+  }
+  s.hostname = j.string("hostname").value_or("");
+  s.data_directory = j.string("data_directory").value_or("");
   return s;
 }
 
 Spec parse_spec(const std::string& text) {
-  try {
-    return spec_from(nlohmann::json::parse(text));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::Usage, "restore spec is not valid JSON", e.what());
-  }
+  const std::string what = "restore spec";
+  nlohmann::json doc = parse_json_text(text, what, ErrorCode::Usage);
+  return spec_from(JsonObject(doc, what, ErrorCode::Usage));
 }
 
 }  // namespace wale::layout

@@ -4,7 +4,12 @@
 // our sentinels: wal_segment_backup_stop, wal_segment_offset_backup_stop,
 // expanded_size_bytes, spec. Ours follow. Unknown fields are ignored on read,
 // and every field of ours is optional on read (WAL-E's sentinels lack them).
-// Pure; parse() throws Error{Corrupt} on malformed JSON.
+// Pure. parse() reads strictly: malformed JSON, a non-object, a field of the
+// wrong type (null counts as absent), a number out of range (negative, fraction,
+// segment_size not a power of two from 1 MiB to 1 GiB), a system identifier
+// or tablespace OID that is not decimal digits, a tablespace link other than
+// "pg_tblspc/<oid>", or a tablespace listed twice all throw
+// Error{Corrupt, "backup sentinel is corrupt: ..."}; nothing else escapes.
 #pragma once
 
 #include <cstdint>
@@ -50,10 +55,12 @@ struct Sentinel {
   std::string wal_segment_offset_backup_start;
 
   std::string to_json() const;
-  static Sentinel parse(const std::string& json);
+  // `what` names the object in errors, e.g. "backup sentinel <key>".
+  static Sentinel parse(const std::string& json, const std::string& what = "backup sentinel");
 };
 
-// A spec in WAL-E's JSON shape, as --restore-spec FILE gives it.
+// A spec in WAL-E's JSON shape, as --restore-spec FILE gives it. Same checks
+// as the sentinel's spec; throws Error{Usage, "restore spec ..."}.
 Spec parse_spec(const std::string& json);
 
 }  // namespace wale::layout

@@ -1,8 +1,10 @@
 #include "pg/backup_session.h"
 
+#include <climits>
 #include <cstdlib>
 
 #include "core/error.h"
+#include "core/number.h"
 
 namespace wale::pg {
 
@@ -23,11 +25,11 @@ ServerInfo read_server_info(Connection& conn) {
   info.data_directory = row[1];
   // wal_segment_size is shown with a unit ("16MB").
   std::string seg = row[2];
-  std::uint64_t n = std::strtoull(seg.c_str(), nullptr, 10);
-  if (seg.find("GB") != std::string::npos) n <<= 30;
-  else if (seg.find("MB") != std::string::npos) n <<= 20;
-  else if (seg.find("kB") != std::string::npos) n <<= 10;
-  info.segment_size = n ? n : kDefaultSegmentSize;
+  // PostgreSQL allows powers of two from 1 MB to 1 GB; anything else would break segment arithmetic.
+  info.segment_size = parse_byte_count(seg, "the server's wal_segment_size", 1ULL << 20, 1ULL << 30, ErrorCode::Postgres);
+  if ((info.segment_size & (info.segment_size - 1)) != 0) {
+    throw Error(ErrorCode::Postgres, "the server's wal_segment_size is not a power of two, got \"" + seg + "\"");
+  }
   info.system_identifier = row[3];
   info.in_recovery = row[4] == "true";
   bool mode_on = row[5] == "on" || row[5] == "always";
@@ -48,8 +50,12 @@ BackupStart BackupSession::start(const std::string& label, bool fast_checkpoint)
   BackupStart out;
   out.lsn = Lsn::parse(row[0]);
   out.wal_file = row[1];
-  out.wal_offset = std::stoull(row[2]);
-  out.timeline = static_cast<std::uint32_t>(std::stoul(row[1].substr(0, 8), nullptr, 16));
+  out.wal_offset = parse_uint(row[2], "pg_walfile_name_offset's file_offset", 0, UINT32_MAX, ErrorCode::Postgres);
+  auto timeline = to_uint64(row[1].substr(0, 8), 16);
+  if (row[1].size() != 24 || !timeline || *timeline == 0 || *timeline > UINT32_MAX) {
+    throw Error(ErrorCode::Postgres, "the server returned an invalid WAL file name \"" + row[1] + "\"");
+  }
+  out.timeline = static_cast<std::uint32_t>(*timeline);
   return out;
 }
 
@@ -65,7 +71,7 @@ BackupStop BackupSession::stop() {
   out.backup_label = row[1];
   out.tablespace_map = row[2];
   out.wal_file = row[3];
-  out.wal_offset = std::stoull(row[4]);
+  out.wal_offset = parse_uint(row[4], "pg_walfile_name_offset's file_offset", 0, UINT32_MAX, ErrorCode::Postgres);
   return out;
 }
 

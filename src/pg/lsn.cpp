@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "core/error.h"
+#include "core/number.h"
 
 namespace wale::pg {
 namespace {
@@ -24,7 +25,8 @@ bool is_upper_hex(std::string_view s) {
   return !s.empty();
 }
 
-std::uint64_t hex_value(std::string_view s) { return std::stoull(std::string(s), nullptr, 16); }
+// Callers have checked that `s` is 1..16 hex digits.
+std::uint64_t hex_value(std::string_view s) { return to_uint64(s, 16).value_or(0); }
 
 }  // namespace
 

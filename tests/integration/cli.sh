@@ -91,3 +91,37 @@ done
 rc=0; "$WALE" --envdir "$ENVDIR" delete --confirm retain zero >/dev/null 2>"$WORK/err" || rc=$?
 [ $rc = 2 ] || fail "delete retain zero exited $rc, want 2"
 pass "recognised-but-unbuilt options fail with a clear message"
+
+# Numbers in arguments and settings, and stored JSON, are checked strictly: one
+# line naming what is wrong, the right exit code, never an "unprocessed exception".
+one_line_error() {  # <want exit> <text the line must hold> <command...>
+  local want=$1 text=$2 rc=0
+  shift 2
+  "$@" >/dev/null 2>"$WORK/err" || rc=$?
+  [ $rc = "$want" ] || { cat "$WORK/err"; fail "'$*' exited $rc, want $want"; }
+  [ "$(wc -l <"$WORK/err")" = 1 ] || { cat "$WORK/err"; fail "'$*' did not print exactly one line"; }
+  grep -qF -- "$text" "$WORK/err" || { cat "$WORK/err"; fail "'$*' does not say '$text'"; }
+  if grep -q "unprocessed exception" "$WORK/err"; then fail "'$*': unprocessed exception"; fi
+}
+# 4294967297 was cast to unsigned: retain 1.
+one_line_error 2 'retain must be a whole number from 1 to 1000000, got "4294967297"' \
+  "$WALE" --envdir "$ENVDIR" delete retain 4294967297
+one_line_error 2 '--pool-size must be a whole number from 1 to 1024, got "-3"' \
+  "$WALE" --envdir "$ENVDIR" backup-fetch --pool-size -3 "$WORK/nowhere" LATEST
+one_line_error 2 '--prefetch must be a whole number from 0 to 63, got "4294967296"' \
+  "$WALE" --envdir "$ENVDIR" wal-fetch --prefetch 4294967296 000000010000000000000001 "$WORK/x"
+one_line_error 2 '--cluster-read-rate-limit must be a whole number' \
+  "$WALE" --envdir "$ENVDIR" backup-push --cluster-read-rate-limit -1 "$WORK/nowhere"
+one_line_error 1 'WALE_RETRIES must be a whole number from 1 to 1000000, got "12abc"' \
+  env WALE_RETRIES=12abc "$WALE" --file-prefix "file://localhost$ARCHIVE" backup-list
+one_line_error 1 'WALE_PARTITION_SIZE must be a byte count from 1 to 1099511627776' \
+  env WALE_PARTITION_SIZE=17179869184G "$WALE" --file-prefix "file://localhost$ARCHIVE" backup-list
+one_line_error 1 'WALE_ARCHIVE_TIMEOUT must be a whole number from 0 to' \
+  env WALE_ARCHIVE_TIMEOUT=-5 "$WALE" --file-prefix "file://localhost$ARCHIVE" backup-list
+# A sentinel whose tablespace entry has a number for its location escaped as a JSON type_error.
+mkdir -p "$WORK/corrupt/basebackups_005"
+echo '{"wal_segment_backup_stop": "000000010000000000000002", "wal_segment_offset_backup_stop": "00000040", "expanded_size_bytes": 3, "spec": {"base_prefix": "/x/", "tablespaces": ["16389"], "16389": {"loc": 5, "link": "pg_tblspc/16389"}}}' \
+  >"$WORK/corrupt/basebackups_005/base_000000010000000000000002_00000040_backup_stop_sentinel.json"
+one_line_error 1 'is corrupt: field "spec.16389.loc" must be a string' \
+  "$WALE" --file-prefix "file://localhost$WORK/corrupt" backup-list --json
+pass "bad numbers and corrupt sentinels end in one line naming the value, no unprocessed exception"

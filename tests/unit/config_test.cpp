@@ -82,6 +82,45 @@ TEST(Settings, CompressionRetriesAndSizes) {
   EXPECT_EQ(parse_size("X", "3k"), 3072u);
 }
 
+// Each bad numeric setting is one Error{Config} naming the setting, the value and the range.
+std::string config_error(const std::string& name, const std::string& value) {
+  try {
+    resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {name, value}}));
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Config) << name << "=" << value;
+    return e.message();
+  }
+  return "accepted";
+}
+
+TEST(Settings, NumbersAreStrictAndRangeChecked) {
+  // Trailing garbage was accepted (stoi read "12").
+  auto m = config_error("WALE_RETRIES", "12abc");
+  EXPECT_NE(m.find("WALE_RETRIES"), std::string::npos) << m;
+  EXPECT_NE(m.find("\"12abc\""), std::string::npos) << m;
+  EXPECT_NE(m.find("from 1 to"), std::string::npos) << m;
+  EXPECT_NE(config_error("WALE_RETRIES", " 5"), "accepted");
+  EXPECT_NE(config_error("WALE_RETRIES", "99999999999"), "accepted");
+  // 17179869184 GiB is 2^64 bytes: n * mult wrapped to 0.
+  m = config_error("WALE_PARTITION_SIZE", "17179869184G");
+  EXPECT_NE(m.find("WALE_PARTITION_SIZE"), std::string::npos) << m;
+  EXPECT_NE(m.find("\"17179869184G\""), std::string::npos) << m;
+  EXPECT_NE(config_error("WALE_PARTITION_SIZE", "2T"), "accepted");
+  EXPECT_NE(config_error("WALE_PARTITION_SIZE", "-1M"), "accepted");
+  // Negative timeouts wrapped around (stoull("-5") is 2^64-5).
+  m = config_error("WALE_ARCHIVE_TIMEOUT", "-5");
+  EXPECT_NE(m.find("WALE_ARCHIVE_TIMEOUT"), std::string::npos) << m;
+  EXPECT_NE(m.find("\"-5\""), std::string::npos) << m;
+  EXPECT_NE(config_error("WALE_ARCHIVE_TIMEOUT", "10s"), "accepted");
+  EXPECT_NE(config_error("WALE_ARCHIVE_TIMEOUT", "18446744073709551615"), "accepted");
+  // Good values still work.
+  auto s = resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_RETRIES", "1"},
+                                        {"WALE_PARTITION_SIZE", "1G"}, {"WALE_ARCHIVE_TIMEOUT", "0"}}));
+  EXPECT_EQ(s.retries, 1);
+  EXPECT_EQ(s.partition_size, 1ULL << 30);
+  EXPECT_EQ(s.archive_wait_seconds, 0u);
+}
+
 TEST(Settings, S3CredentialsComeFromEnvironment) {
   GlobalFlags flags;
   flags.aws_access_key_id = "AKIAFLAG";

@@ -89,5 +89,83 @@ TEST(Sentinel, IgnoresUnknownFieldsAndRejectsGarbage) {
   EXPECT_THROW(Sentinel::parse("[1,2]"), Error);
 }
 
+// Parses `json` and returns the Error{Corrupt} message; fails the test on any other outcome.
+std::string corrupt_message(const std::string& json) {
+  try {
+    Sentinel::parse(json);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Corrupt) << json;
+    EXPECT_NE(e.message().find("backup sentinel"), std::string::npos) << e.message();
+    return e.message();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "not an Error: " << e.what() << " for " << json;
+    return "";
+  }
+  ADD_FAILURE() << "accepted " << json;
+  return "";
+}
+
+TEST(Sentinel, WrongTypesAreCorruptNotExceptions) {
+  // These escaped as nlohmann type_error ("unprocessed exception") or were silently wrapped.
+  EXPECT_NE(corrupt_message(R"({"expanded_size_bytes": "abc"})").find("expanded_size_bytes"), std::string::npos);
+  EXPECT_NE(corrupt_message(R"({"wal_segment_backup_stop": 42})").find("wal_segment_backup_stop"), std::string::npos);
+  corrupt_message(R"({"spec": {"tablespaces": ["16389"], "16389": {"loc": 5}}})");
+  corrupt_message(R"({"spec": {"tablespaces": ["16389"], "16389": {"link": ["x"]}}})");
+  corrupt_message(R"({"spec": {"tablespaces": "16389"}})");
+  corrupt_message(R"({"spec": [1]})");
+  corrupt_message(R"({"spec": {"base_prefix": {}}})");
+  corrupt_message(R"("just a string")");
+  corrupt_message("42");
+  corrupt_message("null");
+  corrupt_message(R"({"codec": true})");
+}
+
+TEST(Sentinel, NumbersAreRangeChecked) {
+  corrupt_message(R"({"expanded_size_bytes": -1})");
+  corrupt_message(R"({"expanded_size_bytes": 1.5})");
+  corrupt_message(R"({"expanded_size_bytes": 1e300})");
+  corrupt_message(R"({"timeline": 4294967296})");
+  corrupt_message(R"({"timeline": 0})");
+  corrupt_message(R"({"partition_count": -3})");
+  corrupt_message(R"({"pg_version_num": 3000000000})");
+  // segment_size 0 divided by zero in backup-verify (SIGFPE); 3 made nonsense segment numbers.
+  EXPECT_NE(corrupt_message(R"({"segment_size": 0})").find("segment_size"), std::string::npos);
+  corrupt_message(R"({"segment_size": 3000000})");
+  corrupt_message(R"({"segment_size": 2147483648})");
+  corrupt_message(R"({"system_identifier": "12; rm"})");
+  EXPECT_EQ(Sentinel::parse(R"({"segment_size": 67108864, "timeline": 4294967295})").segment_size, 64u << 20);
+  // null is "absent", as our own writer puts it for an unknown size.
+  EXPECT_FALSE(Sentinel::parse(R"({"expanded_size_bytes": null})").expanded_size_bytes);
+}
+
+TEST(Sentinel, TablespaceOidsAndLinksMustBeWalEShaped) {
+  // An OID names a directory: "../x" or a link elsewhere would point a restore outside pg_tblspc.
+  corrupt_message(R"({"spec": {"tablespaces": ["../../etc"]}})");
+  corrupt_message(R"({"spec": {"tablespaces": [16389]}})");
+  corrupt_message(R"({"spec": {"tablespaces": ["16389"], "16389": {"loc": "/x/", "link": "../../x"}}})");
+  corrupt_message(R"({"spec": {"tablespaces": ["16389", "16389"]}})");
+  corrupt_message(R"({"spec": {"tablespaces": ["16389"], "16389": "loc"}})");
+  auto s = Sentinel::parse(R"({"spec": {"tablespaces": ["16389"], "16389": {"loc": "/x/", "link": "pg_tblspc/16389"}}})");
+  ASSERT_EQ(s.spec.tablespaces.size(), 1u);
+  EXPECT_EQ(s.spec.tablespaces[0].link, "pg_tblspc/16389");
+}
+
+TEST(Spec, RestoreSpecErrorsAreUsageErrors) {
+  for (const char* bad : {"{not json", "[]", R"({"tablespaces": [1]})", R"({"tablespaces": ["1"], "1": {"loc": 7}})"}) {
+    try {
+      parse_spec(bad);
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Usage) << bad;
+      EXPECT_NE(e.message().find("restore spec"), std::string::npos) << e.message();
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "not an Error: " << e.what() << " for " << bad;
+    }
+  }
+  auto spec = parse_spec(R"({"tablespaces": ["16385"], "16385": {"loc": "/new/"}})");
+  ASSERT_EQ(spec.tablespaces.size(), 1u);
+  EXPECT_EQ(spec.tablespaces[0].loc, "/new/");
+}
+
 }  // namespace
 }  // namespace wale::layout
