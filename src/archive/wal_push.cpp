@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <exception>
 #include <vector>
 
 #include "archive/wal_fetch.h"
@@ -12,11 +13,14 @@
 #include "io/counting_sink.h"
 #include "io/file_streams.h"
 #include "io/filter_streams.h"
+#include "io/hashing_source.h"
 #include "layout/archive_layout.h"
 #include "pg/lsn.h"
 
 namespace wale::archive {
 namespace {
+
+const char* kLogger = "wal_e.worker.upload";
 
 // True if the two streams hold the same bytes.
 bool same_content(io::ByteSource& a, io::ByteSource& b) {
@@ -29,10 +33,42 @@ bool same_content(io::ByteSource& a, io::ByteSource& b) {
   }
 }
 
+// The decompressed object of WAL file `name` under codec `c`, or nullptr.
+std::unique_ptr<io::ByteSource> open_stored(store::ObjectStore& store, const std::string& name, codec::Codec c) {
+  auto source = store.get(layout::wal_key(name, c));
+  if (!source) return nullptr;
+  return std::make_unique<io::FilterSource>(codec::make_decompressor(c), std::move(source));
+}
+
+Error conflict(store::ObjectStore& store, const std::string& name, const std::string& key, const std::string& what) {
+  return Error(ErrorCode::Conflict, "WAL file " + name + " is already archived with different content",
+               "The key is " + store.describe(key) + "; " + what,
+               "Another cluster may be archiving to the same prefix: give each cluster its own prefix.");
+}
+
+Error vanished(store::ObjectStore& store, const std::string& key) {
+  return Error(ErrorCode::Transient, "archived WAL object vanished while it was being compared",
+               "The key is " + store.describe(key) + ".",
+               "Another wal-push of this file withdrew it; PostgreSQL will retry.");
+}
+
+// Step 3: throws Conflict if a codec other than `ours` holds the name with
+// content whose hash is not `hash`.
+void check_other_codecs(store::ObjectStore& store, const std::string& name, codec::Codec ours,
+                        const std::string& hash) {
+  for (codec::Codec c : lookup_order(ours)) {
+    if (c == ours) continue;
+    auto stored = open_stored(store, name, c);
+    if (stored && io::hash_all(*stored) != hash) {
+      throw conflict(store, name, layout::wal_key(name, c), "it was not overwritten.");
+    }
+  }
+}
+
 }  // namespace
 
 WalPushResult wal_push(store::ObjectStore& store, const std::string& path, const WalPushOptions& options,
-                       std::uint64_t* stored_bytes) {
+                       WalPushReport* report) {
   std::string name = io::base_name(path);
   if (pg::classify_wal_file(name) == pg::WalFileKind::Invalid) {
     throw Error(ErrorCode::Usage, "\"" + name + "\" is not a WAL file name", "The path is \"" + path + "\".",
@@ -48,39 +84,76 @@ WalPushResult wal_push(store::ObjectStore& store, const std::string& path, const
 
   std::string key = layout::wal_key(name, options.codec);
   auto started = std::chrono::steady_clock::now();
-  log::info("wal_e.worker.upload", {"begin archiving a file", {}, {},
-                                     {{"action", "push-wal"}, {"key", store.describe(key)}, {"seg", name},
-                                      {"state", "begin"}}});
+  log::info(kLogger, {"begin archiving a file", {}, {},
+                      {{"action", "push-wal"}, {"key", store.describe(key)}, {"seg", name}, {"state", "begin"}}});
+  auto already_archived = [&](const std::string& found_key, const std::string& hash) {
+    if (report) report->content_hash = hash;
+    log::info(kLogger, {"WAL file is already archived with the same content",
+                        "The key is " + store.describe(found_key) + ".", {},
+                        {{"action", "push-wal"}, {"seg", name}, {"state", "complete"}}});
+    return WalPushResult::AlreadyArchived;
+  };
 
-  if (store.stat(key)) {
-    auto stored = open_wal(store, name, options.codec);
-    if (stored && same_content(*stored, *file)) {
-      log::info("wal_e.worker.upload", {"WAL file is already archived with the same content",
-                                         "The key is " + store.describe(key) + ".", {},
-                                         {{"action", "push-wal"}, {"seg", name}, {"state", "complete"}}});
-      return WalPushResult::AlreadyArchived;
-    }
-    throw Error(ErrorCode::Conflict, "WAL file " + name + " is already archived with different content",
-                "The key is " + store.describe(key) + "; it was not overwritten.",
-                "Another cluster may be archiving to the same prefix: give each cluster its own prefix.");
+  // 1. Look under every codec's key first.
+  for (codec::Codec c : lookup_order(options.codec)) {
+    auto stored = open_stored(store, name, c);
+    if (!stored) continue;
+    std::string found = layout::wal_key(name, c);
+    io::HashingSource hashed(*file);
+    if (!same_content(*stored, hashed)) throw conflict(store, name, found, "it was not overwritten.");
+    check_other_codecs(store, name, c, hashed.hex());
+    return already_archived(found, hashed.hex());
   }
 
+  // 2. Publish create-only.
   codec::CompressOptions copts;
   copts.lzop_mode = st.st_mode;
   copts.lzop_mtime = static_cast<std::uint32_t>(st.st_mtim.tv_sec);
   std::uint64_t compressed = 0;
+  store::PutOptions create_only;
+  create_only.if_absent = true;
   io::FilterSink sink(codec::make_compressor(options.codec, copts),
-                      std::make_unique<io::CountingSink>(store.put(key), compressed));
-  std::uint64_t bytes = io::copy(*file, sink);
-  sink.finish();
-  if (stored_bytes) *stored_bytes = compressed;
+                      std::make_unique<io::CountingSink>(store.put(key, create_only), compressed));
+  io::HashingSource hashed(*file);
+  std::uint64_t bytes = io::copy(hashed, sink);
+  std::string hash = hashed.hex();
+  try {
+    sink.finish();
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::Conflict) throw;
+    // Another pusher published this key since step 1: compare with what we read.
+    auto stored = open_stored(store, name, options.codec);
+    if (!stored) throw vanished(store, key);
+    if (io::hash_all(*stored) != hash) throw conflict(store, name, key, "it was not overwritten.");
+    check_other_codecs(store, name, options.codec, hash);
+    return already_archived(key, hash);
+  }
+
+  // 3. Look again under the other codecs; withdraw ours if one holds different content.
+  try {
+    check_other_codecs(store, name, options.codec, hash);
+  } catch (...) {
+    auto failure = std::current_exception();
+    try {
+      std::vector<std::string> ours{key};
+      store.remove(ours);
+    } catch (const Error& e) {
+      log::warning(kLogger, {"could not withdraw a conflicting WAL object", e.message(), {},
+                             {{"action", "push-wal"}, {"key", store.describe(key)}, {"seg", name}}});
+    }
+    std::rethrow_exception(failure);
+  }
+  if (report) {
+    report->stored_bytes = compressed;
+    report->content_hash = hash;
+  }
 
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   char rate[32];
   std::snprintf(rate, sizeof rate, "%.2f", secs > 0 ? bytes / 1024.0 / secs : 0.0);
-  log::info("wal_e.worker.upload", {"completed archiving to a file", {}, {},
-                                     {{"action", "push-wal"}, {"key", store.describe(key)}, {"rate", rate},
-                                      {"seg", name}, {"state", "complete"}}});
+  log::info(kLogger, {"completed archiving to a file", {}, {},
+                      {{"action", "push-wal"}, {"key", store.describe(key)}, {"rate", rate},
+                       {"seg", name}, {"state", "complete"}}});
   return WalPushResult::Stored;
 }
 

@@ -1,11 +1,33 @@
 // wal-push: archive one WAL file (PostgreSQL's archive_command).
 //
 // Stores wal_005/<basename(path)><ext>. Returns only once the object is
-// durably stored (the store's sink finished). If an object already exists
-// under that key: identical content (after decompression) -> success without
-// writing; different content -> Error{Conflict}, nothing overwritten.
-// Throws Error{NotFound} if `path` does not exist, Error{Usage} if its base
-// name is not a WAL file name PostgreSQL archives. Thread-safe if the store is.
+// durably stored (the store's sink finished). Throws Error{NotFound} if `path`
+// does not exist, Error{Usage} if its base name is not a WAL file name
+// PostgreSQL archives. Thread-safe if the store is.
+//
+// One WAL file name never gets two different contents in the archive, across
+// codecs and concurrent pushers (two clusters on one prefix, a retried
+// archive_command racing its predecessor, push-ahead racing PostgreSQL):
+//  1. Look first: the name's object under every codec (lookup_order). If one
+//     exists, compare its decompressed content with the file: identical ->
+//     AlreadyArchived (idempotent), different -> Error{Conflict}.
+//  2. Publish create-only (PutOptions::if_absent): a pusher that passed step 1
+//     at the same time as another cannot replace its object; it gets a
+//     Conflict from the store and compares as in step 1.
+//  3. Look again under every other codec: an object there with different
+//     content was published by a concurrent pusher using another codec. Then
+//     withdraw (delete) our own just-published object and throw Conflict.
+//     The other pusher does the same if it sees ours, so at worst both fail
+//     and PostgreSQL retries; both cannot succeed: whichever published second
+//     sees the first's object in step 3 (the first's object is only withdrawn
+//     by a first that failed). An identical object under another codec is
+//     left alone (both hold the same bytes; withdrawing could race to zero).
+// Identity is compared as XXH3-128 of the decompressed bytes (io/hashing_source.h)
+// against the hash of the bytes this call read, so a file changing under us
+// cannot make a stored object look like ours. Known residual: a third pusher
+// that finds an object identical to its file in step 1 or 2 succeeds, and that
+// object can still be withdrawn by its own publisher in step 3 (only with
+// three concurrent pushers of one name, two contents and two codecs).
 #pragma once
 
 #include <cstdint>
@@ -22,9 +44,12 @@ struct WalPushOptions {
 
 enum class WalPushResult { Stored, AlreadyArchived };
 
-// When `stored_bytes` is given it receives the stored object's size, when
-// this call wrote it (Stored).
+struct WalPushReport {
+  std::uint64_t stored_bytes = 0;  // size of the object this call wrote (Stored only)
+  std::string content_hash;        // io::HashingSource hex of the file's bytes as read (either result)
+};
+
 WalPushResult wal_push(store::ObjectStore& store, const std::string& path, const WalPushOptions& options,
-                       std::uint64_t* stored_bytes = nullptr);
+                       WalPushReport* report = nullptr);
 
 }  // namespace wale::archive

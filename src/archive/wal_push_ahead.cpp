@@ -120,10 +120,12 @@ WalPushResult push_one(store::ObjectStore& store, const std::string& wal_dir, co
     return WalPushResult::AlreadyArchived;
   }
   auto before = identity_of(path);
-  std::uint64_t stored = 0;
-  WalPushResult result = wal_push(store, path, WalPushOptions{options.codec}, &stored);
+  WalPushReport report;
+  WalPushResult result = wal_push(store, path, WalPushOptions{options.codec}, &report);
   // The marker records the size this call wrote (no second request to the store).
-  if (segment && before && result == WalPushResult::Stored) write_marker(wal_dir, name, *before, key, stored);
+  if (segment && before && result == WalPushResult::Stored) {
+    write_marker(wal_dir, name, *before, key, report.stored_bytes);
+  }
   return result;
 }
 

@@ -133,6 +133,23 @@ std::string temp_name_for(const std::string& path) {
                 counter.fetch_add(1), static_cast<unsigned long long>(rng() & 0xffffffffULL));
   return parent_dir(path) + "/." + base_name(path) + suffix;
 }
+
+// Moves the temporary file `temp` to `path` unless `path` exists (Error{Conflict}).
+void link_if_absent(const std::string& temp, const std::string& path) {
+  if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) == 0) return;
+  int err = errno;
+  if (err == EINVAL || err == ENOSYS || err == ENOTSUP) {  // file system without RENAME_NOREPLACE
+    err = ::link(temp.c_str(), path.c_str()) == 0 ? 0 : errno;
+    if (err == 0) {
+      ::unlink(temp.c_str());  // the object is in place; a leftover hidden temporary is harmless
+      return;
+    }
+  }
+  if (err == EEXIST) {
+    throw Error(ErrorCode::Conflict, "file already exists", "The path is \"" + path + "\"; it was not replaced.");
+  }
+  throw_errno("could not link file into place", path, err);
+}
 }  // namespace
 
 bool parse_temp_name(const std::string& name, long* pid) {
@@ -182,8 +199,8 @@ std::size_t remove_stale_temps(const std::string& dir, const std::string& name_p
   return removed;
 }
 
-AtomicFileSink::AtomicFileSink(std::string path, mode_t mode, bool sync)
-    : path_(std::move(path)), temp_(temp_name_for(path_)), sync_(sync) {
+AtomicFileSink::AtomicFileSink(std::string path, mode_t mode, bool sync, Publish publish)
+    : path_(std::move(path)), temp_(temp_name_for(path_)), sync_(sync), publish_(publish) {
   int fd = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) throw_errno("could not create file", temp_, errno);
   fd_.reset(fd);
@@ -203,7 +220,11 @@ void AtomicFileSink::write(std::span<const std::byte> data) {
 void AtomicFileSink::finish() {
   if (sync_ && ::fsync(fd_.get()) != 0) throw_errno("could not fsync file", temp_, errno);
   if (::close(fd_.release()) != 0) throw_errno("could not close file", temp_, errno);
-  if (::rename(temp_.c_str(), path_.c_str()) != 0) throw_errno("could not rename file", path_, errno);
+  if (publish_ == Publish::Replace) {
+    if (::rename(temp_.c_str(), path_.c_str()) != 0) throw_errno("could not rename file", path_, errno);
+  } else {
+    link_if_absent(temp_, path_);
+  }
   done_ = true;
   if (sync_) fsync_dir(parent_dir(path_));
 }

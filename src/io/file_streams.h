@@ -4,8 +4,11 @@
 // when the file does not exist; other failures throw Error{Io}.
 // AtomicFileSink: writes to a hidden temporary file beside `path`; finish()
 // fsyncs it, renames it over `path` and fsyncs the directory, so `path`
-// either does not exist or holds the complete data. Destroyed unfinished, it
-// removes the temporary file. Files are created with `mode` (default 0600).
+// either does not exist or holds the complete data. With Publish::IfAbsent,
+// finish() never replaces: it links the temporary file into place
+// (renameat2 RENAME_NOREPLACE, or link(2) where the file system lacks it) and
+// throws Error{Conflict} if `path` exists. Destroyed unfinished (or after a
+// failed finish), it removes the temporary file. Files are created with `mode` (default 0600).
 // All functions throw wale::Error on failure. Not thread-safe per object.
 #pragma once
 
@@ -38,8 +41,10 @@ std::unique_ptr<FileSource> open_file_source(const std::string& path);
 
 class AtomicFileSink final : public ByteSink {
  public:
+  enum class Publish { Replace, IfAbsent };
   // `sync` false skips the fsyncs (the caller makes data durable later, e.g. syncfs).
-  explicit AtomicFileSink(std::string path, mode_t mode = 0600, bool sync = true);
+  explicit AtomicFileSink(std::string path, mode_t mode = 0600, bool sync = true,
+                          Publish publish = Publish::Replace);
   ~AtomicFileSink() override;
   void write(std::span<const std::byte> data) override;
   using ByteSink::write;
@@ -50,6 +55,7 @@ class AtomicFileSink final : public ByteSink {
   std::string temp_;
   UniqueFd fd_;
   bool sync_;
+  Publish publish_;
   bool done_ = false;
 };
 

@@ -6,7 +6,8 @@
 //  - put(key) returns a sink; the object becomes visible, complete, only when
 //    the sink's finish() returns, and it is durable then. A sink destroyed
 //    unfinished leaves no visible object (and no prior object is harmed).
-//    A finished put replaces an existing object atomically.
+//    A finished put replaces an existing object atomically, unless
+//    PutOptions::if_absent is set (see there).
 //  - get(key) returns nullptr iff the object does not exist.
 //  - stat(key) returns std::nullopt iff the object does not exist.
 //  - list(prefix, each) calls `each` for every object whose key starts with
@@ -39,6 +40,19 @@ struct ObjectInfo {
 
 struct PutOptions {
   std::string content_type;  // e.g. "application/json"; empty = store default
+  // Create-only: finish() publishes the object only if no object exists under
+  // the key, else throws Error{Conflict} and leaves the existing object as it
+  // was. The check and the publication are one atomic step in the memory and
+  // local stores (link/renameat2 RENAME_NOREPLACE) and on S3 servers that
+  // honour `If-None-Match: *` (AWS, Ceph radosgw): of two puts of one key
+  // racing, at most one succeeds. S3 reads the object back after finishing:
+  // its MD5 (or multipart ETag) must be ours, else Conflict; so on S3 an
+  // existing object with the very same bytes counts as this put's own (a
+  // retried PUT cannot tell its lost first attempt apart). For servers that
+  // ignore the condition, that read-back and a look before completing a
+  // multipart upload narrow the window, but a concurrent writer can still
+  // slip in between: callers that need more compare content (wal_push).
+  bool if_absent = false;
 };
 
 class ObjectStore {

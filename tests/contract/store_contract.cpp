@@ -145,6 +145,70 @@ TEST_P(StoreContract, ConcurrentPutsOfDifferentKeys) {
   for (const auto& k : keys) EXPECT_EQ(store::get_bytes(*store_, k), k);
 }
 
+store::PutOptions create_only() {
+  store::PutOptions o;
+  o.if_absent = true;
+  return o;
+}
+
+// Expects `f` to throw Error{Conflict}.
+template <typename F>
+void expect_conflict(F&& f) {
+  try {
+    f();
+    ADD_FAILURE() << "no Conflict";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Conflict) << e.what();
+  }
+}
+
+TEST_P(StoreContract, CreateOnlyPutCreatesAnAbsentObject) {
+  store::put_bytes(*store_, "wal_005/seg", "first", create_only());
+  EXPECT_EQ(store::get_bytes(*store_, "wal_005/seg"), "first");
+}
+
+TEST_P(StoreContract, CreateOnlyPutNeverReplaces) {
+  store::put_bytes(*store_, "wal_005/seg", "old");
+  expect_conflict([&] { store::put_bytes(*store_, "wal_005/seg", "new", create_only()); });
+  EXPECT_EQ(store::get_bytes(*store_, "wal_005/seg"), "old");
+  EXPECT_EQ(list_keys(*store_, "wal_005/"), std::vector<std::string>{"wal_005/seg"});
+}
+
+TEST_P(StoreContract, CreateOnlyPutsRacingOnlyTheFirstToFinishWins) {
+  // Both writers start before either publishes: the check must happen at publication.
+  auto a = store_->put("wal_005/seg", create_only());
+  auto b = store_->put("wal_005/seg", create_only());
+  a->write(std::string_view("from a"));
+  b->write(std::string_view("from b"));
+  a->finish();
+  expect_conflict([&] { b->finish(); });
+  b.reset();
+  EXPECT_EQ(store::get_bytes(*store_, "wal_005/seg"), "from a");
+  EXPECT_EQ(list_keys(*store_, "wal_005/"), std::vector<std::string>{"wal_005/seg"});
+}
+
+TEST_P(StoreContract, CreateOnlyLargePutsRacingOnlyTheFirstToFinishWins) {
+  // Large enough for a multipart upload on S3 (the tests' part size is 5 MiB).
+  std::string da = random_bytes(6 * 1024 * 1024 + 17, 7), db = random_bytes(6 * 1024 * 1024 + 17, 8);
+  store::put_bytes(*store_, "big/existing", da);
+  auto a = store_->put("big/new", create_only());
+  auto b = store_->put("big/new", create_only());
+  auto c = store_->put("big/existing", create_only());
+  for (std::size_t i = 0; i < da.size(); i += 1 << 20) {
+    a->write(std::string_view(da).substr(i, 1 << 20));
+    b->write(std::string_view(db).substr(i, 1 << 20));
+    c->write(std::string_view(db).substr(i, 1 << 20));
+  }
+  a->finish();
+  expect_conflict([&] { b->finish(); });
+  expect_conflict([&] { c->finish(); });
+  b.reset();
+  c.reset();
+  EXPECT_TRUE(store::get_bytes(*store_, "big/new") == da);
+  EXPECT_TRUE(store::get_bytes(*store_, "big/existing") == da);
+  EXPECT_EQ(list_keys(*store_, "big/"), (std::vector<std::string>{"big/existing", "big/new"}));
+}
+
 TEST_P(StoreContract, DescribeNamesTheKey) {
   EXPECT_NE(store_->describe("wal_005/x").find("wal_005/x"), std::string::npos);
 }

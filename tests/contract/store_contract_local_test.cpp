@@ -47,6 +47,18 @@ TEST(LocalStore, AbandonedWriteLeavesNoTemporaryFile) {
   EXPECT_EQ(entries, 0u);
 }
 
+TEST(LocalStore, RefusedCreateOnlyPutLeavesNoTemporaryFile) {
+  TempDir dir;
+  store::LocalStore s(dir.path());
+  store::put_bytes(s, "x/y", "old");
+  store::PutOptions create_only;
+  create_only.if_absent = true;
+  EXPECT_THROW(store::put_bytes(s, "x/y", "new", create_only), Error);
+  std::vector<std::string> names;
+  for (auto& e : std::filesystem::directory_iterator(dir.path() + "/x")) names.push_back(e.path().filename());
+  EXPECT_EQ(names, std::vector<std::string>{"y"});
+}
+
 TEST(LocalStore, RemovePrunesEmptyDirectoriesButNotRoot) {
   TempDir dir;
   store::LocalStore s(dir.path() + "/root");

@@ -54,10 +54,12 @@ std::string LocalStore::path_of(std::string_view key) const {
   return root_ + "/" + std::string(key);
 }
 
-std::unique_ptr<io::ByteSink> LocalStore::put(std::string_view key, const PutOptions&) {
+std::unique_ptr<io::ByteSink> LocalStore::put(std::string_view key, const PutOptions& options) {
   std::string path = path_of(key);
   io::make_dirs(io::parent_dir(path), 0700, /*sync_parents=*/true);
-  return std::make_unique<io::AtomicFileSink>(path, 0600);
+  return std::make_unique<io::AtomicFileSink>(
+      path, 0600, /*sync=*/true,
+      options.if_absent ? io::AtomicFileSink::Publish::IfAbsent : io::AtomicFileSink::Publish::Replace);
 }
 
 std::unique_ptr<io::ByteSource> LocalStore::get(std::string_view key) {

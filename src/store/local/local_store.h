@@ -1,7 +1,9 @@
 // LocalStore: an ObjectStore in a local directory (WAL-E's file:// backend).
 // Each key is a file at <root>/<key>. Writes go to a hidden temporary file
 // that is fsynced and renamed into place, then the directory is fsynced, so
-// an interrupted write never leaves a visible object. Files are created 0600
+// an interrupted write never leaves a visible object. A create-only put
+// (PutOptions::if_absent) moves the file into place with renameat2
+// RENAME_NOREPLACE (or link(2)), so it never replaces an object. Files are created 0600
 // and directories 0700: the archive holds the whole database.
 // Hidden files (a path segment starting with '.') are never listed.
 // Thread-safe: no shared mutable state besides the file system.

@@ -119,7 +119,27 @@ void S3UploadSink::put_single() {
   req.headers.emplace_back("content-md5", base64(raw_md5));
   // Our own record of the content's MD5: readers verify against it whatever the server's ETag means.
   req.headers.emplace_back("x-amz-meta-wale-md5", hex(raw_md5));
-  client_->call(req, "PUT", {}, &cancel_);
+  if (!options_.if_absent) {
+    client_->call(req, "PUT", {}, &cancel_);
+    return;
+  }
+  req.headers.emplace_back("if-none-match", "*");
+  client_->call(req, "PUT", {412}, &cancel_);
+  // Whatever the reply, the stored object must now be ours: after 412 it may be this upload's own
+  // earlier attempt (a retry after a lost reply); after 2xx a server that ignores If-None-Match
+  // may have let another writer replace it.
+  if (stored_md5() != hex(raw_md5)) throw exists_error();
+}
+
+std::string S3UploadSink::stored_md5() {
+  S3Request head{.method = "HEAD", .key = key_};
+  S3Response resp = client_->call(head, "HEAD", {404}, &cancel_);
+  return resp.status == 200 ? resp.header("x-amz-meta-wale-md5") : std::string{};
+}
+
+Error S3UploadSink::exists_error() const {
+  return Error(ErrorCode::Conflict, "object already exists",
+               "The key is " + client_->location(key_) + "; it was not replaced.");
 }
 
 void S3UploadSink::complete() {
@@ -134,6 +154,7 @@ void S3UploadSink::complete() {
   S3Request req{.method = "POST", .key = key_, .query = {{"uploadId", upload_id_}},
                 .headers = {{"content-type", "application/xml"}, {"content-md5", md5_base64(xml)}},
                 .body = body};
+  if (options_.if_absent) req.headers.emplace_back("if-none-match", "*");
   std::string all_md5;
   for (const auto& p : done_) all_md5 += p.md5;
   std::string expected_etag = "\"" + hex(md5(all_md5)) + "-" + std::to_string(done_.size()) + "\"";
@@ -144,6 +165,10 @@ void S3UploadSink::complete() {
         ++attempts;
         S3Response resp = client_->perform(req, "CompleteMultipartUpload");
         if (resp.status == 404 && attempts > 1 && already_completed(expected_etag)) return;  // reply was lost
+        if (resp.status == 412 && options_.if_absent) {
+          if (attempts > 1 && already_completed(expected_etag)) return;  // our own, reply was lost
+          throw exists_error();
+        }
         if (resp.status < 200 || resp.status >= 300) throw client_->reply_error(resp, req, "CompleteMultipartUpload");
         if (auto err = parse_complete_multipart(resp.body)) {
           S3Response as_error = resp;
@@ -152,6 +177,13 @@ void S3UploadSink::complete() {
         }
       },
       &cancel_);
+  // Read back, for servers that ignore If-None-Match on completion: the object must be ours.
+  if (options_.if_absent && !already_completed(expected_etag)) throw exists_error();
+}
+
+bool S3UploadSink::exists() {
+  S3Request head{.method = "HEAD", .key = key_};
+  return client_->call(head, "HEAD", {404}, &cancel_).status == 200;
 }
 
 bool S3UploadSink::already_completed(const std::string& expected_etag) {
@@ -169,6 +201,8 @@ void S3UploadSink::finish() {
     } else {
       if (!buffer_.empty()) dispatch_part();
       while (!in_flight_.empty()) wait_oldest();
+      // Look before completing, in case the server ignores If-None-Match on completion.
+      if (options_.if_absent && exists()) throw exists_error();
       complete();
       upload_id_.clear();
     }

@@ -9,6 +9,14 @@
 //    part_size_for(part_size, n). Memory: about part size x (parts_in_flight + 1).
 //  - finish() uploads the last part, waits for all, and completes the upload;
 //    the object is visible when it returns.
+//  - Create-only (PutOptions::if_absent): the PUT, or the completion, carries
+//    `If-None-Match: *`. Then the object is read back (HEAD): unless it holds
+//    our MD5 (x-amz-meta-wale-md5) or our multipart ETag, finish() throws
+//    Error{Conflict}. So a 412 is a Conflict unless the existing object has
+//    the same content (a retried PUT cannot tell its own lost first attempt
+//    apart), and a server that ignores the condition is caught if another
+//    writer replaced the object before the read-back. A multipart upload
+//    also looks for an existing object before it completes.
 //  - Abandoned (destroyed without a successful finish(), or any error): the
 //    multipart upload is aborted, so no partial object ever becomes visible.
 // Not thread-safe (one producer thread), per the ByteSink contract.
@@ -57,6 +65,9 @@ class S3UploadSink final : public io::ByteSink {
   void put_single();
   void complete();
   bool already_completed(const std::string& expected_etag);
+  bool exists();
+  std::string stored_md5();  // x-amz-meta-wale-md5 of the stored object, "" if absent
+  Error exists_error() const;
   void abort_upload() noexcept;
   std::size_t current_part_size() const;
 
