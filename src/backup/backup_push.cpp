@@ -78,10 +78,12 @@ void wait_for_backup_wal(const archive::WalArchive& wal, const pg::WalSegment& f
     auto now = clock.now();
     if (now >= deadline) {
       std::string which = missing.front().file_name();
-      if (missing.size() > 1) which += " and " + std::to_string(missing.size() - 1) + " more up to " + missing.back().file_name();
+      if (missing.size() > 1) {
+        which += " (and " + std::to_string(missing.size() - 1) + " more up to " + missing.back().file_name() + ")";
+      }
       throw Error(ErrorCode::NotFound,
-                  "WAL needed by this backup is not in the archive after " + std::to_string(timeout.count()) +
-                      " s: " + which,
+                  "WAL file " + which + " needed by this backup was not archived within " +
+                      std::to_string(timeout.count()) + " s",
                   "Every segment from " + first.file_name() + " to " + last.file_name() +
                       " must be archived; the backup was not marked complete and no sentinel was written.",
                   "Check archive_command ('wal-e wal-push %p') and the server log for archiver errors, and that no "
