@@ -56,10 +56,13 @@ class WalArchive {
   pg::TimelineHistory read_history(const std::vector<layout::WalObject>& listing) const;
   pg::TimelineHistory read_history() const { return read_history(list()); }
 
-  // Waits until WAL file `name` is archived, polling every 200 ms on `clock`;
-  // calls `still_waiting` every 30 s. False when `timeout` passed first.
-  bool wait_for(const std::string& name, Clock::Duration timeout, Clock& clock,
-                const std::function<void()>& still_waiting = {}) const;
+  // Waits until every segment from `first` to `last` (on first's timeline)
+  // is archived: one listing, then a lookup per segment still missing every
+  // 500 ms on `clock`; calls `still_waiting(first missing)` every 30 s.
+  // Returns the segments still missing when `timeout` passed (empty: all there).
+  std::vector<pg::WalSegment> wait_for_segments(
+      const pg::WalSegment& first, const pg::WalSegment& last, Clock::Duration timeout, Clock& clock,
+      const std::function<void(const pg::WalSegment&)>& still_waiting = {}) const;
 
  private:
   store::ObjectStore& store_;
