@@ -3,8 +3,10 @@
 // One place that knows how archived WAL is found (any codec, the preferred
 // one first), opened (decompressed), listed (as layout::WalObject values with
 // timeline and segment number), how timeline history files are read, and how
-// to wait for a segment to arrive. Used by backup-push (is every segment of
-// the backup archived?), backup-verify/wal-verify and retention.
+// to wait for a range of segments to arrive. Used by backup-push (is every
+// segment of the backup archived?), backup-verify/wal-verify and retention.
+// find_key/open use wal_fetch.h's lookup_order/find_wal_key/open_wal (shared
+// with wal-fetch and wal-push), so every reader looks WAL up the same way.
 //
 // Holds a reference to the store, which must outlive it. Const methods do
 // only reads and are thread-safe if the store is. Storage failures throw
