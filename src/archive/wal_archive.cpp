@@ -70,19 +70,22 @@ pg::TimelineHistory WalArchive::read_history(const std::vector<layout::WalObject
   return history;
 }
 
-bool WalArchive::wait_for(const std::string& name, Clock::Duration timeout, Clock& clock,
-                          const std::function<void()>& still_waiting) const {
+std::vector<pg::WalSegment> WalArchive::wait_for_segments(
+    const pg::WalSegment& first, const pg::WalSegment& last, Clock::Duration timeout, Clock& clock,
+    const std::function<void(const pg::WalSegment&)>& still_waiting) const {
   auto deadline = clock.now() + timeout;
   auto next_note = clock.now() + std::chrono::seconds(30);
+  std::vector<pg::WalSegment> missing = missing_segments(first, last);
   for (;;) {
-    if (find_key(name)) return true;
+    std::erase_if(missing, [&](const pg::WalSegment& s) { return find_key(s.file_name()).has_value(); });
+    if (missing.empty()) return missing;
     auto now = clock.now();
-    if (now >= deadline) return false;
+    if (now >= deadline) return missing;
     if (now >= next_note) {
-      if (still_waiting) still_waiting();
+      if (still_waiting) still_waiting(missing.front());
       next_note = now + std::chrono::seconds(30);
     }
-    clock.sleep_for(std::chrono::milliseconds(200));
+    clock.sleep_for(std::chrono::milliseconds(500));
   }
 }
 

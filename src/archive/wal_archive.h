@@ -3,8 +3,10 @@
 // One place that knows how archived WAL is found (any codec, the preferred
 // one first), opened (decompressed), listed (as layout::WalObject values with
 // timeline and segment number), how timeline history files are read, and how
-// to wait for a segment to arrive. Used by backup-push (is every segment of
-// the backup archived?), backup-verify/wal-verify and retention.
+// to wait for a range of segments to arrive. Used by backup-push (is every
+// segment of the backup archived?), backup-verify/wal-verify and retention.
+// find_key/open use wal_fetch.h's lookup_order/find_wal_key/open_wal (shared
+// with wal-fetch and wal-push), so every reader looks WAL up the same way.
 //
 // Holds a reference to the store, which must outlive it. Const methods do
 // only reads and are thread-safe if the store is. Storage failures throw
@@ -56,10 +58,13 @@ class WalArchive {
   pg::TimelineHistory read_history(const std::vector<layout::WalObject>& listing) const;
   pg::TimelineHistory read_history() const { return read_history(list()); }
 
-  // Waits until WAL file `name` is archived, polling every 200 ms on `clock`;
-  // calls `still_waiting` every 30 s. False when `timeout` passed first.
-  bool wait_for(const std::string& name, Clock::Duration timeout, Clock& clock,
-                const std::function<void()>& still_waiting = {}) const;
+  // Waits until every segment from `first` to `last` (on first's timeline)
+  // is archived: one listing, then a lookup per segment still missing every
+  // 500 ms on `clock`; calls `still_waiting(first missing)` every 30 s.
+  // Returns the segments still missing when `timeout` passed (empty: all there).
+  std::vector<pg::WalSegment> wait_for_segments(
+      const pg::WalSegment& first, const pg::WalSegment& last, Clock::Duration timeout, Clock& clock,
+      const std::function<void(const pg::WalSegment&)>& still_waiting = {}) const;
 
  private:
   store::ObjectStore& store_;

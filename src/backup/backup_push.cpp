@@ -69,32 +69,21 @@ void check_segment_owner(const archive::WalArchive& wal, const std::string& name
 
 void wait_for_backup_wal(const archive::WalArchive& wal, const pg::WalSegment& first, const pg::WalSegment& last,
                          std::chrono::seconds timeout, Clock& clock) {
-  auto deadline = clock.now() + timeout;
-  auto next_note = clock.now() + std::chrono::seconds(30);
-  // One listing for the whole range, then a lookup per segment still missing.
-  std::vector<pg::WalSegment> missing = wal.missing_segments(first, last);
-  for (;;) {
-    std::erase_if(missing, [&](const pg::WalSegment& s) { return wal.find_key(s.file_name()).has_value(); });
-    if (missing.empty()) return;
-    auto now = clock.now();
-    if (now >= deadline) {
-      std::string which = missing.front().file_name();
-      if (missing.size() > 1) which += " and " + std::to_string(missing.size() - 1) + " more up to " + missing.back().file_name();
-      throw Error(ErrorCode::NotFound,
-                  "WAL needed by this backup is not in the archive after " + std::to_string(timeout.count()) +
-                      " s: " + which,
-                  "Every segment from " + first.file_name() + " to " + last.file_name() +
-                      " must be archived; the backup was not marked complete and no sentinel was written.",
-                  "Check archive_command ('wal-e wal-push %p') and the server log for archiver errors, and that no "
-                  "delete removed WAL meanwhile; WALE_ARCHIVE_TIMEOUT sets the wait.");
-    }
-    if (now >= next_note) {
-      log::warning(kLogger, {"still waiting for WAL to be archived",
-                             "Waiting for WAL file " + missing.front().file_name() + ".", {}, {}});
-      next_note = now + std::chrono::seconds(30);
-    }
-    clock.sleep_for(std::chrono::milliseconds(500));  // the real clock throws on SIGINT/SIGTERM/SIGHUP
+  auto missing = wal.wait_for_segments(first, last, timeout, clock, [](const pg::WalSegment& s) {
+    log::warning(kLogger, {"still waiting for WAL to be archived", "Waiting for WAL file " + s.file_name() + ".", {}, {}});
+  });
+  if (missing.empty()) return;
+  std::string which = missing.front().file_name();
+  if (missing.size() > 1) {
+    which += " (and " + std::to_string(missing.size() - 1) + " more up to " + missing.back().file_name() + ")";
   }
+  throw Error(ErrorCode::NotFound,
+              "WAL file " + which + " needed by this backup was not archived within " +
+                  std::to_string(timeout.count()) + " s",
+              "Every segment from " + first.file_name() + " to " + last.file_name() +
+                  " must be archived; the backup was not marked complete and no sentinel was written.",
+              "Check archive_command ('wal-e wal-push %p') and the server log for archiver errors, and that no "
+              "delete removed WAL meanwhile; WALE_ARCHIVE_TIMEOUT sets the wait.");
 }
 
 void check_data_directory(const std::string& dir) {

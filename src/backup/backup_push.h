@@ -2,7 +2,8 @@
 //
 // Sequence: check the cluster (a data directory, archiving on, the server's
 // system identifier matches the directory's), pg_backup_start on one held
-// connection, upload extended_version.txt, stream the files as compressed tar
+// connection, upload extended_version.txt (at once: from then on `delete`
+// sees a running backup and keeps the WAL from its start), stream the files as compressed tar
 // partitions, pg_backup_stop, upload a last partition holding backup_label
 // and tablespace_map, wait until every WAL segment from the start to the stop
 // is in the archive (bounded: a broken archive_command, or WAL deleted

@@ -13,7 +13,10 @@ seg=$(cd "$WORK/pg/pg_wal" && ls | grep -E '^[0-9A-F]{24}$' | head -n 1)
 [ -n "$seg" ] || fail "initdb made no WAL segment"
 
 trace="$WORK/strace.out"
-(cd "$WORK/pg" && as_pg strace -f -qq -e trace=mkdir,mkdirat,openat,fsync -o "$trace" \
+# strace runs as root (-u: the traced command as postgres) because wal-e makes
+# itself non-dumpable, which keeps an unprivileged tracer from reading its memory.
+[ "$(id -u)" = 0 ] || fail "this test needs root (strace of a non-dumpable process)"
+(cd "$WORK/pg" && strace -u postgres -f -qq -e trace=mkdir,mkdirat,openat,fsync -o "$trace" \
   "$WALE" --terse --envdir "$ENVDIR" wal-push --pool-size 1 "pg_wal/$seg") || fail "wal-push failed"
 
 # Pairs of (directory created, parent) and whether the parent was fsynced after it.

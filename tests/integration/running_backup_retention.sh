@@ -32,9 +32,6 @@ NEWER=$(wale_at 5751 backup-push "$PRIMARY" 2>"$WORK/push2.err") || { cat "$WORK
 kill -0 "$SLOW_PID" 2>/dev/null || fail "setup: the slow backup finished before the newer one (raise the work)"
 [ "$NEWER" != "$SLOW" ] || fail "setup: both backups have the same name"
 wale delete --confirm retain 1 >"$WORK/del.txt" || { cat "$WORK/del.txt"; fail "delete --confirm retain 1"; }
-grep -q "keeping running backup $SLOW" "$WORK/del.txt" || { cat "$WORK/del.txt"; fail "delete did not see the running backup"; }
-pass "delete during a running backup keeps it and names it"
-
 rc=0; wait "$SLOW_PID" || rc=$?
 if [ $rc = 0 ]; then
   [ -e "$ARCHIVE/basebackups_005/${SLOW}_backup_stop_sentinel.json" ] || fail "the slow backup exited 0 without a sentinel"
@@ -45,4 +42,6 @@ else
   cat "$WORK/slow.err"
   fail "the slow backup failed although delete should have kept its WAL"
 fi
+grep -q "keeping running backup $SLOW" "$WORK/del.txt" || { cat "$WORK/del.txt"; fail "delete did not name the running backup"; }
+pass "delete names the running backup it keeps"
 stop_cluster "$PRIMARY"

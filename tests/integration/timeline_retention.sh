@@ -54,6 +54,8 @@ for f in "$ARCHIVE"/wal_005/00000001*; do
 done
 pass "delete retain 1 keeps the live timeline's backup C and deletes B and timeline 1's WAL"
 
+wale wal-verify >"$WORK/walverify.txt" || { cat "$WORK/walverify.txt"; fail "wal-verify after delete finds a gap"; }
+grep -q "timelines 1 2" "$WORK/walverify.txt" || { cat "$WORK/walverify.txt"; fail "wal-verify did not follow the history"; }
 wale backup-verify "$C" >"$WORK/verifyC.txt" || { cat "$WORK/verifyC.txt"; fail "backup-verify $C after delete"; }
 wale backup-fetch "$WORK/fromC" LATEST 2>"$WORK/fetchC.err" || { cat "$WORK/fetchC.err"; fail "backup-fetch LATEST"; }
 # C's postgresql.conf still names the first restore's target: clear it.
@@ -63,4 +65,4 @@ wait_promoted 5743
 [ "$(psql_at 5743 "select count(*), md5(string_agg(v, ',' order by id)) from t")" = "$EXPECTED" ] \
   || fail "the restore of C after delete did not replay to the end of timeline 2"
 stop_cluster "$WORK/fromC"
-pass "C verifies, restores and replays to the end of timeline 2 after delete"
+pass "wal-verify finds no gap; C verifies, restores and replays to the end of timeline 2 after delete"

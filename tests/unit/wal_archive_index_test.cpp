@@ -102,16 +102,25 @@ TEST(WalArchive, ListsTypedValuesAndFindsMissingSegmentsAcrossLogs) {
   EXPECT_FALSE(archive.open(seg(1, 0xFF)));
 }
 
-TEST(WalArchive, WaitForTimesOutOnTheInjectedClock) {
+TEST(WalArchive, WaitForSegmentsTimesOutOnTheInjectedClock) {
   Wal w;
   WalArchive archive(w.s);
   test::FakeClock clock;
+  w.put(seg(1, 2));
   int notes = 0;
-  EXPECT_FALSE(archive.wait_for(seg(1, 3), std::chrono::seconds(90), clock, [&] { ++notes; }));
+  auto missing = archive.wait_for_segments(pg::WalSegment{1, 2}, pg::WalSegment{1, 3}, std::chrono::seconds(90), clock,
+                                           [&](const pg::WalSegment& s) {
+                                             EXPECT_EQ(s.file_name(), seg(1, 3));
+                                             ++notes;
+                                           });
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_EQ(missing[0].file_name(), seg(1, 3));
   EXPECT_GE(clock.slept(), std::chrono::seconds(90));
+  EXPECT_LT(clock.slept(), std::chrono::seconds(91));
   EXPECT_EQ(notes, 2);
   w.put(seg(1, 3), codec::Codec::Lz4);
-  EXPECT_TRUE(archive.wait_for(seg(1, 3), std::chrono::seconds(90), clock));
+  EXPECT_TRUE(archive.wait_for_segments(pg::WalSegment{1, 2}, pg::WalSegment{1, 3}, std::chrono::seconds(90), clock)
+                  .empty());
 }
 
 }  // namespace

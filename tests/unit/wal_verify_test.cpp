@@ -68,5 +68,26 @@ TEST(WalVerify, MissingHistoryFileIsAGap) {
   EXPECT_EQ(r.gaps[0].first_missing, "00000002.history");
 }
 
+TEST(BackupVerify, ReportsEachMissingSegmentFromStartToStop) {
+  store::MemoryStore s;
+  auto name = layout::BackupName::from_start("0000000200000000000000FE", 40);
+  layout::Sentinel sentinel;
+  sentinel.format = "wal-e-cpp/1";
+  sentinel.wal_segment_backup_stop = "000000020000000100000001";
+  BackupInfo info{name, {}, sentinel};
+  add_seg(s, 2, 0xFE);
+  store::put_bytes(s, "wal_005/000000020000000100000001.lz4", "w");  // another codec counts
+  add_seg(s, 1, 0xFF);                                                // another timeline does not
+  auto r = verify_backup(s, info, 1);
+  EXPECT_EQ(r.wal_segments, 4u);
+  std::vector<std::string> wal_problems;
+  for (const auto& p : r.problems) {
+    if (p.what.find("WAL needed") != std::string::npos) wal_problems.push_back(p.location);
+  }
+  ASSERT_EQ(wal_problems.size(), 2u);
+  EXPECT_NE(wal_problems[0].find("0000000200000000000000FF"), std::string::npos) << wal_problems[0];
+  EXPECT_NE(wal_problems[1].find("000000020000000100000000"), std::string::npos) << wal_problems[1];
+}
+
 }  // namespace
 }  // namespace wale::backup
