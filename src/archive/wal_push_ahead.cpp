@@ -71,7 +71,11 @@ bool marker_confirms(store::ObjectStore& store, const std::string& wal_dir, cons
     return false;
   }
   if (recorded_key != key || recorded_hash.size() != 32) return false;
-  if (io::hash_file(wal_dir + "/" + name) != recorded_hash) return false;
+  try {
+    if (io::hash_file(wal_dir + "/" + name) != recorded_hash) return false;
+  } catch (const Error&) {
+    return false;  // unreadable: wal_push reports that itself
+  }
   auto info = store.stat(key);
   return info && info->size == object_size;
 }
