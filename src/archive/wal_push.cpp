@@ -117,6 +117,7 @@ WalPushResult wal_push(store::ObjectStore& store, const std::string& path, const
   io::HashingSource hashed(*file);
   std::uint64_t bytes = io::copy(hashed, sink);
   std::string hash = hashed.hex();
+  if (options.before_publish) options.before_publish(file->fd());
   try {
     sink.finish();
   } catch (const Error& e) {

@@ -31,6 +31,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "codec/codec.h"
@@ -40,6 +41,11 @@ namespace wale::archive {
 
 struct WalPushOptions {
   codec::Codec codec = codec::Codec::Zstd;
+  // Called once the whole file has been read and before its object is
+  // published, with the descriptor it was read from. Throwing abandons the
+  // push: nothing is published and the exception propagates (push-ahead uses
+  // it to make sure PostgreSQL has not recycled the file meanwhile).
+  std::function<void(int fd)> before_publish = nullptr;
 };
 
 enum class WalPushResult { Stored, AlreadyArchived };

@@ -14,6 +14,7 @@
 #include "core/stop_token.h"
 #include "exec/task_group.h"
 #include "io/file_streams.h"
+#include "io/hashing_source.h"
 #include "layout/archive_layout.h"
 #include "pg/lsn.h"
 
@@ -28,22 +29,27 @@ struct FileIdentity {
   bool operator==(const FileIdentity&) const = default;
 };
 
-std::optional<FileIdentity> identity_of(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+FileIdentity identity_of(const struct stat& st) {
   return FileIdentity{static_cast<std::uint64_t>(st.st_ino), static_cast<std::uint64_t>(st.st_size),
                       static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
 }
 
+std::optional<FileIdentity> identity_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return identity_of(st);
+}
+
 std::string marker_dir(const std::string& wal_dir) { return wal_dir + "/.wal-e/pushed"; }
 
+// Marker text: "<ino> <size> <mtime_ns> <object size> <key> <content hash>".
 void write_marker(const std::string& wal_dir, const std::string& name, const FileIdentity& id,
-                  const std::string& key, std::uint64_t object_size) {
+                  const std::string& key, std::uint64_t object_size, const std::string& hash) {
   try {
     io::make_dirs(marker_dir(wal_dir), 0700);
     io::AtomicFileSink sink(marker_dir(wal_dir) + "/" + name, 0600, /*sync=*/false);
     std::ostringstream text;
-    text << id.ino << ' ' << id.size << ' ' << id.mtime_ns << ' ' << object_size << ' ' << key << '\n';
+    text << id.ino << ' ' << id.size << ' ' << id.mtime_ns << ' ' << object_size << ' ' << key << ' ' << hash << '\n';
     sink.write(text.str());
     sink.finish();
   } catch (const Error& e) {
@@ -52,17 +58,25 @@ void write_marker(const std::string& wal_dir, const std::string& name, const Fil
   }
 }
 
-// True if a marker says this exact file is stored as an object that still exists.
+// True if a marker says an object with exactly this file's content is stored
+// under `key` and that object still exists. The file is hashed (a few ms for
+// 16 MiB): its size, inode or mtime cannot tell a recycled or rewritten file.
 bool marker_confirms(store::ObjectStore& store, const std::string& wal_dir, const std::string& name,
                      const std::string& key) {
   std::ifstream in(marker_dir(wal_dir) + "/" + name);
   if (!in) return false;
   FileIdentity recorded;
   std::uint64_t object_size = 0;
-  std::string recorded_key;
-  if (!(in >> recorded.ino >> recorded.size >> recorded.mtime_ns >> object_size >> recorded_key)) return false;
-  auto now = identity_of(wal_dir + "/" + name);
-  if (!now || !(*now == recorded) || recorded_key != key) return false;
+  std::string recorded_key, recorded_hash;
+  if (!(in >> recorded.ino >> recorded.size >> recorded.mtime_ns >> object_size >> recorded_key >> recorded_hash)) {
+    return false;
+  }
+  if (recorded_key != key || recorded_hash.size() != 32) return false;
+  try {
+    if (io::hash_file(wal_dir + "/" + name) != recorded_hash) return false;
+  } catch (const Error&) {
+    return false;  // unreadable: wal_push reports that itself
+  }
   auto info = store.stat(key);
   return info && info->size == object_size;
 }
@@ -109,8 +123,24 @@ bool claimed(const std::string& wal_dir, const std::string& name) {
   return true;
 }
 
+// Throws Error{Cancelled} unless archive_status/<name>.ready still exists and
+// <wal_dir>/<name> is still the file `read` describes (see the header).
+void check_still_ready(const std::string& wal_dir, const std::string& name, const struct stat& read) {
+  if (::access((wal_dir + "/archive_status/" + name + ".ready").c_str(), F_OK) != 0) {
+    throw Error(ErrorCode::Cancelled, "WAL file " + name + " is no longer marked ready for archiving",
+                "PostgreSQL archived it meanwhile and may have recycled the file, so what was read may not "
+                "be this segment; nothing was stored.");
+  }
+  struct stat now {};
+  if (::stat((wal_dir + "/" + name).c_str(), &now) != 0 || now.st_ino != read.st_ino || now.st_dev != read.st_dev) {
+    throw Error(ErrorCode::Cancelled, "WAL file " + name + " was replaced while it was being read",
+                "Nothing was stored.");
+  }
+}
+
+// `ahead`: pushed by the worker, not at PostgreSQL's request.
 WalPushResult push_one(store::ObjectStore& store, const std::string& wal_dir, const std::string& path,
-                       const PushAheadOptions& options) {
+                       const PushAheadOptions& options, bool ahead) {
   std::string name = io::base_name(path);
   bool segment = pg::classify_wal_file(name) == pg::WalFileKind::Segment;
   std::string key = layout::wal_key(name, options.codec);
@@ -119,12 +149,18 @@ WalPushResult push_one(store::ObjectStore& store, const std::string& wal_dir, co
                         {{"action", "push-wal"}, {"seg", name}, {"state", "complete"}}});
     return WalPushResult::AlreadyArchived;
   }
-  auto before = identity_of(path);
+  std::optional<FileIdentity> read_id;
+  WalPushOptions push_options{options.codec, [&](int fd) {
+                                struct stat st {};
+                                if (::fstat(fd, &st) != 0) throw_errno("could not stat file", path, errno);
+                                read_id = identity_of(st);
+                                if (ahead) check_still_ready(wal_dir, name, st);
+                              }};
   WalPushReport report;
-  WalPushResult result = wal_push(store, path, WalPushOptions{options.codec}, &report);
+  WalPushResult result = wal_push(store, path, push_options, &report);
   // The marker records the size this call wrote (no second request to the store).
-  if (segment && before && result == WalPushResult::Stored) {
-    write_marker(wal_dir, name, *before, key, report.stored_bytes);
+  if (segment && read_id && result == WalPushResult::Stored) {
+    write_marker(wal_dir, name, *read_id, key, report.stored_bytes, report.content_hash);
   }
   return result;
 }
@@ -140,7 +176,7 @@ PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string
     // A worker is pushing it: wait for it (bounded) instead of pushing it twice.
     for (int i = 0; i < 1000 && claimed(wal_dir, name) && !stop_requested(); ++i) ::usleep(10000);
   }
-  out.result = push_one(store, wal_dir, path, options);
+  out.result = push_one(store, wal_dir, path, options, /*ahead=*/false);
   if (!segment || options.pool_size <= 1) return out;
 
   // Look further ahead than the worker's parallelism: the worker pushes them
@@ -171,7 +207,7 @@ void wal_push_ahead_worker(store::ObjectStore& store, const std::string& wal_dir
       std::string claim = claim_dir(wal_dir) + "/" + seg;
       if (::mkdir(claim.c_str(), 0700) != 0) return;  // another worker has it
       try {
-        push_one(store, wal_dir, wal_dir + "/" + seg, options);
+        push_one(store, wal_dir, wal_dir + "/" + seg, options, /*ahead=*/true);
       } catch (const Error& e) {
         // Vanished (already archived and recycled) or failed: PostgreSQL will ask again.
         log::info(kLogger, {"skip parallel archiving of a file", seg + ": " + e.message(), {}, {}});

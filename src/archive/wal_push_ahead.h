@@ -9,9 +9,23 @@
 //   (mkdir is atomic); a wal-push for a claimed segment waits for the worker
 //   (bounded), then pushes it itself if the worker did not finish.
 // - For each segment stored, a marker <dir>/.wal-e/pushed/<name> records the
-//   file's identity (inode, size, mtime) and the stored object's key and size.
-//   A later wal-push of that segment whose file still matches the marker and
-//   whose object still has that size returns at once (a stat, not a re-read).
+//   file's identity (inode, size, mtime), the stored object's key and size,
+//   and the XXH3-128 hash of the bytes pushed. A later wal-push of that
+//   segment trusts the marker only if the file's current hash equals the
+//   marker's and the object still exists with that size (a few ms of hashing
+//   and a stat instead of an upload). Size, inode and mtime alone are not
+//   enough: every segment is 16 MiB and a recycled file keeps its inode. The
+//   identity only lets the ahead set skip segments already pushed.
+// - The worker never publishes a file PostgreSQL may have recycled. PostgreSQL
+//   renames (recycles) pg_wal/<seg> into a future segment and overwrites it
+//   only after archive_status/<seg>.ready became .done (XLogArchiveCheckDone
+//   at a checkpoint), and nothing recreates <seg>.ready once it is .done. So
+//   after reading the whole file and before publishing the object, the worker
+//   checks that <seg>.ready still exists (and that pg_wal/<seg> is still the
+//   inode it read): then no recycling began before that moment, and every byte
+//   read was this segment's. Otherwise it abandons the push; nothing is
+//   published (PostgreSQL has archived the segment itself). The push
+//   PostgreSQL asked for needs no such check: its .ready stays until it returns.
 // - PostgreSQL's archive_status files are only read, never renamed or removed.
 // Thread-safe if the store is. Throws like wal_push.
 #pragma once

@@ -105,6 +105,7 @@ Fault FaultProxy::parse_fault(const std::string& n) {
   if (n == "stall-before") return Fault::StallBeforeReply;
   if (n == "corrupt-request") return Fault::CorruptRequestBody;
   if (n == "corrupt-reply") return Fault::CorruptReplyBody;
+  if (n == "drop-reply") return Fault::DropReply;
   throw std::invalid_argument("unknown fault \"" + n + "\"");
 }
 
@@ -245,6 +246,7 @@ void FaultProxy::serve(int client) {
     reply.append(tmp, static_cast<std::size_t>(r));
   }
   ::close(up);
+  if (fault == Fault::DropReply) return forget(true);
   std::size_t head_end = reply.find("\r\n\r\n");
   if (head_end == std::string::npos) return forget(true);
   std::string reply_head = with_connection_close(reply.substr(0, head_end + 4));

@@ -100,6 +100,27 @@ TEST_F(S3Faults, LostCompleteReplyIsRecognisedAsSuccess) {
   EXPECT_EQ(open_uploads(), 0);
 }
 
+TEST_F(S3Faults, CreateOnlyPutWhoseReplyWasLostFindsItsOwnObject) {
+  // The server stores the object but the reply is lost; the retried conditional
+  // PUT gets 412, and the driver recognises its own bytes (MD5) instead of
+  // reporting a conflict.
+  proxy_->script({Fault::DropReply}, Fault::None, "PUT");
+  std::string data = random_data(300000, 13);
+  store::PutOptions create_only;
+  create_only.if_absent = true;
+  store::put_bytes(*store_, "wal_005/lost-reply", data, create_only);
+  EXPECT_EQ(proxy_->faults_injected(), 1);
+  EXPECT_EQ(store::get_bytes(*direct_store_, "wal_005/lost-reply"), data);
+  // Other bytes under that key are still a conflict, and leave the object alone.
+  try {
+    store::put_bytes(*store_, "wal_005/lost-reply", random_data(300000, 14), create_only);
+    ADD_FAILURE() << "a different object was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Conflict) << e.what();
+  }
+  EXPECT_EQ(store::get_bytes(*direct_store_, "wal_005/lost-reply"), data);
+}
+
 TEST_F(S3Faults, GetResumesAfterCutResetAndStallMidBody) {
   std::string data = random_data(3u << 20, 3);
   store::put_bytes(*direct_store_, "wal_005/seg", data);

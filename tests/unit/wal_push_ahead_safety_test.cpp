@@ -1,0 +1,140 @@
+// Push-ahead never stores the wrong content: markers are trusted by content
+// hash only, and the worker never publishes a segment PostgreSQL may have
+// archived and recycled while it was being read.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+
+#include "archive/wal_push_ahead.h"
+#include "core/error.h"
+#include "store/memory/memory_store.h"
+#include "test_support/hook_store.h"
+#include "test_support/temp_dir.h"
+
+namespace wale::archive {
+namespace {
+
+namespace fs = std::filesystem;
+
+void write_file(const std::string& path, const std::string& data) { std::ofstream(path, std::ios::binary) << data; }
+
+std::string seg(int n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0000000100000000000000%02X", n);
+  return buf;
+}
+
+class PgWal {
+ public:
+  PgWal() : wal_(dir_.path() + "/pg_wal") { fs::create_directories(wal_ + "/archive_status"); }
+  std::string add(int n, char fill = 'w') {
+    std::string name = seg(n);
+    write_file(wal_ + "/" + name, std::string(70000, fill) + name);
+    std::ofstream(wal_ + "/archive_status/" + name + ".ready");
+    return wal_ + "/" + name;
+  }
+  std::string path(int n) const { return wal_ + "/" + seg(n); }
+  const std::string& wal() const { return wal_; }
+
+ private:
+  test::TempDir dir_;
+  std::string wal_;
+};
+
+TEST(WalPushAheadMarker, SameSizeInodeAndMtimeButDifferentContentIsNotTrusted) {
+  PgWal pg;
+  pg.add(1);
+  pg.add(2);
+  store::MemoryStore store;
+  PushAheadOptions opts{codec::Codec::Zstd, 4};
+  auto r = wal_push_with_ahead(store, pg.path(1), opts);
+  wal_push_ahead_worker(store, pg.wal(), r.ahead, opts);
+  ASSERT_TRUE(store.stat("wal_005/" + seg(2) + ".zst"));
+  ASSERT_TRUE(fs::exists(pg.wal() + "/.wal-e/pushed/" + seg(2)));
+
+  // Rewrite the file in place: same inode, same size, same mtime, other bytes.
+  struct stat before {};
+  ASSERT_EQ(::stat(pg.path(2).c_str(), &before), 0);
+  {
+    std::fstream f(pg.path(2), std::ios::in | std::ios::out | std::ios::binary);
+    f << std::string(70000, 'x');
+  }
+  timespec times[2] = {before.st_atim, before.st_mtim};
+  ASSERT_EQ(::utimensat(AT_FDCWD, pg.path(2).c_str(), times, 0), 0);
+  struct stat after {};
+  ASSERT_EQ(::stat(pg.path(2).c_str(), &after), 0);
+  ASSERT_EQ(after.st_ino, before.st_ino);
+  ASSERT_EQ(after.st_size, before.st_size);
+
+  try {
+    wal_push_with_ahead(store, pg.path(2), opts);
+    FAIL() << "a marker matching only size, inode and mtime was trusted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Conflict);
+  }
+}
+
+TEST(WalPushAheadMarker, MatchingContentIsTrustedWithoutAnotherUpload) {
+  PgWal pg;
+  pg.add(1);
+  pg.add(2);
+  store::MemoryStore base;
+  test::HookStore store(base);
+  PushAheadOptions opts{codec::Codec::Zstd, 4};
+  auto r = wal_push_with_ahead(store, pg.path(1), opts);
+  wal_push_ahead_worker(store, pg.wal(), r.ahead, opts);
+  int puts = 0;
+  store.on_put = [&](const std::string&) { ++puts; };
+  EXPECT_EQ(wal_push_with_ahead(store, pg.path(2), opts).result, WalPushResult::AlreadyArchived);
+  EXPECT_EQ(puts, 0);
+}
+
+// The worker reads seg(2); while it is between reading and publishing, `recycle` runs.
+void expect_not_published_when(const std::function<void(PgWal&)>& recycle) {
+  PgWal pg;
+  pg.add(1);
+  pg.add(2);
+  pg.add(3);
+  store::MemoryStore base;
+  test::HookStore store(base);
+  PushAheadOptions opts{codec::Codec::None, 4};
+  auto r = wal_push_with_ahead(store, pg.path(1), opts);
+  ASSERT_EQ(r.ahead, (std::vector<std::string>{seg(2), seg(3)}));
+  bool done = false;
+  store.on_write = [&](const std::string& key) {
+    if (key == "wal_005/" + seg(2) && !done) {
+      done = true;
+      recycle(pg);
+    }
+  };
+  wal_push_ahead_worker(store, pg.wal(), r.ahead, opts);
+  EXPECT_TRUE(done);
+  EXPECT_FALSE(base.stat("wal_005/" + seg(2))) << "published a segment PostgreSQL may have recycled";
+  EXPECT_TRUE(base.stat("wal_005/" + seg(3)));
+  EXPECT_FALSE(fs::exists(pg.wal() + "/.wal-e/pushed/" + seg(2)));
+}
+
+TEST(WalPushAheadRecycle, ArchivedAndRecycledWhileReadIsNotPublished) {
+  expect_not_published_when([](PgWal& pg) {
+    // What PostgreSQL does: archive_command succeeded (.ready -> .done), then a checkpoint
+    // renames the segment to a future name and new WAL overwrites it.
+    fs::rename(pg.wal() + "/archive_status/" + seg(2) + ".ready", pg.wal() + "/archive_status/" + seg(2) + ".done");
+    fs::rename(pg.path(2), pg.path(9));
+    std::fstream f(pg.path(9), std::ios::in | std::ios::out | std::ios::binary);
+    f << std::string(70000, 'n');
+  });
+}
+
+TEST(WalPushAheadRecycle, FileReplacedWhileReadIsNotPublished) {
+  expect_not_published_when([](PgWal& pg) {
+    write_file(pg.path(2) + ".new", std::string(70000, 'r') + seg(2));
+    fs::rename(pg.path(2) + ".new", pg.path(2));
+  });
+}
+
+}  // namespace
+}  // namespace wale::archive
