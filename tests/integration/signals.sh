@@ -110,6 +110,12 @@ own_by_pg "$WORK/pg_wal_fifo"
 FEEDER=$!
 run_bg "$WORK/push.out" "$WORK/push.err" --terse wal-push "$WORK/pg_wal_fifo/$SEG"
 sleep 1
+# No core file can hold its secrets: core size limit 0 and not dumpable (the
+# kernel then gives /proc/PID to root instead of the process's user).
+grep -Eq '^Max core file size +0 +0 ' "/proc/$PID/limits" || { cat "/proc/$PID/limits"; fail "core dumps are not disabled"; }
+if [ "$(id -u)" = 0 ]; then
+  [ "$(stat -c %U "/proc/$PID/environ")" = root ] || fail "wal-e is dumpable (its /proc entries belong to $(stat -c %U "/proc/$PID/environ"))"
+fi
 kill -TERM "$PID"
 RC=0; wait "$JOB" || RC=$?
 kill "$FEEDER" 2>/dev/null || true; wait "$FEEDER" 2>/dev/null || true
@@ -132,6 +138,13 @@ for pair in SIGINT:130 SIGHUP:129; do
   no_temps_of "$PID" "$ARCHIVE"
 done
 pass "wal-push stopped by SIGINT (exit 130) and SIGHUP (exit 129) the same way"
+
+# --- SIGPIPE is ignored: a closed stdout is an error with a message, not a silent death.
+RC=0; { sleep 0.3; wale --terse backup-list 2>"$WORK/pipe.err"; echo $? >"$WORK/pipe.rc"; } | true || true
+RC=$(cat "$WORK/pipe.rc")
+[ "$RC" = 1 ] || { cat "$WORK/pipe.err"; fail "backup-list into a closed pipe exited $RC, expected 1"; }
+grep -q "ERROR: could not write to standard output" "$WORK/pipe.err" || { cat "$WORK/pipe.err"; fail "no error for a closed stdout"; }
+pass "a closed stdout is an error (SIGPIPE ignored), core dumps are disabled"
 
 # --- wal-fetch, SIGTERM mid-transfer (the stored object is a FIFO that
 # delivers part of a real segment): exit 143, one line, no temp beside %p.
