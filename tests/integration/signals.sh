@@ -167,8 +167,40 @@ RC=0; wait "$JOB" || RC=$?
 kill "$FEEDER" 2>/dev/null || true; wait "$FEEDER" 2>/dev/null || true
 expect_one_line_143 "$WORK/wf.err" "wal-fetch"
 [ -z "$(ls -A "$WORK/pg_wal_fetch/pg_wal" | grep RECOVERYXLOG)" ] || { ls -la "$WORK/pg_wal_fetch/pg_wal"; fail "wal-fetch left a file beside %p"; }
-rm -f "$OBJ"; mv "$WORK/seg2.obj" "$OBJ"
 pass "wal-fetch stopped by SIGTERM mid-transfer: exit 143 (stops recovery), one line, nothing beside %p"
+
+# SIGKILL cannot clean up: the temporary beside %p stays, and the next
+# wal-fetch removes it once stale (its process is gone).
+( head -c 4000000 "$WORK/seg2.obj"; sleep 20 ) >"$OBJ" &
+FEEDER=$!
+run_bg "$WORK/wf.out" "$WORK/wf.err" --terse wal-fetch --prefetch 0 "$SEG2" "$WORK/pg_wal_fetch/pg_wal/RECOVERYXLOG"
+sleep 1
+kill -KILL "$PID"
+wait "$JOB" || true
+kill "$FEEDER" 2>/dev/null || true; wait "$FEEDER" 2>/dev/null || true
+LEFT=$(find "$WORK/pg_wal_fetch/pg_wal" -name ".RECOVERYXLOG.tmp.$PID.*")
+[ -n "$LEFT" ] || fail "SIGKILLed wal-fetch left no temporary: the sweep below tests nothing"
+touch -d '2 minutes ago' "$LEFT"
+rm -f "$OBJ"; mv "$WORK/seg2.obj" "$OBJ"
+wale --terse wal-fetch --prefetch 0 "$SEG2" "$WORK/pg_wal_fetch/pg_wal/RECOVERYXLOG" || fail "wal-fetch after a killed one"
+cmp -s "$WORK/seg2" "$WORK/pg_wal_fetch/pg_wal/RECOVERYXLOG" || fail "wal-fetch restored different bytes"
+[ ! -e "$LEFT" ] || fail "the next wal-fetch did not remove the killed one's stale temporary"
+pass "a SIGKILLed wal-fetch's temporary beside %p is removed by the next wal-fetch"
+
+# Likewise a SIGKILLed wal-push's temporary in the archive: delete --confirm sweeps it.
+( head -c 3000000 /dev/urandom; sleep 20 ) >"$WORK/pg_wal_fifo/$SEG" &
+FEEDER=$!
+run_bg "$WORK/push.out" "$WORK/push.err" --terse wal-push "$WORK/pg_wal_fifo/$SEG"
+sleep 1
+kill -KILL "$PID"
+wait "$JOB" || true
+kill "$FEEDER" 2>/dev/null || true; wait "$FEEDER" 2>/dev/null || true
+LEFT=$(find "$ARCHIVE" -name ".*.tmp.$PID.*")
+[ -n "$LEFT" ] || fail "SIGKILLed wal-push left no temporary: the sweep below tests nothing"
+touch -d '2 minutes ago' "$LEFT"
+wale --terse delete --confirm retain 100 >/dev/null 2>"$WORK/delete.err" || { cat "$WORK/delete.err"; fail "delete"; }
+[ ! -e "$LEFT" ] || fail "delete --confirm did not remove a killed wal-push's stale temporary"
+pass "a SIGKILLed wal-push's temporary in the archive is removed by delete --confirm"
 
 # --- backup-push, SIGTERM while partitions are written: exit 143, one line,
 # no temporary file, no sentinel; the server is out of backup mode (a new
