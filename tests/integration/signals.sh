@@ -222,3 +222,38 @@ no_temps_of "$PID" "$ARCHIVE"
   || fail "the interrupted backup-push's session is still connected"
 wale_at 5581 backup-push "$PRIMARY" >/dev/null 2>"$WORK/push.err" || { cat "$WORK/push.err"; fail "backup-push after an interrupted one"; }
 pass "backup-push stopped by SIGTERM: exit 143, one line, no temporary file, no sentinel"
+
+# --- backup-push blocked in a query (its server backend is stopped, as a
+# long checkpoint or a hung server would hold it): SIGTERM still ends it at
+# once (the query is cancelled) instead of waiting for the server. The
+# backend is stopped while the partitions upload (the session is idle), so
+# the next query, pg_backup_stop, blocks.
+BEFORE=$(ls "$ARCHIVE/basebackups_005" | wc -l)
+rm -f "$WORK/pid"
+as_pg perl -e 'open(my $f, ">", shift) or die; print $f $$; close $f; exec @ARGV or die' "$WORK/pid" \
+  env PGHOST="$SOCK" PGPORT=5581 "$WALE" --envdir "$ENVDIR" --terse backup-push --cluster-read-rate-limit 20000000 \
+  "$PRIMARY" >"$WORK/bp.out" 2>"$WORK/bp.err" &
+JOB=$!
+threads() { awk '/^Threads:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+for _ in $(seq 1 300); do [ "$(ls "$ARCHIVE/basebackups_005" | wc -l)" -gt "$BEFORE" ] && break; sleep 0.02; done
+PID=$(cat "$WORK/pid")
+for _ in $(seq 1 300); do [ "$(threads "$PID")" -gt 1 ] && break; sleep 0.02; done  # uploading
+BACKEND=$(psql_at 5581 "select pid from pg_stat_activity where application_name = 'wal-e'")
+[ -n "$BACKEND" ] || fail "backup-push's session is not there"
+[ "$(threads "$PID")" -gt 1 ] || fail "backup-push finished uploading before the test could stop its session"
+kill -STOP "$BACKEND"
+for _ in $(seq 1 500); do [ "$(threads "$PID")" = 1 ] && break; sleep 0.02; done  # uploads done: in pg_backup_stop
+sleep 0.5
+kill -0 "$PID" 2>/dev/null || { kill -CONT "$BACKEND"; cat "$WORK/bp.err"; fail "backup-push ended although its server is stopped"; }
+kill -TERM "$PID"
+for _ in $(seq 1 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$PID" 2>/dev/null; then
+  kill -CONT "$BACKEND"; kill -KILL "$PID"; wait "$JOB" || true
+  fail "backup-push waiting for the server ignored SIGTERM for 5 s"
+fi
+kill -CONT "$BACKEND"
+RC=0; wait "$JOB" || RC=$?
+expect_one_line_143 "$WORK/bp.err" "backup-push blocked in a query"
+[ "$(ls "$ARCHIVE"/basebackups_005/*_backup_stop_sentinel.json | wc -l)" = "$((SENTINELS + 1))" ] \
+  || fail "a backup-push stopped in pg_backup_stop wrote a sentinel"
+pass "backup-push blocked in a query: SIGTERM cancels it, exit 143 within a second, no sentinel"
