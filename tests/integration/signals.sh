@@ -257,3 +257,27 @@ expect_one_line_143 "$WORK/bp.err" "backup-push blocked in a query"
 [ "$(ls "$ARCHIVE"/basebackups_005/*_backup_stop_sentinel.json | wc -l)" = "$((SENTINELS + 1))" ] \
   || fail "a backup-push stopped in pg_backup_stop wrote a sentinel"
 pass "backup-push blocked in a query: SIGTERM cancels it, exit 143 within a second, no sentinel"
+
+# --- backup-push waiting for its stop WAL file to be archived (archive_command
+# broken): SIGTERM ends the wait at once, not at WALE_ARCHIVE_TIMEOUT (60 s).
+psql_at 5581 "alter system set archive_command = 'false'" >/dev/null
+psql_at 5581 "select pg_reload_conf()" >/dev/null
+rm -f "$WORK/pid"
+as_pg perl -e 'open(my $f, ">", shift) or die; print $f $$; close $f; exec @ARGV or die' "$WORK/pid" \
+  env PGHOST="$SOCK" PGPORT=5581 "$WALE" --envdir "$ENVDIR" --terse backup-push "$PRIMARY" \
+  >"$WORK/bp.out" 2>"$WORK/bp.err" &
+JOB=$!
+for _ in $(seq 1 200); do [ -s "$WORK/pid" ] && break; sleep 0.01; done
+PID=$(cat "$WORK/pid")
+for _ in $(seq 1 500); do [ "$(threads "$PID")" -gt 1 ] && break; sleep 0.02; done  # uploading
+for _ in $(seq 1 1500); do [ "$(threads "$PID")" = 1 ] && break; sleep 0.02; done  # uploads done
+sleep 1.5  # pg_backup_stop and the last partition: now in the archive wait
+kill -0 "$PID" 2>/dev/null || { cat "$WORK/bp.err"; fail "backup-push ended before waiting for the archive"; }
+kill -TERM "$PID"
+for _ in $(seq 1 30); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$PID" 2>/dev/null; then kill -KILL "$PID"; wait "$JOB" || true; fail "backup-push waiting for the archive ignored SIGTERM for 3 s"; fi
+RC=0; wait "$JOB" || RC=$?
+expect_one_line_143 "$WORK/bp.err" "backup-push waiting for the archive"
+psql_at 5581 "alter system reset archive_command" >/dev/null
+psql_at 5581 "select pg_reload_conf()" >/dev/null
+pass "backup-push waiting for the archive: SIGTERM ends the wait at once"
