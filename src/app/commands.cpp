@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -31,9 +32,12 @@ namespace {
   throw Error(ErrorCode::Unsupported, what + " is not built yet", {}, hint);
 }
 
+// SIGPIPE is ignored (app/signals.h): a closed pipe is an error here, not a silent death.
 void write_stdout(const std::string& text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    throw_errno("could not write to standard output", "", errno);
+  }
 }
 
 unsigned default_parallelism() {

@@ -14,8 +14,7 @@
 // signal blocked before any thread starts and unblocked again in each child
 // before exec; a flag-setting handler needs neither.)
 // SIGPIPE is ignored: a closed stdout or socket is an EPIPE error, not a silent death.
-// A libpq query in progress (e.g. pg_backup_start's checkpoint) is not
-// interrupted: the stop is noticed when it returns.
+// libpq queries poll too (pg/connection.h) and are cancelled on a stop.
 //
 // Core dumps: the process is made non-dumpable (prctl PR_SET_DUMPABLE 0,
 // which also keeps other users' ptrace and /proc/PID/mem out) and RLIMIT_CORE

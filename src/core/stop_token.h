@@ -3,8 +3,8 @@
 // The signal handlers (app/signals.h) call request(signo) on process_stop_token();
 // every long-running loop polls it: exec::TaskGroup (tasks not started are
 // skipped, wait() throws), io::copy and the tar extractor (per chunk and per
-// member), wait loops, retry back-offs and libcurl transfers (progress
-// callback). A stopped operation throws stop_error(): Error{Cancelled,
+// member), wait loops, retry back-offs, libcurl transfers (progress
+// callback) and libpq queries (cancelled). A stopped operation throws stop_error(): Error{Cancelled,
 // "interrupted by SIGTERM"}; the exceptions unwind, so every RAII cleanup
 // runs (AtomicFileSink unlinks its temp file, S3UploadSink aborts its
 // multipart upload, backup-fetch empties its target), and main exits 128+signo.

@@ -2,9 +2,13 @@
 
 #include <libpq-fe.h>
 
+#include <poll.h>
+
+#include <cerrno>
 #include <cstdlib>
 
 #include "core/error.h"
+#include "core/stop_token.h"
 
 namespace wale::pg {
 namespace {
@@ -42,10 +46,32 @@ std::vector<Row> Connection::query(const std::string& sql, const std::vector<std
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.c_str());
-  std::unique_ptr<PGresult, void (*)(PGresult*)> res(
-      PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                   nullptr, 0),
-      PQclear);
+  PGconn* c = conn_.get();
+  if (PQsendQueryParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr,
+                        0) == 0) {
+    throw Error(ErrorCode::Postgres, "query failed: " + first_line(PQerrorMessage(c)), "The query was: " + sql);
+  }
+  // Wait for the reply in 100 ms steps so that a stop signal is noticed even
+  // while the server works (pg_backup_start's checkpoint): the query is then
+  // cancelled and the connection closed by the destructor.
+  while (PQisBusy(c) != 0) {
+    if (stop_requested()) {
+      if (PGcancel* cancel = PQgetCancel(c)) {
+        char err[256];
+        PQcancel(cancel, err, sizeof err);
+        PQfreeCancel(cancel);
+      }
+      throw_if_stopped();
+    }
+    struct pollfd pfd {PQsocket(c), POLLIN, 0};
+    int ready = ::poll(&pfd, 1, 100);
+    if (ready < 0 && errno != EINTR) throw_errno("could not wait for the database server", "", errno);
+    if (ready > 0 && PQconsumeInput(c) == 0) {
+      throw Error(ErrorCode::Postgres, "query failed: " + first_line(PQerrorMessage(c)), "The query was: " + sql);
+    }
+  }
+  std::unique_ptr<PGresult, void (*)(PGresult*)> res(PQgetResult(c), PQclear);
+  while (PGresult* extra = PQgetResult(c)) PQclear(extra);  // one statement: normally none
   auto status = PQresultStatus(res.get());
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     throw Error(ErrorCode::Postgres, "query failed: " + first_line(PQresultErrorMessage(res.get())),

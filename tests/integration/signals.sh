@@ -72,7 +72,7 @@ kills=0 halves=0
 for round in $(seq 1 3); do
   rm -rf "$TARGET"
   run_bg "$WORK/fetch.out" "$WORK/fetch.err" --terse backup-fetch --pool-size 1 "$TARGET" "$BACKUP"
-  sleep "0.$(( RANDOM % 6 + 2 ))"
+  sleep "0.$(( RANDOM % 6 + 3 ))"
   kill -KILL "$PID" 2>/dev/null || true
   RC=0; wait "$JOB" || RC=$?
   if [ "$RC" = 0 ]; then continue; fi
@@ -110,6 +110,12 @@ own_by_pg "$WORK/pg_wal_fifo"
 FEEDER=$!
 run_bg "$WORK/push.out" "$WORK/push.err" --terse wal-push "$WORK/pg_wal_fifo/$SEG"
 sleep 1
+# No core file can hold its secrets: core size limit 0 and not dumpable (the
+# kernel then gives /proc/PID to root instead of the process's user).
+grep -Eq '^Max core file size +0 +0 ' "/proc/$PID/limits" || { cat "/proc/$PID/limits"; fail "core dumps are not disabled"; }
+if [ "$(id -u)" = 0 ]; then
+  [ "$(stat -c %U "/proc/$PID/environ")" = root ] || fail "wal-e is dumpable (its /proc entries belong to $(stat -c %U "/proc/$PID/environ"))"
+fi
 kill -TERM "$PID"
 RC=0; wait "$JOB" || RC=$?
 kill "$FEEDER" 2>/dev/null || true; wait "$FEEDER" 2>/dev/null || true
@@ -133,6 +139,13 @@ for pair in SIGINT:130 SIGHUP:129; do
 done
 pass "wal-push stopped by SIGINT (exit 130) and SIGHUP (exit 129) the same way"
 
+# --- SIGPIPE is ignored: a closed stdout is an error with a message, not a silent death.
+RC=0; { sleep 0.3; wale --terse backup-list 2>"$WORK/pipe.err"; echo $? >"$WORK/pipe.rc"; } | true || true
+RC=$(cat "$WORK/pipe.rc")
+[ "$RC" = 1 ] || { cat "$WORK/pipe.err"; fail "backup-list into a closed pipe exited $RC, expected 1"; }
+grep -q "ERROR: could not write to standard output" "$WORK/pipe.err" || { cat "$WORK/pipe.err"; fail "no error for a closed stdout"; }
+pass "a closed stdout is an error (SIGPIPE ignored), core dumps are disabled"
+
 # --- wal-fetch, SIGTERM mid-transfer (the stored object is a FIFO that
 # delivers part of a real segment): exit 143, one line, no temp beside %p.
 SEG2=000000990000000000000011
@@ -154,8 +167,40 @@ RC=0; wait "$JOB" || RC=$?
 kill "$FEEDER" 2>/dev/null || true; wait "$FEEDER" 2>/dev/null || true
 expect_one_line_143 "$WORK/wf.err" "wal-fetch"
 [ -z "$(ls -A "$WORK/pg_wal_fetch/pg_wal" | grep RECOVERYXLOG)" ] || { ls -la "$WORK/pg_wal_fetch/pg_wal"; fail "wal-fetch left a file beside %p"; }
-rm -f "$OBJ"; mv "$WORK/seg2.obj" "$OBJ"
 pass "wal-fetch stopped by SIGTERM mid-transfer: exit 143 (stops recovery), one line, nothing beside %p"
+
+# SIGKILL cannot clean up: the temporary beside %p stays, and the next
+# wal-fetch removes it once stale (its process is gone).
+( head -c 4000000 "$WORK/seg2.obj"; sleep 20 ) >"$OBJ" &
+FEEDER=$!
+run_bg "$WORK/wf.out" "$WORK/wf.err" --terse wal-fetch --prefetch 0 "$SEG2" "$WORK/pg_wal_fetch/pg_wal/RECOVERYXLOG"
+sleep 1
+kill -KILL "$PID"
+wait "$JOB" || true
+kill "$FEEDER" 2>/dev/null || true; wait "$FEEDER" 2>/dev/null || true
+LEFT=$(find "$WORK/pg_wal_fetch/pg_wal" -name ".RECOVERYXLOG.tmp.$PID.*")
+[ -n "$LEFT" ] || fail "SIGKILLed wal-fetch left no temporary: the sweep below tests nothing"
+touch -d '2 minutes ago' "$LEFT"
+rm -f "$OBJ"; mv "$WORK/seg2.obj" "$OBJ"
+wale --terse wal-fetch --prefetch 0 "$SEG2" "$WORK/pg_wal_fetch/pg_wal/RECOVERYXLOG" || fail "wal-fetch after a killed one"
+cmp -s "$WORK/seg2" "$WORK/pg_wal_fetch/pg_wal/RECOVERYXLOG" || fail "wal-fetch restored different bytes"
+[ ! -e "$LEFT" ] || fail "the next wal-fetch did not remove the killed one's stale temporary"
+pass "a SIGKILLed wal-fetch's temporary beside %p is removed by the next wal-fetch"
+
+# Likewise a SIGKILLed wal-push's temporary in the archive: delete --confirm sweeps it.
+( head -c 3000000 /dev/urandom; sleep 20 ) >"$WORK/pg_wal_fifo/$SEG" &
+FEEDER=$!
+run_bg "$WORK/push.out" "$WORK/push.err" --terse wal-push "$WORK/pg_wal_fifo/$SEG"
+sleep 1
+kill -KILL "$PID"
+wait "$JOB" || true
+kill "$FEEDER" 2>/dev/null || true; wait "$FEEDER" 2>/dev/null || true
+LEFT=$(find "$ARCHIVE" -name ".*.tmp.$PID.*")
+[ -n "$LEFT" ] || fail "SIGKILLed wal-push left no temporary: the sweep below tests nothing"
+touch -d '2 minutes ago' "$LEFT"
+wale --terse delete --confirm retain 100 >/dev/null 2>"$WORK/delete.err" || { cat "$WORK/delete.err"; fail "delete"; }
+[ ! -e "$LEFT" ] || fail "delete --confirm did not remove a killed wal-push's stale temporary"
+pass "a SIGKILLed wal-push's temporary in the archive is removed by delete --confirm"
 
 # --- backup-push, SIGTERM while partitions are written: exit 143, one line,
 # no temporary file, no sentinel; the server is out of backup mode (a new
@@ -177,3 +222,72 @@ no_temps_of "$PID" "$ARCHIVE"
   || fail "the interrupted backup-push's session is still connected"
 wale_at 5581 backup-push "$PRIMARY" >/dev/null 2>"$WORK/push.err" || { cat "$WORK/push.err"; fail "backup-push after an interrupted one"; }
 pass "backup-push stopped by SIGTERM: exit 143, one line, no temporary file, no sentinel"
+
+# --- backup-push blocked in a query (its server backend is stopped, as a
+# long checkpoint or a hung server would hold it): SIGTERM still ends it at
+# once (the query is cancelled) instead of waiting for the server. The
+# backend is stopped while the partitions upload (the session is idle), so
+# the next query, pg_backup_stop, blocks.
+BEFORE=$(ls "$ARCHIVE/basebackups_005" | wc -l)
+rm -f "$WORK/pid"
+as_pg perl -e 'open(my $f, ">", shift) or die; print $f $$; close $f; exec @ARGV or die' "$WORK/pid" \
+  env PGHOST="$SOCK" PGPORT=5581 "$WALE" --envdir "$ENVDIR" --terse backup-push --cluster-read-rate-limit 20000000 \
+  "$PRIMARY" >"$WORK/bp.out" 2>"$WORK/bp.err" &
+JOB=$!
+threads() { awk '/^Threads:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+for _ in $(seq 1 300); do [ "$(ls "$ARCHIVE/basebackups_005" | wc -l)" -gt "$BEFORE" ] && break; sleep 0.02; done
+PID=$(cat "$WORK/pid")
+for _ in $(seq 1 300); do [ "$(threads "$PID")" -gt 1 ] && break; sleep 0.02; done  # uploading
+BACKEND=$(psql_at 5581 "select pid from pg_stat_activity where application_name = 'wal-e'")
+[ -n "$BACKEND" ] || fail "backup-push's session is not there"
+[ "$(threads "$PID")" -gt 1 ] || fail "backup-push finished uploading before the test could stop its session"
+kill -STOP "$BACKEND"
+for _ in $(seq 1 500); do [ "$(threads "$PID")" = 1 ] && break; sleep 0.02; done  # uploads done: in pg_backup_stop
+sleep 0.5
+kill -0 "$PID" 2>/dev/null || { kill -CONT "$BACKEND"; cat "$WORK/bp.err"; fail "backup-push ended although its server is stopped"; }
+kill -TERM "$PID"
+for _ in $(seq 1 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$PID" 2>/dev/null; then
+  kill -CONT "$BACKEND"; kill -KILL "$PID"; wait "$JOB" || true
+  fail "backup-push waiting for the server ignored SIGTERM for 5 s"
+fi
+kill -CONT "$BACKEND"
+RC=0; wait "$JOB" || RC=$?
+expect_one_line_143 "$WORK/bp.err" "backup-push blocked in a query"
+[ "$(ls "$ARCHIVE"/basebackups_005/*_backup_stop_sentinel.json | wc -l)" = "$((SENTINELS + 1))" ] \
+  || fail "a backup-push stopped in pg_backup_stop wrote a sentinel"
+pass "backup-push blocked in a query: SIGTERM cancels it, exit 143 within a second, no sentinel"
+
+# --- backup-push waiting for its stop WAL file to be archived (archive_command
+# broken): SIGTERM ends the wait at once, not at WALE_ARCHIVE_TIMEOUT (60 s).
+psql_at 5581 "alter system set archive_command = 'false'" >/dev/null
+psql_at 5581 "select pg_reload_conf()" >/dev/null
+rm -f "$WORK/pid"
+as_pg perl -e 'open(my $f, ">", shift) or die; print $f $$; close $f; exec @ARGV or die' "$WORK/pid" \
+  env PGHOST="$SOCK" PGPORT=5581 "$WALE" --envdir "$ENVDIR" --terse backup-push "$PRIMARY" \
+  >"$WORK/bp.out" 2>"$WORK/bp.err" &
+JOB=$!
+for _ in $(seq 1 200); do [ -s "$WORK/pid" ] && break; sleep 0.01; done
+PID=$(cat "$WORK/pid")
+for _ in $(seq 1 500); do [ "$(threads "$PID")" -gt 1 ] && break; sleep 0.02; done  # uploading
+for _ in $(seq 1 1500); do [ "$(threads "$PID")" = 1 ] && break; sleep 0.02; done  # uploads done
+sleep 1.5  # pg_backup_stop and the last partition: now in the archive wait
+kill -0 "$PID" 2>/dev/null || { cat "$WORK/bp.err"; fail "backup-push ended before waiting for the archive"; }
+kill -TERM "$PID"
+for _ in $(seq 1 30); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$PID" 2>/dev/null; then kill -KILL "$PID"; wait "$JOB" || true; fail "backup-push waiting for the archive ignored SIGTERM for 3 s"; fi
+RC=0; wait "$JOB" || RC=$?
+expect_one_line_143 "$WORK/bp.err" "backup-push waiting for the archive"
+psql_at 5581 "alter system reset archive_command" >/dev/null
+psql_at 5581 "select pg_reload_conf()" >/dev/null
+pass "backup-push waiting for the archive: SIGTERM ends the wait at once"
+
+# An uncompressed backup is checked against its manifest before pg_control is
+# renamed into place: the check must find pg_control under its temporary name.
+echo none >"$ENVDIR/WALE_COMPRESSION"
+PLAIN=$(wale_at 5581 backup-push "$PRIMARY" 2>"$WORK/push.err") || { cat "$WORK/push.err"; fail "uncompressed backup-push"; }
+rm -f "$ENVDIR/WALE_COMPRESSION"
+wale --terse backup-fetch "$WORK/plain" "$PLAIN" 2>"$WORK/fetch.err" || { cat "$WORK/fetch.err"; fail "uncompressed backup-fetch"; }
+[ -s "$WORK/plain/global/pg_control" ] || fail "uncompressed restore has no global/pg_control"
+[ -z "$(find "$WORK/plain" -name '.*wal-e*')" ] || fail "uncompressed restore left wal-e's temporary names behind"
+pass "an uncompressed restore passes its manifest check with pg_control written last"

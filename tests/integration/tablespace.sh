@@ -52,3 +52,22 @@ wale backup-fetch --blind-restore "$WORK/blind" LATEST 2>"$WORK/fetch2.err" || {
 [ -d "$WORK/blind/pg_tblspc/$OID" ] && [ ! -L "$WORK/blind/pg_tblspc/$OID" ] || fail "--blind-restore did not make a plain directory"
 [ -n "$(ls -A "$WORK/blind/pg_tblspc/$OID")" ] || fail "--blind-restore left the tablespace empty"
 pass "backup-fetch --blind-restore restores the tablespace under pg_tblspc"
+
+# A failed restore empties the tablespace directories too: a pre-existing
+# (empty) one is kept, empty; the target is emptied. (The last partition,
+# holding backup_label, is damaged; --pool-size 1 extracts it last, after the
+# tablespace's files were written.)
+mkdir -p "$WORK/ts-pre"; chmod 0755 "$WORK/ts-pre"; own_by_pg "$WORK/ts-pre"
+cat >"$WORK/spec-pre.json" <<JSON
+{"base_prefix": "$WORK/failed/", "tablespaces": ["$OID"], "$OID": {"loc": "$WORK/ts-pre/", "link": "pg_tblspc/$OID"}}
+JSON
+own_by_pg "$WORK/spec-pre.json"
+LASTPART=$(ls "$ARCHIVE"/basebackups_005/base_*/tar_partitions/part_* | sort | tail -n 1)
+head -c 100 "$LASTPART" >"$WORK/damaged" && cat "$WORK/damaged" >"$LASTPART"
+if wale backup-fetch --pool-size 1 --restore-spec "$WORK/spec-pre.json" "$WORK/failed" LATEST 2>"$WORK/fetch3.err"; then
+  fail "backup-fetch of a damaged backup succeeded"
+fi
+[ -d "$WORK/ts-pre" ] || fail "the pre-existing tablespace directory was removed"
+[ -z "$(ls -A "$WORK/ts-pre")" ] || { ls -la "$WORK/ts-pre"; fail "a failed restore left files in the pre-existing tablespace directory"; }
+[ -z "$(ls -A "$WORK/failed")" ] || fail "a failed restore left files in the target"
+pass "a failed backup-fetch empties a pre-existing tablespace directory and the target"

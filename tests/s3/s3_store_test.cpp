@@ -14,6 +14,7 @@
 #include "store/s3/s3_client.h"
 #include "store/s3/s3_store.h"
 #include "store/s3/s3_upload_sink.h"
+#include "store/s3/s3_xml.h"
 
 namespace wale::test {
 namespace {
@@ -116,6 +117,29 @@ TEST(S3Radosgw, AbandonedMultipartUploadIsAborted) {
   EXPECT_EQ(open_uploads(c), 0);
   EXPECT_FALSE(s.stat("wal_005/000000010000000000000001.lzo").has_value());
   EXPECT_TRUE(keys_of(s, "").empty());
+}
+
+// A killed writer's multipart upload (never aborted) is aborted by the sweep
+// `delete` runs, once it is old enough; younger ones and objects are kept.
+TEST(S3Radosgw, SweepAbortsAbandonedMultipartUploads) {
+  S3Config c = radosgw_config("sweep");
+  S3Store s(c);
+  S3Client client(c);
+  for (const char* key : {"basebackups_005/b/tar_partitions/part_00000000.tar.lz4", "wal_005/seg.lz4"}) {
+    auto resp = client.call(S3Request{.method = "POST", .key = c.prefix + key, .query = {{"uploads", ""}}},
+                            "CreateMultipartUpload");
+    ASSERT_FALSE(store::s3::parse_initiate_multipart(resp.body).empty());
+  }
+  store::put_bytes(s, "wal_005/kept", "object");
+  ASSERT_EQ(open_uploads(c), 2);
+  EXPECT_EQ(s.remove_abandoned(""), 0u) << "uploads younger than a day are someone's in progress";
+  EXPECT_EQ(s.remove_abandoned("", std::chrono::hours(1)), 0u) << "throttled sweeps make no request";
+  EXPECT_EQ(open_uploads(c), 2);
+  EXPECT_EQ(s.abort_multipart_uploads("basebackups_005/", std::chrono::seconds(0)), 1u);
+  EXPECT_EQ(open_uploads(c), 1);
+  EXPECT_EQ(s.abort_multipart_uploads("", std::chrono::seconds(0)), 1u);
+  EXPECT_EQ(open_uploads(c), 0);
+  EXPECT_EQ(store::get_bytes(s, "wal_005/kept"), "object");
 }
 
 TEST(S3Radosgw, ListingOver1000KeysAndBatchDelete) {

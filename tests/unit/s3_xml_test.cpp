@@ -74,6 +74,29 @@ TEST(S3Xml, MultipartReplies) {
   EXPECT_EQ(err->code, "InternalError");
 }
 
+TEST(S3Xml, ListMultipartUploads) {
+  auto page = parse_list_multipart_uploads(
+      "<ListMultipartUploadsResult xmlns=\"x\"><Bucket>b</Bucket><IsTruncated>true</IsTruncated>"
+      "<NextKeyMarker>p/b</NextKeyMarker><NextUploadIdMarker>2~u2</NextUploadIdMarker>"
+      "<Upload><Key>p/a</Key><UploadId>2~u1</UploadId><Initiated>2026-11-01T10:00:00.000Z</Initiated></Upload>"
+      "<Upload><Key>p/b</Key><UploadId>2~u2</UploadId><Initiated>2026-11-02T10:00:00.000Z</Initiated></Upload>"
+      "</ListMultipartUploadsResult>");
+  ASSERT_EQ(page.uploads.size(), 2u);
+  EXPECT_EQ(page.uploads[0].key, "p/a");
+  EXPECT_EQ(page.uploads[1].upload_id, "2~u2");
+  EXPECT_LT(page.uploads[0].initiated, page.uploads[1].initiated);
+  EXPECT_TRUE(page.truncated);
+  EXPECT_EQ(page.next_key_marker, "p/b");
+  EXPECT_EQ(page.next_upload_id_marker, "2~u2");
+  EXPECT_TRUE(parse_list_multipart_uploads("<ListMultipartUploadsResult/>").uploads.empty());
+  EXPECT_THROW(parse_list_multipart_uploads("<ListMultipartUploadsResult><Upload><Key>k</Key></Upload>"
+                                            "</ListMultipartUploadsResult>"),
+               Error);
+  EXPECT_THROW(parse_list_multipart_uploads("<ListMultipartUploadsResult><IsTruncated>true</IsTruncated>"
+                                            "</ListMultipartUploadsResult>"),
+               Error);
+}
+
 TEST(S3Xml, DeleteResult) {
   auto r = parse_delete_result(
       "<DeleteResult><Deleted><Key>a</Key></Deleted><Error><Key>b</Key><Code>AccessDenied</Code>"

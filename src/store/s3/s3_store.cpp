@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "store/s3/digest.h"
 #include "store/s3/s3_download_source.h"
 #include "store/s3/s3_store_factory.h"
@@ -91,6 +92,49 @@ void S3Store::remove(std::span<const std::string> keys) {
                   f.message.empty() ? std::string{} : "The server said: " + f.message);
     }
   }
+}
+
+std::size_t S3Store::remove_abandoned(std::string_view prefix, std::chrono::seconds at_most_every) {
+  if (at_most_every.count() > 0) return 0;
+  try {
+    return abort_multipart_uploads(prefix, std::chrono::hours(24));
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::Cancelled) throw;
+    log::warning("wal_e.store.s3", {"could not abort abandoned multipart uploads", e.message(), {}, {}});
+    return 0;
+  }
+}
+
+std::size_t S3Store::abort_multipart_uploads(std::string_view prefix, std::chrono::seconds older_than) {
+  const std::string& root = client_->config().prefix;
+  std::string full_prefix = root + std::string(prefix);
+  auto cutoff = std::chrono::system_clock::now() - older_than;
+  std::vector<MultipartUpload> stale;
+  std::string key_marker, id_marker;
+  for (;;) {
+    S3Request req{.method = "GET", .key = "", .query = {{"uploads", ""}, {"prefix", full_prefix}}};
+    if (!key_marker.empty()) {
+      req.query.emplace_back("key-marker", key_marker);
+      req.query.emplace_back("upload-id-marker", id_marker);
+    }
+    MultipartUploadPage page = parse_list_multipart_uploads(client_->call(req, "ListMultipartUploads").body);
+    for (auto& u : page.uploads) {
+      if (u.key.compare(0, full_prefix.size(), full_prefix) == 0 && u.initiated <= cutoff) stale.push_back(std::move(u));
+    }
+    if (!page.truncated) break;
+    if (page.next_key_marker == key_marker && page.next_upload_id_marker == id_marker) {
+      throw Error(ErrorCode::Remote, "ListMultipartUploads on " + describe(prefix) + " repeated its marker");
+    }
+    key_marker = page.next_key_marker;
+    id_marker = page.next_upload_id_marker;
+  }
+  std::size_t aborted = 0;
+  for (const auto& u : stale) {
+    S3Request req{.method = "DELETE", .key = u.key, .query = {{"uploadId", u.upload_id}}};
+    client_->call(req, "AbortMultipartUpload", {404});
+    ++aborted;
+  }
+  return aborted;
 }
 
 void S3Store::check_access() {

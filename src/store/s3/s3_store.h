@@ -31,6 +31,12 @@ class S3Store final : public ObjectStore {
   void list(std::string_view prefix, const std::function<void(const ObjectInfo&)>& each) override;
   void remove(std::span<const std::string> keys) override;
   std::string describe(std::string_view key) const override;
+  // Aborts multipart uploads under `prefix` started more than a day ago (a
+  // killed writer's; a live one finishes far sooner). Skipped when
+  // at_most_every > 0 (a sweep costs requests: only `delete` runs it).
+  std::size_t remove_abandoned(std::string_view prefix, std::chrono::seconds at_most_every = {}) override;
+  // The same for uploads started before now - older_than; returns how many were aborted.
+  std::size_t abort_multipart_uploads(std::string_view prefix, std::chrono::seconds older_than);
 
   // HEAD on the bucket: throws the clear error (wrong secret, no such bucket,
   // access denied, unreachable, untrusted certificate) if the bucket cannot be used.

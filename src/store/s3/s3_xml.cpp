@@ -126,6 +126,27 @@ ListPage parse_list_objects_v2(std::string_view xml) {
   return page;
 }
 
+MultipartUploadPage parse_list_multipart_uploads(std::string_view xml) {
+  auto root = require_tree(xml, "ListMultipartUploadsResult");
+  MultipartUploadPage page;
+  page.truncated = root->child_text("IsTruncated") == "true";
+  page.next_key_marker = root->child_text("NextKeyMarker");
+  page.next_upload_id_marker = root->child_text("NextUploadIdMarker");
+  for (const auto& c : root->children) {
+    if (c->name != "Upload") continue;
+    MultipartUpload u;
+    u.key = c->child_text("Key");
+    u.upload_id = c->child_text("UploadId");
+    if (u.key.empty() || u.upload_id.empty()) malformed("<Upload> without <Key> or <UploadId>");
+    auto t = parse_iso8601(c->child_text("Initiated"));
+    if (!t) malformed("bad <Initiated> for " + u.key);
+    u.initiated = *t;
+    page.uploads.push_back(std::move(u));
+  }
+  if (page.truncated && page.next_key_marker.empty()) malformed("truncated upload listing without <NextKeyMarker>");
+  return page;
+}
+
 std::string parse_initiate_multipart(std::string_view xml) {
   auto root = require_tree(xml, "InitiateMultipartUploadResult");
   std::string id = root->child_text("UploadId");

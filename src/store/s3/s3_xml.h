@@ -33,6 +33,20 @@ struct ListPage {
 };
 ListPage parse_list_objects_v2(std::string_view xml);
 
+// ListMultipartUploads (<ListMultipartUploadsResult>): the uploads still open.
+struct MultipartUpload {
+  std::string key;
+  std::string upload_id;
+  std::chrono::system_clock::time_point initiated;
+};
+struct MultipartUploadPage {
+  std::vector<MultipartUpload> uploads;
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_upload_id_marker;
+};
+MultipartUploadPage parse_list_multipart_uploads(std::string_view xml);
+
 // <InitiateMultipartUploadResult><UploadId>
 std::string parse_initiate_multipart(std::string_view xml);
 
