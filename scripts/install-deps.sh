@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # toolchain
   g++ cmake make pkg-config git ca-certificates
+  # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
   # libraries we link (see docs/dependencies.md for why each)
   libpq-dev liblzo2-dev liblz4-dev libzstd-dev libssl-dev libcurl4-openssl-dev
   libarchive-dev libxxhash-dev nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libexpat1-dev

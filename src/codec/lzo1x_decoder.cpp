@@ -107,13 +107,15 @@ Result decompress(std::span<const std::byte> in_span, std::span<std::byte> out_s
     op += n;
   };
   // Length extension: zero bytes add 255 each, then one byte adds its value.
-  // Returns false on input overrun or a length no block could hold.
+  // Returns false on input overrun (or a length that would overflow, as liblzo2's
+  // TEST_OV). A length longer than the output is not rejected here: an M4 with
+  // distance 0 is the end marker whatever its length, and liblzo2 accepts it.
   auto extend = [&](std::size_t base) -> bool {
     if (ip_left() < 1) return false;
     while (*ip == 0) {
       t += 255;
       ++ip;
-      if (ip_left() < 1 || t > out_span.size()) return false;
+      if (ip_left() < 1 || t > (SIZE_MAX >> 2)) return false;
     }
     t += base + *ip++;
     return true;

@@ -170,5 +170,21 @@ TEST_F(CodecLzo1xDecoder, ReportsSpecificErrors) {
   EXPECT_EQ(ours(lookbehind, lookbehind.size(), out).status, lzo1x::Status::LookbehindOverrun);
 }
 
+// Found by fuzz_lzo1x: an end marker (M4, distance 0) whose length was
+// extended past the output size. liblzo2 ignores the marker's length and
+// accepts the block; we rejected it as an output overrun.
+TEST_F(CodecLzo1xDecoder, EndMarkerWithALongExtendedLengthIsAcceptedLikeLiblzo2) {
+  Bytes block = {0x02, 0x3f, 0x3e, 0x0b, 0x00, 0xd0, 0x10};
+  block.insert(block.end(), 23, 0x00);  // 23 * 255 added to the marker's length
+  block.insert(block.end(), {0x7e, 0x00, 0x00});
+  Bytes theirs(2000), mine(2000);
+  lzo_uint their_n = theirs.size();
+  ASSERT_EQ(lzo1x_decompress_safe(block.data(), block.size(), theirs.data(), &their_n, nullptr), LZO_E_OK);
+  const auto r = ours(block, block.size(), mine);
+  EXPECT_EQ(r.status, lzo1x::Status::Ok) << lzo1x::to_string(r.status);
+  EXPECT_EQ(r.produced, their_n);
+  EXPECT_EQ(std::memcmp(mine.data(), theirs.data(), their_n), 0);
+}
+
 }  // namespace
 }  // namespace wale::codec

@@ -115,5 +115,24 @@ TEST(S3Xml, EscapeAndDates) {
   EXPECT_TRUE(parse_iso8601("2024-01-02T03:04:05Z").has_value());
 }
 
+TEST(S3Xml, Iso8601IsStrict) {
+  using namespace std::chrono;
+  auto base = parse_iso8601("2024-01-02T03:04:05Z");
+  ASSERT_TRUE(base);
+  EXPECT_EQ(*parse_iso8601("2024-01-02T03:04:05.5Z") - *base, milliseconds(500));
+  EXPECT_EQ(*parse_iso8601("2024-01-02T03:04:05.123456Z") - *base, milliseconds(123));
+  // Found by fuzz_s3_xml: year 0902 overflowed the nanosecond conversion (UBSan: signed overflow).
+  EXPECT_FALSE(parse_iso8601("0902-10-12T17:50:30.00z0Z"));
+  EXPECT_FALSE(parse_iso8601("0902-10-12T17:50:30Z"));
+  EXPECT_FALSE(parse_iso8601("9999-10-12T17:50:30Z"));
+  EXPECT_FALSE(parse_iso8601("-001-10-12T17:50:30Z"));
+  EXPECT_FALSE(parse_iso8601("2024-13-02T03:04:05Z"));
+  EXPECT_FALSE(parse_iso8601("2024-02-31T03:04:05Z"));
+  EXPECT_FALSE(parse_iso8601("2024-01-02T24:04:05Z"));
+  EXPECT_FALSE(parse_iso8601("2024-01-02T03:04:05.Z"));
+  EXPECT_FALSE(parse_iso8601("2024-01-02T03:04:05.1xZ"));
+  EXPECT_FALSE(parse_iso8601("2024-01-02T03:04:+5Z"));
+}
+
 }  // namespace
 }  // namespace wale::store::s3
