@@ -37,6 +37,19 @@ void walk(const std::string& dir, const std::string& rel, std::vector<ObjectInfo
   }
 }
 
+// Creates the directories from root (which must exist) down to dir, one
+// level at a time, so that a vanished root is reported, never re-created.
+void make_dirs_below(const std::string& root, const std::string& dir) {
+  std::size_t pos = root.size();
+  while (pos < dir.size()) {
+    std::size_t next = dir.find('/', pos + 1);
+    if (next == std::string::npos) next = dir.size();
+    std::string part = dir.substr(0, next);
+    if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("could not create directory", part, errno);
+    pos = next;
+  }
+}
+
 }  // namespace
 
 LocalStore::LocalStore(std::string root) : root_(std::move(root)) {
@@ -49,12 +62,30 @@ LocalStore::LocalStore(std::string root) : root_(std::move(root)) {
 
 std::string LocalStore::path_of(std::string_view key) const {
   check_key(key);
+  check_root();
   return root_ + "/" + std::string(key);
+}
+
+void LocalStore::check_root() const {
+  if (root_checked_.load(std::memory_order_acquire)) return;
+  struct stat st {};
+  if (::stat(root_.c_str(), &st) != 0) {
+    if (errno != ENOENT && errno != ENOTDIR) throw_errno("could not stat the archive root", root_, errno);
+    throw Error(ErrorCode::Config, "archive root " + root_ + " does not exist",
+                "Nothing can be read from or written to file://" + root_ + ".",
+                "Mount the archive's file system or fix the prefix; create a new archive with mkdir -m 700 " +
+                    root_ + ".");
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    throw Error(ErrorCode::Config, "archive root " + root_ + " is not a directory", {},
+                "Point the file prefix at the archive's directory.");
+  }
+  root_checked_.store(true, std::memory_order_release);
 }
 
 std::unique_ptr<io::ByteSink> LocalStore::put(std::string_view key, const PutOptions&) {
   std::string path = path_of(key);
-  io::make_dirs(io::parent_dir(path), 0700);
+  make_dirs_below(root_, io::parent_dir(path));
   return std::make_unique<io::AtomicFileSink>(path, 0600);
 }
 
@@ -75,6 +106,7 @@ std::optional<ObjectInfo> LocalStore::stat(std::string_view key) {
 
 void LocalStore::list(std::string_view prefix, const std::function<void(const ObjectInfo&)>& each) {
   // Walk from the deepest directory the prefix names, then filter by prefix.
+  check_root();
   std::string p(prefix);
   std::string dir_rel = p.substr(0, p.find_last_of('/') == std::string::npos ? 0 : p.find_last_of('/') + 1);
   std::vector<ObjectInfo> found;
