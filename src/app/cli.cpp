@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "archive/wal_fetch.h"
+
 namespace wale::app {
 
 ParseOutcome parse_command_line(int argc, char** argv) {
@@ -102,7 +104,10 @@ ParseOutcome parse_command_line(int argc, char** argv) {
     for (const auto* sub : app.get_subcommands()) target = sub;
     return ParseOutcome{std::nullopt, 0, target->help(), false};
   } catch (const CLI::ParseError& e) {
-    return ParseOutcome{std::nullopt, 2, std::string("wal-e: error: ") + e.what() + "\n", true};
+    // A wal-fetch usage error is a broken restore_command: it must stop
+    // recovery (exit > 125), not end it as "not in the archive".
+    int code = wfetch->parsed() ? archive::kRestoreFatalExit : 2;
+    return ParseOutcome{std::nullopt, code, std::string("wal-e: error: ") + e.what() + "\n", true};
   }
   if (!app.get_subcommands().empty()) inv.subcommand = app.get_subcommands().front()->get_name();
   return ParseOutcome{inv, 0, {}, false};
