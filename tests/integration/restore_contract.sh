@@ -4,7 +4,7 @@
 # the middle of the WAL must stop recovery with FATAL (PostgreSQL treats
 # exit 1..125 as "end of the archive" and would promote without the later
 # commits); once repaired, recovery completes with every row. A missing
-# archive root is an error everywhere.
+# archive root is an error everywhere, and so is a prefix with a control character.
 source "$(dirname "$0")/lib.sh"
 
 segments() { (cd "$ARCHIVE/wal_005" && ls | grep -E '^[0-9A-F]{24}\.' | sort); }
@@ -85,3 +85,12 @@ rc=0; as_pg bash -c "cd '$PRIMARY' && '$WALE' --envdir '$ENVDIR' wal-push pg_wal
 [ $rc = 1 ] && grep -q "does not exist" "$WORK/err" || { cat "$WORK/err"; fail "wal-push with a missing archive root exited $rc"; }
 [ ! -e "$ARCHIVE" ] || fail "wal-push created the missing archive root"
 pass "a missing archive root: wal-fetch exits 255, backup-list and wal-push fail, nothing is created"
+
+# A stray carriage return in the envdir file names another directory.
+printf 'file://localhost%s\r\n' "$ARCHIVE.moved" >"$ENVDIR/WALE_FILE_PREFIX"
+rc=0; wale wal-fetch --prefetch 0 "${NEW[0]%%.*}" "$WORK/dest" 2>"$WORK/err" || rc=$?
+[ $rc = 255 ] && grep -q "control character" "$WORK/err" || { cat "$WORK/err"; fail "a prefix ending in \\r: wal-fetch exited $rc"; }
+rc=0; wale backup-list >/dev/null 2>"$WORK/err" || rc=$?
+[ $rc = 1 ] && grep -q "control character" "$WORK/err" || { cat "$WORK/err"; fail "a prefix ending in \\r: backup-list exited $rc"; }
+mv "$ARCHIVE.moved" "$ARCHIVE"
+pass "a prefix with a control character is refused"
