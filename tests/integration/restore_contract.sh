@@ -4,7 +4,7 @@
 # the middle of the WAL must stop recovery with FATAL (PostgreSQL treats
 # exit 1..125 as "end of the archive" and would promote without the later
 # commits); once repaired, recovery completes with every row. A missing
-# archive root is an error everywhere, and so is a prefix with a control character.
+# archive root is an error everywhere, and the archive refuses another cluster.
 source "$(dirname "$0")/lib.sh"
 
 segments() { (cd "$ARCHIVE/wal_005" && ls | grep -E '^[0-9A-F]{24}\.' | sort); }
@@ -33,6 +33,7 @@ for b in 1 2 3 4; do
 done
 EXPECTED=$(psql_at 5581 "select count(*), max(id) from t")
 stop_cluster "$PRIMARY"
+[ -f "$ARCHIVE/cluster_identity.json" ] || fail "the first wal-push did not record the archive's identity"
 mapfile -t NEW < <(comm -13 <(echo "$AT_BACKUP") <(segments))
 [ "${#NEW[@]}" -ge 4 ] || fail "expected at least 4 segments archived after the backup, got ${#NEW[*]}"
 MID="$ARCHIVE/wal_005/${NEW[1]}"
@@ -69,6 +70,22 @@ GOT=$(psql_at 5582 "select count(*), max(id) from t")
 [ "$GOT" = "$EXPECTED" ] || fail "restored cluster has '$GOT', primary had '$EXPECTED'"
 stop_cluster "$RESTORE"
 pass "after the repair, recovery replays every segment and has all rows"
+
+# Another cluster on the same prefix: its wal-push is refused, and wal-fetch
+# into its data directory stops recovery.
+OTHER="$WORK/other"
+as_pg "$PG_BIN/initdb" -D "$OTHER" -U postgres -A trust --no-locale >"$WORK/initdb2.log" 2>&1 || fail "initdb"
+FIRST=$(cd "$OTHER/pg_wal" && ls | grep -E '^[0-9A-F]{24}$' | head -1)
+BEFORE=$(cd "$ARCHIVE" && find . -type f -printf '%p %s\n' | sort)
+rc=0; as_pg bash -c "cd '$OTHER' && '$WALE' --envdir '$ENVDIR' wal-push pg_wal/$FIRST" 2>"$WORK/err" || rc=$?
+[ $rc = 1 ] || { cat "$WORK/err"; fail "wal-push of another cluster exited $rc, want 1"; }
+grep -q "belongs to another cluster" "$WORK/err" || { cat "$WORK/err"; fail "wal-push of another cluster: unclear error"; }
+[ "$(cd "$ARCHIVE" && find . -type f -printf '%p %s\n' | sort)" = "$BEFORE" ] || fail "a refused wal-push changed the archive"
+rc=0; as_pg bash -c "cd '$OTHER' && '$WALE' --envdir '$ENVDIR' wal-fetch ${NEW[0]%%.*} pg_wal/RECOVERYXLOG" 2>"$WORK/err" || rc=$?
+[ $rc = 255 ] || { cat "$WORK/err"; fail "wal-fetch into another cluster exited $rc, want 255"; }
+grep -q "belongs to another cluster" "$WORK/err" || { cat "$WORK/err"; fail "wal-fetch into another cluster: unclear error"; }
+[ ! -e "$OTHER/pg_wal/RECOVERYXLOG" ] || fail "wal-fetch into another cluster wrote the file"
+pass "another cluster's wal-push (exit 1) and wal-fetch (exit 255) are refused"
 
 # The archive root is missing (unmounted disk, renamed directory): errors
 # everywhere, nothing created.
