@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "archive/wal_fetch.h"
 #include "core/error.h"
 #include "core/number.h"
 
@@ -130,12 +131,16 @@ ParseOutcome parse_command_line(int argc, char** argv) {
     for (const auto* sub : app.get_subcommands()) target = sub;
     return ParseOutcome{std::nullopt, 0, target->help(), false};
   } catch (const CLI::ParseError& e) {
-    return ParseOutcome{std::nullopt, 2, std::string("wal-e: error: ") + e.what() + "\n", true};
+    // A wal-fetch usage error is a broken restore_command: it must stop
+    // recovery (exit > 125), not end it as "not in the archive".
+    int code = wfetch->parsed() ? archive::kRestoreFatalExit : 2;
+    return ParseOutcome{std::nullopt, code, std::string("wal-e: error: ") + e.what() + "\n", true};
   }
   try {
     convert_numbers(numbers, inv);
   } catch (const Error& e) {
-    return ParseOutcome{std::nullopt, 2, "wal-e: error: " + e.message() + "\n", true};
+    int code = wfetch->parsed() ? archive::kRestoreFatalExit : 2;  // as above
+    return ParseOutcome{std::nullopt, code, "wal-e: error: " + e.message() + "\n", true};
   }
   if (!app.get_subcommands().empty()) inv.subcommand = app.get_subcommands().front()->get_name();
   return ParseOutcome{inv, 0, {}, false};

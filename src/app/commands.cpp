@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "app/store_factory.h"
+#include "archive/archive_identity.h"
 #include "archive/wal_fetch.h"
 #include "archive/wal_prefetch.h"
 #include "archive/wal_push.h"
@@ -156,6 +157,7 @@ int run_command(const Invocation& inv, const config::Environment& env) {
   if (inv.subcommand == "wal-push") {
     archive::PushAheadOptions opts{settings.compression, inv.pool_size > 0 ? static_cast<unsigned>(inv.pool_size)
                                                                            : default_parallelism()};
+    archive::check_identity_for_push(*store, inv.args[0]);
     auto r = archive::wal_push_with_ahead(*store, inv.args[0], opts);
     // Temporaries of killed pushes: wal_005/ is large and hot, so at most hourly.
     store->remove_abandoned(layout::kWalDir, std::chrono::hours(1));
@@ -181,8 +183,11 @@ int run_command(const Invocation& inv, const config::Environment& env) {
   }
   if (inv.subcommand == "wal-fetch") {
     unsigned depth = inv.prefetch >= 0 ? static_cast<unsigned>(inv.prefetch) : 8;
+    auto expected = archive::check_identity_for_fetch(*store, inv.args[1]);
     auto r = archive::wal_fetch_with_prefetch(*store, inv.args[0], inv.args[1], settings.compression, depth);
     if (!r.found) throw Error(ErrorCode::NotFound, "WAL file " + inv.args[0] + " is not in the archive");
+    archive::check_fetched_segment(inv.args[0], inv.args[1], expected,
+                                   store->describe(layout::cluster_identity_key()));
     if (!r.plan.missing.empty()) {
       std::vector<std::string> args = global_args(inv);
       args.push_back("wal-prefetch");

@@ -8,6 +8,7 @@
 #include "app/cli.h"
 #include "app/commands.h"
 #include "app/signals.h"
+#include "archive/wal_fetch.h"
 #include "config/environment.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -15,11 +16,12 @@
 namespace {
 
 // WAL-E: 1 for every "user" error (UserException), 2 for usage errors and
-// unexpected failures. wal-fetch: 1 only for "not in the archive" (the
-// restore_command contract); any other wal-fetch failure exits 2.
+// unexpected failures. wal-fetch follows the restore_command contract
+// instead (archive/wal_fetch.h): 1 only for "not in the archive", 255 for
+// every other failure, so that PostgreSQL stops recovery instead of ending it.
 int exit_code_for(const wale::Error& e, const std::string& subcommand) {
   using wale::ErrorCode;
-  if (subcommand == "wal-fetch") return e.code() == ErrorCode::NotFound ? 1 : 2;
+  if (subcommand == "wal-fetch") return wale::archive::restore_exit_status(e.code());
   switch (e.code()) {
     case ErrorCode::Usage: return 2;
     case ErrorCode::Internal: return 2;
@@ -85,9 +87,9 @@ int main(int argc, char** argv) {
       return stopped->exit_code;
     }
     print_error(inv.subcommand, "An unprocessed exception has avoided all error handling", e.what(), {});
-    return 2;
+    return exit_code_for(wale::Error(wale::ErrorCode::Internal, e.what()), inv.subcommand);
   } catch (...) {
     print_error(inv.subcommand, "An unprocessed exception has avoided all error handling", {}, {});
-    return 2;
+    return exit_code_for(wale::Error(wale::ErrorCode::Internal, "unknown exception"), inv.subcommand);
   }
 }

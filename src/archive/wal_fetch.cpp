@@ -9,6 +9,8 @@
 
 namespace wale::archive {
 
+int restore_exit_status(ErrorCode code) noexcept { return code == ErrorCode::NotFound ? 1 : kRestoreFatalExit; }
+
 std::vector<codec::Codec> lookup_order(codec::Codec preferred) {
   std::vector<codec::Codec> order{preferred};
   for (codec::Codec c : {codec::Codec::Lzop, codec::Codec::Zstd, codec::Codec::Lz4, codec::Codec::None}) {
@@ -41,7 +43,13 @@ std::unique_ptr<io::ByteSource> open_wal(store::ObjectStore& store, const std::s
 bool wal_fetch(store::ObjectStore& store, const std::string& name, const std::string& dest,
                codec::Codec preferred) {
   auto source = open_wal(store, name, preferred);
-  if (!source) return false;
+  if (!source) {
+    // A 404 from S3 cannot tell "no such key" from "no such bucket", and an
+    // empty directory is not a missing one: "not in the archive" ends
+    // recovery, so say it only for an archive that is really there.
+    store.check_access();
+    return false;
+  }
   log::info("wal_e.worker.download", {"begin wal restore", {}, {},
                                        {{"action", "wal-fetch"}, {"seg", name}, {"state", "begin"}}});
   // PostgreSQL re-reads restored WAL after a crash, so no fsync is needed here;

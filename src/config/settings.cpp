@@ -1,6 +1,7 @@
 #include "config/settings.h"
 
 #include <cctype>
+#include <cstdio>
 
 #include "core/error.h"
 #include "core/number.h"
@@ -50,6 +51,19 @@ Settings resolve_settings(const GlobalFlags& flags, const Environment& env) {
     throw Error(ErrorCode::Config, "no storage prefix defined", {},
                 "Set WALE_FILE_PREFIX (e.g. file://localhost/var/backups/wal-e) or WALE_S3_PREFIX "
                 "(e.g. s3://bucket/path), or pass --file-prefix/--s3-prefix before the subcommand.");
+  }
+  // A control character (a "\r" left by an editor in an envdir file, a tab)
+  // would name another directory or key prefix than the operator sees: an
+  // archive written there is lost to every later restore.
+  for (std::size_t i = 0; i < s.prefix_url.size(); ++i) {
+    auto c = static_cast<unsigned char>(s.prefix_url[i]);
+    if (c < 0x20 || c == 0x7f) {
+      char code[8];
+      std::snprintf(code, sizeof code, "0x%02X", c);
+      throw Error(ErrorCode::Config, "storage prefix contains a control character",
+                  std::string("Character ") + code + " at position " + std::to_string(i) + " of the prefix.",
+                  "Remove it from the setting (an envdir file saved with Windows line ends ends in \\r).");
+    }
   }
   auto scheme_end = s.prefix_url.find("://");
   std::string scheme = scheme_end == std::string::npos ? "" : s.prefix_url.substr(0, scheme_end);

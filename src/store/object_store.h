@@ -76,6 +76,11 @@ class ObjectStore {
   }
   // Human-readable location of a key ("file:///srv/wal/x", "s3://bucket/p/x"), for messages.
   virtual std::string describe(std::string_view key) const = 0;
+  // Throws (Error{Config}, or the store's remote error) unless the archive
+  // root itself -- the directory, the bucket -- exists and can be read: an
+  // absent object means "not in the archive" only then (restore_command).
+  // May make a request; the default (memory) has nothing to check.
+  virtual void check_access() {}
 };
 
 // Throws Error{Usage} unless key is a valid relative object key (see above).

@@ -108,7 +108,8 @@ expect_error 1 "not in the archive" "$WALE" --envdir "$ENVDIR" wal-fetch 0000000
 [ ! -e "$WORK/dest" ] || fail "wal-fetch of a missing segment created the destination"
 pass "wal-fetch of a missing segment exits 1"
 
-# A corrupted WAL object: wal-fetch fails (not with 1), leaves no destination.
+# A corrupted WAL object: wal-fetch exits 255 (above 125: PostgreSQL stops
+# recovery instead of taking it for the end of the archive), no destination.
 SEG=$(cd "$ARCHIVE/wal_005" && ls | grep -E '^[0-9A-F]{24}\.' | head -1)
 SEGNAME=${SEG%%.*}
 cp "$ARCHIVE/wal_005/$SEG" "$WORK/seg.orig"
@@ -119,10 +120,18 @@ b = bytearray(open(p, 'rb').read())
 b[len(b) // 2] ^= 0xFF
 open(p, 'wb').write(bytes(b))
 PY
-expect_error 2 "$SEGNAME" "$WALE" --envdir "$ENVDIR" wal-fetch "$SEGNAME" "$WORK/dest2"
+expect_error 255 "$SEGNAME" "$WALE" --envdir "$ENVDIR" wal-fetch "$SEGNAME" "$WORK/dest2"
 [ ! -e "$WORK/dest2" ] || fail "wal-fetch of a corrupted object left a destination file"
 cp "$WORK/seg.orig" "$ARCHIVE/wal_005/$SEG"
-pass "wal-fetch of a corrupted object"
+pass "wal-fetch of a corrupted object exits 255"
+
+# wal-fetch usage errors are a broken restore_command: they must stop recovery too.
+expect_error 255 "not a WAL file name" "$WALE" --envdir "$ENVDIR" wal-fetch "../$SEGNAME" "$WORK/dest3"
+rc=0; as_pg "$WALE" --envdir "$ENVDIR" wal-fetch "$SEGNAME" >/dev/null 2>&1 || rc=$?
+[ $rc = 255 ] || fail "wal-fetch without a destination exited $rc, want 255"
+rc=0; as_pg "$WALE" --envdir "$ENVDIR" wal-push >/dev/null 2>&1 || rc=$?
+[ $rc = 2 ] || fail "wal-push without a path exited $rc, want 2 (unchanged)"
+pass "wal-fetch usage errors exit 255; other subcommands keep exit 2"
 
 # A corrupted tar partition: backup-fetch fails and leaves the target empty.
 PART=$(find "$ARCHIVE/basebackups_005" -name 'part_00000000.tar*' -print -quit)

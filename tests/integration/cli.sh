@@ -21,7 +21,13 @@ rc=0; "$WALE" frobnicate >/dev/null 2>&1 || rc=$?
 [ $rc = 2 ] || fail "unknown subcommand exited $rc, want 2"
 rc=0; "$WALE" --aws-secret-access-key=hunter2 backup-list >/dev/null 2>"$WORK/err" || rc=$?
 [ $rc = 2 ] || fail "a secret option was accepted (exit $rc)"
-pass "exit codes: 127 without a subcommand, 2 for usage errors, secrets refused as arguments"
+# wal-fetch is restore_command: a usage error must stop recovery (exit > 125),
+# never read as "not in the archive" (1..125 end recovery).
+rc=0; "$WALE" --envdir "$ENVDIR" wal-fetch 000000010000000000000001 >/dev/null 2>&1 || rc=$?
+[ $rc = 255 ] || fail "wal-fetch without a destination exited $rc, want 255"
+rc=0; "$WALE" --envdir "$ENVDIR" wal-fetch --no-such-option 000000010000000000000001 "$WORK/x" >/dev/null 2>&1 || rc=$?
+[ $rc = 255 ] || fail "wal-fetch with an unknown option exited $rc, want 255"
+pass "exit codes: 127 without a subcommand, 2 for usage errors (255 for wal-fetch), secrets refused as arguments"
 
 # A global option after the subcommand is a usage error, as with argparse.
 rc=0; "$WALE" backup-list --file-prefix "file://localhost$ARCHIVE" >/dev/null 2>&1 || rc=$?

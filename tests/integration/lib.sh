@@ -12,7 +12,10 @@ PG_BIN=$(pg_config --bindir)
 
 WORK=$(mktemp -d /tmp/wale-it.XXXXXX)
 chmod 755 "$WORK"
-mkdir -p "$WORK/bin" "$WORK/sock" "$WORK/archive" "$WORK/env"
+mkdir -p "$WORK/bin" "$WORK/sock" "$WORK/env"
+# The archive root must exist (wal-e never creates it: a missing root is an
+# unmounted disk or a mistyped prefix, not an empty archive).
+mkdir -m 700 "$WORK/archive"
 cp "$WALE_BIN" "$WORK/bin/wal-e"
 chmod 755 "$WORK/bin/wal-e"
 WALE="$WORK/bin/wal-e"

@@ -78,6 +78,29 @@ fi
 kill "$proxy_pid"; wait "$proxy_pid" 2>/dev/null || true; proxy_pid=""
 echo "ok: persistent faults fail in ${took}s"
 
+# 2b. restore_command contract: exit 1 only for a segment the bucket really
+# lacks; an outage, damaged bytes and a missing bucket (S3 answers 404 to the
+# object either way) exit 255, which makes PostgreSQL stop recovery.
+fetch_rc() {  # fetch_rc ENDPOINT SEGMENT [env...]: wal-fetch's exit status
+  local ep=$1 s=$2; shift 2
+  local rc=0
+  env "$@" WALE_S3_PREFIX="${FETCH_PREFIX:-$prefix}" WALE_S3_ENDPOINT="$ep" "$WALE_BIN" wal-fetch --prefetch 0 "$s" "$work/rc-dest" \
+    >"$work/out" 2>&1 || rc=$?
+  echo $rc
+}
+[ "$(fetch_rc "$ENDPOINT" 0000000100000000000000EE)" = 1 ] || { cat "$work/out"; fail "absent segment: want exit 1"; }
+[ "$(FETCH_PREFIX=s3://no-such-bucket/x fetch_rc "$ENDPOINT" "${segs[0]}")" = 255 ] \
+  || { cat "$work/out"; fail "missing bucket: wal-fetch must exit 255, not 'not in the archive'"; }
+grep -q "does not exist" "$work/out" || { cat "$work/out"; fail "missing bucket: unclear error"; }
+start_proxy '*=/503'
+[ "$(fetch_rc "http+path://127.0.0.1:$proxy_port" "${segs[1]}" WALE_RETRIES=2)" = 255 ] \
+  || { cat "$work/out"; fail "outage: wal-fetch must exit 255"; }
+start_proxy 'GET=corrupt-reply'
+[ "$(fetch_rc "http+path://127.0.0.1:$proxy_port" "${segs[1]}" WALE_RETRIES=10)" = 255 ] \
+  || { cat "$work/out"; fail "damaged download: wal-fetch must exit 255"; }
+kill "$proxy_pid"; wait "$proxy_pid" 2>/dev/null || true; proxy_pid=""
+echo "ok: wal-fetch exits 1 only for an absent segment; missing bucket, outage, damage -> 255"
+
 # 3. Bad settings: one clear line, non-zero exit, within seconds, no secret printed.
 check_bad() {  # check_bad DESCRIPTION EXPECTED-TEXT command...
   local what=$1 expect=$2; shift 2

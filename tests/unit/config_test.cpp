@@ -38,6 +38,23 @@ TEST(Settings, FilePrefixIgnoresNetloc) {
   EXPECT_EQ(resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file:///srv/x"}})).file_root, "/srv/x");
 }
 
+// A "\r" from an envdir file saved with Windows line ends would make the
+// archive go to (and be read from) a directory nobody looks at.
+TEST(Settings, PrefixWithAControlCharacterIsRefused) {
+  for (const char* prefix : {"file://localhost/srv/wal-e\r", "s3://bucket/pre\rfix", "file:///srv/\tx"}) {
+    try {
+      resolve_settings({}, env_of({{"WALE_FILE_PREFIX", prefix}}));
+      ADD_FAILURE() << "accepted a prefix with a control character";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Config);
+      EXPECT_EQ(e.message(), "storage prefix contains a control character");
+    }
+  }
+  GlobalFlags flags;
+  flags.s3_prefix = "s3://bucket/path\r";
+  EXPECT_EQ(code_of(flags, env_of({})), ErrorCode::Config);
+}
+
 TEST(Settings, PrecedenceFlagsThenEnvironmentInWalEOrder) {
   GlobalFlags flags;
   flags.s3_prefix = "s3://bucket/flag";

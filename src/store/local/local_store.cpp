@@ -39,6 +39,20 @@ void walk(const std::string& dir, const std::string& rel, std::vector<ObjectInfo
   }
 }
 
+// Creates the directories from root (which must exist) down to dir, one
+// level at a time, so that a vanished root is reported, never re-created.
+void make_dirs_below(const std::string& root, const std::string& dir) {
+  // The root must exist now (not only when first checked): io::make_dirs
+  // creates only what is missing below it, and syncs each new directory into
+  // its parent so that objects renamed into it survive a crash.
+  struct stat st {};
+  if (::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    throw Error(ErrorCode::Config, "archive root " + root + " does not exist", {},
+                "Mount the archive's file system or fix the prefix; nothing was written.");
+  }
+  io::make_dirs(dir, 0700, /*sync_parents=*/true);
+}
+
 }  // namespace
 
 LocalStore::LocalStore(std::string root) : root_(std::move(root)) {
@@ -51,12 +65,30 @@ LocalStore::LocalStore(std::string root) : root_(std::move(root)) {
 
 std::string LocalStore::path_of(std::string_view key) const {
   check_key(key);
+  check_root();
   return root_ + "/" + std::string(key);
+}
+
+void LocalStore::check_root() const {
+  if (root_checked_.load(std::memory_order_acquire)) return;
+  struct stat st {};
+  if (::stat(root_.c_str(), &st) != 0) {
+    if (errno != ENOENT && errno != ENOTDIR) throw_errno("could not stat the archive root", root_, errno);
+    throw Error(ErrorCode::Config, "archive root " + root_ + " does not exist",
+                "Nothing can be read from or written to file://" + root_ + ".",
+                "Mount the archive's file system or fix the prefix; create a new archive with mkdir -m 700 " +
+                    root_ + ".");
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    throw Error(ErrorCode::Config, "archive root " + root_ + " is not a directory", {},
+                "Point the file prefix at the archive's directory.");
+  }
+  root_checked_.store(true, std::memory_order_release);
 }
 
 std::unique_ptr<io::ByteSink> LocalStore::put(std::string_view key, const PutOptions& options) {
   std::string path = path_of(key);
-  io::make_dirs(io::parent_dir(path), 0700, /*sync_parents=*/true);
+  make_dirs_below(root_, io::parent_dir(path));
   return std::make_unique<io::AtomicFileSink>(
       path, 0600, /*sync=*/true,
       options.if_absent ? io::AtomicFileSink::Publish::IfAbsent : io::AtomicFileSink::Publish::Replace);
@@ -79,6 +111,7 @@ std::optional<ObjectInfo> LocalStore::stat(std::string_view key) {
 
 void LocalStore::list(std::string_view prefix, const std::function<void(const ObjectInfo&)>& each) {
   // Walk from the deepest directory the prefix names, then filter by prefix.
+  check_root();
   std::string p(prefix);
   std::string dir_rel = p.substr(0, p.find_last_of('/') == std::string::npos ? 0 : p.find_last_of('/') + 1);
   std::vector<ObjectInfo> found;

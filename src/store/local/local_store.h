@@ -6,9 +6,16 @@
 // RENAME_NOREPLACE (or link(2)), so it never replaces an object. Files are created 0600
 // and directories 0700: the archive holds the whole database.
 // Hidden files (a path segment starting with '.') are never listed.
-// Thread-safe: no shared mutable state besides the file system.
+// The root must exist: it is never created (directories below it are), and
+// every operation throws Error{Config} "archive root ... does not exist" if it
+// is missing -- an unmounted disk or a mistyped prefix must not look like an
+// empty archive (restore_command would end recovery early) nor receive WAL.
+// The root is checked once per instance (one stat), on first use.
+// Thread-safe: no shared mutable state besides the file system (and the
+// atomic "root checked" flag).
 #pragma once
 
+#include <atomic>
 #include <string>
 
 #include "store/object_store.h"
@@ -17,7 +24,8 @@ namespace wale::store {
 
 class LocalStore final : public ObjectStore {
  public:
-  // `root` is an absolute directory path; it is created on first write.
+  // `root` is an absolute directory path; throws Error{Config} if it is not
+  // absolute. Makes no file system call (the root is checked on first use).
   explicit LocalStore(std::string root);
 
   std::unique_ptr<io::ByteSink> put(std::string_view key, const PutOptions& options = {}) override;
@@ -27,12 +35,16 @@ class LocalStore final : public ObjectStore {
   void remove(std::span<const std::string> keys) override;
   std::string describe(std::string_view key) const override;
   std::size_t remove_abandoned(std::string_view prefix, std::chrono::seconds at_most_every = {}) override;
+  // Throws Error{Config} unless the root directory exists.
+  void check_access() override { check_root(); }
 
   const std::string& root() const { return root_; }
 
  private:
-  std::string path_of(std::string_view key) const;
+  std::string path_of(std::string_view key) const;  // validates the key and the root
+  void check_root() const;
   std::string root_;
+  mutable std::atomic<bool> root_checked_{false};
 };
 
 }  // namespace wale::store

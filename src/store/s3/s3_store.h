@@ -40,7 +40,7 @@ class S3Store final : public ObjectStore {
 
   // HEAD on the bucket: throws the clear error (wrong secret, no such bucket,
   // access denied, unreachable, untrusted certificate) if the bucket cannot be used.
-  void check_access();
+  void check_access() override;
 
   const S3Config& config() const noexcept { return client_->config(); }
 

@@ -1,0 +1,184 @@
+#include "archive/archive_identity.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "io/file_streams.h"
+#include "io/unique_fd.h"
+#include "pg/lsn.h"
+#include "pg/wal_segment_header.h"
+
+namespace wale::archive {
+namespace {
+
+constexpr const char* kLogger = "wal_e.identity";
+
+// Up to `max` bytes from the start of `path`, or nullopt if it cannot be opened.
+std::optional<std::string> read_head(const std::string& path, std::size_t max) {
+  io::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return std::nullopt;
+  std::string buf(max, '\0');
+  std::size_t got = 0;
+  while (got < max) {
+    ssize_t n = ::read(fd.get(), buf.data() + got, max - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  buf.resize(got);
+  return buf;
+}
+
+std::string pg_wal_dir_of(const std::string& path) { return std::filesystem::absolute(path).parent_path().string(); }
+
+// The data directory above pg_wal/<file>: not resolving links (pg_wal is often one).
+std::string data_dir_of(const std::string& path) {
+  return std::filesystem::absolute(path).parent_path().parent_path().string();
+}
+
+std::string cache_path(const std::string& pg_wal) { return pg_wal + "/.wal-e/identity"; }
+
+std::string location_of(store::ObjectStore& store) { return store.describe(layout::cluster_identity_key()); }
+
+// The cached identity if it was verified against this location and agrees with `local`.
+std::optional<layout::ClusterIdentity> cached(const std::string& pg_wal, const std::string& location,
+                                              const layout::ClusterIdentity& local) {
+  auto text = read_head(cache_path(pg_wal), 4096);
+  if (!text) return std::nullopt;
+  auto nl = text->find('\n');
+  if (nl == std::string::npos || text->substr(0, nl) != location) return std::nullopt;
+  try {
+    auto id = layout::parse_cluster_identity(text->substr(nl + 1), cache_path(pg_wal));
+    if (id.system_identifier != local.system_identifier || !layout::identity_mismatch(id, local).empty()) {
+      return std::nullopt;
+    }
+    return id;
+  } catch (const Error&) {
+    return std::nullopt;  // a damaged cache is only a miss
+  }
+}
+
+void write_cache(const std::string& pg_wal, const std::string& location, const layout::ClusterIdentity& id) {
+  try {
+    io::make_dirs(pg_wal + "/.wal-e", 0700);
+    io::AtomicFileSink sink(cache_path(pg_wal), 0600, /*sync=*/false);
+    sink.write(std::string_view(location + "\n" + layout::format_cluster_identity(id)));
+    sink.finish();
+  } catch (const Error& e) {
+    // Only a cache: the next call asks the archive again.
+    log::warning(kLogger, {"could not cache the archive's identity", e.message(), {}, {}});
+  }
+}
+
+Error mismatch_error(store::ObjectStore& store, const layout::ClusterIdentity& archived,
+                     const layout::ClusterIdentity& local, const std::string& why) {
+  return Error(ErrorCode::Conflict, "the archive " + location_of(store) + " belongs to another cluster (" + why + ")",
+               "The archive is of " + archived.describe() + "; this cluster is " + local.describe() + ".",
+               "Give each cluster its own prefix (two clusters sharing one make both unrecoverable); if this "
+               "cluster replaces the archived one, move the old archive away first.");
+}
+
+}  // namespace
+
+std::optional<layout::ClusterIdentity> data_directory_identity(const std::string& data_dir) {
+  auto control = read_head(data_dir + "/global/pg_control", 8);
+  if (!control || control->size() < 8) return std::nullopt;
+  layout::ClusterIdentity id;
+  std::memcpy(&id.system_identifier, control->data(), 8);  // native byte order, as PostgreSQL writes it
+  if (id.system_identifier == 0) return std::nullopt;
+  if (auto version = read_head(data_dir + "/PG_VERSION", 64)) {
+    std::string v = *version;
+    while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ')) v.pop_back();
+    id.pg_version = v;
+  }
+  return id;
+}
+
+std::optional<layout::ClusterIdentity> push_identity(const std::string& wal_path) {
+  auto id = data_directory_identity(data_dir_of(wal_path)).value_or(layout::ClusterIdentity{});
+  if (pg::classify_wal_file(io::base_name(wal_path)) == pg::WalFileKind::Segment) {
+    if (auto head = read_head(wal_path, pg::kWalLongHeaderSize)) {
+      auto bytes = std::as_bytes(std::span(head->data(), head->size()));
+      if (auto h = pg::parse_wal_segment_header(bytes); h && h->system_identifier != 0) {
+        id.system_identifier = h->system_identifier;
+        id.wal_segment_size = h->segment_size;
+      }
+    }
+  }
+  if (id.system_identifier == 0) return std::nullopt;
+  return id;
+}
+
+std::optional<layout::ClusterIdentity> read_archive_identity(store::ObjectStore& store) {
+  auto text = store::get_bytes(store, layout::cluster_identity_key());
+  if (!text) return std::nullopt;
+  return layout::parse_cluster_identity(*text, location_of(store));
+}
+
+void check_identity_for_push(store::ObjectStore& store, const std::string& wal_path) {
+  auto local = push_identity(wal_path);
+  if (!local) return;  // not in a data directory: nothing to compare
+  const std::string pg_wal = pg_wal_dir_of(wal_path);
+  const std::string location = location_of(store);
+  if (cached(pg_wal, location, *local)) return;
+
+  auto archived = read_archive_identity(store);
+  if (!archived) {
+    if (!local->complete()) return;  // recorded by the first push of a segment
+    store::put_bytes(store, layout::cluster_identity_key(), layout::format_cluster_identity(*local),
+                     {"application/json"});
+    log::info(kLogger, {"recorded the archive's identity", local->describe(), {}, {{"key", location}}});
+    // Two clusters starting on one empty prefix at once: the later write
+    // wins, and the other cluster reads it back here.
+    archived = read_archive_identity(store);
+    if (!archived) {
+      throw Error(ErrorCode::Remote, "the archive's identity object vanished right after it was written",
+                  "The key is " + location + ".", "Check that nothing else deletes objects in this prefix.");
+    }
+  }
+  if (auto why = layout::identity_mismatch(*archived, *local); !why.empty()) {
+    throw mismatch_error(store, *archived, *local, why);
+  }
+  write_cache(pg_wal, location, *archived);
+}
+
+std::optional<layout::ClusterIdentity> check_identity_for_fetch(store::ObjectStore& store, const std::string& dest) {
+  auto local = data_directory_identity(data_dir_of(dest));
+  if (!local) return std::nullopt;  // not restoring into a data directory: nothing to compare, no request
+  const std::string pg_wal = pg_wal_dir_of(dest);
+  const std::string location = location_of(store);
+  if (auto hit = cached(pg_wal, location, *local)) return hit;
+  auto archived = read_archive_identity(store);
+  if (!archived) return local;  // an archive written by WAL-E: segments are checked against pg_control
+  if (auto why = layout::identity_mismatch(*archived, *local); !why.empty()) {
+    throw mismatch_error(store, *archived, *local, why);
+  }
+  write_cache(pg_wal, location, *archived);
+  return archived;
+}
+
+void check_fetched_segment(const std::string& name, const std::string& dest,
+                           const std::optional<layout::ClusterIdentity>& expected, const std::string& location) {
+  if (!expected || pg::classify_wal_file(name) != pg::WalFileKind::Segment) return;
+  auto head = read_head(dest, pg::kWalLongHeaderSize);
+  if (!head) return;
+  auto h = pg::parse_wal_segment_header(std::as_bytes(std::span(head->data(), head->size())));
+  if (!h) return;  // not a long header: PostgreSQL's own checks report it
+  layout::ClusterIdentity got{h->system_identifier, {}, h->segment_size};
+  if (auto why = layout::identity_mismatch(*expected, got); !why.empty()) {
+    ::unlink(dest.c_str());
+    throw Error(ErrorCode::Conflict, "WAL file " + name + " in the archive belongs to another cluster (" + why + ")",
+                "Expected " + expected->describe() + "; the file's page header says " + got.describe() +
+                    ". The archive is " + location + ".",
+                "Another cluster has archived into this prefix: give each cluster its own prefix, and restore "
+                "from the archive this cluster wrote.");
+  }
+}
+
+}  // namespace wale::archive

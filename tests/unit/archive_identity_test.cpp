@@ -1,0 +1,210 @@
+// The archive knows whose it is: first use records the cluster's identity,
+// a mismatch is refused by wal-push and wal-fetch, WAL-E archives (no
+// identity object) keep working.
+#include "archive/archive_identity.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "archive/wal_fetch.h"
+#include "core/error.h"
+#include "layout/cluster_identity.h"
+#include "store/local/local_store.h"
+#include "store/memory/memory_store.h"
+#include "test_support/temp_dir.h"
+
+namespace wale::archive {
+namespace {
+
+constexpr std::uint64_t kSysidA = 7301000000000000001ULL;
+constexpr std::uint64_t kSysidB = 7301000000000000002ULL;
+constexpr std::uint64_t kWalESysid = 7711622476942193104ULL;  // tests/testdata/wal-e-archive
+constexpr std::uint32_t k16M = 16u << 20;
+
+// Counts reads, to show that a cached identity costs no request.
+class CountingStore final : public store::ObjectStore {
+ public:
+  std::unique_ptr<io::ByteSink> put(std::string_view k, const store::PutOptions& o) override {
+    ++puts;
+    return inner.put(k, o);
+  }
+  std::unique_ptr<io::ByteSource> get(std::string_view k) override {
+    ++gets;
+    return inner.get(k);
+  }
+  std::optional<store::ObjectInfo> stat(std::string_view k) override { return inner.stat(k); }
+  void list(std::string_view p, const std::function<void(const store::ObjectInfo&)>& e) override { inner.list(p, e); }
+  void remove(std::span<const std::string> k) override { inner.remove(k); }
+  std::string describe(std::string_view k) const override { return inner.describe(k); }
+  store::MemoryStore inner;
+  int gets = 0, puts = 0;
+};
+
+// A data directory as PostgreSQL leaves it: PG_VERSION, global/pg_control
+// (system identifier first, native order) and pg_wal/.
+std::string make_data_dir(const std::string& dir, std::uint64_t sysid, const std::string& version = "15") {
+  std::filesystem::create_directories(dir + "/global");
+  std::filesystem::create_directories(dir + "/pg_wal");
+  std::ofstream(dir + "/PG_VERSION") << version << "\n";
+  std::string control(8192, '\0');
+  std::memcpy(control.data(), &sysid, 8);
+  std::ofstream(dir + "/global/pg_control", std::ios::binary) << control;
+  return dir;
+}
+
+// A WAL segment whose long page header names `sysid` and `segsize`.
+std::string write_segment(const std::string& path, std::uint64_t sysid, std::uint32_t segsize = k16M) {
+  std::string b(64 * 1024, '\0');
+  std::uint16_t magic = 0xD110, info = 0x0002;  // XLP_LONG_HEADER
+  std::uint32_t tli = 1, blcksz = 8192;
+  std::memcpy(&b[0], &magic, 2);
+  std::memcpy(&b[2], &info, 2);
+  std::memcpy(&b[4], &tli, 4);
+  std::memcpy(&b[24], &sysid, 8);
+  std::memcpy(&b[32], &segsize, 4);
+  std::memcpy(&b[36], &blcksz, 4);
+  std::ofstream(path, std::ios::binary) << b;
+  return path;
+}
+
+ErrorCode code_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return ErrorCode::Internal;  // "did not throw"
+}
+
+TEST(ArchiveIdentity, JsonRoundTripsAndDamageIsCorrupt) {
+  layout::ClusterIdentity id{kSysidA, "15", k16M};
+  EXPECT_EQ(layout::parse_cluster_identity(layout::format_cluster_identity(id), "x"), id);
+  EXPECT_NE(layout::format_cluster_identity(id).find("\"7301000000000000001\""), std::string::npos);
+  EXPECT_EQ(code_of([] { layout::parse_cluster_identity("{", "x"); }), ErrorCode::Corrupt);
+  EXPECT_EQ(code_of([] { layout::parse_cluster_identity(R"({"system_identifier": 5})", "x"); }), ErrorCode::Corrupt);
+  EXPECT_EQ(layout::identity_mismatch(id, {kSysidA, {}, 0}), "");
+  EXPECT_NE(layout::identity_mismatch(id, {kSysidB, {}, 0}), "");
+  EXPECT_NE(layout::identity_mismatch(id, {kSysidA, "16", 0}), "");
+  EXPECT_NE(layout::identity_mismatch(id, {kSysidA, "15", 1u << 30}), "");
+}
+
+TEST(ArchiveIdentity, FirstPushRecordsTheClusterAndLaterPushesUseTheCache) {
+  test::TempDir tmp;
+  auto data = make_data_dir(tmp.path() + "/data", kSysidA);
+  auto seg = write_segment(data + "/pg_wal/000000010000000000000001", kSysidA);
+  CountingStore store;
+  check_identity_for_push(store, seg);
+  auto recorded = read_archive_identity(store);
+  ASSERT_TRUE(recorded);
+  EXPECT_EQ(*recorded, (layout::ClusterIdentity{kSysidA, "15", k16M}));
+  EXPECT_TRUE(std::filesystem::exists(data + "/pg_wal/.wal-e/identity"));
+
+  // The next pushes (and fetches into the same data directory) ask nothing.
+  int gets = store.gets, puts = store.puts;
+  auto seg2 = write_segment(data + "/pg_wal/000000010000000000000002", kSysidA);
+  check_identity_for_push(store, seg2);
+  EXPECT_EQ(check_identity_for_fetch(store, data + "/pg_wal/RECOVERYXLOG"), recorded);
+  EXPECT_EQ(store.gets, gets);
+  EXPECT_EQ(store.puts, puts);
+}
+
+TEST(ArchiveIdentity, PushOfAnotherClusterIsRefusedAndChangesNothing) {
+  test::TempDir tmp;
+  store::MemoryStore store;
+  check_identity_for_push(store, write_segment(make_data_dir(tmp.path() + "/a", kSysidA) + "/pg_wal/000000010000000000000001", kSysidA));
+  auto before = store::get_bytes(store, layout::cluster_identity_key());
+
+  auto b = make_data_dir(tmp.path() + "/b", kSysidB);
+  try {
+    check_identity_for_push(store, write_segment(b + "/pg_wal/000000010000000000000001", kSysidB));
+    FAIL() << "another cluster's push was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Conflict);
+    EXPECT_NE(e.message().find("belongs to another cluster"), std::string::npos) << e.message();
+  }
+  EXPECT_EQ(store::get_bytes(store, layout::cluster_identity_key()), before);
+  EXPECT_FALSE(std::filesystem::exists(b + "/pg_wal/.wal-e/identity"));
+
+  // Same system identifier, other major version (pg_upgrade --link reusing the prefix): refused too.
+  auto c = make_data_dir(tmp.path() + "/c", kSysidA, "16");
+  EXPECT_EQ(code_of([&] { check_identity_for_push(store, write_segment(c + "/pg_wal/000000010000000000000009", kSysidA)); }),
+            ErrorCode::Conflict);
+}
+
+TEST(ArchiveIdentity, FetchIntoAnotherClustersDataDirectoryStopsRecovery) {
+  test::TempDir tmp;
+  store::MemoryStore store;
+  check_identity_for_push(store, write_segment(make_data_dir(tmp.path() + "/a", kSysidA) + "/pg_wal/000000010000000000000001", kSysidA));
+  auto b = make_data_dir(tmp.path() + "/b", kSysidB);
+  try {
+    check_identity_for_fetch(store, b + "/pg_wal/RECOVERYXLOG");
+    FAIL() << "wal-fetch into another cluster was allowed";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Conflict);
+    EXPECT_GT(restore_exit_status(e.code()), 125);
+  }
+}
+
+TEST(ArchiveIdentity, FetchedSegmentOfAnotherClusterIsRemovedAndRefused) {
+  test::TempDir tmp;
+  auto dest = write_segment(tmp.path() + "/RECOVERYXLOG", kSysidB);
+  layout::ClusterIdentity expected{kSysidA, "15", k16M};
+  EXPECT_EQ(code_of([&] { check_fetched_segment("000000010000000000000001", dest, expected, "here"); }),
+            ErrorCode::Conflict);
+  EXPECT_FALSE(std::filesystem::exists(dest));
+  // Its own segment passes; so does a .history file (no page header).
+  dest = write_segment(tmp.path() + "/RECOVERYXLOG", kSysidA);
+  check_fetched_segment("000000010000000000000001", dest, expected, "here");
+  check_fetched_segment("00000002.history", dest, layout::ClusterIdentity{kSysidB, {}, 0}, "here");
+  EXPECT_TRUE(std::filesystem::exists(dest));
+}
+
+TEST(ArchiveIdentity, WalEArchiveWithoutIdentityIsFetchedFrom) {
+  store::LocalStore store(std::string(WALE_TESTDATA_DIR) + "/wal-e-archive");
+  test::TempDir tmp;
+  // Restoring WAL-E's cluster: no identity object, segments match pg_control.
+  auto data = make_data_dir(tmp.path() + "/restored", kWalESysid);
+  std::string dest = data + "/pg_wal/RECOVERYXLOG";
+  auto expected = check_identity_for_fetch(store, dest);
+  ASSERT_TRUE(wal_fetch(store, "000000010000000000000003", dest, codec::Codec::Lzop));
+  check_fetched_segment("000000010000000000000003", dest, expected, "fixture");
+  EXPECT_EQ(std::filesystem::file_size(dest), k16M);
+  EXPECT_FALSE(read_archive_identity(store));
+
+  // Into another cluster's data directory, the segment's header gives it away.
+  auto other = make_data_dir(tmp.path() + "/other", kSysidB);
+  std::string dest2 = other + "/pg_wal/RECOVERYXLOG";
+  auto expected2 = check_identity_for_fetch(store, dest2);
+  ASSERT_TRUE(wal_fetch(store, "000000010000000000000003", dest2, codec::Codec::Lzop));
+  EXPECT_EQ(code_of([&] { check_fetched_segment("000000010000000000000003", dest2, expected2, "fixture"); }),
+            ErrorCode::Conflict);
+}
+
+TEST(ArchiveIdentity, PushToAWalEArchiveRecordsTheIdentity) {
+  test::TempDir tmp;
+  std::filesystem::create_directories(tmp.path() + "/archive/wal_005");
+  std::filesystem::copy(std::string(WALE_TESTDATA_DIR) + "/wal-e-archive/wal_005", tmp.path() + "/archive/wal_005",
+                        std::filesystem::copy_options::recursive);
+  store::LocalStore store(tmp.path() + "/archive");
+  auto data = make_data_dir(tmp.path() + "/data", kWalESysid);
+  check_identity_for_push(store, write_segment(data + "/pg_wal/000000010000000000000005", kWalESysid));
+  auto id = read_archive_identity(store);
+  ASSERT_TRUE(id);
+  EXPECT_EQ(id->system_identifier, kWalESysid);
+}
+
+TEST(ArchiveIdentity, OutsideADataDirectoryThereIsNothingToCompare) {
+  test::TempDir tmp;
+  store::MemoryStore store;
+  std::filesystem::create_directories(tmp.path() + "/x/y");
+  std::ofstream(tmp.path() + "/x/y/000000010000000000000001") << "not a segment";
+  check_identity_for_push(store, tmp.path() + "/x/y/000000010000000000000001");
+  EXPECT_FALSE(read_archive_identity(store));
+  EXPECT_FALSE(check_identity_for_fetch(store, tmp.path() + "/x/y/dest"));
+}
+
+}  // namespace
+}  // namespace wale::archive
