@@ -290,15 +290,18 @@ seg_add() {
 # start to the newest archived segment of its timeline must be in wal_005/. Prints the gaps.
 wal_gaps() {
   local dir=$1 b start tli newest s
+  # Segments only: SEG or SEG.<codec>; not SEG.<offset>.backup, .partial or .history files.
+  local -A have=()
+  for s in $(ls "$dir/wal_005" 2>/dev/null | grep -E '^[0-9A-F]{24}(\.(zst|lz4|lzo|gz|br|none))?$' | cut -c1-24); do have[$s]=1; done
   while read -r b; do
     [ -n "$b" ] || continue
     start=$(echo "$b" | sed -n 's/^base_\([0-9A-F]\{24\}\)_.*/\1/p')
     tli=${start:0:8}
-    newest=$(ls "$dir/wal_005" 2>/dev/null | grep -E "^${tli}[0-9A-F]{16}(\.|$)" | cut -c1-24 | sort | tail -1)
+    newest=$(printf '%s\n' "${!have[@]}" | grep "^$tli" | sort | tail -1)
     [ -n "$newest" ] || { echo "$b: no WAL at all"; continue; }
     s=$start
     while [[ "$s" < "$newest" || "$s" == "$newest" ]]; do
-      compgen -G "$dir/wal_005/$s*" >/dev/null || echo "$b needs $s"
+      [ -n "${have[$s]:-}" ] || echo "$b needs $s"
       s=$(seg_add "$s" 1)
     done
   done
@@ -494,6 +497,19 @@ CONF
   : >"$dir/recovery.signal"; own "$dir"; chmod 700 "$dir"
   echo "$port" >"$dir.port"
   CLUSTERS+=("$dir")
+}
+# recover_keep DIR: starts it and waits for the end of recovery; prints "promoted" (left
+# running) or "stopped"/"hung".
+recover_keep() {
+  local dir=$1 port; port=$(port_of "$1")
+  as_pg "$PG_BIN/pg_ctl" -D "$dir" -l "$W/logs/recover-keep.log" -w -t 90 start >/dev/null 2>&1
+  for _ in $(seq 1 450); do
+    [ "$(psql_at "$port" 'select pg_is_in_recovery()' 2>/dev/null)" = f ] && { echo promoted; return; }
+    as_pg "$PG_BIN/pg_ctl" -D "$dir" status >/dev/null 2>&1 || { echo stopped; return; }
+    sleep 0.2
+  done
+  as_pg "$PG_BIN/pg_ctl" -D "$dir" -m immediate stop >/dev/null 2>&1
+  echo hung
 }
 # recover DIR: starts it; prints "promoted <checksum>" or "stopped".
 recover() {
@@ -961,13 +977,73 @@ del_race_case() {
     log "  note: backup-push during delete exited $rc: $(tail -1 "$W/err")"
   fi
   if [ -n "$adir" ]; then
-    local gaps; gaps=$(listed_backups "$env" | wal_gaps "$adir")
-    [ -z "$gaps" ] || vio NEEDEDGONE "WAL a listed backup needs is gone: $(echo "$gaps" | head -3 | tr '\n' ' ')"
+    local gaps=""; [ "$rc" = 0 ] && gaps=$(tail -1 "$W/out" | wal_gaps "$adir")
+    [ -z "$gaps" ] || vio NEEDEDGONE "WAL the acknowledged backup needs is gone: $(echo "$gaps" | head -3 | tr '\n' ' ')"
   else
     wale "$env" wal-verify >"$W/wv.out" 2>&1 || vio NEEDEDGONE "wal-verify after the delete: $(tail -2 "$W/wv.out" | tr '\n' ' ' | cut -c1-200)"
   fi
   verify_listed "$env"
   record "$fam" race-backup-push "$rc" "$inj" "${V:--}" 0
+}
+# race-2-backups: a slow backup-push X runs while a fast one Y finishes and delete --confirm
+# retain 1 runs (Y is then the newest complete backup). If X is acknowledged it must be listed,
+# verify, and have every WAL segment from its start.
+del_race2_case() {
+  local idx=$1 port=$PP
+  begin delete race-2-backups "$idx"
+  psql_at "$port" "insert into t select m + g, md5(random()::text) from (select max(id) m from t) s, generate_series(1, 500) g" >/dev/null
+  local size; size=$(du -sb --exclude=pg_wal "$P" | cut -f1)
+  env PGHOST="$SOCK" PGPORT="$port" "${AS_PG[@]}" "$WALE" --terse --envdir "$ENV_A" backup-push \
+    --cluster-read-rate-limit $(( size / 4 + 1 )) "$P" >"$W/out.x" 2>"$W/err.x" &
+  local x=$!
+  sleep_ms 500
+  local yrc=0; as_pg env PGHOST="$SOCK" PGPORT="$port" "$WALE" --terse --envdir "$ENV_A" backup-push "$P" >"$W/out.y" 2>"$W/err.y" || yrc=$?
+  psql_at "$port" "select pg_switch_wal()" >/dev/null
+  local inj=0; alive "$x" && inj=1
+  wale "$ENV_A" delete --confirm retain 1 >/dev/null 2>"$W/err.del" || log "  note: delete exited non-zero: $(tail -1 "$W/err.del")"
+  { wait "$x"; } 2>/dev/null; local xrc=$?
+  local b listed; listed=$(listed_backups "$ENV_A")
+  for b in "$([ $xrc = 0 ] && tail -1 "$W/out.x")" "$([ $yrc = 0 ] && tail -1 "$W/out.y")"; do
+    [ -n "$b" ] || continue
+    echo "$listed" | grep -qx "$b" || { [ "$b" = "$(tail -1 "$W/out.x")" ] && vio NEEDEDGONE "backup $b acknowledged after the delete is not listed"; continue; }
+    local gaps; gaps=$(echo "$b" | wal_gaps "$ARCH")
+    [ -z "$gaps" ] || vio NEEDEDGONE "WAL backup $b needs is gone: $(echo "$gaps" | head -3 | tr '\n' ' ')"
+  done
+  verify_listed "$ENV_A"
+  record delete race-2-backups "$xrc+$yrc" "$inj" "${V:--}" 0
+}
+# pitr-branch (a scenario, not counted as a fault): restore B2 on a copy of the template, end
+# recovery at once (timeline 2, archiving to the same prefix), take backup B4 there, then
+# delete --confirm retain 1. B4 is the newest backup of the live timeline: it must be kept,
+# with its WAL.
+del_pitr_case() {
+  local idx=$1 D=$W/del/archive env=$W/env/del R=$W/del/tl2
+  rm -rf "$W/del"; mkdir -p "$W/del"; cp -a "$TEMPLATE" "$D"; own "$W/del"; mk_file_env "$env" "$D"
+  local k; for k in "${!VERIFIED[@]}"; do [[ $k == "$env/"* ]] && unset "VERIFIED[$k]"; done
+  begin delete pitr-branch "$idx"
+  wale "$env" backup-fetch "$R" "$B2" >/dev/null 2>"$W/err" || { vio STUCK "backup-fetch $B2: $(tail -1 "$W/err")"; record delete pitr-branch 1 c "$V" 0; return; }
+  local port=$PORT_NEXT; PORT_NEXT=$((PORT_NEXT + 1)); echo "$port" >"$R.port"; CLUSTERS+=("$R")
+  cat >>"$R/postgresql.conf" <<CONF
+port = $port
+archive_mode = on
+archive_command = '$WALE --terse --envdir $env wal-push %p'
+restore_command = '$WALE --terse --envdir $env wal-fetch "%f" "%p"'
+recovery_target = 'immediate'
+recovery_target_action = 'promote'
+CONF
+  : >"$R/recovery.signal"; own "$R"; chmod 700 "$R"
+  local out; out=$(recover_keep "$R")
+  if [ "$out" != promoted ]; then vio STUCK "the PITR branch did not promote ($out)"; record delete pitr-branch 1 c "$V" 0; return; fi
+  psql_at "$port" "insert into t select m + g, md5(random()::text) from (select max(id) m from t) s, generate_series(1, 1000) g" >/dev/null
+  local b4; b4=$(as_pg env PGHOST="$SOCK" PGPORT="$port" "$WALE" --terse --envdir "$env" backup-push "$R" 2>"$W/err") \
+    || { vio STUCK "backup-push on timeline 2: $(tail -1 "$W/err")"; stop_cluster "$R"; record delete pitr-branch 1 c "$V" 0; return; }
+  archive_now "$port" "$env"
+  local rc=0; wale "$env" delete --confirm retain 1 >/dev/null 2>"$W/err" || rc=$?
+  listed_backups "$env" | grep -qx "$b4" || vio NEEDEDGONE "retain 1 deleted $b4, the only backup of the live timeline 2 (kept: $(listed_backups "$env" | tr '\n' ' '))"
+  local gaps; gaps=$(echo "$b4" | wal_gaps "$D")
+  [ -z "$gaps" ] || vio NEEDEDGONE "WAL $b4 needs is gone: $(echo "$gaps" | head -3 | tr '\n' ' ')"
+  stop_cluster "$R"
+  record delete pitr-branch "$rc" c "${V:--}" 0
 }
 fam_delete() {
   rm -rf "$W/del"; mkdir -p "$W/del"; cp -a "$TEMPLATE" "$W/del/archive"; own "$W/del"; mk_file_env "$W/env/del" "$W/del/archive"
@@ -980,6 +1056,8 @@ fam_delete() {
     for kind in kill9 term eio-unlink; do i=$((i + 1)); del_case "$kind" "$i"; done
   done
   for rep in $(seq 1 "$R_RACE"); do del_race_case "$rep"; done
+  for rep in $(seq 1 "$R_S3"); do del_race2_case "$rep"; done
+  for rep in $(seq 1 "$R_S3"); do del_pitr_case "$rep"; done
 }
 
 # ------------------------------------------------------------------ S3 families
