@@ -113,6 +113,7 @@ class WalPushRace : public testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     if (GetParam() == "local") {
+      std::filesystem::create_directory(dir_.path() + "/archive");  // the local store never creates its root
       store_ = std::make_unique<store::LocalStore>(dir_.path() + "/archive");
     } else {
       store_ = std::make_unique<store::MemoryStore>();
