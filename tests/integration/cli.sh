@@ -114,7 +114,8 @@ one_line_error 2 'retain must be a whole number from 1 to 1000000, got "42949672
   "$WALE" --envdir "$ENVDIR" delete retain 4294967297
 one_line_error 2 '--pool-size must be a whole number from 1 to 1024, got "-3"' \
   "$WALE" --envdir "$ENVDIR" backup-fetch --pool-size -3 "$WORK/nowhere" LATEST
-one_line_error 2 '--prefetch must be a whole number from 0 to 63, got "4294967296"' \
+# wal-fetch is restore_command: a bad argument must stop recovery (exit > 125), not end it.
+one_line_error 255 '--prefetch must be a whole number from 0 to 63, got "4294967296"' \
   "$WALE" --envdir "$ENVDIR" wal-fetch --prefetch 4294967296 000000010000000000000001 "$WORK/x"
 one_line_error 2 '--cluster-read-rate-limit must be a whole number' \
   "$WALE" --envdir "$ENVDIR" backup-push --cluster-read-rate-limit -1 "$WORK/nowhere"
