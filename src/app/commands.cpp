@@ -225,6 +225,7 @@ int run_command(const Invocation& inv, const config::Environment& env) {
     opts.pool_size = inv.pool_size > 0 ? static_cast<unsigned>(inv.pool_size) : default_parallelism();
     opts.read_rate_limit = inv.read_rate_limit > 0 ? static_cast<std::uint64_t>(inv.read_rate_limit) : 0;
     opts.show_progress = backup::stderr_is_terminal() && !inv.flags.terse;
+    archive::check_identity_for_backup(*store, opts.data_directory);
     auto result = backup::backup_push(*store, opts);
     write_stdout(result.name.str() + "\n");
     return 0;

@@ -148,6 +148,16 @@ void check_identity_for_push(store::ObjectStore& store, const std::string& wal_p
   write_cache(pg_wal, location, *archived);
 }
 
+void check_identity_for_backup(store::ObjectStore& store, const std::string& data_dir) {
+  auto local = data_directory_identity(data_dir);
+  if (!local) return;  // not a data directory: backup-push itself says so
+  auto archived = read_archive_identity(store);
+  if (!archived) return;
+  if (auto why = layout::identity_mismatch(*archived, *local); !why.empty()) {
+    throw mismatch_error(store, *archived, *local, why);
+  }
+}
+
 std::optional<layout::ClusterIdentity> check_identity_for_fetch(store::ObjectStore& store, const std::string& dest) {
   auto local = data_directory_identity(data_dir_of(dest));
   if (!local) return std::nullopt;  // not restoring into a data directory: nothing to compare, no request

@@ -134,6 +134,18 @@ TEST(ArchiveIdentity, PushOfAnotherClusterIsRefusedAndChangesNothing) {
             ErrorCode::Conflict);
 }
 
+TEST(ArchiveIdentity, BackupPushOfAnotherClusterIsRefused) {
+  test::TempDir tmp;
+  store::MemoryStore store;
+  auto a = make_data_dir(tmp.path() + "/a", kSysidA);
+  check_identity_for_backup(store, a);  // nothing recorded yet: nothing to refuse
+  EXPECT_FALSE(read_archive_identity(store));
+  check_identity_for_push(store, write_segment(a + "/pg_wal/000000010000000000000001", kSysidA));
+  check_identity_for_backup(store, a);
+  auto b = make_data_dir(tmp.path() + "/b", kSysidB);
+  EXPECT_EQ(code_of([&] { check_identity_for_backup(store, b); }), ErrorCode::Conflict);
+}
+
 TEST(ArchiveIdentity, FetchIntoAnotherClustersDataDirectoryStopsRecovery) {
   test::TempDir tmp;
   store::MemoryStore store;
