@@ -216,6 +216,8 @@ int run_command(const Invocation& inv, const config::Environment& env) {
     return report.ok() ? 0 : 1;
   }
   if (inv.subcommand == "backup-push") {
+    // Before anything touches the archive: it may belong to another cluster.
+    archive::check_identity_for_backup(*store, inv.args[0]);
     backup::BackupPushOptions opts;
     opts.data_directory = inv.args[0];
     opts.codec = settings.compression;
@@ -225,7 +227,6 @@ int run_command(const Invocation& inv, const config::Environment& env) {
     opts.pool_size = inv.pool_size > 0 ? static_cast<unsigned>(inv.pool_size) : default_parallelism();
     opts.read_rate_limit = inv.read_rate_limit > 0 ? static_cast<std::uint64_t>(inv.read_rate_limit) : 0;
     opts.show_progress = backup::stderr_is_terminal() && !inv.flags.terse;
-    archive::check_identity_for_backup(*store, opts.data_directory);
     auto result = backup::backup_push(*store, opts);
     write_stdout(result.name.str() + "\n");
     return 0;
