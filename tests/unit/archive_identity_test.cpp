@@ -208,6 +208,24 @@ TEST(ArchiveIdentity, PushToAWalEArchiveRecordsTheIdentity) {
   EXPECT_EQ(id->system_identifier, kWalESysid);
 }
 
+// Random bytes have XLP_LONG_HEADER set half of the time: they must not be
+// taken for a cluster's segment (a random "system identifier" would be
+// recorded or refused).
+TEST(ArchiveIdentity, RandomBytesAreNotASegmentHeader) {
+  test::TempDir tmp;
+  store::MemoryStore store;
+  std::filesystem::create_directories(tmp.path() + "/wal");
+  std::string path = tmp.path() + "/wal/000000010000000000000001";
+  std::string junk(64 * 1024, '\x5a');
+  junk[2] = 0x03;  // XLP_LONG_HEADER set
+  std::ofstream(path, std::ios::binary) << junk;
+  EXPECT_FALSE(push_identity(path));
+  check_identity_for_push(store, path);
+  EXPECT_FALSE(read_archive_identity(store));
+  check_fetched_segment("000000010000000000000001", path, layout::ClusterIdentity{kSysidA, "15", k16M}, "x");
+  EXPECT_TRUE(std::filesystem::exists(path));
+}
+
 TEST(ArchiveIdentity, OutsideADataDirectoryThereIsNothingToCompare) {
   test::TempDir tmp;
   store::MemoryStore store;
