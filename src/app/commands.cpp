@@ -229,6 +229,8 @@ int run_command(const Invocation& inv, const config::Environment& env) {
     return report.ok() ? 0 : 1;
   }
   if (inv.subcommand == "backup-push") {
+    // Before anything touches the archive: it may belong to another cluster.
+    archive::check_identity_for_backup(*store, inv.args[0]);
     backup::BackupPushOptions opts;
     opts.data_directory = inv.args[0];
     opts.codec = settings.compression;

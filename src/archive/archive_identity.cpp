@@ -35,6 +35,23 @@ std::optional<std::string> read_head(const std::string& path, std::size_t max) {
   return buf;
 }
 
+// A long page header as PostgreSQL writes it, not bytes that happen to have
+// XLP_LONG_HEADER set: an XLOG_PAGE_MAGIC of some release (0xD0xx/0xD1xx), a
+// power-of-two segment size PostgreSQL allows (1 MiB .. 1 GiB), and a page
+// address at a segment boundary.
+std::optional<pg::WalSegmentHeader> plausible_header(const std::string& head) {
+  auto h = pg::parse_wal_segment_header(std::as_bytes(std::span(head.data(), head.size())));
+  if (!h || h->system_identifier == 0) return std::nullopt;
+  std::uint16_t magic_family = h->magic & 0xFF00;
+  std::uint32_t size = h->segment_size;
+  bool power_of_two = size != 0 && (size & (size - 1)) == 0;
+  if ((magic_family != 0xD000 && magic_family != 0xD100) || !power_of_two || size < (1u << 20) ||
+      size > (1u << 30) || h->page_address % size != 0) {
+    return std::nullopt;
+  }
+  return h;
+}
+
 std::string pg_wal_dir_of(const std::string& path) { return std::filesystem::absolute(path).parent_path().string(); }
 
 // The data directory above pg_wal/<file>: not resolving links (pg_wal is often one).
@@ -104,8 +121,7 @@ std::optional<layout::ClusterIdentity> push_identity(const std::string& wal_path
   auto id = data_directory_identity(data_dir_of(wal_path)).value_or(layout::ClusterIdentity{});
   if (pg::classify_wal_file(io::base_name(wal_path)) == pg::WalFileKind::Segment) {
     if (auto head = read_head(wal_path, pg::kWalLongHeaderSize)) {
-      auto bytes = std::as_bytes(std::span(head->data(), head->size()));
-      if (auto h = pg::parse_wal_segment_header(bytes); h && h->system_identifier != 0) {
+      if (auto h = plausible_header(*head)) {
         id.system_identifier = h->system_identifier;
         id.wal_segment_size = h->segment_size;
       }
@@ -148,6 +164,16 @@ void check_identity_for_push(store::ObjectStore& store, const std::string& wal_p
   write_cache(pg_wal, location, *archived);
 }
 
+void check_identity_for_backup(store::ObjectStore& store, const std::string& data_dir) {
+  auto local = data_directory_identity(data_dir);
+  if (!local) return;  // not a data directory: backup-push itself says so
+  auto archived = read_archive_identity(store);
+  if (!archived) return;
+  if (auto why = layout::identity_mismatch(*archived, *local); !why.empty()) {
+    throw mismatch_error(store, *archived, *local, why);
+  }
+}
+
 std::optional<layout::ClusterIdentity> check_identity_for_fetch(store::ObjectStore& store, const std::string& dest) {
   auto local = data_directory_identity(data_dir_of(dest));
   if (!local) return std::nullopt;  // not restoring into a data directory: nothing to compare, no request
@@ -168,8 +194,8 @@ void check_fetched_segment(const std::string& name, const std::string& dest,
   if (!expected || pg::classify_wal_file(name) != pg::WalFileKind::Segment) return;
   auto head = read_head(dest, pg::kWalLongHeaderSize);
   if (!head) return;
-  auto h = pg::parse_wal_segment_header(std::as_bytes(std::span(head->data(), head->size())));
-  if (!h) return;  // not a long header: PostgreSQL's own checks report it
+  auto h = plausible_header(*head);
+  if (!h) return;  // not a WAL page header: PostgreSQL's own checks report it
   layout::ClusterIdentity got{h->system_identifier, {}, h->segment_size};
   if (auto why = layout::identity_mismatch(*expected, got); !why.empty()) {
     ::unlink(dest.c_str());

@@ -4,7 +4,8 @@
 // they serve with the archive's identity object (layout/cluster_identity.h):
 //
 //  - wal-push records it on first use (an empty archive, or one written by
-//    WAL-E that has none) and refuses a mismatch with Error{Conflict}.
+//    WAL-E that has none) and refuses a mismatch with Error{Conflict};
+//    backup-push refuses a mismatch too.
 //  - wal-fetch refuses an identity object of another cluster than the data
 //    directory it restores into (Error{Conflict} -> exit > 125: recovery
 //    stops), and refuses a fetched segment whose page header names another
@@ -58,6 +59,12 @@ std::optional<layout::ClusterIdentity> read_archive_identity(store::ObjectStore&
 // wal-push: checks (and on first use records) the archive's identity for the
 // cluster pushing `wal_path`. Throws Error{Conflict} on a mismatch.
 void check_identity_for_push(store::ObjectStore& store, const std::string& wal_path);
+
+// backup-push of `data_dir`: throws Error{Conflict} if the archive's
+// identity object names another cluster. Records nothing (the segment size
+// is not in the data directory): the wal-push of the backup's WAL, which
+// backup-push waits for, records it. One GET, no cache.
+void check_identity_for_backup(store::ObjectStore& store, const std::string& data_dir);
 
 // wal-fetch, before fetching into `dest` (%p): throws Error{Conflict} if the
 // archive's identity object names another cluster than the data directory

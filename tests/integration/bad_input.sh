@@ -50,13 +50,16 @@ psql_at 5531 "create table t as select generate_series(1,1000) id"
 wale_at 5531 backup-push "$WORK/pg" >/dev/null 2>"$WORK/push.err" || { cat "$WORK/push.err"; fail "backup-push"; }
 stop_cluster "$WORK/pg"
 
-# A cluster that is not archiving: refused with a hint, nothing stored.
-BEFORE_LIST=$(archive_listing)
+# A cluster that is not archiving: refused with a hint, nothing stored. (Its
+# own archive: the shared one belongs to the cluster above and would refuse
+# it for that reason first.)
+NOARCH_ARCHIVE="$WORK/noarch-archive"; mkdir -m 700 "$NOARCH_ARCHIVE"; own_by_pg "$NOARCH_ARCHIVE"
 init_cluster "$WORK/noarch" 5532
 echo "archive_mode = off" >>"$WORK/noarch/postgresql.conf"
 start_cluster "$WORK/noarch"
-expect_error 1 "not archiving WAL.*HINT: Set archive_mode = on" env PGHOST="$SOCK" PGPORT=5532 "$WALE" --envdir "$ENVDIR" backup-push "$WORK/noarch"
-[ "$(archive_listing)" = "$BEFORE_LIST" ] || fail "backup-push of a non-archiving cluster wrote to the archive"
+expect_error 1 "not archiving WAL.*HINT: Set archive_mode = on" env PGHOST="$SOCK" PGPORT=5532 "$WALE" --envdir "$ENVDIR" \
+  --file-prefix "file://localhost$NOARCH_ARCHIVE" backup-push "$WORK/noarch"
+[ -z "$(ls -A "$NOARCH_ARCHIVE")" ] || fail "backup-push of a non-archiving cluster wrote to the archive"
 # PGDATA of another cluster than the one connected to: refused.
 expect_error 2 "is not the data directory of the server" env PGHOST="$SOCK" PGPORT=5532 "$WALE" --envdir "$ENVDIR" backup-push "$WORK/pg"
 stop_cluster "$WORK/noarch"
@@ -83,7 +86,15 @@ FOREIGN=$(ls "$ARCHIVE"/wal_005/000000010000000000000001.* | head -n 1)
 for n in 02 03 04 05 06 07 08 09 0A; do
   ls "$ARCHIVE"/wal_005/0000000100000000000000$n.* >/dev/null 2>&1 || cp -p "$FOREIGN" "$ARCHIVE/wal_005/0000000100000000000000$n.${FOREIGN##*.}"
 done
-expect_error 1 "belongs to another cluster" env PGHOST="$SOCK" PGPORT=5533 "$WALE" --envdir "$ENVDIR" backup-push "$WORK/broken"
+# The archive's identity object (recorded by the first cluster's wal-push)
+# refuses this cluster at once; without it, the stop segment's page header
+# still gives the other cluster away.
+expect_error 1 "the archive .*cluster_identity.json belongs to another cluster" \
+  env PGHOST="$SOCK" PGPORT=5533 "$WALE" --envdir "$ENVDIR" backup-push "$WORK/broken"
+mv "$ARCHIVE/cluster_identity.json" "$WORK/identity.saved"
+expect_error 1 "WAL file [0-9A-F]{24} in the archive belongs to another cluster" \
+  env PGHOST="$SOCK" PGPORT=5533 "$WALE" --envdir "$ENVDIR" backup-push "$WORK/broken"
+mv "$WORK/identity.saved" "$ARCHIVE/cluster_identity.json"
 [ "$(ls "$ARCHIVE"/basebackups_005/*_backup_stop_sentinel.json | wc -l)" = 1 ] || fail "a backup with another cluster's WAL got a sentinel"
 echo 60 >"$ENVDIR/WALE_ARCHIVE_TIMEOUT"
 stop_cluster "$WORK/broken"

@@ -85,7 +85,9 @@ rc=0; as_pg bash -c "cd '$OTHER' && '$WALE' --envdir '$ENVDIR' wal-fetch ${NEW[0
 [ $rc = 255 ] || { cat "$WORK/err"; fail "wal-fetch into another cluster exited $rc, want 255"; }
 grep -q "belongs to another cluster" "$WORK/err" || { cat "$WORK/err"; fail "wal-fetch into another cluster: unclear error"; }
 [ ! -e "$OTHER/pg_wal/RECOVERYXLOG" ] || fail "wal-fetch into another cluster wrote the file"
-pass "another cluster's wal-push (exit 1) and wal-fetch (exit 255) are refused"
+rc=0; as_pg "$WALE" --envdir "$ENVDIR" backup-push "$OTHER" >/dev/null 2>"$WORK/err" || rc=$?
+[ $rc = 1 ] && grep -q "belongs to another cluster" "$WORK/err" || { cat "$WORK/err"; fail "backup-push of another cluster exited $rc"; }
+pass "another cluster's wal-push and backup-push (exit 1) and wal-fetch (exit 255) are refused"
 
 # The archive root is missing (unmounted disk, renamed directory): errors
 # everywhere, nothing created.

@@ -23,6 +23,9 @@ start_proxy() {  # start_proxy FAULT-SPEC... ; sets proxy_pid, proxy_port
   [ -n "$proxy_pid" ] && { kill "$proxy_pid"; wait "$proxy_pid" 2>/dev/null || true; }
   local args=()
   for f in "$@"; do args+=(--faults "$f"); done
+  # The previous proxy's PORT line must not be read before the new one's
+  # redirection truncates the file (the background child does that later).
+  rm -f "$work/proxy.out"
   "$FAULT_PROXY" --upstream "127.0.0.1:$port" --stall-ms 8000 "${args[@]}" >"$work/proxy.out" 2>"$work/proxy.err" &
   proxy_pid=$!
   for _ in $(seq 1 300); do grep -q '^PORT' "$work/proxy.out" && break; sleep 0.1; done
@@ -40,12 +43,14 @@ segs=(000000010000000000000001 000000010000000000000002 000000010000000000000003
 for s in "${segs[@]}"; do head -c 16777216 /dev/urandom >"$work/pg_wal/$s"; done
 
 # 1. Transient faults on every kind of request: pushes and fetches succeed, data identical.
+# (wal-fetch --prefetch 0 throughout: a background prefetcher would outlive the
+# test, and a later fetch could take its file instead of asking the server.)
 start_proxy 'PUT=503,reset-request,500,corrupt-request' 'POST=503,none,500' 'GET=cut,reset,503,stall-before' 'HEAD=503'
 for s in "${segs[@]}"; do
   WALE_RETRIES=10 wale "http+path://127.0.0.1:$proxy_port" wal-push "$work/pg_wal/$s" || { cat "$work/out"; fail "wal-push $s under transient faults"; }
 done
 for s in "${segs[@]}"; do
-  WALE_RETRIES=10 wale "http+path://127.0.0.1:$proxy_port" wal-fetch "$s" "$work/fetched-$s" || { cat "$work/out"; fail "wal-fetch $s under transient faults"; }
+  WALE_RETRIES=10 wale "http+path://127.0.0.1:$proxy_port" wal-fetch --prefetch 0 "$s" "$work/fetched-$s" || { cat "$work/out"; fail "wal-fetch $s under transient faults"; }
   cmp -s "$work/pg_wal/$s" "$work/fetched-$s" || fail "wal-fetch $s returned different bytes"
 done
 kill -TERM "$proxy_pid"; wait "$proxy_pid" || true; proxy_pid=""
@@ -55,7 +60,7 @@ echo "ok: 3 segments pushed and fetched through $faults injected faults"
 
 # 1b. Bytes damaged on the way down: the restore fails (non-zero) and leaves no damaged file.
 start_proxy 'GET=corrupt-reply'
-if WALE_RETRIES=10 wale "http+path://127.0.0.1:$proxy_port" wal-fetch "${segs[0]}" "$work/damaged"; then
+if WALE_RETRIES=10 wale "http+path://127.0.0.1:$proxy_port" wal-fetch --prefetch 0 "${segs[0]}" "$work/damaged"; then
   fail "wal-fetch reported success with damaged bytes"
 fi
 [ ! -e "$work/damaged" ] || cmp -s "$work/damaged" "$work/pg_wal/${segs[0]}" || fail "wal-fetch left a damaged file"
@@ -71,7 +76,7 @@ took=$(( $(date +%s) - t0 ))
 [ "$took" -le 20 ] || fail "wal-push took ${took}s to give up"
 grep -q 'HTTP 503' "$work/out" || { cat "$work/out"; fail "the outage error does not say HTTP 503"; }
 start_proxy '*=/reset'   # mid-body resets on every reply with a body
-if WALE_RETRIES=3 wale "http+path://127.0.0.1:$proxy_port" wal-fetch "${segs[1]}" "$work/never"; then
+if WALE_RETRIES=3 wale "http+path://127.0.0.1:$proxy_port" wal-fetch --prefetch 0 "${segs[1]}" "$work/never"; then
   fail "wal-fetch reported success while every reply was cut"
 fi
 [ ! -s "$work/never" ] || cmp -s "$work/never" "$work/pg_wal/${segs[1]}" || fail "wal-fetch left a damaged file behind"
@@ -126,7 +131,7 @@ check_bad "unreachable host" "127.0.0.1" env WALE_RETRIES=3 WALE_S3_PREFIX=$pref
 check_bad "untrusted TLS certificate" "CA" env WALE_S3_PREFIX=$prefix WALE_S3_ENDPOINT="$TLS_ENDPOINT" \
   "$WALE_BIN" wal-push "$seg"
 # ... and the private CA bundle makes TLS work.
-WALE_S3_CA_BUNDLE=$CA_BUNDLE wale "$TLS_ENDPOINT" wal-fetch "${segs[2]}" "$work/tls-fetched" || { cat "$work/out"; fail "wal-fetch over TLS with the CA bundle"; }
+WALE_S3_CA_BUNDLE=$CA_BUNDLE wale "$TLS_ENDPOINT" wal-fetch --prefetch 0 "${segs[2]}" "$work/tls-fetched" || { cat "$work/out"; fail "wal-fetch over TLS with the CA bundle"; }
 cmp -s "$work/tls-fetched" "$work/pg_wal/${segs[2]}" || fail "wal-fetch over TLS returned different bytes"
 echo "ok: TLS with WALE_S3_CA_BUNDLE"
 echo "1 passed, 0 failed"

@@ -134,6 +134,18 @@ TEST(ArchiveIdentity, PushOfAnotherClusterIsRefusedAndChangesNothing) {
             ErrorCode::Conflict);
 }
 
+TEST(ArchiveIdentity, BackupPushOfAnotherClusterIsRefused) {
+  test::TempDir tmp;
+  store::MemoryStore store;
+  auto a = make_data_dir(tmp.path() + "/a", kSysidA);
+  check_identity_for_backup(store, a);  // nothing recorded yet: nothing to refuse
+  EXPECT_FALSE(read_archive_identity(store));
+  check_identity_for_push(store, write_segment(a + "/pg_wal/000000010000000000000001", kSysidA));
+  check_identity_for_backup(store, a);
+  auto b = make_data_dir(tmp.path() + "/b", kSysidB);
+  EXPECT_EQ(code_of([&] { check_identity_for_backup(store, b); }), ErrorCode::Conflict);
+}
+
 TEST(ArchiveIdentity, FetchIntoAnotherClustersDataDirectoryStopsRecovery) {
   test::TempDir tmp;
   store::MemoryStore store;
@@ -194,6 +206,24 @@ TEST(ArchiveIdentity, PushToAWalEArchiveRecordsTheIdentity) {
   auto id = read_archive_identity(store);
   ASSERT_TRUE(id);
   EXPECT_EQ(id->system_identifier, kWalESysid);
+}
+
+// Random bytes have XLP_LONG_HEADER set half of the time: they must not be
+// taken for a cluster's segment (a random "system identifier" would be
+// recorded or refused).
+TEST(ArchiveIdentity, RandomBytesAreNotASegmentHeader) {
+  test::TempDir tmp;
+  store::MemoryStore store;
+  std::filesystem::create_directories(tmp.path() + "/wal");
+  std::string path = tmp.path() + "/wal/000000010000000000000001";
+  std::string junk(64 * 1024, '\x5a');
+  junk[2] = 0x03;  // XLP_LONG_HEADER set
+  std::ofstream(path, std::ios::binary) << junk;
+  EXPECT_FALSE(push_identity(path));
+  check_identity_for_push(store, path);
+  EXPECT_FALSE(read_archive_identity(store));
+  check_fetched_segment("000000010000000000000001", path, layout::ClusterIdentity{kSysidA, "15", k16M}, "x");
+  EXPECT_TRUE(std::filesystem::exists(path));
 }
 
 TEST(ArchiveIdentity, OutsideADataDirectoryThereIsNothingToCompare) {
