@@ -414,8 +414,13 @@ mapfile -t BIG_SEGS < <(for s in "${POOL_SEGS[@]}"; do echo "$(stat -c %s "$(seg
 WP_OBJ=$(stat -c %s "$(seg_object "$ARCH" "${BIG_SEGS[0]}")")
 mkdir -p "$W/tmpfs/wp/base"; own "$W/tmpfs/wp"; mk_file_env "$W/env/wpb" "$W/tmpfs/wp/base"
 stage "$W/wp/a/pg_wal" "${BIG_SEGS[0]}"; rm -f "$W/wp/a/pg_wal/archive_status/"*
-T0=$(now_ms); wale "$W/env/wpb" wal-push --pool-size 1 "$W/wp/a/pg_wal/${BIG_SEGS[0]}" || die "baseline wal-push"
-WP_MS=$(( $(now_ms) - T0 )); rm -rf "$W/tmpfs/wp/base"
+WP_MS=999999
+for i in 1 2 3; do   # the fastest of three: a kill must land inside a warm push
+  rm -rf "$W/tmpfs/wp/base"; mkdir -p "$W/tmpfs/wp/base"; own "$W/tmpfs/wp"
+  T0=$(now_ms); wale "$W/env/wpb" wal-push --pool-size 1 "$W/wp/a/pg_wal/${BIG_SEGS[0]}" || die "baseline wal-push"
+  T0=$(( $(now_ms) - T0 )); [ "$T0" -lt "$WP_MS" ] && WP_MS=$T0
+done
+rm -rf "$W/tmpfs/wp/base"
 own "$W"
 
 # ----------------------------------------------------------- restore_command wrapper
@@ -555,7 +560,7 @@ wf_case() {
         unreadable) chmod 000 "$obj" ;;
       esac
       plan_kind=archive ;;
-    eio-archive-read) plan_kind=shim; extra="SHIM_DIR=$adir SHIM_AFTER=$(rand 200) SHIM_OPS=read SHIM_ERRNO=EIO" ;;
+    eio-archive-read) plan_kind=shim; extra="SHIM_DIR=$adir SHIM_AFTER=$(rand 20) SHIM_OPS=read SHIM_ERRNO=EIO" ;;
     eio-target-write) plan_kind=shim; extra="SHIM_DIR=$R/pg_wal SHIM_AFTER=$(rand 300) SHIM_OPS=write,fsync SHIM_ERRNO=EIO" ;;
     enospc-target) plan_kind=shim; extra="SHIM_DIR=$R/pg_wal SHIM_AFTER=$(rand 300) SHIM_OPS=write SHIM_ERRNO=ENOSPC" ;;
     s3-*) plan_kind=via-fault-env ;;
@@ -907,10 +912,14 @@ bf_case() {
   rm -rf "$W/bf/target" "$W/tmpfs/bf-target"
 }
 fam_backup_fetch() {
-  local t0; t0=$(now_ms)
-  rm -rf "$W/bf"; mkdir -p "$W/bf"; own "$W/bf"
-  wale "$ENV_A" backup-fetch "$W/bf/target" "$G" >/dev/null 2>&1 || die "baseline backup-fetch"
-  BF_MS=$(( $(now_ms) - t0 )); BF_SIZE=$(du -sb "$W/bf/target" | cut -f1)
+  local t0 i; BF_MS=999999
+  for i in 1 2; do   # the faster of two (warm)
+    rm -rf "$W/bf"; mkdir -p "$W/bf"; own "$W/bf"
+    t0=$(now_ms)
+    wale "$ENV_A" backup-fetch "$W/bf/target" "$G" >/dev/null 2>&1 || die "baseline backup-fetch"
+    t0=$(( $(now_ms) - t0 )); [ "$t0" -lt "$BF_MS" ] && BF_MS=$t0
+  done
+  BF_SIZE=$(du -sb "$W/bf/target" | cut -f1)
   as_pg "$PG_BIN/pg_verifybackup" -n -q "$W/bf/target" >/dev/null 2>&1 || die "baseline restore does not pass pg_verifybackup"
   log "backup-fetch: baseline ${BF_MS} ms, $BF_SIZE bytes"
   local rep kind i=0
@@ -1125,7 +1134,7 @@ s3del_case() {
   local keep; keep=$(listed_backups "$ENV_S" | tail -1)
   case $kind in
     s3-del-transient) start_proxy "$ENV_SF" 'DELETE=503,none,reset,none/none' 'POST=500,none/none' 'GET=cut,none/none' ;;
-    s3-del-outage) start_proxy "$ENV_SF" 'DELETE=none/503' 'POST=none/503' ;;
+    s3-del-outage) start_proxy "$ENV_SF" 'DELETE=/503' 'POST=/503' ;;
     s3-del-kill9) start_proxy "$ENV_SF" 'DELETE=stall/none' 'POST=stall/none' ;;
   esac
   begin s3-delete "$kind" "$idx"
