@@ -1,6 +1,7 @@
 #include "archive/archive_identity.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -21,6 +22,10 @@ constexpr const char* kLogger = "wal_e.identity";
 
 // Up to `max` bytes from the start of `path`, or nullopt if it cannot be opened.
 std::optional<std::string> read_head(const std::string& path, std::size_t max) {
+  // Only a regular file can be read twice: opening or reading a pipe or a
+  // FIFO would disturb the stream wal-push stores next (checked before open).
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
   io::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return std::nullopt;
   std::string buf(max, '\0');
