@@ -152,11 +152,16 @@ void check_identity_for_push(store::ObjectStore& store, const std::string& wal_p
   auto archived = read_archive_identity(store);
   if (!archived) {
     if (!local->complete()) return;  // recorded by the first push of a segment
-    store::put_bytes(store, layout::cluster_identity_key(), layout::format_cluster_identity(*local),
-                     {"application/json"});
-    log::info(kLogger, {"recorded the archive's identity", local->describe(), {}, {{"key", location}}});
-    // Two clusters starting on one empty prefix at once: the later write
-    // wins, and the other cluster reads it back here.
+    // Create-only: of two clusters starting on one empty prefix at once, the
+    // first to publish owns it; the other reads that back here and is refused.
+    store::PutOptions create_only{"application/json"};
+    create_only.if_absent = true;
+    try {
+      store::put_bytes(store, layout::cluster_identity_key(), layout::format_cluster_identity(*local), create_only);
+      log::info(kLogger, {"recorded the archive's identity", local->describe(), {}, {{"key", location}}});
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::Conflict) throw;
+    }
     archived = read_archive_identity(store);
     if (!archived) {
       throw Error(ErrorCode::Remote, "the archive's identity object vanished right after it was written",
