@@ -49,13 +49,27 @@ cannot_start() {
   fi
 }
 
+# signal_when_restored SIGNAL N: sends SIGNAL to the running backup-fetch once
+# its target holds at least N entries (a point inside the restore, whatever
+# the machine's speed), or does nothing if it finished first.
+signal_when_restored() {
+  local sig=$1 n=$2
+  for _ in $(seq 1 3000); do
+    kill -0 "$PID" 2>/dev/null || return 0
+    [ "$(find "$TARGET" -mindepth 1 2>/dev/null | head -n "$n" | wc -l)" -ge "$n" ] && break
+    sleep 0.01
+  done
+  kill -"$sig" "$PID" 2>/dev/null || true
+}
+TOTAL=$(wale backup-list --detail --json 2>/dev/null | grep -o '"file_count": *[0-9]*' | head -n 1 | grep -o '[0-9]*$' || true)
+[ -n "$TOTAL" ] && [ "$TOTAL" -ge 100 ] || TOTAL=900
+
 # --- backup-fetch, SIGTERM at random points: exit 143, one line, target emptied.
 terms=0
 for round in $(seq 1 4); do
   rm -rf "$TARGET"
   run_bg "$WORK/fetch.out" "$WORK/fetch.err" --terse backup-fetch --pool-size 1 "$TARGET" "$BACKUP"
-  sleep "0.$(( RANDOM % 6 + 1 ))"
-  kill -TERM "$PID" 2>/dev/null || true
+  signal_when_restored TERM $(( RANDOM % (TOTAL * 3 / 4) + 1 ))
   RC=0; wait "$JOB" || RC=$?
   if [ "$RC" = 0 ]; then continue; fi  # finished before the signal
   terms=$((terms + 1))
@@ -72,8 +86,7 @@ kills=0 halves=0
 for round in $(seq 1 3); do
   rm -rf "$TARGET"
   run_bg "$WORK/fetch.out" "$WORK/fetch.err" --terse backup-fetch --pool-size 1 "$TARGET" "$BACKUP"
-  sleep "0.$(( RANDOM % 6 + 3 ))"
-  kill -KILL "$PID" 2>/dev/null || true
+  signal_when_restored KILL $(( RANDOM % (TOTAL * 3 / 4) + 2 ))
   RC=0; wait "$JOB" || RC=$?
   if [ "$RC" = 0 ]; then continue; fi
   kills=$((kills + 1))
