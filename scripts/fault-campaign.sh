@@ -193,6 +193,7 @@ start_proxy() {
   stop_proxy
   local args=() f
   for f in "$@"; do args+=(--faults "$f"); done
+  rm -f "$W/proxy.out"   # else the previous proxy's PORT line could be read before the new one truncates it
   "$PROXY_BIN" --upstream "127.0.0.1:${ENDPOINT##*:}" --stall-ms 2500 "${args[@]}" >"$W/proxy.out" 2>"$W/proxy.err" &
   PROXY_PID=$!
   for _ in $(seq 1 600); do grep -qs "^PORT" "$W/proxy.out" && break; sleep 0.05; done
