@@ -2,8 +2,8 @@
 
 #include <set>
 
-#include "archive/wal_fetch.h"
 #include "core/error.h"
+#include "io/filter_streams.h"
 #include "io/memory_streams.h"
 
 namespace wale::archive {
@@ -11,12 +11,32 @@ namespace wale::archive {
 WalArchive::WalArchive(store::ObjectStore& store, codec::Codec preferred, std::uint64_t segment_size)
     : store_(store), preferred_(preferred), segment_size_(segment_size) {}
 
+std::vector<codec::Codec> lookup_order(codec::Codec preferred) {
+  std::vector<codec::Codec> order{preferred};
+  for (codec::Codec c : {codec::Codec::Lzop, codec::Codec::Zstd, codec::Codec::Lz4, codec::Codec::None}) {
+    if (c != preferred) order.push_back(c);
+  }
+  return order;
+}
+
 std::optional<std::string> WalArchive::find_key(const std::string& name) const {
-  return find_wal_key(store_, name, preferred_);
+  for (codec::Codec c : lookup_order(preferred_)) {
+    std::string key = layout::wal_key(name, c);
+    if (store_.stat(key)) return key;
+  }
+  return std::nullopt;
 }
 
 std::unique_ptr<io::ByteSource> WalArchive::open(const std::string& name) const {
-  return open_wal(store_, name, preferred_);
+  if (pg::classify_wal_file(name) == pg::WalFileKind::Invalid) {
+    throw Error(ErrorCode::Usage, "\"" + name + "\" is not a WAL file name", {},
+                "restore_command should pass \"%f\" \"%p\" to wal-fetch.");
+  }
+  for (codec::Codec c : lookup_order(preferred_)) {
+    auto source = store_.get(layout::wal_key(name, c));
+    if (source) return std::make_unique<io::FilterSource>(codec::make_decompressor(c), std::move(source));
+  }
+  return nullptr;
 }
 
 std::vector<layout::WalObject> WalArchive::list() const {

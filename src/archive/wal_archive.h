@@ -3,10 +3,10 @@
 // One place that knows how archived WAL is found (any codec, the preferred
 // one first), opened (decompressed), listed (as layout::WalObject values with
 // timeline and segment number), how timeline history files are read, and how
-// to wait for a range of segments to arrive. Used by backup-push (is every
-// segment of the backup archived?), backup-verify/wal-verify and retention.
-// find_key/open use wal_fetch.h's lookup_order/find_wal_key/open_wal (shared
-// with wal-fetch and wal-push), so every reader looks WAL up the same way.
+// to wait for a range of segments to arrive. Used by wal-fetch and prefetch
+// (open), wal-push (lookup_order: every codec's key of a name), backup-push
+// (is every segment of the backup archived?), backup-verify/wal-verify and
+// retention, so every reader finds WAL the same way.
 //
 // Holds a reference to the store, which must outlive it. Const methods do
 // only reads and are thread-safe if the store is. Storage failures throw
@@ -30,6 +30,9 @@
 
 namespace wale::archive {
 
+// Every codec, `preferred` first: the order in which archived WAL is looked up.
+std::vector<codec::Codec> lookup_order(codec::Codec preferred);
+
 class WalArchive {
  public:
   explicit WalArchive(store::ObjectStore& store, codec::Codec preferred = codec::Codec::Zstd,
@@ -38,7 +41,8 @@ class WalArchive {
   store::ObjectStore& store() const { return store_; }
   std::uint64_t segment_size() const { return segment_size_; }
 
-  // The key under which WAL file `name` is archived (any codec), or nullopt.
+  // The key under which WAL file `name` is archived (any codec, in
+  // lookup_order), or nullopt; one stat per codec tried. Does not validate `name`.
   std::optional<std::string> find_key(const std::string& name) const;
   // The archived WAL file as a decompressed stream, or nullptr if absent.
   // Throws Error{Usage} for a name that is not a WAL file name.

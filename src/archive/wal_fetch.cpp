@@ -1,5 +1,7 @@
 #include "archive/wal_fetch.h"
 
+#include "archive/wal_archive.h"
+
 #include "core/error.h"
 #include "core/log.h"
 #include "io/file_streams.h"
@@ -11,38 +13,9 @@ namespace wale::archive {
 
 int restore_exit_status(ErrorCode code) noexcept { return code == ErrorCode::NotFound ? 1 : kRestoreFatalExit; }
 
-std::vector<codec::Codec> lookup_order(codec::Codec preferred) {
-  std::vector<codec::Codec> order{preferred};
-  for (codec::Codec c : {codec::Codec::Lzop, codec::Codec::Zstd, codec::Codec::Lz4, codec::Codec::None}) {
-    if (c != preferred) order.push_back(c);
-  }
-  return order;
-}
-
-std::optional<std::string> find_wal_key(store::ObjectStore& store, const std::string& name, codec::Codec preferred) {
-  for (codec::Codec c : lookup_order(preferred)) {
-    std::string key = layout::wal_key(name, c);
-    if (store.stat(key)) return key;
-  }
-  return std::nullopt;
-}
-
-std::unique_ptr<io::ByteSource> open_wal(store::ObjectStore& store, const std::string& name,
-                                         codec::Codec preferred) {
-  if (pg::classify_wal_file(name) == pg::WalFileKind::Invalid) {
-    throw Error(ErrorCode::Usage, "\"" + name + "\" is not a WAL file name", {},
-                "restore_command should pass \"%f\" \"%p\" to wal-fetch.");
-  }
-  for (codec::Codec c : lookup_order(preferred)) {
-    auto source = store.get(layout::wal_key(name, c));
-    if (source) return std::make_unique<io::FilterSource>(codec::make_decompressor(c), std::move(source));
-  }
-  return nullptr;
-}
-
 bool wal_fetch(store::ObjectStore& store, const std::string& name, const std::string& dest,
                codec::Codec preferred) {
-  auto source = open_wal(store, name, preferred);
+  auto source = WalArchive(store, preferred).open(name);
   if (!source) {
     // A 404 from S3 cannot tell "no such key" from "no such bucket", and an
     // empty directory is not a missing one: "not in the archive" ends

@@ -40,16 +40,4 @@ int restore_exit_status(ErrorCode code) noexcept;
 bool wal_fetch(store::ObjectStore& store, const std::string& name, const std::string& dest,
                codec::Codec preferred = codec::Codec::Zstd);
 
-// Every codec, `preferred` first: the order in which archived WAL is looked up.
-std::vector<codec::Codec> lookup_order(codec::Codec preferred);
-
-// The key under which WAL file `name` is archived (any codec), or nullopt;
-// one stat per codec tried. Does not validate `name`.
-std::optional<std::string> find_wal_key(store::ObjectStore& store, const std::string& name,
-                                        codec::Codec preferred = codec::Codec::Zstd);
-
-// Opens the archived object of a WAL file as a decompressed stream, or nullptr.
-std::unique_ptr<io::ByteSource> open_wal(store::ObjectStore& store, const std::string& name,
-                                         codec::Codec preferred = codec::Codec::Zstd);
-
 }  // namespace wale::archive

@@ -7,7 +7,7 @@
 #include <exception>
 #include <vector>
 
-#include "archive/wal_fetch.h"
+#include "archive/wal_archive.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "io/counting_sink.h"
