@@ -342,6 +342,12 @@ run_faulted() {
   case $kind in kill9*) sig=KILL ;; term*) sig=TERM ;; esac
   INJ=0
   if [ -n "$sig" ]; then
+    # The delay starts once setpriv has exec'd wal-e: a signal must hit wal-e, not the launcher.
+    local i; for i in $(seq 1 400); do
+      [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$WALE" ] && break
+      alive "$pid" || break
+      sleep_ms 1
+    done
     sleep_ms "$delay"
     if signal_if_alive "$pid" "$sig"; then INJ=1; fi
   fi
