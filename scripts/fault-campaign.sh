@@ -124,8 +124,20 @@ now_ms() { date +%s%3N; }
 
 # alive PID: the process exists and is not a zombie.
 alive() { [ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+# term_caught PID: the process has installed its SIGTERM handler (bit 15 of SigCgt). Before
+# wal-e's main() runs (the dynamic loader, static constructors) no program can catch a signal:
+# SIGTERM then takes its default action and no ERROR line can be printed.
+term_caught() {
+  local m; m=$(awk '/^SigCgt:/ {print $2}' "/proc/$1/status" 2>/dev/null) || return 1
+  [ -n "$m" ] && (( (16#$m >> 14) & 1 ))
+}
 # signal_if_alive PID SIG: 0 when the signal reached a live process (the fault was injected).
-signal_if_alive() { alive "$1" && kill -"$2" "$1" 2>/dev/null; }
+# A SIGTERM that reached wal-e before its handler was installed is noted in $W/term_before_main.
+signal_if_alive() {
+  alive "$1" || return 1
+  if [ "$2" = TERM ] && ! term_caught "$1"; then echo "$1" >>"$W/term_before_main"; fi
+  kill -"$2" "$1" 2>/dev/null
+}
 # Pids of our detached wal-e workers: SUBCOMMAND (wal-push-ahead, wal-prefetch) and a path
 # after it on the command line ("wal-e ... wal-push-ahead --pool-size 2 <pg_wal> <segments>").
 worker_pids() {
@@ -166,8 +178,9 @@ record() {
 V=""
 vio() { V="${V:+$V,}$1"; echo "$(date -u +%T) [$CUR] $1: $2" >>"$VIOLOG"; log "  ! $1: $2"; }
 CUR=""
+TERM_BEFORE_MAIN=0
 begin() {
-  CUR="$1/$2 #$3"; V=""
+  CUR="$1/$2 #$3"; V=""; rm -f "$W/term_before_main"
   # A full disk outside the campaign's own tmpfs would turn into false violations.
   [ "$(df --output=avail -k "$W" | tail -1)" -gt 1048576 ] || die "less than 1 GB free for $W: stopping (results would be meaningless)"
 }
@@ -178,6 +191,11 @@ check_error_line() {
   local rc=$1 err=$2 kind=$3
   [ "$rc" = 0 ] && return
   case $kind in *kill9*) return ;; esac
+  if [ -s "$W/term_before_main" ] && [ "$rc" = 143 ] && ! grep -q 'ERROR' "$err" 2>/dev/null; then
+    # Killed by SIGTERM before main() could catch it: nothing ran, so nothing to report.
+    TERM_BEFORE_MAIN=$((TERM_BEFORE_MAIN + 1)); log "  (SIGTERM arrived before wal-e's main(): default action, no line)"
+    return
+  fi
   grep -q 'ERROR' "$err" 2>/dev/null || vio NOERRLINE "exit $rc without an ERROR line ($(tail -c 200 "$err" 2>/dev/null | tr '\n' ' '))"
 }
 
@@ -462,6 +480,9 @@ case $KIND in
     rm -f "$(dirname "$p")/.wal-e/prefetch/$f"
     "$WALE" --terse --envdir "$ENV_CLEAN" wal-fetch "$f" "$p" 2>>"$W/wf/fault.err" & pid=$!
     sleep "$DELAY"
+    if [ $KIND = term ] && [ -r /proc/$pid/status ] && ! (( (16#$(awk '/^SigCgt:/ {print $2}' /proc/$pid/status 2>/dev/null || echo 0) >> 14) & 1 )); then
+      echo $pid >>"$W/term_before_main"  # SIGTERM before wal-e's main() installed its handler
+    fi
     if [ -r /proc/$pid/stat ] && [ "$(awk '{print $3}' /proc/$pid/stat)" != Z ] && kill -$( [ $KIND = kill9 ] && echo KILL || echo TERM) $pid 2>/dev/null; then
       echo injected >"$W/wf/injected"
     fi
@@ -1230,6 +1251,7 @@ if [ $USE_S3 = 1 ] && { want s3-wal-fetch || want s3-backup-fetch || want s3-wal
   run_family s3-backup-push fam_s3_backup_push
 fi
 summary | tee "$W/summary.txt"
+echo "SIGTERM that reached wal-e before main() installed its handler (default action, no line; not a violation): $TERM_BEFORE_MAIN" | tee -a "$W/summary.txt"
 [ -n "${FAULT_CAMPAIGN_SUMMARY:-}" ] && cp "$W/summary.txt" "$FAULT_CAMPAIGN_SUMMARY"
 TOTAL_V=$(awk '/^violations:/ {print $2}' "$W/summary.txt")
 [ "${TOTAL_V:-1}" = 0 ] || exit 1
