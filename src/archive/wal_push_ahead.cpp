@@ -94,6 +94,7 @@ std::vector<std::string> ready_segments(const std::string& wal_dir, const std::s
 
 // Removes markers of segments whose files PostgreSQL has recycled or removed.
 void prune_markers(const std::string& wal_dir) {
+  io::remove_stale_temps(marker_dir(wal_dir));  // markers a killed push was writing
   for (const auto& n : io::directory_names(marker_dir(wal_dir))) {
     if (n.empty() || n[0] == '.') continue;
     if (::access((wal_dir + "/" + n).c_str(), F_OK) != 0) ::unlink((marker_dir(wal_dir) + "/" + n).c_str());

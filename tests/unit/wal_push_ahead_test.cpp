@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+
+#include <ctime>
 
 #include <filesystem>
 #include <fstream>
@@ -81,6 +84,24 @@ TEST(WalPushAhead, AheadSetSkipsSegmentsAlreadyPushed) {
   EXPECT_EQ(r.result, WalPushResult::AlreadyArchived);
   // 1 and 3..9 are still .ready in archive_status (PostgreSQL has not asked yet) but stored: skipped.
   EXPECT_EQ(r.ahead, (std::vector<std::string>{seg(10), seg(11), seg(12)}));
+}
+
+TEST(WalPushAhead, TemporariesOfKilledMarkerWritesAreSwept) {
+  PgWalDir pg;
+  std::string first = pg.add(seg(1), true);
+  pg.add(seg(2), true);
+  fs::create_directories(pg.wal() + "/.wal-e/pushed");
+  // A marker temporary of a process that no longer exists (pids never reach 2^31 - 2), idle 2 minutes.
+  std::string left = pg.wal() + "/.wal-e/pushed/." + seg(3) + ".tmp.2147483646.0.0000abcd";
+  std::ofstream(left) << "partial";
+  struct timespec t[2];
+  ::clock_gettime(CLOCK_REALTIME, &t[0]);
+  t[0].tv_sec -= 120;
+  t[1] = t[0];
+  ASSERT_EQ(::utimensat(AT_FDCWD, left.c_str(), t, 0), 0);
+  store::MemoryStore store;
+  wal_push_with_ahead(store, first, {codec::Codec::Zstd, 4});
+  EXPECT_FALSE(fs::exists(left));
 }
 
 TEST(WalPushAhead, ClaimedSegmentsAreLeftToTheirWorker) {
