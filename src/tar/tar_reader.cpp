@@ -155,6 +155,8 @@ std::optional<Entry> TarReader::next() {
   la_int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
   if (size < 0) fail("damaged tar stream: negative member size");
   out.size = static_cast<std::uint64_t>(size);
+  file_entry_ = out.type == Entry::Type::File;
+  data_left_ = file_entry_ ? out.size : 0;
   in_entry_ = true;
   ++members_;
   return out;
@@ -167,7 +169,14 @@ std::size_t TarReader::read_data(std::span<std::byte> out) {
   la_ssize_t n = archive_read_data(archive_.get(), out.data(), out.size());
   if (n < 0) fail("damaged tar stream");
   if (source_error_) fail("could not read the tar stream");
-  if (n == 0) in_entry_ = false;
+  // A regular file's header size is the contract: its data is never returned short or long.
+  if (n == 0) {
+    in_entry_ = false;
+    if (file_entry_ && data_left_ != 0) fail("damaged tar stream: a member's data is shorter than its header says");
+  } else if (file_entry_) {
+    if (static_cast<std::uint64_t>(n) > data_left_) fail("damaged tar stream: a member's data is longer than its header says");
+    data_left_ -= static_cast<std::uint64_t>(n);
+  }
   return static_cast<std::size_t>(n);
 }
 

@@ -65,6 +65,8 @@ class TarReader {
   bool opened_ = false;
   bool source_ended_ = false;
   bool in_entry_ = false;  // read_data() is valid
+  bool file_entry_ = false;      // the current member is a regular file
+  std::uint64_t data_left_ = 0;  // of a regular file member: bytes its header promises still to come
   bool at_end_ = false;
   bool broken_ = false;
   std::string current_;  // path of the current member, for messages

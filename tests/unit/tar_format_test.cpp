@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -601,6 +603,32 @@ TEST(TarMemberPath, SplitsSafeNamesAndRejectsEscapes) {
   EXPECT_TRUE(is_writable_name("base/", true));
   EXPECT_FALSE(is_writable_name("base/", false));
   EXPECT_FALSE(is_writable_name("/", true));
+}
+
+
+// Found by fuzz_tar_reader: a GNU long-name member whose data libarchive
+// returned short without an error. The header's size is the contract.
+TEST(TarDamage, MemberDataShorterThanItsHeaderIsCorrupt) {
+  std::ifstream in(WALE_TESTDATA_DIR "/../../fuzz/corpus/fuzz_tar_reader/regression-member-shorter-than-header",
+                   std::ios::binary);
+  ASSERT_TRUE(in) << "regression input missing";
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Bytes bytes(text.size());
+  std::memcpy(bytes.data(), text.data(), text.size());
+  io::MemorySource source(bytes);
+  TarReader reader(source);
+  std::vector<std::byte> buffer(4096);
+  try {
+    while (auto entry = reader.next()) {
+      std::uint64_t total = 0;
+      while (std::size_t n = reader.read_data(buffer)) total += n;
+      if (entry->type == Entry::Type::File) {
+        EXPECT_EQ(total, entry->size) << entry->path;
+      }
+    }
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Corrupt) << e.message();
+  }
 }
 
 }  // namespace
