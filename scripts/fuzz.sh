@@ -9,7 +9,8 @@
 #   scripts/fuzz.sh --run-only SECONDS TARGET...   run (already built)
 #
 # Environment: WALE_FUZZ_BUILD (build directory, default ./build-fuzz),
-# WALE_FUZZ_JOBS (build jobs, default nproc), WALE_FUZZ_NICE=1 (run at nice 19).
+# WALE_FUZZ_JOBS (build jobs, default nproc), WALE_FUZZ_NICE=1 (run at nice 19),
+# WALE_FUZZ_SEED=N (libFuzzer's -seed: the same inputs in the same order on every run).
 # Prints one line per target: executions, seconds, corpus size, crashes.
 # Exit 1 if any target crashed (the input is saved as build-fuzz/artifacts/<target>-crash-*)
 # or did not run.
@@ -43,11 +44,12 @@ run_target() {
   local exe="$build/fuzz/$t" log="$build/logs/$t.log"
   [ -x "$exe" ] || { echo "$t: not built ($exe)"; return 1; }
   mkdir -p "$build/corpus/$t" "$build/artifacts" "$build/logs"
-  local nice=()
+  local nice=() seed=()
   if [ "${WALE_FUZZ_NICE:-0}" = 1 ]; then nice=(nice -n 19); fi
+  if [ -n "${WALE_FUZZ_SEED:-}" ]; then seed=(-seed="$WALE_FUZZ_SEED"); fi
   local rc=0
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    "${nice[@]}" "$exe" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -max_len="$(max_len "$t")" \
+    "${nice[@]}" "$exe" "${seed[@]}" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -max_len="$(max_len "$t")" \
     -print_final_stats=1 -artifact_prefix="$build/artifacts/$t-" \
     "$build/corpus/$t" "$src/fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
   local runs secs corpus
