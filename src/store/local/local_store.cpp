@@ -41,15 +41,27 @@ void walk(const std::string& dir, const std::string& rel, std::vector<ObjectInfo
 
 // Creates the directories from root (which must exist) down to dir, one
 // level at a time, so that a vanished root is reported, never re-created.
+// Throws Error{Config} unless `root` is an existing directory (one stat).
+void require_root(const std::string& root) {
+  struct stat st {};
+  if (::stat(root.c_str(), &st) != 0) {
+    if (errno != ENOENT && errno != ENOTDIR) throw_errno("could not stat the archive root", root, errno);
+    throw Error(ErrorCode::Config, "archive root " + root + " does not exist",
+                "Nothing can be read from or written to file://" + root + ".",
+                "Mount the archive's file system or fix the prefix; create a new archive with mkdir -m 700 " +
+                    root + ".");
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    throw Error(ErrorCode::Config, "archive root " + root + " is not a directory", {},
+                "Point the file prefix at the archive's directory.");
+  }
+}
+
 void make_dirs_below(const std::string& root, const std::string& dir) {
   // The root must exist now (not only when first checked): io::make_dirs
   // creates only what is missing below it, and syncs each new directory into
   // its parent so that objects renamed into it survive a crash.
-  struct stat st {};
-  if (::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    throw Error(ErrorCode::Config, "archive root " + root + " does not exist", {},
-                "Mount the archive's file system or fix the prefix; nothing was written.");
-  }
+  require_root(root);
   io::make_dirs(dir, 0700, /*sync_parents=*/true);
 }
 
@@ -71,18 +83,7 @@ std::string LocalStore::path_of(std::string_view key) const {
 
 void LocalStore::check_root() const {
   if (root_checked_.load(std::memory_order_acquire)) return;
-  struct stat st {};
-  if (::stat(root_.c_str(), &st) != 0) {
-    if (errno != ENOENT && errno != ENOTDIR) throw_errno("could not stat the archive root", root_, errno);
-    throw Error(ErrorCode::Config, "archive root " + root_ + " does not exist",
-                "Nothing can be read from or written to file://" + root_ + ".",
-                "Mount the archive's file system or fix the prefix; create a new archive with mkdir -m 700 " +
-                    root_ + ".");
-  }
-  if (!S_ISDIR(st.st_mode)) {
-    throw Error(ErrorCode::Config, "archive root " + root_ + " is not a directory", {},
-                "Point the file prefix at the archive's directory.");
-  }
+  require_root(root_);
   root_checked_.store(true, std::memory_order_release);
 }
 
