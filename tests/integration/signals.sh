@@ -304,3 +304,18 @@ wale --terse backup-fetch "$WORK/plain" "$PLAIN" 2>"$WORK/fetch.err" || { cat "$
 [ -s "$WORK/plain/global/pg_control" ] || fail "uncompressed restore has no global/pg_control"
 [ -z "$(find "$WORK/plain" -name '.*wal-e*')" ] || fail "uncompressed restore left wal-e's temporary names behind"
 pass "an uncompressed restore passes its manifest check with pg_control written last"
+
+# The sweeps that run on their own: wal-push (at most hourly, per wal_005/'s
+# stamp) and backup-push (its basebackups_005/) remove temporaries that killed
+# processes left there long ago; a live process's temporary is never touched.
+SOME_BACKUP=$(ls -d "$ARCHIVE"/basebackups_005/base_*/ | head -n 1)
+OLD_WAL="$ARCHIVE/wal_005/.000000010000000000000077.zst.tmp.99999999.0.0123abcd"
+OLD_PART="${SOME_BACKUP}.part_00000099.tar.zst.tmp.99999999.1.0123abce"
+for f in "$OLD_WAL" "$OLD_PART"; do echo stale >"$f"; touch -d '2 hours ago' "$f"; own_by_pg "$f"; done
+rm -f "$ARCHIVE/wal_005/.wal-e-swept"  # the hourly throttle's stamp: let the next wal-push sweep
+psql_at 5581 "create table sweep_probe(i int)" >/dev/null  # new WAL, so that a segment is pushed
+archive_current_wal 5581
+[ ! -e "$OLD_WAL" ] || fail "wal-push did not sweep a stale temporary from wal_005/"
+wale_at 5581 backup-push "$PRIMARY" >/dev/null 2>"$WORK/push.err" || { cat "$WORK/push.err"; fail "backup-push"; }
+[ ! -e "$OLD_PART" ] || fail "backup-push did not sweep a stale temporary from basebackups_005/"
+pass "wal-push and backup-push sweep temporaries that killed processes left"
