@@ -54,6 +54,7 @@ ParseOutcome parse_command_line(int argc, char** argv) {
                  "Storage prefix file://localhost/path (or WALE_FILE_PREFIX): a local directory.");
   app.add_option("--gpg-key-id", inv.flags.gpg_key_id, "GPG recipient for encryption (or WALE_GPG_KEY_ID; not built yet).");
   app.add_flag("--terse", inv.flags.terse, "Log only warnings and errors.");
+  app.add_flag("--json-log", inv.flags.json_log, "Log to stderr as one JSON object per line (or WALE_JSON_LOG=true).");
   app.add_option("--envdir", inv.envdir,
                  "Read settings from a daemontools-style directory, one file per variable (or WALE_ENVDIR).");
   app.add_option("--compression", inv.flags.compression,

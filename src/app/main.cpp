@@ -1,9 +1,13 @@
 // wal-e entry point: parse, configure logging, run, and map errors to
 // WAL-E's exit codes. The only place that catches everything.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "app/cli.h"
 #include "app/commands.h"
@@ -12,6 +16,8 @@
 #include "config/environment.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/stderr_sink.h"
+#include "core/syslog_sink.h"
 
 namespace {
 
@@ -29,19 +35,38 @@ int exit_code_for(const wale::Error& e, const std::string& subcommand) {
   }
 }
 
-// One line: "wal-e wal-push: ERROR: MSG. DETAIL HINT: ..."
-void print_error(const std::string& subcommand, const std::string& msg, const std::string& detail,
-                 const std::string& hint) {
-  std::string line = "wal-e";
-  if (!subcommand.empty()) line += " " + subcommand;
-  line += ": ERROR: " + msg;
-  if (!detail.empty()) line += " -- " + detail;
-  if (!hint.empty()) line += " HINT: " + hint;
-  for (auto& c : line) {
-    if (c == '\n') c = ' ';
+// One line: "wal-e wal-push[1234]: ERROR: MSG -- DETAIL HINT: ..." to every
+// log destination (core/log.h).
+void print_error(const std::string& msg, const std::string& detail, const std::string& hint) {
+  wale::log::report(wale::log::Level::Error, msg, detail, hint);
+}
+
+// A helper started detached (app/spawn.h) has stderr on /dev/null, so it
+// also logs to syslog whatever WALE_LOG_DESTINATION says: its failures are
+// otherwise seen by no one. Run by hand on a terminal, it follows the setting.
+bool detached_helper(const std::string& subcommand) {
+  return (subcommand == "wal-push-ahead" || subcommand == "wal-prefetch") && ::isatty(STDERR_FILENO) != 1;
+}
+
+// Sends log records where WALE_LOG_DESTINATION, WALE_SYSLOG_FACILITY and
+// --json-log/WALE_JSON_LOG say; `report_problems`: log bad values of those.
+void set_up_logging(const wale::app::Invocation& inv, const wale::config::Environment& env, bool report_problems) {
+  namespace log = wale::log;
+  auto settings = wale::config::resolve_log_settings(inv.flags, env);
+  std::vector<std::unique_ptr<log::LogSink>> sinks;
+  if (settings.to_stderr) {
+    sinks.push_back(std::make_unique<log::StderrSink>(settings.json ? log::StderrSink::Format::Json
+                                                                    : log::StderrSink::Format::Text));
   }
-  line += "\n";
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  if (settings.to_syslog || detached_helper(inv.subcommand)) {
+    sinks.push_back(settings.test_syslog_socket.empty()
+                        ? log::SyslogSink::system(settings.syslog_facility)
+                        : log::SyslogSink::datagram(settings.syslog_facility, settings.test_syslog_socket));
+  }
+  log::configure(inv.subcommand, std::move(sinks));
+  if (report_problems) {
+    for (const auto& p : settings.problems) log::report(log::Level::Error, p.message(), p.detail(), p.hint());
+  }
 }
 
 }  // namespace
@@ -57,11 +82,12 @@ int main(int argc, char** argv) {
   const auto& inv = *parsed.invocation;
   if (inv.flags.terse) wale::log::set_level(wale::log::Level::Warning);
   if (inv.subcommand.empty()) {
-    print_error("", "subcommand not implemented", "No subcommand was given.", "Run wal-e --help for the list.");
+    print_error("subcommand not implemented", "No subcommand was given.", "Run wal-e --help for the list.");
     return 127;
   }
   try {
     auto env = wale::config::Environment::from_process();
+    set_up_logging(inv, env, /*report_problems=*/false);  // so that an envdir failure is logged
     std::string envdir = !inv.envdir.empty() ? inv.envdir : env.get("WALE_ENVDIR").value_or("");
     if (!envdir.empty()) {
       for (const auto& [name, value] : env.apply_envdir(envdir)) {
@@ -69,27 +95,28 @@ int main(int argc, char** argv) {
         else ::unsetenv(name.c_str());
       }
     }
+    set_up_logging(inv, env, /*report_problems=*/true);
     return wale::app::run_command(inv, env);
   } catch (const wale::Error& e) {
     if (auto stopped = wale::app::interrupted(&e)) {  // SIGINT/SIGTERM/SIGHUP: 128 + signo
-      print_error(inv.subcommand, stopped->error.message(), stopped->error.detail(), stopped->error.hint());
+      print_error(stopped->error.message(), stopped->error.detail(), stopped->error.hint());
       return stopped->exit_code;
     }
     // "Not in the archive" is routine for restore_command (end of the archive): --terse hides it.
     bool routine = inv.subcommand == "wal-fetch" && e.code() == wale::ErrorCode::NotFound;
     if (!routine || wale::log::level() <= wale::log::Level::Info) {
-      print_error(inv.subcommand, e.message(), e.detail(), e.hint());
+      print_error(e.message(), e.detail(), e.hint());
     }
     return exit_code_for(e, inv.subcommand);
   } catch (const std::exception& e) {
     if (auto stopped = wale::app::interrupted(nullptr)) {
-      print_error(inv.subcommand, stopped->error.message(), e.what(), {});
+      print_error(stopped->error.message(), e.what(), {});
       return stopped->exit_code;
     }
-    print_error(inv.subcommand, "An unprocessed exception has avoided all error handling", e.what(), {});
+    print_error("An unprocessed exception has avoided all error handling", e.what(), {});
     return exit_code_for(wale::Error(wale::ErrorCode::Internal, e.what()), inv.subcommand);
   } catch (...) {
-    print_error(inv.subcommand, "An unprocessed exception has avoided all error handling", {}, {});
+    print_error("An unprocessed exception has avoided all error handling", {}, {});
     return exit_code_for(wale::Error(wale::ErrorCode::Internal, "unknown exception"), inv.subcommand);
   }
 }

@@ -1,7 +1,11 @@
 #include "config/settings.h"
 
 #include <cctype>
+#include <syslog.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include "core/error.h"
 #include "core/number.h"
@@ -34,7 +38,70 @@ std::string file_root_of(const std::string& url) {
   return path;
 }
 
+std::string trim_lower(std::string s) {
+  auto not_space = [](unsigned char c) { return !std::isspace(c); };
+  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
+  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// WAL-E's accepted names (Python's SysLogHandler.facility_names), any case.
+const std::pair<const char*, int> kFacilities[] = {
+    {"user", LOG_USER},     {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2},
+    {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6},
+    {"local7", LOG_LOCAL7}, {"daemon", LOG_DAEMON}, {"auth", LOG_AUTH},     {"security", LOG_AUTH},
+    {"authpriv", LOG_AUTHPRIV}, {"cron", LOG_CRON}, {"ftp", LOG_FTP},       {"kern", LOG_KERN},
+    {"lpr", LOG_LPR},       {"mail", LOG_MAIL},     {"news", LOG_NEWS},     {"syslog", LOG_SYSLOG},
+    {"uucp", LOG_UUCP}};
+
 }  // namespace
+
+LogSettings resolve_log_settings(const GlobalFlags& flags, const Environment& env) {
+  LogSettings s;
+  static_assert(LOG_USER == 1 << 3, "LogSettings' default facility");
+  // WAL-E: unset means "stderr,syslog"; unknown names are ignored.
+  if (auto dest = env.get("WALE_LOG_DESTINATION")) {
+    s.to_stderr = s.to_syslog = false;
+    std::string list = *dest;
+    std::size_t pos = 0;
+    while (pos <= list.size()) {
+      std::size_t comma = std::min(list.find(',', pos), list.size());
+      std::string name = trim_lower(list.substr(pos, comma - pos));
+      if (name == "stderr") s.to_stderr = true;
+      else if (name == "syslog") s.to_syslog = true;
+      else if (!name.empty()) {
+        s.problems.emplace_back(ErrorCode::Config, "unknown log destination \"" + list.substr(pos, comma - pos) + "\" ignored",
+                                "WALE_LOG_DESTINATION is \"" + list + "\".",
+                                "Use a comma-separated list of stderr and syslog.");
+      }
+      pos = comma + 1;
+    }
+  }
+  if (auto facility = env.get("WALE_SYSLOG_FACILITY")) {
+    std::string name = trim_lower(*facility);
+    auto it = std::find_if(std::begin(kFacilities), std::end(kFacilities),
+                           [&](const auto& f) { return name == f.first; });
+    if (it != std::end(kFacilities)) {
+      s.syslog_facility = it->second;
+    } else {
+      s.problems.emplace_back(ErrorCode::Config, "invalid syslog facility level specified",
+                              "WALE_SYSLOG_FACILITY is \"" + *facility + "\"; logging to facility user instead.",
+                              "Use user or local0 to local7.");
+    }
+  }
+  s.json = flags.json_log;
+  if (auto json = env.get("WALE_JSON_LOG")) {
+    std::string v = trim_lower(*json);
+    if (v == "1" || v == "true" || v == "yes" || v == "on") s.json = true;
+    else if (!(v == "0" || v == "false" || v == "no" || v == "off")) {
+      s.problems.emplace_back(ErrorCode::Config, "invalid WALE_JSON_LOG value ignored",
+                              "WALE_JSON_LOG is \"" + *json + "\".", "Use true or false.");
+    }
+  }
+  s.test_syslog_socket = env.get("WALE_TEST_SYSLOG_SOCKET").value_or("");
+  return s;
+}
 
 std::uint64_t parse_size(const std::string& name, const std::string& text) {
   return parse_byte_count(text, name, 1, kMaxPartitionSize, ErrorCode::Config);
@@ -42,6 +109,7 @@ std::uint64_t parse_size(const std::string& name, const std::string& text) {
 
 Settings resolve_settings(const GlobalFlags& flags, const Environment& env) {
   Settings s;
+  s.log = resolve_log_settings(flags, env);
   // WAL-E's precedence: flags first, then environment, the first non-empty wins.
   s.prefix_url = first_non_empty({opt(flags.file_prefix), opt(flags.gs_prefix), opt(flags.s3_prefix),
                                   opt(flags.wabs_prefix), env.get("WALE_FILE_PREFIX"), env.get("WALE_GS_PREFIX"),

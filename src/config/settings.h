@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "codec/codec.h"
 #include "config/environment.h"
+#include "core/error.h"
 
 namespace wale::config {
 
@@ -25,6 +27,7 @@ struct GlobalFlags {
   std::string gpg_key_id;
   std::string compression;
   bool terse = false;
+  bool json_log = false;  // --json-log
 };
 
 enum class Backend { File, S3 };
@@ -41,6 +44,20 @@ struct S3Env {
   std::string ca_bundle;
 };
 
+// Where log records go (core/log.h). WAL-E's WALE_LOG_DESTINATION (comma
+// list of stderr, syslog; default both) and WALE_SYSLOG_FACILITY (user,
+// local0..local7, ...; default user), plus --json-log / WALE_JSON_LOG.
+// A bad value never stops a command (WAL-E carries on too): it is ignored and
+// listed in `problems`, which main logs as one line each.
+struct LogSettings {
+  bool to_stderr = true;
+  bool to_syslog = true;
+  int syslog_facility = 1 << 3;  // LOG_USER
+  bool json = false;             // stderr lines are JSON objects
+  std::string test_syslog_socket;  // WALE_TEST_SYSLOG_SOCKET (tests only): syslog datagrams go there
+  std::vector<Error> problems;
+};
+
 struct Settings {
   Backend backend = Backend::File;
   std::string prefix_url;   // as given, e.g. file://localhost/var/backups/wal-e
@@ -50,6 +67,7 @@ struct Settings {
   int retries = 100;        // WALE_RETRIES: attempts per remote operation
   std::uint64_t partition_size = 1ULL << 30;  // WALE_PARTITION_SIZE bytes of files per tar partition
   std::uint64_t archive_wait_seconds = 600;   // WALE_ARCHIVE_TIMEOUT: backup-push wait for WAL
+  LogSettings log;
 };
 
 // Allowed ranges of the numeric settings (values outside are Error{Config}).
@@ -58,6 +76,10 @@ inline constexpr std::uint64_t kMaxPartitionSize = 1ULL << 40;          // WALE_
 inline constexpr std::uint64_t kMaxArchiveWaitSeconds = 366ULL * 86400;  // WALE_ARCHIVE_TIMEOUT: 0..1 year
 
 Settings resolve_settings(const GlobalFlags& flags, const Environment& env);
+
+// The logging part of resolve_settings, on its own: main sets up logging
+// before anything else can fail. Never throws.
+LogSettings resolve_log_settings(const GlobalFlags& flags, const Environment& env);
 
 // Parses a byte count from 1 B to kMaxPartitionSize with an optional k/M/G/T
 // suffix (1024-based); throws Error{Config} naming `name` otherwise.

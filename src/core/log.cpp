@@ -4,35 +4,50 @@
 
 #include <atomic>
 #include <chrono>
-#include <ctime>
-#include <fmt/format.h>
+#include <mutex>
+
+#include "core/log_format.h"
+#include "core/log_sink.h"
+#include "core/stderr_sink.h"
 
 namespace wale::log {
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(Level::Info)};
 
-const char* level_name(Level level) {
-  switch (level) {
-    case Level::Debug: return "DEBUG";
-    case Level::Info: return "INFO";
-    case Level::Warning: return "WARNING";
-    case Level::Error: return "ERROR";
-    case Level::Critical: return "CRITICAL";
-  }
-  return "INFO";
+// Guards the sinks and the subcommand; held while a record is written, so
+// sinks see one record at a time and records never interleave.
+struct State {
+  std::mutex mu;
+  std::string subcommand;
+  std::vector<std::unique_ptr<LogSink>> sinks;
+};
+
+std::vector<std::unique_ptr<LogSink>> default_sinks() {
+  std::vector<std::unique_ptr<LogSink>> sinks;
+  sinks.push_back(std::make_unique<StderrSink>());
+  return sinks;
 }
 
-std::string utc_now() {
-  using namespace std::chrono;
-  auto now = system_clock::now();
-  auto secs = system_clock::to_time_t(now);
-  auto micros = duration_cast<microseconds>(now.time_since_epoch()).count() % 1000000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:06d}-00", buf, micros);
+State& state() {
+  static State* s = [] {
+    auto* st = new State;  // never destroyed: threads may log during exit
+    st->sinks = default_sinks();
+    return st;
+  }();
+  return *s;
+}
+
+void deliver(Level lvl, const std::string& logger, const Record& r, bool report) noexcept {
+  try {
+    LogEntry entry{lvl, logger, r, std::chrono::system_clock::now(), static_cast<int>(::getpid()), {}, report};
+    State& s = state();
+    std::lock_guard lock(s.mu);
+    entry.subcommand = s.subcommand;
+    for (const auto& sink : s.sinks) sink->write(entry);
+  } catch (...) {
+    // logging must never throw
+  }
 }
 
 }  // namespace
@@ -40,26 +55,29 @@ std::string utc_now() {
 void set_level(Level level) { g_level.store(static_cast<int>(level)); }
 Level level() { return static_cast<Level>(g_level.load()); }
 
+void configure(const std::string& subcommand, std::vector<std::unique_ptr<LogSink>> sinks) {
+  State& s = state();
+  std::lock_guard lock(s.mu);
+  s.subcommand = subcommand;
+  s.sinks = std::move(sinks);
+}
+
+void reset() { configure({}, default_sinks()); }
+
 std::string format(Level lvl, const std::string& logger, const Record& r) {
-  std::string out = fmt::format("{:<12} {:<8} MSG: {}", logger, level_name(lvl), r.msg);
-  if (!r.detail.empty()) out += "\n        DETAIL: " + r.detail;
-  if (!r.hint.empty()) out += "\n        HINT: " + r.hint;
-  out += fmt::format("\n        STRUCTURED: time={} pid={}", utc_now(), ::getpid());
-  for (const auto& [k, v] : r.fields) out += " " + k + "=" + v;
+  LogEntry entry{lvl, logger, r, std::chrono::system_clock::now(), static_cast<int>(::getpid()), {}, false};
+  std::string out;
+  for (const auto& line : text_lines(entry)) out += (out.empty() ? "" : "\n") + line;
   return out;
 }
 
 void write(Level lvl, const std::string& logger, const Record& r) {
   if (static_cast<int>(lvl) < g_level.load()) return;
-  std::string line = format(lvl, logger, r) + "\n";
-  const char* p = line.data();
-  size_t left = line.size();
-  while (left > 0) {
-    ssize_t n = ::write(STDERR_FILENO, p, left);
-    if (n <= 0) return;  // logging must never throw
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
+  deliver(lvl, logger, r, false);
+}
+
+void report(Level lvl, const std::string& msg, const std::string& detail, const std::string& hint) {
+  deliver(lvl, {}, Record{msg, detail, hint, {}}, true);
 }
 
 }  // namespace wale::log

@@ -1,12 +1,21 @@
 // WAL-E style logging: "MSG: ..." with optional DETAIL/HINT lines and a
-// STRUCTURED line of sorted key=value pairs, written to stderr.
+// STRUCTURED line of sorted key=value pairs, sent to the configured sinks
+// (core/log_sink.h): stderr (text, or one JSON object per line with
+// --json-log) and/or syslog, as WALE_LOG_DESTINATION says. Every line says
+// which subcommand and which process wrote it ("wal-e wal-push[1234]: ...").
 //
-// Thread safety: every function may be called from any thread; each record is
-// written with one write(2) so records never interleave.
+// Until configure() runs (main does it once the settings are known), records
+// go to stderr as text without a subcommand.
+//
+// Thread safety: every function may be called from any thread. Records are
+// handed to the sinks one at a time, each written with one write(2) to stderr,
+// so records never interleave. Nothing here throws.
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace wale::log {
 
@@ -23,6 +32,14 @@ struct Record {
   std::map<std::string, std::string> fields;  // printed sorted on the STRUCTURED line
 };
 
+class LogSink;
+
+// Replaces the sinks and names the subcommand every line carries. An empty
+// list drops every record (WALE_LOG_DESTINATION names no usable destination).
+void configure(const std::string& subcommand, std::vector<std::unique_ptr<LogSink>> sinks);
+// Back to the start-up state: text to stderr, no subcommand (for tests).
+void reset();
+
 void write(Level level, const std::string& logger, const Record& record);
 
 inline void info(const std::string& logger, Record r) { write(Level::Info, logger, r); }
@@ -30,7 +47,14 @@ inline void warning(const std::string& logger, Record r) { write(Level::Warning,
 inline void error(const std::string& logger, Record r) { write(Level::Error, logger, r); }
 inline void debug(const std::string& logger, Record r) { write(Level::Debug, logger, r); }
 
-// Formats a record exactly as write() would (without the trailing newline); for tests.
+// The one-line report of a failure (main: why the command failed, or a bad
+// logging setting): "wal-e wal-push[1234]: ERROR: msg -- detail HINT: hint"
+// on stderr, the same at the matching priority in syslog. Written whatever
+// the level filter says.
+void report(Level level, const std::string& msg, const std::string& detail, const std::string& hint);
+
+// Formats a record's WAL-E text (MSG/DETAIL/HINT/STRUCTURED lines, without
+// the per-line "wal-e SUBCOMMAND[PID]: " prefix or a trailing newline); for tests.
 std::string format(Level level, const std::string& logger, const Record& record);
 
 }  // namespace wale::log

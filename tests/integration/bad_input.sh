@@ -11,7 +11,7 @@ expect_error() {
   local rc=0
   as_pg "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
   [ "$rc" = "$want" ] || { cat "$WORK/err"; fail "'$*' exited $rc, want $want"; }
-  grep -v '^wal_e\.\|^        ' "$WORK/err" >"$WORK/errlines" || true
+  grep -vE '^wal-e [a-z-]+\[[0-9]+\]: (wal_e\.|        )' "$WORK/err" >"$WORK/errlines" || true
   [ "$(wc -l <"$WORK/errlines")" = 1 ] || { cat "$WORK/err"; fail "'$*' printed $(wc -l <"$WORK/errlines") error lines, want 1"; }
   grep -q "ERROR: " "$WORK/errlines" || { cat "$WORK/err"; fail "'$*' printed no ERROR line"; }
   grep -qE "$pattern" "$WORK/errlines" || { cat "$WORK/err"; fail "'$*' error does not match /$pattern/"; }
