@@ -132,7 +132,12 @@ void wal_prefetch(store::ObjectStore& store, const std::string& base, const std:
       try {
         if (::access((base + "/" + seg).c_str(), F_OK) != 0) wal_fetch(store, seg, base + "/" + seg, preferred);
       } catch (const Error& e) {
-        log::debug(kLogger, {"prefetch failed", seg + ": " + e.message(), {}, {}});
+        // Not archived yet is routine; any other failure is logged as a warning:
+        // this worker runs detached, its log goes to syslog. wal-fetch fetches
+        // the segment itself when PostgreSQL asks for it.
+        bool routine = e.code() == ErrorCode::NotFound || e.code() == ErrorCode::Cancelled;
+        log::write(routine ? log::Level::Debug : log::Level::Warning, kLogger,
+                   {"prefetch failed", seg + ": " + e.message(), e.hint(), {{"seg", seg}}});
       }
       std::error_code ec;
       std::filesystem::remove_all(claim, ec);

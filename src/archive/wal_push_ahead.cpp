@@ -210,8 +210,12 @@ void wal_push_ahead_worker(store::ObjectStore& store, const std::string& wal_dir
       try {
         push_one(store, wal_dir, wal_dir + "/" + seg, options, /*ahead=*/true);
       } catch (const Error& e) {
-        // Vanished (already archived and recycled) or failed: PostgreSQL will ask again.
-        log::info(kLogger, {"skip parallel archiving of a file", seg + ": " + e.message(), {}, {}});
+        // PostgreSQL will ask for it again. Vanished or no longer ready (archived
+        // and recycled meanwhile) is routine; any other failure is logged as a
+        // warning: this worker runs detached, its log goes to syslog.
+        bool routine = e.code() == ErrorCode::Cancelled || e.code() == ErrorCode::NotFound;
+        log::write(routine ? log::Level::Info : log::Level::Warning, kLogger,
+                   {"skip parallel archiving of a file", seg + ": " + e.message(), e.hint(), {{"seg", seg}}});
       }
       ::rmdir(claim.c_str());
     });
