@@ -176,3 +176,46 @@ grep -q "retrying" "$WORK/secret.all" || { cat "$WORK/secret.all"; fail "no retr
 wait_for_syslog '^<11>.* wal-e\[[0-9]+\]: delete: ERROR' "the S3 failures did not reach syslog"
 if grep -qF -- "$SECRET" "$SYSLOG"; then fail "the secret reached syslog"; fi
 pass "an S3 secret in the environment appears in no log output (stderr text or JSON, syslog)"
+
+# 7. The production path, syslog(3) itself (WALE_TEST_SYSLOG_SOCKET unset):
+#    in a private mount namespace whose /dev is a fresh tmpfs, the stand-in
+#    daemon listens on /dev/log as rsyslog or journald would. A failing
+#    command and a failing push-ahead worker both arrive with ident "wal-e",
+#    their pid and facility local5. Needs root (unshare --mount).
+if [ "$(id -u)" != 0 ]; then
+  echo "skip - syslog(3) through /dev/log needs root for unshare --mount (run the suite as root)"
+else
+  unshare --mount --propagation private true 2>/dev/null || fail "unshare --mount is not permitted (needs root with CAP_SYS_ADMIN)"
+  mkdir -p "$WORK/ahead7/archive_status"
+  for i in 1 2 3; do
+    head -c 200000 /dev/urandom >"$WORK/ahead7/00000007000000000000000$i"
+    touch "$WORK/ahead7/archive_status/00000007000000000000000$i.ready"
+  done
+  own_by_pg "$WORK/ahead7"
+  chmod 000 "$WORK/ahead7/000000070000000000000002"
+  DEVLOG_OUT="$WORK/devlog.txt"
+  unshare --mount --propagation private env -u WALE_TEST_SYSLOG_SOCKET WALE="$WALE" ENVDIR="$ENVDIR" WORK="$WORK" \
+    OUT="$DEVLOG_OUT" RECEIVER_PY="$(dirname "$0")/syslog_receiver.py" bash -euc '
+    mount -t tmpfs -o mode=755 wale-test-dev /dev
+    mknod -m 666 /dev/null c 1 3; mknod -m 666 /dev/zero c 1 5
+    mknod -m 666 /dev/random c 1 8; mknod -m 666 /dev/urandom c 1 9
+    python3 "$RECEIVER_PY" /dev/log "$OUT" 30 &
+    receiver=$!
+    for _ in $(seq 1 100); do [ -S /dev/log ] && break; sleep 0.05; done
+    [ -S /dev/log ] || { echo "FAIL: no /dev/log"; exit 1; }
+    rc=0
+    runuser -u postgres -- env WALE_LOG_DESTINATION=syslog WALE_SYSLOG_FACILITY=local5 "$WALE" --envdir "$ENVDIR" \
+      wal-push "$WORK/wal/000000060000000000000009" 2>/dev/null || rc=$?
+    [ $rc = 1 ] || { echo "FAIL: wal-push of a missing file exited $rc"; exit 1; }
+    runuser -u postgres -- env WALE_LOG_DESTINATION=stderr WALE_SYSLOG_FACILITY=local5 "$WALE" --envdir "$ENVDIR" --terse \
+      wal-push --pool-size 2 "$WORK/ahead7/000000070000000000000001" || { echo "FAIL: wal-push with push-ahead"; exit 1; }
+    for _ in $(seq 1 200); do grep -q "wal-push-ahead: " "$OUT" 2>/dev/null && break; sleep 0.05; done
+    kill $receiver
+  '
+  # <171>: local5 (21 << 3) | LOG_ERR; <172>: local5 | LOG_WARNING.
+  grep -qE '^<171>[A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} wal-e\[[0-9]+\]: wal-push: ERROR: could not find file for wal-push' "$DEVLOG_OUT" \
+    || { cat "$DEVLOG_OUT"; fail "syslog(3) did not deliver the failure to /dev/log"; }
+  grep -qE '^<172>[A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} wal-e\[[0-9]+\]: wal-push-ahead: wal_e\.worker\.upload WARNING +MSG: skip parallel archiving of a file DETAIL: 000000070000000000000002: ' "$DEVLOG_OUT" \
+    || { cat "$DEVLOG_OUT"; fail "syslog(3) did not deliver the push-ahead worker's failure to /dev/log"; }
+  pass "syslog(3) delivers to /dev/log with ident wal-e, the pid and the facility, from a command and a detached worker"
+fi
