@@ -48,6 +48,14 @@ bool detached_helper(const std::string& subcommand) {
   return (subcommand == "wal-push-ahead" || subcommand == "wal-prefetch") && ::isatty(STDERR_FILENO) != 1;
 }
 
+std::unique_ptr<wale::log::LogSink> syslog_sink(const wale::config::LogSettings& settings) {
+  using wale::log::SyslogSink;
+  if (!settings.test_syslog_socket.empty()) {
+    return SyslogSink::datagram(settings.syslog_facility, settings.test_syslog_socket);
+  }
+  return SyslogSink::system(settings.syslog_facility);
+}
+
 // Sends log records where WALE_LOG_DESTINATION, WALE_SYSLOG_FACILITY and
 // --json-log/WALE_JSON_LOG say; `report_problems`: log bad values of those.
 void set_up_logging(const wale::app::Invocation& inv, const wale::config::Environment& env, bool report_problems) {
@@ -58,15 +66,29 @@ void set_up_logging(const wale::app::Invocation& inv, const wale::config::Enviro
     sinks.push_back(std::make_unique<log::StderrSink>(settings.json ? log::StderrSink::Format::Json
                                                                     : log::StderrSink::Format::Text));
   }
-  if (settings.to_syslog || detached_helper(inv.subcommand)) {
-    sinks.push_back(settings.test_syslog_socket.empty()
-                        ? log::SyslogSink::system(settings.syslog_facility)
-                        : log::SyslogSink::datagram(settings.syslog_facility, settings.test_syslog_socket));
-  }
+  if (settings.to_syslog || detached_helper(inv.subcommand)) sinks.push_back(syslog_sink(settings));
   log::configure(inv.subcommand, std::move(sinks));
   if (report_problems) {
     for (const auto& p : settings.problems) log::report(log::Level::Error, p.message(), p.detail(), p.hint());
   }
+}
+
+// A detached worker whose command line does not parse (a flag its parent
+// forwarded wrongly) would report it only to its /dev/null stderr: the
+// report goes to syslog as well.
+void report_helper_usage_error(int argc, char** argv, const std::string& output) {
+  std::string subcommand;
+  for (int i = 1; i < argc && subcommand.empty(); ++i) {
+    if (detached_helper(argv[i])) subcommand = argv[i];
+  }
+  if (subcommand.empty()) return;
+  auto settings = wale::config::resolve_log_settings({}, wale::config::Environment::from_process());
+  std::vector<std::unique_ptr<wale::log::LogSink>> sinks;
+  sinks.push_back(syslog_sink(settings));
+  wale::log::configure(subcommand, std::move(sinks));
+  std::string why = output;
+  while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+  wale::log::report(wale::log::Level::Error, "could not parse the command line", why, {});
 }
 
 }  // namespace
@@ -77,6 +99,7 @@ int main(int argc, char** argv) {
   auto parsed = wale::app::parse_command_line(argc, argv);
   if (!parsed.invocation) {
     std::fputs(parsed.output.c_str(), parsed.to_stderr ? stderr : stdout);
+    if (parsed.exit_code != 0) report_helper_usage_error(argc, argv, parsed.output);
     return parsed.exit_code;
   }
   const auto& inv = *parsed.invocation;

@@ -51,6 +51,16 @@ for _ in $(seq 1 100); do [ "$(ls "$ARCHIVE/wal_005" | wc -l)" = 3 ] && break; s
 [ "$(ls "$ARCHIVE/wal_005" | wc -l)" = 3 ] || fail "push-ahead did not store the readable segments: $(ls "$ARCHIVE/wal_005")"
 pass "a push-ahead failure reaches syslog with the worker's subcommand and pid; wal-push still succeeds"
 
+# 1b. A worker whose command line does not parse (a flag its parent forwarded
+#     wrongly) says so in syslog, not only on its /dev/null stderr.
+rc=0
+as_pg env WALE_LOG_DESTINATION=stderr "$WALE" --envdir "$ENVDIR" wal-prefetch --no-such-flag "$WORK/x" 000000050000000000000002 \
+  2>/dev/null </dev/null || rc=$?
+[ $rc = 2 ] || fail "a bad worker command line exited $rc"
+wait_for_syslog '^<11>.* wal-e\[[0-9]+\]: wal-prefetch: ERROR: could not parse the command line -- wal-e: error: .*--no-such-flag$' \
+  "a worker's usage error did not reach syslog"
+pass "a detached worker's usage error reaches syslog"
+
 # 2. A prefetch worker that finds a damaged object: wal-fetch succeeds, the
 #    worker's failure reaches syslog, here at facility local3.
 rm -rf "${ARCHIVE:?}"/*
