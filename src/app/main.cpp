@@ -73,6 +73,14 @@ void set_up_logging(const wale::app::Invocation& inv, const wale::config::Enviro
   }
 }
 
+// Credentials that no log line may show, whatever echoes them (core/log.h).
+void register_secrets(const wale::config::Environment& env) {
+  for (const char* name : {"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "WABS_ACCESS_KEY",
+                           "WABS_SAS_TOKEN", "SWIFT_PASSWORD", "PGPASSWORD"}) {
+    if (auto value = env.get(name)) wale::log::add_secret(*value);
+  }
+}
+
 // A detached worker whose command line does not parse (a flag its parent
 // forwarded wrongly) would report it only to its /dev/null stderr: the
 // report goes to syslog as well.
@@ -110,6 +118,7 @@ int main(int argc, char** argv) {
   }
   try {
     auto env = wale::config::Environment::from_process();
+    register_secrets(env);
     set_up_logging(inv, env, /*report_problems=*/false);  // so that an envdir failure is logged
     std::string envdir = !inv.envdir.empty() ? inv.envdir : env.get("WALE_ENVDIR").value_or("");
     if (!envdir.empty()) {
@@ -118,6 +127,7 @@ int main(int argc, char** argv) {
         else ::unsetenv(name.c_str());
       }
     }
+    register_secrets(env);
     set_up_logging(inv, env, /*report_problems=*/true);
     return wale::app::run_command(inv, env);
   } catch (const wale::Error& e) {

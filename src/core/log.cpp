@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -21,7 +22,33 @@ struct State {
   std::mutex mu;
   std::string subcommand;
   std::vector<std::unique_ptr<LogSink>> sinks;
+  std::vector<std::string> secrets;
 };
+
+constexpr std::size_t kMinSecretSize = 4;
+
+void redact(std::string& text, const std::vector<std::string>& secrets) {
+  for (const auto& secret : secrets) {
+    for (std::size_t pos = 0; (pos = text.find(secret, pos)) != std::string::npos;) {
+      text.replace(pos, secret.size(), "[REDACTED]");
+      pos += 10;
+    }
+  }
+}
+
+void redact(Record& r, const std::vector<std::string>& secrets) {
+  redact(r.msg, secrets);
+  redact(r.detail, secrets);
+  redact(r.hint, secrets);
+  std::map<std::string, std::string> fields;
+  for (const auto& [key, value] : r.fields) {
+    std::string k = key, v = value;
+    redact(k, secrets);
+    redact(v, secrets);
+    fields.emplace(std::move(k), std::move(v));
+  }
+  r.fields = std::move(fields);
+}
 
 std::vector<std::unique_ptr<LogSink>> default_sinks() {
   std::vector<std::unique_ptr<LogSink>> sinks;
@@ -44,6 +71,7 @@ void deliver(Level lvl, const std::string& logger, const Record& r, bool report)
     State& s = state();
     std::lock_guard lock(s.mu);
     entry.subcommand = s.subcommand;
+    if (!s.secrets.empty()) redact(entry.record, s.secrets);
     for (const auto& sink : s.sinks) sink->write(entry);
   } catch (...) {
     // logging must never throw
@@ -60,6 +88,22 @@ void configure(const std::string& subcommand, std::vector<std::unique_ptr<LogSin
   std::lock_guard lock(s.mu);
   s.subcommand = subcommand;
   s.sinks = std::move(sinks);
+}
+
+void add_secret(const std::string& value) {
+  if (value.size() < kMinSecretSize) return;
+  State& s = state();
+  std::lock_guard lock(s.mu);
+  if (std::find(s.secrets.begin(), s.secrets.end(), value) != s.secrets.end()) return;
+  s.secrets.push_back(value);
+  // Longest first: a secret containing another is replaced whole.
+  std::sort(s.secrets.begin(), s.secrets.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+}
+
+void clear_secrets() {
+  State& s = state();
+  std::lock_guard lock(s.mu);
+  s.secrets.clear();
 }
 
 void reset() { configure({}, default_sinks()); }

@@ -40,6 +40,13 @@ void configure(const std::string& subcommand, std::vector<std::unique_ptr<LogSin
 // Back to the start-up state: text to stderr, no subcommand (for tests).
 void reset();
 
+// Values that must never be printed (credentials): every occurrence in a
+// record (message, detail, hint, fields) is replaced by "[REDACTED]" before
+// any sink sees it, whatever echoed it (a server's error message, a path).
+// Values shorter than 4 characters are ignored (they would mangle text).
+void add_secret(const std::string& value);
+void clear_secrets();  // for tests
+
 void write(Level level, const std::string& logger, const Record& record);
 
 inline void info(const std::string& logger, Record r) { write(Level::Info, logger, r); }

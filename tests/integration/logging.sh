@@ -129,8 +129,8 @@ pass "--json-log / WALE_JSON_LOG: one JSON object per stderr line, the error wit
 # 6. A secret in the environment never appears in any log output of a failing
 #    command: S3 commands against an endpoint that refuses connections and
 #    against one that answers every request with 403 SignatureDoesNotMatch
-#    (and 503 SlowDown first, so that retries are logged), in text and JSON, on
-#    stderr and in syslog.
+#    (and 503 SlowDown first, so that retries are logged) whose message echoes
+#    the session token, in text and JSON, on stderr and in syslog.
 python3 - "$WORK/s3.port" <<'PY' &
 import http.server, sys
 class H(http.server.BaseHTTPRequestHandler):
@@ -141,8 +141,8 @@ class H(http.server.BaseHTTPRequestHandler):
         self.server.count += 1
         code, err = (503, "SlowDown") if slow else (403, "SignatureDoesNotMatch")
         body = ("<?xml version=\"1.0\"?><Error><Code>%s</Code><Message>The request signature we calculated "
-                "does not match.</Message><StringToSign>%s</StringToSign></Error>"
-                % (err, self.headers.get("Authorization", ""))).encode()
+                "does not match for token %s.</Message><StringToSign>%s</StringToSign></Error>"
+                % (err, self.headers.get("x-amz-security-token", ""), self.headers.get("Authorization", ""))).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/xml")
         self.send_header("Content-Length", str(len(body)))
@@ -182,6 +182,7 @@ done
 # The failures went where the checks looked: refused connections, the 403 and the retried 503.
 grep -q "Couldn't connect" "$WORK/secret.all" || { cat "$WORK/secret.all"; fail "no refused-connection failure seen"; }
 grep -q "SignatureDoesNotMatch" "$WORK/secret.all" || { cat "$WORK/secret.all"; fail "no 403 failure seen"; }
+grep -q "for token \[REDACTED\]" "$WORK/secret.all" || { cat "$WORK/secret.all"; fail "the echoed token was not redacted"; }
 grep -q "retrying" "$WORK/secret.all" || { cat "$WORK/secret.all"; fail "no retry was logged"; }
 wait_for_syslog '^<11>.* wal-e\[[0-9]+\]: delete: ERROR' "the S3 failures did not reach syslog"
 if grep -qF -- "$SECRET" "$SYSLOG"; then fail "the secret reached syslog"; fi

@@ -49,6 +49,7 @@ class CaptureSink : public LogSink {
 class LogTest : public ::testing::Test {
  protected:
   void TearDown() override {
+    clear_secrets();
     reset();
     set_level(Level::Info);
   }
@@ -156,6 +157,31 @@ TEST_F(LogTest, LevelFilterDropsRecordsButNeverReports) {
 TEST_F(LogTest, NoSinksDropsEverything) {
   configure("wal-push", {});
   EXPECT_NO_FATAL_FAILURE(report(Level::Error, "nowhere", {}, {}));
+}
+
+TEST_F(LogTest, SecretsAreRedactedFromEveryPartOfARecord) {
+  auto got = std::make_shared<std::vector<LogEntry>>();
+  std::vector<std::unique_ptr<LogSink>> sinks;
+  sinks.push_back(std::make_unique<CaptureSink>(got));
+  configure("wal-push", std::move(sinks));
+  add_secret("s3cr3t/KEY+value");
+  add_secret("s3cr3t");  // contained in the first: the longer one is replaced whole
+  add_secret("abc");     // too short to redact safely
+  warning("wal_e.store.s3", {"m s3cr3t/KEY+value", "d s3cr3t/KEY+values3cr3t", "h s3cr3t abc",
+                             {{"k s3cr3t", "v s3cr3t/KEY+value"}}});
+  report(Level::Error, "s3cr3t/KEY+value", {}, {});
+  clear_secrets();
+  warning("wal_e.store.s3", {"after s3cr3t", {}, {}, {}});
+  ASSERT_EQ(got->size(), 3u);
+  const Record& r = (*got)[0].record;
+  EXPECT_EQ(r.msg, "m [REDACTED]");
+  EXPECT_EQ(r.detail, "d [REDACTED][REDACTED]");
+  EXPECT_EQ(r.hint, "h [REDACTED] abc");
+  ASSERT_EQ(r.fields.size(), 1u);
+  EXPECT_EQ(r.fields.begin()->first, "k [REDACTED]");
+  EXPECT_EQ(r.fields.begin()->second, "v [REDACTED]");
+  EXPECT_EQ((*got)[1].record.msg, "[REDACTED]");
+  EXPECT_EQ((*got)[2].record.msg, "after s3cr3t");
 }
 
 // Reads everything written to a pipe's write end after it is closed.
