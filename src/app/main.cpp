@@ -66,10 +66,16 @@ void set_up_logging(const wale::app::Invocation& inv, const wale::config::Enviro
     sinks.push_back(std::make_unique<log::StderrSink>(settings.json ? log::StderrSink::Format::Json
                                                                     : log::StderrSink::Format::Text));
   }
-  if (settings.to_syslog || detached_helper(inv.subcommand)) sinks.push_back(syslog_sink(settings));
+  bool to_syslog = settings.to_syslog || detached_helper(inv.subcommand);
+  if (to_syslog) sinks.push_back(syslog_sink(settings));
   log::configure(inv.subcommand, std::move(sinks));
   if (report_problems) {
     for (const auto& p : settings.problems) log::report(log::Level::Error, p.message(), p.detail(), p.hint());
+    if (to_syslog && settings.test_syslog_socket.empty()) {
+      if (auto why = log::SyslogSink::system_socket_problem(); !why.empty()) {
+        log::report(log::Level::Warning, "Could not set up syslog, continuing anyway", "Reason: " + why, {});
+      }
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <ctime>
 
@@ -47,6 +48,22 @@ std::unique_ptr<SyslogSink> SyslogSink::datagram(int facility, const std::string
                    sizeof addr);
     ::close(fd);
   });
+}
+
+std::string SyslogSink::system_socket_problem(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return {};
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return {};
+  int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+  int err = errno;
+  ::close(fd);
+  if (rc == 0) return {};
+  if (err == ECONNREFUSED) return "ECONNREFUSED";
+  if (err == EACCES) return "EACCES";
+  return {};
 }
 
 std::unique_ptr<SyslogSink> SyslogSink::transport(int facility, Transport send) {

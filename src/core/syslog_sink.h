@@ -32,6 +32,12 @@ class SyslogSink : public LogSink {
 
   void write(const LogEntry& entry) noexcept override;
 
+  // Why syslog(3) cannot deliver, for WAL-E's "Could not set up syslog" line:
+  // "ECONNREFUSED" or "EACCES" when /dev/log exists but refuses us; empty when
+  // it accepts, or when there is none (no syslog daemon set up: records are
+  // dropped quietly, as WAL-E did). `path` is for tests.
+  static std::string system_socket_problem(const std::string& path = "/dev/log");
+
   // LOG_DEBUG..LOG_CRIT for a level.
   static int severity(Level level);
 

@@ -221,7 +221,10 @@ else
     runuser -u postgres -- env WALE_LOG_DESTINATION=stderr WALE_SYSLOG_FACILITY=local5 "$WALE" --envdir "$ENVDIR" --terse \
       wal-push --pool-size 2 "$WORK/ahead7/000000070000000000000001" || { echo "FAIL: wal-push with push-ahead"; exit 1; }
     for _ in $(seq 1 200); do grep -q "wal-push-ahead: " "$OUT" 2>/dev/null && break; sleep 0.05; done
-    kill $receiver
+    kill $receiver; wait $receiver 2>/dev/null || true
+    # The daemon is gone but its socket file stays: WAL-E'"'"'s one line, and the command still works.
+    runuser -u postgres -- env -u WALE_LOG_DESTINATION "$WALE" --envdir "$ENVDIR" --terse \
+      wal-push "$WORK/wal/000000060000000000000001" 2>"$WORK/refused.err" || { cat "$WORK/refused.err"; echo "FAIL: wal-push with a dead syslog"; exit 1; }
   '
   # <171>: local5 (21 << 3) | LOG_ERR; <172>: local5 | LOG_WARNING.
   grep -qE '^<171>[A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} wal-e\[[0-9]+\]: wal-push: ERROR: could not find file for wal-push' "$DEVLOG_OUT" \
@@ -229,4 +232,7 @@ else
   grep -qE '^<172>[A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} wal-e\[[0-9]+\]: wal-push-ahead: wal_e\.worker\.upload WARNING +MSG: skip parallel archiving of a file DETAIL: 000000070000000000000002: ' "$DEVLOG_OUT" \
     || { cat "$DEVLOG_OUT"; fail "syslog(3) did not deliver the push-ahead worker's failure to /dev/log"; }
   pass "syslog(3) delivers to /dev/log with ident wal-e, the pid and the facility, from a command and a detached worker"
+  [ "$(wc -l <"$WORK/refused.err")" = 1 ] && grep -qE '^wal-e wal-push\[[0-9]+\]: WARNING: Could not set up syslog, continuing anyway -- Reason: ECONNREFUSED$' "$WORK/refused.err" \
+    || { cat "$WORK/refused.err"; fail "no 'Could not set up syslog' line for a refusing /dev/log"; }
+  pass "a /dev/log that refuses connections prints WAL-E's 'Could not set up syslog' line; the command still works"
 fi

@@ -249,6 +249,21 @@ TEST(SyslogSink, DatagramIsWhatSyslog3Sends) {
   EXPECT_EQ(got.size(), pri.size() + 15 + tail.size()) << got;  // "Nov 24 06:34:30"
 }
 
+TEST(SyslogSink, SocketProblemIsWalEsReasonOnlyForARefusingSocket) {
+  test::TempDir dir;
+  std::string path = dir.path() + "/log";
+  EXPECT_EQ(SyslogSink::system_socket_problem(path), "");  // none: quietly dropped, as WAL-E
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strcpy(addr.sun_path, path.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  EXPECT_EQ(SyslogSink::system_socket_problem(path), "");  // a daemon listens
+  ::close(fd);                                              // the daemon died; its socket file stays
+  EXPECT_EQ(SyslogSink::system_socket_problem(path), "ECONNREFUSED");
+}
+
 TEST(SyslogSink, DatagramToNoListenerIsDropped) {
   test::TempDir dir;
   auto sink = SyslogSink::datagram(LOG_USER, dir.path() + "/nobody");
