@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <string_view>
 
 #include "core/log_format.h"
 #include "core/log_sink.h"
@@ -26,12 +27,13 @@ struct State {
 };
 
 constexpr std::size_t kMinSecretSize = 4;
+constexpr std::string_view kRedacted = "[REDACTED]";
 
 void redact(std::string& text, const std::vector<std::string>& secrets) {
   for (const auto& secret : secrets) {
     for (std::size_t pos = 0; (pos = text.find(secret, pos)) != std::string::npos;) {
-      text.replace(pos, secret.size(), "[REDACTED]");
-      pos += 10;
+      text.replace(pos, secret.size(), kRedacted);
+      pos += kRedacted.size();
     }
   }
 }
@@ -57,12 +59,8 @@ std::vector<std::unique_ptr<LogSink>> default_sinks() {
 }
 
 State& state() {
-  static State* s = [] {
-    auto* st = new State;  // never destroyed: threads may log during exit
-    st->sinks = default_sinks();
-    return st;
-  }();
-  return *s;
+  static State s{{}, {}, default_sinks(), {}};  // no thread outlives main (none is detached)
+  return s;
 }
 
 void deliver(Level lvl, const std::string& logger, const Record& r, bool report) noexcept {
