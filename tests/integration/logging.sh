@@ -12,7 +12,7 @@ SYSLOG_SOCK="$WORK/syslog.sock"
 SYSLOG="$WORK/syslog.txt"
 python3 "$(dirname "$0")/syslog_receiver.py" "$SYSLOG_SOCK" "$SYSLOG" 120 &
 RECEIVER=$!
-trap 'rc=$?; kill "$RECEIVER" 2>/dev/null; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; kill "$RECEIVER" 2>/dev/null; (exit $rc); cleanup' EXIT
 for _ in $(seq 1 100); do [ -S "$SYSLOG_SOCK" ] && break; sleep 0.05; done
 [ -S "$SYSLOG_SOCK" ] || fail "the syslog receiver did not start"
 export WALE_TEST_SYSLOG_SOCKET="$SYSLOG_SOCK"
@@ -157,7 +157,7 @@ open(sys.argv[1], "w").write(str(srv.server_address[1]))
 srv.serve_forever()
 PY
 S3_SERVER=$!
-trap 'rc=$?; kill "$RECEIVER" "$S3_SERVER" 2>/dev/null; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; kill "$RECEIVER" "$S3_SERVER" 2>/dev/null; (exit $rc); cleanup' EXIT
 for _ in $(seq 1 100); do [ -s "$WORK/s3.port" ] && break; sleep 0.05; done
 [ -s "$WORK/s3.port" ] || fail "the fake S3 server did not start"
 SECRET="wale-test-secret-$RANDOM$RANDOM-do-not-log"
