@@ -13,13 +13,13 @@ SYSLOG="$WORK/syslog.txt"
 python3 "$(dirname "$0")/syslog_receiver.py" "$SYSLOG_SOCK" "$SYSLOG" 120 &
 RECEIVER=$!
 trap 'rc=$?; set +e; kill "$RECEIVER" 2>/dev/null; (exit $rc); cleanup' EXIT
-for _ in $(seq 1 100); do [ -S "$SYSLOG_SOCK" ] && break; sleep 0.05; done
+for _ in $(seq 1 300); do [ -S "$SYSLOG_SOCK" ] && break; sleep 0.05; done
 [ -S "$SYSLOG_SOCK" ] || fail "the syslog receiver did not start"
 export WALE_TEST_SYSLOG_SOCKET="$SYSLOG_SOCK"
 
-# wait_for_syslog PATTERN WHAT: up to 10 s for a line matching PATTERN (grep -E).
+# wait_for_syslog PATTERN WHAT: up to 30 s (a loaded machine) for a line matching PATTERN (grep -E).
 wait_for_syslog() {
-  for _ in $(seq 1 200); do grep -qE -- "$1" "$SYSLOG" 2>/dev/null && return 0; sleep 0.05; done
+  for _ in $(seq 1 600); do grep -qE -- "$1" "$SYSLOG" 2>/dev/null && return 0; sleep 0.05; done
   echo "--- syslog:"; cat "$SYSLOG" 2>/dev/null || true
   fail "$2"
 }
@@ -47,7 +47,7 @@ grep -q 'MSG: begin archiving a file' "$WORK/push.err" || { cat "$WORK/push.err"
 if grep -v '^wal-e wal-push\[[0-9]*\]: ' "$WORK/push.err" | grep -q .; then
   cat "$WORK/push.err"; fail "a stderr line does not start with 'wal-e wal-push[PID]: '"
 fi
-for _ in $(seq 1 100); do [ "$(ls "$ARCHIVE/wal_005" | wc -l)" = 3 ] && break; sleep 0.1; done
+for _ in $(seq 1 300); do [ "$(ls "$ARCHIVE/wal_005" | wc -l)" = 3 ] && break; sleep 0.1; done
 [ "$(ls "$ARCHIVE/wal_005" | wc -l)" = 3 ] || fail "push-ahead did not store the readable segments: $(ls "$ARCHIVE/wal_005")"
 pass "a push-ahead failure reaches syslog with the worker's subcommand and pid; wal-push still succeeds"
 
@@ -158,7 +158,7 @@ srv.serve_forever()
 PY
 S3_SERVER=$!
 trap 'rc=$?; set +e; kill "$RECEIVER" "$S3_SERVER" 2>/dev/null; (exit $rc); cleanup' EXIT
-for _ in $(seq 1 100); do [ -s "$WORK/s3.port" ] && break; sleep 0.05; done
+for _ in $(seq 1 300); do [ -s "$WORK/s3.port" ] && break; sleep 0.05; done
 [ -s "$WORK/s3.port" ] || fail "the fake S3 server did not start"
 SECRET="wale-test-secret-$RANDOM$RANDOM-do-not-log"
 : >"$WORK/secret.out"
@@ -212,7 +212,7 @@ else
     mknod -m 666 /dev/random c 1 8; mknod -m 666 /dev/urandom c 1 9
     python3 "$RECEIVER_PY" /dev/log "$OUT" 30 &
     receiver=$!
-    for _ in $(seq 1 100); do [ -S /dev/log ] && break; sleep 0.05; done
+    for _ in $(seq 1 300); do [ -S /dev/log ] && break; sleep 0.05; done
     [ -S /dev/log ] || { echo "FAIL: no /dev/log"; exit 1; }
     rc=0
     runuser -u postgres -- env WALE_LOG_DESTINATION=syslog WALE_SYSLOG_FACILITY=local5 "$WALE" --envdir "$ENVDIR" \
@@ -220,7 +220,7 @@ else
     [ $rc = 1 ] || { echo "FAIL: wal-push of a missing file exited $rc"; exit 1; }
     runuser -u postgres -- env WALE_LOG_DESTINATION=stderr WALE_SYSLOG_FACILITY=local5 "$WALE" --envdir "$ENVDIR" --terse \
       wal-push --pool-size 2 "$WORK/ahead7/000000070000000000000001" || { echo "FAIL: wal-push with push-ahead"; exit 1; }
-    for _ in $(seq 1 200); do grep -q "wal-push-ahead: " "$OUT" 2>/dev/null && break; sleep 0.05; done
+    for _ in $(seq 1 600); do grep -q "wal-push-ahead: " "$OUT" 2>/dev/null && break; sleep 0.05; done
     kill $receiver; wait $receiver 2>/dev/null || true
     # The daemon is gone but its socket file stays: WAL-E'"'"'s one line, and the command still works.
     runuser -u postgres -- env -u WALE_LOG_DESTINATION "$WALE" --envdir "$ENVDIR" --terse \
