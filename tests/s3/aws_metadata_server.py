@@ -13,9 +13,10 @@ Serves, on 127.0.0.1:
 Credentials handed out come from --keys (a JSON file re-read on every request):
   [{"id": "AK", "secret": "SK", "lifetime": 3600, "until": 3}, ...]
 Entry i is handed out from the first fetch until `until` seconds after it
-(the last entry forever); its Expiration is (time of the first fetch + until
-+ lifetime) for entries with "until", else (now + lifetime). So every holder of
-entry i sees the same Expiration and refreshes at the same moment.
+(the last entry, without "until", forever); its Expiration is (first fetch +
+until + lifetime) for entries with "until", else (now + lifetime). So every
+holder of entry i sees the same Expiration and, with lifetime 300 (wal-e's
+refresh margin), refreshes at the moment the server switches to entry i+1.
 
 Prints "PORT <n>" on stdout once listening. Appends one line per request to
 --log: "<unix time> <method> <path> <outcome> [issued=<key id>]". Secrets,
@@ -26,6 +27,7 @@ import argparse
 import datetime
 import http.server
 import json
+import math
 import sys
 import threading
 import time
@@ -53,12 +55,18 @@ class State:
             now = time.time()
             if self.first_fetch is None:
                 self.first_fetch = now
-            elapsed = now - self.first_fetch
+            # Entry i is handed out until switch_i = ceil(first fetch) + until_i (whole
+            # seconds, as Expiration has no fraction), with Expiration = switch_i + lifetime,
+            # so its holders refresh exactly at switch_i; fetches in the last half second
+            # before a switch already get the next entry (no race with the refresh).
             for k in keys:
-                if "until" not in k or elapsed < k["until"]:
+                if "until" not in k:
                     break
-            if "until" in k and elapsed < k["until"]:
-                expires = self.first_fetch + k["until"] + k["lifetime"]
+                switch = math.ceil(self.first_fetch) + k["until"]
+                if now < switch - 0.5:
+                    break
+            if "until" in k and now < switch - 0.5:
+                expires = switch + k["lifetime"]
             else:
                 expires = now + k["lifetime"]
             self.counter += 1
@@ -84,12 +92,14 @@ def make_handler(state):
 
         def reply(self, status, body, ctype="text/plain", outcome=None, issued=None):
             data = body.encode()
+            # Logged before replying: the client's next request (another connection,
+            # another thread) must not be logged first.
+            self.record(outcome or str(status), issued)
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
-            self.record(outcome or str(status), issued)
 
         def body(self):
             n = int(self.headers.get("Content-Length") or 0)

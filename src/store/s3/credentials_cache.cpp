@@ -41,8 +41,10 @@ AwsCredentials CredentialsCache::get() {
     expires_at_ = now + remaining;
     // Credentials that live shorter than the margin: refresh halfway, not on every request.
     refresh_at_ = remaining > margin_ ? expires_at_ - margin_ : now + std::max(std::chrono::nanoseconds(0), remaining / 2);
-    log::debug("wal_e.store.s3",
-               {"AWS credentials from the " + provider_->name() + " expire in " +
+    // The first fetch is routine (every wal-push does one); a refresh is worth a line.
+    log::write(current_ ? log::Level::Info : log::Level::Debug, "wal_e.store.s3",
+               {std::string(current_ ? "refreshed" : "fetched") + " AWS credentials from the " + provider_->name() +
+                    "; they expire in " +
                     std::to_string(std::chrono::duration_cast<std::chrono::seconds>(remaining).count()) + " s",
                 {}, {}, {}});
   }
