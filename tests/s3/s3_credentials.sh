@@ -89,6 +89,24 @@ AWS_ENDPOINT_URL=$meta fetch_check web-endpoint-url "${segs[1]}"
 unset AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_SESSION_NAME
 echo "ok: web identity through STS; a refused token is one clear error"
 
+# A signal stops a credential fetch that hangs (STS that accepts and never answers) at once.
+python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+print(s.getsockname()[1], flush=True); time.sleep(120)' >"$work/silent.port" &
+silent_pid=$!
+for _ in $(seq 1 50); do [ -s "$work/silent.port" ] && break; sleep 0.1; done
+AWS_ROLE_ARN=arn:aws:iam::123456789012:role/wal-e AWS_WEB_IDENTITY_TOKEN_FILE=$work/webtoken \
+  AWS_ENDPOINT_URL_STS=http://127.0.0.1:$(cat "$work/silent.port") "$WALE_BIN" wal-fetch --prefetch 0 "${segs[1]}" "$work/x" \
+  >"$work/hung-sts.out" 2>&1 &
+hung=$!
+sleep 1
+t0=$(date +%s%N); kill -TERM "$hung"; rc=0; wait "$hung" || rc=$?
+took=$(( ($(date +%s%N) - t0) / 1000000 )); kill "$silent_pid" 2>/dev/null || true
+[ $rc = 143 ] || { cat "$work/hung-sts.out"; fail "wal-fetch stopped during a hung STS request exited $rc, want 143"; }
+[ $took -lt 3000 ] || fail "SIGTERM took ${took} ms to stop a hung STS request"
+grep -q "ERROR.*interrupted by SIGTERM" "$work/hung-sts.out" || { cat "$work/hung-sts.out"; fail "no 'interrupted' line"; }
+echo "ok: SIGTERM stops a hung STS request in ${took} ms"
+
 # 3. ECS container credentials with an authorization token file.
 export AWS_CONTAINER_CREDENTIALS_FULL_URI=$meta/ecs/credentials AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=$work/ctoken
 run ecs-push wal-push "$work/pg_wal/${segs[2]}" || { cat "$work/ecs-push.out"; fail "wal-push with ECS credentials"; }

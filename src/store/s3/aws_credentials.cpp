@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/stop_token.h"
 #include "store/s3/curl_handle.h"
 #include "store/s3/s3_xml.h"
 #include "store/s3/sigv4_signer.h"
@@ -71,6 +72,9 @@ std::size_t append_body(char* data, std::size_t size, std::size_t n, void* user)
   return len;
 }
 
+// A stop request (SIGTERM...) aborts a credential fetch within a progress tick, not after its timeout.
+int stop_on_request(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) { return stop_requested() ? 1 : 0; }
+
 struct HttpOptions {
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds total_timeout{5000};
@@ -100,6 +104,8 @@ HttpReply http_call(std::string_view method, const std::string& url, const std::
   curl_easy_setopt(h.get(), CURLOPT_WRITEFUNCTION, append_body);
   curl_easy_setopt(h.get(), CURLOPT_WRITEDATA, &reply.body);
   curl_easy_setopt(h.get(), CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(h.get(), CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(h.get(), CURLOPT_XFERINFOFUNCTION, stop_on_request);
   if (opt.no_proxy) curl_easy_setopt(h.get(), CURLOPT_NOPROXY, "*");
   if (!opt.ca_bundle.empty()) curl_easy_setopt(h.get(), CURLOPT_CAINFO, opt.ca_bundle.c_str());
   if (method == "PUT" || method == "POST") {
@@ -110,6 +116,7 @@ HttpReply http_call(std::string_view method, const std::string& url, const std::
     curl_easy_setopt(h.get(), CURLOPT_HTTPGET, 1L);
   }
   CURLcode rc = curl_easy_perform(h.get());
+  if (rc == CURLE_ABORTED_BY_CALLBACK && stop_requested()) throw process_stop_token().error();
   if (rc != CURLE_OK) {
     std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
     throw Error(ErrorCode::Transient,
