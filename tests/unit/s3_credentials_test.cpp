@@ -162,6 +162,18 @@ TEST(S3Credentials, ChainWebIdentityThenContainerThenInstanceProfile) {
   EXPECT_NE(msg.find("no AWS credentials found"), std::string::npos) << msg;
 }
 
+TEST(S3Credentials, ContainerFullUriMustNotSendTheTokenToAnyHost) {
+  for (const char* ok : {"https://creds.example.com/x", "http://127.0.0.1:51679/creds", "http://localhost/x",
+                         "http://169.254.170.23/v1/credentials", "http://[fd00:ec2::23]/x", "http://[::1]:80/x"}) {
+    EXPECT_NO_THROW(check_container_uri(ok)) << ok;
+  }
+  for (const char* bad : {"http://evil.example.com/creds", "http://10.0.0.1/x", "ftp://127.0.0.1/x", "127.0.0.1/x"}) {
+    EXPECT_EQ(code_of([&] { check_container_uri(bad); }), ErrorCode::Config) << bad;
+  }
+  Env env{{{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://evil.example.com/creds"}}};
+  EXPECT_EQ(code_of([&] { make_default_chain({"", "", "", false, env.lookup()}); }), ErrorCode::Config);
+}
+
 TEST(S3Credentials, InstanceProfileFlagSelectsImdsOnly) {
   Env env{{{"AWS_PROFILE", "whatever"}}};
   EXPECT_EQ(make_default_chain({"ENVKEY", "ENVSECRET", "", true, env.lookup()})->name(), "EC2 instance profile");

@@ -311,6 +311,31 @@ std::string expand_home(const std::string& path, const EnvLookup& env) {
 
 }  // namespace
 
+void check_container_uri(std::string_view uri) {
+  // As the AWS SDKs: the authorization token goes over plain http only to this host or the
+  // container agent's link-local addresses, never to an arbitrary host.
+  std::size_t sep = uri.find("://");
+  std::string scheme = sep == std::string_view::npos ? "" : lower(uri.substr(0, sep));
+  if (scheme == "https") return;
+  if (scheme == "http") {
+    std::string_view rest = uri.substr(sep + 3);
+    std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+    std::string_view host = authority;
+    if (!authority.empty() && authority.front() == '[') {
+      host = authority.substr(1, authority.find(']') == std::string_view::npos ? 0 : authority.find(']') - 1);
+    } else if (std::size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
+      host = authority.substr(0, colon);
+    }
+    std::string h = lower(host);
+    if (h == "localhost" || h == "::1" || h == "169.254.170.2" || h == "169.254.170.23" || h == "fd00:ec2::23" ||
+        h.rfind("127.", 0) == 0) {
+      return;
+    }
+  }
+  config_error("AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, or http to a loopback or ECS/EKS agent address",
+               "The value is \"" + std::string(uri) + "\".");
+}
+
 EnvLookup env_from_map(std::map<std::string, std::string, std::less<>> vars) {
   auto shared = std::make_shared<const std::map<std::string, std::string, std::less<>>>(std::move(vars));
   return [shared](std::string_view name) -> std::optional<std::string> {
@@ -525,6 +550,7 @@ std::unique_ptr<CredentialsProvider> make_default_chain(const CredentialSources&
   std::string full = get(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
   if (!rel.empty() || !full.empty()) {
     std::string uri = !rel.empty() ? "http://169.254.170.2" + rel : full;
+    if (rel.empty()) check_container_uri(full);
     return make_container_provider(uri, get(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN"),
                                    get(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"));
   }

@@ -88,6 +88,10 @@ std::unique_ptr<CredentialsProvider> make_web_identity_provider(std::string sts_
 std::unique_ptr<CredentialsProvider> make_container_provider(std::string uri, std::string auth_token,
                                                              std::string auth_token_file);
 
+// Throws Error{Config} unless an AWS_CONTAINER_CREDENTIALS_FULL_URI is https, or http to
+// a loopback address or the ECS/EKS agent (169.254.170.2, 169.254.170.23, fd00:ec2::23).
+void check_container_uri(std::string_view uri);
+
 // Parsers of the sources' replies (pure; Error{Transient} "malformed ... reply" on bad input):
 // IMDS/ECS JSON {"AccessKeyId","SecretAccessKey","Token","Expiration"} (IMDS also "Code": "Success").
 AwsCredentials parse_credentials_json(std::string_view json, std::string_view source);
