@@ -4,6 +4,7 @@
 #include "store/local/local_store.h"
 #ifdef WALE_HAVE_S3
 #include "store/s3/aws_credentials.h"
+#include "store/s3/credential_chain.h"
 #include "store/s3/credentials_cache.h"
 #include "store/s3/s3_config.h"
 #include "store/s3/s3_store_factory.h"

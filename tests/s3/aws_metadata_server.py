@@ -19,7 +19,9 @@ holder of entry i sees the same Expiration and, with lifetime 300 (wal-e's
 refresh margin), refreshes at the moment the server switches to entry i+1.
 
 Prints "PORT <n>" on stdout once listening. Appends one line per request to
---log: "<unix time> <method> <path> <outcome> [issued=<key id>]". Secrets,
+--log: "<unix time> <method> <path> <outcome> [issued=<key id>]".
+With --hold-file F holding a number N, credential requests after the N-th wait
+while F exists (a test can catch a process in the middle of its fetch). Secrets,
 tokens and request bodies are never logged; the full request line (path and
 query) is, so a test can check that no secret travelled in a URL.
 """
@@ -49,6 +51,17 @@ class State:
         self.counter = 0
 
     def issue(self):
+        # --hold-file N: once N credentials were handed out, hold further requests while it exists.
+        while self.args.hold_file:
+            try:
+                with open(self.args.hold_file) as f:
+                    limit = int(f.read().strip() or "0")
+            except (FileNotFoundError, ValueError):
+                break
+            with self.lock:
+                if self.counter < limit:
+                    break
+            time.sleep(0.05)
         with open(self.args.keys) as f:
             keys = json.load(f)
         with self.lock:
@@ -173,6 +186,7 @@ def main():
     ap.add_argument("--web-token-file", default="/dev/null")
     ap.add_argument("--role-arn", default="arn:aws:iam::123456789012:role/wal-e")
     ap.add_argument("--container-token", default="")
+    ap.add_argument("--hold-file", default="")
     args = ap.parse_args()
     state = State(args)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))

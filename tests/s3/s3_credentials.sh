@@ -28,7 +28,7 @@ echo "[{\"id\": \"$KA\", \"secret\": \"$SA\", \"lifetime\": 3600}]" >"$work/keys
 WEB_TOKEN="eyJhbGciOiJSUzI1NiJ9.web-identity-$RANDOM$RANDOM"; echo "$WEB_TOKEN" >"$work/webtoken"
 CONTAINER_TOKEN="container-auth-$RANDOM$RANDOM"; echo "$CONTAINER_TOKEN" >"$work/ctoken"
 python3 "$METADATA_SERVER" --keys "$work/keys.json" --log "$work/meta.log" --web-token-file "$work/webtoken" \
-  --container-token "$CONTAINER_TOKEN" >"$work/server.out" 2>"$work/server.err" &
+  --container-token "$CONTAINER_TOKEN" --hold-file "$work/hold" >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 for _ in $(seq 1 100); do grep -q '^PORT' "$work/server.out" && break; sleep 0.1; done
 mport=$(awk '/^PORT/ {print $2}' "$work/server.out")
@@ -135,20 +135,22 @@ echo "ok: shared credentials and config file profiles"
 export AWS_EC2_METADATA_SERVICE_ENDPOINT=$meta
 for s in "${segs[@]:4}"; do run "push-$s" --aws-instance-profile wal-push "$work/pg_wal/$s" || fail "wal-push $s"; done
 : >"$work/argv.seen"
-( end=$((SECONDS + 15)); while [ $SECONDS -lt $end ]; do
-    for f in /proc/[0-9]*/cmdline; do
-      { a=$(tr '\0' ' ' <"$f"); } 2>/dev/null || continue
-      case "$a" in *wal-prefetch*) echo "$a" >>"$work/argv.seen";; esac
-    done
-    [ -s "$work/argv.seen" ] && [ -e "$work/prefetch.done" ] && break
-  done ) &
-watcher=$!
-run prefetch --aws-instance-profile wal-fetch "${segs[3]}" "$work/pg_wal/RECOVERYXLOG" || { cat "$work/prefetch.out"; fail "wal-fetch with prefetch"; }
+# The helper's credential request is held (after the one wal-fetch itself makes) until its argv is seen.
+echo $(( $(grep -c 'issued=' "$work/meta.log") + 1 )) >"$work/hold"
+run prefetch --aws-instance-profile wal-fetch "${segs[3]}" "$work/pg_wal/RECOVERYXLOG" || { rm -f "$work/hold"; cat "$work/prefetch.out"; fail "wal-fetch with prefetch"; }
 cmp -s "$work/pg_wal/${segs[3]}" "$work/pg_wal/RECOVERYXLOG" || fail "wal-fetch with prefetch returned different bytes"
+for _ in $(seq 1 100); do
+  for f in /proc/[0-9]*/cmdline; do
+    { a=$(tr '\0' ' ' <"$f"); } 2>/dev/null || continue
+    case "$a" in *wal-prefetch*) echo "$a" >>"$work/argv.seen";; esac
+  done
+  [ -s "$work/argv.seen" ] && break
+  sleep 0.1
+done
+rm -f "$work/hold"
 for _ in $(seq 1 150); do
   [ "$(find "$work/pg_wal/.wal-e/prefetch" -maxdepth 1 -type f 2>/dev/null | wc -l)" -ge 2 ] && break; sleep 0.1
 done
-touch "$work/prefetch.done"; wait "$watcher" || true
 n=$(find "$work/pg_wal/.wal-e/prefetch" -maxdepth 1 -type f 2>/dev/null | wc -l)
 [ "$n" -ge 2 ] || { ls -laR "$work/pg_wal"; fail "the prefetch helper did not fetch the next segments ($n)"; }
 [ -s "$work/argv.seen" ] || fail "never saw the wal-prefetch helper's argv"

@@ -10,7 +10,13 @@
 
 #include "core/error.h"
 #include "store/s3/aws_credentials.h"
+#include "store/s3/container_provider.h"
+#include "store/s3/credential_chain.h"
+#include "store/s3/credential_http.h"
 #include "store/s3/credentials_cache.h"
+#include "store/s3/imds_provider.h"
+#include "store/s3/shared_credentials_files.h"
+#include "store/s3/web_identity_provider.h"
 #include "test_support/fake_clock.h"
 #include "test_support/temp_dir.h"
 
@@ -30,9 +36,7 @@ ErrorCode code_of(const std::function<void()>& f, std::string* msg = nullptr) {
   return ErrorCode::Internal;
 }
 
-void write(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
+void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
 TEST(S3Credentials, ParseIni) {
   auto ini = parse_ini(
@@ -57,11 +61,13 @@ TEST(S3Credentials, ParseIni) {
 }
 
 TEST(S3Credentials, ProfilesCredentialsFileWinsOverConfigFile) {
-  std::string creds = "[default]\naws_access_key_id=A1\naws_secret_access_key=S1\n"
-                      "[tok]\naws_access_key_id=A2\naws_secret_access_key=S2\naws_session_token=T2\n";
-  std::string config = "[default]\naws_access_key_id=C1\naws_secret_access_key=CS1\n"
-                       "[profile only-config]\naws_access_key_id=C3\naws_secret_access_key=CS3\n"
-                       "[only-config]\naws_access_key_id=WRONG\naws_secret_access_key=WRONG\n";
+  std::string creds =
+      "[default]\naws_access_key_id=A1\naws_secret_access_key=S1\n"
+      "[tok]\naws_access_key_id=A2\naws_secret_access_key=S2\naws_session_token=T2\n";
+  std::string config =
+      "[default]\naws_access_key_id=C1\naws_secret_access_key=CS1\n"
+      "[profile only-config]\naws_access_key_id=C3\naws_secret_access_key=CS3\n"
+      "[only-config]\naws_access_key_id=WRONG\naws_secret_access_key=WRONG\n";
   auto d = credentials_from_profiles(creds, config, "default");
   ASSERT_TRUE(d);
   EXPECT_EQ(d->access_key_id, "A1");
@@ -78,8 +84,7 @@ TEST(S3Credentials, ProfilesCredentialsFileWinsOverConfigFile) {
   EXPECT_EQ(dc->access_key_id, "C1");
   EXPECT_FALSE(credentials_from_profiles(creds, config, "absent"));
   std::string msg;
-  EXPECT_EQ(code_of([] { credentials_from_profiles("[x]\naws_access_key_id=A\n", "", "x"); }, &msg),
-            ErrorCode::Config);
+  EXPECT_EQ(code_of([] { credentials_from_profiles("[x]\naws_access_key_id=A\n", "", "x"); }, &msg), ErrorCode::Config);
   EXPECT_NE(msg.find("no aws_secret_access_key"), std::string::npos) << msg;
 }
 

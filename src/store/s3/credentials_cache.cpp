@@ -29,7 +29,9 @@ AwsCredentials CredentialsCache::get() {
       refresh_at_ = now + kRetryAfterFailedRefresh;
       log::warning("wal_e.store.s3", {"could not refresh AWS credentials from the " + provider_->name() +
                                           "; using the current ones until they expire",
-                                      e.message(), {}, {}});
+                                      e.message(),
+                                      {},
+                                      {}});
       return *current_;
     }
     throw;
@@ -40,13 +42,16 @@ AwsCredentials CredentialsCache::get() {
     auto remaining = std::chrono::duration_cast<std::chrono::nanoseconds>(*fresh.expiration - clock_->wall_now());
     expires_at_ = now + remaining;
     // Credentials that live shorter than the margin: refresh halfway, not on every request.
-    refresh_at_ = remaining > margin_ ? expires_at_ - margin_ : now + std::max(std::chrono::nanoseconds(0), remaining / 2);
+    refresh_at_ =
+        remaining > margin_ ? expires_at_ - margin_ : now + std::max(std::chrono::nanoseconds(0), remaining / 2);
     // The first fetch is routine (every wal-push does one); a refresh is worth a line.
     log::write(current_ ? log::Level::Info : log::Level::Debug, "wal_e.store.s3",
                {std::string(current_ ? "refreshed" : "fetched") + " AWS credentials from the " + provider_->name() +
                     "; they expire in " +
                     std::to_string(std::chrono::duration_cast<std::chrono::seconds>(remaining).count()) + " s",
-                {}, {}, {}});
+                {},
+                {},
+                {}});
   }
   current_ = std::move(fresh);
   return *current_;
