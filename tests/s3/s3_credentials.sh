@@ -68,6 +68,14 @@ grep -q "issued=$KA" "$work/meta.log" || fail "the metadata server issued no cre
 fetch_check imds-chain "${segs[0]}"
 echo "ok: EC2 instance profile through IMDSv2 (explicit and as the chain's last resort)"
 
+# --aws-instance-profile where no metadata service answers (not EC2): one clear line within seconds.
+t0=$SECONDS
+AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:1 run no-imds --aws-instance-profile wal-fetch --prefetch 0 "${segs[0]}" "$work/x" \
+  && fail "wal-fetch --aws-instance-profile without a metadata service succeeded"
+[ $((SECONDS - t0)) -le 10 ] || fail "no metadata service: took $((SECONDS - t0)) s to fail"
+[ "$(grep -c ERROR "$work/no-imds.out")" = 1 ] && grep -q "ERROR.*EC2 instance metadata: no reply from http://127.0.0.1:1/latest/api/token.*is this an EC2 instance" "$work/no-imds.out" \
+  || { cat "$work/no-imds.out"; fail "no metadata service: not one clear error line"; }
+
 # With the metadata service disabled and nothing else: one clear line.
 AWS_EC2_METADATA_DISABLED=true run disabled wal-fetch --prefetch 0 "${segs[0]}" "$work/x" && fail "wal-fetch without any credentials succeeded"
 grep -q "ERROR.*no AWS credentials found" "$work/disabled.out" || { cat "$work/disabled.out"; fail "no 'no AWS credentials found' error"; }

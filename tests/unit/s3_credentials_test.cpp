@@ -193,10 +193,12 @@ TEST(S3Credentials, NoCredentialsAnywhereIsOneClearError) {
   std::string msg;
   EXPECT_EQ(code_of([&] { p->fetch(); }, &msg), ErrorCode::Config);
   EXPECT_NE(msg.find("no AWS credentials found"), std::string::npos) << msg;
-  // Asked for explicitly, an unreachable metadata service is a transient failure (retried).
+  // Asked for explicitly, a metadata service that never answered is a clear error at once
+  // (not minutes of retries off EC2).
   auto imds = make_default_chain({"", "", "", true, env.lookup()});
-  EXPECT_EQ(code_of([&] { imds->fetch(); }, &msg), ErrorCode::Transient);
+  EXPECT_EQ(code_of([&] { imds->fetch(); }, &msg), ErrorCode::Config);
   EXPECT_NE(msg.find("http://127.0.0.1:1/latest/api/token"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("is this an EC2 instance?"), std::string::npos) << msg;
 }
 
 TEST(S3Credentials, EndpointOverrides) {

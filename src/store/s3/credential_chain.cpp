@@ -10,30 +10,6 @@
 namespace wale::store::s3 {
 namespace {
 
-// The instance profile as the chain's last resort: when nothing answers at the
-// metadata address (not on EC2), say that no credentials were found anywhere.
-class ChainFallbackImds final : public CredentialsProvider {
- public:
-  explicit ChainFallbackImds(std::string endpoint) : imds_(std::move(endpoint)) {}
-  std::string name() const override { return imds_.name(); }
-  AwsCredentials fetch() override {
-    try {
-      return imds_.fetch();
-    } catch (const Error& e) {
-      if (e.code() != ErrorCode::Transient) throw;
-      credential_config_error("no AWS credentials found",
-                              "Tried the environment, the shared credentials and config files, web identity, the ECS "
-                              "container endpoint and the EC2 instance metadata service (" +
-                                  e.message() + ").",
-                              "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run on EC2 with an "
-                              "instance profile.");
-    }
-  }
-
- private:
-  ImdsProvider imds_;
-};
-
 std::string expand_home(const std::string& path, const EnvLookup& env) {
   if (path == "~" || path.rfind("~/", 0) == 0) return env_get(env, "HOME") + path.substr(1);
   return path;
@@ -124,6 +100,6 @@ std::unique_ptr<CredentialsProvider> make_default_chain(const CredentialSources&
         "container endpoint; the EC2 instance metadata service is disabled (AWS_EC2_METADATA_DISABLED).",
         "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE.");
   }
-  return std::make_unique<ChainFallbackImds>(imds_endpoint(env));
+  return make_imds_provider(imds_endpoint(env), /*last_in_chain=*/true);
 }
 }  // namespace wale::store::s3

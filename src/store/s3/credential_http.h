@@ -27,8 +27,9 @@ struct CredentialHttpOptions {
   std::string ca_bundle;
 };
 
-// One request (method GET, PUT or POST with `body`). Throws Error{Transient} when there is
-// no reply, Error{Cancelled} on a stop request (core/stop_token.h). `what` names the service.
+// One request (method GET, PUT or POST with `body`). Throws Error{Transient} "<what>: no reply
+// from <url without query>: <why>" when there is no reply (ImdsProvider recognises this form),
+// Error{Cancelled} on a stop request (core/stop_token.h). `what` names the service.
 CredentialHttpReply credential_http(std::string_view method, const std::string& url,
                                     const std::vector<std::string>& headers, const std::string& body,
                                     const CredentialHttpOptions& opt, std::string_view what);
