@@ -321,7 +321,7 @@ TEST(S3CredentialsCache, StaticCredentialsAreFetchedOnceAndNotInvalidated) {
   EXPECT_EQ(cache.get().access_key_id, "A");
   clock->sleep_for(24h * 365);
   EXPECT_EQ(cache.get().access_key_id, "A");
-  EXPECT_FALSE(cache.invalidate());
+  EXPECT_FALSE(cache.invalidate(cache.get()));
   EXPECT_EQ(cache.fetch_count(), 1);
 }
 
@@ -329,9 +329,14 @@ TEST(S3CredentialsCache, InvalidateForcesARefetch) {
   auto clock = std::make_shared<test::FakeClock>();
   auto provider = std::make_unique<ScriptedProvider>(clock);
   CredentialsCache cache(std::move(provider), clock);
-  EXPECT_EQ(cache.get().access_key_id, "KEY1");
-  EXPECT_TRUE(cache.invalidate());
+  AwsCredentials first = cache.get();
+  EXPECT_EQ(first.access_key_id, "KEY1");
+  EXPECT_TRUE(cache.invalidate(first));
   EXPECT_EQ(cache.get().access_key_id, "KEY2");
+  // Many threads refused with KEY1 at once: the first refetches, the others find KEY2 current.
+  EXPECT_TRUE(cache.invalidate(first));
+  EXPECT_EQ(cache.get().access_key_id, "KEY2");
+  EXPECT_EQ(cache.fetch_count(), 2);
 }
 
 TEST(S3CredentialsCache, ManyThreadsShareOneFetch) {

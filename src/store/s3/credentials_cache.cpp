@@ -57,10 +57,12 @@ AwsCredentials CredentialsCache::get() {
   return *current_;
 }
 
-bool CredentialsCache::invalidate() {
+bool CredentialsCache::invalidate(const AwsCredentials& used) {
   std::lock_guard lock(mutex_);
   if (!current_ || !current_->expiration) return false;
-  refresh_at_ = clock_->now();
+  bool still_current =
+      current_->access_key_id == used.access_key_id && current_->session_token == used.session_token;
+  if (still_current) refresh_at_ = clock_->now();  // else another thread already refreshed
   return true;
 }
 

@@ -31,9 +31,11 @@ class CredentialsCache {
   CredentialsCache& operator=(const CredentialsCache&) = delete;
 
   AwsCredentials get();
-  // Forces a fetch at the next get() (the server said the token expired).
-  // Returns false for credentials that never expire (refetching cannot help).
-  bool invalidate();
+  // The server said the credentials `used` (as get() returned them) have expired: forces
+  // a fetch at the next get() if they are still the current ones (so that many threads
+  // refused at once cause one fetch). Returns false for credentials that never expire
+  // (refetching cannot help); true if the next get() hands out other credentials or fetches.
+  bool invalidate(const AwsCredentials& used);
   std::string source_name() const { return provider_->name(); }
   // How many times fetch() succeeded (for tests and the debug log).
   int fetch_count() const;

@@ -269,12 +269,13 @@ S3Response S3Client::call(const S3Request& req, std::string_view op, std::initia
   retry_.run(
       std::string(op) + " " + location(req.key),
       [&] {
+        AwsCredentials used = credentials_->get();  // what perform() signs with, unless a refresh is due right now
         S3Response resp = perform(signed_req, op);
         // Temporary credentials the server already considers expired (clock
         // skew, a revoked session): fetch new ones and try once more at once.
         if (resp.status == 400 || resp.status == 403) {
           auto e = parse_error(resp.body);
-          if (e && (e->code == "ExpiredToken" || e->code == "TokenRefreshRequired") && credentials_->invalidate()) {
+          if (e && (e->code == "ExpiredToken" || e->code == "TokenRefreshRequired") && credentials_->invalidate(used)) {
             resp = perform(signed_req, op);
           }
         }
