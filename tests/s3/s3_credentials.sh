@@ -91,11 +91,19 @@ grep -q "POST / 200 session=wale-test-session issued=$KA" "$work/meta.log" || { 
 echo "wrong-token" >"$work/webtoken.bad"
 AWS_WEB_IDENTITY_TOKEN_FILE=$work/webtoken.bad run web-denied wal-fetch --prefetch 0 "${segs[1]}" "$work/x" && fail "a refused web identity token worked"
 grep -q "ERROR.*AssumeRoleWithWebIdentity.*AccessDenied" "$work/web-denied.out" || { cat "$work/web-denied.out"; fail "no AccessDenied error line"; }
+# The same role named by a config-file profile (role_arn + web_identity_token_file).
+printf '[profile k8s]\nrole_arn = %s\nweb_identity_token_file = %s\nrole_session_name = from-profile\n' \
+  "$AWS_ROLE_ARN" "$work/webtoken" >"$work/aws-config-web"
+env -u AWS_ROLE_ARN -u AWS_WEB_IDENTITY_TOKEN_FILE AWS_CONFIG_FILE="$work/aws-config-web" AWS_PROFILE=k8s \
+  "$WALE_BIN" wal-fetch --prefetch 0 "${segs[1]}" "$work/got-profile-web" >"$work/web-profile.out" 2>&1 \
+  || { cat "$work/web-profile.out"; fail "wal-fetch with a web identity profile"; }
+cmp -s "$work/pg_wal/${segs[1]}" "$work/got-profile-web" || fail "web identity profile: different bytes"
+grep -q "POST / 200 session=from-profile issued=$KA" "$work/meta.log" || fail "no AssumeRoleWithWebIdentity for the profile"
 # AWS_ENDPOINT_URL is the fallback for AWS_ENDPOINT_URL_STS.
 unset AWS_ENDPOINT_URL_STS
 AWS_ENDPOINT_URL=$meta fetch_check web-endpoint-url "${segs[1]}"
 unset AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_SESSION_NAME
-echo "ok: web identity through STS; a refused token is one clear error"
+echo "ok: web identity through STS (variables and a config-file profile); a refused token is one clear error"
 
 # A signal stops a credential fetch that hangs (STS that accepts and never answers) at once.
 python3 -c 'import socket, time
