@@ -40,13 +40,13 @@ echo 1 >"$ENVDIR/AWS_INSTANCE_PROFILE"
 echo 2M >"$ENVDIR/WALE_PARTITION_SIZE"
 
 PRIMARY="$WORK/primary"
-init_cluster "$PRIMARY" 5571
+init_cluster "$PRIMARY" 5591
 start_cluster "$PRIMARY"
-psql_at 5571 "create table t as select g id, md5(g::text) v from generate_series(1, 100000) g"
+psql_at 5591 "create table t as select g id, md5(g::text) v from generate_series(1, 100000) g"
 : >"$WORK/meta.log"
 # ~30 MB at 1.5 MiB/s: the backup runs for ~20 s, well past the rotation (~7-9 s).
 START=$(date +%s.%N)
-wale_at 5571 backup-push --cluster-read-rate-limit 1572864 "$PRIMARY" >"$WORK/push.out" 2>"$WORK/push.err" &
+wale_at 5591 backup-push --cluster-read-rate-limit 1572864 "$PRIMARY" >"$WORK/push.out" 2>"$WORK/push.err" &
 PUSH=$!
 for _ in $(seq 1 300); do grep -q "issued=" "$WORK/meta.log" && break; sleep 0.1; done
 [ "$(grep -m1 -o 'issued=.*' "$WORK/meta.log")" = "issued=$KA" ] || { cat "$WORK/meta.log"; fail "the first credentials handed out were not key A"; }
@@ -76,15 +76,15 @@ awk -v s="$START" -v d="$DELETED" -v e="$END" 'BEGIN { exit !(e - d >= 2) }' \
 pass "backup-push refreshed its credentials mid-backup and finished $(awk -v d="$DELETED" -v e="$END" 'BEGIN {printf "%.1f", e - d}') s after key A was deleted"
 
 # The backup (uploaded partly with A, partly with B) restores, with WAL archived under B.
-psql_at 5571 "insert into t select g, 'after' from generate_series(100001, 110000) g"
-EXPECTED=$(psql_at 5571 "select count(*), md5(string_agg(v, ',' order by id)) from t")
-archive_current_wal 5571
+psql_at 5591 "insert into t select g, 'after' from generate_series(100001, 110000) g"
+EXPECTED=$(psql_at 5591 "select count(*), md5(string_agg(v, ',' order by id)) from t")
+archive_current_wal 5591
 stop_cluster "$PRIMARY"
 wale backup-fetch "$WORK/restored" LATEST 2>"$WORK/fetch.err" || { tail -5 "$WORK/fetch.err"; fail "backup-fetch"; }
-configure_restore "$WORK/restored" 5572
+configure_restore "$WORK/restored" 5592
 start_cluster "$WORK/restored"
-wait_promoted 5572
-[ "$(psql_at 5572 "select count(*), md5(string_agg(v, ',' order by id)) from t")" = "$EXPECTED" ] || fail "restored data differs"
+wait_promoted 5592
+[ "$(psql_at 5592 "select count(*), md5(string_agg(v, ',' order by id)) from t")" = "$EXPECTED" ] || fail "restored data differs"
 stop_cluster "$WORK/restored"
 [ "$(wale backup-list | tail -n +2 | cut -f1)" = "$BACKUP" ] || fail "backup-list does not show $BACKUP"
 for secret in "$SA" "$SB" "session-token-"; do
