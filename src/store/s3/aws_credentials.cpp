@@ -28,4 +28,5 @@ EnvLookup env_from_map(std::map<std::string, std::string, std::less<>> vars) {
 std::unique_ptr<CredentialsProvider> make_static_provider(AwsCredentials creds, std::string name) {
   return std::make_unique<StaticProvider>(std::move(creds), std::move(name));
 }
+
 }  // namespace wale::store::s3

@@ -57,4 +57,5 @@ std::unique_ptr<CredentialsProvider> make_container_provider(std::string uri, st
                                                              std::string auth_token_file) {
   return std::make_unique<ContainerProvider>(std::move(uri), std::move(auth_token), std::move(auth_token_file));
 }
+
 }  // namespace wale::store::s3

@@ -102,4 +102,5 @@ std::unique_ptr<CredentialsProvider> make_default_chain(const CredentialSources&
   }
   return make_imds_provider(imds_endpoint(env), /*last_in_chain=*/true);
 }
+
 }  // namespace wale::store::s3

@@ -81,4 +81,5 @@ std::string imds_endpoint(const EnvLookup& env) {
 std::unique_ptr<CredentialsProvider> make_imds_provider(std::string endpoint, bool last_in_chain) {
   return std::make_unique<ImdsProvider>(std::move(endpoint), last_in_chain);
 }
+
 }  // namespace wale::store::s3

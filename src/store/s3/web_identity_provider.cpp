@@ -80,4 +80,5 @@ std::unique_ptr<CredentialsProvider> make_web_identity_provider(std::string sts_
   return std::make_unique<WebIdentityProvider>(std::move(sts_endpoint), std::move(role_arn), std::move(token_file),
                                                std::move(session_name));
 }
+
 }  // namespace wale::store::s3
