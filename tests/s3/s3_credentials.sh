@@ -128,8 +128,13 @@ export AWS_CONTAINER_CREDENTIALS_FULL_URI=$meta/ecs/credentials AWS_CONTAINER_AU
 run ecs-push wal-push "$work/pg_wal/${segs[2]}" || { cat "$work/ecs-push.out"; fail "wal-push with ECS credentials"; }
 fetch_check ecs-fetch "${segs[2]}"
 grep -q "GET /ecs/credentials 200 issued=$KA" "$work/meta.log" || fail "no ECS credentials request"
-unset AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
-echo "ok: ECS container credentials"
+unset AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
+AWS_CONTAINER_AUTHORIZATION_TOKEN=$CONTAINER_TOKEN fetch_check ecs-token "${segs[2]}"
+AWS_CONTAINER_AUTHORIZATION_TOKEN=wrong run ecs-denied wal-fetch --prefetch 0 "${segs[2]}" "$work/x" && fail "a wrong container token worked"
+grep -q "ERROR.*container credentials endpoint: http://127.0.0.1:$mport/ecs/credentials answered HTTP 403" "$work/ecs-denied.out" \
+  || { cat "$work/ecs-denied.out"; fail "wrong container token: no clear error"; }
+unset AWS_CONTAINER_CREDENTIALS_FULL_URI
+echo "ok: ECS container credentials (token file and token); a refused token is one clear error"
 
 # 4. A shared credentials file profile, and the config file's [profile x] form.
 mkdir -p "$HOME/.aws"
@@ -174,7 +179,7 @@ grep -q -- "--aws-instance-profile" "$work/argv.seen" || { cat "$work/argv.seen"
 echo "ok: the prefetch helper fetched with instance-profile credentials ($n segments)"
 
 # No secret anywhere: outputs, helper argv, metadata request lines.
-for secret in "$SA" "$WEB_TOKEN" "$CONTAINER_TOKEN" "session-token-"; do
+for secret in "$SA" "$WEB_TOKEN" "$CONTAINER_TOKEN" "session-token-" "imds-token-"; do
   if grep -rqF -- "$secret" "$work"/*.out "$work/argv.seen" "$work/meta.log"; then
     grep -rlF -- "$secret" "$work"/*.out "$work/argv.seen" "$work/meta.log" >&2; fail "a secret appeared in output, argv or a URL"
   fi
