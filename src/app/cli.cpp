@@ -43,7 +43,7 @@ ParseOutcome parse_command_line(int argc, char** argv) {
   app.set_help_flag("-h,--help", "Show this help and exit.");
   app.add_option("-k,--aws-access-key-id", inv.flags.aws_access_key_id,
                  "AWS access key id (or AWS_ACCESS_KEY_ID). The secret key is read only from AWS_SECRET_ACCESS_KEY.");
-  app.add_flag("--aws-instance-profile", inv.flags.aws_instance_profile, "Use the EC2 instance profile (not built yet).");
+  app.add_flag("--aws-instance-profile", inv.flags.aws_instance_profile, "Take AWS credentials only from the EC2 instance profile (IMDSv2).");
   std::string gs_access_key_id, wabs_account;
   app.add_option("--gs-access-key-id", gs_access_key_id, "Ignored (vestigial in WAL-E).");
   app.add_option("-a,--wabs-account-name", wabs_account, "Azure account name (not built yet).");

@@ -59,6 +59,7 @@ std::vector<std::string> global_args(const Invocation& inv) {
   add("--file-prefix", inv.flags.file_prefix);
   add("--s3-prefix", inv.flags.s3_prefix);
   add("--aws-access-key-id", inv.flags.aws_access_key_id);
+  if (inv.flags.aws_instance_profile) a.push_back("--aws-instance-profile");  // secrets go by environment only
   add("--compression", inv.flags.compression);
   return a;
 }

@@ -3,6 +3,9 @@
 #include "core/error.h"
 #include "store/local/local_store.h"
 #ifdef WALE_HAVE_S3
+#include "store/s3/aws_credentials.h"
+#include "store/s3/credential_chain.h"
+#include "store/s3/credentials_cache.h"
 #include "store/s3/s3_config.h"
 #include "store/s3/s3_store_factory.h"
 #endif
@@ -22,9 +25,9 @@ std::unique_ptr<store::ObjectStore> make_store(const config::Settings& settings)
       auto resolved = store::s3::resolve_endpoint(settings.s3.region, settings.s3.endpoint, location.bucket);
       c.endpoint = resolved.endpoint;
       c.region = resolved.region;
-      c.access_key_id = settings.s3.access_key_id;
-      c.secret_access_key = settings.s3.secret_access_key;
-      c.session_token = settings.s3.session_token;
+      c.credentials = std::make_shared<store::s3::CredentialsCache>(store::s3::make_default_chain(
+          {settings.s3.access_key_id, settings.s3.secret_access_key, settings.s3.session_token,
+           settings.s3.instance_profile, store::s3::env_from_map(settings.s3.credential_env)}));
       c.storage_class = settings.s3.storage_class;
       c.sse = settings.s3.sse == "none" ? "" : settings.s3.sse;
       c.kms_key_id = settings.s3.sse_kms_key_id;

@@ -149,10 +149,10 @@ Settings resolve_settings(const GlobalFlags& flags, const Environment& env) {
                 "The prefix is \"" + s.prefix_url + "\".", "Prefixes look like s3://bucket/path or file://localhost/path.");
   }
 
-  if (flags.aws_instance_profile || env.get("AWS_INSTANCE_PROFILE").value_or("") == "true" ||
-      env.get("AWS_INSTANCE_PROFILE").value_or("") == "1") {
-    throw Error(ErrorCode::Unsupported, "AWS instance profile credentials are not built yet", {},
-                "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead.");
+  s.s3.instance_profile = flags.aws_instance_profile || env.get("AWS_INSTANCE_PROFILE").value_or("") == "true" ||
+                          env.get("AWS_INSTANCE_PROFILE").value_or("") == "1";
+  for (const auto& [name, value] : env.vars()) {
+    if (name.rfind("AWS_", 0) == 0 || name == "HOME") s.s3.credential_env.emplace(name, value);
   }
   std::string gpg = first_non_empty({opt(flags.gpg_key_id), env.get("WALE_GPG_KEY_ID")});
   if (!gpg.empty()) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,11 @@ struct S3Env {
   std::string sse;          // WALE_S3_SSE: "AES256" (default, as WAL-E) | "aws:kms" | "none"
   std::string sse_kms_key_id;
   std::string ca_bundle;
+  // --aws-instance-profile / AWS_INSTANCE_PROFILE: credentials only from the EC2 instance profile.
+  bool instance_profile = false;
+  // Every AWS_* variable and HOME, for the credential chain (profiles, web identity,
+  // ECS, IMDS endpoints); the S3 driver reads only the names it documents.
+  std::map<std::string, std::string, std::less<>> credential_env;
 };
 
 // Where log records go (core/log.h). WAL-E's WALE_LOG_DESTINATION (comma

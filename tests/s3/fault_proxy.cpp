@@ -87,7 +87,7 @@ void reset_close(int fd) {
 std::string error_reply(int status, const std::string& code) {
   std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code +
                      "</Code><Message>injected by the test proxy</Message></Error>";
-  std::string reason = status == 500 ? "Internal Server Error" : "Service Unavailable";
+  std::string reason = status == 500 ? "Internal Server Error" : status == 400 ? "Bad Request" : "Service Unavailable";
   return "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Type: application/xml\r\n" +
          "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
 }
@@ -106,6 +106,7 @@ Fault FaultProxy::parse_fault(const std::string& n) {
   if (n == "corrupt-request") return Fault::CorruptRequestBody;
   if (n == "corrupt-reply") return Fault::CorruptReplyBody;
   if (n == "drop-reply") return Fault::DropReply;
+  if (n == "expired-token") return Fault::ExpiredToken;
   throw std::invalid_argument("unknown fault \"" + n + "\"");
 }
 
@@ -213,8 +214,10 @@ void FaultProxy::serve(int client) {
     return forget(true);
   }
   if (!read_exact(client, body, want)) return forget(false);
-  if (fault == Fault::Http500 || fault == Fault::Http503SlowDown) {
-    std::string r = fault == Fault::Http500 ? error_reply(500, "InternalError") : error_reply(503, "SlowDown");
+  if (fault == Fault::Http500 || fault == Fault::Http503SlowDown || fault == Fault::ExpiredToken) {
+    std::string r = fault == Fault::Http500        ? error_reply(500, "InternalError")
+                    : fault == Fault::ExpiredToken ? error_reply(400, "ExpiredToken")
+                                                   : error_reply(503, "SlowDown");
     send_all(client, r.data(), r.size());
     return forget(false);
   }

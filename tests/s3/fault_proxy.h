@@ -36,6 +36,7 @@ enum class Fault {
   CorruptRequestBody,  // flip one byte of the request body before forwarding
   CorruptReplyBody,    // flip one byte of the response body
   DropReply,           // forward, then reset without replying: the server did the work, the reply is lost
+  ExpiredToken,        // 400 ExpiredToken (the request's temporary credentials have expired)
 };
 
 class FaultProxy {
@@ -51,7 +52,7 @@ class FaultProxy {
   void script(std::vector<Fault> faults, Fault then = Fault::None, std::string method = {});
   int requests() const { return requests_.load(); }
   // "none", "500", "503", "reset-request", "reset", "cut", "stall", "stall-before", "corrupt-request",
-  // "corrupt-reply", "drop-reply" -> Fault; throws std::invalid_argument for anything else.
+  // "corrupt-reply", "drop-reply", "expired-token" -> Fault; throws std::invalid_argument for anything else.
   static Fault parse_fault(const std::string& name);
   int faults_injected() const { return injected_.load(); }
   // The head (request line and headers) of the last request received.

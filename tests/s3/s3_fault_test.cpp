@@ -17,6 +17,7 @@
 #include "s3_test_env.h"
 #include "store/s3/digest.h"
 #include "store/s3/s3_client.h"
+#include "store/s3/credentials_cache.h"
 #include "store/s3/s3_download_source.h"
 #include "store/s3/s3_store.h"
 
@@ -265,6 +266,46 @@ TEST_F(S3Faults, RequestsCarrySignedHashesAndSessionToken) {
   head = proxy_->last_request_head();
   EXPECT_NE(head.find("x-amz-security-token: session-token-123"), std::string::npos) << head;
   EXPECT_NE(head.find(";x-amz-security-token"), std::string::npos) << "the token must be signed: " << head;
+}
+
+// Temporary credentials the server says have expired are fetched again once,
+// at once, and the request repeated with them; a second ExpiredToken fails.
+class CountingProvider final : public store::s3::CredentialsProvider {
+ public:
+  CountingProvider(std::string id, std::string secret) : id_(std::move(id)), secret_(std::move(secret)) {}
+  store::s3::AwsCredentials fetch() override {
+    ++fetches;
+    return {id_, secret_, "token-" + std::to_string(fetches.load()), std::chrono::system_clock::now() + 1h};
+  }
+  std::string name() const override { return "counting"; }
+  std::atomic<int> fetches{0};
+
+ private:
+  std::string id_, secret_;
+};
+
+TEST_F(S3Faults, ExpiredTokenRefetchesCredentialsOnce) {
+  auto provider = std::make_unique<CountingProvider>(direct_.access_key_id, direct_.secret_access_key);
+  CountingProvider* p = provider.get();
+  S3Config c = via_proxy_;
+  c.access_key_id.clear();
+  c.secret_access_key.clear();
+  c.credentials = std::make_shared<store::s3::CredentialsCache>(std::move(provider));
+  S3Store s3(c);
+  proxy_->script({Fault::ExpiredToken}, Fault::None, "PUT");
+  store::put_bytes(s3, "expired-once", "payload");
+  EXPECT_EQ(p->fetches, 2);
+  EXPECT_NE(proxy_->last_request_head().find("x-amz-security-token: token-2"), std::string::npos);
+  EXPECT_EQ(store::get_bytes(*direct_store_, "expired-once"), "payload");
+
+  proxy_->script({}, Fault::ExpiredToken, "PUT");
+  try {
+    store::put_bytes(s3, "expired-always", "payload");
+    ADD_FAILURE() << "a PUT the server always refuses succeeded";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("ExpiredToken"), std::string::npos) << e.message();
+  }
+  EXPECT_EQ(p->fetches, 3);  // one refetch for the failed call, no loop
 }
 
 TEST_F(S3Faults, SecretsNeverAppearInLogsOrErrors) {

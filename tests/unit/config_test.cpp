@@ -150,6 +150,22 @@ TEST(Settings, S3CredentialsComeFromEnvironment) {
   EXPECT_EQ(s.s3.region, "eu-west-1");
 }
 
+TEST(Settings, InstanceProfileAndCredentialChainVariables) {
+  GlobalFlags flags;
+  flags.aws_instance_profile = true;
+  auto s = resolve_settings(flags, env_of({{"WALE_S3_PREFIX", "s3://b/p"}, {"AWS_PROFILE", "ops"},
+                                           {"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9"},
+                                           {"HOME", "/home/pg"}, {"PGHOST", "/tmp"}}));
+  EXPECT_TRUE(s.s3.instance_profile);  // no longer "not built yet"
+  EXPECT_EQ(s.s3.credential_env.at("AWS_PROFILE"), "ops");
+  EXPECT_EQ(s.s3.credential_env.at("AWS_EC2_METADATA_SERVICE_ENDPOINT"), "http://127.0.0.1:9");
+  EXPECT_EQ(s.s3.credential_env.at("HOME"), "/home/pg");
+  EXPECT_EQ(s.s3.credential_env.count("PGHOST"), 0u);
+  EXPECT_TRUE(resolve_settings({}, env_of({{"WALE_S3_PREFIX", "s3://b/p"}, {"AWS_INSTANCE_PROFILE", "true"}}))
+                  .s3.instance_profile);
+  EXPECT_FALSE(resolve_settings({}, env_of({{"WALE_S3_PREFIX", "s3://b/p"}})).s3.instance_profile);
+}
+
 TEST(Environment, EnvdirOverridesAndUnsets) {
   test::TempDir dir;
   std::ofstream(dir.path() + "/WALE_FILE_PREFIX") << "file://localhost/from-envdir  \nsecond line ignored\n";

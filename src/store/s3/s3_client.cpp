@@ -81,7 +81,10 @@ std::string S3Response::header(std::string_view name) const {
 
 S3Client::S3Client(S3Config config)
     : config_((validate(config), std::move(config))),
-      signer_(config_.access_key_id, config_.secret_access_key, config_.region),
+      credentials_(config_.credentials
+                       ? config_.credentials
+                       : std::make_shared<CredentialsCache>(make_static_provider(
+                             {config_.access_key_id, config_.secret_access_key, config_.session_token, std::nullopt}))),
       retry_(config_.retries, config_.retry_base_delay, config_.retry_max_delay) {
   ensure_curl_global_init();
   // "<bucket>.<IP address>" is no host name: IP endpoints always use path-style addressing.
@@ -153,10 +156,12 @@ void S3Client::prepare(CURL* h, const S3Request& req, CurlHeaderList& headers) c
   sreq.query = canonical_query(req.query);
   sreq.payload_hash = payload_hash;
   sreq.headers = {{"host", host_header}, {"x-amz-date", amz_date}, {"x-amz-content-sha256", payload_hash}};
-  if (!config_.session_token.empty()) sreq.headers.emplace_back("x-amz-security-token", config_.session_token);
+  AwsCredentials creds = credentials_->get();
+  if (!creds.session_token.empty()) sreq.headers.emplace_back("x-amz-security-token", creds.session_token);
   for (const auto& hv : req.headers) sreq.headers.push_back(hv);
   for (const auto& [n, v] : sreq.headers) headers.append(n + ": " + v);
-  headers.append("Authorization: " + signer_.authorization(sreq, amz_date));
+  SigV4Signer signer(creds.access_key_id, creds.secret_access_key, config_.region);
+  headers.append("Authorization: " + signer.authorization(sreq, amz_date));
   headers.append("Expect:");  // no 100-continue round trip
   if (req.method == "PUT" || req.method == "POST") {
     bool has_type = std::any_of(req.headers.begin(), req.headers.end(),
@@ -264,7 +269,16 @@ S3Response S3Client::call(const S3Request& req, std::string_view op, std::initia
   retry_.run(
       std::string(op) + " " + location(req.key),
       [&] {
+        AwsCredentials used = credentials_->get();  // what perform() signs with, unless a refresh is due right now
         S3Response resp = perform(signed_req, op);
+        // Temporary credentials the server already considers expired (clock
+        // skew, a revoked session): fetch new ones and try once more at once.
+        if (resp.status == 400 || resp.status == 403) {
+          auto e = parse_error(resp.body);
+          if (e && (e->code == "ExpiredToken" || e->code == "TokenRefreshRequired") && credentials_->invalidate(used)) {
+            resp = perform(signed_req, op);
+          }
+        }
         bool ok = (resp.status >= 200 && resp.status < 300) ||
                   std::find(accept.begin(), accept.end(), resp.status) != accept.end();
         if (!ok) throw reply_error(resp, signed_req, op);

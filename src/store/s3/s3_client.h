@@ -4,7 +4,9 @@
 // Thread safety: every method may be called from several threads at once
 // (the pool is mutex-protected; a leased handle belongs to one thread).
 // Errors: wale::Error from s3_errors.h (Transient ones already retried by call()).
-// The secret key lives only in the signer; it is never logged or put in a message.
+// Every request is signed with the credentials the CredentialsCache hands out
+// at that moment (refreshed before temporary ones expire). The secret key is
+// never logged or put in a message.
 #pragma once
 
 #include <atomic>
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "store/s3/credentials_cache.h"
 #include "store/s3/curl_handle.h"
 #include "store/s3/retry_policy.h"
 #include "store/s3/s3_config.h"
@@ -82,6 +85,9 @@ class S3Client {
   };
   Lease acquire();
 
+  // The credentials requests are signed with (never null).
+  CredentialsCache& credentials() const noexcept { return *credentials_; }
+
   // Configures `h` (after curl_easy_reset) for req: URL, method, signed
   // headers (written into `headers`, which must outlive the transfer), TLS
   // and timeouts. Body and response callbacks are left to the caller.
@@ -97,7 +103,7 @@ class S3Client {
   void release(CurlEasy handle) noexcept;
 
   S3Config config_;
-  SigV4Signer signer_;
+  std::shared_ptr<CredentialsCache> credentials_;
   RetryPolicy retry_;
   std::mutex pool_mutex_;
   std::vector<CurlEasy> pool_;

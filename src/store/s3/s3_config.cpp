@@ -181,11 +181,13 @@ void validate(const S3Config& c) {
     config_error("WALE_S3_ENDPOINT URI scheme is invalid");
   }
   if (c.region.empty()) config_error("must define one of AWS_REGION or WALE_S3_ENDPOINT");
-  if (c.access_key_id.empty()) {
+  if (c.credentials) {
+    // Keys come from the cache when they are needed.
+  } else if (c.access_key_id.empty()) {
     config_error("AWS Access Key credential is required but not provided", {},
                  "Set AWS_ACCESS_KEY_ID (or pass -k) and AWS_SECRET_ACCESS_KEY.");
   }
-  if (c.secret_access_key.empty()) {
+  if (!c.credentials && c.secret_access_key.empty()) {
     config_error("AWS Secret Access Key credential is required but not provided", {},
                  "Set AWS_SECRET_ACCESS_KEY.");
   }

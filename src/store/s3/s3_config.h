@@ -9,10 +9,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace wale::store::s3 {
+
+class CredentialsCache;  // credentials_cache.h
 
 enum class Addressing {
   Path,         // https://host/bucket/key
@@ -35,6 +38,10 @@ struct S3Config {
   std::string access_key_id;
   std::string secret_access_key;
   std::string session_token;  // sent as x-amz-security-token when non-empty
+  // When set, requests are signed with what this hands out (the credential
+  // chain: profiles, web identity, ECS, instance profile; refreshed before
+  // expiry) and the three fields above are ignored. Shared by every client of the store.
+  std::shared_ptr<CredentialsCache> credentials;
 
   std::string storage_class;  // x-amz-storage-class; empty = not sent (server default)
   std::string sse;            // "" | "AES256" | "aws:kms"
@@ -84,7 +91,8 @@ struct ResolvedEndpoint {
 ResolvedEndpoint resolve_endpoint(std::string_view region, std::string_view endpoint_uri,
                                   std::string_view bucket);
 
-// Checks a config for consistency (bucket name, prefix form, credentials present,
+// Checks a config for consistency (bucket name, prefix form, credentials present
+// (static keys or a CredentialsCache),
 // sse values, retries >= 1, ...). Throws Error{Config}.
 void validate(const S3Config& config);
 

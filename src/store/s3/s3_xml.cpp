@@ -178,6 +178,25 @@ DeleteResult parse_delete_result(std::string_view xml) {
   return r;
 }
 
+std::optional<StsCredentials> parse_sts_credentials(std::string_view xml) {
+  auto root = parse_tree(xml);
+  if (!root) return std::nullopt;
+  const Node* result = root->child("AssumeRoleWithWebIdentityResult");
+  if (!result) result = root->child("AssumeRoleResult");
+  const Node* c = result ? result->child("Credentials") : nullptr;
+  if (!c) return std::nullopt;
+  return StsCredentials{c->child_text("AccessKeyId"), c->child_text("SecretAccessKey"), c->child_text("SessionToken"),
+                        c->child_text("Expiration")};
+}
+
+std::optional<S3ErrorBody> parse_sts_error(std::string_view xml) {
+  auto root = parse_tree(xml);
+  if (!root) return std::nullopt;
+  const Node* e = root->name == "Error" ? root.get() : root->child("Error");
+  if (!e) return std::nullopt;
+  return S3ErrorBody{e->child_text("Code"), e->child_text("Message")};
+}
+
 std::string xml_escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());

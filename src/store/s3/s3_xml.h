@@ -65,6 +65,18 @@ struct DeleteResult {
 };
 DeleteResult parse_delete_result(std::string_view xml);
 
+// STS replies. <AssumeRoleWithWebIdentityResponse>: the <Credentials> element's
+// fields as text (nullopt if the document has none); <ErrorResponse><Error>: code
+// and message (nullopt if the text is not one).
+struct StsCredentials {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;
+  std::string expiration;  // ISO 8601
+};
+std::optional<StsCredentials> parse_sts_credentials(std::string_view xml);
+std::optional<S3ErrorBody> parse_sts_error(std::string_view xml);
+
 // XML escaping of text content (&, <, >, ", ').
 std::string xml_escape(std::string_view text);
 
