@@ -53,6 +53,10 @@ AwsCredentials CredentialsCache::get() {
                 {},
                 {}});
   }
+  // Fetched secrets join the environment's in the log's redaction list, so a
+  // server that echoes a token in an error message cannot put it in a log.
+  log::add_secret(fresh.secret_access_key);
+  log::add_secret(fresh.session_token);
   current_ = std::move(fresh);
   return *current_;
 }
