@@ -60,6 +60,7 @@ std::vector<std::string> global_args(const Invocation& inv) {
   add("--s3-prefix", inv.flags.s3_prefix);
   add("--aws-access-key-id", inv.flags.aws_access_key_id);
   add("--compression", inv.flags.compression);
+  add("--gpg-key-id", inv.flags.gpg_key_id);  // a key name, not a secret
   return a;
 }
 

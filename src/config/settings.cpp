@@ -86,11 +86,7 @@ Settings resolve_settings(const GlobalFlags& flags, const Environment& env) {
     throw Error(ErrorCode::Unsupported, "AWS instance profile credentials are not built yet", {},
                 "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead.");
   }
-  std::string gpg = first_non_empty({opt(flags.gpg_key_id), env.get("WALE_GPG_KEY_ID")});
-  if (!gpg.empty()) {
-    throw Error(ErrorCode::Unsupported, "GPG encryption (--gpg-key-id / WALE_GPG_KEY_ID) is not built yet", {},
-                "Unset WALE_GPG_KEY_ID; wal-e will not store data unencrypted while you asked for encryption.");
-  }
+  s.gpg_key_id = first_non_empty({opt(flags.gpg_key_id), env.get("WALE_GPG_KEY_ID")});
 
   s.s3.access_key_id = first_non_empty({opt(flags.aws_access_key_id), env.get("AWS_ACCESS_KEY_ID")});
   s.s3.secret_access_key = env.get("AWS_SECRET_ACCESS_KEY").value_or("");

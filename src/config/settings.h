@@ -50,6 +50,9 @@ struct Settings {
   int retries = 100;        // WALE_RETRIES: attempts per remote operation
   std::uint64_t partition_size = 1ULL << 30;  // WALE_PARTITION_SIZE bytes of files per tar partition
   std::uint64_t archive_wait_seconds = 600;   // WALE_ARCHIVE_TIMEOUT: backup-push wait for WAL
+  // WALE_GPG_KEY_ID / --gpg-key-id: encrypt new WAL and tar partitions for this
+  // GPG recipient (WAL-E's option). Reads decrypt OpenPGP objects whether set or not.
+  std::string gpg_key_id;
 };
 
 // Allowed ranges of the numeric settings (values outside are Error{Config}).

@@ -90,7 +90,7 @@ grep -q "already archived by push-ahead" "$WORK/err" || { cat "$WORK/err"; fail 
 pass "push-ahead stores ready segments in the background; later wal-push calls return at once"
 
 # Recognised but not built: a clear error, never silence.
-for args in "--gpg-key-id ABC backup-list" "--s3-prefix s3://bucket/x --aws-instance-profile backup-list" "--gs-prefix gs://b/x backup-list"; do
+for args in "--s3-prefix s3://bucket/x --aws-instance-profile backup-list" "--gs-prefix gs://b/x backup-list"; do
   rc=0; "$WALE" --envdir "$ENVDIR" $args >/dev/null 2>"$WORK/err" || rc=$?
   [ $rc != 0 ] && grep -q "not built yet" "$WORK/err" || fail "'$args' did not fail with 'not built yet' (exit $rc)"
 done

@@ -1,0 +1,37 @@
+#include "crypto/encrypting_store.h"
+
+#include "crypto/decoding_source.h"
+#include "crypto/gpg_process.h"
+#include "io/filter_streams.h"
+#include "layout/archive_layout.h"
+
+namespace wale::crypto {
+
+bool is_data_key(std::string_view key) {
+  if (layout::wal_name_from_key(key)) return true;
+  return key.substr(0, layout::kBackupsDir.size()) == layout::kBackupsDir &&
+         key.find("/tar_partitions/") != std::string_view::npos && layout::partition_number(key).has_value();
+}
+
+EncryptingStore::EncryptingStore(std::unique_ptr<store::ObjectStore> inner, Encryption encryption)
+    : inner_(std::move(inner)), encryption_(std::move(encryption)) {}
+
+std::unique_ptr<io::ByteSink> EncryptingStore::put(std::string_view key, const store::PutOptions& options) {
+  if (!encryption_.encrypts() || !is_data_key(key)) return inner_->put(key, options);
+  std::string object = inner_->describe(key);
+  std::unique_ptr<io::Filter> filter = std::make_unique<GpgProcess>(
+      GpgProcess::Mode::Encrypt, encryption_.gpg_recipient, object, encryption_.gpg_program);
+  return std::make_unique<io::FilterSink>(std::move(filter), inner_->put(key, options));
+}
+
+std::unique_ptr<io::ByteSource> EncryptingStore::get(std::string_view key) {
+  auto raw = inner_->get(key);
+  if (!raw || !is_data_key(key)) return raw;
+  return std::make_unique<DecodingSource>(std::move(raw), std::string(key), inner_->describe(key), encryption_);
+}
+
+std::unique_ptr<store::ObjectStore> with_encryption(std::unique_ptr<store::ObjectStore> inner, Encryption encryption) {
+  return std::make_unique<EncryptingStore>(std::move(inner), std::move(encryption));
+}
+
+}  // namespace wale::crypto
