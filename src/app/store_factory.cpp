@@ -48,6 +48,11 @@ std::unique_ptr<store::ObjectStore> make_plain_store(const config::Settings& set
 std::unique_ptr<store::ObjectStore> make_store(const config::Settings& settings) {
   crypto::Encryption encryption;
   encryption.gpg_recipient = settings.gpg_key_id;
+  if (!settings.libsodium_key.empty()) {
+    encryption.sodium_key = crypto::SodiumKey::parse(settings.libsodium_key, "WALE_LIBSODIUM_KEY");
+  } else if (!settings.libsodium_key_path.empty()) {
+    encryption.sodium_key = crypto::SodiumKey::from_file(settings.libsodium_key_path);
+  }
   return crypto::with_encryption(make_plain_store(settings), std::move(encryption));
 }
 

@@ -87,6 +87,16 @@ Settings resolve_settings(const GlobalFlags& flags, const Environment& env) {
                 "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead.");
   }
   s.gpg_key_id = first_non_empty({opt(flags.gpg_key_id), env.get("WALE_GPG_KEY_ID")});
+  s.libsodium_key = env.get("WALE_LIBSODIUM_KEY").value_or("");
+  s.libsodium_key_path = env.get("WALE_LIBSODIUM_KEY_PATH").value_or("");
+  if (!s.libsodium_key.empty() && !s.libsodium_key_path.empty()) {
+    throw Error(ErrorCode::Config, "both WALE_LIBSODIUM_KEY and WALE_LIBSODIUM_KEY_PATH are set", {},
+                "Set only one of them.");
+  }
+  if (!s.gpg_key_id.empty() && (!s.libsodium_key.empty() || !s.libsodium_key_path.empty())) {
+    throw Error(ErrorCode::Config, "both GPG (WALE_GPG_KEY_ID) and libsodium (WALE_LIBSODIUM_KEY) encryption are set",
+                {}, "Choose one: reads decrypt objects of either kind, but new objects are written one way.");
+  }
 
   s.s3.access_key_id = first_non_empty({opt(flags.aws_access_key_id), env.get("AWS_ACCESS_KEY_ID")});
   s.s3.secret_access_key = env.get("AWS_SECRET_ACCESS_KEY").value_or("");

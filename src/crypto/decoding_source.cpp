@@ -6,12 +6,16 @@
 
 #include "crypto/gpg_process.h"
 #include "crypto/object_format.h"
+#include "crypto/sodium_decryptor.h"
+#include "crypto/sodium_encryptor.h"
+#include "core/error.h"
 #include "io/filter_streams.h"
 
 namespace wale::crypto {
 namespace {
 
-constexpr std::size_t kPeek = 64;
+// Enough for a libsodium header and its first full chunk.
+constexpr std::size_t kPeek = kSodiumHeader + kSodiumChunk + kSodiumOverhead;
 
 // The peeked bytes, then the rest of the upstream.
 class PeekedSource final : public io::ByteSource {
@@ -43,13 +47,41 @@ DecodingSource::DecodingSource(std::unique_ptr<io::ByteSource> raw, std::string 
 void DecodingSource::open() {
   std::vector<std::byte> head(kPeek);
   head.resize(io::read_full(*raw_, head));
-  bool openpgp = looks_like_openpgp(head);
+  bool complete = head.size() < kPeek;
+  codec::Codec codec = codec::codec_from_key(key_);
+  enum class Kind { Plain, Gpg, Sodium } kind = Kind::Plain;
+  if (encryption_.sodium_key && SodiumDecryptor::authenticates(*encryption_.sodium_key, head, complete)) {
+    kind = Kind::Sodium;
+  } else if (looks_like_openpgp(head)) {
+    kind = Kind::Gpg;
+  } else if (encryption_.sodium_key && !looks_plain(codec, head)) {
+    // Not ours under this key, not OpenPGP, not a plain codec stream.
+    throw Error(ErrorCode::Corrupt, "could not decrypt " + object_ + " with the libsodium key",
+                "Its first chunk fails authentication and it is neither OpenPGP nor a plain " +
+                    std::string(codec::codec_name(codec)) + " stream.",
+                "The object was altered, or WALE_LIBSODIUM_KEY is not the key it was written with.");
+  } else if (!encryption_.sodium_key && !looks_plain(codec, head)) {
+    throw Error(ErrorCode::Corrupt, object_ + " is not a " + std::string(codec::codec_name(codec)) + " stream",
+                codec == codec::Codec::None ? "Uncompressed objects are WAL segments, tar streams or text; this is none "
+                                              "of them."
+                                            : "It does not start with the codec's magic number.",
+                "If it was encrypted with libsodium, set WALE_LIBSODIUM_KEY (or WALE_LIBSODIUM_KEY_PATH); otherwise "
+                "the object is damaged.");
+  }
   auto rest = std::make_unique<PeekedSource>(std::move(head), std::move(raw_));
-  if (openpgp) {
-    decoded_ = std::make_unique<io::FilterSource>(
-        std::make_unique<GpgProcess>(GpgProcess::Mode::Decrypt, "", object_, encryption_.gpg_program), std::move(rest));
-  } else {
-    decoded_ = std::move(rest);
+  switch (kind) {
+    case Kind::Sodium:
+      decoded_ = std::make_unique<io::FilterSource>(std::make_unique<SodiumDecryptor>(encryption_.sodium_key, object_),
+                                                    std::move(rest));
+      break;
+    case Kind::Gpg:
+      decoded_ = std::make_unique<io::FilterSource>(
+          std::make_unique<GpgProcess>(GpgProcess::Mode::Decrypt, "", object_, encryption_.gpg_program),
+          std::move(rest));
+      break;
+    case Kind::Plain:
+      decoded_ = std::move(rest);
+      break;
   }
 }
 

@@ -1,10 +1,18 @@
 // DecodingSource: a stored data object, decrypted if it is encrypted.
 //
-// On the first read it peeks at the object's first bytes and picks the
-// decoder by content, not by settings: an OpenPGP message goes through
-// `gpg -d` (GpgProcess), anything else is passed through as it is stored
-// (the codec's decompressor above checks it). So archives that mix plain and
-// encrypted objects -- a user who turned encryption on later -- restore.
+// On the first read it peeks at the object's first bytes (a libsodium header
+// and first chunk: 8233 bytes) and picks the decoder by content:
+//  1. with a libsodium key: if the first chunk authenticates under it, a
+//     SodiumDecryptor;
+//  2. an OpenPGP message: `gpg -d` (GpgProcess), whatever the settings;
+//  3. a plain object of its codec (key extension; crypto::looks_plain: the
+//     codec's magic, or for "none" a WAL page header, tar or text): passed
+//     through as stored (the decompressor above checks it);
+//  4. otherwise Error{Corrupt}: with a libsodium key, "could not decrypt"
+//     (wrong key or damage); without one, "not a <codec> stream" with a hint
+//     to set the key -- never ciphertext handed to PostgreSQL as WAL.
+// So archives that mix plain and encrypted objects -- a user who turned
+// encryption on later -- restore.
 // Errors name the object (Error{Corrupt} for damaged data, Error{Config} for
 // a missing key or program). Owns the raw source. Not thread-safe.
 #pragma once

@@ -2,6 +2,7 @@
 
 #include "crypto/decoding_source.h"
 #include "crypto/gpg_process.h"
+#include "crypto/sodium_encryptor.h"
 #include "io/filter_streams.h"
 #include "layout/archive_layout.h"
 
@@ -19,8 +20,13 @@ EncryptingStore::EncryptingStore(std::unique_ptr<store::ObjectStore> inner, Encr
 std::unique_ptr<io::ByteSink> EncryptingStore::put(std::string_view key, const store::PutOptions& options) {
   if (!encryption_.encrypts() || !is_data_key(key)) return inner_->put(key, options);
   std::string object = inner_->describe(key);
-  std::unique_ptr<io::Filter> filter = std::make_unique<GpgProcess>(
-      GpgProcess::Mode::Encrypt, encryption_.gpg_recipient, object, encryption_.gpg_program);
+  std::unique_ptr<io::Filter> filter;
+  if (encryption_.sodium_key) {
+    filter = std::make_unique<SodiumEncryptor>(encryption_.sodium_key);
+  } else {
+    filter = std::make_unique<GpgProcess>(GpgProcess::Mode::Encrypt, encryption_.gpg_recipient, object,
+                                          encryption_.gpg_program);
+  }
   return std::make_unique<io::FilterSink>(std::move(filter), inner_->put(key, options));
 }
 

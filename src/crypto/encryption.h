@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "crypto/sodium_key.h"
+
 namespace wale::crypto {
 
 struct Encryption {
@@ -21,7 +23,12 @@ struct Encryption {
   // The gpg executable (PATH lookup); tests point it elsewhere.
   std::string gpg_program = "gpg";
 
-  bool encrypts() const { return !gpg_recipient.empty(); }
+  // Set: new data objects are libsodium secret streams under this key
+  // (WALE_LIBSODIUM_KEY / WALE_LIBSODIUM_KEY_PATH), and reads decrypt them.
+  // At most one of gpg_recipient and sodium_key is set (resolve_settings).
+  std::shared_ptr<const SodiumKey> sodium_key;
+
+  bool encrypts() const { return !gpg_recipient.empty() || sodium_key != nullptr; }
 };
 
 // True for the keys whose objects are encrypted: WAL files and tar partitions.

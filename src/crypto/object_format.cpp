@@ -18,6 +18,41 @@ bool has_prefix(std::span<const std::byte> head, std::initializer_list<std::uint
   return true;
 }
 
+std::uint32_t le32(std::span<const std::byte> s, std::size_t off) {
+  return static_cast<std::uint32_t>(at(s, off)) | static_cast<std::uint32_t>(at(s, off + 1)) << 8 |
+         static_cast<std::uint32_t>(at(s, off + 2)) << 16 | static_cast<std::uint32_t>(at(s, off + 3)) << 24;
+}
+
+bool power_of_two_in(std::uint32_t v, std::uint32_t lo, std::uint32_t hi) {
+  return v >= lo && v <= hi && (v & (v - 1)) == 0;
+}
+
+// XLogLongPageHeaderData: magic(2) info(2) tli(4) pageaddr(8) rem_len(4)
+// pad(4) sysid(8) seg_size(4) blcksz(4).
+bool looks_like_wal_segment(std::span<const std::byte> head) {
+  if (head.size() < 40) return false;
+  std::uint8_t magic_hi = at(head, 1);
+  if (magic_hi != 0xD0 && magic_hi != 0xD1) return false;
+  if ((at(head, 2) & 0x02) == 0) return false;  // XLP_LONG_HEADER
+  return power_of_two_in(le32(head, 32), 1u << 20, 1u << 30) && power_of_two_in(le32(head, 36), 1u << 10, 1u << 16);
+}
+
+bool looks_like_tar(std::span<const std::byte> head) {
+  static const char kUstar[] = "ustar";
+  if (head.size() < 262) return false;
+  return std::memcmp(head.data() + 257, kUstar, 5) == 0;
+}
+
+bool looks_like_text(std::span<const std::byte> head) {
+  if (head.empty()) return false;
+  for (std::byte b : head) {
+    auto c = static_cast<std::uint8_t>(b);
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;
+    if (c == 0x7F) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool looks_like_openpgp(std::span<const std::byte> head) {
@@ -46,10 +81,10 @@ bool looks_like_openpgp(std::span<const std::byte> head) {
   return false;
 }
 
-bool starts_with_codec_magic(codec::Codec codec, std::span<const std::byte> head) {
+bool looks_plain(codec::Codec codec, std::span<const std::byte> head) {
   switch (codec) {
     case codec::Codec::None:
-      return false;
+      return looks_like_wal_segment(head) || looks_like_tar(head) || looks_like_text(head);
     case codec::Codec::Lzop:
       return has_prefix(head, {0x89, 0x4C, 0x5A, 0x4F, 0x00, 0x0D, 0x0A, 0x1A, 0x0A});
     case codec::Codec::Zstd:

@@ -16,8 +16,14 @@ namespace wale::crypto {
 // raw WAL: ASCII or 0x10 0xD1...). Needs at most 7 bytes.
 bool looks_like_openpgp(std::span<const std::byte> head);
 
-// True if `head` starts with the magic number of `codec`'s container (lzop,
-// zstd incl. skippable frames, lz4 frame or legacy); always false for None.
-bool starts_with_codec_magic(codec::Codec codec, std::span<const std::byte> head);
+// True if `head` (up to the first 8 KiB of an object) is recognisably the
+// plain, unencrypted form of a `codec` object: the magic number of the
+// codec's container (lzop; zstd incl. skippable frames; lz4 frame or
+// legacy), or for codec None one of the only things stored uncompressed: a
+// WAL segment (a long page header: xlp_magic 0xD0xx/0xD1xx, XLP_LONG_HEADER,
+// a power-of-two segment size 1 MiB..1 GiB and block size 1..64 KiB), a tar
+// stream ("ustar" at offset 257) or text (.history/.backup files: no control
+// bytes but tab/CR/LF). Random bytes (a libsodium stream) match none of these.
+bool looks_plain(codec::Codec codec, std::span<const std::byte> head);
 
 }  // namespace wale::crypto

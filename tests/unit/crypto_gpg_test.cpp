@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -74,11 +75,33 @@ TEST(CryptoFormat, RecognisesOpenPgpButNoCodecContainer) {
   EXPECT_TRUE(looks_like_openpgp(walE));
   Bytes plain_lzo = get_raw(*std::make_unique<store::LocalStore>(kFixture), "wal_005/" + kSeg + ".lzo");
   EXPECT_FALSE(looks_like_openpgp(plain_lzo));
-  EXPECT_TRUE(starts_with_codec_magic(codec::Codec::Lzop, plain_lzo));
+  EXPECT_TRUE(looks_plain(codec::Codec::Lzop, plain_lzo));
   for (auto c : {codec::Codec::Lz4, codec::Codec::Zstd, codec::Codec::Lzop}) {
     Bytes z = compress(c, random_bytes(1000, 1));
     EXPECT_FALSE(looks_like_openpgp(z)) << codec::codec_name(c);
-    EXPECT_TRUE(starts_with_codec_magic(c, z)) << codec::codec_name(c);
+    EXPECT_TRUE(looks_plain(c, z)) << codec::codec_name(c);
+  }
+  // Uncompressed objects: a WAL segment (long page header), a tar stream, text.
+  Bytes wal(8192, std::byte{0});
+  for (auto [i, v] : std::initializer_list<std::pair<int, int>>{{0, 0x10}, {1, 0xD1}, {2, 0x02}, {35, 0x01}, {37, 0x20}}) {
+    wal[i] = std::byte(v);
+  }
+  EXPECT_TRUE(looks_plain(codec::Codec::None, wal));
+  Bytes short_page = wal;
+  short_page[2] = std::byte{0};  // not a long header: not a segment's first page
+  EXPECT_FALSE(looks_plain(codec::Codec::None, short_page));
+  Bytes tar(1024, std::byte{0});
+  std::memcpy(tar.data() + 257, "ustar", 5);
+  EXPECT_TRUE(looks_plain(codec::Codec::None, tar));
+  EXPECT_TRUE(looks_plain(codec::Codec::None, io::to_bytes("1\t0/3000000\tbefore 2026-01-01 \xC3\xA9t\xC3\xA9\n")));
+  EXPECT_FALSE(looks_plain(codec::Codec::None, io::to_bytes("")));
+  for (std::uint64_t seed = 1; seed < 200; ++seed) {  // random bytes (ciphertext) are never plain
+    std::mt19937_64 rng(seed);
+    Bytes r(8233);
+    for (auto& x : r) x = std::byte(rng() & 0xFF);
+    for (auto c : {codec::Codec::None, codec::Codec::Zstd, codec::Codec::Lz4, codec::Codec::Lzop}) {
+      ASSERT_FALSE(looks_plain(c, r)) << seed;
+    }
   }
   // Raw WAL (xlp_magic 0xD110 little-endian), tar names, history text.
   EXPECT_FALSE(looks_like_openpgp(io::to_bytes("\x10\xD1\x06\x00\x01\x00\x00\x00")));
