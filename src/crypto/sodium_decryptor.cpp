@@ -75,9 +75,10 @@ void SodiumDecryptor::pull(std::span<const std::byte> chunk, bool last, std::vec
 void SodiumDecryptor::process(std::span<const std::byte> in, std::vector<std::byte>& out) {
   if (in.empty()) return;
   if (final_seen_) corrupt("there are bytes after the stream's final chunk");
-  pending_.insert(pending_.end(), in.begin(), in.end());
-  std::size_t used = 0;
   if (!header_done_) {
+    std::size_t take = std::min(kSodiumHeader - pending_.size(), in.size());
+    pending_.insert(pending_.end(), in.begin(), in.begin() + static_cast<std::ptrdiff_t>(take));
+    in = in.subspan(take);
     if (pending_.size() < kSodiumHeader) return;
     if (crypto_secretstream_xchacha20poly1305_init_pull(&state_, reinterpret_cast<const unsigned char*>(pending_.data()),
                                                         key_->data()) != 0) {
@@ -85,16 +86,26 @@ void SodiumDecryptor::process(std::span<const std::byte> in, std::vector<std::by
     }
     key_.reset();
     header_done_ = true;
-    used = kSodiumHeader;
     offset_ = kSodiumHeader;
+    pending_.clear();
   }
+  out.reserve(out.size() + in.size() + pending_.size());
   // A full-size chunk is pulled only once more bytes follow it: the last
-  // chunk must be known to be last.
-  while (pending_.size() - used > kCipherChunk) {
-    pull(std::span<const std::byte>(pending_).subspan(used, kCipherChunk), false, out);
-    used += kCipherChunk;
+  // chunk must be known to be last. Whole chunks are pulled straight from
+  // `in`; only a chunk split across calls is assembled in pending_.
+  if (!pending_.empty()) {
+    std::size_t take = std::min(kCipherChunk - pending_.size(), in.size());
+    pending_.insert(pending_.end(), in.begin(), in.begin() + static_cast<std::ptrdiff_t>(take));
+    in = in.subspan(take);
+    if (in.empty()) return;  // a full chunk, but perhaps the last one
+    pull(pending_, false, out);
+    pending_.clear();
   }
-  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(used));
+  while (in.size() > kCipherChunk) {
+    pull(in.first(kCipherChunk), false, out);
+    in = in.subspan(kCipherChunk);
+  }
+  pending_.assign(in.begin(), in.end());
 }
 
 void SodiumDecryptor::finish(std::vector<std::byte>& out) {
