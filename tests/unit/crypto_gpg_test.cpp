@@ -124,6 +124,19 @@ TEST(CryptoGpg, WalESegmentFetchesByteIdenticalToThePlainOne) {
   EXPECT_TRUE(got == read_bytes(*b));
 }
 
+TEST(CryptoGpg, WalESegmentAlsoReadsWhileALibsodiumKeyIsSet) {
+  // A user who moved from GPG to libsodium still restores the old objects.
+  test::GpgHome home;
+  Encryption e;
+  e.sodium_key = SodiumKey::parse(std::string(64, 'd'), "test");
+  EncryptingStore encrypted(std::make_unique<store::LocalStore>(kFixture + "/gpg-sample"), e);
+  EncryptingStore plain(std::make_unique<store::LocalStore>(kFixture), Encryption{});
+  auto a = archive::WalArchive(encrypted, codec::Codec::Lzop).open(kSeg);
+  auto b = archive::WalArchive(plain, codec::Codec::Lzop).open(kSeg);
+  ASSERT_TRUE(a && b);
+  EXPECT_TRUE(read_bytes(*a) == read_bytes(*b));
+}
+
 TEST(CryptoGpg, WithoutTheSecretKeyFetchFailsWithTheObjectsName) {
   test::GpgHome home(/*import_key=*/false);
   EncryptingStore encrypted(std::make_unique<store::LocalStore>(kFixture + "/gpg-sample"), Encryption{});
