@@ -64,6 +64,25 @@ grep -q "$(basename "$SEG")" "$WORK/nokey.err" && grep -q "No secret key" "$WORK
 echo "$GNUPGHOME" >"$ENVDIR/GNUPGHOME"
 pass "without the secret key wal-fetch exits 255 and names the object"
 
+# --gpg-key-id on the command line (not in the envdir) reaches the push-ahead
+# worker, a separate wal-e process: every pushed-ahead segment is OpenPGP too.
+rm "$ENVDIR/WALE_GPG_KEY_ID"
+mkdir -p "$WORK/ahead/archive_status"
+for i in 1 2 3 4; do
+  head -c 300000 /dev/urandom >"$WORK/ahead/00000009000000000000000$i"
+  touch "$WORK/ahead/archive_status/00000009000000000000000$i.ready"
+done
+own_by_pg "$WORK"
+wale --gpg-key-id 11E48F6B0B31D951 wal-push --pool-size 4 "$WORK/ahead/000000090000000000000001" 2>/dev/null \
+  || fail "wal-push with push-ahead"
+for _ in $(seq 1 100); do [ "$(ls "$ARCHIVE/wal_005" | grep -c '^000000090')" = 4 ] && break; sleep 0.1; done
+[ "$(ls "$ARCHIVE/wal_005" | grep -c '^000000090')" = 4 ] || fail "push-ahead did not store the ready segments"
+for f in "$ARCHIVE"/wal_005/000000090*; do
+  head -c1 "$f" | od -An -tx1 | grep -qE '8[4-7]|c1' || fail "pushed-ahead $f is not OpenPGP"
+done
+echo 11E48F6B0B31D951 >"$ENVDIR/WALE_GPG_KEY_ID"
+pass "--gpg-key-id reaches the push-ahead worker: every pushed-ahead segment is encrypted"
+
 # WAL-E's own GPG-encrypted segment (fixture) equals the plain one.
 cp -r "$WALE_TESTDATA/wal-e-archive" "$WORK/walefix"; own_by_pg "$WORK"
 for p in gpg-sample ""; do
