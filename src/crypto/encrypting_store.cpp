@@ -4,15 +4,8 @@
 #include "crypto/gpg_process.h"
 #include "crypto/sodium_encryptor.h"
 #include "io/filter_streams.h"
-#include "layout/archive_layout.h"
 
 namespace wale::crypto {
-
-bool is_data_key(std::string_view key) {
-  if (layout::wal_name_from_key(key)) return true;
-  return key.substr(0, layout::kBackupsDir.size()) == layout::kBackupsDir &&
-         key.find("/tar_partitions/") != std::string_view::npos && layout::partition_number(key).has_value();
-}
 
 EncryptingStore::EncryptingStore(std::unique_ptr<store::ObjectStore> inner, Encryption encryption)
     : inner_(std::move(inner)), encryption_(std::move(encryption)) {}
