@@ -11,6 +11,7 @@ packages=(
   # libraries we link (see docs/dependencies.md for why each)
   libpq-dev liblzo2-dev liblz4-dev libzstd-dev libssl-dev libcurl4-openssl-dev
   libarchive-dev libxxhash-dev nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libexpat1-dev
+  libsodium-dev
   # real components the tests use as oracles and servers
   postgresql-15 postgresql-client-15 lzop lz4 zstd gnupg curl procps util-linux bsdutils tar python3 strace
   # S3 driver tests: a one-node Ceph radosgw, and openssl for the TLS test certificate

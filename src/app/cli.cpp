@@ -52,7 +52,7 @@ ParseOutcome parse_command_line(int argc, char** argv) {
   app.add_option("--gs-prefix", inv.flags.gs_prefix, "Google Cloud Storage prefix (not built yet).");
   app.add_option("--file-prefix", inv.flags.file_prefix,
                  "Storage prefix file://localhost/path (or WALE_FILE_PREFIX): a local directory.");
-  app.add_option("--gpg-key-id", inv.flags.gpg_key_id, "GPG recipient for encryption (or WALE_GPG_KEY_ID; not built yet).");
+  app.add_option("--gpg-key-id", inv.flags.gpg_key_id, "GPG recipient for encryption (or WALE_GPG_KEY_ID).");
   app.add_flag("--terse", inv.flags.terse, "Log only warnings and errors.");
   app.add_flag("--json-log", inv.flags.json_log, "Log to stderr as one JSON object per line (or WALE_JSON_LOG=true).");
   app.add_option("--envdir", inv.envdir,

@@ -61,6 +61,7 @@ std::vector<std::string> global_args(const Invocation& inv) {
   add("--aws-access-key-id", inv.flags.aws_access_key_id);
   if (inv.flags.aws_instance_profile) a.push_back("--aws-instance-profile");  // secrets go by environment only
   add("--compression", inv.flags.compression);
+  add("--gpg-key-id", inv.flags.gpg_key_id);  // a key name, not a secret
   return a;
 }
 

@@ -1,6 +1,7 @@
 #include "app/store_factory.h"
 
 #include "core/error.h"
+#include "crypto/encrypting_store.h"
 #include "store/local/local_store.h"
 #ifdef WALE_HAVE_S3
 #include "store/s3/aws_credentials.h"
@@ -12,7 +13,9 @@
 
 namespace wale::app {
 
-std::unique_ptr<store::ObjectStore> make_store(const config::Settings& settings) {
+namespace {
+
+std::unique_ptr<store::ObjectStore> make_plain_store(const config::Settings& settings) {
   switch (settings.backend) {
     case config::Backend::File:
       return std::make_unique<store::LocalStore>(settings.file_root);
@@ -41,6 +44,19 @@ std::unique_ptr<store::ObjectStore> make_store(const config::Settings& settings)
   }
   throw Error(ErrorCode::Unsupported, "the s3:// backend is not built yet", {},
               "Use a file:// prefix (WALE_FILE_PREFIX) for now.");
+}
+
+}  // namespace
+
+std::unique_ptr<store::ObjectStore> make_store(const config::Settings& settings) {
+  crypto::Encryption encryption;
+  encryption.gpg_recipient = settings.gpg_key_id;
+  if (!settings.libsodium_key.empty()) {
+    encryption.sodium_key = crypto::SodiumKey::parse(settings.libsodium_key, "WALE_LIBSODIUM_KEY");
+  } else if (!settings.libsodium_key_path.empty()) {
+    encryption.sodium_key = crypto::SodiumKey::from_file(settings.libsodium_key_path);
+  }
+  return crypto::with_encryption(make_plain_store(settings), std::move(encryption));
 }
 
 }  // namespace wale::app

@@ -154,10 +154,16 @@ Settings resolve_settings(const GlobalFlags& flags, const Environment& env) {
   for (const auto& [name, value] : env.vars()) {
     if (name.rfind("AWS_", 0) == 0 || name == "HOME") s.s3.credential_env.emplace(name, value);
   }
-  std::string gpg = first_non_empty({opt(flags.gpg_key_id), env.get("WALE_GPG_KEY_ID")});
-  if (!gpg.empty()) {
-    throw Error(ErrorCode::Unsupported, "GPG encryption (--gpg-key-id / WALE_GPG_KEY_ID) is not built yet", {},
-                "Unset WALE_GPG_KEY_ID; wal-e will not store data unencrypted while you asked for encryption.");
+  s.gpg_key_id = first_non_empty({opt(flags.gpg_key_id), env.get("WALE_GPG_KEY_ID")});
+  s.libsodium_key = env.get("WALE_LIBSODIUM_KEY").value_or("");
+  s.libsodium_key_path = env.get("WALE_LIBSODIUM_KEY_PATH").value_or("");
+  if (!s.libsodium_key.empty() && !s.libsodium_key_path.empty()) {
+    throw Error(ErrorCode::Config, "both WALE_LIBSODIUM_KEY and WALE_LIBSODIUM_KEY_PATH are set", {},
+                "Set only one of them.");
+  }
+  if (!s.gpg_key_id.empty() && (!s.libsodium_key.empty() || !s.libsodium_key_path.empty())) {
+    throw Error(ErrorCode::Config, "both GPG (WALE_GPG_KEY_ID) and libsodium (WALE_LIBSODIUM_KEY) encryption are set",
+                {}, "Choose one: reads decrypt objects of either kind, but new objects are written one way.");
   }
 
   s.s3.access_key_id = first_non_empty({opt(flags.aws_access_key_id), env.get("AWS_ACCESS_KEY_ID")});

@@ -26,6 +26,12 @@ struct GlobalFlags {
   std::string aws_access_key_id;  // -k
   bool aws_instance_profile = false;
   std::string gpg_key_id;
+  // WALE_LIBSODIUM_KEY (environment/envdir only, never a flag: a secret) or
+  // WALE_LIBSODIUM_KEY_PATH (a file holding it): encrypt new WAL and tar
+  // partitions as libsodium secret streams. Parsed by crypto::SodiumKey in
+  // app::make_store. At most one of these and gpg_key_id is set.
+  std::string libsodium_key;
+  std::string libsodium_key_path;
   std::string compression;
   bool terse = false;
   bool json_log = false;  // --json-log
@@ -74,6 +80,15 @@ struct Settings {
   std::uint64_t partition_size = 1ULL << 30;  // WALE_PARTITION_SIZE bytes of files per tar partition
   std::uint64_t archive_wait_seconds = 600;   // WALE_ARCHIVE_TIMEOUT: backup-push wait for WAL
   LogSettings log;
+  // WALE_GPG_KEY_ID / --gpg-key-id: encrypt new WAL and tar partitions for this
+  // GPG recipient (WAL-E's option). Reads decrypt OpenPGP objects whether set or not.
+  std::string gpg_key_id;
+  // WALE_LIBSODIUM_KEY (environment/envdir only, never a flag: a secret) or
+  // WALE_LIBSODIUM_KEY_PATH (a file holding it): encrypt new WAL and tar
+  // partitions as libsodium secret streams. Parsed by crypto::SodiumKey in
+  // app::make_store. At most one of these and gpg_key_id is set.
+  std::string libsodium_key;
+  std::string libsodium_key_path;
 };
 
 // Allowed ranges of the numeric settings (values outside are Error{Config}).

@@ -45,7 +45,10 @@ pass "settings from the environment and envdir"
 
 # WALE_COMPRESSION chooses the codec and the extension; reads pick by extension.
 mkdir -p "$WORK/wal"
-head -c 1000000 /dev/urandom >"$WORK/wal/000000010000000000000001"
+# Random bytes behind a WAL long page header (magic 0xD110, XLP_LONG_HEADER,
+# 16 MiB segments, 8 KiB pages): uncompressed objects must look like WAL.
+{ printf '\x10\xd1\x02\x00'; head -c 28 /dev/zero; printf '\x00\x00\x00\x01\x00\x20\x00\x00'; head -c 999960 /dev/urandom; } \
+  >"$WORK/wal/000000010000000000000001"
 for c in zstd lz4 lzop none; do
   rm -rf "$ARCHIVE"/*
   WALE_COMPRESSION=$c "$WALE" --envdir "$ENVDIR" --terse wal-push "$WORK/wal/000000010000000000000001"
@@ -90,7 +93,7 @@ grep -q "already archived by push-ahead" "$WORK/err" || { cat "$WORK/err"; fail 
 pass "push-ahead stores ready segments in the background; later wal-push calls return at once"
 
 # Recognised but not built: a clear error, never silence.
-for args in "--gpg-key-id ABC backup-list" "--gs-prefix gs://b/x backup-list"; do
+for args in "--gs-prefix gs://b/x backup-list"; do
   rc=0; "$WALE" --envdir "$ENVDIR" $args >/dev/null 2>"$WORK/err" || rc=$?
   [ $rc != 0 ] && grep -q "not built yet" "$WORK/err" || fail "'$args' did not fail with 'not built yet' (exit $rc)"
 done

@@ -72,9 +72,31 @@ TEST(Settings, PrecedenceFlagsThenEnvironmentInWalEOrder) {
 TEST(Settings, BadSchemeAndUnbuiltBackends) {
   EXPECT_EQ(code_of({}, env_of({{"WALE_FILE_PREFIX", "ftp://x/y"}})), ErrorCode::Config);
   EXPECT_EQ(code_of({}, env_of({{"WALE_GS_PREFIX", "gs://x/y"}})), ErrorCode::Unsupported);
+}
+
+TEST(Settings, LibsodiumKeyFromEnvironmentOnlyOneSource) {
+  auto s = resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_LIBSODIUM_KEY", "k"}}));
+  EXPECT_EQ(s.libsodium_key, "k");
+  s = resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_LIBSODIUM_KEY_PATH", "/k"}}));
+  EXPECT_EQ(s.libsodium_key_path, "/k");
+  EXPECT_EQ(code_of({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_LIBSODIUM_KEY", "k"},
+                                {"WALE_LIBSODIUM_KEY_PATH", "/k"}})),
+            ErrorCode::Config);
+  EXPECT_EQ(code_of({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_LIBSODIUM_KEY", "k"},
+                                {"WALE_GPG_KEY_ID", "ABC"}})),
+            ErrorCode::Config);
+}
+
+TEST(Settings, GpgKeyIdFromFlagOrEnvironment) {
   GlobalFlags gpg;
   gpg.gpg_key_id = "ABC";
-  EXPECT_EQ(code_of(gpg, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}})), ErrorCode::Unsupported);
+  EXPECT_EQ(resolve_settings(gpg, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_GPG_KEY_ID", "DEF"}}))
+                .gpg_key_id,
+            "ABC");
+  EXPECT_EQ(resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_GPG_KEY_ID", "DEF"}}))
+                .gpg_key_id,
+            "DEF");
+  EXPECT_EQ(resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}})).gpg_key_id, "");
 }
 
 TEST(Settings, CompressionRetriesAndSizes) {

@@ -1,0 +1,37 @@
+// Encryption: what a run encrypts new objects with, and which objects.
+//
+// WAL-E encrypted the data objects -- archived WAL (wal_005/) and base-backup
+// tar partitions -- and left sentinels, extended_version.txt and (ours) the
+// backup manifest in the clear, so that backup-list works without the key.
+// wal-e does the same. Reads recognise encrypted objects by content
+// (crypto/object_format.h), so one archive may mix plain and encrypted
+// objects. Plain value; thread-safe to read.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "crypto/sodium_key.h"
+
+namespace wale::crypto {
+
+struct Encryption {
+  // Non-empty: new data objects are OpenPGP-encrypted for this recipient with
+  // the gpg program (WALE_GPG_KEY_ID / --gpg-key-id).
+  std::string gpg_recipient;
+  // The gpg executable (PATH lookup); tests point it elsewhere.
+  std::string gpg_program = "gpg";
+
+  // Set: new data objects are libsodium secret streams under this key
+  // (WALE_LIBSODIUM_KEY / WALE_LIBSODIUM_KEY_PATH), and reads decrypt them.
+  // At most one of gpg_recipient and sodium_key is set (resolve_settings).
+  std::shared_ptr<const SodiumKey> sodium_key;
+
+  bool encrypts() const { return !gpg_recipient.empty() || sodium_key != nullptr; }
+};
+
+// True for the keys whose objects are encrypted: WAL files and tar partitions.
+bool is_data_key(std::string_view key);
+
+}  // namespace wale::crypto

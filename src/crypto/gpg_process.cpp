@@ -1,0 +1,206 @@
+#include "crypto/gpg_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/error.h"
+#include "core/stop_token.h"
+
+extern char** environ;
+
+namespace wale::crypto {
+namespace {
+
+constexpr std::size_t kMaxStderr = 8192;
+
+void set_nonblocking(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) throw_errno("could not set up a pipe to gpg", "", errno);
+}
+
+// The last non-empty line of gpg's stderr.
+std::string last_line(const std::string& text) {
+  std::size_t end = text.find_last_not_of("\r\n ");
+  if (end == std::string::npos) return {};
+  std::size_t start = text.rfind('\n', end);
+  start = start == std::string::npos ? 0 : start + 1;
+  return text.substr(start, end + 1 - start);
+}
+
+}  // namespace
+
+std::vector<std::string> GpgProcess::arguments(Mode mode, const std::string& recipient, const std::string& program) {
+  std::vector<std::string> a{program, "--batch", "--no-tty", "-q"};
+  if (mode == Mode::Encrypt) {
+    for (const char* s : {"-e", "-z", "0", "--trust-model", "always", "-r"}) a.emplace_back(s);
+    a.push_back(recipient);
+  } else {
+    a.emplace_back("-d");
+  }
+  return a;
+}
+
+GpgProcess::GpgProcess(Mode mode, const std::string& recipient, std::string object, const std::string& program)
+    : mode_(mode), object_(std::move(object)) {
+  int in_pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pair) != 0) throw_errno("could not create a socket for gpg", "", errno);
+  io::UniqueFd child_in(in_pair[1]);
+  stdin_.reset(in_pair[0]);
+  int out_pipe[2], err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) throw_errno("could not create a pipe for gpg", "", errno);
+  io::UniqueFd child_out(out_pipe[1]);
+  stdout_.reset(out_pipe[0]);
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) throw_errno("could not create a pipe for gpg", "", errno);
+  io::UniqueFd child_err(err_pipe[1]);
+  stderr_.reset(err_pipe[0]);
+
+  std::vector<std::string> args = arguments(mode, recipient, program);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, child_in.get(), 0);
+  posix_spawn_file_actions_adddup2(&actions, child_out.get(), 1);
+  posix_spawn_file_actions_adddup2(&actions, child_err.get(), 2);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t defaults, empty;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  sigemptyset(&empty);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setsigmask(&attr, &empty);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  int rc = ::posix_spawnp(&pid_, program.c_str(), &actions, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    pid_ = -1;
+    throw Error(ErrorCode::Config, "could not run " + program + ": " + std::strerror(rc),
+                "It was needed for the object " + object_ + ".",
+                "Install GnuPG (Debian: gnupg) so that `" + program + "` is in PATH.");
+  }
+  set_nonblocking(stdin_.get());
+  set_nonblocking(stdout_.get());
+  set_nonblocking(stderr_.get());
+}
+
+GpgProcess::~GpgProcess() {
+  if (pid_ > 0) {
+    stdin_.reset();
+    stdout_.reset();
+    stderr_.reset();
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+bool GpgProcess::pump(std::span<const std::byte> in, std::vector<std::byte>& out, bool to_eof) {
+  std::size_t off = 0;
+  std::byte buf[65536];
+  for (;;) {
+    bool want_write = stdin_ && off < in.size();
+    if (!want_write && !to_eof) return true;
+    if (!want_write && !stdout_ && !stderr_) return true;
+    pollfd fds[3];
+    nfds_t n = 0;
+    int wi = -1, oi = -1, ei = -1;
+    if (want_write) { wi = static_cast<int>(n); fds[n++] = {stdin_.get(), POLLOUT, 0}; }
+    if (stdout_) { oi = static_cast<int>(n); fds[n++] = {stdout_.get(), POLLIN, 0}; }
+    if (stderr_) { ei = static_cast<int>(n); fds[n++] = {stderr_.get(), POLLIN, 0}; }
+    if (n == 0) return off >= in.size();
+    int r = ::poll(fds, n, 200);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("could not wait for gpg", "", errno);
+    }
+    process_stop_token().throw_if_requested();
+    if (r == 0) continue;
+    if (oi >= 0 && fds[oi].revents) {
+      ssize_t got = ::read(stdout_.get(), buf, sizeof buf);
+      if (got > 0) out.insert(out.end(), buf, buf + got);
+      else if (got == 0 || (errno != EAGAIN && errno != EINTR)) stdout_.reset();
+    }
+    if (ei >= 0 && fds[ei].revents) {
+      char text[4096];
+      ssize_t got = ::read(stderr_.get(), text, sizeof text);
+      if (got > 0) {
+        errors_.append(text, static_cast<std::size_t>(got));
+        if (errors_.size() > kMaxStderr) errors_.erase(0, errors_.size() - kMaxStderr);
+      } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
+        stderr_.reset();
+      }
+    }
+    if (wi >= 0 && fds[wi].revents) {
+      ssize_t put = ::send(stdin_.get(), in.data() + off, in.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (put > 0) {
+        off += static_cast<std::size_t>(put);
+      } else if (put < 0 && errno != EAGAIN && errno != EINTR) {
+        stdin_.reset();  // gpg stopped reading (it failed or exited)
+        return false;
+      }
+    }
+  }
+}
+
+int GpgProcess::wait_exit() {
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0) {
+    if (errno != EINTR) {
+      pid_ = -1;
+      return -1;
+    }
+  }
+  pid_ = -1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+void GpgProcess::fail() {
+  stdin_.reset();
+  std::vector<std::byte> ignored;
+  pump({}, ignored, true);
+  throw_failure(wait_exit());
+}
+
+void GpgProcess::throw_failure(int code) {
+  std::string line = last_line(errors_);
+  if (line.empty()) line = "gpg exited with status " + std::to_string(code);
+  bool key_problem = line.find("No secret key") != std::string::npos || line.find("No public key") != std::string::npos ||
+                     line.find("unusable public key") != std::string::npos || line.find("skipped") != std::string::npos;
+  if (mode_ == Mode::Encrypt) {
+    throw Error(ErrorCode::Config, "gpg could not encrypt " + object_ + ": " + line, {},
+                "Check WALE_GPG_KEY_ID names a public key in the keyring of the user running wal-e (gpg --list-keys).");
+  }
+  throw Error(key_problem ? ErrorCode::Config : ErrorCode::Corrupt, "gpg could not decrypt " + object_ + ": " + line, {},
+              key_problem ? "Import the secret key into the keyring of the user running wal-e and make sure gpg-agent "
+                            "can use it without a prompt."
+                          : "The stored object is damaged or is not OpenPGP data.");
+}
+
+void GpgProcess::process(std::span<const std::byte> in, std::vector<std::byte>& out) {
+  if (pid_ < 0) throw Error(ErrorCode::Internal, "gpg filter used after it finished");
+  if (!pump(in, out, false)) fail();
+}
+
+void GpgProcess::finish(std::vector<std::byte>& out) {
+  if (pid_ < 0) throw Error(ErrorCode::Internal, "gpg filter used after it finished");
+  stdin_.reset();
+  pump({}, out, true);
+  int code = wait_exit();
+  if (code != 0) throw_failure(code);
+}
+
+}  // namespace wale::crypto

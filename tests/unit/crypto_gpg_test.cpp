@@ -1,0 +1,251 @@
+// GPG encryption of data objects: WAL-E's own encrypted segment, round trips
+// through EncryptingStore, the real gpg + lzop as oracle, and failures.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "archive/wal_archive.h"
+#include "codec/codec.h"
+#include "core/error.h"
+#include "crypto/encrypting_store.h"
+#include "crypto/gpg_process.h"
+#include "crypto/object_format.h"
+#include "io/filter_streams.h"
+#include "io/memory_streams.h"
+#include "store/local/local_store.h"
+#include "store/memory/memory_store.h"
+#include "test_support/gpg_home.h"
+#include "test_support/temp_dir.h"
+
+namespace wale::crypto {
+namespace {
+
+using Bytes = std::vector<std::byte>;
+const std::string kFixture = std::string(WALE_TESTDATA_DIR) + "/wal-e-archive";
+const std::string kSeg = "000000010000000000000002";
+
+Bytes random_bytes(std::size_t n, std::uint64_t seed) {
+  Bytes b(n);
+  std::mt19937_64 rng(seed);
+  for (auto& x : b) x = std::byte(rng() % 7);  // compressible
+  return b;
+}
+
+Bytes compress(codec::Codec c, const Bytes& plain) {
+  Bytes out;
+  auto f = codec::make_compressor(c);
+  f->process(plain, out);
+  f->finish(out);
+  return out;
+}
+
+Bytes read_bytes(io::ByteSource& s) {
+  Bytes out;
+  std::vector<std::byte> buf(70000);
+  while (std::size_t n = s.read(buf)) out.insert(out.end(), buf.begin(), buf.begin() + n);
+  return out;
+}
+
+void put_raw(store::ObjectStore& s, const std::string& key, const Bytes& data) {
+  auto sink = s.put(key);
+  sink->write(data);
+  sink->finish();
+}
+
+Bytes get_raw(store::ObjectStore& s, const std::string& key) {
+  auto src = s.get(key);
+  if (!src) throw std::runtime_error("absent " + key);
+  return read_bytes(*src);
+}
+
+Encryption gpg_for(const std::string& recipient) {
+  Encryption e;
+  e.gpg_recipient = recipient;
+  return e;
+}
+
+TEST(CryptoFormat, RecognisesOpenPgpButNoCodecContainer) {
+  Bytes walE = get_raw(*std::make_unique<store::LocalStore>(kFixture + "/gpg-sample"), "wal_005/" + kSeg + ".lzo");
+  EXPECT_TRUE(looks_like_openpgp(walE));
+  Bytes plain_lzo = get_raw(*std::make_unique<store::LocalStore>(kFixture), "wal_005/" + kSeg + ".lzo");
+  EXPECT_FALSE(looks_like_openpgp(plain_lzo));
+  EXPECT_TRUE(looks_plain(codec::Codec::Lzop, plain_lzo));
+  for (auto c : {codec::Codec::Lz4, codec::Codec::Zstd, codec::Codec::Lzop}) {
+    Bytes z = compress(c, random_bytes(1000, 1));
+    EXPECT_FALSE(looks_like_openpgp(z)) << codec::codec_name(c);
+    EXPECT_TRUE(looks_plain(c, z)) << codec::codec_name(c);
+  }
+  // Uncompressed objects: a WAL segment (long page header), a tar stream, text.
+  Bytes wal(8192, std::byte{0});
+  for (auto [i, v] : std::initializer_list<std::pair<int, int>>{{0, 0x10}, {1, 0xD1}, {2, 0x02}, {35, 0x01}, {37, 0x20}}) {
+    wal[i] = std::byte(v);
+  }
+  EXPECT_TRUE(looks_plain(codec::Codec::None, wal));
+  Bytes short_page = wal;
+  short_page[2] = std::byte{0};  // not a long header: not a segment's first page
+  EXPECT_FALSE(looks_plain(codec::Codec::None, short_page));
+  Bytes tar(1024, std::byte{0});
+  std::memcpy(tar.data() + 257, "ustar", 5);
+  EXPECT_TRUE(looks_plain(codec::Codec::None, tar));
+  EXPECT_TRUE(looks_plain(codec::Codec::None, io::to_bytes("1\t0/3000000\tbefore 2026-01-01 \xC3\xA9t\xC3\xA9\n")));
+  EXPECT_FALSE(looks_plain(codec::Codec::None, io::to_bytes("")));
+  for (std::uint64_t seed = 1; seed < 200; ++seed) {  // random bytes (ciphertext) are never plain
+    std::mt19937_64 rng(seed);
+    Bytes r(8233);
+    for (auto& x : r) x = std::byte(rng() & 0xFF);
+    for (auto c : {codec::Codec::None, codec::Codec::Zstd, codec::Codec::Lz4, codec::Codec::Lzop}) {
+      ASSERT_FALSE(looks_plain(c, r)) << seed;
+    }
+  }
+  // Raw WAL (xlp_magic 0xD110 little-endian), tar names, history text.
+  EXPECT_FALSE(looks_like_openpgp(io::to_bytes("\x10\xD1\x06\x00\x01\x00\x00\x00")));
+  EXPECT_FALSE(looks_like_openpgp(io::to_bytes("./PG_VERSION")));
+  // New-format PKESK v3 and SKESK v4 headers; an old-format literal packet is not a message.
+  EXPECT_TRUE(looks_like_openpgp(io::to_bytes("\xC1\x5E\x03\x11\x22")));
+  EXPECT_TRUE(looks_like_openpgp(io::to_bytes("\x8C\x0D\x04\x09")));
+  EXPECT_FALSE(looks_like_openpgp(io::to_bytes("\xAC\x0D\x62")));
+}
+
+TEST(CryptoGpg, WalESegmentFetchesByteIdenticalToThePlainOne) {
+  test::GpgHome home;
+  EncryptingStore encrypted(std::make_unique<store::LocalStore>(kFixture + "/gpg-sample"), Encryption{});
+  EncryptingStore plain(std::make_unique<store::LocalStore>(kFixture), Encryption{});
+  auto a = archive::WalArchive(encrypted, codec::Codec::Lzop).open(kSeg);
+  auto b = archive::WalArchive(plain, codec::Codec::Lzop).open(kSeg);
+  ASSERT_TRUE(a && b);
+  Bytes got = read_bytes(*a);
+  EXPECT_EQ(got.size(), 16u * 1024 * 1024);
+  EXPECT_TRUE(got == read_bytes(*b));
+}
+
+TEST(CryptoGpg, WalESegmentAlsoReadsWhileALibsodiumKeyIsSet) {
+  // A user who moved from GPG to libsodium still restores the old objects.
+  test::GpgHome home;
+  Encryption e;
+  e.sodium_key = SodiumKey::parse(std::string(64, 'd'), "test");
+  EncryptingStore encrypted(std::make_unique<store::LocalStore>(kFixture + "/gpg-sample"), e);
+  EncryptingStore plain(std::make_unique<store::LocalStore>(kFixture), Encryption{});
+  auto a = archive::WalArchive(encrypted, codec::Codec::Lzop).open(kSeg);
+  auto b = archive::WalArchive(plain, codec::Codec::Lzop).open(kSeg);
+  ASSERT_TRUE(a && b);
+  EXPECT_TRUE(read_bytes(*a) == read_bytes(*b));
+}
+
+TEST(CryptoGpg, WithoutTheSecretKeyFetchFailsWithTheObjectsName) {
+  test::GpgHome home(/*import_key=*/false);
+  EncryptingStore encrypted(std::make_unique<store::LocalStore>(kFixture + "/gpg-sample"), Encryption{});
+  auto src = archive::WalArchive(encrypted, codec::Codec::Lzop).open(kSeg);
+  ASSERT_TRUE(src);
+  try {
+    read_bytes(*src);
+    FAIL() << "decrypted without a key";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Config) << e.message();
+    EXPECT_NE(e.message().find(kSeg), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find("No secret key"), std::string::npos) << e.message();
+  }
+}
+
+TEST(CryptoGpg, RoundTripEncryptsDataObjectsOnlyAndRealToolsReadThem) {
+  test::GpgHome home;
+  test::TempDir dir;
+  EncryptingStore s(std::make_unique<store::LocalStore>(dir.path()), gpg_for(test::GpgHome::kKeyId));
+  Bytes plain = random_bytes(600 * 1024, 7);
+  Bytes lzo = compress(codec::Codec::Lzop, plain);
+  std::string key = "wal_005/000000010000000000000009.lzo";
+  put_raw(s, key, lzo);
+  put_raw(s, "basebackups_005/base_000000010000000000000009_00000040_backup_stop_sentinel.json", io::to_bytes("{}"));
+
+  Bytes stored = get_raw(s.inner(), key);
+  EXPECT_TRUE(looks_like_openpgp(stored));
+  EXPECT_EQ(get_raw(s.inner(), "basebackups_005/base_000000010000000000000009_00000040_backup_stop_sentinel.json"),
+            io::to_bytes("{}"));
+  EXPECT_EQ(get_raw(s, key), lzo);
+
+  // Oracle: the real gpg and lzop programs decrypt and decompress it.
+  std::string out = dir.path() + "/plain";
+  std::string cmd = "gpg --batch -q -d '" + dir.path() + "/" + key + "' 2>/dev/null | lzop -dc > '" + out + "'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::ifstream f(out, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(io::to_bytes(text) == plain);
+
+  // A tar partition is encrypted too, with every codec.
+  for (auto c : {codec::Codec::Zstd, codec::Codec::Lz4, codec::Codec::None}) {
+    std::string pkey = "basebackups_005/base_000000010000000000000009_00000040/tar_partitions/part_00000000.tar" +
+                       std::string(codec::extension(c));
+    Bytes z = compress(c, plain);
+    put_raw(s, pkey, z);
+    EXPECT_TRUE(looks_like_openpgp(get_raw(s.inner(), pkey))) << pkey;
+    EXPECT_EQ(get_raw(s, pkey), z) << pkey;
+  }
+}
+
+TEST(CryptoGpg, PlainObjectsStillReadWhenGpgIsOn) {
+  test::GpgHome home;
+  auto mem = std::make_unique<store::MemoryStore>();
+  Bytes lzo = compress(codec::Codec::Lzop, random_bytes(1000, 3));
+  put_raw(*mem, "wal_005/000000010000000000000003.lzo", lzo);
+  EncryptingStore s(std::move(mem), gpg_for(test::GpgHome::kKeyId));
+  EXPECT_EQ(get_raw(s, "wal_005/000000010000000000000003.lzo"), lzo);
+}
+
+TEST(CryptoGpg, DamagedCiphertextIsCorruptAndNamed) {
+  test::GpgHome home;
+  EncryptingStore s(std::make_unique<store::MemoryStore>(), gpg_for(test::GpgHome::kKeyId));
+  std::string key = "wal_005/000000010000000000000004.zst";
+  put_raw(s, key, compress(codec::Codec::Zstd, random_bytes(200000, 4)));
+  Bytes stored = get_raw(s.inner(), key);
+  stored[stored.size() / 2] ^= std::byte{0x01};
+  put_raw(s.inner(), key, stored);
+  try {
+    get_raw(s, key);
+    FAIL() << "damage not detected";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Corrupt) << e.message();
+    EXPECT_NE(e.message().find("000000010000000000000004"), std::string::npos) << e.message();
+  }
+}
+
+TEST(CryptoGpg, UnknownRecipientFailsThePutAndStoresNothing) {
+  test::GpgHome home;
+  EncryptingStore s(std::make_unique<store::MemoryStore>(), gpg_for("NOSUCHKEY0000000"));
+  std::string key = "wal_005/000000010000000000000005.zst";
+  try {
+    put_raw(s, key, compress(codec::Codec::Zstd, random_bytes(300000, 5)));
+    FAIL() << "encrypted for a missing key";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Config) << e.message();
+    EXPECT_NE(e.message().find("000000010000000000000005"), std::string::npos) << e.message();
+  }
+  EXPECT_FALSE(s.stat(key).has_value());
+}
+
+TEST(CryptoGpg, MissingProgramIsAConfigError) {
+  Encryption e = gpg_for("X");
+  e.gpg_program = "/nonexistent/gpg";
+  EncryptingStore s(std::make_unique<store::MemoryStore>(), e);
+  try {
+    s.put("wal_005/000000010000000000000006");
+    FAIL();
+  } catch (const Error& err) {
+    EXPECT_EQ(err.code(), ErrorCode::Config);
+  }
+}
+
+TEST(CryptoGpg, ArgumentsAreWalEsPipelinePlusBatchAndTrust) {
+  auto a = GpgProcess::arguments(GpgProcess::Mode::Encrypt, "KEY");
+  std::vector<std::string> want{"gpg", "--batch", "--no-tty", "-q", "-e", "-z", "0", "--trust-model", "always", "-r", "KEY"};
+  EXPECT_EQ(a, want);
+  EXPECT_EQ(GpgProcess::arguments(GpgProcess::Mode::Decrypt, ""),
+            (std::vector<std::string>{"gpg", "--batch", "--no-tty", "-q", "-d"}));
+}
+
+}  // namespace
+}  // namespace wale::crypto
