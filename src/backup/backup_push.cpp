@@ -101,11 +101,18 @@ std::uint64_t effective_partition_size(std::uint64_t configured_max, std::uint64
 
 BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions& opts, std::shared_ptr<Clock> clock) {
   check_data_directory(opts.data_directory);
+  pg::Connection conn(opts.conninfo);
+  pg::BackupSession session(conn);
+  return backup_push(store, opts, session, std::move(clock));
+}
+
+BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions& opts, pg::BackupControl& session,
+                             std::shared_ptr<Clock> clock) {
+  check_data_directory(opts.data_directory);
   std::string dir = opts.data_directory;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
 
-  pg::Connection conn(opts.conninfo);
-  pg::ServerInfo server = pg::read_server_info(conn);
+  pg::ServerInfo server = session.server_info();
   if (server.in_recovery) {
     throw Error(ErrorCode::Unsupported, "backup-push from a standby server is not built yet", {},
                 "Run backup-push against the primary.");
@@ -120,8 +127,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
                 "Set archive_mode = on and archive_command = 'wal-e wal-push %p', then restart PostgreSQL.");
   }
 
-  auto start_time = std::chrono::system_clock::now();
-  pg::BackupSession session(conn);
+  auto start_time = clock->wall_now();
   pg::BackupStart start = session.start("freeze_start_" + iso_utc(start_time) + "+00:00", opts.fast_checkpoint);
   layout::BackupName name = layout::BackupName::from_start(start.wal_file, start.wal_offset);
   log::info(kLogger, {"start upload postgres version metadata", {}, {},
@@ -208,7 +214,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   s.pg_version_num = server.version_num;
   s.system_identifier = server.system_identifier;
   s.start_time = iso_utc(start_time) + "Z";
-  s.finish_time = iso_utc(std::chrono::system_clock::now()) + "Z";
+  s.finish_time = iso_utc(clock->wall_now()) + "Z";
   s.compressed_size_bytes = totals.compressed_bytes;
   s.codec = std::string(codec::codec_name(opts.codec));
   s.file_count = totals.files;  // files actually in the tar partitions, backup_label included
@@ -221,7 +227,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   throw_if_stopped();
   store::put_bytes(store, layout::sentinel_key(name), s.to_json(), {"application/json"});
 
-  auto secs = std::chrono::duration<double>(std::chrono::system_clock::now() - start_time).count();
+  auto secs = std::chrono::duration<double>(clock->wall_now() - start_time).count();
   char rate[32];
   std::snprintf(rate, sizeof rate, "%.1f", secs > 0 ? static_cast<double>(totals.tar_bytes) / secs / 1048576.0 : 0.0);
   log::info(kLogger, {"backup complete", {}, {},

@@ -117,6 +117,11 @@ std::size_t FaultInjectingStore::faults_fired() const {
   return fired_;
 }
 
+std::vector<std::string> FaultInjectingStore::fired_keys() const {
+  std::lock_guard lock(mu_);
+  return fired_keys_;
+}
+
 std::vector<std::string> FaultInjectingStore::finished_keys() const {
   std::lock_guard lock(mu_);
   return finished_keys_;
@@ -135,7 +140,10 @@ std::optional<FaultInjectingStore::Rule> FaultInjectingStore::hit(Op op, std::sp
       ++r.seen;
       if (!fired && (r.rule.nth == 0 || r.seen == r.rule.nth)) fired = r.rule;
     }
-    if (fired) ++fired_;
+    if (fired) {
+      ++fired_;
+      fired_keys_.push_back(keys.empty() ? std::string() : keys.front());
+    }
   }
   if (fired && fired->action == Action::Throw) throw_injected(*fired, keys);
   return fired;
@@ -150,6 +158,7 @@ std::unique_ptr<io::ByteSink> FaultInjectingStore::put(std::string_view key, con
 
 std::unique_ptr<io::ByteSource> FaultInjectingStore::get(std::string_view key) {
   std::string k(key);
+  if (on_get) on_get(k);
   auto rule = hit(Op::Get, k);
   auto inner = inner_.get(key);
   if (!inner) return nullptr;

@@ -9,8 +9,9 @@
 //  - drop a write: finish() reports success but the inner sink is abandoned,
 //    so nothing is stored -- a write lost after it was acknowledged, as an
 //    unsynced write lost in a crash;
-//  - call test hooks when a put starts, on each write of a put's sink and
-//    after a put's sink finished, to interleave threads at exact points.
+//  - call test hooks when a put starts, on each write of a put's sink, after
+//    a put's sink finished and when a get starts, to interleave threads or
+//    look at the world at exact points.
 // It counts every call per operation.
 //
 // A fault is a Rule: the operation, a key pattern (fnmatch(3) glob without
@@ -79,12 +80,13 @@ class FaultInjectingStore final : public store::ObjectStore {
 
   // Calls of `op` so far (every key, faulted or not).
   std::size_t calls(Op op) const;
-  // Faults that fired so far.
+  // Faults that fired so far, and the (first) key of each.
   std::size_t faults_fired() const;
+  std::vector<std::string> fired_keys() const;
   // Keys whose finish() reported success, in order (dropped writes included).
   std::vector<std::string> finished_keys() const;
 
-  Hook on_put, on_write, after_finish;
+  Hook on_put, on_write, after_finish, on_get;
 
   std::unique_ptr<io::ByteSink> put(std::string_view key, const store::PutOptions& options = {}) override;
   std::unique_ptr<io::ByteSource> get(std::string_view key) override;
@@ -114,6 +116,7 @@ class FaultInjectingStore final : public store::ObjectStore {
   std::vector<RuleState> rules_;             // guarded by mu_
   std::size_t counts_[9] = {};               // guarded by mu_; indexed by Op
   std::size_t fired_ = 0;                    // guarded by mu_
+  std::vector<std::string> fired_keys_;      // guarded by mu_
   std::vector<std::string> finished_keys_;   // guarded by mu_
 };
 

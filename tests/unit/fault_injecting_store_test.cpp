@@ -34,6 +34,7 @@ TEST(FaultInjectingStore, FailsOnlyTheNthMatchingCallWithTheChosenCode) {
   EXPECT_FALSE(base.stat("wal_005/b"));
   EXPECT_EQ(s.calls(Op::Put), 4u);
   EXPECT_EQ(s.faults_fired(), 1u);
+  EXPECT_EQ(s.fired_keys(), std::vector<std::string>{"wal_005/b"});
 }
 
 TEST(FaultInjectingStore, NthZeroFailsEveryMatchingCallOfEachOperation) {
