@@ -65,6 +65,25 @@ void check_segment_owner(const archive::WalArchive& wal, const std::string& name
   }
 }
 
+// Throws unless the store lists partitions 0..count-1 of the backup: a
+// store that acknowledged an upload and then lost it (an unsynced write lost
+// in a crash, a misbehaving server) must not get a sentinel vouching for it.
+// (Sizes are not compared: a store may transform what it stores.)
+void check_partitions_stored(store::ObjectStore& store, const layout::BackupName& name, std::uint32_t count) {
+  std::vector<bool> seen(count, false);
+  store.list(layout::partitions_prefix(name), [&](const store::ObjectInfo& o) {
+    auto n = layout::partition_number(o.key);
+    if (n && *n < count) seen[*n] = true;
+  });
+  for (std::uint32_t i = 0; i < count; ++i) {
+    if (!seen[i]) {
+      throw Error(ErrorCode::Remote, "tar partition " + std::to_string(i) + " is not in the store after its upload",
+                  "The store acknowledged it; the backup was not marked complete and no sentinel was written.",
+                  "Check the storage service; run backup-push again.");
+    }
+  }
+}
+
 }  // namespace
 
 void wait_for_backup_wal(const archive::WalArchive& wal, const pg::WalSegment& first, const pg::WalSegment& last,
@@ -224,6 +243,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   s.data_directory = dir;
   if (opts.permanent) store::put_bytes(store, permanent_marker_key(name.str()), "{\"permanent\": true}", {"application/json"});
   // The sentinel is written last: before it exists, the backup does not.
+  check_partitions_stored(store, name, number);
   throw_if_stopped();
   store::put_bytes(store, layout::sentinel_key(name), s.to_json(), {"application/json"});
 
