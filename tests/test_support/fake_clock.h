@@ -11,6 +11,8 @@
 //    wake-up seen, as if every sleeper woke. For budgets shared by several
 //    threads (the rate limiter), where one thread's sleep must not move the
 //    time another thread sees.
+// Like the real clock, sleep_for() throws Error{Cancelled} once the process
+// StopToken is set (core/stop_token.h).
 // wall_now() is a fixed start (2026-01-01T00:00:00Z unless given) plus the
 // time the clock has moved.
 #pragma once
@@ -20,6 +22,7 @@
 #include <mutex>
 
 #include "core/clock.h"
+#include "core/stop_token.h"
 
 namespace wale::test {
 
@@ -39,11 +42,14 @@ class FakeClock final : public Clock {
     return TimePoint(now_);
   }
   void sleep_for(Duration d) override {
-    std::lock_guard lock(mu_);
-    if (d < Duration::zero()) d = Duration::zero();
-    slept_ += d;
-    if (mode_ == Sleep::Advances) now_ += d;
-    latest_wake_ = std::max(latest_wake_, now_ + (mode_ == Sleep::Advances ? Duration::zero() : d));
+    {
+      std::lock_guard lock(mu_);
+      if (d < Duration::zero()) d = Duration::zero();
+      slept_ += d;
+      if (mode_ == Sleep::Advances) now_ += d;
+      latest_wake_ = std::max(latest_wake_, now_ + (mode_ == Sleep::Advances ? Duration::zero() : d));
+    }
+    throw_if_stopped();  // like the real clock: a stop request ends the sleep with Error{Cancelled}
   }
   std::chrono::system_clock::time_point wall_now() const override {
     std::lock_guard lock(mu_);

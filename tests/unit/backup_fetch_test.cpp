@@ -5,12 +5,15 @@
 // its own code, and neither may leave a directory PostgreSQL would start.
 #include <gtest/gtest.h>
 
+#include <csignal>
+
 #include <filesystem>
 #include <fstream>
 
 #include "backup/backup_fetch.h"
 #include "backup/backup_push.h"
 #include "core/error.h"
+#include "core/stop_token.h"
 #include "layout/archive_layout.h"
 #include "store/memory/memory_store.h"
 #include "test_support/fake_backup_server.h"
@@ -89,7 +92,11 @@ class BackupFetchTest : public ::testing::Test {
 
 class BackupFetch : public BackupFetchTest, public ::testing::WithParamInterface<codec::Codec> {
  protected:
-  void SetUp() override { make_backup(GetParam()); }
+  void SetUp() override {
+    process_stop_token().reset();
+    make_backup(GetParam());
+  }
+  void TearDown() override { process_stop_token().reset(); }
 };
 
 TEST_P(BackupFetch, ACorruptPartitionFailsAsCorruptAndEmptiesTheTarget) {
@@ -179,6 +186,24 @@ TEST_P(BackupFetch, AnInterruptedRestoreIsNeverStartableAndIsRefused) {
     EXPECT_EQ(e.code(), ErrorCode::Conflict);
     EXPECT_NE(e.message().find("did not finish"), std::string::npos) << e.message();
   }
+}
+
+// SIGTERM during a restore: Error{Cancelled} saying the target was emptied,
+// and it is.
+TEST_P(BackupFetch, AStopRequestEmptiesTheTarget) {
+  int gets = 0;
+  faults.on_get = [&](const std::string& key) {
+    if (key.find("/tar_partitions/") != std::string::npos && ++gets == 2) process_stop_token().request(SIGTERM);
+  };
+  try {
+    fetch(faults, target);
+    ADD_FAILURE() << "the restore ignored the stop request";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Cancelled);
+    EXPECT_NE(e.detail().find("empty again"), std::string::npos) << e.detail();
+  }
+  process_stop_token().reset();
+  EXPECT_TRUE(empty_dir(target));
 }
 
 INSTANTIATE_TEST_SUITE_P(Codecs, BackupFetch,

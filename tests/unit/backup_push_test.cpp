@@ -5,6 +5,8 @@
 // no partial object, and what it vouches for must restore byte for byte.
 #include <gtest/gtest.h>
 
+#include <csignal>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -15,6 +17,7 @@
 #include "backup/backup_manifest.h"
 #include "backup/backup_push.h"
 #include "core/error.h"
+#include "core/stop_token.h"
 #include "layout/archive_layout.h"
 #include "store/memory/memory_store.h"
 #include "test_support/fake_backup_server.h"
@@ -183,7 +186,13 @@ TEST_F(BackupPush, WalNeverArchivedFailsAfterTheWaitWithoutSentinel) {
 TEST_F(BackupPush, TheStopSegmentMissingFailsWithoutSentinel) {
   server.archive_on_stop = false;
   server.on_stop = [&] { test::archive_fake_segment(base, server.start_file(), test::kFakeSystemIdentifier); };
-  EXPECT_THROW(push(), Error);
+  try {
+    push();
+    FAIL() << "the push succeeded without its stop segment";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::NotFound);
+    EXPECT_NE(e.message().find(server.stop_file()), std::string::npos) << e.message();
+  }
   expect_no_backup();
 }
 
@@ -204,7 +213,12 @@ TEST_F(BackupPush, AStopSegmentOfAnotherClusterFailsWithoutSentinel) {
 // archive, a data directory that is not the server's.
 TEST_F(BackupPush, RefusesBeforeStartingWhenTheServerCannotBeBackedUp) {
   server.info.in_recovery = true;
-  EXPECT_THROW(push(), Error);
+  try {
+    push();
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Unsupported);
+  }
   server.info.in_recovery = false;
   server.info.archiving = false;
   try {
@@ -230,7 +244,12 @@ TEST_F(BackupPush, RefusesBeforeStartingWhenTheServerCannotBeBackedUp) {
 // stop is never reported as if it had succeeded.
 TEST_F(BackupPush, APartitionFailureNeverReachesTheStop) {
   faults.fail(Op::Finish, ErrorCode::Remote, "*/tar_partitions/*", 1);
-  EXPECT_THROW(push(), Error);
+  try {
+    push();
+    FAIL() << "the push succeeded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Remote) << e.message();
+  }
   EXPECT_EQ(server.starts, 1);
   EXPECT_EQ(server.stops, 0);
   expect_no_backup();
@@ -248,6 +267,53 @@ TEST_F(BackupPush, APartitionLostAfterItsUploadIsNotVouchedFor) {
     EXPECT_NE(e.message().find("tar partition 1"), std::string::npos) << e.message();
   }
   expect_no_backup();
+}
+
+// SIGTERM at any point of a push (process StopToken): Error{Cancelled}, and
+// no sentinel.
+class BackupPushStopped : public BackupPush {
+ protected:
+  void SetUp() override { process_stop_token().reset(); }
+  void TearDown() override { process_stop_token().reset(); }
+  void expect_cancelled() {
+    try {
+      push();
+      ADD_FAILURE() << "the push ignored the stop request";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Cancelled) << e.message();
+    }
+    process_stop_token().reset();
+    expect_no_backup();
+  }
+};
+
+TEST_F(BackupPushStopped, DuringAPartitionUpload) {
+  faults.on_write = [](const std::string& key) {
+    if (key.find("/tar_partitions/") != std::string::npos) process_stop_token().request(SIGTERM);
+  };
+  expect_cancelled();
+  EXPECT_EQ(server.stops, 0);
+}
+
+TEST_F(BackupPushStopped, AtTheStop) {
+  server.on_stop = [] { process_stop_token().request(SIGTERM); };
+  expect_cancelled();
+}
+
+// The wait for WAL is cut short: Cancelled at once, not NotFound after
+// the whole archive timeout.
+TEST_F(BackupPushStopped, WhileWaitingForWal) {
+  server.archive_on_stop = false;
+  server.on_stop = [] { process_stop_token().request(SIGTERM); };
+  expect_cancelled();
+  EXPECT_LT(clock->slept(), std::chrono::seconds(5));
+}
+
+TEST_F(BackupPushStopped, JustBeforeTheSentinel) {
+  faults.after_finish = [](const std::string& key) {
+    if (key.find("backup_manifest") != std::string::npos) process_stop_token().request(SIGINT);
+  };
+  expect_cancelled();
 }
 
 TEST_F(BackupPush, PermanentMarkerIsWrittenBeforeTheSentinel) {
