@@ -241,9 +241,9 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   s.segment_size = server.segment_size;
   s.hostname = hostname();
   s.data_directory = dir;
+  check_partitions_stored(store, name, number);
   if (opts.permanent) store::put_bytes(store, permanent_marker_key(name.str()), "{\"permanent\": true}", {"application/json"});
   // The sentinel is written last: before it exists, the backup does not.
-  check_partitions_stored(store, name, number);
   throw_if_stopped();
   store::put_bytes(store, layout::sentinel_key(name), s.to_json(), {"application/json"});
 

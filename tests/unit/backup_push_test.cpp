@@ -259,6 +259,7 @@ TEST_F(BackupPush, APartitionFailureNeverReachesTheStop) {
 // lost in a crash, a misbehaving S3-compatible server): the sentinel must
 // not vouch for it. Likewise when it keeps a shorter object.
 TEST_F(BackupPush, APartitionLostAfterItsUploadIsNotVouchedFor) {
+  opts.permanent = true;
   faults.drop_writes("*/tar_partitions/part_00000001.*");
   try {
     push();
@@ -267,6 +268,9 @@ TEST_F(BackupPush, APartitionLostAfterItsUploadIsNotVouchedFor) {
     EXPECT_NE(e.message().find("tar partition 1"), std::string::npos) << e.message();
   }
   expect_no_backup();
+  base.list("", [](const store::ObjectInfo& o) {
+    EXPECT_EQ(o.key.find("permanent"), std::string::npos) << "a failed backup was marked permanent: " << o.key;
+  });
 }
 
 // SIGTERM at any point of a push (process StopToken): Error{Cancelled}, and
