@@ -119,6 +119,29 @@ TEST_F(WalFaults, EveryFailureOfAnArchivedSegmentStopsRecoveryAndWritesNothing) 
   }
 }
 
+// Exit 1 means "the archive lacks this file" and only wal_fetch's false
+// return may produce it: a store (or any layer below) that throws
+// Error{NotFound} -- a 404 on a body after the lookup, a missing key or
+// bucket reported as NotFound -- must still stop recovery.
+TEST_F(WalFaults, ANotFoundErrorFromTheStoreNeverEndsRecovery) {
+  ASSERT_EQ(wal_push(base, seg_path(), {codec::Codec::Zstd}), WalPushResult::Stored);
+  std::string key = layout::wal_key(kSeg, codec::Codec::Zstd);
+  for (int fault = 0; fault < 3; ++fault) {
+    SCOPED_TRACE(fault);
+    faults.clear_faults();
+    if (fault == 0) faults.fail(Op::Get, ErrorCode::NotFound, key, 0);
+    if (fault == 1) faults.fail(Op::Read, ErrorCode::NotFound, key, 2);
+    if (fault == 2) faults.fail(Op::Get, ErrorCode::NotFound, "*", 0).fail(Op::CheckAccess, ErrorCode::NotFound);
+    try {
+      wal_fetch(faults, fault == 2 ? "000000010000000000000009" : kSeg, dest());
+      ADD_FAILURE() << "wal-fetch succeeded";
+    } catch (const Error& e) {
+      EXPECT_GT(restore_exit_status(e.code()), 125) << to_string(e.code()) << ": " << e.message();
+    }
+    EXPECT_TRUE(fs::is_empty(pg_wal));
+  }
+}
+
 // The prefetcher downloading a damaged segment never leaves it where a
 // later wal-fetch would promote it; the in-band fetch then fails loudly.
 TEST_F(WalFaults, ADamagedPrefetchIsNeverPromoted) {
