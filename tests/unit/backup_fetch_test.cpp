@@ -188,6 +188,55 @@ TEST_P(BackupFetch, AnInterruptedRestoreIsNeverStartableAndIsRefused) {
   }
 }
 
+// A tablespace goes where --restore-spec says, behind a link in
+// pg_tblspc; a failed restore removes the tablespace directory it created,
+// empties one that existed (empty) before, and touches nothing else -- not
+// the tablespace's original location.
+TEST_F(BackupFetchTest, TablespacesGoWhereTheSpecSaysAndAreCleanedOnFailure) {
+  std::string pgdata = dir.path() + "/pgdata";
+  std::string orig = dir.path() + "/ts_orig";
+  fs::create_directories(orig + "/PG_15_202209061/16384");
+  std::ofstream(orig + "/PG_15_202209061/16384/16390", std::ios::binary) << std::string(20000, 't');
+  fs::create_directories(pgdata + "/pg_tblspc");
+  fs::create_directory_symlink(orig, pgdata + "/pg_tblspc/16389");
+  make_backup(codec::Codec::Zstd);
+  std::string moved = dir.path() + "/ts_new";
+  std::string spec = dir.path() + "/spec.json";
+  std::ofstream(spec) << R"({"base_prefix": "/x/", "tablespaces": ["16389"], "16389": {"loc": ")" + moved +
+                             R"(/", "link": "pg_tblspc/16389"}})";
+  auto restore = [&](store::ObjectStore& s) {
+    BackupFetchOptions fo;
+    fo.target = target;
+    fo.query = layout::BackupQuery::parse("LATEST");
+    fo.restore_spec = spec;
+    return backup_fetch(s, fo);
+  };
+  std::uint32_t last = 0;
+  base.list(layout::partitions_prefix(name), [&](const store::ObjectInfo& o) { last = *layout::partition_number(o.key); });
+
+  faults.corrupt_reads(part(last - 1), 100);  // a data partition fails
+  EXPECT_THROW(restore(faults), Error);
+  EXPECT_TRUE(empty_dir(target));
+  EXPECT_FALSE(fs::exists(moved)) << "a tablespace directory the restore created was left behind";
+  fs::create_directory(moved);
+  EXPECT_THROW(restore(faults), Error);
+  EXPECT_TRUE(empty_dir(moved)) << "a tablespace directory that existed was not emptied";
+
+  faults.clear_faults();
+  restore(faults);
+  EXPECT_TRUE(fs::is_symlink(target + "/pg_tblspc/16389"));
+  EXPECT_EQ(fs::read_symlink(target + "/pg_tblspc/16389").string(), moved);
+  std::ifstream in(moved + "/PG_15_202209061/16384/16390", std::ios::binary);
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(data, std::string(20000, 't'));
+  EXPECT_FALSE(fs::exists(moved + "/" + kMarker));
+  EXPECT_FALSE(fs::exists(target + "/tablespace_map"));
+  // The original location is as it was: one file, never written.
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::recursive_directory_iterator(orig)) ++entries;
+  EXPECT_EQ(entries, 3u);
+}
+
 // SIGTERM during a restore: Error{Cancelled} saying the target was emptied,
 // and it is.
 TEST_P(BackupFetch, AStopRequestEmptiesTheTarget) {
