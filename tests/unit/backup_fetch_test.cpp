@@ -237,6 +237,25 @@ TEST_F(BackupFetchTest, TablespacesGoWhereTheSpecSaysAndAreCleanedOnFailure) {
   EXPECT_EQ(entries, 3u);
 }
 
+// LATEST whose sentinel is damaged: the restore fails as Corrupt and
+// touches nothing; it does not fall back to something else.
+TEST_P(BackupFetch, ADamagedSentinelIsCorruptAndTouchesNothing) {
+  std::string sentinel = layout::sentinel_key(name);
+  for (int fault = 0; fault < 2; ++fault) {
+    SCOPED_TRACE(fault);
+    faults.clear_faults();
+    if (fault == 0) faults.truncate_reads(sentinel, 10);
+    if (fault == 1) faults.corrupt_reads(sentinel, 0);
+    try {
+      fetch(faults, target);
+      ADD_FAILURE() << "restored with a damaged sentinel";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Corrupt) << e.message();
+    }
+    EXPECT_FALSE(fs::exists(target));
+  }
+}
+
 // SIGTERM during a restore: Error{Cancelled} saying the target was emptied,
 // and it is.
 TEST_P(BackupFetch, AStopRequestEmptiesTheTarget) {

@@ -182,6 +182,15 @@ TEST_F(BackupPush, WalNeverArchivedFailsAfterTheWaitWithoutSentinel) {
   expect_no_backup();
 }
 
+// The WAL a backup needs counts under any codec (archive_command may use
+// another compression than backup-push, or be WAL-E's .lzo).
+TEST_F(BackupPush, WalArchivedUnderAnotherCodecCounts) {
+  server.wal_codec = codec::Codec::Lzop;
+  opts.codec = codec::Codec::Lz4;
+  auto result = push();
+  EXPECT_TRUE(base.stat(layout::sentinel_key(result.name)));
+}
+
 // Only the stop segment is missing (archived up to the one before).
 TEST_F(BackupPush, TheStopSegmentMissingFailsWithoutSentinel) {
   server.archive_on_stop = false;
