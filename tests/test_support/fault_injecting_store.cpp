@@ -134,7 +134,8 @@ std::optional<FaultInjectingStore::Rule> FaultInjectingStore::hit(Op op, std::sp
     ++counts_[static_cast<std::size_t>(op)];
     for (auto& r : rules_) {
       if (r.rule.op != op) continue;
-      bool match = std::any_of(keys.begin(), keys.end(), [&](const std::string& k) { return matches(r.rule.pattern, k); });
+      bool match =
+          std::any_of(keys.begin(), keys.end(), [&](const std::string& k) { return matches(r.rule.pattern, k); });
       if (keys.empty()) match = r.rule.pattern == "*";
       if (!match) continue;
       ++r.seen;

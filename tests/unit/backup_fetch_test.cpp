@@ -212,7 +212,8 @@ TEST_F(BackupFetchTest, TablespacesGoWhereTheSpecSaysAndAreCleanedOnFailure) {
     return backup_fetch(s, fo);
   };
   std::uint32_t last = 0;
-  base.list(layout::partitions_prefix(name), [&](const store::ObjectInfo& o) { last = *layout::partition_number(o.key); });
+  base.list(layout::partitions_prefix(name),
+            [&](const store::ObjectInfo& o) { last = *layout::partition_number(o.key); });
 
   faults.corrupt_reads(part(last - 1), 100);  // a data partition fails
   EXPECT_THROW(restore(faults), Error);
