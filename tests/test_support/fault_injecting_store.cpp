@@ -177,7 +177,13 @@ void FaultInjectingStore::list(std::string_view prefix, const std::function<void
 }
 
 void FaultInjectingStore::remove(std::span<const std::string> keys) {
-  hit(Op::Remove, keys);
+  auto rule = hit(Op::Remove, keys);
+  if (rule && rule->action == Action::Partial) {
+    std::vector<std::string> others, kept;
+    for (const auto& k : keys) (matches(rule->pattern, k) ? kept : others).push_back(k);
+    inner_.remove(others);
+    throw_injected(*rule, kept);
+  }
   inner_.remove(keys);
 }
 

@@ -6,6 +6,8 @@
 //    check_access();
 //  - hand out a source whose bytes are cut short (truncated) or have one
 //    byte flipped (corrupted) at a chosen offset;
+//  - remove only some of the keys of one remove() call and then throw, as a
+//    batch delete does that fails for some of its keys;
 //  - drop a write: finish() reports success but the inner sink is abandoned,
 //    so nothing is stored -- a write lost after it was acknowledged, as an
 //    unsynced write lost in a crash;
@@ -45,6 +47,8 @@ class FaultInjectingStore final : public store::ObjectStore {
     Truncate,  // Get: the object's source ends after `offset` bytes
     Corrupt,   // Get: the byte at `offset` is flipped (no effect past the end)
     Drop,      // Finish: report success, store nothing
+    Partial,   // Remove: remove the call's other keys, keep the matching ones, then throw
+               // Error{code} -- a batch delete failing for some keys (S3 DeleteObjects)
   };
   struct Rule {
     Op op = Op::Put;
@@ -75,6 +79,11 @@ class FaultInjectingStore final : public store::ObjectStore {
   // The nth finished put of a matching key reports success but stores nothing.
   FaultInjectingStore& drop_writes(std::string pattern, std::size_t nth = 1) {
     return add(Rule{Op::Finish, Action::Drop, ErrorCode::Internal, std::move(pattern), nth, 0});
+  }
+  // The nth remove() naming a matching key removes every other key it names,
+  // keeps the matching ones and throws Error{code}.
+  FaultInjectingStore& fail_removing(std::string pattern, ErrorCode code, std::size_t nth = 1) {
+    return add(Rule{Op::Remove, Action::Partial, code, std::move(pattern), nth, 0});
   }
   void clear_faults();
 

@@ -104,6 +104,20 @@ TEST(FaultInjectingStore, TruncatesAndCorruptsReadsAtTheOffset) {
   EXPECT_EQ(s.get("absent"), nullptr);
 }
 
+TEST(FaultInjectingStore, APartialRemoveKeepsOnlyTheMatchingKeysAndThrows) {
+  store::MemoryStore base;
+  for (const char* k : {"a", "b/sentinel", "c"}) store::put_bytes(base, k, "x");
+  FaultInjectingStore s(base);
+  s.fail_removing("*sentinel*", ErrorCode::Transient);
+  std::vector<std::string> keys{"a", "b/sentinel", "c"};
+  EXPECT_EQ(code_of([&] { s.remove(keys); }), ErrorCode::Transient);
+  EXPECT_EQ(base.object_count(), 1u);
+  EXPECT_TRUE(base.stat("b/sentinel"));
+  EXPECT_EQ(s.fired_keys(), std::vector<std::string>{"a"});  // the call's first key
+  s.remove(keys);  // the second call is not faulted
+  EXPECT_EQ(base.object_count(), 0u);
+}
+
 TEST(FaultInjectingStore, FailsTheNthReadOfAnObject) {
   store::MemoryStore base;
   store::put_bytes(base, "r", std::string(100, 'x'));
