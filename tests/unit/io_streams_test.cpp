@@ -127,7 +127,7 @@ TEST(IoStreams, MemoryStreamsRoundTripAndCommitOnlyOnFinish) {
 }
 
 TEST(IoStreams, DecompressingThroughOneByteReadsGivesTheOriginal) {
-  std::string data = pattern(300000);
+  std::string data = pattern(100000);
   for (codec::Codec c : kCodecs) {
     SCOPED_TRACE(codec::codec_name(c));
     FilterSource src(codec::make_decompressor(c), std::make_unique<TrickleSource>(compress(c, data), 1), 4096);
