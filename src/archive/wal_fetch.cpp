@@ -13,8 +13,9 @@ namespace wale::archive {
 
 int restore_exit_status(ErrorCode code) noexcept { return code == ErrorCode::NotFound ? 1 : kRestoreFatalExit; }
 
-bool wal_fetch(store::ObjectStore& store, const std::string& name, const std::string& dest,
-               codec::Codec preferred) {
+namespace {
+
+bool fetch(store::ObjectStore& store, const std::string& name, const std::string& dest, codec::Codec preferred) {
   auto source = WalArchive(store, preferred).open(name);
   if (!source) {
     // A 404 from S3 cannot tell "no such key" from "no such bucket", and an
@@ -37,6 +38,21 @@ bool wal_fetch(store::ObjectStore& store, const std::string& name, const std::st
   log::info("wal_e.worker.download", {"complete wal restore", {}, {},
                                        {{"action", "wal-fetch"}, {"seg", name}, {"state", "complete"}}});
   return true;
+}
+
+}  // namespace
+
+bool wal_fetch(store::ObjectStore& store, const std::string& name, const std::string& dest,
+               codec::Codec preferred) {
+  try {
+    return fetch(store, name, dest, preferred);
+  } catch (const Error& e) {
+    // Only a false return means "not in the archive" (exit 1 ends recovery):
+    // an Error{NotFound} from below -- a store's 404 after the lookup, a
+    // missing bucket or key reported so -- is a failure like any other.
+    if (e.code() == ErrorCode::NotFound) throw Error(ErrorCode::Remote, e.message(), e.detail(), e.hint());
+    throw;
+  }
 }
 
 }  // namespace wale::archive

@@ -8,7 +8,8 @@
 // root (directory, bucket) is reachable (ObjectStore::check_access), so a
 // missing bucket or unmounted disk throws instead. Throws Error{Corrupt} for
 // damaged objects, Error{Usage} for a name that is not a WAL file name, other
-// Error codes for storage failures (the store has retried transient ones).
+// Error codes for storage failures (the store has retried transient ones),
+// never Error{NotFound} (one from the store becomes Error{Remote}).
 //
 // The restore_command contract (PostgreSQL's RestoreArchivedFile): an exit
 // status 1..125 means "not in the archive" and ENDS recovery -- the server

@@ -71,6 +71,15 @@ Manifest parse_manifest(const std::string& text) {
   const std::string what = "backup manifest";
   auto pos = text.rfind("\"Manifest-Checksum\"");
   if (pos == std::string::npos) throw Error(ErrorCode::Corrupt, "backup manifest has no Manifest-Checksum");
+  // The checksum covers what precedes it, so nothing may follow it but the
+  // end of the object: no other key (JSON keeps the last of two equal keys,
+  // so a "Files" after it would replace the checked list unchecked).
+  std::string_view tail = std::string_view(text).substr(pos);
+  if (std::count(tail.begin(), tail.end(), '"') != 4 || std::count(tail.begin(), tail.end(), '}') != 1 ||
+      tail.find_last_not_of(" \t\r\n") != tail.find('}')) {
+    throw Error(ErrorCode::Corrupt, "backup manifest has data after its Manifest-Checksum", {},
+                "The manifest itself was damaged.");
+  }
   nlohmann::json doc = parse_json_text(text, what, ErrorCode::Corrupt);
   JsonObject j(doc, what, ErrorCode::Corrupt);
   if (j.string("Manifest-Checksum").value_or("") != sha256_hex(text.substr(0, pos))) {

@@ -65,6 +65,25 @@ void check_segment_owner(const archive::WalArchive& wal, const std::string& name
   }
 }
 
+// Throws unless the store lists partitions 0..count-1 of the backup: a
+// store that acknowledged an upload and then lost it (an unsynced write lost
+// in a crash, a misbehaving server) must not get a sentinel vouching for it.
+// (Sizes are not compared: a store may transform what it stores.)
+void check_partitions_stored(store::ObjectStore& store, const layout::BackupName& name, std::uint32_t count) {
+  std::vector<bool> seen(count, false);
+  store.list(layout::partitions_prefix(name), [&](const store::ObjectInfo& o) {
+    auto n = layout::partition_number(o.key);
+    if (n && *n < count) seen[*n] = true;
+  });
+  for (std::uint32_t i = 0; i < count; ++i) {
+    if (!seen[i]) {
+      throw Error(ErrorCode::Remote, "tar partition " + std::to_string(i) + " is not in the store after its upload",
+                  "The store acknowledged it; the backup was not marked complete and no sentinel was written.",
+                  "Check the storage service; run backup-push again.");
+    }
+  }
+}
+
 }  // namespace
 
 void wait_for_backup_wal(const archive::WalArchive& wal, const pg::WalSegment& first, const pg::WalSegment& last,
@@ -101,11 +120,18 @@ std::uint64_t effective_partition_size(std::uint64_t configured_max, std::uint64
 
 BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions& opts, std::shared_ptr<Clock> clock) {
   check_data_directory(opts.data_directory);
+  pg::Connection conn(opts.conninfo);
+  pg::BackupSession session(conn);
+  return backup_push(store, opts, session, std::move(clock));
+}
+
+BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions& opts, pg::BackupControl& session,
+                             std::shared_ptr<Clock> clock) {
+  check_data_directory(opts.data_directory);
   std::string dir = opts.data_directory;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
 
-  pg::Connection conn(opts.conninfo);
-  pg::ServerInfo server = pg::read_server_info(conn);
+  pg::ServerInfo server = session.server_info();
   if (server.in_recovery) {
     throw Error(ErrorCode::Unsupported, "backup-push from a standby server is not built yet", {},
                 "Run backup-push against the primary.");
@@ -120,8 +146,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
                 "Set archive_mode = on and archive_command = 'wal-e wal-push %p', then restart PostgreSQL.");
   }
 
-  auto start_time = std::chrono::system_clock::now();
-  pg::BackupSession session(conn);
+  auto start_time = clock->wall_now();
   pg::BackupStart start = session.start("freeze_start_" + iso_utc(start_time) + "+00:00", opts.fast_checkpoint);
   layout::BackupName name = layout::BackupName::from_start(start.wal_file, start.wal_offset);
   log::info(kLogger, {"start upload postgres version metadata", {}, {},
@@ -208,7 +233,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   s.pg_version_num = server.version_num;
   s.system_identifier = server.system_identifier;
   s.start_time = iso_utc(start_time) + "Z";
-  s.finish_time = iso_utc(std::chrono::system_clock::now()) + "Z";
+  s.finish_time = iso_utc(clock->wall_now()) + "Z";
   s.compressed_size_bytes = totals.compressed_bytes;
   s.codec = std::string(codec::codec_name(opts.codec));
   s.file_count = totals.files;  // files actually in the tar partitions, backup_label included
@@ -216,12 +241,13 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   s.segment_size = server.segment_size;
   s.hostname = hostname();
   s.data_directory = dir;
+  check_partitions_stored(store, name, number);
   if (opts.permanent) store::put_bytes(store, permanent_marker_key(name.str()), "{\"permanent\": true}", {"application/json"});
   // The sentinel is written last: before it exists, the backup does not.
   throw_if_stopped();
   store::put_bytes(store, layout::sentinel_key(name), s.to_json(), {"application/json"});
 
-  auto secs = std::chrono::duration<double>(std::chrono::system_clock::now() - start_time).count();
+  auto secs = std::chrono::duration<double>(clock->wall_now() - start_time).count();
   char rate[32];
   std::snprintf(rate, sizeof rate, "%.1f", secs > 0 ? static_cast<double>(totals.tar_bytes) / secs / 1048576.0 : 0.0);
   log::info(kLogger, {"backup complete", {}, {},

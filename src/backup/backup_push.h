@@ -25,6 +25,7 @@
 #include "codec/codec.h"
 #include "layout/archive_layout.h"
 #include "layout/sentinel.h"
+#include "pg/backup_control.h"
 #include "pg/lsn.h"
 #include "store/object_store.h"
 
@@ -49,6 +50,11 @@ struct BackupPushResult {
 };
 
 BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions& options,
+                             std::shared_ptr<Clock> clock = system_clock());
+// The same against `server` instead of a connection made from
+// options.conninfo (unit tests pass a fake). Times (the label, the
+// sentinel's start_time/finish_time) come from clock->wall_now().
+BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions& options, pg::BackupControl& server,
                              std::shared_ptr<Clock> clock = system_clock());
 
 // The partition size to use: the configured maximum, lowered so that there are

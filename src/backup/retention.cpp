@@ -320,10 +320,22 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
 }
 
 void execute_delete(store::ObjectStore& store, const DeletePlan& plan) {
-  for (std::size_t i = 0; i < plan.keys.size(); i += 1000) {
-    std::size_t n = std::min<std::size_t>(1000, plan.keys.size() - i);
-    store.remove(std::span<const std::string>(plan.keys.data() + i, n));
-  }
+  // Every sentinel goes first, in calls of its own, before any other key: a
+  // batch delete can fail for some keys and still remove the others (S3
+  // DeleteObjects), and a sentinel must never outlive the files it vouches for.
+  std::vector<std::string> keys = plan.keys;
+  auto others = std::stable_partition(keys.begin(), keys.end(), [](const std::string& k) {
+    return layout::backup_from_sentinel_key(k).has_value();
+  });
+  auto remove_batches = [&](std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; i += 1000) {
+      std::size_t n = std::min<std::size_t>(1000, to - i);
+      store.remove(std::span<const std::string>(keys.data() + i, n));
+    }
+  };
+  std::size_t split = static_cast<std::size_t>(others - keys.begin());
+  remove_batches(0, split);
+  remove_batches(split, keys.size());
 }
 
 }  // namespace wale::backup

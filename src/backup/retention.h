@@ -33,7 +33,9 @@
 //    deleted (it was not running when the backups were listed): backup-push
 //    checks that every segment from its start to its stop is archived before
 //    writing its sentinel, so such a backup fails instead of existing broken.
-// plan_delete() only reads; execute_delete() removes keys in batches of 1000.
+// plan_delete() only reads; execute_delete() removes keys in batches of 1000,
+// every sentinel first in batches of their own (a batch that fails part-way
+// then never takes a backup's files and leaves its sentinel).
 // Throws wale::Error (Usage for a bad request, NotFound for an unknown name,
 // Corrupt for a damaged timeline history file: nothing is deleted then).
 #pragma once
@@ -71,7 +73,7 @@ struct DeletePlan {
   std::vector<std::string> running_backups;     // no sentinel, within the grace: kept
   std::uint32_t current_timeline = 1;
   std::vector<WalNeed> wal_needs;  // WAL that no need covers is deleted
-  std::vector<std::string> keys;  // every key to delete, sentinels first
+  std::vector<std::string> keys;  // every key to delete, each backup's sentinel before its files
   std::size_t wal_keys = 0;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 
 #include "core/stop_token.h"
 
@@ -38,16 +39,22 @@ FilterSource::FilterSource(std::unique_ptr<Filter> filter, std::unique_ptr<ByteS
     : filter_(std::move(filter)), upstream_(std::move(upstream)), in_(chunk) {}
 
 std::size_t FilterSource::read(std::span<std::byte> out) {
+  if (error_) std::rethrow_exception(error_);
   while (pos_ >= out_.size()) {
     out_.clear();
     pos_ = 0;
     if (eof_) return 0;
-    std::size_t n = upstream_->read(in_);
-    if (n == 0) {
-      eof_ = true;
-      filter_->finish(out_);
-    } else {
-      filter_->process(std::span<const std::byte>(in_.data(), n), out_);
+    try {
+      std::size_t n = upstream_->read(in_);
+      if (n == 0) {
+        eof_ = true;
+        filter_->finish(out_);
+      } else {
+        filter_->process(std::span<const std::byte>(in_.data(), n), out_);
+      }
+    } catch (...) {
+      error_ = std::current_exception();
+      throw;
     }
   }
   std::size_t n = std::min(out.size(), out_.size() - pos_);

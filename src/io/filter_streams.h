@@ -2,9 +2,12 @@
 //
 // FilterSink: bytes written pass through the filter into `downstream`;
 // finish() flushes the filter and then finishes downstream. Owns both.
-// FilterSource: bytes read from `upstream` come out filtered. Owns both.
+// FilterSource: bytes read from `upstream` come out filtered. Owns both. A
+// failure (upstream's or the filter's, e.g. a truncated stream's Corrupt) is
+// sticky: every later read() throws it again, never reports a clean end.
 #pragma once
 
+#include <exception>
 #include <memory>
 #include <vector>
 
@@ -40,6 +43,7 @@ class FilterSource final : public ByteSource {
   std::vector<std::byte> out_;
   std::size_t pos_ = 0;
   bool eof_ = false;
+  std::exception_ptr error_;  // the first failure, rethrown by every later read()
 };
 
 // Copies source to sink until the end of source (does not call finish()).

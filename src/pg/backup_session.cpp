@@ -38,6 +38,8 @@ ServerInfo read_server_info(Connection& conn) {
   return info;
 }
 
+ServerInfo BackupSession::server_info() { return read_server_info(conn_); }
+
 BackupStart BackupSession::start(const std::string& label, bool fast_checkpoint) {
   std::string fast = fast_checkpoint ? "true" : "false";
   std::string call = conn_.server_version_num() >= 150000

@@ -1,4 +1,5 @@
-// BackupSession: a non-exclusive base backup held on one Connection.
+// BackupSession: a non-exclusive base backup held on one Connection (the
+// BackupControl that backup-push uses against a real server).
 //
 // start() calls pg_backup_start (15+) or pg_start_backup(label, fast, false)
 // (10-14); stop() calls pg_backup_stop(false) / pg_stop_backup(false, false)
@@ -12,31 +13,18 @@
 
 #include <string>
 
+#include "pg/backup_control.h"
 #include "pg/connection.h"
 #include "pg/lsn.h"
 
 namespace wale::pg {
 
-struct BackupStart {
-  Lsn lsn;
-  std::uint32_t timeline = 0;
-  std::string wal_file;     // segment holding lsn
-  std::uint64_t wal_offset = 0;  // byte offset of lsn inside wal_file
-};
-
-struct BackupStop {
-  Lsn lsn;
-  std::string wal_file;
-  std::uint64_t wal_offset = 0;
-  std::string backup_label;
-  std::string tablespace_map;
-};
-
-class BackupSession {
+class BackupSession final : public BackupControl {
  public:
   explicit BackupSession(Connection& conn) : conn_(conn) {}
-  BackupStart start(const std::string& label, bool fast_checkpoint);
-  BackupStop stop();
+  ServerInfo server_info() override;
+  BackupStart start(const std::string& label, bool fast_checkpoint) override;
+  BackupStop stop() override;
 
  private:
   Connection& conn_;
@@ -44,15 +32,6 @@ class BackupSession {
 };
 
 // Facts about the server a backup needs; throws Error{Postgres}/{Config}.
-struct ServerInfo {
-  int version_num = 0;
-  std::string version;          // SELECT version()
-  std::string data_directory;   // SHOW data_directory
-  std::uint64_t segment_size = kDefaultSegmentSize;
-  std::string system_identifier;
-  bool in_recovery = false;
-  bool archiving = false;       // archive_mode on/always with a command or library
-};
 ServerInfo read_server_info(Connection& conn);
 
 }  // namespace wale::pg

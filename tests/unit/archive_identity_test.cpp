@@ -14,6 +14,7 @@
 #include "layout/cluster_identity.h"
 #include "store/local/local_store.h"
 #include "store/memory/memory_store.h"
+#include "test_support/fault_injecting_store.h"
 #include "test_support/temp_dir.h"
 
 namespace wale::archive {
@@ -23,25 +24,6 @@ constexpr std::uint64_t kSysidA = 7301000000000000001ULL;
 constexpr std::uint64_t kSysidB = 7301000000000000002ULL;
 constexpr std::uint64_t kWalESysid = 7711622476942193104ULL;  // tests/testdata/wal-e-archive
 constexpr std::uint32_t k16M = 16u << 20;
-
-// Counts reads, to show that a cached identity costs no request.
-class CountingStore final : public store::ObjectStore {
- public:
-  std::unique_ptr<io::ByteSink> put(std::string_view k, const store::PutOptions& o) override {
-    ++puts;
-    return inner.put(k, o);
-  }
-  std::unique_ptr<io::ByteSource> get(std::string_view k) override {
-    ++gets;
-    return inner.get(k);
-  }
-  std::optional<store::ObjectInfo> stat(std::string_view k) override { return inner.stat(k); }
-  void list(std::string_view p, const std::function<void(const store::ObjectInfo&)>& e) override { inner.list(p, e); }
-  void remove(std::span<const std::string> k) override { inner.remove(k); }
-  std::string describe(std::string_view k) const override { return inner.describe(k); }
-  store::MemoryStore inner;
-  int gets = 0, puts = 0;
-};
 
 // A data directory as PostgreSQL leaves it: PG_VERSION, global/pg_control
 // (system identifier first, native order) and pg_wal/.
@@ -95,7 +77,9 @@ TEST(ArchiveIdentity, FirstPushRecordsTheClusterAndLaterPushesUseTheCache) {
   test::TempDir tmp;
   auto data = make_data_dir(tmp.path() + "/data", kSysidA);
   auto seg = write_segment(data + "/pg_wal/000000010000000000000001", kSysidA);
-  CountingStore store;
+  store::MemoryStore base;
+  test::FaultInjectingStore store(base);  // counts requests
+  using Op = test::FaultInjectingStore::Op;
   check_identity_for_push(store, seg);
   auto recorded = read_archive_identity(store);
   ASSERT_TRUE(recorded);
@@ -103,12 +87,12 @@ TEST(ArchiveIdentity, FirstPushRecordsTheClusterAndLaterPushesUseTheCache) {
   EXPECT_TRUE(std::filesystem::exists(data + "/pg_wal/.wal-e/identity"));
 
   // The next pushes (and fetches into the same data directory) ask nothing.
-  int gets = store.gets, puts = store.puts;
+  auto gets = store.calls(Op::Get), puts = store.calls(Op::Put);
   auto seg2 = write_segment(data + "/pg_wal/000000010000000000000002", kSysidA);
   check_identity_for_push(store, seg2);
   EXPECT_EQ(check_identity_for_fetch(store, data + "/pg_wal/RECOVERYXLOG"), recorded);
-  EXPECT_EQ(store.gets, gets);
-  EXPECT_EQ(store.puts, puts);
+  EXPECT_EQ(store.calls(Op::Get), gets);
+  EXPECT_EQ(store.calls(Op::Put), puts);
 }
 
 TEST(ArchiveIdentity, PushOfAnotherClusterIsRefusedAndChangesNothing) {

@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <thread>
+#include <vector>
+
 #include "backup/backup_manifest.h"
 #include "core/error.h"
 
@@ -70,6 +73,72 @@ TEST(BackupManifest, MalformedFieldsAreCorruptNotExceptions) {
   expect_corrupt(R"({"Manifest-Checksum": 5})");
   expect_corrupt(with_checksum(R"({"Files": {}, "WAL-Ranges": [], )"));
   expect_corrupt(with_checksum(R"({"WAL-Ranges": [], )"));
+}
+
+// Files added from many threads come back sorted by path with every field,
+// a file without a checksum included.
+TEST(BackupManifest, RoundTripsManyFilesAddedConcurrently) {
+  ManifestBuilder b;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&b, t] {
+      for (int i = 0; i < 50; ++i) {
+        std::uint32_t n = static_cast<std::uint32_t>(t * 50 + i);
+        std::optional<std::uint32_t> crc;
+        if (n % 7 != 0) crc = n * 2654435761u;
+        b.add({"base/" + std::to_string(t) + "/" + std::to_string(1000 + i), n * 8192ULL, 1700000000 + n, crc});
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto m = parse_manifest(b.render({3, "0/5000028", "0/6000100"}));
+  ASSERT_EQ(m.files.size(), 200u);
+  for (std::size_t i = 1; i < m.files.size(); ++i) EXPECT_LT(m.files[i - 1].path, m.files[i].path);
+  for (const auto& f : m.files) {
+    auto t = std::stoul(f.path.substr(5, 1));
+    auto i = std::stoul(f.path.substr(7)) - 1000;
+    std::uint32_t n = static_cast<std::uint32_t>(t * 50 + i);
+    EXPECT_EQ(f.size, n * 8192ULL) << f.path;
+    if (n % 7 == 0) {
+      EXPECT_FALSE(f.crc32c) << f.path;
+    } else {
+      EXPECT_EQ(f.crc32c, n * 2654435761u) << f.path;
+    }
+  }
+  ASSERT_EQ(m.wal_ranges.size(), 1u);
+  EXPECT_EQ(m.wal_ranges[0].timeline, 3u);
+  EXPECT_EQ(m.wal_ranges[0].start_lsn, "0/5000028");
+  EXPECT_EQ(m.wal_ranges[0].end_lsn, "0/6000100");
+}
+
+std::string replace_once(std::string text, const std::string& from, const std::string& to) {
+  auto pos = text.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  if (pos != std::string::npos) text.replace(pos, from.size(), to);
+  return text;
+}
+
+// Any change to what the checksum covers, to the checksum, or after it is
+// refused: a size, a CRC, a path, the WAL range, a missing checksum, and a
+// second "Files" smuggled in after the checksum (JSON keeps the last of two
+// equal keys, so it would replace the checked list).
+TEST(BackupManifest, RejectsTampering) {
+  ManifestBuilder b;
+  b.add({"base/1/2", 8192, 1700000000, 0x0c12a361u});
+  b.add({"global/pg_control", 8192, 1700000000, 0x11111111u});
+  std::string good = b.render({1, "0/2000028", "0/2000100"});
+  ASSERT_NO_THROW(parse_manifest(good));
+  expect_corrupt(replace_once(good, "\"Size\": 8192", "\"Size\": 8193"));
+  expect_corrupt(replace_once(good, "\"61a3120c\"", "\"61a3120d\""));
+  expect_corrupt(replace_once(good, "base/1/2", "base/1/3"));
+  expect_corrupt(replace_once(good, "0/2000100", "0/2000200"));
+  auto pos = good.find("\"Manifest-Checksum\"");
+  ASSERT_NE(pos, std::string::npos);
+  std::string hex = good.substr(pos + 22, 64);
+  expect_corrupt(replace_once(good, hex, std::string(64, '0')));
+  expect_corrupt(good.substr(0, pos) + "\"Other\": 1}\n");
+  expect_corrupt(replace_once(good, "\"}\n", "\", \"Files\": [{ \"Path\": \"evil\", \"Size\": 1 }]}\n"));
+  expect_corrupt(replace_once(good, "\"}\n", "\", \"WAL-Ranges\": []}\n"));
 }
 
 }  // namespace

@@ -6,43 +6,19 @@
 #include <vector>
 
 #include "exec/rate_limiter.h"
+#include "test_support/fake_clock.h"
 
 namespace wale::exec {
 namespace {
 
-// A fake clock: sleeping advances a shared virtual time (per thread, the
-// sleeper's own wake-up time), so tests run instantly and deterministically.
-class FakeClock final : public Clock {
- public:
-  TimePoint now() const override {
-    std::lock_guard lock(mu_);
-    return now_;
-  }
-  void sleep_for(Duration d) override {
-    std::lock_guard lock(mu_);
-    total_sleep_ += d;
-    if (now_ + d > latest_wake_) latest_wake_ = now_ + d;
-  }
-  // Moves time to the latest wake-up seen (as if all sleepers woke).
-  void settle() {
-    std::lock_guard lock(mu_);
-    now_ = latest_wake_;
-  }
-  std::chrono::system_clock::time_point wall_now() const override { return {}; }
-  Duration latest_wake() const {
-    std::lock_guard lock(mu_);
-    return latest_wake_.time_since_epoch();
-  }
-
- private:
-  mutable std::mutex mu_;
-  TimePoint now_{};
-  TimePoint latest_wake_{};
-  Duration total_sleep_{};
-};
+// Sleeping records each sleeper's wake-up time without moving the time
+// other threads see, so the shared budget is measured, not serialised.
+std::shared_ptr<test::FakeClock> make_clock() {
+  return std::make_shared<test::FakeClock>(test::FakeClock::Sleep::WaitsForSettle);
+}
 
 TEST(RateLimiter, OneSharedBudgetAcrossThreads) {
-  auto clock = std::make_shared<FakeClock>();
+  auto clock = make_clock();
   RateLimiter limiter(1000000, clock);  // 1 MB/s for everyone together
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
@@ -58,7 +34,7 @@ TEST(RateLimiter, OneSharedBudgetAcrossThreads) {
 }
 
 TEST(RateLimiter, IdleTimeIsNotBankedAsBurst) {
-  auto clock = std::make_shared<FakeClock>();
+  auto clock = make_clock();
   RateLimiter limiter(1000, clock);
   limiter.acquire(1000);
   clock->settle();  // t = 1 s
@@ -67,7 +43,7 @@ TEST(RateLimiter, IdleTimeIsNotBankedAsBurst) {
 }
 
 TEST(RateLimiter, ZeroMeansUnlimited) {
-  auto clock = std::make_shared<FakeClock>();
+  auto clock = make_clock();
   RateLimiter limiter(0, clock);
   limiter.acquire(1ULL << 40);
   EXPECT_EQ(clock->latest_wake().count(), 0);

@@ -12,6 +12,7 @@
 #include "io/file_streams.h"
 #include "store/local/local_store.h"
 #include "store/memory/memory_store.h"
+#include "test_support/fault_injecting_store.h"
 #include "test_support/temp_dir.h"
 
 namespace wale::archive {
@@ -19,22 +20,11 @@ namespace {
 
 // A store whose objects are all absent and whose root cannot be reached, as
 // S3 answers 404 to a HEAD/GET in a bucket that does not exist.
-class NoBucketStore final : public store::ObjectStore {
- public:
-  std::unique_ptr<io::ByteSink> put(std::string_view, const store::PutOptions&) override { throw no_bucket(); }
-  std::unique_ptr<io::ByteSource> get(std::string_view) override { return nullptr; }
-  std::optional<store::ObjectInfo> stat(std::string_view) override { return std::nullopt; }
-  void list(std::string_view, const std::function<void(const store::ObjectInfo&)>&) override { throw no_bucket(); }
-  void remove(std::span<const std::string>) override {}
-  std::string describe(std::string_view key) const override { return "s3://nobucket/" + std::string(key); }
-  void check_access() override {
-    ++checks;
-    throw no_bucket();
-  }
-  int checks = 0;
-
- private:
-  static Error no_bucket() { return Error(ErrorCode::Remote, "the bucket nobucket does not exist"); }
+struct NoBucketStore {
+  NoBucketStore() { faults.fail(test::FaultInjectingStore::Op::CheckAccess, ErrorCode::Remote, "*", 0); }
+  std::size_t checks() const { return faults.calls(test::FaultInjectingStore::Op::CheckAccess); }
+  store::MemoryStore empty;
+  test::FaultInjectingStore faults{empty};
 };
 
 TEST(RestoreContract, OnlyNotFoundEndsRecoveryEveryOtherFailureStopsIt) {
@@ -53,12 +43,12 @@ TEST(RestoreContract, AbsentObjectInAnUnreachableBucketIsAnErrorNotNotFound) {
   NoBucketStore store;
   test::TempDir dir;
   try {
-    wal_fetch(store, "000000010000000000000009", dir.path() + "/dest");
+    wal_fetch(store.faults, "000000010000000000000009", dir.path() + "/dest");
     FAIL() << "a missing bucket was reported as \"not in the archive\"";
   } catch (const Error& e) {
     EXPECT_NE(restore_exit_status(e.code()), 1);
   }
-  EXPECT_EQ(store.checks, 1);
+  EXPECT_EQ(store.checks(), 1u);
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/dest"));
 }
 

@@ -8,6 +8,7 @@
 #include "layout/sentinel.h"
 #include "pg/lsn.h"
 #include "store/memory/memory_store.h"
+#include "test_support/fault_injecting_store.h"
 
 namespace wale::backup {
 namespace {
@@ -81,6 +82,36 @@ struct Archive {
     return plan;
   }
 };
+
+// A batch delete can fail for some keys and remove the others (S3
+// DeleteObjects reports errors per key). A delete that fails so must never
+// leave a sentinel whose files are gone: a backup that looks restorable
+// and is not. Run again, the delete completes.
+TEST(Retention, ADeleteFailingForSomeKeysNeverLeavesASentinelWithoutItsFiles) {
+  Archive a;
+  auto b1 = a.add_backup(1, 0x10, 1);
+  auto b2 = a.add_backup(1, 0x20, 2);
+  auto b3 = a.add_backup(1, 0x30, 3);
+  for (int seg = 0x0F; seg <= 0x35; ++seg) a.add_wal(1, seg);
+  test::FaultInjectingStore faults(a.s);
+  faults.fail_removing("*_backup_stop_sentinel.json", ErrorCode::Transient);
+  DeleteRequest r;
+  r.mode = DeleteMode::Retain;
+  r.retain = 1;
+  auto plan = plan_delete(faults, r, kNow);
+  ASSERT_EQ(plan.backups.size(), 2u);
+  EXPECT_THROW(execute_delete(faults, plan), Error);
+  for (const auto& b : {b1, b2, b3}) {
+    auto name = *layout::BackupName::parse(b);
+    if (!a.has(layout::sentinel_key(name))) continue;
+    EXPECT_TRUE(a.has(layout::partition_key(name, 0, codec::Codec::Zstd))) << b << " kept its sentinel, lost its files";
+    EXPECT_TRUE(a.has(layout::extended_version_key(name))) << b;
+  }
+  execute_delete(faults, plan_delete(faults, r, kNow));
+  EXPECT_FALSE(a.has_backup(b1));
+  EXPECT_FALSE(a.has_backup(b2));
+  EXPECT_TRUE(a.has_backup(b3));
+}
 
 TEST(Retention, RetainKeepsNewestAndTheWalTheyNeed) {
   Archive a;

@@ -12,7 +12,7 @@
 #include "archive/wal_push_ahead.h"
 #include "core/error.h"
 #include "store/memory/memory_store.h"
-#include "test_support/hook_store.h"
+#include "test_support/fault_injecting_store.h"
 #include "test_support/temp_dir.h"
 
 namespace wale::archive {
@@ -83,7 +83,7 @@ TEST(WalPushAheadMarker, MatchingContentIsTrustedWithoutAnotherUpload) {
   pg.add(1);
   pg.add(2);
   store::MemoryStore base;
-  test::HookStore store(base);
+  test::FaultInjectingStore store(base);
   PushAheadOptions opts{codec::Codec::Zstd, 4};
   auto r = wal_push_with_ahead(store, pg.path(1), opts);
   wal_push_ahead_worker(store, pg.wal(), r.ahead, opts);
@@ -100,7 +100,7 @@ void expect_not_published_when(const std::function<void(PgWal&)>& recycle) {
   pg.add(2);
   pg.add(3);
   store::MemoryStore base;
-  test::HookStore store(base);
+  test::FaultInjectingStore store(base);
   PushAheadOptions opts{codec::Codec::None, 4};
   auto r = wal_push_with_ahead(store, pg.path(1), opts);
   ASSERT_EQ(r.ahead, (std::vector<std::string>{seg(2), seg(3)}));

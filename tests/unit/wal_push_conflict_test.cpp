@@ -19,7 +19,7 @@
 #include "io/memory_streams.h"
 #include "store/local/local_store.h"
 #include "store/memory/memory_store.h"
-#include "test_support/hook_store.h"
+#include "test_support/fault_injecting_store.h"
 #include "test_support/temp_dir.h"
 
 namespace wale::archive {
@@ -97,7 +97,7 @@ Outcome push_catching(store::ObjectStore& store, const std::string& path, codec:
 // pass the initial look before either publishes.
 std::pair<Outcome, Outcome> race(store::ObjectStore& base, const std::string& a, codec::Codec ca,
                                  const std::string& b, codec::Codec cb, bool meet_after_publish) {
-  test::HookStore store(base);
+  test::FaultInjectingStore store(base);
   Rendezvous before_put(2), after_publish(2);
   store.on_put = [&](const std::string&) { before_put.arrive_and_wait(); };
   if (meet_after_publish) store.after_finish = [&](const std::string&) { after_publish.arrive_and_wait(); };

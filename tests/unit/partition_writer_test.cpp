@@ -1,0 +1,201 @@
+// Partitioning a backup and writing its tar partitions: partitions are cut
+// at partition_size and never split a file; every file is stored whole, at
+// the size planned, in exactly one partition; the manifest's CRC is of the
+// bytes stored; a failed upload leaves no object.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+
+#include "backup/backup_plan.h"
+#include "backup/partition_writer.h"
+#include "codec/crc32c.h"
+#include "core/error.h"
+#include "io/filter_streams.h"
+#include "store/memory/memory_store.h"
+#include "tar/tar_reader.h"
+#include "test_support/fake_backup_server.h"
+#include "test_support/fault_injecting_store.h"
+#include "test_support/temp_dir.h"
+
+namespace wale::backup {
+namespace {
+
+using test::FaultInjectingStore;
+using Op = FaultInjectingStore::Op;
+
+std::uint64_t file_bytes(const std::vector<PlannedEntry>& part) {
+  std::uint64_t n = 0;
+  for (const auto& e : part) n += e.size;
+  return n;
+}
+
+// For many shapes of plan and sizes: every entry in exactly one partition,
+// in walk order; no partition empty; a partition exceeds max_bytes only when
+// it holds a single file; and a partition is cut only when the next file
+// would not fit (greedy: no partition is cut early).
+TEST(PartitionPlan, CutsAtTheSizeAndNeverEarlyOrInsideAFile) {
+  std::mt19937 rng(42);
+  for (std::uint64_t max_bytes : {1ULL, 511ULL, 4096ULL, 10000ULL, 1ULL << 30}) {
+    for (int round = 0; round < 20; ++round) {
+      std::vector<PlannedEntry> entries;
+      int n = static_cast<int>(rng() % 60);
+      for (int i = 0; i < n; ++i) {
+        PlannedEntry e;
+        e.tar_name = "e" + std::to_string(i);
+        switch (rng() % 4) {
+          case 0: e.type = PlannedEntry::Type::Directory; break;
+          case 1: e.size = 0; break;  // an empty file
+          default: e.size = rng() % 12000; break;
+        }
+        entries.push_back(e);
+      }
+      SCOPED_TRACE("max " + std::to_string(max_bytes) + ", " + std::to_string(n) + " entries");
+      auto parts = partition_plan(entries, max_bytes);
+      std::vector<std::string> order;
+      for (std::size_t p = 0; p < parts.size(); ++p) {
+        ASSERT_FALSE(parts[p].empty() && n > 0) << "partition " << p << " is empty";
+        for (const auto& e : parts[p]) order.push_back(e.tar_name);
+        std::uint64_t bytes = file_bytes(parts[p]);
+        if (bytes > max_bytes) {
+          EXPECT_EQ(std::count_if(parts[p].begin(), parts[p].end(), [](const auto& e) { return e.size > 0; }), 1)
+              << "partition " << p << " holds " << bytes << " bytes";
+        }
+        if (p + 1 < parts.size()) {
+          // The next partition starts with a file that would not have fit.
+          ASSERT_GT(parts[p + 1].front().size, 0u) << "partition " << p + 1 << " was cut before a zero-size entry";
+          EXPECT_GT(bytes + parts[p + 1].front().size, max_bytes) << "partition " << p << " was cut early";
+        }
+      }
+      ASSERT_EQ(order.size(), entries.size());
+      for (std::size_t i = 0; i < entries.size(); ++i) EXPECT_EQ(order[i], entries[i].tar_name);
+    }
+  }
+}
+
+// Members of a stored partition: name -> data.
+std::map<std::string, std::string> read_partition(store::ObjectStore& s, const std::string& key, codec::Codec c) {
+  std::map<std::string, std::string> out;
+  auto raw = s.get(key);
+  if (!raw) throw std::runtime_error("no object " + key);
+  io::FilterSource source(codec::make_decompressor(c), std::move(raw));
+  tar::TarReader reader(source);
+  while (auto entry = reader.next()) {
+    std::string data;
+    std::byte buf[4096];
+    while (std::size_t n = reader.read_data(buf)) data.append(reinterpret_cast<const char*>(buf), n);
+    out[entry->path] = data;
+  }
+  return out;
+}
+
+std::uint32_t crc_of(const std::string& s) {
+  return codec::crc32c(std::span<const std::byte>(reinterpret_cast<const std::byte*>(s.data()), s.size()));
+}
+
+// A real data directory planned, cut small and written partition by
+// partition: each file is in exactly one partition, byte for byte, and the
+// manifest lists it with the CRC of those bytes.
+TEST(PartitionWriter, EveryFileIsStoredWholeInExactlyOnePartition) {
+  test::TempDir dir;
+  auto files = test::make_fake_data_directory(dir.path() + "/pgdata");
+  auto plan = plan_backup(dir.path() + "/pgdata");
+  auto parts = partition_plan(plan.entries, 16 * 1024);
+  ASSERT_GE(parts.size(), 4u);
+  store::MemoryStore s;
+  ManifestBuilder manifest;
+  std::map<std::string, int> seen;
+  std::map<std::string, std::string> stored;
+  PartitionStats totals;
+  std::uint64_t hooked = 0;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    std::string key = "p/" + std::to_string(i) + ".zst";
+    totals += write_partition(s, key, parts[i], codec::Codec::Zstd, [&](std::uint64_t n) { hooked += n; }, &manifest);
+    for (const auto& [name, data] : read_partition(s, key, codec::Codec::Zstd)) {
+      ++seen[name];
+      stored[name] = data;
+    }
+  }
+  for (const auto& [rel, content] : files) {
+    EXPECT_EQ(seen[rel], 1) << rel;
+    EXPECT_TRUE(stored[rel] == content) << rel << " is not stored whole";
+  }
+  EXPECT_EQ(totals.files, files.size());
+  EXPECT_EQ(hooked, plan.total_file_bytes);
+  auto m = parse_manifest(manifest.render({1, "0/1", "0/2"}));
+  ASSERT_EQ(m.files.size(), files.size());
+  for (const auto& f : m.files) {
+    EXPECT_EQ(f.size, files[f.path].size()) << f.path;
+    EXPECT_EQ(f.crc32c, crc_of(files[f.path])) << f.path;
+  }
+}
+
+// Files change while a backup runs (WAL replay repairs them): a file that
+// grew is stored at its planned size, one that shrank is padded with NULs to
+// it, one that vanished is left out; the manifest describes what was stored.
+TEST(PartitionWriter, FilesChangedSincePlanningAreStoredAtThePlannedSize) {
+  test::TempDir dir;
+  auto files = test::make_fake_data_directory(dir.path() + "/pgdata");
+  auto plan = plan_backup(dir.path() + "/pgdata");
+  std::string pg = dir.path() + "/pgdata/";
+  std::ofstream(pg + "base/5/16385", std::ios::app) << std::string(5000, 'g');        // grew
+  std::filesystem::resize_file(pg + "base/5/16386", 100);                             // shrank
+  std::filesystem::remove(pg + "global/1262");                                        // vanished
+  store::MemoryStore s;
+  ManifestBuilder manifest;
+  auto stats = write_partition(s, "p.lz4", plan.entries, codec::Codec::Lz4, {}, &manifest);
+  auto stored = read_partition(s, "p.lz4", codec::Codec::Lz4);
+  EXPECT_TRUE(stored["base/5/16385"] == files["base/5/16385"]);
+  std::string shrunk = files["base/5/16386"].substr(0, 100) + std::string(files["base/5/16386"].size() - 100, '\0');
+  EXPECT_TRUE(stored["base/5/16386"] == shrunk);
+  EXPECT_EQ(stored.count("global/1262"), 0u);
+  EXPECT_EQ(stats.files, files.size() - 1);
+  for (const auto& f : parse_manifest(manifest.render({1, "0/1", "0/2"})).files) {
+    ASSERT_TRUE(stored.count(f.path)) << f.path << " is in the manifest but not stored";
+    EXPECT_EQ(f.size, stored[f.path].size()) << f.path;
+    EXPECT_EQ(f.crc32c, crc_of(stored[f.path])) << f.path;
+  }
+}
+
+// An upload failing at any point (opening, mid-stream, at the end) throws
+// the store's error and leaves no object, whole or partial.
+TEST(PartitionWriter, AFailedUploadLeavesNoObject) {
+  test::TempDir dir;
+  test::make_fake_data_directory(dir.path() + "/pgdata");
+  auto plan = plan_backup(dir.path() + "/pgdata");
+  for (Op op : {Op::Put, Op::Write, Op::Finish}) {
+    SCOPED_TRACE(test::to_string(op));
+    store::MemoryStore base;
+    FaultInjectingStore s(base);
+    s.fail(op, ErrorCode::Transient);
+    EXPECT_THROW(write_partition(s, "p.zst", plan.entries, codec::Codec::Zstd), Error);
+    EXPECT_FALSE(base.stat("p.zst"));
+    // Only the first matching call fails: the next upload is whole.
+    EXPECT_NO_THROW(write_inline_partition(s, "i.zst", {{"backup_label", "x"}}, codec::Codec::Zstd));
+    EXPECT_EQ(base.object_count(), 1u);
+    s.clear_faults();
+    s.fail(op, ErrorCode::Transient, "*", 0);
+    EXPECT_THROW(write_partition(s, "q.zst", plan.entries, codec::Codec::Zstd), Error);
+    EXPECT_THROW(write_inline_partition(s, "r.zst", {{"backup_label", "x"}}, codec::Codec::Zstd), Error);
+    EXPECT_FALSE(base.stat("q.zst"));
+    EXPECT_FALSE(base.stat("r.zst"));
+  }
+}
+
+TEST(PartitionWriter, InlinePartitionHoldsTheGivenFilesAndManifestEntriesMatch) {
+  store::MemoryStore s;
+  std::vector<InlineFile> meta{{"backup_label", "START WAL LOCATION: 0/2000028\n"}, {"tablespace_map", "16389 /ts\n"}};
+  auto stats = write_inline_partition(s, "p.lzo", meta, codec::Codec::Lzop);
+  EXPECT_EQ(stats.files, 2u);
+  auto stored = read_partition(s, "p.lzo", codec::Codec::Lzop);
+  EXPECT_EQ(stored["backup_label"], meta[0].content);
+  EXPECT_EQ(stored["tablespace_map"], meta[1].content);
+  auto e = manifest_entry("backup_label", meta[0].content, 7);
+  EXPECT_EQ(e.size, meta[0].content.size());
+  EXPECT_EQ(e.crc32c, crc_of(meta[0].content));
+}
+
+}  // namespace
+}  // namespace wale::backup
