@@ -249,8 +249,8 @@ class ScriptedProvider final : public CredentialsProvider {
     if (fail) throw Error(ErrorCode::Transient, "metadata service down");
     if (slow) std::this_thread::sleep_for(50ms);
     AwsCredentials c{"KEY" + std::to_string(n), "SECRET" + std::to_string(n), "TOKEN", std::nullopt};
-    // FakeClock's wall time stands still at the epoch: Expiration is relative to it.
-    if (lifetime.count() > 0) c.expiration = std::chrono::system_clock::time_point{} + lifetime;
+    // Expiration is wall-clock time, as a metadata service states it.
+    if (lifetime.count() > 0) c.expiration = clock_->wall_now() + lifetime;
     return c;
   }
   std::atomic<int> calls{0};
