@@ -11,8 +11,8 @@
 #include <memory>
 #include <sstream>
 
-#include "backup/backup_catalog.h"
-#include "backup/backup_manifest.h"
+#include "catalog/backup_catalog.h"
+#include "layout/backup_manifest.h"
 #include "codec/crc32c.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -122,7 +122,7 @@ struct Partition {
   std::string key;
 };
 
-std::vector<Partition> list_partitions(store::ObjectStore& store, const BackupInfo& info) {
+std::vector<Partition> list_partitions(store::ObjectStore& store, const catalog::BackupInfo& info) {
   std::vector<Partition> parts;
   store.list(layout::partitions_prefix(info.name), [&](const store::ObjectInfo& o) {
     if (auto n = layout::partition_number(o.key)) {
@@ -153,11 +153,11 @@ std::vector<Partition> list_partitions(store::ObjectStore& store, const BackupIn
 // Uncompressed partitions carry no stream checksum: check the restored files
 // against the backup's manifest instead (compressed ones were checked by
 // their codec while streaming).
-void check_against_manifest(store::ObjectStore& store, const BackupInfo& info, const std::string& target,
+void check_against_manifest(store::ObjectStore& store, const catalog::BackupInfo& info, const std::string& target,
                             const std::vector<tar::TablespaceMapping>& mappings) {
   auto text = store::get_bytes(store, layout::backup_dir(info.name) + "backup_manifest");
   if (!text) return;
-  Manifest manifest = parse_manifest(*text);
+  layout::Manifest manifest = layout::parse_manifest(*text);
   std::vector<std::byte> buf(256 * 1024);
   for (const auto& f : manifest.files) {
     std::string path = target + "/" + f.path;
@@ -208,7 +208,7 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
     target = strip_slash(std::string(cwd) + "/" + target);
   }
   auto started = std::chrono::steady_clock::now();
-  BackupInfo info = resolve_backup(store, opts.query);
+  catalog::BackupInfo info = catalog::resolve_backup(store, opts.query);
   auto parts = list_partitions(store, info);
   layout::Spec spec = choose_spec(opts, info.sentinel ? info.sentinel->spec : layout::Spec{});
 

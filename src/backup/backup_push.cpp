@@ -10,11 +10,11 @@
 #include <cstring>
 
 #include "archive/wal_archive.h"
-#include "backup/backup_catalog.h"
-#include "backup/backup_manifest.h"
+#include "catalog/backup_catalog.h"
+#include "layout/backup_manifest.h"
 #include "backup/backup_plan.h"
 #include "backup/partition_writer.h"
-#include "backup/retention.h"
+#include "catalog/retention.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/stop_token.h"
@@ -122,7 +122,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
 
   auto start_time = std::chrono::system_clock::now();
   pg::BackupSession session(conn);
-  pg::BackupStart start = session.start("freeze_start_" + iso_utc(start_time) + "+00:00", opts.fast_checkpoint);
+  pg::BackupStart start = session.start("freeze_start_" + catalog::iso_utc(start_time) + "+00:00", opts.fast_checkpoint);
   layout::BackupName name = layout::BackupName::from_start(start.wal_file, start.wal_offset);
   log::info(kLogger, {"start upload postgres version metadata", {}, {},
                       {{"backup", name.str()}, {"start_lsn", start.lsn.to_string()}}});
@@ -142,7 +142,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
 
   PartitionStats totals;
   std::mutex totals_mu;
-  ManifestBuilder manifest;
+  layout::ManifestBuilder manifest;
   exec::RateLimiter limiter(opts.read_rate_limit, clock);
   {
     Progress progress("backup-push " + name.str(), plan.total_file_bytes, opts.show_progress);
@@ -173,7 +173,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   auto now = static_cast<std::int64_t>(::time(nullptr));
   manifest.add(manifest_entry("backup_label", stop.backup_label, now));
   std::string manifest_text =
-      manifest.render(ManifestWalRange{start.timeline, start.lsn.to_string(), stop.lsn.to_string()});
+      manifest.render(layout::ManifestWalRange{start.timeline, start.lsn.to_string(), stop.lsn.to_string()});
   std::vector<InlineFile> meta{{"backup_label", stop.backup_label}, {"backup_manifest", manifest_text}};
   if (!stop.tablespace_map.empty()) meta.push_back({"tablespace_map", stop.tablespace_map});
   store::put_bytes(store, layout::backup_dir(name) + "backup_manifest", manifest_text, {"application/json"});
@@ -207,8 +207,8 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   s.timeline = start.timeline;
   s.pg_version_num = server.version_num;
   s.system_identifier = server.system_identifier;
-  s.start_time = iso_utc(start_time) + "Z";
-  s.finish_time = iso_utc(std::chrono::system_clock::now()) + "Z";
+  s.start_time = catalog::iso_utc(start_time) + "Z";
+  s.finish_time = catalog::iso_utc(std::chrono::system_clock::now()) + "Z";
   s.compressed_size_bytes = totals.compressed_bytes;
   s.codec = std::string(codec::codec_name(opts.codec));
   s.file_count = totals.files;  // files actually in the tar partitions, backup_label included
@@ -216,7 +216,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   s.segment_size = server.segment_size;
   s.hostname = hostname();
   s.data_directory = dir;
-  if (opts.permanent) store::put_bytes(store, permanent_marker_key(name.str()), "{\"permanent\": true}", {"application/json"});
+  if (opts.permanent) store::put_bytes(store, catalog::permanent_marker_key(name.str()), "{\"permanent\": true}", {"application/json"});
   // The sentinel is written last: before it exists, the backup does not.
   throw_if_stopped();
   store::put_bytes(store, layout::sentinel_key(name), s.to_json(), {"application/json"});

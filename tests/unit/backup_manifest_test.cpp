@@ -4,10 +4,10 @@
 
 #include <fmt/format.h>
 
-#include "backup/backup_manifest.h"
+#include "layout/backup_manifest.h"
 #include "core/error.h"
 
-namespace wale::backup {
+namespace wale::layout {
 namespace {
 
 // A manifest body (up to and including the "WAL-Ranges" entry and its comma)
@@ -73,4 +73,4 @@ TEST(BackupManifest, MalformedFieldsAreCorruptNotExceptions) {
 }
 
 }  // namespace
-}  // namespace wale::backup
+}  // namespace wale::layout

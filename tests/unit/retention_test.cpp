@@ -2,14 +2,14 @@
 
 #include <algorithm>
 
-#include "backup/retention.h"
+#include "catalog/retention.h"
 #include "core/error.h"
 #include "layout/archive_layout.h"
 #include "layout/sentinel.h"
 #include "pg/lsn.h"
 #include "store/memory/memory_store.h"
 
-namespace wale::backup {
+namespace wale::catalog {
 namespace {
 
 using namespace std::chrono;
@@ -392,4 +392,4 @@ TEST(Retention, DamagedHistoryStopsTheDelete) {
 }
 
 }  // namespace
-}  // namespace wale::backup
+}  // namespace wale::catalog

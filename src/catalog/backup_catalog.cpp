@@ -1,4 +1,4 @@
-#include "backup/backup_catalog.h"
+#include "catalog/backup_catalog.h"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 
-namespace wale::backup {
+namespace wale::catalog {
 namespace {
 
 layout::Sentinel load_sentinel(store::ObjectStore& store, const layout::BackupName& name) {
@@ -144,4 +144,4 @@ std::string format_backup_list_json(const std::vector<BackupInfo>& backups) {
   return arr.dump(2) + "\n";
 }
 
-}  // namespace wale::backup
+}  // namespace wale::catalog

@@ -18,10 +18,10 @@
 #include <string>
 #include <vector>
 
-#include "backup/backup_catalog.h"
+#include "catalog/backup_catalog.h"
 #include "store/object_store.h"
 
-namespace wale::backup {
+namespace wale::catalog {
 
 struct VerifyProblem {
   std::string location;  // key or file the problem is in
@@ -68,4 +68,4 @@ std::string backup_report_text(const std::vector<BackupVerifyReport>& reports);
 std::string wal_report_json(const WalVerifyReport& report);
 std::string wal_report_text(const WalVerifyReport& report);
 
-}  // namespace wale::backup
+}  // namespace wale::catalog

@@ -1,4 +1,4 @@
-#include "backup/backup_manifest.h"
+#include "layout/backup_manifest.h"
 
 #include <openssl/sha.h>
 
@@ -13,7 +13,7 @@
 #include "core/json_object.h"
 #include "core/number.h"
 
-namespace wale::backup {
+namespace wale::layout {
 namespace {
 
 std::string gmt(std::int64_t t) {
@@ -102,4 +102,4 @@ Manifest parse_manifest(const std::string& text) {
   return m;
 }
 
-}  // namespace wale::backup
+}  // namespace wale::layout

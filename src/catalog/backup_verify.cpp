@@ -1,4 +1,4 @@
-#include "backup/backup_verify.h"
+#include "catalog/backup_verify.h"
 
 #include <algorithm>
 #include <map>
@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "archive/wal_archive.h"
-#include "backup/backup_manifest.h"
+#include "layout/backup_manifest.h"
 #include "codec/crc32c.h"
 #include "core/error.h"
 #include "core/number.h"
@@ -22,7 +22,7 @@
 #include "pg/timeline_history.h"
 #include "tar/tar_reader.h"
 
-namespace wale::backup {
+namespace wale::catalog {
 namespace {
 
 struct SeenFile {
@@ -104,7 +104,7 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
   if (manifest_text) {
     report.has_manifest = true;
     try {
-      Manifest m = parse_manifest(*manifest_text);
+      layout::Manifest m = layout::parse_manifest(*manifest_text);
       std::set<std::string> listed;
       for (const auto& f : m.files) {
         listed.insert(f.path);
@@ -314,4 +314,4 @@ std::string wal_report_text(const WalVerifyReport& r) {
   return out;
 }
 
-}  // namespace wale::backup
+}  // namespace wale::catalog

@@ -1,4 +1,4 @@
-#include "backup/retention.h"
+#include "catalog/retention.h"
 
 #include <algorithm>
 #include <ctime>
@@ -8,7 +8,7 @@
 #include <tuple>
 
 #include "archive/wal_archive.h"
-#include "backup/backup_catalog.h"
+#include "catalog/backup_catalog.h"
 #include "core/error.h"
 #include "core/number.h"
 #include "layout/archive_layout.h"
@@ -16,7 +16,7 @@
 #include "pg/lsn.h"
 #include "pg/timeline_history.h"
 
-namespace wale::backup {
+namespace wale::catalog {
 namespace {
 
 struct BackupObjects {
@@ -326,4 +326,4 @@ void execute_delete(store::ObjectStore& store, const DeletePlan& plan) {
   }
 }
 
-}  // namespace wale::backup
+}  // namespace wale::catalog

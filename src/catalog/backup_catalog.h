@@ -12,7 +12,7 @@
 #include "layout/sentinel.h"
 #include "store/object_store.h"
 
-namespace wale::backup {
+namespace wale::catalog {
 
 struct BackupInfo {
   layout::BackupName name;
@@ -36,4 +36,4 @@ std::string format_backup_list_json(const std::vector<BackupInfo>& backups);
 // "2026-11-24T06:34:30.753169", UTC, as WAL-E prints last_modified.
 std::string iso_utc(std::chrono::system_clock::time_point t);
 
-}  // namespace wale::backup
+}  // namespace wale::catalog

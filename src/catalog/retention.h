@@ -45,7 +45,7 @@
 #include "pg/lsn.h"
 #include "store/object_store.h"
 
-namespace wale::backup {
+namespace wale::catalog {
 
 enum class DeleteMode { Before, Retain, Everything, OldVersions };
 
@@ -87,4 +87,4 @@ void mark_backup(store::ObjectStore& store, const std::string& backup_name, bool
 // Parses "2026-11-24T10:15:00Z", "2026-11-24 10:15:00+00", "2026-11-24"; throws Error{Usage}.
 std::chrono::system_clock::time_point parse_time(const std::string& text);
 
-}  // namespace wale::backup
+}  // namespace wale::catalog
