@@ -225,7 +225,7 @@ int run_command(const Invocation& inv, const config::Environment& env) {
   }
   if (inv.subcommand == "wal-verify") {
     auto report = catalog::verify_wal(*store);
-    write_stdout(inv.json ? catalog::wal_report_json(report) : catalog::wal_report_text(report));
+    write_stdout(inv.json ? archive::wal_report_json(report) : archive::wal_report_text(report));
     return report.ok() ? 0 : 1;
   }
   if (inv.subcommand == "backup-push") {

@@ -76,4 +76,11 @@ class WalArchive {
   std::uint64_t segment_size_;
 };
 
+// Waits (polling on `clock`, at most `timeout`) until every segment from
+// `first` to `last` (on first's timeline) is archived under any codec.
+// Logs a warning every 30 s while waiting. Throws Error{NotFound} naming the
+// first missing segment when time runs out (backup-push: no sentinel then).
+void wait_for_backup_wal(const archive::WalArchive& wal, const pg::WalSegment& first, const pg::WalSegment& last,
+                         std::chrono::seconds timeout, Clock& clock);
+
 }  // namespace wale::archive

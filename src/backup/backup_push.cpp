@@ -67,25 +67,6 @@ void check_segment_owner(const archive::WalArchive& wal, const std::string& name
 
 }  // namespace
 
-void wait_for_backup_wal(const archive::WalArchive& wal, const pg::WalSegment& first, const pg::WalSegment& last,
-                         std::chrono::seconds timeout, Clock& clock) {
-  auto missing = wal.wait_for_segments(first, last, timeout, clock, [](const pg::WalSegment& s) {
-    log::warning(kLogger, {"still waiting for WAL to be archived", "Waiting for WAL file " + s.file_name() + ".", {}, {}});
-  });
-  if (missing.empty()) return;
-  std::string which = missing.front().file_name();
-  if (missing.size() > 1) {
-    which += " (and " + std::to_string(missing.size() - 1) + " more up to " + missing.back().file_name() + ")";
-  }
-  throw Error(ErrorCode::NotFound,
-              "WAL file " + which + " needed by this backup was not archived within " +
-                  std::to_string(timeout.count()) + " s",
-              "Every segment from " + first.file_name() + " to " + last.file_name() +
-                  " must be archived; the backup was not marked complete and no sentinel was written.",
-              "Check archive_command ('wal-e wal-push %p') and the server log for archiver errors, and that no "
-              "delete removed WAL meanwhile; WALE_ARCHIVE_TIMEOUT sets the wait.");
-}
-
 void check_data_directory(const std::string& dir) {
   struct stat st {};
   if (::stat((dir + "/PG_VERSION").c_str(), &st) != 0 || ::stat((dir + "/global/pg_control").c_str(), &st) != 0) {
@@ -191,7 +172,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
                     ", which is not a range of one timeline",
                 "The backup was not marked complete.", "Was the server promoted during the backup? Run it again.");
   }
-  wait_for_backup_wal(wal, *first, *last, std::chrono::seconds(opts.archive_wait_seconds), *clock);
+  archive::wait_for_backup_wal(wal, *first, *last, std::chrono::seconds(opts.archive_wait_seconds), *clock);
   check_segment_owner(wal, stop.wal_file, server.system_identifier);
 
   layout::Sentinel s;

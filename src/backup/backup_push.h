@@ -19,7 +19,6 @@
 #include <memory>
 #include <string>
 
-#include "archive/wal_archive.h"
 #include "core/clock.h"
 
 #include "codec/codec.h"
@@ -54,12 +53,6 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
 // The partition size to use: the configured maximum, lowered so that there are
 // about four partitions per worker (balance), but not below 64 MiB.
 std::uint64_t effective_partition_size(std::uint64_t configured_max, std::uint64_t total_bytes, unsigned pool_size);
-
-// Waits (polling on `clock`, at most `timeout`) until every segment from
-// `first` to `last` (on first's timeline) is archived under any codec.
-// Throws Error{NotFound} naming the first missing segment when time runs out.
-void wait_for_backup_wal(const archive::WalArchive& wal, const pg::WalSegment& first, const pg::WalSegment& last,
-                         std::chrono::seconds timeout, Clock& clock);
 
 // Throws Error{Usage} unless `dir` looks like a PostgreSQL data directory.
 void check_data_directory(const std::string& dir);
