@@ -13,6 +13,7 @@
 
 #include "catalog/backup_catalog.h"
 #include "layout/backup_manifest.h"
+#include "layout/spool_layout.h"
 #include "codec/crc32c.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -34,13 +35,14 @@ std::string strip_slash(std::string s) {
   return s;
 }
 
-// Present in the target (and each tablespace directory) while a restore is in
-// progress; removed last. A rerun that finds it knows why the directory is not empty.
-constexpr const char* kInProgressMarker = ".wal-e-restore-in-progress";
-// global/pg_control is extracted under this name and renamed into place last:
+// layout::kRestoreInProgressMarker is present in the target (and each
+// tablespace directory) while a restore is in progress; removed last. A rerun
+// that finds it knows why the directory is not empty. global/pg_control is
+// extracted as global/<kRestoreControlTemp> and renamed into place last:
 // until then the target is not a data directory PostgreSQL would start.
-constexpr const char* kControlFile = "global/pg_control";
-constexpr const char* kControlTemp = ".pg_control.wal-e-restore";
+constexpr const char* kControlFile = layout::kRestoreControlMember;
+constexpr const char* kInProgressMarker = layout::kRestoreInProgressMarker;
+constexpr const char* kControlTemp = layout::kRestoreControlTemp;
 
 // Absent -> created (true). Existing empty directory -> false. Otherwise throws.
 bool prepare_empty_dir(const std::string& dir, const std::string& what) {
@@ -155,7 +157,7 @@ std::vector<Partition> list_partitions(store::ObjectStore& store, const catalog:
 // their codec while streaming).
 void check_against_manifest(store::ObjectStore& store, const catalog::BackupInfo& info, const std::string& target,
                             const std::vector<tar::TablespaceMapping>& mappings) {
-  auto text = store::get_bytes(store, layout::backup_dir(info.name) + "backup_manifest");
+  auto text = store::get_bytes(store, layout::backup_manifest_key(info.name));
   if (!text) return;
   layout::Manifest manifest = layout::parse_manifest(*text);
   std::vector<std::byte> buf(256 * 1024);

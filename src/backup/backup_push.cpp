@@ -14,7 +14,6 @@
 #include "layout/backup_manifest.h"
 #include "backup/backup_plan.h"
 #include "backup/partition_writer.h"
-#include "catalog/retention.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/stop_token.h"
@@ -157,7 +156,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
       manifest.render(layout::ManifestWalRange{start.timeline, start.lsn.to_string(), stop.lsn.to_string()});
   std::vector<InlineFile> meta{{"backup_label", stop.backup_label}, {"backup_manifest", manifest_text}};
   if (!stop.tablespace_map.empty()) meta.push_back({"tablespace_map", stop.tablespace_map});
-  store::put_bytes(store, layout::backup_dir(name) + "backup_manifest", manifest_text, {"application/json"});
+  store::put_bytes(store, layout::backup_manifest_key(name), manifest_text, {"application/json"});
   totals += write_inline_partition(store, layout::partition_key(name, number, opts.codec), meta, opts.codec);
   ++number;
 
@@ -197,7 +196,8 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   s.segment_size = server.segment_size;
   s.hostname = hostname();
   s.data_directory = dir;
-  if (opts.permanent) store::put_bytes(store, catalog::permanent_marker_key(name.str()), "{\"permanent\": true}", {"application/json"});
+  if (opts.permanent) store::put_bytes(store, layout::permanent_marker_key(name), std::string(layout::kPermanentMarkerContent),
+                                     {"application/json"});
   // The sentinel is written last: before it exists, the backup does not.
   throw_if_stopped();
   store::put_bytes(store, layout::sentinel_key(name), s.to_json(), {"application/json"});

@@ -100,7 +100,7 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
   report.files = seen.size();
 
   // The manifest: every file present with its size and checksum, nothing extra.
-  auto manifest_text = store::get_bytes(store, layout::backup_dir(backup.name) + "backup_manifest");
+  auto manifest_text = store::get_bytes(store, layout::backup_manifest_key(backup.name));
   if (manifest_text) {
     report.has_manifest = true;
     try {
@@ -123,7 +123,7 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
         }
       }
     } catch (const Error& e) {
-      report.problems.push_back({store.describe(layout::backup_dir(backup.name) + "backup_manifest"), e.message()});
+      report.problems.push_back({store.describe(layout::backup_manifest_key(backup.name)), e.message()});
     }
   } else {
     report.notes.push_back("no backup_manifest (a WAL-E backup?): file checksums not verified, only that every "

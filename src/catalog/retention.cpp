@@ -32,16 +32,6 @@ struct BackupObjects {
   bool on_live_path = true;
 };
 
-// The backup name a key under basebackups_005/ belongs to, or "".
-std::string owner_of(const std::string& key) {
-  std::string rest = key.substr(layout::kBackupsDir.size());
-  if (auto n = layout::backup_from_sentinel_key(key)) return n->str();
-  auto slash = rest.find('/');
-  if (slash == std::string::npos) return {};
-  auto name = layout::BackupName::parse(rest.substr(0, slash));
-  return name ? name->str() : std::string{};
-}
-
 // The first segment a backup needs: its start segment, except for WAL-E's
 // offline backups (see retention.h), whose start is taken as segment 0 of the
 // log their name gives. Segment 0 of its timeline if the name does not parse
@@ -80,10 +70,6 @@ pg::Lsn stop_of(const layout::Sentinel& s, const pg::WalSegment& start, std::uin
 
 }  // namespace
 
-std::string permanent_marker_key(const std::string& backup_name) {
-  return std::string(layout::kBackupsDir) + backup_name + "/permanent";
-}
-
 void mark_backup(store::ObjectStore& store, const std::string& backup_name, bool permanent) {
   auto name = layout::BackupName::parse(backup_name);
   if (!name || !store.stat(layout::sentinel_key(*name))) {
@@ -91,9 +77,10 @@ void mark_backup(store::ObjectStore& store, const std::string& backup_name, bool
                 "Run backup-list to see the finished backups under this prefix.");
   }
   if (permanent) {
-    store::put_bytes(store, permanent_marker_key(backup_name), "{\"permanent\": true}", {"application/json"});
+    store::put_bytes(store, layout::permanent_marker_key(*name), std::string(layout::kPermanentMarkerContent),
+                     {"application/json"});
   } else {
-    std::vector<std::string> keys{permanent_marker_key(backup_name)};
+    std::vector<std::string> keys{layout::permanent_marker_key(*name)};
     store.remove(keys);
   }
 }
@@ -152,10 +139,8 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
                        std::chrono::system_clock::time_point now) {
   DeletePlan plan;
   if (request.mode == DeleteMode::OldVersions) {
-    for (int v = 0; v <= 4; ++v) {
-      for (const char* dir : {"basebackups_00", "wal_00"}) {
-        store.list(std::string(dir) + std::to_string(v) + "/", [&](const store::ObjectInfo& o) { plan.keys.push_back(o.key); });
-      }
+    for (const auto& prefix : layout::old_version_prefixes()) {
+      store.list(prefix, [&](const store::ObjectInfo& o) { plan.keys.push_back(o.key); });
     }
     return plan;
   }
@@ -169,9 +154,9 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
   // every segment from its start to its stop is archived before its sentinel.
   std::map<std::string, BackupObjects> backups;
   store.list(layout::kBackupsDir, [&](const store::ObjectInfo& o) {
-    std::string owner = owner_of(o.key);
-    if (owner.empty()) return;
-    auto& b = backups[owner];
+    auto name = layout::backup_of_key(o.key);
+    if (!name) return;
+    auto& b = backups[name->str()];
     b.newest = std::max(b.newest, o.modified);
     if (layout::backup_from_sentinel_key(o.key)) {
       b.finished = true;
@@ -179,7 +164,7 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
     } else {
       b.keys.push_back(o.key);
     }
-    if (o.key == permanent_marker_key(owner)) b.permanent = true;
+    if (o.key == layout::permanent_marker_key(*name)) b.permanent = true;
   });
 
   if (request.mode == DeleteMode::Everything) {

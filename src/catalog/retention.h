@@ -79,8 +79,6 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
                        std::chrono::system_clock::time_point now);
 void execute_delete(store::ObjectStore& store, const DeletePlan& plan);
 
-// The permanent marker of a backup.
-std::string permanent_marker_key(const std::string& backup_name);
 // Marks (or unmarks) a finished backup permanent. Throws Error{NotFound}.
 void mark_backup(store::ObjectStore& store, const std::string& backup_name, bool permanent);
 
