@@ -10,13 +10,13 @@
 #include <cstring>
 
 #include "archive/wal_archive.h"
-#include "catalog/backup_catalog.h"
 #include "layout/backup_manifest.h"
 #include "backup/backup_plan.h"
 #include "backup/partition_writer.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/stop_token.h"
+#include "core/utc_time.h"
 #include "backup/progress.h"
 #include "exec/rate_limiter.h"
 #include "exec/task_group.h"
@@ -102,7 +102,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
 
   auto start_time = std::chrono::system_clock::now();
   pg::BackupSession session(conn);
-  pg::BackupStart start = session.start("freeze_start_" + catalog::iso_utc(start_time) + "+00:00", opts.fast_checkpoint);
+  pg::BackupStart start = session.start("freeze_start_" + format_iso_utc(start_time) + "+00:00", opts.fast_checkpoint);
   layout::BackupName name = layout::BackupName::from_start(start.wal_file, start.wal_offset);
   log::info(kLogger, {"start upload postgres version metadata", {}, {},
                       {{"backup", name.str()}, {"start_lsn", start.lsn.to_string()}}});
@@ -187,8 +187,8 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   s.timeline = start.timeline;
   s.pg_version_num = server.version_num;
   s.system_identifier = server.system_identifier;
-  s.start_time = catalog::iso_utc(start_time) + "Z";
-  s.finish_time = catalog::iso_utc(std::chrono::system_clock::now()) + "Z";
+  s.start_time = format_iso_utc(start_time) + "Z";
+  s.finish_time = format_iso_utc(std::chrono::system_clock::now()) + "Z";
   s.compressed_size_bytes = totals.compressed_bytes;
   s.codec = std::string(codec::codec_name(opts.codec));
   s.file_count = totals.files;  // files actually in the tar partitions, backup_label included

@@ -38,17 +38,13 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
   const layout::Sentinel* sentinel = backup.sentinel ? &*backup.sentinel : nullptr;
 
   // Partitions: present, numbered without gaps, as many as the sentinel says.
-  std::vector<std::pair<std::uint32_t, std::string>> parts;
-  store.list(layout::partitions_prefix(backup.name), [&](const store::ObjectInfo& o) {
-    if (auto n = layout::partition_number(o.key)) parts.emplace_back(*n, o.key);
-  });
-  std::sort(parts.begin(), parts.end());
+  std::vector<PartitionObject> parts = list_partitions(store, backup.name);
   report.partitions = parts.size();
   std::uint32_t expected_parts = sentinel && sentinel->partition_count ? *sentinel->partition_count
                                                                        : static_cast<std::uint32_t>(parts.size());
   std::set<std::uint32_t> have;
-  for (const auto& p : parts) have.insert(p.first);
-  for (std::uint32_t i = 0; i < std::max<std::uint32_t>(expected_parts, parts.empty() ? 0 : parts.back().first + 1); ++i) {
+  for (const auto& p : parts) have.insert(p.number);
+  for (std::uint32_t i = 0; i < std::max<std::uint32_t>(expected_parts, parts.empty() ? 0 : parts.back().number + 1); ++i) {
     if (!have.count(i)) {
       report.problems.push_back({store.describe(layout::partition_key(backup.name, i, codec::Codec::Zstd)).substr(0) ,
                                  "tar partition " + std::to_string(i) + " is missing"});
@@ -70,17 +66,11 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
           if (!raw) throw Error(ErrorCode::Corrupt, "object vanished");
           io::FilterSource source(codec::make_decompressor(codec::codec_from_key(key)), std::move(raw));
           tar::TarReader reader(source);
-          std::vector<std::byte> buf(256 * 1024);
           while (auto e = reader.next()) {
             if (e->type != tar::Entry::Type::File) continue;
-            std::uint32_t crc = codec::crc32c_init();
-            std::uint64_t size = 0;
-            while (std::size_t n = reader.read_data(buf)) {
-              crc = codec::crc32c_update(crc, std::span<const std::byte>(buf.data(), n));
-              size += n;
-            }
-            local[e->path] = SeenFile{size, codec::crc32c_final(crc)};
-            bytes += size;
+            auto sum = codec::crc32c_of_stream([&](std::span<std::byte> buf) { return reader.read_data(buf); });
+            local[e->path] = SeenFile{sum.size, sum.crc};
+            bytes += sum.size;
           }
         } catch (const Error& e) {
           if (e.code() != ErrorCode::Corrupt && e.code() != ErrorCode::NotFound) throw;
@@ -162,11 +152,8 @@ archive::WalVerifyReport verify_wal(store::ObjectStore& store, std::optional<std
   } else if (!backups.empty()) {
     auto newest = std::max_element(backups.begin(), backups.end(),
                                    [](const auto& a, const auto& b) { return a.modified < b.modified; });
-    auto text = store::get_bytes(store, layout::sentinel_key(newest->name));
-    if (text) {
-      auto s = layout::Sentinel::parse(*text);
-      if (s.segment_size) segment_size = *s.segment_size;
-    }
+    auto s = read_sentinel(store, newest->name);
+    if (s && s->segment_size) segment_size = *s->segment_size;
   }
   // From the oldest backup's start segment.
   std::optional<pg::WalSegment> start;

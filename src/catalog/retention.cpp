@@ -184,9 +184,8 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
   std::uint64_t segment_size = pg::kDefaultSegmentSize;
   for (auto& [name, b] : backups) {
     if (!b.finished) continue;
-    auto text = store::get_bytes(store, layout::sentinel_key(*layout::BackupName::parse(name)));
-    if (!text) continue;  // deleted meanwhile: treated as a backup without a sentinel record
-    b.sentinel = layout::Sentinel::parse(*text);
+    b.sentinel = read_sentinel(store, *layout::BackupName::parse(name));
+    if (!b.sentinel) continue;  // deleted meanwhile: treated as a backup without a sentinel record
     if (b.sentinel->segment_size) segment_size = *b.sentinel->segment_size;
   }
 
