@@ -1,4 +1,5 @@
 #include "core/log.h"
+#include "core/utc_time.h"
 
 #include <unistd.h>
 
@@ -23,17 +24,7 @@ const char* level_name(Level level) {
   return "INFO";
 }
 
-std::string utc_now() {
-  using namespace std::chrono;
-  auto now = system_clock::now();
-  auto secs = system_clock::to_time_t(now);
-  auto micros = duration_cast<microseconds>(now.time_since_epoch()).count() % 1000000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:06d}-00", buf, micros);
-}
+std::string utc_now() { return format_iso_utc(std::chrono::system_clock::now()) + "-00"; }
 
 }  // namespace
 
