@@ -121,7 +121,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return sizes[a] > sizes[b]; });
 
   PartitionStats totals;
-  std::mutex totals_mu;
+  std::mutex totals_mu;  // guards totals (partition workers add to it)
   layout::ManifestBuilder manifest;
   exec::RateLimiter limiter(opts.read_rate_limit, clock);
   {

@@ -1,15 +1,17 @@
 // backup-push: a non-exclusive base backup of a running cluster into a store.
 //
-// Sequence: check the cluster (a data directory, archiving on, the server's
-// system identifier matches the directory's), pg_backup_start on one held
+// Sequence: check the cluster (a data directory, a primary -- a standby is
+// Error{Unsupported} --, archiving on, the server's system identifier matches
+// the directory's), pg_backup_start on one held
 // connection, upload extended_version.txt (at once: from then on `delete`
 // sees a running backup and keeps the WAL from its start), stream the files as compressed tar
 // partitions, pg_backup_stop, upload a last partition holding backup_label
 // and tablespace_map, wait until every WAL segment from the start to the stop
 // is in the archive (bounded: a broken archive_command, or WAL deleted
 // meanwhile, gives a clear error, not a hang), check that the stop segment
-// belongs to this cluster (system identifier in its page header), then write
-// the sentinel. Without the sentinel the backup does not exist, so any
+// belongs to this cluster (system identifier in its page header), write the
+// permanent marker if asked (before the sentinel, so a permanent backup is
+// never briefly deletable), then write the sentinel. Without the sentinel the backup does not exist, so any
 // failure before it leaves nothing a restore could pick up.
 // Throws wale::Error. One call per process; not reentrant.
 #pragma once

@@ -1,6 +1,8 @@
 // The catalogue of finished backups in a store: those with a sentinel.
-// A backup without its sentinel does not exist here.
-// Functions are thread-safe if the store is; they throw wale::Error.
+// A backup without its sentinel does not exist here. Also the one place that
+// reads a sentinel and lists a backup's tar partitions (for backup-fetch,
+// backup-verify, retention and wal-verify), and backup-list's output formats.
+// Reads only. Functions are thread-safe if the store is; they throw wale::Error.
 #pragma once
 
 #include <chrono>

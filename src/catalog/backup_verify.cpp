@@ -54,7 +54,7 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
 
   // Every file of every partition, checksummed while streaming.
   std::map<std::string, SeenFile> seen;
-  std::mutex mu;
+  std::mutex mu;  // guards seen, report.problems and report.bytes (partition workers)
   {
     exec::TaskGroup group(std::max(1u, pool_size));
     for (const auto& [number, key] : parts) {

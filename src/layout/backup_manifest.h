@@ -37,7 +37,7 @@ class ManifestBuilder {
   std::string render(const ManifestWalRange& wal) const;
 
  private:
-  mutable std::mutex mu_;
+  mutable std::mutex mu_;  // guards files_
   std::vector<ManifestFile> files_;
 };
 

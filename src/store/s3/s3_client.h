@@ -99,7 +99,7 @@ class S3Client {
   S3Config config_;
   SigV4Signer signer_;
   RetryPolicy retry_;
-  std::mutex pool_mutex_;
+  std::mutex pool_mutex_;  // guards pool_ (idle handles; a handle in use belongs to one request)
   std::vector<CurlEasy> pool_;
 };
 
