@@ -3,14 +3,13 @@
 #include <algorithm>
 #include <ctime>
 #include <map>
-#include <regex>
 #include <set>
 #include <tuple>
 
 #include "archive/wal_archive.h"
 #include "catalog/backup_catalog.h"
 #include "core/error.h"
-#include "core/number.h"
+#include "core/utc_time.h"
 #include "layout/archive_layout.h"
 #include "layout/sentinel.h"
 #include "pg/lsn.h"
@@ -86,53 +85,17 @@ void mark_backup(store::ObjectStore& store, const std::string& backup_name, bool
 }
 
 std::chrono::system_clock::time_point parse_time(const std::string& text) {
-  static const std::regex re(R"(^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$)");
-  std::smatch m;
-  if (!std::regex_match(text, m, re)) {
-    throw Error(ErrorCode::Usage, "\"" + text + "\" is neither a backup name nor a time", {},
-                "Use a name from backup-list or a time like 2026-11-24T10:15:00Z.");
+  std::string why;
+  if (auto t = parse_iso8601(text, Iso8601Form::Lenient, &why)) return *t;
+  const std::string hint = "Use a name from backup-list or a time like 2026-11-24T10:15:00Z.";
+  if (why == "syntax") throw Error(ErrorCode::Usage, "\"" + text + "\" is neither a backup name nor a time", {}, hint);
+  if (why == "no such day") {
+    throw Error(ErrorCode::Usage, "\"" + text + "\" is not a valid time", "That month has no such day.", hint);
   }
-  // The pattern guarantees digits; the ranges are checked here (timegm would
-  // quietly turn 2026-13-45 into a date in 2027 and delete more than asked).
-  auto field = [&](std::size_t i, int min, int max) {
-    if (!m[i].matched) return 0;
-    auto v = to_uint64(m[i].str());
-    if (!v || *v < static_cast<std::uint64_t>(min) || *v > static_cast<std::uint64_t>(max)) {
-      throw Error(ErrorCode::Usage, "\"" + text + "\" is not a valid time", {},
-                  "Use a name from backup-list or a time like 2026-11-24T10:15:00Z.");
-    }
-    return static_cast<int>(*v);
-  };
-  std::tm tm{};
-  tm.tm_year = field(1, 1970, 9999) - 1900;
-  tm.tm_mon = field(2, 1, 12) - 1;
-  const int day = field(3, 1, 31);
-  tm.tm_mday = day;
-  tm.tm_hour = field(4, 0, 23);
-  tm.tm_min = field(5, 0, 59);
-  tm.tm_sec = field(6, 0, 60);
-  std::time_t t = timegm(&tm);
-  std::tm check{};
-  if (t == static_cast<std::time_t>(-1) || !gmtime_r(&t, &check) || check.tm_mday != day) {
-    throw Error(ErrorCode::Usage, "\"" + text + "\" is not a valid time", "That month has no such day.",
-                "Use a name from backup-list or a time like 2026-11-24T10:15:00Z.");
+  if (why == "offset") {
+    throw Error(ErrorCode::Usage, "\"" + text + "\" has an invalid time zone offset", {}, "Use Z or an offset like +02:00.");
   }
-  if (m[7].matched && m[7].str() != "Z") {
-    std::string z = m[7].str();
-    int sign = z[0] == '-' ? -1 : 1;
-    std::string digits;
-    for (char c : z.substr(1)) {
-      if (c != ':') digits += c;
-    }
-    auto hours = to_uint64(digits.substr(0, 2)).value_or(99);
-    auto mins = digits.size() >= 4 ? to_uint64(digits.substr(2, 2)).value_or(99) : 0;
-    if (hours > 14 || mins > 59) {
-      throw Error(ErrorCode::Usage, "\"" + text + "\" has an invalid time zone offset", {},
-                  "Use Z or an offset like +02:00.");
-    }
-    t -= sign * static_cast<std::time_t>(hours * 3600 + mins * 60);
-  }
-  return std::chrono::system_clock::from_time_t(t);
+  throw Error(ErrorCode::Usage, "\"" + text + "\" is not a valid time", {}, hint);
 }
 
 DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
