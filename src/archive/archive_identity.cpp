@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "archive/wal_archive.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "io/file_streams.h"
@@ -213,6 +214,20 @@ void check_fetched_segment(const std::string& name, const std::string& dest,
                     ". The archive is " + location + ".",
                 "Another cluster has archived into this prefix: give each cluster its own prefix, and restore "
                 "from the archive this cluster wrote.");
+  }
+}
+
+void check_archived_segment_owner(const WalArchive& wal, const std::string& name, const std::string& system_identifier) {
+  auto source = wal.open(name);
+  std::array<std::byte, pg::kWalLongHeaderSize> head{};
+  std::size_t n = source ? io::read_full(*source, head) : 0;
+  auto header = pg::parse_wal_segment_header(std::span<const std::byte>(head.data(), n));
+  if (!header || std::to_string(header->system_identifier) != system_identifier) {
+    throw Error(ErrorCode::Conflict,
+                "WAL file " + name + " in the archive belongs to another cluster",
+                "Its system identifier is " + (header ? std::to_string(header->system_identifier) : "unreadable") +
+                    ", this cluster's is " + system_identifier + "; the backup was not marked complete.",
+                "Give each cluster its own prefix.");
   }
 }
 

@@ -4,11 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <mutex>
 #include <cstring>
 
+#include "archive/archive_identity.h"
 #include "archive/wal_archive.h"
 #include "layout/backup_manifest.h"
 #include "backup/backup_plan.h"
@@ -23,7 +23,6 @@
 #include "io/file_streams.h"
 #include "pg/backup_session.h"
 #include "pg/connection.h"
-#include "pg/wal_segment_header.h"
 
 namespace wale::backup {
 namespace {
@@ -46,22 +45,6 @@ std::string hostname() {
   char buf[256] = {};
   if (::gethostname(buf, sizeof buf - 1) != 0) return {};
   return buf;
-}
-
-// Throws Error{Conflict} unless the archived segment belongs to this cluster:
-// two clusters sharing a prefix have segments of the same names.
-void check_segment_owner(const archive::WalArchive& wal, const std::string& name, const std::string& system_identifier) {
-  auto source = wal.open(name);
-  std::array<std::byte, pg::kWalLongHeaderSize> head{};
-  std::size_t n = source ? io::read_full(*source, head) : 0;
-  auto header = pg::parse_wal_segment_header(std::span<const std::byte>(head.data(), n));
-  if (!header || std::to_string(header->system_identifier) != system_identifier) {
-    throw Error(ErrorCode::Conflict,
-                "WAL file " + name + " in the archive belongs to another cluster",
-                "Its system identifier is " + (header ? std::to_string(header->system_identifier) : "unreadable") +
-                    ", this cluster's is " + system_identifier + "; the backup was not marked complete.",
-                "Give each cluster its own prefix.");
-  }
 }
 
 }  // namespace
@@ -172,7 +155,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
                 "The backup was not marked complete.", "Was the server promoted during the backup? Run it again.");
   }
   archive::wait_for_backup_wal(wal, *first, *last, std::chrono::seconds(opts.archive_wait_seconds), *clock);
-  check_segment_owner(wal, stop.wal_file, server.system_identifier);
+  archive::check_archived_segment_owner(wal, stop.wal_file, server.system_identifier);
 
   layout::Sentinel s;
   s.wal_segment_backup_stop = stop.wal_file;
