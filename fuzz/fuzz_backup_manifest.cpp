@@ -1,4 +1,4 @@
-// Fuzzes parse_manifest (backup/backup_manifest.h). Random text rarely
+// Fuzzes parse_manifest (layout/backup_manifest.h). Random text rarely
 // carries a valid SHA-256 of itself, so the input is also completed with a
 // correct "Manifest-Checksum" to reach the field checks. Any input may only
 // throw wale::Error.
@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "backup/backup_manifest.h"
+#include "layout/backup_manifest.h"
 #include "core/error.h"
 #include "fuzz_support.h"
 
@@ -26,7 +26,7 @@ std::string with_checksum(const std::string& body) {
 
 void parse(const std::string& text) {
   try {
-    auto m = wale::backup::parse_manifest(text);
+    auto m = wale::layout::parse_manifest(text);
     for (const auto& r : m.wal_ranges) WALE_FUZZ_CHECK(r.timeline >= 1);
   } catch (const wale::Error&) {
   }

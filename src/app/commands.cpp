@@ -15,12 +15,12 @@
 #include "archive/wal_push.h"
 #include "archive/wal_push_ahead.h"
 #include "app/spawn.h"
-#include "backup/backup_catalog.h"
+#include "catalog/backup_catalog.h"
 #include "backup/backup_fetch.h"
 #include "backup/backup_push.h"
 #include "backup/progress.h"
-#include "backup/retention.h"
-#include "backup/backup_verify.h"
+#include "catalog/retention.h"
+#include "catalog/backup_verify.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/number.h"
@@ -67,36 +67,36 @@ std::vector<std::string> global_args(const Invocation& inv) {
 
 int run_backup_list(const Invocation& inv, store::ObjectStore& store) {
   bool detail = inv.detail || inv.json;
-  std::vector<backup::BackupInfo> backups;
+  std::vector<catalog::BackupInfo> backups;
   if (!inv.args.empty()) {
-    backups.push_back(backup::resolve_backup(store, layout::BackupQuery::parse(inv.args[0])));
+    backups.push_back(catalog::resolve_backup(store, layout::BackupQuery::parse(inv.args[0])));
   } else {
-    backups = backup::list_backups(store, detail);
+    backups = catalog::list_backups(store, detail);
   }
   // WAL-E's tab-separated output for scripts; aligned columns when a person reads it on a terminal.
-  if (inv.json) write_stdout(backup::format_backup_list_json(backups));
-  else if (::isatty(STDOUT_FILENO) == 1) write_stdout(backup::format_backup_list_table(backups));
-  else write_stdout(backup::format_backup_list_tsv(backups));
+  if (inv.json) write_stdout(catalog::format_backup_list_json(backups));
+  else if (::isatty(STDOUT_FILENO) == 1) write_stdout(catalog::format_backup_list_table(backups));
+  else write_stdout(catalog::format_backup_list_tsv(backups));
   return 0;
 }
 
 constexpr std::uint64_t kMaxRetain = 1'000'000;  // delete retain N: 1..kMaxRetain
 
-backup::DeleteRequest parse_delete(const Invocation& inv) {
+catalog::DeleteRequest parse_delete(const Invocation& inv) {
   auto usage = [](const std::string& why) {
     return Error(ErrorCode::Usage, "delete: " + why, {},
                  "Use: delete [--confirm] before NAME|TIME | retain N | everything | old-versions.");
   };
   if (inv.args.empty()) throw usage("no mode given");
-  backup::DeleteRequest r;
+  catalog::DeleteRequest r;
   const std::string& mode = inv.args[0];
   if (mode == "before" || mode == "retain") {
     if (inv.args.size() != 2) throw usage(mode + " takes one argument");
     if (mode == "before") {
-      r.mode = backup::DeleteMode::Before;
+      r.mode = catalog::DeleteMode::Before;
       r.before = inv.args[1];
     } else {
-      r.mode = backup::DeleteMode::Retain;
+      r.mode = catalog::DeleteMode::Retain;
       try {
         r.retain = static_cast<unsigned>(parse_uint(inv.args[1], "retain", 1, kMaxRetain, ErrorCode::Usage));
       } catch (const Error& e) {
@@ -105,7 +105,7 @@ backup::DeleteRequest parse_delete(const Invocation& inv) {
     }
   } else if (mode == "everything" || mode == "old-versions") {
     if (inv.args.size() != 1) throw usage(mode + " takes no argument");
-    r.mode = mode == "everything" ? backup::DeleteMode::Everything : backup::DeleteMode::OldVersions;
+    r.mode = mode == "everything" ? catalog::DeleteMode::Everything : catalog::DeleteMode::OldVersions;
   } else {
     throw usage("unknown mode \"" + mode + "\"");
   }
@@ -114,7 +114,7 @@ backup::DeleteRequest parse_delete(const Invocation& inv) {
 
 int run_delete(const Invocation& inv, store::ObjectStore& store) {
   auto request = parse_delete(inv);
-  auto plan = backup::plan_delete(store, request, std::chrono::system_clock::now());
+  auto plan = catalog::plan_delete(store, request, std::chrono::system_clock::now());
   bool really = inv.confirm && !inv.dry_run;
   std::string verb = really ? "deleting" : "would delete";
   std::string out;
@@ -136,7 +136,7 @@ int run_delete(const Invocation& inv, store::ObjectStore& store) {
     for (const auto& k : plan.keys) {
       log::debug("wal_e.operator.delete", {"deleting an object", "The key being deleted is " + store.describe(k) + ".", {}, {}});
     }
-    backup::execute_delete(store, plan);
+    catalog::execute_delete(store, plan);
   }
   return 0;
 }
@@ -206,28 +206,28 @@ int run_command(const Invocation& inv, const config::Environment& env) {
   }
   if (inv.subcommand == "backup-list") return run_backup_list(inv, *store);
   if (inv.subcommand == "backup-mark") {
-    backup::mark_backup(*store, inv.args[0], !inv.impermanent);
+    catalog::mark_backup(*store, inv.args[0], !inv.impermanent);
     return 0;
   }
   if (inv.subcommand == "delete") return run_delete(inv, *store);
   if (inv.subcommand == "backup-verify") {
-    std::vector<backup::BackupInfo> targets;
+    std::vector<catalog::BackupInfo> targets;
     if (inv.all) {
-      targets = backup::list_backups(*store, true);
+      targets = catalog::list_backups(*store, true);
       if (targets.empty()) throw Error(ErrorCode::NotFound, "no backups to verify");
     } else {
-      targets.push_back(backup::resolve_backup(*store, layout::BackupQuery::parse(inv.args.empty() ? "LATEST" : inv.args[0])));
+      targets.push_back(catalog::resolve_backup(*store, layout::BackupQuery::parse(inv.args.empty() ? "LATEST" : inv.args[0])));
     }
-    std::vector<backup::BackupVerifyReport> reports;
+    std::vector<catalog::BackupVerifyReport> reports;
     unsigned pool = inv.pool_size > 0 ? static_cast<unsigned>(inv.pool_size) : default_parallelism();
-    for (const auto& b : targets) reports.push_back(backup::verify_backup(*store, b, pool));
-    write_stdout(inv.json ? backup::backup_report_json(reports) : backup::backup_report_text(reports));
+    for (const auto& b : targets) reports.push_back(catalog::verify_backup(*store, b, pool));
+    write_stdout(inv.json ? catalog::backup_report_json(reports) : catalog::backup_report_text(reports));
     bool ok = std::all_of(reports.begin(), reports.end(), [](const auto& r) { return r.ok(); });
     return ok ? 0 : 1;
   }
   if (inv.subcommand == "wal-verify") {
-    auto report = backup::verify_wal(*store);
-    write_stdout(inv.json ? backup::wal_report_json(report) : backup::wal_report_text(report));
+    auto report = catalog::verify_wal(*store);
+    write_stdout(inv.json ? archive::wal_report_json(report) : archive::wal_report_text(report));
     return report.ok() ? 0 : 1;
   }
   if (inv.subcommand == "backup-push") {

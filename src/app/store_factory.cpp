@@ -3,13 +3,11 @@
 #include "core/error.h"
 #include "crypto/encrypting_store.h"
 #include "store/local/local_store.h"
-#ifdef WALE_HAVE_S3
 #include "store/s3/aws_credentials.h"
 #include "store/s3/credential_chain.h"
 #include "store/s3/credentials_cache.h"
 #include "store/s3/s3_config.h"
 #include "store/s3/s3_store_factory.h"
-#endif
 
 namespace wale::app {
 
@@ -20,7 +18,6 @@ std::unique_ptr<store::ObjectStore> make_plain_store(const config::Settings& set
     case config::Backend::File:
       return std::make_unique<store::LocalStore>(settings.file_root);
     case config::Backend::S3: {
-#ifdef WALE_HAVE_S3
       auto location = store::s3::parse_s3_prefix(settings.prefix_url);
       store::s3::S3Config c;
       c.bucket = location.bucket;
@@ -37,13 +34,9 @@ std::unique_ptr<store::ObjectStore> make_plain_store(const config::Settings& set
       c.ca_bundle = settings.s3.ca_bundle;
       c.retries = settings.retries;
       return store::s3::make_s3_store(std::move(c));
-#else
-      break;
-#endif
     }
   }
-  throw Error(ErrorCode::Unsupported, "the s3:// backend is not built yet", {},
-              "Use a file:// prefix (WALE_FILE_PREFIX) for now.");
+  throw Error(ErrorCode::Internal, "unknown storage backend");
 }
 
 }  // namespace

@@ -8,10 +8,12 @@
 #include <cstring>
 #include <filesystem>
 
+#include "archive/wal_archive.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "io/file_streams.h"
 #include "io/unique_fd.h"
+#include "layout/spool_layout.h"
 #include "pg/lsn.h"
 #include "pg/wal_segment_header.h"
 
@@ -64,19 +66,17 @@ std::string data_dir_of(const std::string& path) {
   return std::filesystem::absolute(path).parent_path().parent_path().string();
 }
 
-std::string cache_path(const std::string& pg_wal) { return pg_wal + "/.wal-e/identity"; }
-
 std::string location_of(store::ObjectStore& store) { return store.describe(layout::cluster_identity_key()); }
 
 // The cached identity if it was verified against this location and agrees with `local`.
 std::optional<layout::ClusterIdentity> cached(const std::string& pg_wal, const std::string& location,
                                               const layout::ClusterIdentity& local) {
-  auto text = read_head(cache_path(pg_wal), 4096);
+  auto text = read_head(layout::identity_cache_path(pg_wal), 4096);
   if (!text) return std::nullopt;
   auto nl = text->find('\n');
   if (nl == std::string::npos || text->substr(0, nl) != location) return std::nullopt;
   try {
-    auto id = layout::parse_cluster_identity(text->substr(nl + 1), cache_path(pg_wal));
+    auto id = layout::parse_cluster_identity(text->substr(nl + 1), layout::identity_cache_path(pg_wal));
     if (id.system_identifier != local.system_identifier || !layout::identity_mismatch(id, local).empty()) {
       return std::nullopt;
     }
@@ -88,8 +88,8 @@ std::optional<layout::ClusterIdentity> cached(const std::string& pg_wal, const s
 
 void write_cache(const std::string& pg_wal, const std::string& location, const layout::ClusterIdentity& id) {
   try {
-    io::make_dirs(pg_wal + "/.wal-e", 0700);
-    io::AtomicFileSink sink(cache_path(pg_wal), 0600, /*sync=*/false);
+    io::make_dirs(layout::spool_dir(pg_wal), 0700);
+    io::AtomicFileSink sink(layout::identity_cache_path(pg_wal), 0600, /*sync=*/false);
     sink.write(std::string_view(location + "\n" + layout::format_cluster_identity(id)));
     sink.finish();
   } catch (const Error& e) {
@@ -214,6 +214,20 @@ void check_fetched_segment(const std::string& name, const std::string& dest,
                     ". The archive is " + location + ".",
                 "Another cluster has archived into this prefix: give each cluster its own prefix, and restore "
                 "from the archive this cluster wrote.");
+  }
+}
+
+void check_archived_segment_owner(const WalArchive& wal, const std::string& name, const std::string& system_identifier) {
+  auto source = wal.open(name);
+  std::array<std::byte, pg::kWalLongHeaderSize> head{};
+  std::size_t n = source ? io::read_full(*source, head) : 0;
+  auto header = pg::parse_wal_segment_header(std::span<const std::byte>(head.data(), n));
+  if (!header || std::to_string(header->system_identifier) != system_identifier) {
+    throw Error(ErrorCode::Conflict,
+                "WAL file " + name + " in the archive belongs to another cluster",
+                "Its system identifier is " + (header ? std::to_string(header->system_identifier) : "unreadable") +
+                    ", this cluster's is " + system_identifier + "; the backup was not marked complete.",
+                "Give each cluster its own prefix.");
   }
 }
 

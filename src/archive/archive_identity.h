@@ -78,4 +78,11 @@ std::optional<layout::ClusterIdentity> check_identity_for_fetch(store::ObjectSto
 void check_fetched_segment(const std::string& name, const std::string& dest,
                            const std::optional<layout::ClusterIdentity>& expected, const std::string& location);
 
+class WalArchive;
+// backup-push, before its sentinel: throws Error{Conflict} unless the
+// archived WAL file `name` (its long page header) names `system_identifier`
+// (decimal): two clusters sharing a prefix have segments of the same names.
+// An absent or unreadable segment counts as another cluster's.
+void check_archived_segment_owner(const WalArchive& wal, const std::string& name, const std::string& system_identifier);
+
 }  // namespace wale::archive

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "io/filter_streams.h"
 #include "io/memory_streams.h"
 
@@ -107,6 +108,25 @@ std::vector<pg::WalSegment> WalArchive::wait_for_segments(
     }
     clock.sleep_for(std::chrono::milliseconds(500));
   }
+}
+
+void wait_for_backup_wal(const archive::WalArchive& wal, const pg::WalSegment& first, const pg::WalSegment& last,
+                         std::chrono::seconds timeout, Clock& clock) {
+  auto missing = wal.wait_for_segments(first, last, timeout, clock, [](const pg::WalSegment& s) {
+    log::warning("wal_e.operator.backup", {"still waiting for WAL to be archived", "Waiting for WAL file " + s.file_name() + ".", {}, {}});
+  });
+  if (missing.empty()) return;
+  std::string which = missing.front().file_name();
+  if (missing.size() > 1) {
+    which += " (and " + std::to_string(missing.size() - 1) + " more up to " + missing.back().file_name() + ")";
+  }
+  throw Error(ErrorCode::NotFound,
+              "WAL file " + which + " needed by this backup was not archived within " +
+                  std::to_string(timeout.count()) + " s",
+              "Every segment from " + first.file_name() + " to " + last.file_name() +
+                  " must be archived; the backup was not marked complete and no sentinel was written.",
+              "Check archive_command ('wal-e wal-push %p') and the server log for archiver errors, and that no "
+              "delete removed WAL meanwhile; WALE_ARCHIVE_TIMEOUT sets the wait.");
 }
 
 }  // namespace wale::archive

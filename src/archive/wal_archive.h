@@ -5,8 +5,9 @@
 // timeline and segment number), how timeline history files are read, and how
 // to wait for a range of segments to arrive. Used by wal-fetch and prefetch
 // (open), wal-push (lookup_order: every codec's key of a name), backup-push
-// (is every segment of the backup archived?), backup-verify/wal-verify and
-// retention, so every reader finds WAL the same way.
+// (wait_for_backup_wal: is every segment of the backup archived?),
+// backup-verify, wal-verify (archive/wal_verify.h) and retention, so every
+// reader finds WAL the same way.
 //
 // Holds a reference to the store, which must outlive it. Const methods do
 // only reads and are thread-safe if the store is. Storage failures throw
@@ -75,5 +76,12 @@ class WalArchive {
   codec::Codec preferred_;
   std::uint64_t segment_size_;
 };
+
+// Waits (polling on `clock`, at most `timeout`) until every segment from
+// `first` to `last` (on first's timeline) is archived under any codec.
+// Logs a warning every 30 s while waiting. Throws Error{NotFound} naming the
+// first missing segment when time runs out (backup-push: no sentinel then).
+void wait_for_backup_wal(const archive::WalArchive& wal, const pg::WalSegment& first, const pg::WalSegment& last,
+                         std::chrono::seconds timeout, Clock& clock);
 
 }  // namespace wale::archive

@@ -19,6 +19,7 @@
 #include "exec/task_group.h"
 #include "io/file_streams.h"
 #include "io/filter_streams.h"
+#include "layout/spool_layout.h"
 #include "pg/lsn.h"
 
 namespace wale::archive {
@@ -43,18 +44,18 @@ void clean(const std::string& base, const std::set<std::string>& expected) {
   std::error_code ec;
   std::time_t now = std::time(nullptr);
   for (const auto& n : io::directory_names(base)) {
-    if (n == "running") continue;
+    if (n == layout::kPrefetchClaimDirName) continue;
     if (!expected.count(n)) {
       // Hidden temporaries of a live download belong to a claim; only remove old ones.
       struct stat st {};
       bool hidden = !n.empty() && n[0] == '.';
-      if (hidden && ::stat((base + "/" + n).c_str(), &st) == 0 && now - st.st_mtime < kAbandonedClaimSeconds) continue;
-      std::filesystem::remove_all(base + "/" + n, ec);
+      if (hidden && ::stat(layout::prefetch_path(base, n).c_str(), &st) == 0 && now - st.st_mtime < kAbandonedClaimSeconds) continue;
+      std::filesystem::remove_all(layout::prefetch_path(base, n), ec);
     }
   }
-  for (const auto& n : io::directory_names(base + "/running")) {
+  for (const auto& n : io::directory_names(layout::prefetch_claim_dir(base))) {
     struct stat st {};
-    std::string p = base + "/running/" + n;
+    std::string p = layout::prefetch_claim_path(base, n);
     if (!expected.count(n) || (::stat(p.c_str(), &st) == 0 && now - st.st_mtime >= kAbandonedClaimSeconds)) {
       std::filesystem::remove_all(p, ec);
     }
@@ -67,7 +68,7 @@ std::string prefetch_dir_for(const std::string& dest) {
   std::string dir = io::parent_dir(dest);
   char resolved[PATH_MAX];
   if (::realpath(dir.c_str(), resolved) != nullptr) dir = resolved;
-  return dir + "/.wal-e/prefetch";
+  return layout::prefetch_dir(dir);
 }
 
 PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std::string& name, const std::string& dest,
@@ -77,12 +78,12 @@ PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std
   io::remove_stale_temps(io::parent_dir(dest), io::base_name(dest) + ".tmp.");
   bool segment = pg::classify_wal_file(name) == pg::WalFileKind::Segment;
   std::string base = prefetch_dir_for(dest);
-  auto promote = [&] { return ::rename((base + "/" + name).c_str(), dest.c_str()) == 0; };
+  auto promote = [&] { return ::rename(layout::prefetch_path(base, name).c_str(), dest.c_str()) == 0; };
   bool promoted = segment && depth > 0 && promote();
   if (segment && depth > 0 && !promoted) {
     // A prefetcher may be downloading it right now: wait for it rather than
     // fetching the same segment twice (bounded; then fetch in-band).
-    std::string claim = base + "/running/" + name;
+    std::string claim = layout::prefetch_claim_path(base, name);
     for (int i = 0; i < 1000 && ::access(claim.c_str(), F_OK) == 0 && !stop_requested(); ++i) {
       ::usleep(10000);
       if ((promoted = promote())) break;
@@ -100,7 +101,7 @@ PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std
   auto next = next_segments(name, depth);
   std::set<std::string> expected(next.begin(), next.end());
   try {
-    io::make_dirs(base + "/running", 0700);
+    io::make_dirs(layout::prefetch_claim_dir(base), 0700);
     clean(base, expected);
   } catch (const Error& e) {
     // Prefetch only saves time: the requested file is restored, so report success.
@@ -109,8 +110,8 @@ PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std
   }
   result.plan.base = base;
   for (const auto& seg : next) {
-    if (::access((base + "/" + seg).c_str(), F_OK) == 0) continue;
-    if (::access((base + "/running/" + seg).c_str(), F_OK) == 0) continue;
+    if (::access(layout::prefetch_path(base, seg).c_str(), F_OK) == 0) continue;
+    if (::access(layout::prefetch_claim_path(base, seg).c_str(), F_OK) == 0) continue;
     result.plan.missing.push_back(seg);
   }
   // Refill in batches: a background process costs a start-up, so start one only
@@ -122,15 +123,15 @@ PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std
 
 void wal_prefetch(store::ObjectStore& store, const std::string& base, const std::vector<std::string>& segments,
                   codec::Codec preferred, unsigned parallelism) {
-  io::make_dirs(base + "/running", 0700);
+  io::make_dirs(layout::prefetch_claim_dir(base), 0700);
   exec::TaskGroup group(std::max(1u, std::min<unsigned>(parallelism, static_cast<unsigned>(segments.size()))));
   for (const auto& seg : segments) {
     if (pg::classify_wal_file(seg) != pg::WalFileKind::Segment) continue;
     group.run([&store, &base, seg, preferred] {
-      std::string claim = base + "/running/" + seg;
+      std::string claim = layout::prefetch_claim_path(base, seg);
       if (::mkdir(claim.c_str(), 0700) != 0) return;  // someone else is on it
       try {
-        if (::access((base + "/" + seg).c_str(), F_OK) != 0) wal_fetch(store, seg, base + "/" + seg, preferred);
+        if (::access(layout::prefetch_path(base, seg).c_str(), F_OK) != 0) wal_fetch(store, seg, layout::prefetch_path(base, seg), preferred);
       } catch (const Error& e) {
         // Not archived yet is routine; any other failure is logged as a warning:
         // this worker runs detached, its log goes to syslog. wal-fetch fetches

@@ -16,6 +16,7 @@
 #include "io/file_streams.h"
 #include "io/hashing_source.h"
 #include "layout/archive_layout.h"
+#include "layout/spool_layout.h"
 #include "pg/lsn.h"
 
 namespace wale::archive {
@@ -40,14 +41,12 @@ std::optional<FileIdentity> identity_of(const std::string& path) {
   return identity_of(st);
 }
 
-std::string marker_dir(const std::string& wal_dir) { return wal_dir + "/.wal-e/pushed"; }
-
 // Marker text: "<ino> <size> <mtime_ns> <object size> <key> <content hash>".
 void write_marker(const std::string& wal_dir, const std::string& name, const FileIdentity& id,
                   const std::string& key, std::uint64_t object_size, const std::string& hash) {
   try {
-    io::make_dirs(marker_dir(wal_dir), 0700);
-    io::AtomicFileSink sink(marker_dir(wal_dir) + "/" + name, 0600, /*sync=*/false);
+    io::make_dirs(layout::push_marker_dir(wal_dir), 0700);
+    io::AtomicFileSink sink(layout::push_marker_path(wal_dir, name), 0600, /*sync=*/false);
     std::ostringstream text;
     text << id.ino << ' ' << id.size << ' ' << id.mtime_ns << ' ' << object_size << ' ' << key << ' ' << hash << '\n';
     sink.write(text.str());
@@ -63,7 +62,7 @@ void write_marker(const std::string& wal_dir, const std::string& name, const Fil
 // 16 MiB): its size, inode or mtime cannot tell a recycled or rewritten file.
 bool marker_confirms(store::ObjectStore& store, const std::string& wal_dir, const std::string& name,
                      const std::string& key) {
-  std::ifstream in(marker_dir(wal_dir) + "/" + name);
+  std::ifstream in(layout::push_marker_path(wal_dir, name));
   if (!in) return false;
   FileIdentity recorded;
   std::uint64_t object_size = 0;
@@ -94,18 +93,17 @@ std::vector<std::string> ready_segments(const std::string& wal_dir, const std::s
 
 // Removes markers of segments whose files PostgreSQL has recycled or removed.
 void prune_markers(const std::string& wal_dir) {
-  io::remove_stale_temps(marker_dir(wal_dir));  // markers a killed push was writing
-  for (const auto& n : io::directory_names(marker_dir(wal_dir))) {
+  io::remove_stale_temps(layout::push_marker_dir(wal_dir));  // markers a killed push was writing
+  for (const auto& n : io::directory_names(layout::push_marker_dir(wal_dir))) {
     if (n.empty() || n[0] == '.') continue;
-    if (::access((wal_dir + "/" + n).c_str(), F_OK) != 0) ::unlink((marker_dir(wal_dir) + "/" + n).c_str());
+    if (::access((wal_dir + "/" + n).c_str(), F_OK) != 0) ::unlink(layout::push_marker_path(wal_dir, n).c_str());
   }
 }
 
-std::string claim_dir(const std::string& wal_dir) { return wal_dir + "/.wal-e/pushing"; }
 constexpr int kAbandonedClaimSeconds = 60;
 
 bool marker_matches_file(const std::string& wal_dir, const std::string& name) {
-  std::ifstream in(marker_dir(wal_dir) + "/" + name);
+  std::ifstream in(layout::push_marker_path(wal_dir, name));
   FileIdentity recorded;
   if (!in || !(in >> recorded.ino >> recorded.size >> recorded.mtime_ns)) return false;
   auto now = identity_of(wal_dir + "/" + name);
@@ -114,7 +112,7 @@ bool marker_matches_file(const std::string& wal_dir, const std::string& name) {
 
 // True while a live worker holds the claim for `name` (stale claims are removed).
 bool claimed(const std::string& wal_dir, const std::string& name) {
-  std::string claim = claim_dir(wal_dir) + "/" + name;
+  std::string claim = layout::push_claim_path(wal_dir, name);
   struct stat st {};
   if (::stat(claim.c_str(), &st) != 0) return false;
   if (::time(nullptr) - st.st_mtime >= kAbandonedClaimSeconds) {
@@ -200,12 +198,12 @@ PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string
 
 void wal_push_ahead_worker(store::ObjectStore& store, const std::string& wal_dir,
                            const std::vector<std::string>& segments, const PushAheadOptions& options) {
-  io::make_dirs(claim_dir(wal_dir), 0700);
+  io::make_dirs(layout::push_claim_dir(wal_dir), 0700);
   exec::TaskGroup group(std::max(1u, std::min<unsigned>(options.pool_size, static_cast<unsigned>(segments.size()))));
   for (const auto& seg : segments) {
     if (pg::classify_wal_file(seg) != pg::WalFileKind::Segment) continue;
     group.run([&store, &wal_dir, &options, seg] {
-      std::string claim = claim_dir(wal_dir) + "/" + seg;
+      std::string claim = layout::push_claim_path(wal_dir, seg);
       if (::mkdir(claim.c_str(), 0700) != 0) return;  // another worker has it
       try {
         push_one(store, wal_dir, wal_dir + "/" + seg, options, /*ahead=*/true);

@@ -11,8 +11,9 @@
 #include <memory>
 #include <sstream>
 
-#include "backup/backup_catalog.h"
-#include "backup/backup_manifest.h"
+#include "catalog/backup_catalog.h"
+#include "layout/backup_manifest.h"
+#include "layout/spool_layout.h"
 #include "codec/crc32c.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -34,13 +35,14 @@ std::string strip_slash(std::string s) {
   return s;
 }
 
-// Present in the target (and each tablespace directory) while a restore is in
-// progress; removed last. A rerun that finds it knows why the directory is not empty.
-constexpr const char* kInProgressMarker = ".wal-e-restore-in-progress";
-// global/pg_control is extracted under this name and renamed into place last:
+// layout::kRestoreInProgressMarker is present in the target (and each
+// tablespace directory) while a restore is in progress; removed last. A rerun
+// that finds it knows why the directory is not empty. global/pg_control is
+// extracted as global/<kRestoreControlTemp> and renamed into place last:
 // until then the target is not a data directory PostgreSQL would start.
-constexpr const char* kControlFile = "global/pg_control";
-constexpr const char* kControlTemp = ".pg_control.wal-e-restore";
+constexpr const char* kControlFile = layout::kRestoreControlMember;
+constexpr const char* kInProgressMarker = layout::kRestoreInProgressMarker;
+constexpr const char* kControlTemp = layout::kRestoreControlTemp;
 
 // Absent -> created (true). Existing empty directory -> false. Otherwise throws.
 bool prepare_empty_dir(const std::string& dir, const std::string& what) {
@@ -117,21 +119,13 @@ void write_marker(const std::string& dir, const std::string& backup) {
   marker.finish();
 }
 
-struct Partition {
-  std::uint32_t number;
-  std::string key;
-};
+using Partition = catalog::PartitionObject;
 
-std::vector<Partition> list_partitions(store::ObjectStore& store, const BackupInfo& info) {
-  std::vector<Partition> parts;
-  store.list(layout::partitions_prefix(info.name), [&](const store::ObjectInfo& o) {
-    if (auto n = layout::partition_number(o.key)) {
-      parts.push_back({*n, o.key});
-    } else {
-      log::warning(kLogger, {"skipping an unexpected object in a backup", "The key is " + store.describe(o.key) + ".", {}, {}});
-    }
+// Every partition, numbered without gaps and as many as the sentinel says.
+std::vector<Partition> checked_partitions(store::ObjectStore& store, const catalog::BackupInfo& info) {
+  auto parts = catalog::list_partitions(store, info.name, [&](const std::string& key) {
+    log::warning(kLogger, {"skipping an unexpected object in a backup", "The key is " + store.describe(key) + ".", {}, {}});
   });
-  std::sort(parts.begin(), parts.end(), [](const Partition& a, const Partition& b) { return a.number < b.number; });
   if (parts.empty()) {
     throw Error(ErrorCode::Corrupt, "backup " + info.name.str() + " has no tar partitions",
                 "Looked under " + store.describe(layout::partitions_prefix(info.name)) + ".");
@@ -153,12 +147,11 @@ std::vector<Partition> list_partitions(store::ObjectStore& store, const BackupIn
 // Uncompressed partitions carry no stream checksum: check the restored files
 // against the backup's manifest instead (compressed ones were checked by
 // their codec while streaming).
-void check_against_manifest(store::ObjectStore& store, const BackupInfo& info, const std::string& target,
+void check_against_manifest(store::ObjectStore& store, const catalog::BackupInfo& info, const std::string& target,
                             const std::vector<tar::TablespaceMapping>& mappings) {
-  auto text = store::get_bytes(store, layout::backup_dir(info.name) + "backup_manifest");
+  auto text = store::get_bytes(store, layout::backup_manifest_key(info.name));
   if (!text) return;
-  Manifest manifest = parse_manifest(*text);
-  std::vector<std::byte> buf(256 * 1024);
+  layout::Manifest manifest = layout::parse_manifest(*text);
   for (const auto& f : manifest.files) {
     std::string path = target + "/" + f.path;
     if (f.path == kControlFile) path = target + "/global/" + kControlTemp;  // renamed into place last
@@ -167,13 +160,8 @@ void check_against_manifest(store::ObjectStore& store, const BackupInfo& info, c
     }
     auto src = io::open_file_source(path);
     if (!src) throw Error(ErrorCode::Corrupt, "restored file " + f.path + " is missing", "The manifest lists it.");
-    std::uint32_t crc = codec::crc32c_init();
-    std::uint64_t size = 0;
-    while (std::size_t n = src->read(buf)) {
-      crc = codec::crc32c_update(crc, std::span<const std::byte>(buf.data(), n));
-      size += n;
-    }
-    if (size != f.size || (f.crc32c && *f.crc32c != codec::crc32c_final(crc))) {
+    auto sum = codec::crc32c_of_stream([&](std::span<std::byte> buf) { return src->read(buf); });
+    if (sum.size != f.size || (f.crc32c && *f.crc32c != sum.crc)) {
       throw Error(ErrorCode::Corrupt, "restored file " + f.path + " does not match the backup's manifest",
                   "Its size or checksum differs: the stored backup is damaged.",
                   "Run backup-verify to see every problem; restore another backup.");
@@ -208,8 +196,8 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
     target = strip_slash(std::string(cwd) + "/" + target);
   }
   auto started = std::chrono::steady_clock::now();
-  BackupInfo info = resolve_backup(store, opts.query);
-  auto parts = list_partitions(store, info);
+  catalog::BackupInfo info = catalog::resolve_backup(store, opts.query);
+  auto parts = checked_partitions(store, info);
   layout::Spec spec = choose_spec(opts, info.sentinel ? info.sentinel->spec : layout::Spec{});
 
   prepare_empty_dir(target, "target directory");

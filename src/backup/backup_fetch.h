@@ -6,13 +6,20 @@
 // ever written outside the target or the tablespace directories. Tablespaces
 // go where the sentinel's spec says, or where --restore-spec FILE says
 // ("SOURCE": the original locations). Empty excluded directories
-// (pg_wal/archive_status...) are recreated. On failure the target is emptied
-// again (it was empty before) and the error is rethrown, so a half restore is
-// never mistaken for a good one. global/pg_control is extracted under a
-// temporary name and renamed into place last (after every other file is
-// written, checked and synced), and a .wal-e-restore-in-progress marker sits
-// in the target and tablespace directories until then: even SIGKILL leaves no
-// startable directory, and a rerun into it explains (Error{Conflict}).
+// (pg_wal/archive_status...) are recreated; tablespace links are made from
+// the spec (with blind_restore, tablespaces are restored as plain directories
+// under pg_tblspc) and tablespace_map is removed. The partitions must be
+// numbered without gaps and as many as the sentinel says, and the restored
+// file count must match it (else Error{Corrupt}); uncompressed partitions are
+// also checked against the stored backup_manifest. On failure the target and
+// the tablespace directories are emptied again (they were empty or absent
+// before; ones it created are removed) and the error is rethrown, so a half
+// restore is never mistaken for a good one. global/pg_control is extracted
+// under a temporary name and renamed into place last (after every other file
+// is written, checked and synced), and an in-progress marker sits in the
+// target and tablespace directories until then (names: layout/spool_layout.h):
+// even SIGKILL leaves no startable directory, and a rerun into it explains
+// (Error{Conflict}).
 // Stopped by a signal (process StopToken): Error{Cancelled}. Throws wale::Error.
 #pragma once
 

@@ -10,12 +10,13 @@
 
 #include "core/error.h"
 #include "io/file_streams.h"
+#include "layout/spool_layout.h"
 
 namespace wale::backup {
 namespace {
 
 const std::set<std::string, std::less<>> kExcludeDirContents = {
-    "pg_stat_tmp", "pg_replslot", "pg_dynshmem", "pg_notify", "pg_serial", "pg_snapshots", "pg_subtrans", ".wal-e"};
+    "pg_stat_tmp", "pg_replslot", "pg_dynshmem", "pg_notify", "pg_serial", "pg_snapshots", "pg_subtrans", std::string(layout::kSpoolDirName)};
 
 const std::set<std::string, std::less<>> kExcludeTopFiles = {
     "postmaster.pid", "postmaster.opts", "backup_label", "tablespace_map", "backup_manifest",

@@ -4,27 +4,25 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <mutex>
 #include <cstring>
 
+#include "archive/archive_identity.h"
 #include "archive/wal_archive.h"
-#include "backup/backup_catalog.h"
-#include "backup/backup_manifest.h"
+#include "layout/backup_manifest.h"
 #include "backup/backup_plan.h"
 #include "backup/partition_writer.h"
-#include "backup/retention.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/stop_token.h"
+#include "core/utc_time.h"
 #include "backup/progress.h"
 #include "exec/rate_limiter.h"
 #include "exec/task_group.h"
 #include "io/file_streams.h"
 #include "pg/backup_session.h"
 #include "pg/connection.h"
-#include "pg/wal_segment_header.h"
 
 namespace wale::backup {
 namespace {
@@ -49,22 +47,6 @@ std::string hostname() {
   return buf;
 }
 
-// Throws Error{Conflict} unless the archived segment belongs to this cluster:
-// two clusters sharing a prefix have segments of the same names.
-void check_segment_owner(const archive::WalArchive& wal, const std::string& name, const std::string& system_identifier) {
-  auto source = wal.open(name);
-  std::array<std::byte, pg::kWalLongHeaderSize> head{};
-  std::size_t n = source ? io::read_full(*source, head) : 0;
-  auto header = pg::parse_wal_segment_header(std::span<const std::byte>(head.data(), n));
-  if (!header || std::to_string(header->system_identifier) != system_identifier) {
-    throw Error(ErrorCode::Conflict,
-                "WAL file " + name + " in the archive belongs to another cluster",
-                "Its system identifier is " + (header ? std::to_string(header->system_identifier) : "unreadable") +
-                    ", this cluster's is " + system_identifier + "; the backup was not marked complete.",
-                "Give each cluster its own prefix.");
-  }
-}
-
 // Throws unless the store lists partitions 0..count-1 of the backup: a
 // store that acknowledged an upload and then lost it (an unsynced write lost
 // in a crash, a misbehaving server) must not get a sentinel vouching for it.
@@ -85,25 +67,6 @@ void check_partitions_stored(store::ObjectStore& store, const layout::BackupName
 }
 
 }  // namespace
-
-void wait_for_backup_wal(const archive::WalArchive& wal, const pg::WalSegment& first, const pg::WalSegment& last,
-                         std::chrono::seconds timeout, Clock& clock) {
-  auto missing = wal.wait_for_segments(first, last, timeout, clock, [](const pg::WalSegment& s) {
-    log::warning(kLogger, {"still waiting for WAL to be archived", "Waiting for WAL file " + s.file_name() + ".", {}, {}});
-  });
-  if (missing.empty()) return;
-  std::string which = missing.front().file_name();
-  if (missing.size() > 1) {
-    which += " (and " + std::to_string(missing.size() - 1) + " more up to " + missing.back().file_name() + ")";
-  }
-  throw Error(ErrorCode::NotFound,
-              "WAL file " + which + " needed by this backup was not archived within " +
-                  std::to_string(timeout.count()) + " s",
-              "Every segment from " + first.file_name() + " to " + last.file_name() +
-                  " must be archived; the backup was not marked complete and no sentinel was written.",
-              "Check archive_command ('wal-e wal-push %p') and the server log for archiver errors, and that no "
-              "delete removed WAL meanwhile; WALE_ARCHIVE_TIMEOUT sets the wait.");
-}
 
 void check_data_directory(const std::string& dir) {
   struct stat st {};
@@ -147,7 +110,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   }
 
   auto start_time = clock->wall_now();
-  pg::BackupStart start = session.start("freeze_start_" + iso_utc(start_time) + "+00:00", opts.fast_checkpoint);
+  pg::BackupStart start = session.start("freeze_start_" + format_iso_utc(start_time) + "+00:00", opts.fast_checkpoint);
   layout::BackupName name = layout::BackupName::from_start(start.wal_file, start.wal_offset);
   log::info(kLogger, {"start upload postgres version metadata", {}, {},
                       {{"backup", name.str()}, {"start_lsn", start.lsn.to_string()}}});
@@ -166,8 +129,8 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return sizes[a] > sizes[b]; });
 
   PartitionStats totals;
-  std::mutex totals_mu;
-  ManifestBuilder manifest;
+  std::mutex totals_mu;  // guards totals (partition workers add to it)
+  layout::ManifestBuilder manifest;
   exec::RateLimiter limiter(opts.read_rate_limit, clock);
   {
     Progress progress("backup-push " + name.str(), plan.total_file_bytes, opts.show_progress);
@@ -198,10 +161,10 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   auto now = static_cast<std::int64_t>(::time(nullptr));
   manifest.add(manifest_entry("backup_label", stop.backup_label, now));
   std::string manifest_text =
-      manifest.render(ManifestWalRange{start.timeline, start.lsn.to_string(), stop.lsn.to_string()});
+      manifest.render(layout::ManifestWalRange{start.timeline, start.lsn.to_string(), stop.lsn.to_string()});
   std::vector<InlineFile> meta{{"backup_label", stop.backup_label}, {"backup_manifest", manifest_text}};
   if (!stop.tablespace_map.empty()) meta.push_back({"tablespace_map", stop.tablespace_map});
-  store::put_bytes(store, layout::backup_dir(name) + "backup_manifest", manifest_text, {"application/json"});
+  store::put_bytes(store, layout::backup_manifest_key(name), manifest_text, {"application/json"});
   totals += write_inline_partition(store, layout::partition_key(name, number, opts.codec), meta, opts.codec);
   ++number;
 
@@ -216,8 +179,8 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
                     ", which is not a range of one timeline",
                 "The backup was not marked complete.", "Was the server promoted during the backup? Run it again.");
   }
-  wait_for_backup_wal(wal, *first, *last, std::chrono::seconds(opts.archive_wait_seconds), *clock);
-  check_segment_owner(wal, stop.wal_file, server.system_identifier);
+  archive::wait_for_backup_wal(wal, *first, *last, std::chrono::seconds(opts.archive_wait_seconds), *clock);
+  archive::check_archived_segment_owner(wal, stop.wal_file, server.system_identifier);
 
   layout::Sentinel s;
   s.wal_segment_backup_stop = stop.wal_file;
@@ -232,8 +195,8 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   s.timeline = start.timeline;
   s.pg_version_num = server.version_num;
   s.system_identifier = server.system_identifier;
-  s.start_time = iso_utc(start_time) + "Z";
-  s.finish_time = iso_utc(clock->wall_now()) + "Z";
+  s.start_time = format_iso_utc(start_time) + "Z";
+  s.finish_time = format_iso_utc(clock->wall_now()) + "Z";
   s.compressed_size_bytes = totals.compressed_bytes;
   s.codec = std::string(codec::codec_name(opts.codec));
   s.file_count = totals.files;  // files actually in the tar partitions, backup_label included
@@ -242,7 +205,8 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   s.hostname = hostname();
   s.data_directory = dir;
   check_partitions_stored(store, name, number);
-  if (opts.permanent) store::put_bytes(store, permanent_marker_key(name.str()), "{\"permanent\": true}", {"application/json"});
+  if (opts.permanent) store::put_bytes(store, layout::permanent_marker_key(name), std::string(layout::kPermanentMarkerContent),
+                                     {"application/json"});
   // The sentinel is written last: before it exists, the backup does not.
   throw_if_stopped();
   store::put_bytes(store, layout::sentinel_key(name), s.to_json(), {"application/json"});

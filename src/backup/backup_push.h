@@ -1,15 +1,17 @@
 // backup-push: a non-exclusive base backup of a running cluster into a store.
 //
-// Sequence: check the cluster (a data directory, archiving on, the server's
-// system identifier matches the directory's), pg_backup_start on one held
+// Sequence: check the cluster (a data directory, a primary -- a standby is
+// Error{Unsupported} --, archiving on, the server's system identifier matches
+// the directory's), pg_backup_start on one held
 // connection, upload extended_version.txt (at once: from then on `delete`
 // sees a running backup and keeps the WAL from its start), stream the files as compressed tar
 // partitions, pg_backup_stop, upload a last partition holding backup_label
 // and tablespace_map, wait until every WAL segment from the start to the stop
 // is in the archive (bounded: a broken archive_command, or WAL deleted
 // meanwhile, gives a clear error, not a hang), check that the stop segment
-// belongs to this cluster (system identifier in its page header), then write
-// the sentinel. Without the sentinel the backup does not exist, so any
+// belongs to this cluster (system identifier in its page header), write the
+// permanent marker if asked (before the sentinel, so a permanent backup is
+// never briefly deletable), then write the sentinel. Without the sentinel the backup does not exist, so any
 // failure before it leaves nothing a restore could pick up.
 // Throws wale::Error. One call per process; not reentrant.
 #pragma once
@@ -19,7 +21,6 @@
 #include <memory>
 #include <string>
 
-#include "archive/wal_archive.h"
 #include "core/clock.h"
 
 #include "codec/codec.h"
@@ -60,12 +61,6 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
 // The partition size to use: the configured maximum, lowered so that there are
 // about four partitions per worker (balance), but not below 64 MiB.
 std::uint64_t effective_partition_size(std::uint64_t configured_max, std::uint64_t total_bytes, unsigned pool_size);
-
-// Waits (polling on `clock`, at most `timeout`) until every segment from
-// `first` to `last` (on first's timeline) is archived under any codec.
-// Throws Error{NotFound} naming the first missing segment when time runs out.
-void wait_for_backup_wal(const archive::WalArchive& wal, const pg::WalSegment& first, const pg::WalSegment& last,
-                         std::chrono::seconds timeout, Clock& clock);
 
 // Throws Error{Usage} unless `dir` looks like a PostgreSQL data directory.
 void check_data_directory(const std::string& dir);

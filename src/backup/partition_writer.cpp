@@ -60,7 +60,7 @@ PartitionStats write_tar_object(store::ObjectStore& store, const std::string& ke
 
 PartitionStats write_partition(store::ObjectStore& store, const std::string& key,
                                const std::vector<PlannedEntry>& entries, codec::Codec codec, const ReadHook& on_read,
-                               ManifestBuilder* manifest) {
+                               layout::ManifestBuilder* manifest) {
   return write_tar_object(store, key, codec, [&](tar::TarWriter& tar, PartitionStats& stats) {
     for (const auto& e : entries) {
       switch (e.type) {
@@ -75,7 +75,7 @@ PartitionStats write_partition(store::ObjectStore& store, const std::string& key
           if (!source) continue;  // dropped since planning; WAL replay does not need it
           HookedSource hooked(*source, on_read);
           std::uint64_t taken = tar.add_file(e.tar_name, e.mode, e.mtime, e.size, hooked);
-          if (manifest) manifest->add(ManifestFile{e.tar_name, e.size, e.mtime, hooked.stored_crc(taken, e.size)});
+          if (manifest) manifest->add(layout::ManifestFile{e.tar_name, e.size, e.mtime, hooked.stored_crc(taken, e.size)});
           stats.files += 1;
           break;
         }
@@ -96,9 +96,9 @@ PartitionStats write_inline_partition(store::ObjectStore& store, const std::stri
   });
 }
 
-ManifestFile manifest_entry(const std::string& name, const std::string& content, std::int64_t mtime) {
+layout::ManifestFile manifest_entry(const std::string& name, const std::string& content, std::int64_t mtime) {
   auto bytes = std::span<const std::byte>(reinterpret_cast<const std::byte*>(content.data()), content.size());
-  return ManifestFile{name, content.size(), mtime, codec::crc32c(bytes)};
+  return layout::ManifestFile{name, content.size(), mtime, codec::crc32c(bytes)};
 }
 
 }  // namespace wale::backup

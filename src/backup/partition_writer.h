@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "backup/backup_manifest.h"
+#include "layout/backup_manifest.h"
 #include "backup/backup_plan.h"
 #include "codec/codec.h"
 #include "store/object_store.h"
@@ -36,7 +36,7 @@ using ReadHook = std::function<void(std::uint64_t)>;
 // `manifest` when it is given (not owned; thread-safe).
 PartitionStats write_partition(store::ObjectStore& store, const std::string& key,
                                const std::vector<PlannedEntry>& entries, codec::Codec codec,
-                               const ReadHook& on_read = {}, ManifestBuilder* manifest = nullptr);
+                               const ReadHook& on_read = {}, layout::ManifestBuilder* manifest = nullptr);
 
 struct InlineFile {
   std::string name;
@@ -47,6 +47,6 @@ PartitionStats write_inline_partition(store::ObjectStore& store, const std::stri
                                       const std::vector<InlineFile>& files, codec::Codec codec);
 
 // The CRC-32C and size a file gets in the manifest when stored as `content`.
-ManifestFile manifest_entry(const std::string& name, const std::string& content, std::int64_t mtime);
+layout::ManifestFile manifest_entry(const std::string& name, const std::string& content, std::int64_t mtime);
 
 }  // namespace wale::backup

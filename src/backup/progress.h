@@ -35,7 +35,7 @@ class Progress {
   std::atomic<std::uint64_t> done_{0};
   std::chrono::steady_clock::time_point start_;
   bool show_;
-  std::mutex mu_;
+  std::mutex mu_;  // guards stop_ (cv_ wakes the redraw thread); done_ is atomic
   std::condition_variable cv_;
   bool stop_ = false;
   std::thread thread_;

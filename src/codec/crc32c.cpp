@@ -1,5 +1,7 @@
 #include "codec/crc32c.h"
 
+#include <vector>
+
 #include <array>
 #include <cstring>
 
@@ -51,6 +53,17 @@ std::uint32_t crc32c_update(std::uint32_t crc, std::span<const std::byte> data) 
   if (have_sse42()) return update_sse42(crc, p, data.size());
 #endif
   return update_table(crc, p, data.size());
+}
+
+StreamCrc crc32c_of_stream(const std::function<std::size_t(std::span<std::byte>)>& read) {
+  std::vector<std::byte> buf(256 * 1024);
+  std::uint32_t crc = crc32c_init();
+  std::uint64_t size = 0;
+  while (std::size_t n = read(buf)) {
+    crc = crc32c_update(crc, std::span<const std::byte>(buf.data(), n));
+    size += n;
+  }
+  return StreamCrc{size, crc32c_final(crc)};
 }
 
 }  // namespace wale::codec

@@ -1,4 +1,5 @@
 #include "core/log.h"
+#include "core/utc_time.h"
 
 #include <unistd.h>
 

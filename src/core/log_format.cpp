@@ -1,5 +1,7 @@
 #include "core/log_format.h"
 
+#include "core/utc_time.h"
+
 #include <ctime>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -15,20 +17,6 @@ std::string one_line(const std::string& s) {
     if (u < 0x20 || u == 0x7f) c = ' ';
   }
   return out;
-}
-
-std::string utc_seconds(std::chrono::system_clock::time_point t, long long* micros) {
-  using namespace std::chrono;
-  auto us = duration_cast<microseconds>(t.time_since_epoch()).count();
-  long long sub = us % 1000000;
-  if (sub < 0) sub += 1000000;
-  std::time_t secs = static_cast<std::time_t>((us - sub) / 1000000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  *micros = sub;
-  return buf;
 }
 
 // The WAL-E record lines, unprefixed: "LOGGER LEVEL MSG: ...", then the
@@ -66,17 +54,9 @@ const char* level_name(Level level) {
   return "INFO";
 }
 
-std::string wale_time(std::chrono::system_clock::time_point t) {
-  long long micros = 0;
-  std::string secs = utc_seconds(t, &micros);
-  return fmt::format("{}.{:06d}-00", secs, micros);
-}
+std::string wale_time(std::chrono::system_clock::time_point t) { return format_iso_utc(t) + "-00"; }
 
-std::string iso_time(std::chrono::system_clock::time_point t) {
-  long long micros = 0;
-  std::string secs = utc_seconds(t, &micros);
-  return fmt::format("{}.{:06d}Z", secs, micros);
-}
+std::string iso_time(std::chrono::system_clock::time_point t) { return format_iso_utc(t) + "Z"; }
 
 std::string line_prefix(const LogEntry& e) {
   if (e.subcommand.empty()) return fmt::format("wal-e[{}]: ", e.pid);

@@ -22,7 +22,7 @@ class RateLimiter {
  private:
   std::uint64_t rate_;
   std::shared_ptr<Clock> clock_;
-  std::mutex mu_;
+  std::mutex mu_;  // guards next_free_ and started_
   Clock::TimePoint next_free_{};
   bool started_ = false;
 };

@@ -40,7 +40,7 @@ class TaskGroup {
   void worker();
   unsigned parallelism_;
   const StopToken& stop_;
-  std::mutex mu_;
+  std::mutex mu_;  // guards queue_, running_, stopping_ and first_error_ (the cv_*s wait on it)
   std::condition_variable cv_work_, cv_space_, cv_idle_;
   std::deque<std::function<void()>> queue_;
   std::vector<std::thread> threads_;

@@ -117,6 +117,27 @@ std::optional<BackupName> backup_from_sentinel_key(std::string_view key) {
   return BackupName::parse(rest.substr(0, rest.size() - kSentinelSuffix.size()));
 }
 
+std::optional<BackupName> backup_of_key(std::string_view key) {
+  if (auto name = backup_from_sentinel_key(key)) return name;
+  if (key.substr(0, kBackupsDir.size()) != kBackupsDir) return std::nullopt;
+  std::string_view rest = key.substr(kBackupsDir.size());
+  auto slash = rest.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  return BackupName::parse(rest.substr(0, slash));
+}
+
+std::string backup_manifest_key(const BackupName& name) { return backup_dir(name) + "backup_manifest"; }
+
+std::string permanent_marker_key(const BackupName& name) { return backup_dir(name) + "permanent"; }
+
+std::vector<std::string> old_version_prefixes() {
+  std::vector<std::string> out;
+  for (int v = 0; v <= 4; ++v) {
+    for (const char* dir : {"basebackups_00", "wal_00"}) out.push_back(std::string(dir) + std::to_string(v) + "/");
+  }
+  return out;
+}
+
 BackupQuery BackupQuery::parse(std::string_view text) {
   if (text == "LATEST") return BackupQuery{true, {}};
   static const std::regex re("^base_[0-9A-F]{24}_[0-9A-F]{8}");

@@ -4,6 +4,10 @@
 //   basebackups_005/base_<SEG>_<OFF>_backup_stop_sentinel.json   (completion marker)
 //   basebackups_005/base_<SEG>_<OFF>/extended_version.txt
 //   basebackups_005/base_<SEG>_<OFF>/tar_partitions/part_<%08d>.tar<ext>
+//   basebackups_005/base_<SEG>_<OFF>/backup_manifest   (PostgreSQL's format, layout/backup_manifest.h)
+//   basebackups_005/base_<SEG>_<OFF>/permanent         (retention never deletes the backup)
+//   cluster_identity.json                              (layout/cluster_identity.h)
+//   basebackups_00N/, wal_00N/ for N < 5               (older WAL-E formats; only deleted)
 //
 // Keys are relative to the store's root (the prefix is the store's business).
 // Thread-safe; parse functions return std::nullopt for non-matching input.
@@ -13,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "codec/codec.h"
 #include "pg/lsn.h"
@@ -68,6 +73,17 @@ std::string partition_key(const BackupName& name, std::uint32_t number, codec::C
 std::optional<std::uint32_t> partition_number(std::string_view key);
 // BackupName of a sentinel key at depth 1 under basebackups_005/, or nullopt.
 std::optional<BackupName> backup_from_sentinel_key(std::string_view key);
+// The backup a key under basebackups_005/ belongs to (its sentinel or any
+// object under its directory), or nullopt.
+std::optional<BackupName> backup_of_key(std::string_view key);
+std::string backup_manifest_key(const BackupName& name);
+// The permanent marker, and the content backup-push and backup-mark give it
+// (only its presence counts).
+std::string permanent_marker_key(const BackupName& name);
+inline constexpr std::string_view kPermanentMarkerContent = "{\"permanent\": true}";
+// The prefixes of WAL-E's older formats (basebackups_000/ .. wal_004/), which
+// `delete old-versions` removes.
+std::vector<std::string> old_version_prefixes();
 
 // A backup query as WAL-E accepts it: "LATEST", or a prefix-matching name.
 // Throws Error{Usage} "invalid backup query submitted" otherwise.

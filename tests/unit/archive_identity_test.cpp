@@ -9,8 +9,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "archive/wal_archive.h"
 #include "archive/wal_fetch.h"
 #include "core/error.h"
+#include "layout/archive_layout.h"
 #include "layout/cluster_identity.h"
 #include "store/local/local_store.h"
 #include "store/memory/memory_store.h"
@@ -218,6 +220,21 @@ TEST(ArchiveIdentity, OutsideADataDirectoryThereIsNothingToCompare) {
   check_identity_for_push(store, tmp.path() + "/x/y/000000010000000000000001");
   EXPECT_FALSE(read_archive_identity(store));
   EXPECT_FALSE(check_identity_for_fetch(store, tmp.path() + "/x/y/dest"));
+}
+
+// backup-push's last check before its sentinel: the archived stop segment is this cluster's.
+TEST(ArchiveIdentity, ArchivedSegmentOwnerIsChecked) {
+  test::TempDir dir;
+  store::MemoryStore s;
+  const std::string name = "000000010000000000000003";
+  std::ifstream in(write_segment(dir.path() + "/seg", kSysidA), std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  store::put_bytes(s, layout::wal_key(name, codec::Codec::None), bytes);
+  WalArchive wal(s);
+  EXPECT_NO_THROW(check_archived_segment_owner(wal, name, std::to_string(kSysidA)));
+  EXPECT_EQ(code_of([&] { check_archived_segment_owner(wal, name, std::to_string(kSysidB)); }), ErrorCode::Conflict);
+  EXPECT_EQ(code_of([&] { check_archived_segment_owner(wal, "000000010000000000000004", std::to_string(kSysidA)); }),
+            ErrorCode::Conflict);
 }
 
 }  // namespace

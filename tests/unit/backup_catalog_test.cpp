@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
 
-#include "backup/backup_catalog.h"
+#include "catalog/backup_catalog.h"
 #include "core/error.h"
 #include "store/memory/memory_store.h"
 
-namespace wale::backup {
+namespace wale::catalog {
 namespace {
 
 using namespace std::chrono;
@@ -80,4 +80,4 @@ TEST(BackupCatalog, TsvMatchesWalEColumns) {
 }
 
 }  // namespace
-}  // namespace wale::backup
+}  // namespace wale::catalog

@@ -7,10 +7,10 @@
 #include <thread>
 #include <vector>
 
-#include "backup/backup_manifest.h"
+#include "layout/backup_manifest.h"
 #include "core/error.h"
 
-namespace wale::backup {
+namespace wale::layout {
 namespace {
 
 // A manifest body (up to and including the "WAL-Ranges" entry and its comma)
@@ -142,4 +142,4 @@ TEST(BackupManifest, RejectsTampering) {
 }
 
 }  // namespace
-}  // namespace wale::backup
+}  // namespace wale::layout

@@ -12,9 +12,9 @@
 #include <map>
 #include <sstream>
 
-#include "backup/backup_catalog.h"
+#include "catalog/backup_catalog.h"
 #include "backup/backup_fetch.h"
-#include "backup/backup_manifest.h"
+#include "layout/backup_manifest.h"
 #include "backup/backup_push.h"
 #include "core/error.h"
 #include "core/stop_token.h"
@@ -30,6 +30,8 @@ namespace {
 
 using test::FaultInjectingStore;
 using Op = FaultInjectingStore::Op;
+using catalog::list_backups;
+using layout::parse_manifest;
 
 // Every regular file below dir (relative path -> content).
 std::map<std::string, std::string> read_tree(const std::string& dir) {

@@ -30,7 +30,7 @@ TEST(BackupPushWal, EverySegmentFromStartToStopMustBeArchived) {
   archive::WalArchive archive(s);
   test::FakeClock clock;
   try {
-    wait_for_backup_wal(archive, pg::WalSegment{1, 0x10}, pg::WalSegment{1, 0x14}, std::chrono::seconds(60), clock);
+    archive::wait_for_backup_wal(archive, pg::WalSegment{1, 0x10}, pg::WalSegment{1, 0x14}, std::chrono::seconds(60), clock);
     FAIL() << "a missing segment in the middle of the backup was not noticed";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::NotFound);
@@ -40,10 +40,10 @@ TEST(BackupPushWal, EverySegmentFromStartToStopMustBeArchived) {
   EXPECT_LT(clock.slept(), std::chrono::seconds(62));
   // Under another codec it counts.
   put(s, seg(1, 0x12), codec::Codec::Lzop);
-  EXPECT_NO_THROW(wait_for_backup_wal(archive, pg::WalSegment{1, 0x10}, pg::WalSegment{1, 0x14},
+  EXPECT_NO_THROW(archive::wait_for_backup_wal(archive, pg::WalSegment{1, 0x10}, pg::WalSegment{1, 0x14},
                                       std::chrono::seconds(60), clock));
   // The stop segment missing fails too.
-  EXPECT_THROW(wait_for_backup_wal(archive, pg::WalSegment{1, 0x10}, pg::WalSegment{1, 0x15}, std::chrono::seconds(1),
+  EXPECT_THROW(archive::wait_for_backup_wal(archive, pg::WalSegment{1, 0x10}, pg::WalSegment{1, 0x15}, std::chrono::seconds(1),
                                    clock),
                Error);
 }

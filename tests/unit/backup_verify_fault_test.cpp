@@ -3,9 +3,9 @@
 // "OK" nor as damage), and a backup made by backup-push verifies clean.
 #include <gtest/gtest.h>
 
-#include "backup/backup_catalog.h"
+#include "catalog/backup_catalog.h"
 #include "backup/backup_push.h"
-#include "backup/backup_verify.h"
+#include "catalog/backup_verify.h"
 #include "core/error.h"
 #include "layout/archive_layout.h"
 #include "store/memory/memory_store.h"
@@ -14,8 +14,10 @@
 #include "test_support/fault_injecting_store.h"
 #include "test_support/temp_dir.h"
 
-namespace wale::backup {
+namespace wale::catalog {
 namespace {
+using backup::BackupPushOptions;
+using backup::backup_push;
 
 using test::FaultInjectingStore;
 using Op = FaultInjectingStore::Op;

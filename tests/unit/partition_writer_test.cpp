@@ -25,6 +25,8 @@ namespace {
 
 using test::FaultInjectingStore;
 using Op = FaultInjectingStore::Op;
+using layout::ManifestBuilder;
+using layout::parse_manifest;
 
 std::uint64_t file_bytes(const std::vector<PlannedEntry>& part) {
   std::uint64_t n = 0;

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "backup/retention.h"
+#include "catalog/retention.h"
 #include "core/error.h"
 #include "layout/archive_layout.h"
 #include "layout/sentinel.h"
@@ -10,7 +10,7 @@
 #include "store/memory/memory_store.h"
 #include "test_support/fault_injecting_store.h"
 
-namespace wale::backup {
+namespace wale::catalog {
 namespace {
 
 using namespace std::chrono;
@@ -423,4 +423,4 @@ TEST(Retention, DamagedHistoryStopsTheDelete) {
 }
 
 }  // namespace
-}  // namespace wale::backup
+}  // namespace wale::catalog

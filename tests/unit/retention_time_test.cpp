@@ -1,10 +1,10 @@
 // delete before TIME: the time is parsed strictly (a wrong date would delete more than asked).
 #include <gtest/gtest.h>
 
-#include "backup/retention.h"
+#include "catalog/retention.h"
 #include "core/error.h"
 
-namespace wale::backup {
+namespace wale::catalog {
 namespace {
 
 void expect_usage_error(const std::string& text) {
@@ -38,4 +38,4 @@ TEST(RetentionTime, ValidTimesStillParse) {
 }
 
 }  // namespace
-}  // namespace wale::backup
+}  // namespace wale::catalog

@@ -1,11 +1,11 @@
 #include <gtest/gtest.h>
 
-#include "backup/backup_verify.h"
+#include "catalog/backup_verify.h"
 #include "layout/archive_layout.h"
 #include "layout/sentinel.h"
 #include "store/memory/memory_store.h"
 
-namespace wale::backup {
+namespace wale::catalog {
 namespace {
 
 void add_seg(store::MemoryStore& s, std::uint32_t tli, int seg) {
@@ -90,4 +90,4 @@ TEST(BackupVerify, ReportsEachMissingSegmentFromStartToStop) {
 }
 
 }  // namespace
-}  // namespace wale::backup
+}  // namespace wale::catalog

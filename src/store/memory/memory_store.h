@@ -26,7 +26,7 @@ class MemoryStore final : public ObjectStore {
     std::vector<std::byte> data;
     std::chrono::system_clock::time_point modified;
   };
-  mutable std::mutex mu_;
+  mutable std::mutex mu_;  // guards objects_
   std::map<std::string, Object, std::less<>> objects_;
 };
 

@@ -105,7 +105,7 @@ class S3Client {
   S3Config config_;
   std::shared_ptr<CredentialsCache> credentials_;
   RetryPolicy retry_;
-  std::mutex pool_mutex_;
+  std::mutex pool_mutex_;  // guards pool_ (idle handles; a handle in use belongs to one request)
   std::vector<CurlEasy> pool_;
 };
 

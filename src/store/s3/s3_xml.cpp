@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "core/error.h"
-#include "core/number.h"
+#include "core/utc_time.h"
 
 namespace wale::store::s3 {
 namespace {
@@ -214,42 +214,7 @@ std::string xml_escape(std::string_view text) {
 }
 
 std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_view s) {
-  // YYYY-MM-DDTHH:MM:SS[.fff...]Z, digits only, every field in range. Years are
-  // limited to what system_clock holds (nanoseconds since 1970 overflow in
-  // 2262; a year like 0902 overflowed the conversion: undefined behaviour).
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
-      s.back() != 'Z') {
-    return std::nullopt;
-  }
-  auto num = [&](std::size_t pos, std::size_t len, std::uint64_t min, std::uint64_t max) -> std::optional<int> {
-    auto v = to_uint64(s.substr(pos, len));
-    if (!v || *v < min || *v > max) return std::nullopt;
-    return static_cast<int>(*v);
-  };
-  auto y = num(0, 4, 1970, 2200), mo = num(5, 2, 1, 12), d = num(8, 2, 1, 31), h = num(11, 2, 0, 23),
-       mi = num(14, 2, 0, 59), sec = num(17, 2, 0, 60);
-  if (!y || !mo || !d || !h || !mi || !sec) return std::nullopt;
-  std::chrono::milliseconds ms{0};
-  if (s.size() > 20) {
-    if (s[19] != '.' || s.size() == 21) return std::nullopt;
-    std::string_view frac = s.substr(20, s.size() - 21);
-    if (!to_uint64(frac)) return std::nullopt;  // digits only
-    auto v = num(20, std::min<std::size_t>(frac.size(), 3), 0, 999);
-    for (std::size_t i = frac.size(); i < 3; ++i) *v *= 10;
-    ms = std::chrono::milliseconds(*v);
-  }
-  std::tm tm{};
-  tm.tm_year = *y - 1900;
-  tm.tm_mon = *mo - 1;
-  tm.tm_mday = *d;
-  tm.tm_hour = *h;
-  tm.tm_min = *mi;
-  tm.tm_sec = *sec;
-  std::time_t t = timegm(&tm);
-  std::tm check{};
-  // timegm normalises February 31 to March 3: refuse days the month lacks.
-  if (t == static_cast<std::time_t>(-1) || !gmtime_r(&t, &check) || check.tm_mday != *d) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(t) + ms;
+  return wale::parse_iso8601(s, Iso8601Form::Strict);
 }
 
 }  // namespace wale::store::s3

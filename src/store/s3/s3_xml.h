@@ -80,7 +80,8 @@ std::optional<S3ErrorBody> parse_sts_error(std::string_view xml);
 // XML escaping of text content (&, <, >, ", ').
 std::string xml_escape(std::string_view text);
 
-// "2009-10-12T17:50:30.000Z" -> time point; std::nullopt if malformed.
+// "2009-10-12T17:50:30.000Z" -> time point; std::nullopt if malformed
+// (core/utc_time.h, Iso8601Form::Strict).
 std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_view text);
 
 }  // namespace wale::store::s3

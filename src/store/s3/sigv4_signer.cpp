@@ -4,6 +4,7 @@
 #include <cctype>
 #include <ctime>
 
+#include "core/utc_time.h"
 #include "store/s3/digest.h"
 
 namespace wale::store::s3 {
@@ -132,13 +133,6 @@ std::string SigV4Signer::authorization(const SignableRequest& req, std::string_v
          ", Signature=" + signature(req, amz_date);
 }
 
-std::string SigV4Signer::amz_date_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
+std::string SigV4Signer::amz_date_now() { return format_utc(std::chrono::system_clock::now(), "%Y%m%dT%H%M%SZ"); }
 
 }  // namespace wale::store::s3

@@ -1,38 +1,47 @@
-#include "backup/backup_catalog.h"
+#include "catalog/backup_catalog.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/utc_time.h"
 
-namespace wale::backup {
+namespace wale::catalog {
 namespace {
 
 layout::Sentinel load_sentinel(store::ObjectStore& store, const layout::BackupName& name) {
-  auto text = store::get_bytes(store, layout::sentinel_key(name));
-  if (!text) {
+  auto sentinel = read_sentinel(store, name);
+  if (!sentinel) {
     throw Error(ErrorCode::NotFound, "backup " + name.str() + " disappeared while reading it",
                 "The key was " + store.describe(layout::sentinel_key(name)) + ".");
   }
-  return layout::Sentinel::parse(*text, "backup sentinel " + store.describe(layout::sentinel_key(name)));
+  return std::move(*sentinel);
 }
 
 std::string optional_number(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : ""; }
 
 }  // namespace
 
-std::string iso_utc(std::chrono::system_clock::time_point t) {
-  using namespace std::chrono;
-  auto us = duration_cast<microseconds>(t.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(us / 1000000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:06d}", buf, us % 1000000);
+std::optional<layout::Sentinel> read_sentinel(store::ObjectStore& store, const layout::BackupName& name) {
+  auto text = store::get_bytes(store, layout::sentinel_key(name));
+  if (!text) return std::nullopt;
+  return layout::Sentinel::parse(*text, "backup sentinel " + store.describe(layout::sentinel_key(name)));
+}
+
+std::vector<PartitionObject> list_partitions(store::ObjectStore& store, const layout::BackupName& name,
+                                             const std::function<void(const std::string& key)>& on_unexpected) {
+  std::vector<PartitionObject> parts;
+  store.list(layout::partitions_prefix(name), [&](const store::ObjectInfo& o) {
+    if (auto n = layout::partition_number(o.key)) {
+      parts.push_back({*n, o.key});
+    } else if (on_unexpected) {
+      on_unexpected(o.key);
+    }
+  });
+  std::sort(parts.begin(), parts.end(), [](const auto& a, const auto& b) { return a.number < b.number; });
+  return parts;
 }
 
 std::vector<BackupInfo> list_backups(store::ObjectStore& store, bool detail) {
@@ -82,7 +91,7 @@ std::string format_backup_list_tsv(const std::vector<BackupInfo>& backups) {
       stop = b.sentinel->wal_segment_backup_stop;
       stop_off = b.sentinel->wal_segment_offset_backup_stop;
     }
-    out += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\r\n", b.name.str(), iso_utc(b.modified), expanded,
+    out += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\r\n", b.name.str(), format_iso_utc(b.modified), expanded,
                        b.name.segment, b.name.offset, stop, stop_off);
   }
   return out;
@@ -130,7 +139,7 @@ std::string format_backup_list_json(const std::vector<BackupInfo>& backups) {
   for (const auto& b : backups) {
     nlohmann::ordered_json j;
     j["name"] = b.name.str();
-    j["last_modified"] = iso_utc(b.modified);
+    j["last_modified"] = format_iso_utc(b.modified);
     j["wal_segment_backup_start"] = b.name.segment;
     j["wal_segment_offset_backup_start"] = b.name.offset;
     if (b.sentinel) {
@@ -144,4 +153,4 @@ std::string format_backup_list_json(const std::vector<BackupInfo>& backups) {
   return arr.dump(2) + "\n";
 }
 
-}  // namespace wale::backup
+}  // namespace wale::catalog

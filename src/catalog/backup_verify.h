@@ -7,9 +7,9 @@
 // consistency point is in the archive. Problems are collected, not thrown
 // (storage errors other than damage still throw wale::Error).
 //
-// verify_wal() walks the archive from the oldest backup's start to the newest
-// WAL, following timeline history files, and lists every missing segment: a
-// point-in-time recovery would stop at the first one.
+// verify_wal() runs archive::verify_wal (archive/wal_verify.h) from the
+// oldest finished backup's start segment, with the segment size the newest
+// sentinel records.
 // Thread-safe if the store is.
 #pragma once
 
@@ -18,10 +18,11 @@
 #include <string>
 #include <vector>
 
-#include "backup/backup_catalog.h"
+#include "archive/wal_verify.h"
+#include "catalog/backup_catalog.h"
 #include "store/object_store.h"
 
-namespace wale::backup {
+namespace wale::catalog {
 
 struct VerifyProblem {
   std::string location;  // key or file the problem is in
@@ -42,30 +43,11 @@ struct BackupVerifyReport {
 
 BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& backup, unsigned pool_size);
 
-struct WalGap {
-  std::uint32_t timeline = 0;
-  std::string first_missing;  // WAL file name
-  std::string last_missing;
-  std::uint64_t count = 0;
-};
-
-struct WalVerifyReport {
-  std::string start;  // first WAL file expected (oldest backup's start)
-  std::string end;    // newest WAL file in the archive
-  std::vector<std::uint32_t> timelines;  // followed, oldest first
-  std::uint64_t segments_checked = 0;
-  std::vector<WalGap> gaps;
-  std::vector<std::string> notes;
-  bool ok() const { return gaps.empty(); }
-};
-
 // `segment_size` defaults to what the newest of our sentinels records (16 MiB
 // for archives without one, as WAL-E's).
-WalVerifyReport verify_wal(store::ObjectStore& store, std::optional<std::uint64_t> segment_size = std::nullopt);
+archive::WalVerifyReport verify_wal(store::ObjectStore& store, std::optional<std::uint64_t> segment_size = std::nullopt);
 
 std::string backup_report_json(const std::vector<BackupVerifyReport>& reports);
 std::string backup_report_text(const std::vector<BackupVerifyReport>& reports);
-std::string wal_report_json(const WalVerifyReport& report);
-std::string wal_report_text(const WalVerifyReport& report);
 
-}  // namespace wale::backup
+}  // namespace wale::catalog

@@ -1,4 +1,4 @@
-#include "backup/backup_verify.h"
+#include "catalog/backup_verify.h"
 
 #include <algorithm>
 #include <map>
@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "archive/wal_archive.h"
-#include "backup/backup_manifest.h"
+#include "layout/backup_manifest.h"
 #include "codec/crc32c.h"
 #include "core/error.h"
 #include "core/number.h"
@@ -22,7 +22,7 @@
 #include "pg/timeline_history.h"
 #include "tar/tar_reader.h"
 
-namespace wale::backup {
+namespace wale::catalog {
 namespace {
 
 struct SeenFile {
@@ -38,17 +38,13 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
   const layout::Sentinel* sentinel = backup.sentinel ? &*backup.sentinel : nullptr;
 
   // Partitions: present, numbered without gaps, as many as the sentinel says.
-  std::vector<std::pair<std::uint32_t, std::string>> parts;
-  store.list(layout::partitions_prefix(backup.name), [&](const store::ObjectInfo& o) {
-    if (auto n = layout::partition_number(o.key)) parts.emplace_back(*n, o.key);
-  });
-  std::sort(parts.begin(), parts.end());
+  std::vector<PartitionObject> parts = list_partitions(store, backup.name);
   report.partitions = parts.size();
   std::uint32_t expected_parts = sentinel && sentinel->partition_count ? *sentinel->partition_count
                                                                        : static_cast<std::uint32_t>(parts.size());
   std::set<std::uint32_t> have;
-  for (const auto& p : parts) have.insert(p.first);
-  for (std::uint32_t i = 0; i < std::max<std::uint32_t>(expected_parts, parts.empty() ? 0 : parts.back().first + 1); ++i) {
+  for (const auto& p : parts) have.insert(p.number);
+  for (std::uint32_t i = 0; i < std::max<std::uint32_t>(expected_parts, parts.empty() ? 0 : parts.back().number + 1); ++i) {
     if (!have.count(i)) {
       report.problems.push_back({store.describe(layout::partition_key(backup.name, i, codec::Codec::Zstd)).substr(0) ,
                                  "tar partition " + std::to_string(i) + " is missing"});
@@ -58,7 +54,7 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
 
   // Every file of every partition, checksummed while streaming.
   std::map<std::string, SeenFile> seen;
-  std::mutex mu;
+  std::mutex mu;  // guards seen, report.problems and report.bytes (partition workers)
   {
     exec::TaskGroup group(std::max(1u, pool_size));
     for (const auto& [number, key] : parts) {
@@ -70,17 +66,11 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
           if (!raw) throw Error(ErrorCode::Corrupt, "object vanished");
           io::FilterSource source(codec::make_decompressor(codec::codec_from_key(key)), std::move(raw));
           tar::TarReader reader(source);
-          std::vector<std::byte> buf(256 * 1024);
           while (auto e = reader.next()) {
             if (e->type != tar::Entry::Type::File) continue;
-            std::uint32_t crc = codec::crc32c_init();
-            std::uint64_t size = 0;
-            while (std::size_t n = reader.read_data(buf)) {
-              crc = codec::crc32c_update(crc, std::span<const std::byte>(buf.data(), n));
-              size += n;
-            }
-            local[e->path] = SeenFile{size, codec::crc32c_final(crc)};
-            bytes += size;
+            auto sum = codec::crc32c_of_stream([&](std::span<std::byte> buf) { return reader.read_data(buf); });
+            local[e->path] = SeenFile{sum.size, sum.crc};
+            bytes += sum.size;
           }
         } catch (const Error& e) {
           if (e.code() != ErrorCode::Corrupt && e.code() != ErrorCode::NotFound) throw;
@@ -100,11 +90,11 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
   report.files = seen.size();
 
   // The manifest: every file present with its size and checksum, nothing extra.
-  auto manifest_text = store::get_bytes(store, layout::backup_dir(backup.name) + "backup_manifest");
+  auto manifest_text = store::get_bytes(store, layout::backup_manifest_key(backup.name));
   if (manifest_text) {
     report.has_manifest = true;
     try {
-      Manifest m = parse_manifest(*manifest_text);
+      layout::Manifest m = layout::parse_manifest(*manifest_text);
       std::set<std::string> listed;
       for (const auto& f : m.files) {
         listed.insert(f.path);
@@ -123,7 +113,7 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
         }
       }
     } catch (const Error& e) {
-      report.problems.push_back({store.describe(layout::backup_dir(backup.name) + "backup_manifest"), e.message()});
+      report.problems.push_back({store.describe(layout::backup_manifest_key(backup.name)), e.message()});
     }
   } else {
     report.notes.push_back("no backup_manifest (a WAL-E backup?): file checksums not verified, only that every "
@@ -154,8 +144,7 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
   return report;
 }
 
-WalVerifyReport verify_wal(store::ObjectStore& store, std::optional<std::uint64_t> segment_size_given) {
-  WalVerifyReport report;
+archive::WalVerifyReport verify_wal(store::ObjectStore& store, std::optional<std::uint64_t> segment_size_given) {
   auto backups = list_backups(store, false);
   std::uint64_t segment_size = pg::kDefaultSegmentSize;
   if (segment_size_given) {
@@ -163,85 +152,16 @@ WalVerifyReport verify_wal(store::ObjectStore& store, std::optional<std::uint64_
   } else if (!backups.empty()) {
     auto newest = std::max_element(backups.begin(), backups.end(),
                                    [](const auto& a, const auto& b) { return a.modified < b.modified; });
-    auto text = store::get_bytes(store, layout::sentinel_key(newest->name));
-    if (text) {
-      auto s = layout::Sentinel::parse(*text);
-      if (s.segment_size) segment_size = *s.segment_size;
-    }
+    auto s = read_sentinel(store, newest->name);
+    if (s && s->segment_size) segment_size = *s->segment_size;
   }
-  archive::WalArchive wal(store, codec::Codec::Zstd, segment_size);
-  auto wal_files = wal.list();
-  std::map<std::uint32_t, std::set<std::uint64_t>> segments;  // timeline -> segnos
-  std::set<std::uint32_t> history_tlis;
-  for (const auto& w : wal_files) {
-    if (w.kind == pg::WalFileKind::Segment && w.segment) {
-      segments[w.timeline].insert(w.segment->segno);
-    } else if (w.kind == pg::WalFileKind::History) {
-      history_tlis.insert(w.timeline);
-    }
-  }
-  if (segments.empty()) {
-    report.notes.push_back("the archive holds no WAL segments");
-    return report;
-  }
-  // The newest timeline and its history: the chain of (timeline, switch LSN).
-  std::uint32_t newest = segments.rbegin()->first;
-  if (!history_tlis.empty()) newest = std::max(newest, *history_tlis.rbegin());
-  std::vector<std::pair<std::uint32_t, std::uint64_t>> chain;  // timeline, where it ends (LSN; max for newest)
-  chain.push_back({newest, UINT64_MAX});
-  auto ancestors = wal.read_history(wal_files).ancestors(newest);
-  if (!ancestors) {
-    std::string hist = layout::history_file_name(newest);
-    report.gaps.push_back({newest, hist, hist, 1});
-  } else {
-    // History lists ancestors oldest first; each entry's LSN is where that timeline ended.
-    for (auto it = ancestors->rbegin(); it != ancestors->rend(); ++it) chain.push_back({it->timeline, it->end.value});
-  }
-  std::reverse(chain.begin(), chain.end());  // oldest first
-
-  // Start at the oldest backup's start segment (or the oldest WAL if there is no backup).
+  // From the oldest backup's start segment.
   std::optional<pg::WalSegment> start;
   for (const auto& b : backups) {
     auto s = pg::WalSegment::parse(b.name.segment, segment_size);
     if (s && (!start || s->segno < start->segno)) start = s;
   }
-  if (!start) {
-    report.notes.push_back("no backup: checking from the oldest archived segment");
-    auto& first_tli = segments.begin()->second;
-    start = pg::WalSegment{segments.begin()->first, *first_tli.begin(), segment_size};
-  }
-  std::uint64_t end_segno = start->segno;
-  if (segments.count(newest) && !segments[newest].empty()) {
-    end_segno = *segments[newest].rbegin();
-  } else {
-    for (const auto& [tli, segs] : segments) end_segno = std::max(end_segno, *segs.rbegin());
-  }
-  report.start = start->file_name();
-  report.end = pg::WalSegment{newest, end_segno, segment_size}.file_name();
-
-  std::uint64_t from = start->segno;
-  for (const auto& [tli, ends_at] : chain) {
-    report.timelines.push_back(tli);
-    std::uint64_t to = ends_at == UINT64_MAX ? end_segno : (ends_at - 1) / segment_size;
-    if (to < from) continue;
-    WalGap gap{tli, {}, {}, 0};
-    for (std::uint64_t s = from; s <= to; ++s) {
-      ++report.segments_checked;
-      bool have = segments.count(tli) && segments[tli].count(s);
-      std::string name = pg::WalSegment{tli, s, segment_size}.file_name();
-      if (!have) {
-        if (gap.count == 0) gap.first_missing = name;
-        gap.last_missing = name;
-        ++gap.count;
-      } else if (gap.count > 0) {
-        report.gaps.push_back(gap);
-        gap = WalGap{tli, {}, {}, 0};
-      }
-    }
-    if (gap.count > 0) report.gaps.push_back(gap);
-    if (ends_at != UINT64_MAX) from = ends_at / segment_size;
-  }
-  return report;
+  return archive::verify_wal(archive::WalArchive(store, codec::Codec::Zstd, segment_size), start);
 }
 
 std::string backup_report_json(const std::vector<BackupVerifyReport>& reports) {
@@ -281,37 +201,4 @@ std::string backup_report_text(const std::vector<BackupVerifyReport>& reports) {
   return out;
 }
 
-std::string wal_report_json(const WalVerifyReport& r) {
-  nlohmann::ordered_json j;
-  j["ok"] = r.ok();
-  j["start"] = r.start;
-  j["end"] = r.end;
-  j["timelines"] = r.timelines;
-  j["segments_checked"] = r.segments_checked;
-  auto gaps = nlohmann::ordered_json::array();
-  for (const auto& g : r.gaps) {
-    gaps.push_back({{"timeline", g.timeline}, {"first_missing", g.first_missing}, {"last_missing", g.last_missing},
-                    {"count", g.count}});
-  }
-  j["gaps"] = gaps;
-  j["notes"] = r.notes;
-  return j.dump(2) + "\n";
-}
-
-std::string wal_report_text(const WalVerifyReport& r) {
-  std::string out = fmt::format("WAL from {} to {} on timelines", r.start, r.end);
-  for (auto t : r.timelines) out += fmt::format(" {}", t);
-  out += fmt::format(": {} segments checked, {}\n", r.segments_checked,
-                     r.ok() ? "no gaps" : std::to_string(r.gaps.size()) + " gap(s)");
-  if (!r.gaps.empty()) {
-    out += fmt::format("{:<10}  {:<24}  {:<24}  {:>7}\n", "timeline", "first missing", "last missing", "count");
-    for (const auto& g : r.gaps) {
-      out += fmt::format("{:<10}  {:<24}  {:<24}  {:>7}\n", g.timeline, g.first_missing, g.last_missing, g.count);
-    }
-    out += "Point-in-time recovery stops before the first missing segment.\n";
-  }
-  for (const auto& n : r.notes) out += "note: " + n + "\n";
-  return out;
-}
-
-}  // namespace wale::backup
+}  // namespace wale::catalog

@@ -47,7 +47,7 @@
 #include "pg/lsn.h"
 #include "store/object_store.h"
 
-namespace wale::backup {
+namespace wale::catalog {
 
 enum class DeleteMode { Before, Retain, Everything, OldVersions };
 
@@ -81,12 +81,10 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
                        std::chrono::system_clock::time_point now);
 void execute_delete(store::ObjectStore& store, const DeletePlan& plan);
 
-// The permanent marker of a backup.
-std::string permanent_marker_key(const std::string& backup_name);
 // Marks (or unmarks) a finished backup permanent. Throws Error{NotFound}.
 void mark_backup(store::ObjectStore& store, const std::string& backup_name, bool permanent);
 
 // Parses "2026-11-24T10:15:00Z", "2026-11-24 10:15:00+00", "2026-11-24"; throws Error{Usage}.
 std::chrono::system_clock::time_point parse_time(const std::string& text);
 
-}  // namespace wale::backup
+}  // namespace wale::catalog

@@ -1,22 +1,21 @@
-#include "backup/retention.h"
+#include "catalog/retention.h"
 
 #include <algorithm>
 #include <ctime>
 #include <map>
-#include <regex>
 #include <set>
 #include <tuple>
 
 #include "archive/wal_archive.h"
-#include "backup/backup_catalog.h"
+#include "catalog/backup_catalog.h"
 #include "core/error.h"
-#include "core/number.h"
+#include "core/utc_time.h"
 #include "layout/archive_layout.h"
 #include "layout/sentinel.h"
 #include "pg/lsn.h"
 #include "pg/timeline_history.h"
 
-namespace wale::backup {
+namespace wale::catalog {
 namespace {
 
 struct BackupObjects {
@@ -31,16 +30,6 @@ struct BackupObjects {
   pg::Lsn stop;                         // where it becomes consistent
   bool on_live_path = true;
 };
-
-// The backup name a key under basebackups_005/ belongs to, or "".
-std::string owner_of(const std::string& key) {
-  std::string rest = key.substr(layout::kBackupsDir.size());
-  if (auto n = layout::backup_from_sentinel_key(key)) return n->str();
-  auto slash = rest.find('/');
-  if (slash == std::string::npos) return {};
-  auto name = layout::BackupName::parse(rest.substr(0, slash));
-  return name ? name->str() : std::string{};
-}
 
 // The first segment a backup needs: its start segment, except for WAL-E's
 // offline backups (see retention.h), whose start is taken as segment 0 of the
@@ -80,10 +69,6 @@ pg::Lsn stop_of(const layout::Sentinel& s, const pg::WalSegment& start, std::uin
 
 }  // namespace
 
-std::string permanent_marker_key(const std::string& backup_name) {
-  return std::string(layout::kBackupsDir) + backup_name + "/permanent";
-}
-
 void mark_backup(store::ObjectStore& store, const std::string& backup_name, bool permanent) {
   auto name = layout::BackupName::parse(backup_name);
   if (!name || !store.stat(layout::sentinel_key(*name))) {
@@ -91,71 +76,34 @@ void mark_backup(store::ObjectStore& store, const std::string& backup_name, bool
                 "Run backup-list to see the finished backups under this prefix.");
   }
   if (permanent) {
-    store::put_bytes(store, permanent_marker_key(backup_name), "{\"permanent\": true}", {"application/json"});
+    store::put_bytes(store, layout::permanent_marker_key(*name), std::string(layout::kPermanentMarkerContent),
+                     {"application/json"});
   } else {
-    std::vector<std::string> keys{permanent_marker_key(backup_name)};
+    std::vector<std::string> keys{layout::permanent_marker_key(*name)};
     store.remove(keys);
   }
 }
 
 std::chrono::system_clock::time_point parse_time(const std::string& text) {
-  static const std::regex re(R"(^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$)");
-  std::smatch m;
-  if (!std::regex_match(text, m, re)) {
-    throw Error(ErrorCode::Usage, "\"" + text + "\" is neither a backup name nor a time", {},
-                "Use a name from backup-list or a time like 2026-11-24T10:15:00Z.");
+  std::string why;
+  if (auto t = parse_iso8601(text, Iso8601Form::Lenient, &why)) return *t;
+  const std::string hint = "Use a name from backup-list or a time like 2026-11-24T10:15:00Z.";
+  if (why == "syntax") throw Error(ErrorCode::Usage, "\"" + text + "\" is neither a backup name nor a time", {}, hint);
+  if (why == "no such day") {
+    throw Error(ErrorCode::Usage, "\"" + text + "\" is not a valid time", "That month has no such day.", hint);
   }
-  // The pattern guarantees digits; the ranges are checked here (timegm would
-  // quietly turn 2026-13-45 into a date in 2027 and delete more than asked).
-  auto field = [&](std::size_t i, int min, int max) {
-    if (!m[i].matched) return 0;
-    auto v = to_uint64(m[i].str());
-    if (!v || *v < static_cast<std::uint64_t>(min) || *v > static_cast<std::uint64_t>(max)) {
-      throw Error(ErrorCode::Usage, "\"" + text + "\" is not a valid time", {},
-                  "Use a name from backup-list or a time like 2026-11-24T10:15:00Z.");
-    }
-    return static_cast<int>(*v);
-  };
-  std::tm tm{};
-  tm.tm_year = field(1, 1970, 9999) - 1900;
-  tm.tm_mon = field(2, 1, 12) - 1;
-  const int day = field(3, 1, 31);
-  tm.tm_mday = day;
-  tm.tm_hour = field(4, 0, 23);
-  tm.tm_min = field(5, 0, 59);
-  tm.tm_sec = field(6, 0, 60);
-  std::time_t t = timegm(&tm);
-  std::tm check{};
-  if (t == static_cast<std::time_t>(-1) || !gmtime_r(&t, &check) || check.tm_mday != day) {
-    throw Error(ErrorCode::Usage, "\"" + text + "\" is not a valid time", "That month has no such day.",
-                "Use a name from backup-list or a time like 2026-11-24T10:15:00Z.");
+  if (why == "offset") {
+    throw Error(ErrorCode::Usage, "\"" + text + "\" has an invalid time zone offset", {}, "Use Z or an offset like +02:00.");
   }
-  if (m[7].matched && m[7].str() != "Z") {
-    std::string z = m[7].str();
-    int sign = z[0] == '-' ? -1 : 1;
-    std::string digits;
-    for (char c : z.substr(1)) {
-      if (c != ':') digits += c;
-    }
-    auto hours = to_uint64(digits.substr(0, 2)).value_or(99);
-    auto mins = digits.size() >= 4 ? to_uint64(digits.substr(2, 2)).value_or(99) : 0;
-    if (hours > 14 || mins > 59) {
-      throw Error(ErrorCode::Usage, "\"" + text + "\" has an invalid time zone offset", {},
-                  "Use Z or an offset like +02:00.");
-    }
-    t -= sign * static_cast<std::time_t>(hours * 3600 + mins * 60);
-  }
-  return std::chrono::system_clock::from_time_t(t);
+  throw Error(ErrorCode::Usage, "\"" + text + "\" is not a valid time", {}, hint);
 }
 
 DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
                        std::chrono::system_clock::time_point now) {
   DeletePlan plan;
   if (request.mode == DeleteMode::OldVersions) {
-    for (int v = 0; v <= 4; ++v) {
-      for (const char* dir : {"basebackups_00", "wal_00"}) {
-        store.list(std::string(dir) + std::to_string(v) + "/", [&](const store::ObjectInfo& o) { plan.keys.push_back(o.key); });
-      }
+    for (const auto& prefix : layout::old_version_prefixes()) {
+      store.list(prefix, [&](const store::ObjectInfo& o) { plan.keys.push_back(o.key); });
     }
     return plan;
   }
@@ -169,9 +117,9 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
   // every segment from its start to its stop is archived before its sentinel.
   std::map<std::string, BackupObjects> backups;
   store.list(layout::kBackupsDir, [&](const store::ObjectInfo& o) {
-    std::string owner = owner_of(o.key);
-    if (owner.empty()) return;
-    auto& b = backups[owner];
+    auto name = layout::backup_of_key(o.key);
+    if (!name) return;
+    auto& b = backups[name->str()];
     b.newest = std::max(b.newest, o.modified);
     if (layout::backup_from_sentinel_key(o.key)) {
       b.finished = true;
@@ -179,7 +127,7 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
     } else {
       b.keys.push_back(o.key);
     }
-    if (o.key == permanent_marker_key(owner)) b.permanent = true;
+    if (o.key == layout::permanent_marker_key(*name)) b.permanent = true;
   });
 
   if (request.mode == DeleteMode::Everything) {
@@ -199,9 +147,8 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
   std::uint64_t segment_size = pg::kDefaultSegmentSize;
   for (auto& [name, b] : backups) {
     if (!b.finished) continue;
-    auto text = store::get_bytes(store, layout::sentinel_key(*layout::BackupName::parse(name)));
-    if (!text) continue;  // deleted meanwhile: treated as a backup without a sentinel record
-    b.sentinel = layout::Sentinel::parse(*text);
+    b.sentinel = read_sentinel(store, *layout::BackupName::parse(name));
+    if (!b.sentinel) continue;  // deleted meanwhile: treated as a backup without a sentinel record
     if (b.sentinel->segment_size) segment_size = *b.sentinel->segment_size;
   }
 
@@ -338,4 +285,4 @@ void execute_delete(store::ObjectStore& store, const DeletePlan& plan) {
   remove_batches(split, keys.size());
 }
 
-}  // namespace wale::backup
+}  // namespace wale::catalog

@@ -1,4 +1,4 @@
-#include "backup/backup_manifest.h"
+#include "layout/backup_manifest.h"
 
 #include <openssl/sha.h>
 
@@ -12,17 +12,13 @@
 #include "core/error.h"
 #include "core/json_object.h"
 #include "core/number.h"
+#include "core/utc_time.h"
 
-namespace wale::backup {
+namespace wale::layout {
 namespace {
 
 std::string gmt(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S GMT", &tm);
-  return buf;
+  return format_utc(std::chrono::system_clock::from_time_t(static_cast<std::time_t>(t)), "%Y-%m-%d %H:%M:%S GMT");
 }
 
 std::string sha256_hex(const std::string& data) {
@@ -111,4 +107,4 @@ Manifest parse_manifest(const std::string& text) {
   return m;
 }
 
-}  // namespace wale::backup
+}  // namespace wale::layout

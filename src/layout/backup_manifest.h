@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace wale::backup {
+namespace wale::layout {
 
 struct ManifestFile {
   std::string path;
@@ -37,7 +37,7 @@ class ManifestBuilder {
   std::string render(const ManifestWalRange& wal) const;
 
  private:
-  mutable std::mutex mu_;
+  mutable std::mutex mu_;  // guards files_
   std::vector<ManifestFile> files_;
 };
 
@@ -50,4 +50,4 @@ Manifest parse_manifest(const std::string& text);
 // "61a3120c": the CRC's bytes in memory (little-endian) order, as PostgreSQL prints them.
 std::string manifest_crc_hex(std::uint32_t crc);
 
-}  // namespace wale::backup
+}  // namespace wale::layout

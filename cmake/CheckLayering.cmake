@@ -1,0 +1,55 @@
+# cmake -DSOURCE_DIR=<repo> -DLAYERING=<build>/layering.txt -P CheckLayering.cmake
+#
+# Fails when a file in src/<module>/ includes a header ("X/Y.h") of a module
+# that <module>'s library does not link (directly or through a PUBLIC
+# dependency): an upward include, or a dependency the CMakeLists.txt does not
+# declare. The map comes from the targets themselves (wale_write_layering in
+# cmake/WaleModule.cmake), so the check and the build cannot disagree.
+cmake_minimum_required(VERSION 3.25)
+if(NOT SOURCE_DIR OR NOT LAYERING)
+  message(FATAL_ERROR "usage: cmake -DSOURCE_DIR=... -DLAYERING=... -P CheckLayering.cmake")
+endif()
+file(STRINGS ${LAYERING} lines)
+set(modules "")
+foreach(line ${lines})
+  string(REGEX MATCH "^([^:]+):([^:]+):(.*)$" _ "${line}")
+  set(module ${CMAKE_MATCH_1})
+  list(APPEND modules ${module})
+  string(REPLACE " " ";" allowed_${module} "${CMAKE_MATCH_3}")
+endforeach()
+# Longest module path first, so that store/s3/x.h is store/s3's, not store's.
+list(SORT modules ORDER DESCENDING)
+
+set(problems 0)
+set(checked 0)
+foreach(module ${modules})
+  file(GLOB files ${SOURCE_DIR}/src/${module}/*.h ${SOURCE_DIR}/src/${module}/*.cpp)
+  foreach(file ${files})
+    file(STRINGS ${file} includes REGEX "^#include \"[^\"]+\"")
+    foreach(inc ${includes})
+      string(REGEX REPLACE "^#include \"([^\"]+)\".*" "\\1" header "${inc}")
+      set(owner "")
+      foreach(candidate ${modules})
+        if(header MATCHES "^${candidate}/[^/]+$")
+          set(owner ${candidate})
+          break()
+        endif()
+      endforeach()
+      math(EXPR checked "${checked} + 1")
+      if(owner STREQUAL "")
+        file(RELATIVE_PATH rel ${SOURCE_DIR} ${file})
+        message(SEND_ERROR "${rel}: includes \"${header}\", which belongs to no module")
+        math(EXPR problems "${problems} + 1")
+      elseif(NOT owner IN_LIST allowed_${module})
+        file(RELATIVE_PATH rel ${SOURCE_DIR} ${file})
+        message(SEND_ERROR "${rel}: includes \"${header}\" of module ${owner}, which ${module} does not link "
+                           "(it may include: ${allowed_${module}})")
+        math(EXPR problems "${problems} + 1")
+      endif()
+    endforeach()
+  endforeach()
+endforeach()
+if(problems GREATER 0)
+  message(FATAL_ERROR "${problems} include(s) against the module layering")
+endif()
+message(STATUS "layering: ${checked} includes in ${SOURCE_DIR}/src follow the declared dependencies")

@@ -1,0 +1,26 @@
+#include "layout/spool_layout.h"
+
+namespace wale::layout {
+
+std::string spool_dir(const std::string& wal_dir) { return wal_dir + "/" + std::string(kSpoolDirName); }
+std::string identity_cache_path(const std::string& wal_dir) { return spool_dir(wal_dir) + "/identity"; }
+std::string push_marker_dir(const std::string& wal_dir) { return spool_dir(wal_dir) + "/pushed"; }
+std::string push_marker_path(const std::string& wal_dir, const std::string& segment) {
+  return push_marker_dir(wal_dir) + "/" + segment;
+}
+std::string push_claim_dir(const std::string& wal_dir) { return spool_dir(wal_dir) + "/pushing"; }
+std::string push_claim_path(const std::string& wal_dir, const std::string& segment) {
+  return push_claim_dir(wal_dir) + "/" + segment;
+}
+std::string prefetch_dir(const std::string& wal_dir) { return spool_dir(wal_dir) + "/prefetch"; }
+std::string prefetch_path(const std::string& prefetch_dir, const std::string& segment) {
+  return prefetch_dir + "/" + segment;
+}
+std::string prefetch_claim_dir(const std::string& prefetch_dir) {
+  return prefetch_dir + "/" + std::string(kPrefetchClaimDirName);
+}
+std::string prefetch_claim_path(const std::string& prefetch_dir, const std::string& segment) {
+  return prefetch_claim_dir(prefetch_dir) + "/" + segment;
+}
+
+}  // namespace wale::layout

@@ -1,0 +1,44 @@
+// The local paths wal-e creates outside the archive. Pure functions, no I/O;
+// thread-safe.
+//
+//   <pg_wal>/.wal-e/identity             verified archive identity (archive/archive_identity.h)
+//   <pg_wal>/.wal-e/pushed/<SEG>         push-ahead markers (archive/wal_push_ahead.h)
+//   <pg_wal>/.wal-e/pushing/<SEG>        push-ahead claims (directories)
+//   <pg_wal>/.wal-e/prefetch/<SEG>       prefetched segments (archive/wal_prefetch.h)
+//   <pg_wal>/.wal-e/prefetch/running/<SEG>  prefetch claims (directories)
+//   <target>/.wal-e-restore-in-progress  backup-fetch's marker (backup/backup_fetch.h)
+//   <target>/global/.pg_control.wal-e-restore  pg_control until the restore is complete
+//
+// <pg_wal> is the directory holding the WAL file PostgreSQL passes as %p.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace wale::layout {
+
+// The name of wal-e's spool directory inside pg_wal (base backups skip its contents).
+inline constexpr std::string_view kSpoolDirName = ".wal-e";
+
+std::string spool_dir(const std::string& wal_dir);
+std::string identity_cache_path(const std::string& wal_dir);
+std::string push_marker_dir(const std::string& wal_dir);
+std::string push_marker_path(const std::string& wal_dir, const std::string& segment);
+std::string push_claim_dir(const std::string& wal_dir);
+std::string push_claim_path(const std::string& wal_dir, const std::string& segment);
+std::string prefetch_dir(const std::string& wal_dir);
+// Paths inside a prefetch directory (as prefetch_dir returns it).
+inline constexpr std::string_view kPrefetchClaimDirName = "running";
+std::string prefetch_path(const std::string& prefetch_dir, const std::string& segment);
+std::string prefetch_claim_dir(const std::string& prefetch_dir);
+std::string prefetch_claim_path(const std::string& prefetch_dir, const std::string& segment);
+
+// backup-fetch: present in the target (and each tablespace directory) while
+// a restore is in progress; removed last.
+inline constexpr const char* kRestoreInProgressMarker = ".wal-e-restore-in-progress";
+// The tar member global/pg_control is extracted as global/<kRestoreControlTemp>
+// and renamed into place last.
+inline constexpr const char* kRestoreControlMember = "global/pg_control";
+inline constexpr const char* kRestoreControlTemp = ".pg_control.wal-e-restore";
+
+}  // namespace wale::layout
