@@ -55,16 +55,16 @@ int main(int argc, char** argv) {
     return parsed.exit_code;
   }
   const auto& inv = *parsed.invocation;
-  if (inv.flags.terse) wale::log::set_level(wale::log::Level::Warning);
-  if (inv.subcommand.empty()) {
+  const std::string& subcommand = inv.name();
+  if (inv.terse()) wale::log::set_level(wale::log::Level::Warning);
+  if (!inv.command) {
     print_error("", "subcommand not implemented", "No subcommand was given.", "Run wal-e --help for the list.");
     return 127;
   }
   try {
     auto env = wale::config::Environment::from_process();
-    std::string envdir = !inv.envdir.empty() ? inv.envdir : env.get("WALE_ENVDIR").value_or("");
-    if (!envdir.empty()) {
-      for (const auto& [name, value] : env.apply_envdir(envdir)) {
+    if (auto envdir = wale::config::lookup(wale::config::Opt::Envdir, inv.global, env)) {
+      for (const auto& [name, value] : env.apply_envdir(envdir->value)) {
         if (value) ::setenv(name.c_str(), value->c_str(), 1);
         else ::unsetenv(name.c_str());
       }
@@ -72,24 +72,24 @@ int main(int argc, char** argv) {
     return wale::app::run_command(inv, env);
   } catch (const wale::Error& e) {
     if (auto stopped = wale::app::interrupted(&e)) {  // SIGINT/SIGTERM/SIGHUP: 128 + signo
-      print_error(inv.subcommand, stopped->error.message(), stopped->error.detail(), stopped->error.hint());
+      print_error(subcommand, stopped->error.message(), stopped->error.detail(), stopped->error.hint());
       return stopped->exit_code;
     }
     // "Not in the archive" is routine for restore_command (end of the archive): --terse hides it.
-    bool routine = inv.subcommand == "wal-fetch" && e.code() == wale::ErrorCode::NotFound;
+    bool routine = subcommand == "wal-fetch" && e.code() == wale::ErrorCode::NotFound;
     if (!routine || wale::log::level() <= wale::log::Level::Info) {
-      print_error(inv.subcommand, e.message(), e.detail(), e.hint());
+      print_error(subcommand, e.message(), e.detail(), e.hint());
     }
-    return exit_code_for(e, inv.subcommand);
+    return exit_code_for(e, subcommand);
   } catch (const std::exception& e) {
     if (auto stopped = wale::app::interrupted(nullptr)) {
-      print_error(inv.subcommand, stopped->error.message(), e.what(), {});
+      print_error(subcommand, stopped->error.message(), e.what(), {});
       return stopped->exit_code;
     }
-    print_error(inv.subcommand, "An unprocessed exception has avoided all error handling", e.what(), {});
-    return exit_code_for(wale::Error(wale::ErrorCode::Internal, e.what()), inv.subcommand);
+    print_error(subcommand, "An unprocessed exception has avoided all error handling", e.what(), {});
+    return exit_code_for(wale::Error(wale::ErrorCode::Internal, e.what()), subcommand);
   } catch (...) {
-    print_error(inv.subcommand, "An unprocessed exception has avoided all error handling", {}, {});
-    return exit_code_for(wale::Error(wale::ErrorCode::Internal, "unknown exception"), inv.subcommand);
+    print_error(subcommand, "An unprocessed exception has avoided all error handling", {}, {});
+    return exit_code_for(wale::Error(wale::ErrorCode::Internal, "unknown exception"), subcommand);
   }
 }

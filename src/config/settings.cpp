@@ -4,22 +4,9 @@
 #include <cstdio>
 
 #include "core/error.h"
-#include "core/number.h"
 
 namespace wale::config {
 namespace {
-
-std::string first_non_empty(std::initializer_list<std::optional<std::string>> values) {
-  for (const auto& v : values) {
-    if (v && !v->empty()) return *v;
-  }
-  return {};
-}
-
-std::optional<std::string> opt(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  return s;
-}
 
 std::string file_root_of(const std::string& url) {
   // file://<netloc>/<path>: netloc is ignored, as WAL-E does.
@@ -37,16 +24,41 @@ std::string file_root_of(const std::string& url) {
 }  // namespace
 
 std::uint64_t parse_size(const std::string& name, const std::string& text) {
-  return parse_byte_count(text, name, 1, kMaxPartitionSize, ErrorCode::Config);
+  return check_value(spec(Opt::PartitionSize), text, name, ErrorCode::Config);
 }
 
-Settings resolve_settings(const GlobalFlags& flags, const Environment& env) {
+namespace {
+
+// The value of a text setting ("" if unset).
+std::string text(Opt o, const OptionValues& given, const Environment& env) {
+  auto v = lookup(o, given, env);
+  return v ? v->value : std::string();
+}
+
+// A number setting from the table: validated against its range, else its default.
+std::uint64_t number(Opt o, const OptionValues& given, const Environment& env) {
+  auto v = lookup(o, given, env);
+  if (!v) return spec(o).default_number;
+  return check_value(spec(o), v->value, v->source, v->from_command_line ? ErrorCode::Usage : ErrorCode::Config);
+}
+
+// WAL-E's precedence: the prefix flags first, then the variables, each group
+// in WAL-E's order; the first non-empty wins.
+std::string prefix_url(const OptionValues& given, const Environment& env) {
+  for (Opt o : {Opt::FilePrefix, Opt::GsPrefix, Opt::S3Prefix, Opt::WabsPrefix}) {
+    if (const auto& v = given.given(o); v && !v->empty()) return *v;
+  }
+  for (Opt o : {Opt::FilePrefix, Opt::GsPrefix, Opt::S3Prefix, Opt::SwiftPrefix, Opt::WabsPrefix}) {
+    if (auto v = lookup(o, OptionValues{}, env)) return v->value;
+  }
+  return {};
+}
+
+}  // namespace
+
+Settings resolve_settings(const OptionValues& given, const Environment& env) {
   Settings s;
-  // WAL-E's precedence: flags first, then environment, the first non-empty wins.
-  s.prefix_url = first_non_empty({opt(flags.file_prefix), opt(flags.gs_prefix), opt(flags.s3_prefix),
-                                  opt(flags.wabs_prefix), env.get("WALE_FILE_PREFIX"), env.get("WALE_GS_PREFIX"),
-                                  env.get("WALE_S3_PREFIX"), env.get("WALE_SWIFT_PREFIX"),
-                                  env.get("WALE_WABS_PREFIX")});
+  s.prefix_url = prefix_url(given, env);
   if (s.prefix_url.empty()) {
     throw Error(ErrorCode::Config, "no storage prefix defined", {},
                 "Set WALE_FILE_PREFIX (e.g. file://localhost/var/backups/wal-e) or WALE_S3_PREFIX "
@@ -81,37 +93,31 @@ Settings resolve_settings(const GlobalFlags& flags, const Environment& env) {
                 "The prefix is \"" + s.prefix_url + "\".", "Prefixes look like s3://bucket/path or file://localhost/path.");
   }
 
-  if (flags.aws_instance_profile || env.get("AWS_INSTANCE_PROFILE").value_or("") == "true" ||
-      env.get("AWS_INSTANCE_PROFILE").value_or("") == "1") {
+  if (switch_on(Opt::AwsInstanceProfile, given, env)) {
     throw Error(ErrorCode::Unsupported, "AWS instance profile credentials are not built yet", {},
                 "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead.");
   }
-  std::string gpg = first_non_empty({opt(flags.gpg_key_id), env.get("WALE_GPG_KEY_ID")});
-  if (!gpg.empty()) {
+  if (!text(Opt::GpgKeyId, given, env).empty()) {
     throw Error(ErrorCode::Unsupported, "GPG encryption (--gpg-key-id / WALE_GPG_KEY_ID) is not built yet", {},
                 "Unset WALE_GPG_KEY_ID; wal-e will not store data unencrypted while you asked for encryption.");
   }
 
-  s.s3.access_key_id = first_non_empty({opt(flags.aws_access_key_id), env.get("AWS_ACCESS_KEY_ID")});
-  s.s3.secret_access_key = env.get("AWS_SECRET_ACCESS_KEY").value_or("");
-  s.s3.session_token = first_non_empty({env.get("AWS_SESSION_TOKEN"), env.get("AWS_SECURITY_TOKEN")});
-  s.s3.region = first_non_empty({env.get("AWS_REGION"), env.get("AWS_DEFAULT_REGION")});
-  s.s3.endpoint = env.get("WALE_S3_ENDPOINT").value_or("");
-  s.s3.storage_class = env.get("WALE_S3_STORAGE_CLASS").value_or("");
-  s.s3.sse = env.get("WALE_S3_SSE").value_or("");
-  s.s3.sse_kms_key_id = env.get("WALE_S3_SSE_KMS_ID").value_or("");
-  s.s3.ca_bundle = first_non_empty({env.get("WALE_S3_CA_BUNDLE"), env.get("AWS_CA_BUNDLE")});
+  s.s3.access_key_id = text(Opt::AwsAccessKeyId, given, env);
+  s.s3.secret_access_key = text(Opt::AwsSecretAccessKey, given, env);
+  s.s3.session_token = text(Opt::AwsSessionToken, given, env);
+  s.s3.region = text(Opt::AwsRegion, given, env);
+  s.s3.endpoint = text(Opt::S3Endpoint, given, env);
+  s.s3.storage_class = text(Opt::S3StorageClass, given, env);
+  s.s3.sse = text(Opt::S3Sse, given, env);
+  s.s3.sse_kms_key_id = text(Opt::S3SseKmsId, given, env);
+  s.s3.ca_bundle = text(Opt::S3CaBundle, given, env);
 
-  std::string compression = first_non_empty({opt(flags.compression), env.get("WALE_COMPRESSION")});
+  std::string compression = text(Opt::Compression, given, env);
   if (!compression.empty()) s.compression = codec::parse_codec(compression);
 
-  if (auto r = env.get("WALE_RETRIES")) {
-    s.retries = static_cast<int>(parse_uint(*r, "WALE_RETRIES", 1, kMaxRetries, ErrorCode::Config));
-  }
-  if (auto p = env.get("WALE_PARTITION_SIZE")) s.partition_size = parse_size("WALE_PARTITION_SIZE", *p);
-  if (auto w = env.get("WALE_ARCHIVE_TIMEOUT")) {
-    s.archive_wait_seconds = parse_uint(*w, "WALE_ARCHIVE_TIMEOUT", 0, kMaxArchiveWaitSeconds, ErrorCode::Config);
-  }
+  s.retries = static_cast<int>(number(Opt::Retries, given, env));
+  s.partition_size = number(Opt::PartitionSize, given, env);
+  s.archive_wait_seconds = number(Opt::ArchiveTimeout, given, env);
   return s;
 }
 

@@ -1,6 +1,7 @@
 // Settings: the typed, validated configuration of one wal-e run, resolved
-// from global command-line flags and the Environment with WAL-E's
-// precedence. Nothing below app/ reads argv or the environment: commands get
+// from the global command-line options and the Environment with WAL-E's
+// precedence; config/options.h names every setting (flag, variables, range,
+// default), and resolve_settings() turns the table's rows into these fields. Nothing below app/ reads argv or the environment: commands get
 // a Settings value. resolve_settings() throws Error{Config}/{Unsupported}
 // with one-line, actionable messages. Plain value; thread-safe to read.
 #pragma once
@@ -11,21 +12,9 @@
 
 #include "codec/codec.h"
 #include "config/environment.h"
+#include "config/options.h"
 
 namespace wale::config {
-
-// Global options, as given before the subcommand (empty = not given).
-struct GlobalFlags {
-  std::string file_prefix;
-  std::string s3_prefix;
-  std::string gs_prefix;
-  std::string wabs_prefix;
-  std::string aws_access_key_id;  // -k
-  bool aws_instance_profile = false;
-  std::string gpg_key_id;
-  std::string compression;
-  bool terse = false;
-};
 
 enum class Backend { File, S3 };
 
@@ -47,20 +36,18 @@ struct Settings {
   std::string file_root;    // File: absolute directory
   S3Env s3;                 // S3: raw values for the S3 driver
   codec::Codec compression = codec::Codec::Zstd;
-  int retries = 100;        // WALE_RETRIES: attempts per remote operation
-  std::uint64_t partition_size = 1ULL << 30;  // WALE_PARTITION_SIZE bytes of files per tar partition
-  std::uint64_t archive_wait_seconds = 600;   // WALE_ARCHIVE_TIMEOUT: backup-push wait for WAL
+  // Numbers: resolve_settings() fills them (defaults and ranges are in config/options.cpp).
+  int retries = 0;                     // WALE_RETRIES: attempts per remote operation
+  std::uint64_t partition_size = 0;    // WALE_PARTITION_SIZE bytes of files per tar partition
+  std::uint64_t archive_wait_seconds = 0;  // WALE_ARCHIVE_TIMEOUT: backup-push wait for WAL
 };
 
-// Allowed ranges of the numeric settings (values outside are Error{Config}).
-inline constexpr std::uint64_t kMaxRetries = 1'000'000;                 // WALE_RETRIES: 1..
-inline constexpr std::uint64_t kMaxPartitionSize = 1ULL << 40;          // WALE_PARTITION_SIZE: 1 B..1 TiB
-inline constexpr std::uint64_t kMaxArchiveWaitSeconds = 366ULL * 86400;  // WALE_ARCHIVE_TIMEOUT: 0..1 year
+// `given`: the global options of the command line (app/cli.h). Numbers out of
+// the table's range are Error{Config} naming the variable and the value.
+Settings resolve_settings(const OptionValues& given, const Environment& env);
 
-Settings resolve_settings(const GlobalFlags& flags, const Environment& env);
-
-// Parses a byte count from 1 B to kMaxPartitionSize with an optional k/M/G/T
-// suffix (1024-based); throws Error{Config} naming `name` otherwise.
+// Parses a byte count within WALE_PARTITION_SIZE's range with an optional
+// k/M/G/T suffix (1024-based); throws Error{Config} naming `name` otherwise.
 std::uint64_t parse_size(const std::string& name, const std::string& text);
 
 }  // namespace wale::config
