@@ -41,26 +41,10 @@ void write_stdout(const std::string& text) {
   }
 }
 
-// The global options of this invocation, to start a helper process with the same settings.
-std::vector<std::string> global_args(const Invocation& inv) {
-  std::vector<std::string> a{"--terse"};
-  auto add = [&](const char* flag, config::Opt o) {
-    if (const auto& v = inv.global.given(o); v && !v->empty()) {
-      a.push_back(flag);
-      a.push_back(*v);
-    }
-  };
-  add("--envdir", config::Opt::Envdir);
-  add("--file-prefix", config::Opt::FilePrefix);
-  add("--s3-prefix", config::Opt::S3Prefix);
-  add("--aws-access-key-id", config::Opt::AwsAccessKeyId);
-  add("--compression", config::Opt::Compression);
-  return a;
-}
-
 // What every command but `version` works with.
 struct Context {
   const Invocation& inv;
+  const config::Environment& env;
   config::Settings settings;
   std::unique_ptr<store::ObjectStore> store;
 };
@@ -157,13 +141,8 @@ int run_wal_push(const WalPushOptions& o, Context& ctx) {
   if (!r.ahead.empty()) {
     // The other ready segments go up in a detached worker: this call returns
     // as soon as its own segment is stored.
-    std::vector<std::string> args = global_args(ctx.inv);
-    args.push_back("wal-push-ahead");
-    args.push_back("--pool-size");
-    args.push_back(std::to_string(opts.pool_size));
-    args.push_back(io::parent_dir(o.wal_path));
-    args.insert(args.end(), r.ahead.begin(), r.ahead.end());
-    spawn_detached_self(args);
+    WalPushAheadOptions helper{io::parent_dir(o.wal_path), r.ahead, opts.pool_size};
+    spawn_detached_self(helper_call(ctx.inv, ctx.env, helper_args(helper)));
   }
   return 0;
 }
@@ -181,11 +160,8 @@ int run_wal_fetch(const WalFetchOptions& o, Context& ctx) {
   if (!r.found) throw Error(ErrorCode::NotFound, "WAL file " + o.segment + " is not in the archive");
   archive::check_fetched_segment(o.segment, o.destination, expected, store.describe(layout::cluster_identity_key()));
   if (!r.plan.missing.empty()) {
-    std::vector<std::string> args = global_args(ctx.inv);
-    args.push_back("wal-prefetch");
-    args.push_back(r.plan.base);
-    args.insert(args.end(), r.plan.missing.begin(), r.plan.missing.end());
-    spawn_detached_self(args);
+    WalPrefetchOptions helper{r.plan.base, r.plan.missing};
+    spawn_detached_self(helper_call(ctx.inv, ctx.env, helper_args(helper)));
   }
   return 0;
 }
@@ -292,10 +268,10 @@ int run_command(const Invocation& inv, const config::Environment& env) {
   if (!inv.command) throw Error(ErrorCode::Internal, "no subcommand to run");
   const Handler& h = kHandlers[static_cast<std::size_t>(*inv.command)];
   if (!h.needs_store) {
-    Context ctx{inv, {}, nullptr};
+    Context ctx{inv, env, {}, nullptr};
     return h.run(inv, ctx);
   }
-  Context ctx{inv, config::resolve_settings(inv.global, env), nullptr};
+  Context ctx{inv, env, config::resolve_settings(inv.global, env), nullptr};
   precheck(inv);
   ctx.store = make_store(ctx.settings);
   return h.run(inv, ctx);

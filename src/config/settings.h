@@ -28,6 +28,7 @@ struct S3Env {
   std::string sse;          // WALE_S3_SSE: "AES256" (default, as WAL-E) | "aws:kms" | "none"
   std::string sse_kms_key_id;
   std::string ca_bundle;
+  bool operator==(const S3Env&) const = default;
 };
 
 struct Settings {
@@ -40,6 +41,7 @@ struct Settings {
   int retries = 0;                     // WALE_RETRIES: attempts per remote operation
   std::uint64_t partition_size = 0;    // WALE_PARTITION_SIZE bytes of files per tar partition
   std::uint64_t archive_wait_seconds = 0;  // WALE_ARCHIVE_TIMEOUT: backup-push wait for WAL
+  bool operator==(const Settings&) const = default;
 };
 
 // `given`: the global options of the command line (app/cli.h). Numbers out of
