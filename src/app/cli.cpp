@@ -5,6 +5,7 @@
 #include <array>
 #include <utility>
 
+#include "app/manual.h"
 #include "archive/wal_fetch.h"
 #include "core/error.h"
 
@@ -149,6 +150,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   app.set_help_flag("-h,--help", "Show this help and exit.");
   app.footer(footer());
   auto* version_flag = app.add_flag("--version")->description("Print the version and exit.");
+  auto* readme_flag = app.add_flag("--help-settings-table")->group("");  // README.md's table (tests check it)
 
   std::vector<Registered> global;
   for (const auto& s : config::options()) {
@@ -190,6 +192,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   } catch (const CLI::ParseError& e) {
     return ParseOutcome{std::nullopt, usage_exit(), std::string("wal-e: error: ") + e.what() + "\n", true};
   }
+  if (readme_flag->count() > 0) return ParseOutcome{std::nullopt, 0, settings_markdown_table(), false};
   if (version_flag->count() > 0) return ParseOutcome{std::nullopt, 0, std::string(kVersion) + "\n", false};
 
   Invocation inv;

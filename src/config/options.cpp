@@ -77,7 +77,8 @@ constexpr std::array<OptionSpec, kOptionCount> kTable{{
   {Opt::AwsInstanceProfile, "aws-instance-profile", 0, {"AWS_INSTANCE_PROFILE", ""}, OptType::Switch, 0, 0, 0, "", "",
    "Use the EC2 instance profile's credentials (not built yet)."},
   {Opt::S3Endpoint, "", 0, {"WALE_S3_ENDPOINT", ""}, OptType::Text, 0, 0, 0, "", "ENDPOINT",
-   "A self-hosted S3 server: <http|https>+<path|virtualhost>://host[:port]."},
+   "A self-hosted S3 server, in WAL-E's form SCHEME+STYLE://host[:port] (SCHEME http or https, STYLE path or "
+   "virtualhost), e.g. https+path://s3.internal:7480."},
   {Opt::S3StorageClass, "", 0, {"WALE_S3_STORAGE_CLASS", ""}, OptType::Text, 0, 0, 0, "", "CLASS",
    "Storage class of new objects (e.g. STANDARD_IA)."},
   {Opt::S3Sse, "", 0, {"WALE_S3_SSE", ""}, OptType::Text, 0, 0, 0, "none", "MODE",

@@ -1,0 +1,64 @@
+// Documentation generated from the option table (app/manual.h) is what the
+// README shows: a setting added to the table and not to README.md (or the
+// other way round) fails here.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "app/manual.h"
+#include "config/options.h"
+
+namespace wale::app {
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(Manual, ReadmeSettingsTableIsTheOptionTable) {
+  std::string readme = read_file(std::string(WALE_SOURCE_DIR) + "/README.md");
+  const std::string begin = "<!-- settings table: begin -->\n";
+  const std::string end = "<!-- settings table: end -->";
+  auto a = readme.find(begin);
+  auto b = readme.find(end);
+  ASSERT_NE(a, std::string::npos) << "README.md lost its settings table markers";
+  ASSERT_NE(b, std::string::npos);
+  ASSERT_LT(a, b);
+  std::string in_readme = readme.substr(a + begin.size(), b - a - begin.size());
+  EXPECT_EQ(in_readme, settings_markdown_table())
+      << "README.md's settings table differs from the option table (config/options.cpp); "
+         "replace it with the output of `wal-e --help-settings-table`.";
+}
+
+TEST(Manual, SettingsTableHasEveryDocumentedGlobalSetting) {
+  std::string table = settings_markdown_table();
+  for (const auto& s : config::options()) {
+    if (!config::is_global(s) || s.hidden) continue;
+    if (!s.env[0].empty()) {
+      EXPECT_NE(table.find("`" + std::string(s.env[0]) + "`"), std::string::npos) << s.env[0];
+    }
+    if (!s.flag.empty()) {
+      EXPECT_NE(table.find("`--" + std::string(s.flag) + "`"), std::string::npos) << s.flag;
+    }
+  }
+  // One row per setting plus the header: a "|" in a help text must not split a row.
+  std::size_t rows = 0, pipes_ok = 0;
+  std::istringstream lines(table);
+  for (std::string line; std::getline(lines, line);) {
+    ++rows;
+    std::size_t cells = 0;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      if (line[i] == '|' && (i == 0 || line[i - 1] != '\\')) ++cells;
+    }
+    if (cells == 5) ++pipes_ok;
+  }
+  EXPECT_EQ(pipes_ok, rows);
+}
+
+}  // namespace
+}  // namespace wale::app
