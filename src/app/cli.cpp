@@ -151,6 +151,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   app.footer(footer());
   auto* version_flag = app.add_flag("--version")->description("Print the version and exit.");
   auto* readme_flag = app.add_flag("--help-settings-table")->group("");  // README.md's table (tests check it)
+  auto* man_flag = app.add_flag("--help-man")->group("");  // wal-e(1), written at build time (docs/)
 
   std::vector<Registered> global;
   for (const auto& s : config::options()) {
@@ -192,6 +193,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   } catch (const CLI::ParseError& e) {
     return ParseOutcome{std::nullopt, usage_exit(), std::string("wal-e: error: ") + e.what() + "\n", true};
   }
+  if (man_flag->count() > 0) return ParseOutcome{std::nullopt, 0, man_page(), false};
   if (readme_flag->count() > 0) return ParseOutcome{std::nullopt, 0, settings_markdown_table(), false};
   if (version_flag->count() > 0) return ParseOutcome{std::nullopt, 0, std::string(kVersion) + "\n", false};
 

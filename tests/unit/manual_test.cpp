@@ -60,5 +60,37 @@ TEST(Manual, SettingsTableHasEveryDocumentedGlobalSetting) {
   EXPECT_EQ(pipes_ok, rows);
 }
 
+// wal-e(1) documents every subcommand, option and variable the parser knows
+// (roff writes "-" as "\\-"; docs/check-man-page.sh renders the page with groff).
+TEST(Manual, ManPageHasEveryCommandOptionAndVariable) {
+  std::string page = man_page();
+  auto roff = [](std::string_view text) {
+    std::string out;
+    for (char c : text) out += c == '-' ? std::string("\\-") : std::string(1, c);
+    return out;
+  };
+  EXPECT_EQ(page.rfind(".TH WAL\\-E 1 ", 0), 0u);
+  for (const auto& c : config::commands()) {
+    EXPECT_NE(page.find(".SS " + roff(c.name)), std::string::npos) << c.name;
+  }
+  for (const auto& s : config::options()) {
+    if (s.hidden) continue;
+    if (!s.flag.empty()) {
+      EXPECT_NE(page.find("\\fB" + roff("--" + std::string(s.flag)) + "\\fR"), std::string::npos) << s.flag;
+    }
+    for (auto e : s.env) {
+      if (!e.empty()) {
+        EXPECT_NE(page.find(roff(e)), std::string::npos) << e;
+      }
+    }
+  }
+  // No line may start a roff request by accident (a help text starting with "." or "'").
+  std::size_t pos = 0;
+  while ((pos = page.find("\n'", pos)) != std::string::npos) {
+    ADD_FAILURE() << page.substr(pos, 40);
+    ++pos;
+  }
+}
+
 }  // namespace
 }  // namespace wale::app
