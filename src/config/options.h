@@ -7,8 +7,10 @@
 // numbers (here), resolution into config::Settings (config/settings.cpp), the
 // forwarding of settings to detached helper processes (app/forwarding.cpp), the
 // README's settings table and the man page (app/manual.cpp). Adding a setting:
-// add an `Opt` and a row to kOptions (same order), then read it in
-// resolve_settings() or a subcommand's options (app/cli.cpp).
+// add an `Opt` (and bump kOptionCount) and a row to kTable in options.cpp, in
+// the same order (a static_assert checks it); read it in resolve_settings()
+// into a Settings field, or in a subcommand's binder (app/cli.cpp); then paste
+// `wal-e --help-settings-table` into README.md (a unit test compares them).
 //
 // Rules the table keeps (tests/unit/option_table_test.cpp checks them):
 // a secret has no flag (secrets never appear in argv); numbers have a range.
@@ -58,7 +60,7 @@ struct CommandSpec {
   bool internal = false;          // started by wal-e itself (not in the manual's synopsis)
 };
 
-// Every option. kOptions has one row per value, in this order.
+// Every option. kTable (options.cpp) has one row per value, in this order.
 enum class Opt : std::uint8_t {
   // global: storage
   FilePrefix,
