@@ -25,7 +25,7 @@ struct S3Env {
   std::string region;
   std::string endpoint;
   std::string storage_class;
-  std::string sse;          // WALE_S3_SSE: "AES256" (default, as WAL-E) | "aws:kms" | "none"
+  std::string sse;          // WALE_S3_SSE: "" or "none" (no server-side encryption, the default) | "AES256" | "aws:kms"
   std::string sse_kms_key_id;
   std::string ca_bundle;
   bool operator==(const S3Env&) const = default;
