@@ -149,7 +149,11 @@ std::string man_page() {
 
 std::string settings_markdown_table() {
   std::string t = "| variable | option | default | meaning |\n|---|---|---|---|\n";
-  auto code = [](std::string_view s) { return "`" + std::string(s) + "`"; };
+  auto code = [](std::string_view s) {
+    std::string c = "`";  // (not "`" + std::string(s): GCC 12 -O3 warns -Wrestrict on that)
+    c.append(s).append("`");
+    return c;
+  };
   for (const auto& s : config::options()) {
     if (!config::is_global(s) || s.hidden) continue;
     std::string vars;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include "app/manual.h"
 #include "config/options.h"
@@ -35,15 +36,22 @@ TEST(Manual, ReadmeSettingsTableIsTheOptionTable) {
          "replace it with the output of `wal-e --help-settings-table`.";
 }
 
+// `text` in backquotes (built by append: "`" + std::string makes GCC 12 -O3 warn -Wrestrict).
+std::string code(std::string_view prefix, std::string_view text) {
+  std::string c = "`";
+  c.append(prefix).append(text).append("`");
+  return c;
+}
+
 TEST(Manual, SettingsTableHasEveryDocumentedGlobalSetting) {
   std::string table = settings_markdown_table();
   for (const auto& s : config::options()) {
     if (!config::is_global(s) || s.hidden) continue;
     if (!s.env[0].empty()) {
-      EXPECT_NE(table.find("`" + std::string(s.env[0]) + "`"), std::string::npos) << s.env[0];
+      EXPECT_NE(table.find(code("", s.env[0])), std::string::npos) << s.env[0];
     }
     if (!s.flag.empty()) {
-      EXPECT_NE(table.find("`--" + std::string(s.flag) + "`"), std::string::npos) << s.flag;
+      EXPECT_NE(table.find(code("--", s.flag)), std::string::npos) << s.flag;
     }
   }
   // One row per setting plus the header: a "|" in a help text must not split a row.
