@@ -136,6 +136,20 @@ TEST(Cli, VersionAndHelpExitZero) {
   EXPECT_EQ(sub.output.find("--pool-size"), std::string::npos);
 }
 
+// Each subcommand's --help lists exactly the options the table gives it.
+TEST(Cli, SubcommandHelpListsTheTablesOptions) {
+  for (const auto& c : config::commands()) {
+    auto out = parse({std::string(c.name), "--help"});
+    EXPECT_EQ(out.exit_code, 0) << c.name;
+    for (const auto& s : config::options()) {
+      if (s.flag.empty()) continue;
+      std::string flag = "--" + std::string(s.flag);
+      bool listed = out.output.find(flag + " ") != std::string::npos || out.output.find(flag + "\n") != std::string::npos;
+      EXPECT_EQ(listed, config::takes(s, c.id)) << c.name << " " << s.flag;
+    }
+  }
+}
+
 // A refusal: no invocation, the exit code, one line naming the problem.
 void expect_refused(const std::vector<std::string>& args, int code, const std::string& text) {
   auto out = parse(args);
