@@ -22,8 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto eq = lines[i].find('=');
     if (eq != std::string_view::npos) vars[std::string(lines[i].substr(0, eq))] = std::string(lines[i].substr(eq + 1));
   }
-  wale::config::GlobalFlags flags;
-  flags.s3_prefix = std::string(line(0));
+  wale::config::OptionValues flags;
+  flags.set(wale::config::Opt::S3Prefix, std::string(line(0)));
   try {
     auto settings = wale::config::resolve_settings(flags, wale::config::Environment(vars));
     WALE_FUZZ_CHECK(settings.retries >= 1);

@@ -16,6 +16,8 @@ packages=(
   postgresql-15 postgresql-client-15 lzop lz4 zstd gnupg curl procps util-linux bsdutils tar python3 strace
   # S3 driver tests: a one-node Ceph radosgw, and openssl for the TLS test certificate
   radosgw ceph-mon ceph-osd openssl
+  # the man page's render check (docs/check-man-page.sh): groff, and man for `man -l`
+  groff-base man-db
 )
 
 missing=()

@@ -2,127 +2,186 @@
 
 #include <CLI/CLI.hpp>
 
+#include <array>
+#include <utility>
+
+#include "app/manual.h"
 #include "archive/wal_fetch.h"
 #include "core/error.h"
-#include "core/number.h"
 
 namespace wale::app {
 
 namespace {
 
-// Numeric options are taken as text and parsed strictly after CLI11 is done
-// (CLI11 would accept "-3" or wrap-around values into an int).
-struct NumberOptions {
-  std::optional<std::string> pool_size, read_rate_limit, prefetch;
+using config::Command;
+using config::Opt;
+using config::OptionSpec;
+using config::OptionValues;
+using config::OptType;
+
+constexpr std::string_view kVersion = "1.1.1";
+
+// What the parser collected for one subcommand.
+struct Parsed {
+  std::vector<std::string> args;  // positional arguments
+  OptionValues values;            // the subcommand's options
 };
 
-// Throws Error{Usage} naming the option, the value and the allowed range.
-void convert_numbers(const NumberOptions& text, Invocation& inv) {
-  if (text.pool_size) {
-    inv.pool_size = static_cast<int>(parse_uint(*text.pool_size, "--pool-size", 1, kMaxPoolSize, ErrorCode::Usage));
+unsigned pool_size(const OptionValues& v) { return static_cast<unsigned>(v.number(Opt::PoolSize)); }
+
+// Turns what was parsed into each subcommand's typed options; one per
+// config::Command, in its order. The parser has checked the number of
+// positional arguments against the command table.
+using Binder = CommandOptions (*)(const Parsed&);
+constexpr std::array<Binder, config::kCommandCount> kBinders{
+    [](const Parsed&) -> CommandOptions { return VersionOptions{}; },
+    [](const Parsed& p) -> CommandOptions {
+      return BackupPushOptions{p.args.at(0), pool_size(p.values), p.values.number(Opt::ReadRateLimit),
+                               p.values.flag(Opt::WhileOffline), p.values.flag(Opt::Permanent)};
+    },
+    [](const Parsed& p) -> CommandOptions {
+      return BackupFetchOptions{p.args.at(0), p.args.at(1), pool_size(p.values), p.values.flag(Opt::BlindRestore),
+                                p.values.given(Opt::RestoreSpec).value_or("")};
+    },
+    [](const Parsed& p) -> CommandOptions {
+      return BackupListOptions{p.args.empty() ? std::nullopt : std::optional(p.args[0]), p.values.flag(Opt::Detail),
+                               p.values.flag(Opt::Json)};
+    },
+    [](const Parsed& p) -> CommandOptions { return BackupMarkOptions{p.args.at(0), p.values.flag(Opt::Impermanent)}; },
+    [](const Parsed& p) -> CommandOptions {
+      return BackupVerifyOptions{p.args.empty() ? "LATEST" : p.args[0], p.values.flag(Opt::All),
+                                 p.values.flag(Opt::Json), pool_size(p.values)};
+    },
+    [](const Parsed& p) -> CommandOptions { return WalPushOptions{p.args.at(0), pool_size(p.values)}; },
+    [](const Parsed& p) -> CommandOptions {
+      return WalPushAheadOptions{p.args.at(0), {p.args.begin() + 1, p.args.end()}, pool_size(p.values)};
+    },
+    [](const Parsed& p) -> CommandOptions {
+      return WalFetchOptions{p.args.at(0), p.args.at(1), static_cast<unsigned>(p.values.number(Opt::Prefetch))};
+    },
+    [](const Parsed& p) -> CommandOptions {
+      return WalPrefetchOptions{p.args.at(0), {p.args.begin() + 1, p.args.end()}};
+    },
+    [](const Parsed& p) -> CommandOptions { return WalVerifyOptions{p.values.flag(Opt::Json)}; },
+    [](const Parsed& p) -> CommandOptions {
+      return DeleteOptions{p.args, p.values.flag(Opt::DryRun), p.values.flag(Opt::Confirm)};
+    },
+};
+
+std::string cli_names(const OptionSpec& s) {
+  std::string names;
+  if (s.short_flag != 0) names = std::string("-") + s.short_flag + ",";
+  return names + "--" + std::string(s.flag);
+}
+
+// --help text of one option: the table's help, its variables (unless it has
+// no flag: then they are its name) and its default.
+std::string help_of(const OptionSpec& s) {
+  std::string h(s.help);
+  std::string extra;
+  for (auto e : s.env) {
+    if (!e.empty() && !s.flag.empty()) extra += (extra.empty() ? "env: " : " or ") + std::string(e);
   }
-  if (text.prefetch) {
-    inv.prefetch = static_cast<int>(parse_uint(*text.prefetch, "--prefetch", 0, kMaxPrefetch, ErrorCode::Usage));
+  if (!s.default_text.empty()) extra += (extra.empty() ? "" : "; ") + std::string("default: ") + std::string(s.default_text);
+  if (!extra.empty()) h += " (" + extra + ")";
+  return h;
+}
+
+// One registered option: where CLI11 keeps its results.
+struct Registered {
+  Opt id;
+  CLI::Option* option;
+};
+
+void add_table_option(CLI::App& app, const OptionSpec& s, std::vector<Registered>& out) {
+  CLI::Option* o = s.type == OptType::Switch ? app.add_flag(cli_names(s)) : app.add_option(cli_names(s));
+  o->description(help_of(s));
+  if (s.type != OptType::Switch) o->type_name(std::string(s.value_name));
+  if (s.hidden) o->group("");
+  out.push_back({s.id, o});
+}
+
+// Options given, as text; numbers checked against the table (Error{Usage}).
+OptionValues collect(const std::vector<Registered>& registered) {
+  OptionValues values;
+  for (const auto& r : registered) {
+    if (r.option->count() == 0) continue;
+    const auto& s = config::spec(r.id);
+    if (s.type == OptType::Switch) {
+      values.set(r.id, "true");
+      continue;
+    }
+    std::string text = r.option->as<std::string>();
+    config::check_value(s, text, config::display_name(s), ErrorCode::Usage);
+    values.set(r.id, std::move(text));
   }
-  if (text.read_rate_limit) {
-    inv.read_rate_limit = static_cast<long long>(
-        parse_uint(*text.read_rate_limit, "--cluster-read-rate-limit", 1, kMaxReadRateLimit, ErrorCode::Usage));
+  return values;
+}
+
+std::string footer() {
+  std::string f = "Settings read only from the environment or the envdir:\n";
+  for (const auto& s : config::options()) {
+    if (!s.flag.empty() || s.hidden) continue;
+    f += "  " + std::string(s.env[0]);
+    if (!s.env[1].empty()) f += " (or " + std::string(s.env[1]) + ")";
+    f += ": " + help_of(s) + "\n";
   }
+  return f;
 }
 
 }  // namespace
 
-ParseOutcome parse_command_line(int argc, char** argv) {
-  Invocation inv;
-  NumberOptions numbers;
+const std::string& Invocation::name() const {
+  static const std::string none;
+  static const auto names = [] {
+    std::array<std::string, config::kCommandCount> n;
+    for (const auto& c : config::commands()) n[static_cast<std::size_t>(c.id)] = std::string(c.name);
+    return n;
+  }();
+  return command ? names[static_cast<std::size_t>(*command)] : none;
+}
+
+ParseOutcome parse_command_line(int argc, const char* const* argv) {
   CLI::App app{"wal-e: continuous archiving of PostgreSQL WAL and base backups to object storage.\n"
                "Settings come from the environment (WALE_S3_PREFIX, WALE_FILE_PREFIX, AWS_*, ...) or from\n"
                "the global options below, which go before the subcommand. Secrets are read only from the\n"
                "environment or an envdir, never from the command line.",
                "wal-e"};
   app.set_help_flag("-h,--help", "Show this help and exit.");
-  app.add_option("-k,--aws-access-key-id", inv.flags.aws_access_key_id,
-                 "AWS access key id (or AWS_ACCESS_KEY_ID). The secret key is read only from AWS_SECRET_ACCESS_KEY.");
-  app.add_flag("--aws-instance-profile", inv.flags.aws_instance_profile, "Take AWS credentials only from the EC2 instance profile (IMDSv2).");
-  std::string gs_access_key_id, wabs_account;
-  app.add_option("--gs-access-key-id", gs_access_key_id, "Ignored (vestigial in WAL-E).");
-  app.add_option("-a,--wabs-account-name", wabs_account, "Azure account name (not built yet).");
-  app.add_option("--s3-prefix", inv.flags.s3_prefix, "Storage prefix s3://bucket/path (or WALE_S3_PREFIX).");
-  app.add_option("--wabs-prefix", inv.flags.wabs_prefix, "Azure prefix (not built yet).");
-  app.add_option("--gs-prefix", inv.flags.gs_prefix, "Google Cloud Storage prefix (not built yet).");
-  app.add_option("--file-prefix", inv.flags.file_prefix,
-                 "Storage prefix file://localhost/path (or WALE_FILE_PREFIX): a local directory.");
-  app.add_option("--gpg-key-id", inv.flags.gpg_key_id, "GPG recipient for encryption (or WALE_GPG_KEY_ID).");
-  app.add_flag("--terse", inv.flags.terse, "Log only warnings and errors.");
-  app.add_flag("--json-log", inv.flags.json_log, "Log to stderr as one JSON object per line (or WALE_JSON_LOG=true).");
-  app.add_option("--envdir", inv.envdir,
-                 "Read settings from a daemontools-style directory, one file per variable (or WALE_ENVDIR).");
-  app.add_option("--compression", inv.flags.compression,
-                 "Compression for new objects: zstd (default), lz4, lzop or none (or WALE_COMPRESSION).");
+  app.footer(footer());
+  auto* version_flag = app.add_flag("--version")->description("Print the version and exit.");
+  auto* readme_flag = app.add_flag("--help-settings-table")->group("");  // README.md's table (tests check it)
+  auto* man_flag = app.add_flag("--help-man")->group("");  // wal-e(1), written at build time (docs/)
+
+  std::vector<Registered> global;
+  for (const auto& s : config::options()) {
+    if (config::is_global(s) && !s.flag.empty()) add_table_option(app, s, global);
+  }
   app.require_subcommand(0, 1);
 
-  app.add_subcommand("version", "Print the version and exit.");
-
-  auto* push = app.add_subcommand("backup-push", "Take a base backup of a running cluster.");
-  push->add_option("PG_CLUSTER_DIRECTORY", inv.args, "The cluster's data directory.")->required()->expected(1);
-  push->add_option("-p,--pool-size", numbers.pool_size, "Partitions read, compressed and uploaded at once (default: cores).");
-  push->add_option("--cluster-read-rate-limit", numbers.read_rate_limit, "Total read rate limit for the whole backup, in bytes per second.");
-  push->add_flag("--while-offline", inv.while_offline, "Back up a stopped cluster (not built yet).");
-  push->add_flag("--permanent", inv.permanent, "Mark the backup permanent (see backup-mark).");
-
-  auto* fetch = app.add_subcommand("backup-fetch", "Restore a base backup into an empty directory.");
-  fetch->add_option("PG_CLUSTER_DIRECTORY BACKUP_NAME", inv.args, "Target directory and backup name or LATEST.")
-      ->required()->expected(2);
-  fetch->add_option("-p,--pool-size", numbers.pool_size, "Partitions downloaded and extracted at once (default: cores).");
-  fetch->add_flag("--blind-restore", inv.blind_restore, "Restore tablespaces as plain directories under pg_tblspc.");
-  fetch->add_option("--restore-spec", inv.restore_spec, "Tablespace locations: a JSON spec file, or SOURCE.");
-
-  auto* list = app.add_subcommand("backup-list", "List finished base backups.");
-  list->add_option("QUERY", inv.args, "LATEST or a backup name.")->expected(0, 1);
-  list->add_flag("--detail", inv.detail, "Read each backup's sentinel for sizes and stop positions.");
-  list->add_flag("--json", inv.json, "Print JSON with every sentinel field.");
-
-  auto* wpush = app.add_subcommand("wal-push", "Archive one WAL file (archive_command = 'wal-e wal-push %p').");
-  wpush->add_option("WAL_SEGMENT", inv.args, "Path of the WAL file.")->required()->expected(1);
-  wpush->add_option("-p,--pool-size", numbers.pool_size, "Parallel push-ahead of other ready segments.");
-
-  auto* wahead = app.add_subcommand("wal-push-ahead", "Internal: push ready WAL segments in the background.");
-  wahead->add_option("WAL_DIRECTORY SEGMENT", inv.args, "pg_wal and the segments to push.")->required()->expected(2, 1024);
-  wahead->add_option("-p,--pool-size", numbers.pool_size, "Segments pushed at once.");
-
-  auto* wfetch = app.add_subcommand("wal-fetch", "Restore one WAL file (restore_command = 'wal-e wal-fetch \"%f\" \"%p\"').");
-  wfetch->add_option("WAL_SEGMENT WAL_DESTINATION", inv.args, "WAL file name and destination path.")
-      ->required()->expected(2);
-  wfetch->add_option("-p,--prefetch", numbers.prefetch, "Segments to prefetch in the background (default 8; 0 disables).");
-
-  auto* wpre = app.add_subcommand("wal-prefetch", "Internal: prefetch one WAL segment.");
-  wpre->add_option("BASE_DIRECTORY SEGMENT", inv.args, "Prefetch directory and the segments to fetch into it.")
-      ->required()->expected(2, 64);
-
-  auto* bverify = app.add_subcommand("backup-verify",
-      "Download a backup and check every partition, file checksum and the WAL it needs; exit 1 on any problem.");
-  bverify->add_option("BACKUP_NAME", inv.args, "A backup name or LATEST (default: LATEST).")->expected(0, 1);
-  bverify->add_flag("--all", inv.all, "Verify every finished backup.");
-  bverify->add_flag("--json", inv.json, "Print the report as JSON.");
-  bverify->add_option("-p,--pool-size", numbers.pool_size, "Partitions checked at once (default: cores).");
-
-  auto* wverify = app.add_subcommand("wal-verify",
-      "Check that the archive holds every WAL segment from the oldest backup to the newest WAL, across timelines.");
-  wverify->add_flag("--json", inv.json, "Print the report as JSON.");
-
-  auto* mark = app.add_subcommand("backup-mark", "Mark a backup permanent: retention never deletes it or its WAL.");
-  mark->add_option("BACKUP_NAME", inv.args, "The backup's name.")->required()->expected(1);
-  mark->add_flag("--impermanent", inv.impermanent, "Remove the mark instead.");
-
-  auto* del = app.add_subcommand("delete",
-      "Delete old backups and the WAL no remaining backup needs. Dry run unless --confirm.\n"
-      "  delete [--confirm] before NAME|TIME   backups older than NAME, or finished before TIME\n"
-      "  delete [--confirm] retain N           keep the N newest backups\n"
-      "  delete [--confirm] everything         every backup and WAL file\n"
-      "  delete [--confirm] old-versions       objects of WAL-E formats older than 005");
-  del->add_flag("-n,--dry-run", inv.dry_run, "Only print what would be deleted.");
-  del->add_flag("--confirm", inv.confirm, "Really delete.");
-  del->add_option("MODE ARGS", inv.args, "before NAME | retain N | everything | old-versions")->expected(0, 2);
+  struct Sub {
+    CLI::App* app;
+    std::vector<std::string> args;  // positional arguments
+    std::vector<Registered> options;
+  };
+  std::array<Sub, config::kCommandCount> subs{};
+  for (const auto& c : config::commands()) {
+    auto& sub = subs[static_cast<std::size_t>(c.id)];
+    sub.app = app.add_subcommand(std::string(c.name), std::string(c.summary));
+    sub.app->footer("");
+    if (c.max_args > 0) {
+      sub.app->add_option(std::string(c.positionals), sub.args, std::string(c.positional_help))
+          ->expected(c.min_args, c.max_args)
+          ->required(c.min_args > 0);
+    }
+    for (const auto& s : config::options()) {
+      if (config::takes(s, c.id)) add_table_option(*sub.app, s, sub.options);
+    }
+  }
+  const auto* wal_fetch = subs[static_cast<std::size_t>(Command::WalFetch)].app;
+  // A wal-fetch usage error is a broken restore_command: it must stop
+  // recovery (exit > 125), not end it as "not in the archive".
+  auto usage_exit = [&] { return wal_fetch->parsed() ? archive::kRestoreFatalExit : 2; };
 
   try {
     app.parse(argc, argv);
@@ -132,19 +191,30 @@ ParseOutcome parse_command_line(int argc, char** argv) {
     for (const auto* sub : app.get_subcommands()) target = sub;
     return ParseOutcome{std::nullopt, 0, target->help(), false};
   } catch (const CLI::ParseError& e) {
-    // A wal-fetch usage error is a broken restore_command: it must stop
-    // recovery (exit > 125), not end it as "not in the archive".
-    int code = wfetch->parsed() ? archive::kRestoreFatalExit : 2;
-    return ParseOutcome{std::nullopt, code, std::string("wal-e: error: ") + e.what() + "\n", true};
+    return ParseOutcome{std::nullopt, usage_exit(), std::string("wal-e: error: ") + e.what() + "\n", true};
   }
+  if (man_flag->count() > 0) return ParseOutcome{std::nullopt, 0, man_page(), false};
+  if (readme_flag->count() > 0) return ParseOutcome{std::nullopt, 0, settings_markdown_table(), false};
+  if (version_flag->count() > 0) return ParseOutcome{std::nullopt, 0, std::string(kVersion) + "\n", false};
+
+  Invocation inv;
   try {
-    convert_numbers(numbers, inv);
+    inv.global = collect(global);
+    for (const auto& c : config::commands()) {
+      const auto& sub = subs[static_cast<std::size_t>(c.id)];
+      if (!sub.app->parsed()) continue;
+      Parsed p;
+      p.args = sub.args;
+      p.values = collect(sub.options);
+      inv.command = c.id;
+      inv.options = kBinders[static_cast<std::size_t>(c.id)](p);
+    }
   } catch (const Error& e) {
-    int code = wfetch->parsed() ? archive::kRestoreFatalExit : 2;  // as above
-    return ParseOutcome{std::nullopt, code, "wal-e: error: " + e.message() + "\n", true};
+    return ParseOutcome{std::nullopt, usage_exit(), "wal-e: error: " + e.message() + "\n", true};
   }
-  if (!app.get_subcommands().empty()) inv.subcommand = app.get_subcommands().front()->get_name();
-  return ParseOutcome{inv, 0, {}, false};
+  return ParseOutcome{std::move(inv), 0, {}, false};
 }
+
+std::string_view version() { return kVersion; }
 
 }  // namespace wale::app

@@ -14,6 +14,7 @@
 #include "archive/wal_prefetch.h"
 #include "archive/wal_push.h"
 #include "archive/wal_push_ahead.h"
+#include "archive/wal_verify.h"
 #include "app/spawn.h"
 #include "catalog/backup_catalog.h"
 #include "backup/backup_fetch.h"
@@ -41,40 +42,25 @@ void write_stdout(const std::string& text) {
   }
 }
 
-unsigned default_parallelism() {
-  unsigned n = std::thread::hardware_concurrency();
-  return n > 0 ? n : 2;
-}
+// What every command but `version` works with.
+struct Context {
+  const Invocation& inv;
+  const config::Environment& env;
+  config::Settings settings;
+  std::unique_ptr<store::ObjectStore> store;
+};
 
-// The global options of this invocation, to start a helper process with the same settings.
-std::vector<std::string> global_args(const Invocation& inv) {
-  std::vector<std::string> a{"--terse"};
-  auto add = [&](const char* flag, const std::string& v) {
-    if (!v.empty()) {
-      a.push_back(flag);
-      a.push_back(v);
-    }
-  };
-  add("--envdir", inv.envdir);
-  add("--file-prefix", inv.flags.file_prefix);
-  add("--s3-prefix", inv.flags.s3_prefix);
-  add("--aws-access-key-id", inv.flags.aws_access_key_id);
-  if (inv.flags.aws_instance_profile) a.push_back("--aws-instance-profile");  // secrets go by environment only
-  add("--compression", inv.flags.compression);
-  add("--gpg-key-id", inv.flags.gpg_key_id);  // a key name, not a secret
-  return a;
-}
-
-int run_backup_list(const Invocation& inv, store::ObjectStore& store) {
-  bool detail = inv.detail || inv.json;
+int run_backup_list(const BackupListOptions& o, Context& ctx) {
+  auto& store = *ctx.store;
+  bool detail = o.detail || o.json;
   std::vector<catalog::BackupInfo> backups;
-  if (!inv.args.empty()) {
-    backups.push_back(catalog::resolve_backup(store, layout::BackupQuery::parse(inv.args[0])));
+  if (o.query) {
+    backups.push_back(catalog::resolve_backup(store, layout::BackupQuery::parse(*o.query)));
   } else {
     backups = catalog::list_backups(store, detail);
   }
   // WAL-E's tab-separated output for scripts; aligned columns when a person reads it on a terminal.
-  if (inv.json) write_stdout(catalog::format_backup_list_json(backups));
+  if (o.json) write_stdout(catalog::format_backup_list_json(backups));
   else if (::isatty(STDOUT_FILENO) == 1) write_stdout(catalog::format_backup_list_table(backups));
   else write_stdout(catalog::format_backup_list_tsv(backups));
   return 0;
@@ -82,29 +68,29 @@ int run_backup_list(const Invocation& inv, store::ObjectStore& store) {
 
 constexpr std::uint64_t kMaxRetain = 1'000'000;  // delete retain N: 1..kMaxRetain
 
-catalog::DeleteRequest parse_delete(const Invocation& inv) {
+catalog::DeleteRequest parse_delete(const std::vector<std::string>& args) {
   auto usage = [](const std::string& why) {
     return Error(ErrorCode::Usage, "delete: " + why, {},
                  "Use: delete [--confirm] before NAME|TIME | retain N | everything | old-versions.");
   };
-  if (inv.args.empty()) throw usage("no mode given");
+  if (args.empty()) throw usage("no mode given");
   catalog::DeleteRequest r;
-  const std::string& mode = inv.args[0];
+  const std::string& mode = args[0];
   if (mode == "before" || mode == "retain") {
-    if (inv.args.size() != 2) throw usage(mode + " takes one argument");
+    if (args.size() != 2) throw usage(mode + " takes one argument");
     if (mode == "before") {
       r.mode = catalog::DeleteMode::Before;
-      r.before = inv.args[1];
+      r.before = args[1];
     } else {
       r.mode = catalog::DeleteMode::Retain;
       try {
-        r.retain = static_cast<unsigned>(parse_uint(inv.args[1], "retain", 1, kMaxRetain, ErrorCode::Usage));
+        r.retain = static_cast<unsigned>(parse_uint(args[1], "retain", 1, kMaxRetain, ErrorCode::Usage));
       } catch (const Error& e) {
         throw usage(e.message());
       }
     }
   } else if (mode == "everything" || mode == "old-versions") {
-    if (inv.args.size() != 1) throw usage(mode + " takes no argument");
+    if (args.size() != 1) throw usage(mode + " takes no argument");
     r.mode = mode == "everything" ? catalog::DeleteMode::Everything : catalog::DeleteMode::OldVersions;
   } else {
     throw usage("unknown mode \"" + mode + "\"");
@@ -112,10 +98,11 @@ catalog::DeleteRequest parse_delete(const Invocation& inv) {
   return r;
 }
 
-int run_delete(const Invocation& inv, store::ObjectStore& store) {
-  auto request = parse_delete(inv);
+int run_delete(const DeleteOptions& o, Context& ctx) {
+  auto& store = *ctx.store;
+  auto request = parse_delete(o.mode);
   auto plan = catalog::plan_delete(store, request, std::chrono::system_clock::now());
-  bool really = inv.confirm && !inv.dry_run;
+  bool really = o.confirm && !o.dry_run;
   std::string verb = really ? "deleting" : "would delete";
   std::string out;
   for (const auto& b : plan.backups) out += verb + " backup " + b + "\n";
@@ -141,124 +128,154 @@ int run_delete(const Invocation& inv, store::ObjectStore& store) {
   return 0;
 }
 
+int run_version(const VersionOptions&, Context&) {
+  write_stdout(std::string(version()) + "\n");
+  return 0;
+}
+
+int run_wal_push(const WalPushOptions& o, Context& ctx) {
+  archive::PushAheadOptions opts{ctx.settings.compression, o.pool_size};
+  archive::check_identity_for_push(*ctx.store, o.wal_path);
+  auto r = archive::wal_push_with_ahead(*ctx.store, o.wal_path, opts);
+  // Temporaries of killed pushes: wal_005/ is large and hot, so at most hourly.
+  ctx.store->remove_abandoned(layout::kWalDir, std::chrono::hours(1));
+  if (!r.ahead.empty()) {
+    // The other ready segments go up in a detached worker: this call returns
+    // as soon as its own segment is stored.
+    WalPushAheadOptions helper{io::parent_dir(o.wal_path), r.ahead, opts.pool_size};
+    spawn_detached_self(helper_call(ctx.inv, ctx.env, helper_args(helper)));
+  }
+  return 0;
+}
+
+int run_wal_push_ahead(const WalPushAheadOptions& o, Context& ctx) {
+  archive::PushAheadOptions opts{ctx.settings.compression, o.pool_size};
+  archive::wal_push_ahead_worker(*ctx.store, o.wal_directory, o.segments, opts);
+  return 0;
+}
+
+int run_wal_fetch(const WalFetchOptions& o, Context& ctx) {
+  auto& store = *ctx.store;
+  auto expected = archive::check_identity_for_fetch(store, o.destination);
+  auto r = archive::wal_fetch_with_prefetch(store, o.segment, o.destination, ctx.settings.compression, o.prefetch);
+  if (!r.found) throw Error(ErrorCode::NotFound, "WAL file " + o.segment + " is not in the archive");
+  archive::check_fetched_segment(o.segment, o.destination, expected, store.describe(layout::cluster_identity_key()));
+  if (!r.plan.missing.empty()) {
+    WalPrefetchOptions helper{r.plan.base, r.plan.missing};
+    spawn_detached_self(helper_call(ctx.inv, ctx.env, helper_args(helper)));
+  }
+  return 0;
+}
+
+int run_wal_prefetch(const WalPrefetchOptions& o, Context& ctx) {
+  archive::wal_prefetch(*ctx.store, o.base_directory, o.segments, ctx.settings.compression,
+                        config::default_pool_size());
+  return 0;
+}
+
+int run_backup_mark(const BackupMarkOptions& o, Context& ctx) {
+  catalog::mark_backup(*ctx.store, o.backup, !o.impermanent);
+  return 0;
+}
+
+int run_backup_verify(const BackupVerifyOptions& o, Context& ctx) {
+  auto& store = *ctx.store;
+  std::vector<catalog::BackupInfo> targets;
+  if (o.all) {
+    targets = catalog::list_backups(store, true);
+    if (targets.empty()) throw Error(ErrorCode::NotFound, "no backups to verify");
+  } else {
+    targets.push_back(catalog::resolve_backup(store, layout::BackupQuery::parse(o.backup)));
+  }
+  std::vector<catalog::BackupVerifyReport> reports;
+  for (const auto& b : targets) reports.push_back(catalog::verify_backup(store, b, o.pool_size));
+  write_stdout(o.json ? catalog::backup_report_json(reports) : catalog::backup_report_text(reports));
+  bool ok = std::all_of(reports.begin(), reports.end(), [](const auto& r) { return r.ok(); });
+  return ok ? 0 : 1;
+}
+
+int run_wal_verify(const WalVerifyOptions& o, Context& ctx) {
+  auto report = catalog::verify_wal(*ctx.store);
+  write_stdout(o.json ? archive::wal_report_json(report) : archive::wal_report_text(report));
+  return report.ok() ? 0 : 1;
+}
+
+int run_backup_push(const BackupPushOptions& o, Context& ctx) {
+  auto& store = *ctx.store;
+  // Before anything touches the archive: it may belong to another cluster.
+  archive::check_identity_for_backup(store, o.data_directory);
+  backup::BackupPushOptions opts;
+  opts.data_directory = o.data_directory;
+  opts.codec = ctx.settings.compression;
+  opts.partition_size = ctx.settings.partition_size;
+  opts.archive_wait_seconds = ctx.settings.archive_wait_seconds;
+  opts.permanent = o.permanent;
+  opts.pool_size = o.pool_size;
+  opts.read_rate_limit = o.read_rate_limit;
+  opts.show_progress = backup::stderr_is_terminal() && !ctx.inv.terse();
+  store.remove_abandoned(layout::kBackupsDir);  // partitions of killed backup-pushes
+  auto result = backup::backup_push(store, opts);
+  write_stdout(result.name.str() + "\n");
+  return 0;
+}
+
+int run_backup_fetch(const BackupFetchOptions& o, Context& ctx) {
+  backup::BackupFetchOptions opts;
+  opts.target = o.target;
+  opts.query = layout::BackupQuery::parse(o.backup);
+  opts.restore_spec = o.restore_spec;
+  opts.blind_restore = o.blind_restore;
+  opts.pool_size = o.pool_size;
+  opts.show_progress = backup::stderr_is_terminal() && !ctx.inv.terse();
+  backup::backup_fetch(*ctx.store, opts);
+  return 0;
+}
+
+// Checks a subcommand can refuse before settings are resolved and the store is built.
+void precheck(const Invocation& inv) {
+  if (const auto* o = std::get_if<BackupPushOptions>(&inv.options); o && o->while_offline) {
+    not_built("backup-push --while-offline", "Run backup-push against the running cluster.");
+  }
+}
+
+// The handler of each subcommand, by config::Command. `needs_store`: false only
+// for commands that work without settings (version).
+struct Handler {
+  bool needs_store;
+  int (*run)(const Invocation&, Context&);
+};
+template <typename Options, int (*Fn)(const Options&, Context&)>
+constexpr Handler handler(bool needs_store = true) {
+  return {needs_store, [](const Invocation& inv, Context& ctx) { return Fn(std::get<Options>(inv.options), ctx); }};
+}
+constexpr std::array<Handler, config::kCommandCount> kHandlers{
+    handler<VersionOptions, run_version>(false),
+    handler<BackupPushOptions, run_backup_push>(),
+    handler<BackupFetchOptions, run_backup_fetch>(),
+    handler<BackupListOptions, run_backup_list>(),
+    handler<BackupMarkOptions, run_backup_mark>(),
+    handler<BackupVerifyOptions, run_backup_verify>(),
+    handler<WalPushOptions, run_wal_push>(),
+    handler<WalPushAheadOptions, run_wal_push_ahead>(),
+    handler<WalFetchOptions, run_wal_fetch>(),
+    handler<WalPrefetchOptions, run_wal_prefetch>(),
+    handler<WalVerifyOptions, run_wal_verify>(),
+    handler<DeleteOptions, run_delete>(),
+};
+
 }  // namespace
 
 int run_command(const Invocation& inv, const config::Environment& env) {
-  if (inv.subcommand == "version") {
-    write_stdout("1.1.1\n");
-    return 0;
+  if (!inv.command) throw Error(ErrorCode::Internal, "no subcommand to run");
+  const Handler& h = kHandlers[static_cast<std::size_t>(*inv.command)];
+  if (!h.needs_store) {
+    Context ctx{inv, env, {}, nullptr};
+    return h.run(inv, ctx);
   }
-  config::Settings settings = config::resolve_settings(inv.flags, env);
-
-  if (inv.subcommand == "backup-push") {
-    if (inv.while_offline) not_built("backup-push --while-offline", "Run backup-push against the running cluster.");
-  }
-
-  auto store = make_store(settings);
-
-  if (inv.subcommand == "wal-push") {
-    archive::PushAheadOptions opts{settings.compression, inv.pool_size > 0 ? static_cast<unsigned>(inv.pool_size)
-                                                                           : default_parallelism()};
-    archive::check_identity_for_push(*store, inv.args[0]);
-    auto r = archive::wal_push_with_ahead(*store, inv.args[0], opts);
-    // Temporaries of killed pushes: wal_005/ is large and hot, so at most hourly.
-    store->remove_abandoned(layout::kWalDir, std::chrono::hours(1));
-    if (!r.ahead.empty()) {
-      // The other ready segments go up in a detached worker: this call returns
-      // as soon as its own segment is stored.
-      std::vector<std::string> args = global_args(inv);
-      args.push_back("wal-push-ahead");
-      args.push_back("--pool-size");
-      args.push_back(std::to_string(opts.pool_size));
-      args.push_back(io::parent_dir(inv.args[0]));
-      args.insert(args.end(), r.ahead.begin(), r.ahead.end());
-      spawn_detached_self(args);
-    }
-    return 0;
-  }
-  if (inv.subcommand == "wal-push-ahead") {
-    archive::PushAheadOptions opts{settings.compression, inv.pool_size > 0 ? static_cast<unsigned>(inv.pool_size)
-                                                                           : default_parallelism()};
-    std::vector<std::string> segs(inv.args.begin() + 1, inv.args.end());
-    archive::wal_push_ahead_worker(*store, inv.args[0], segs, opts);
-    return 0;
-  }
-  if (inv.subcommand == "wal-fetch") {
-    unsigned depth = inv.prefetch >= 0 ? static_cast<unsigned>(inv.prefetch) : 8;
-    auto expected = archive::check_identity_for_fetch(*store, inv.args[1]);
-    auto r = archive::wal_fetch_with_prefetch(*store, inv.args[0], inv.args[1], settings.compression, depth);
-    if (!r.found) throw Error(ErrorCode::NotFound, "WAL file " + inv.args[0] + " is not in the archive");
-    archive::check_fetched_segment(inv.args[0], inv.args[1], expected,
-                                   store->describe(layout::cluster_identity_key()));
-    if (!r.plan.missing.empty()) {
-      std::vector<std::string> args = global_args(inv);
-      args.push_back("wal-prefetch");
-      args.push_back(r.plan.base);
-      args.insert(args.end(), r.plan.missing.begin(), r.plan.missing.end());
-      spawn_detached_self(args);
-    }
-    return 0;
-  }
-  if (inv.subcommand == "wal-prefetch") {
-    std::vector<std::string> segs(inv.args.begin() + 1, inv.args.end());
-    archive::wal_prefetch(*store, inv.args[0], segs, settings.compression, default_parallelism());
-    return 0;
-  }
-  if (inv.subcommand == "backup-list") return run_backup_list(inv, *store);
-  if (inv.subcommand == "backup-mark") {
-    catalog::mark_backup(*store, inv.args[0], !inv.impermanent);
-    return 0;
-  }
-  if (inv.subcommand == "delete") return run_delete(inv, *store);
-  if (inv.subcommand == "backup-verify") {
-    std::vector<catalog::BackupInfo> targets;
-    if (inv.all) {
-      targets = catalog::list_backups(*store, true);
-      if (targets.empty()) throw Error(ErrorCode::NotFound, "no backups to verify");
-    } else {
-      targets.push_back(catalog::resolve_backup(*store, layout::BackupQuery::parse(inv.args.empty() ? "LATEST" : inv.args[0])));
-    }
-    std::vector<catalog::BackupVerifyReport> reports;
-    unsigned pool = inv.pool_size > 0 ? static_cast<unsigned>(inv.pool_size) : default_parallelism();
-    for (const auto& b : targets) reports.push_back(catalog::verify_backup(*store, b, pool));
-    write_stdout(inv.json ? catalog::backup_report_json(reports) : catalog::backup_report_text(reports));
-    bool ok = std::all_of(reports.begin(), reports.end(), [](const auto& r) { return r.ok(); });
-    return ok ? 0 : 1;
-  }
-  if (inv.subcommand == "wal-verify") {
-    auto report = catalog::verify_wal(*store);
-    write_stdout(inv.json ? archive::wal_report_json(report) : archive::wal_report_text(report));
-    return report.ok() ? 0 : 1;
-  }
-  if (inv.subcommand == "backup-push") {
-    // Before anything touches the archive: it may belong to another cluster.
-    archive::check_identity_for_backup(*store, inv.args[0]);
-    backup::BackupPushOptions opts;
-    opts.data_directory = inv.args[0];
-    opts.codec = settings.compression;
-    opts.partition_size = settings.partition_size;
-    opts.archive_wait_seconds = settings.archive_wait_seconds;
-    opts.permanent = inv.permanent;
-    opts.pool_size = inv.pool_size > 0 ? static_cast<unsigned>(inv.pool_size) : default_parallelism();
-    opts.read_rate_limit = inv.read_rate_limit > 0 ? static_cast<std::uint64_t>(inv.read_rate_limit) : 0;
-    opts.show_progress = backup::stderr_is_terminal() && !inv.flags.terse;
-    store->remove_abandoned(layout::kBackupsDir);  // partitions of killed backup-pushes
-    auto result = backup::backup_push(*store, opts);
-    write_stdout(result.name.str() + "\n");
-    return 0;
-  }
-  if (inv.subcommand == "backup-fetch") {
-    backup::BackupFetchOptions opts;
-    opts.target = inv.args[0];
-    opts.query = layout::BackupQuery::parse(inv.args[1]);
-    opts.restore_spec = inv.restore_spec;
-    opts.blind_restore = inv.blind_restore;
-    opts.pool_size = inv.pool_size > 0 ? static_cast<unsigned>(inv.pool_size) : default_parallelism();
-    opts.show_progress = backup::stderr_is_terminal() && !inv.flags.terse;
-    backup::backup_fetch(*store, opts);
-    return 0;
-  }
-  throw Error(ErrorCode::Internal, "unhandled subcommand " + inv.subcommand);
+  Context ctx{inv, env, config::resolve_settings(inv.global, env), nullptr};
+  precheck(inv);
+  ctx.store = make_store(ctx.settings);
+  return h.run(inv, ctx);
 }
 
 }  // namespace wale::app

@@ -14,6 +14,7 @@
 #include "app/signals.h"
 #include "archive/wal_fetch.h"
 #include "config/environment.h"
+#include "config/settings.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/stderr_sink.h"
@@ -60,15 +61,16 @@ std::unique_ptr<wale::log::LogSink> syslog_sink(const wale::config::LogSettings&
 // --json-log/WALE_JSON_LOG say; `report_problems`: log bad values of those.
 void set_up_logging(const wale::app::Invocation& inv, const wale::config::Environment& env, bool report_problems) {
   namespace log = wale::log;
-  auto settings = wale::config::resolve_log_settings(inv.flags, env);
+  const std::string& subcommand = inv.name();
+  auto settings = wale::config::resolve_log_settings(inv.global, env);
   std::vector<std::unique_ptr<log::LogSink>> sinks;
   if (settings.to_stderr) {
     sinks.push_back(std::make_unique<log::StderrSink>(settings.json ? log::StderrSink::Format::Json
                                                                     : log::StderrSink::Format::Text));
   }
-  bool to_syslog = settings.to_syslog || detached_helper(inv.subcommand);
+  bool to_syslog = settings.to_syslog || detached_helper(subcommand);
   if (to_syslog) sinks.push_back(syslog_sink(settings));
-  log::configure(inv.subcommand, std::move(sinks));
+  log::configure(subcommand, std::move(sinks));
   if (report_problems) {
     for (const auto& p : settings.problems) log::report(log::Level::Error, p.message(), p.detail(), p.hint());
     if (to_syslog && settings.test_syslog_socket.empty()) {
@@ -117,8 +119,9 @@ int main(int argc, char** argv) {
     return parsed.exit_code;
   }
   const auto& inv = *parsed.invocation;
-  if (inv.flags.terse) wale::log::set_level(wale::log::Level::Warning);
-  if (inv.subcommand.empty()) {
+  const std::string& subcommand = inv.name();
+  if (inv.terse()) wale::log::set_level(wale::log::Level::Warning);
+  if (!inv.command) {
     print_error("subcommand not implemented", "No subcommand was given.", "Run wal-e --help for the list.");
     return 127;
   }
@@ -126,9 +129,8 @@ int main(int argc, char** argv) {
     auto env = wale::config::Environment::from_process();
     register_secrets(env);
     set_up_logging(inv, env, /*report_problems=*/false);  // so that an envdir failure is logged
-    std::string envdir = !inv.envdir.empty() ? inv.envdir : env.get("WALE_ENVDIR").value_or("");
-    if (!envdir.empty()) {
-      for (const auto& [name, value] : env.apply_envdir(envdir)) {
+    if (auto envdir = wale::config::lookup(wale::config::Opt::Envdir, inv.global, env)) {
+      for (const auto& [name, value] : env.apply_envdir(envdir->value)) {
         if (value) ::setenv(name.c_str(), value->c_str(), 1);
         else ::unsetenv(name.c_str());
       }
@@ -142,20 +144,20 @@ int main(int argc, char** argv) {
       return stopped->exit_code;
     }
     // "Not in the archive" is routine for restore_command (end of the archive): --terse hides it.
-    bool routine = inv.subcommand == "wal-fetch" && e.code() == wale::ErrorCode::NotFound;
+    bool routine = subcommand == "wal-fetch" && e.code() == wale::ErrorCode::NotFound;
     if (!routine || wale::log::level() <= wale::log::Level::Info) {
       print_error(e.message(), e.detail(), e.hint());
     }
-    return exit_code_for(e, inv.subcommand);
+    return exit_code_for(e, subcommand);
   } catch (const std::exception& e) {
     if (auto stopped = wale::app::interrupted(nullptr)) {
       print_error(stopped->error.message(), e.what(), {});
       return stopped->exit_code;
     }
     print_error("An unprocessed exception has avoided all error handling", e.what(), {});
-    return exit_code_for(wale::Error(wale::ErrorCode::Internal, e.what()), inv.subcommand);
+    return exit_code_for(wale::Error(wale::ErrorCode::Internal, e.what()), subcommand);
   } catch (...) {
     print_error("An unprocessed exception has avoided all error handling", {}, {});
-    return exit_code_for(wale::Error(wale::ErrorCode::Internal, "unknown exception"), inv.subcommand);
+    return exit_code_for(wale::Error(wale::ErrorCode::Internal, "unknown exception"), subcommand);
   }
 }

@@ -6,12 +6,18 @@
 
 namespace wale::app {
 
-bool spawn_detached_self(const std::vector<std::string>& args) {
+bool spawn_detached_self(const HelperCall& call) {
   std::vector<std::string> argv_s{"wal-e"};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  argv_s.insert(argv_s.end(), call.args.begin(), call.args.end());
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // Built before fork: the child only calls async-signal-safe functions.
+  std::vector<std::string> env_s;
+  for (const auto& [name, value] : call.environment) env_s.push_back(name + "=" + value);
+  std::vector<char*> envp;
+  for (auto& e : env_s) envp.push_back(e.data());
+  envp.push_back(nullptr);
 
   // Exec the binary by its real path, so that ps and top show "wal-e".
   char self[4096];
@@ -32,7 +38,7 @@ bool spawn_detached_self(const std::vector<std::string>& args) {
       ::dup2(devnull, 2);
       if (devnull > 2) ::close(devnull);
     }
-    ::execv(self, argv.data());
+    ::execve(self, argv.data(), envp.data());
     ::_exit(127);
   }
   int status = 0;

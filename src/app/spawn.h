@@ -1,14 +1,15 @@
 // Starts `wal-e ARGS...` (this same executable, /proc/self/exe) as a detached
 // background process: double fork + setsid, stdin/stdout/stderr on /dev/null,
 // so the caller (PostgreSQL's restore_command) never waits for it.
-// Returns false if it could not be started (the caller carries on without it).
+// The helper gets exactly call.environment (app/forwarding.h), not this
+// process's environ. Returns false if it could not be started (the caller
+// carries on without it).
 #pragma once
 
-#include <string>
-#include <vector>
+#include "app/forwarding.h"
 
 namespace wale::app {
 
-bool spawn_detached_self(const std::vector<std::string>& args);
+bool spawn_detached_self(const HelperCall& call);
 
 }  // namespace wale::app

@@ -1,29 +1,16 @@
 #include "config/settings.h"
 
-#include <cctype>
 #include <syslog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <utility>
 
 #include "core/error.h"
-#include "core/number.h"
 
 namespace wale::config {
 namespace {
-
-std::string first_non_empty(std::initializer_list<std::optional<std::string>> values) {
-  for (const auto& v : values) {
-    if (v && !v->empty()) return *v;
-  }
-  return {};
-}
-
-std::optional<std::string> opt(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  return s;
-}
 
 std::string file_root_of(const std::string& url) {
   // file://<netloc>/<path>: netloc is ignored, as WAL-E does.
@@ -36,6 +23,39 @@ std::string file_root_of(const std::string& url) {
   std::string path = rest.substr(slash);
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   return path;
+}
+
+}  // namespace
+
+std::uint64_t parse_size(const std::string& name, const std::string& text) {
+  return check_value(spec(Opt::PartitionSize), text, name, ErrorCode::Config);
+}
+
+namespace {
+
+// The value of a text setting ("" if unset).
+std::string text(Opt o, const OptionValues& given, const Environment& env) {
+  auto v = lookup(o, given, env);
+  return v ? v->value : std::string();
+}
+
+// A number setting from the table: validated against its range, else its default.
+std::uint64_t number(Opt o, const OptionValues& given, const Environment& env) {
+  auto v = lookup(o, given, env);
+  if (!v) return spec(o).default_number;
+  return check_value(spec(o), v->value, v->source, v->from_command_line ? ErrorCode::Usage : ErrorCode::Config);
+}
+
+// WAL-E's precedence: the prefix flags first, then the variables, each group
+// in WAL-E's order; the first non-empty wins.
+std::string prefix_url(const OptionValues& given, const Environment& env) {
+  for (Opt o : {Opt::FilePrefix, Opt::GsPrefix, Opt::S3Prefix, Opt::WabsPrefix}) {
+    if (const auto& v = given.given(o); v && !v->empty()) return *v;
+  }
+  for (Opt o : {Opt::FilePrefix, Opt::GsPrefix, Opt::S3Prefix, Opt::SwiftPrefix, Opt::WabsPrefix}) {
+    if (auto v = lookup(o, OptionValues{}, env)) return v->value;
+  }
+  return {};
 }
 
 std::string trim_lower(std::string s) {
@@ -57,13 +77,13 @@ const std::pair<const char*, int> kFacilities[] = {
 
 }  // namespace
 
-LogSettings resolve_log_settings(const GlobalFlags& flags, const Environment& env) {
+LogSettings resolve_log_settings(const OptionValues& given, const Environment& env) {
   LogSettings s;
   static_assert(LOG_USER == 1 << 3, "LogSettings' default facility");
   // WAL-E: unset means "stderr,syslog"; unknown names are ignored.
-  if (auto dest = env.get("WALE_LOG_DESTINATION")) {
+  if (auto dest = lookup(Opt::LogDestination, given, env)) {
     s.to_stderr = s.to_syslog = false;
-    std::string list = *dest;
+    std::string list = dest->value;
     std::size_t pos = 0;
     while (pos <= list.size()) {
       std::size_t comma = std::min(list.find(',', pos), list.size());
@@ -78,43 +98,34 @@ LogSettings resolve_log_settings(const GlobalFlags& flags, const Environment& en
       pos = comma + 1;
     }
   }
-  if (auto facility = env.get("WALE_SYSLOG_FACILITY")) {
-    std::string name = trim_lower(*facility);
+  if (auto facility = lookup(Opt::SyslogFacility, given, env)) {
+    std::string name = trim_lower(facility->value);
     auto it = std::find_if(std::begin(kFacilities), std::end(kFacilities),
                            [&](const auto& f) { return name == f.first; });
     if (it != std::end(kFacilities)) {
       s.syslog_facility = it->second;
     } else {
       s.problems.emplace_back(ErrorCode::Config, "invalid syslog facility level specified",
-                              "WALE_SYSLOG_FACILITY is \"" + *facility + "\"; logging to facility user instead.",
+                              "WALE_SYSLOG_FACILITY is \"" + facility->value + "\"; logging to facility user instead.",
                               "Use user or local0 to local7.");
     }
   }
-  s.json = flags.json_log;
-  if (auto json = env.get("WALE_JSON_LOG")) {
-    std::string v = trim_lower(*json);
+  s.json = given.flag(Opt::JsonLog);
+  if (auto json = lookup(Opt::JsonLog, OptionValues{}, env)) {
+    std::string v = trim_lower(json->value);
     if (v == "1" || v == "true" || v == "yes" || v == "on") s.json = true;
     else if (!(v == "0" || v == "false" || v == "no" || v == "off")) {
       s.problems.emplace_back(ErrorCode::Config, "invalid WALE_JSON_LOG value ignored",
-                              "WALE_JSON_LOG is \"" + *json + "\".", "Use true or false.");
+                              "WALE_JSON_LOG is \"" + json->value + "\".", "Use true or false.");
     }
   }
-  s.test_syslog_socket = env.get("WALE_TEST_SYSLOG_SOCKET").value_or("");
+  s.test_syslog_socket = text(Opt::TestSyslogSocket, given, env);
   return s;
 }
 
-std::uint64_t parse_size(const std::string& name, const std::string& text) {
-  return parse_byte_count(text, name, 1, kMaxPartitionSize, ErrorCode::Config);
-}
-
-Settings resolve_settings(const GlobalFlags& flags, const Environment& env) {
+Settings resolve_settings(const OptionValues& given, const Environment& env) {
   Settings s;
-  s.log = resolve_log_settings(flags, env);
-  // WAL-E's precedence: flags first, then environment, the first non-empty wins.
-  s.prefix_url = first_non_empty({opt(flags.file_prefix), opt(flags.gs_prefix), opt(flags.s3_prefix),
-                                  opt(flags.wabs_prefix), env.get("WALE_FILE_PREFIX"), env.get("WALE_GS_PREFIX"),
-                                  env.get("WALE_S3_PREFIX"), env.get("WALE_SWIFT_PREFIX"),
-                                  env.get("WALE_WABS_PREFIX")});
+  s.prefix_url = prefix_url(given, env);
   if (s.prefix_url.empty()) {
     throw Error(ErrorCode::Config, "no storage prefix defined", {},
                 "Set WALE_FILE_PREFIX (e.g. file://localhost/var/backups/wal-e) or WALE_S3_PREFIX "
@@ -149,14 +160,13 @@ Settings resolve_settings(const GlobalFlags& flags, const Environment& env) {
                 "The prefix is \"" + s.prefix_url + "\".", "Prefixes look like s3://bucket/path or file://localhost/path.");
   }
 
-  s.s3.instance_profile = flags.aws_instance_profile || env.get("AWS_INSTANCE_PROFILE").value_or("") == "true" ||
-                          env.get("AWS_INSTANCE_PROFILE").value_or("") == "1";
+  s.s3.instance_profile = switch_on(Opt::AwsInstanceProfile, given, env);
   for (const auto& [name, value] : env.vars()) {
     if (name.rfind("AWS_", 0) == 0 || name == "HOME") s.s3.credential_env.emplace(name, value);
   }
-  s.gpg_key_id = first_non_empty({opt(flags.gpg_key_id), env.get("WALE_GPG_KEY_ID")});
-  s.libsodium_key = env.get("WALE_LIBSODIUM_KEY").value_or("");
-  s.libsodium_key_path = env.get("WALE_LIBSODIUM_KEY_PATH").value_or("");
+  s.gpg_key_id = text(Opt::GpgKeyId, given, env);
+  s.libsodium_key = text(Opt::LibsodiumKey, given, env);
+  s.libsodium_key_path = text(Opt::LibsodiumKeyPath, given, env);
   if (!s.libsodium_key.empty() && !s.libsodium_key_path.empty()) {
     throw Error(ErrorCode::Config, "both WALE_LIBSODIUM_KEY and WALE_LIBSODIUM_KEY_PATH are set", {},
                 "Set only one of them.");
@@ -166,26 +176,22 @@ Settings resolve_settings(const GlobalFlags& flags, const Environment& env) {
                 {}, "Choose one: reads decrypt objects of either kind, but new objects are written one way.");
   }
 
-  s.s3.access_key_id = first_non_empty({opt(flags.aws_access_key_id), env.get("AWS_ACCESS_KEY_ID")});
-  s.s3.secret_access_key = env.get("AWS_SECRET_ACCESS_KEY").value_or("");
-  s.s3.session_token = first_non_empty({env.get("AWS_SESSION_TOKEN"), env.get("AWS_SECURITY_TOKEN")});
-  s.s3.region = first_non_empty({env.get("AWS_REGION"), env.get("AWS_DEFAULT_REGION")});
-  s.s3.endpoint = env.get("WALE_S3_ENDPOINT").value_or("");
-  s.s3.storage_class = env.get("WALE_S3_STORAGE_CLASS").value_or("");
-  s.s3.sse = env.get("WALE_S3_SSE").value_or("");
-  s.s3.sse_kms_key_id = env.get("WALE_S3_SSE_KMS_ID").value_or("");
-  s.s3.ca_bundle = first_non_empty({env.get("WALE_S3_CA_BUNDLE"), env.get("AWS_CA_BUNDLE")});
+  s.s3.access_key_id = text(Opt::AwsAccessKeyId, given, env);
+  s.s3.secret_access_key = text(Opt::AwsSecretAccessKey, given, env);
+  s.s3.session_token = text(Opt::AwsSessionToken, given, env);
+  s.s3.region = text(Opt::AwsRegion, given, env);
+  s.s3.endpoint = text(Opt::S3Endpoint, given, env);
+  s.s3.storage_class = text(Opt::S3StorageClass, given, env);
+  s.s3.sse = text(Opt::S3Sse, given, env);
+  s.s3.sse_kms_key_id = text(Opt::S3SseKmsId, given, env);
+  s.s3.ca_bundle = text(Opt::S3CaBundle, given, env);
 
-  std::string compression = first_non_empty({opt(flags.compression), env.get("WALE_COMPRESSION")});
+  std::string compression = text(Opt::Compression, given, env);
   if (!compression.empty()) s.compression = codec::parse_codec(compression);
 
-  if (auto r = env.get("WALE_RETRIES")) {
-    s.retries = static_cast<int>(parse_uint(*r, "WALE_RETRIES", 1, kMaxRetries, ErrorCode::Config));
-  }
-  if (auto p = env.get("WALE_PARTITION_SIZE")) s.partition_size = parse_size("WALE_PARTITION_SIZE", *p);
-  if (auto w = env.get("WALE_ARCHIVE_TIMEOUT")) {
-    s.archive_wait_seconds = parse_uint(*w, "WALE_ARCHIVE_TIMEOUT", 0, kMaxArchiveWaitSeconds, ErrorCode::Config);
-  }
+  s.retries = static_cast<int>(number(Opt::Retries, given, env));
+  s.partition_size = number(Opt::PartitionSize, given, env);
+  s.archive_wait_seconds = number(Opt::ArchiveTimeout, given, env);
   return s;
 }
 

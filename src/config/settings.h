@@ -1,6 +1,7 @@
 // Settings: the typed, validated configuration of one wal-e run, resolved
-// from global command-line flags and the Environment with WAL-E's
-// precedence. Nothing below app/ reads argv or the environment: commands get
+// from the global command-line options and the Environment with WAL-E's
+// precedence; config/options.h names every setting (flag, variables, range,
+// default), and resolve_settings() turns the table's rows into these fields. Nothing below app/ reads argv or the environment: commands get
 // a Settings value. resolve_settings() throws Error{Config}/{Unsupported}
 // with one-line, actionable messages. Plain value; thread-safe to read.
 #pragma once
@@ -13,29 +14,10 @@
 
 #include "codec/codec.h"
 #include "config/environment.h"
+#include "config/options.h"
 #include "core/error.h"
 
 namespace wale::config {
-
-// Global options, as given before the subcommand (empty = not given).
-struct GlobalFlags {
-  std::string file_prefix;
-  std::string s3_prefix;
-  std::string gs_prefix;
-  std::string wabs_prefix;
-  std::string aws_access_key_id;  // -k
-  bool aws_instance_profile = false;
-  std::string gpg_key_id;
-  // WALE_LIBSODIUM_KEY (environment/envdir only, never a flag: a secret) or
-  // WALE_LIBSODIUM_KEY_PATH (a file holding it): encrypt new WAL and tar
-  // partitions as libsodium secret streams. Parsed by crypto::SodiumKey in
-  // app::make_store. At most one of these and gpg_key_id is set.
-  std::string libsodium_key;
-  std::string libsodium_key_path;
-  std::string compression;
-  bool terse = false;
-  bool json_log = false;  // --json-log
-};
 
 enum class Backend { File, S3 };
 
@@ -46,7 +28,7 @@ struct S3Env {
   std::string region;
   std::string endpoint;
   std::string storage_class;
-  std::string sse;          // WALE_S3_SSE: "AES256" (default, as WAL-E) | "aws:kms" | "none"
+  std::string sse;          // WALE_S3_SSE: "" or "none" (no server-side encryption, the default) | "AES256" | "aws:kms"
   std::string sse_kms_key_id;
   std::string ca_bundle;
   // --aws-instance-profile / AWS_INSTANCE_PROFILE: credentials only from the EC2 instance profile.
@@ -54,6 +36,29 @@ struct S3Env {
   // Every AWS_* variable and HOME, for the credential chain (profiles, web identity,
   // ECS, IMDS endpoints); the S3 driver reads only the names it documents.
   std::map<std::string, std::string, std::less<>> credential_env;
+  bool operator==(const S3Env&) const = default;
+};
+
+struct Settings {
+  Backend backend = Backend::File;
+  std::string prefix_url;   // as given, e.g. file://localhost/var/backups/wal-e
+  std::string file_root;    // File: absolute directory
+  S3Env s3;                 // S3: raw values for the S3 driver
+  codec::Codec compression = codec::Codec::Zstd;
+  // Numbers: resolve_settings() fills them (defaults and ranges are in config/options.cpp).
+  int retries = 0;                     // WALE_RETRIES: attempts per remote operation
+  std::uint64_t partition_size = 0;    // WALE_PARTITION_SIZE bytes of files per tar partition
+  std::uint64_t archive_wait_seconds = 0;  // WALE_ARCHIVE_TIMEOUT: backup-push wait for WAL
+  // WALE_GPG_KEY_ID / --gpg-key-id: encrypt new WAL and tar partitions for this
+  // GPG recipient (WAL-E's option). Reads decrypt OpenPGP objects whether set or not.
+  std::string gpg_key_id;
+  // WALE_LIBSODIUM_KEY (a secret: environment/envdir only) or
+  // WALE_LIBSODIUM_KEY_PATH (a file holding it): encrypt new WAL and tar
+  // partitions as libsodium secret streams. Parsed by crypto::SodiumKey in
+  // app::make_store. At most one of these and gpg_key_id is set.
+  std::string libsodium_key;
+  std::string libsodium_key_path;
+  bool operator==(const Settings&) const = default;
 };
 
 // Where log records go (core/log.h). WAL-E's WALE_LOG_DESTINATION (comma
@@ -70,40 +75,16 @@ struct LogSettings {
   std::vector<Error> problems;
 };
 
-struct Settings {
-  Backend backend = Backend::File;
-  std::string prefix_url;   // as given, e.g. file://localhost/var/backups/wal-e
-  std::string file_root;    // File: absolute directory
-  S3Env s3;                 // S3: raw values for the S3 driver
-  codec::Codec compression = codec::Codec::Zstd;
-  int retries = 100;        // WALE_RETRIES: attempts per remote operation
-  std::uint64_t partition_size = 1ULL << 30;  // WALE_PARTITION_SIZE bytes of files per tar partition
-  std::uint64_t archive_wait_seconds = 600;   // WALE_ARCHIVE_TIMEOUT: backup-push wait for WAL
-  LogSettings log;
-  // WALE_GPG_KEY_ID / --gpg-key-id: encrypt new WAL and tar partitions for this
-  // GPG recipient (WAL-E's option). Reads decrypt OpenPGP objects whether set or not.
-  std::string gpg_key_id;
-  // WALE_LIBSODIUM_KEY (environment/envdir only, never a flag: a secret) or
-  // WALE_LIBSODIUM_KEY_PATH (a file holding it): encrypt new WAL and tar
-  // partitions as libsodium secret streams. Parsed by crypto::SodiumKey in
-  // app::make_store. At most one of these and gpg_key_id is set.
-  std::string libsodium_key;
-  std::string libsodium_key_path;
-};
-
-// Allowed ranges of the numeric settings (values outside are Error{Config}).
-inline constexpr std::uint64_t kMaxRetries = 1'000'000;                 // WALE_RETRIES: 1..
-inline constexpr std::uint64_t kMaxPartitionSize = 1ULL << 40;          // WALE_PARTITION_SIZE: 1 B..1 TiB
-inline constexpr std::uint64_t kMaxArchiveWaitSeconds = 366ULL * 86400;  // WALE_ARCHIVE_TIMEOUT: 0..1 year
-
-Settings resolve_settings(const GlobalFlags& flags, const Environment& env);
-
-// The logging part of resolve_settings, on its own: main sets up logging
+// The logging settings, apart from resolve_settings: main sets up logging
 // before anything else can fail. Never throws.
-LogSettings resolve_log_settings(const GlobalFlags& flags, const Environment& env);
+LogSettings resolve_log_settings(const OptionValues& given, const Environment& env);
 
-// Parses a byte count from 1 B to kMaxPartitionSize with an optional k/M/G/T
-// suffix (1024-based); throws Error{Config} naming `name` otherwise.
+// `given`: the global options of the command line (app/cli.h). Numbers out of
+// the table's range are Error{Config} naming the variable and the value.
+Settings resolve_settings(const OptionValues& given, const Environment& env);
+
+// Parses a byte count within WALE_PARTITION_SIZE's range with an optional
+// k/M/G/T suffix (1024-based); throws Error{Config} naming `name` otherwise.
 std::uint64_t parse_size(const std::string& name, const std::string& text);
 
 }  // namespace wale::config

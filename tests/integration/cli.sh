@@ -5,7 +5,8 @@
 source "$(dirname "$0")/lib.sh"
 
 [ "$("$WALE" version)" = "1.1.1" ] || fail "version"
-pass "version prints 1.1.1"
+[ "$("$WALE" --version)" = "1.1.1" ] || fail "--version"
+pass "version and --version print 1.1.1"
 
 for sub in "" backup-push backup-fetch backup-list backup-mark wal-push wal-fetch wal-prefetch delete; do
   out=$("$WALE" $sub --help) || fail "wal-e $sub --help exited non-zero"

@@ -46,7 +46,10 @@ as_pg() {
 }
 
 own_by_pg() {
-  if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$@"; fi
+  # A detached wal-prefetch/wal-push-ahead helper may remove a temporary file
+  # while chown -R walks the tree ("No such file or directory"): a second pass
+  # then succeeds, and still reports a real failure.
+  if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$@" 2>/dev/null || chown -R postgres:postgres "$@"; fi
 }
 
 cleanup() {

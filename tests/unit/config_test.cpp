@@ -12,7 +12,7 @@ namespace {
 
 Environment env_of(std::map<std::string, std::string, std::less<>> vars) { return Environment(std::move(vars)); }
 
-ErrorCode code_of(const GlobalFlags& flags, const Environment& env) {
+ErrorCode code_of(const OptionValues& flags, const Environment& env) {
   try {
     resolve_settings(flags, env);
   } catch (const Error& e) {
@@ -50,14 +50,14 @@ TEST(Settings, PrefixWithAControlCharacterIsRefused) {
       EXPECT_EQ(e.message(), "storage prefix contains a control character");
     }
   }
-  GlobalFlags flags;
-  flags.s3_prefix = "s3://bucket/path\r";
+  OptionValues flags;
+  flags.set(Opt::S3Prefix, "s3://bucket/path\r");
   EXPECT_EQ(code_of(flags, env_of({})), ErrorCode::Config);
 }
 
 TEST(Settings, PrecedenceFlagsThenEnvironmentInWalEOrder) {
-  GlobalFlags flags;
-  flags.s3_prefix = "s3://bucket/flag";
+  OptionValues flags;
+  flags.set(Opt::S3Prefix, "s3://bucket/flag");
   auto s = resolve_settings(flags, env_of({{"WALE_FILE_PREFIX", "file://localhost/env"}}));
   EXPECT_EQ(s.prefix_url, "s3://bucket/flag");
   EXPECT_EQ(s.backend, Backend::S3);
@@ -88,8 +88,8 @@ TEST(Settings, LibsodiumKeyFromEnvironmentOnlyOneSource) {
 }
 
 TEST(Settings, GpgKeyIdFromFlagOrEnvironment) {
-  GlobalFlags gpg;
-  gpg.gpg_key_id = "ABC";
+  OptionValues gpg;
+  gpg.set(Opt::GpgKeyId, "ABC");
   EXPECT_EQ(resolve_settings(gpg, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_GPG_KEY_ID", "DEF"}}))
                 .gpg_key_id,
             "ABC");
@@ -99,6 +99,7 @@ TEST(Settings, GpgKeyIdFromFlagOrEnvironment) {
   EXPECT_EQ(resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}})).gpg_key_id, "");
 }
 
+
 TEST(Settings, CompressionRetriesAndSizes) {
   auto s = resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}}));
   EXPECT_EQ(s.compression, codec::Codec::Zstd);
@@ -107,8 +108,8 @@ TEST(Settings, CompressionRetriesAndSizes) {
   EXPECT_EQ(s.compression, codec::Codec::Lzop);
   EXPECT_EQ(s.retries, 7);
   EXPECT_EQ(s.partition_size, 64ULL << 20);
-  GlobalFlags flags;
-  flags.compression = "none";
+  OptionValues flags;
+  flags.set(Opt::Compression, "none");
   EXPECT_EQ(resolve_settings(flags, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_COMPRESSION", "lz4"}}))
                 .compression,
             codec::Codec::None);
@@ -161,8 +162,8 @@ TEST(Settings, NumbersAreStrictAndRangeChecked) {
 }
 
 TEST(Settings, S3CredentialsComeFromEnvironment) {
-  GlobalFlags flags;
-  flags.aws_access_key_id = "AKIAFLAG";
+  OptionValues flags;
+  flags.set(Opt::AwsAccessKeyId, "AKIAFLAG");
   auto s = resolve_settings(flags, env_of({{"WALE_S3_PREFIX", "s3://b/p"}, {"AWS_ACCESS_KEY_ID", "AKIAENV"},
                                            {"AWS_SECRET_ACCESS_KEY", "sekrit"}, {"AWS_SECURITY_TOKEN", "tok"},
                                            {"AWS_REGION", "eu-west-1"}}));
@@ -173,8 +174,8 @@ TEST(Settings, S3CredentialsComeFromEnvironment) {
 }
 
 TEST(Settings, InstanceProfileAndCredentialChainVariables) {
-  GlobalFlags flags;
-  flags.aws_instance_profile = true;
+  OptionValues flags;
+  flags.set(Opt::AwsInstanceProfile, "true");
   auto s = resolve_settings(flags, env_of({{"WALE_S3_PREFIX", "s3://b/p"}, {"AWS_PROFILE", "ops"},
                                            {"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9"},
                                            {"HOME", "/home/pg"}, {"PGHOST", "/tmp"}}));

@@ -10,9 +10,9 @@ namespace wale::config {
 namespace {
 
 LogSettings resolve(std::map<std::string, std::string, std::less<>> vars, bool json_flag = false) {
-  GlobalFlags flags;
-  flags.json_log = json_flag;
-  return resolve_log_settings(flags, Environment(std::move(vars)));
+  OptionValues given;
+  if (json_flag) given.set(Opt::JsonLog, "true");
+  return resolve_log_settings(given, Environment(std::move(vars)));
 }
 
 TEST(LogSettings, DefaultIsStderrAndSyslogAtFacilityUser) {
@@ -70,14 +70,6 @@ TEST(LogSettings, JsonFromFlagOrEnvironment) {
   auto s = resolve({{"WALE_JSON_LOG", "maybe"}});
   EXPECT_FALSE(s.json);
   EXPECT_EQ(s.problems.size(), 1u);
-}
-
-TEST(LogSettings, ResolveSettingsCarriesThem) {
-  auto s = resolve_settings({}, Environment({{"WALE_FILE_PREFIX", "file://localhost/srv/x"},
-                                             {"WALE_LOG_DESTINATION", "syslog"},
-                                             {"WALE_SYSLOG_FACILITY", "local2"}}));
-  EXPECT_FALSE(s.log.to_stderr);
-  EXPECT_EQ(s.log.syslog_facility, LOG_LOCAL2);
 }
 
 }  // namespace
