@@ -66,7 +66,7 @@ ParseOutcome parse_command_line(int argc, char** argv) {
   push->add_option("PG_CLUSTER_DIRECTORY", inv.args, "The cluster's data directory.")->required()->expected(1);
   push->add_option("-p,--pool-size", numbers.pool_size, "Partitions read, compressed and uploaded at once (default: cores).");
   push->add_option("--cluster-read-rate-limit", numbers.read_rate_limit, "Total read rate limit for the whole backup, in bytes per second.");
-  push->add_flag("--while-offline", inv.while_offline, "Back up a stopped cluster (not built yet).");
+  push->add_flag("--while-offline", inv.while_offline, "Back up a cleanly stopped cluster (positions from its pg_control).");
   push->add_flag("--permanent", inv.permanent, "Mark the backup permanent (see backup-mark).");
 
   auto* fetch = app.add_subcommand("backup-fetch", "Restore a base backup into an empty directory.");

@@ -29,10 +29,6 @@
 namespace wale::app {
 namespace {
 
-[[noreturn]] void not_built(const std::string& what, const std::string& hint = {}) {
-  throw Error(ErrorCode::Unsupported, what + " is not built yet", {}, hint);
-}
-
 // SIGPIPE is ignored (app/signals.h): a closed pipe is an error here, not a silent death.
 void write_stdout(const std::string& text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
@@ -148,10 +144,6 @@ int run_command(const Invocation& inv, const config::Environment& env) {
   }
   config::Settings settings = config::resolve_settings(inv.flags, env);
 
-  if (inv.subcommand == "backup-push") {
-    if (inv.while_offline) not_built("backup-push --while-offline", "Run backup-push against the running cluster.");
-  }
-
   auto store = make_store(settings);
 
   if (inv.subcommand == "wal-push") {
@@ -237,6 +229,7 @@ int run_command(const Invocation& inv, const config::Environment& env) {
     opts.partition_size = settings.partition_size;
     opts.archive_wait_seconds = settings.archive_wait_seconds;
     opts.permanent = inv.permanent;
+    opts.while_offline = inv.while_offline;
     opts.pool_size = inv.pool_size > 0 ? static_cast<unsigned>(inv.pool_size) : default_parallelism();
     opts.read_rate_limit = inv.read_rate_limit > 0 ? static_cast<std::uint64_t>(inv.read_rate_limit) : 0;
     opts.show_progress = backup::stderr_is_terminal() && !inv.flags.terse;

@@ -1,5 +1,6 @@
 #include "backup/backup_push.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +9,8 @@
 #include <chrono>
 #include <mutex>
 #include <cstring>
+#include <fstream>
+#include <optional>
 
 #include "archive/wal_archive.h"
 #include "backup/backup_catalog.h"
@@ -65,7 +68,80 @@ void check_segment_owner(const archive::WalArchive& wal, const std::string& name
   }
 }
 
+// The pid in DIR/postmaster.pid if that process is alive (kill(pid, 0):
+// EPERM means it exists but belongs to another user), else 0.
+long live_postmaster(const std::string& dir) {
+  std::ifstream in(dir + "/postmaster.pid");
+  long pid = 0;
+  if (!(in >> pid) || pid <= 0) return 0;
+  if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM) return pid;
+  return 0;
+}
+
+// "15" from PG_VERSION.
+std::string read_pg_version(const std::string& dir) {
+  std::ifstream in(dir + "/PG_VERSION");
+  std::string v;
+  in >> v;
+  if (v.empty() || v.find_first_not_of("0123456789.") != std::string::npos) {
+    throw Error(ErrorCode::Usage, "\"" + dir + "/PG_VERSION\" does not hold a PostgreSQL version");
+  }
+  return v;
+}
+
+// The planned WAL files of an offline backup: every segment from `first` to
+// `last`, as pg_wal holds them (the stopped server needs them too, so they are there).
+std::vector<PlannedEntry> offline_wal_entries(const std::string& dir, const pg::WalSegment& first,
+                                              const pg::WalSegment& last, std::uint64_t system_identifier) {
+  std::vector<PlannedEntry> out;
+  for (auto seg = first; seg <= last; seg = seg.next()) {
+    std::string name = seg.file_name();
+    std::string path = dir + "/pg_wal/" + name;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) != seg.segment_size) {
+      throw Error(ErrorCode::NotFound, "WAL file " + name + " needed by the offline backup is not in pg_wal",
+                  "The checkpoint in pg_control needs the WAL from " + first.file_name() + " to " + last.file_name() +
+                      "; " + path + " is missing or not a whole segment.",
+                  "Start the cluster and run backup-push without --while-offline.");
+    }
+    auto src = io::open_file_source(path);
+    std::array<std::byte, pg::kWalLongHeaderSize> head{};
+    std::size_t n = src ? io::read_full(*src, head) : 0;
+    auto header = pg::parse_wal_segment_header(std::span<const std::byte>(head.data(), n));
+    if (!header || header->system_identifier != system_identifier) {
+      throw Error(ErrorCode::Conflict, "WAL file " + path + " does not belong to this cluster",
+                  "Its page header does not carry the system identifier in pg_control.");
+    }
+    out.push_back(PlannedEntry{PlannedEntry::Type::File, "pg_wal/" + name, path, static_cast<std::uint64_t>(st.st_size),
+                               static_cast<mode_t>(st.st_mode & 07777), static_cast<std::int64_t>(st.st_mtime), {}});
+  }
+  return out;
+}
+
+std::string read_whole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::Io, "could not read " + path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 }  // namespace
+
+pg::ControlFile check_stopped_cluster(const std::string& dir) {
+  if (long pid = live_postmaster(dir)) {
+    throw Error(ErrorCode::Conflict,
+                "the cluster in \"" + dir + "\" is running (postmaster.pid names live process " + std::to_string(pid) +
+                    "), so it cannot be backed up --while-offline",
+                {}, "Stop it cleanly (pg_ctl stop -m fast), or run backup-push without --while-offline.");
+  }
+  pg::ControlFile control = pg::read_control_file(dir);
+  if (control.state != pg::ClusterState::ShutDown && control.state != pg::ClusterState::ShutDownInRecovery) {
+    throw Error(ErrorCode::Conflict,
+                "the cluster in \"" + dir + "\" was not shut down cleanly (pg_control says \"" +
+                    pg::cluster_state_name(control.state) + "\"), so an offline backup of it would not be consistent",
+                {}, "Start it, let it finish recovery, stop it with pg_ctl stop -m fast, and run the backup again.");
+  }
+  return control;
+}
 
 void wait_for_backup_wal(const archive::WalArchive& wal, const pg::WalSegment& first, const pg::WalSegment& last,
                          std::chrono::seconds timeout, Clock& clock) {
@@ -104,31 +180,98 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   std::string dir = opts.data_directory;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
 
-  pg::Connection conn(opts.conninfo);
-  pg::ServerInfo server = pg::read_server_info(conn);
-  if (server.in_recovery) {
-    throw Error(ErrorCode::Unsupported, "backup-push from a standby server is not built yet", {},
-                "Run backup-push against the primary.");
-  }
-  if (read_system_identifier(dir) != server.system_identifier) {
-    throw Error(ErrorCode::Usage, "\"" + dir + "\" is not the data directory of the server wal-e connected to",
-                "The server's data directory is \"" + server.data_directory + "\".",
-                "Pass the server's data directory, or set PGHOST/PGPORT to the server that owns this one.");
-  }
-  if (!server.archiving) {
-    throw Error(ErrorCode::Config, "the cluster is not archiving WAL, so a backup of it could not be restored", {},
-                "Set archive_mode = on and archive_command = 'wal-e wal-push %p', then restart PostgreSQL.");
-  }
-
+  // What is backed up, and from where the start (and, offline, the stop) come.
+  std::optional<pg::Connection> conn;
+  std::optional<pg::BackupSession> session;
+  pg::ControlFile control;  // offline
+  std::string version, system_identifier;
+  int version_num = 0;
+  std::uint64_t segment_size = pg::kDefaultSegmentSize;
+  bool standby = false;
+  pg::BackupStart start;
+  pg::BackupStop stop;  // online: from pg_backup_stop; offline: computed from pg_control
   auto start_time = std::chrono::system_clock::now();
-  pg::BackupSession session(conn);
-  pg::BackupStart start = session.start("freeze_start_" + iso_utc(start_time) + "+00:00", opts.fast_checkpoint);
+  if (opts.while_offline) {
+    control = check_stopped_cluster(dir);
+    system_identifier = std::to_string(control.system_identifier);
+    segment_size = control.wal_segment_size;
+    standby = control.state == pg::ClusterState::ShutDownInRecovery;
+    std::string major = read_pg_version(dir);
+    version = "PostgreSQL " + major;  // as WAL-E: no server to ask; PG_VERSION holds the major version
+    version_num = std::atoi(major.c_str()) * 10000;
+    start.lsn = control.redo;
+    start.timeline = control.checkpoint_timeline;
+    auto first = pg::WalSegment::from_lsn(start.timeline, start.lsn, segment_size);
+    start.wal_file = first.file_name();
+    start.wal_offset = start.lsn.value - first.start_lsn().value;
+    // Consistent at the end of the checkpoint record; a stopped replica only
+    // at its minimum recovery point, if that is later.
+    stop.lsn = pg::checkpoint_record_end(control.checkpoint, control.wal_block_size, segment_size);
+    stop.timeline = control.checkpoint_timeline;
+    if (standby && control.min_recovery_point > stop.lsn) {
+      stop.lsn = control.min_recovery_point;
+      stop.timeline = control.min_recovery_timeline;
+    }
+    auto last = pg::WalSegment::from_lsn(stop.timeline, pg::Lsn{stop.lsn.value - 1}, segment_size);
+    stop.wal_file = last.file_name();
+    stop.wal_offset = stop.lsn.value - last.start_lsn().value;
+  } else {
+    conn.emplace(opts.conninfo);
+    pg::ServerInfo server = pg::read_server_info(*conn);
+    if (read_system_identifier(dir) != server.system_identifier) {
+      throw Error(ErrorCode::Usage, "\"" + dir + "\" is not the data directory of the server wal-e connected to",
+                  "The server's data directory is \"" + server.data_directory + "\".",
+                  "Pass the server's data directory, or set PGHOST/PGPORT to the server that owns this one.");
+    }
+    // A standby's own archive_mode says nothing: its primary archives (or
+    // the standby does, with archive_mode = always); the WAL wait below
+    // tells when nobody does.
+    if (!server.archiving && !server.in_recovery) {
+      throw Error(ErrorCode::Config, "the cluster is not archiving WAL, so a backup of it could not be restored", {},
+                  "Set archive_mode = on and archive_command = 'wal-e wal-push %p', then restart PostgreSQL.");
+    }
+    version = server.version;
+    version_num = server.version_num;
+    system_identifier = server.system_identifier;
+    segment_size = server.segment_size;
+    standby = server.in_recovery;
+    session.emplace(*conn);
+    start = session->start("freeze_start_" + iso_utc(start_time) + "+00:00", opts.fast_checkpoint, standby,
+                           segment_size);
+  }
   layout::BackupName name = layout::BackupName::from_start(start.wal_file, start.wal_offset);
   log::info(kLogger, {"start upload postgres version metadata", {}, {},
-                      {{"backup", name.str()}, {"start_lsn", start.lsn.to_string()}}});
-  store::put_bytes(store, layout::extended_version_key(name), server.version, {"text/plain"});
+                      {{"backup", name.str()}, {"start_lsn", start.lsn.to_string()},
+                       {"source", opts.while_offline ? "offline" : standby ? "standby" : "primary"}}});
+  store::put_bytes(store, layout::extended_version_key(name), version, {"text/plain"});
 
   BackupPlan plan = plan_backup(dir);
+  // global/pg_control is read after every other file (see the header).
+  const std::string control_name = "global/pg_control";
+  std::uint64_t progress_total = plan.total_file_bytes;
+  for (auto it = plan.entries.begin(); it != plan.entries.end(); ++it) {
+    if (it->type == PlannedEntry::Type::File && it->tar_name == control_name) {
+      progress_total -= it->size;
+      plan.entries.erase(it);
+      break;
+    }
+  }
+  if (opts.while_offline) {
+    auto first = pg::WalSegment::parse(start.wal_file, segment_size);
+    auto last = pg::WalSegment::parse(stop.wal_file, segment_size);
+    if (!first || !last || last->timeline != first->timeline || last->segno < first->segno) {
+      throw Error(ErrorCode::Unsupported,
+                  "the stopped cluster's checkpoint needs WAL from " + start.wal_file + " to " + stop.wal_file +
+                      ", which is not a range of one timeline",
+                  {}, "Start the cluster and run backup-push without --while-offline.");
+    }
+    for (auto& e : offline_wal_entries(dir, *first, *last, control.system_identifier)) {
+      plan.total_file_bytes += e.size;
+      progress_total += e.size;
+      plan.file_count += 1;
+      plan.entries.push_back(std::move(e));
+    }
+  }
   auto parts = partition_plan(plan.entries, effective_partition_size(opts.partition_size, plan.total_file_bytes,
                                                                       opts.pool_size));
   // Largest partitions first, so that the last ones to finish are small.
@@ -145,7 +288,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   ManifestBuilder manifest;
   exec::RateLimiter limiter(opts.read_rate_limit, clock);
   {
-    Progress progress("backup-push " + name.str(), plan.total_file_bytes, opts.show_progress);
+    Progress progress("backup-push " + name.str(), progress_total, opts.show_progress);
     ReadHook on_read = [&](std::uint64_t n) {
       limiter.acquire(n);
       progress.add(n);
@@ -164,35 +307,76 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
     group.wait();
   }
   std::uint32_t number = static_cast<std::uint32_t>(parts.size());
+  std::string control_bytes = read_whole(dir + "/" + control_name);
 
-  pg::BackupStop stop = session.stop();
+  if (opts.while_offline) {
+    // The files are a consistent copy only if the cluster stayed stopped.
+    pg::ControlFile now = check_stopped_cluster(dir);
+    pg::ControlFile copied = pg::ControlFile::parse(
+        std::span<const std::byte>(reinterpret_cast<const std::byte*>(control_bytes.data()), control_bytes.size()));
+    if (now.checkpoint != control.checkpoint || copied.checkpoint != control.checkpoint || copied.state != control.state) {
+      throw Error(ErrorCode::Conflict, "the cluster in \"" + dir + "\" was started during the offline backup",
+                  "Its latest checkpoint moved from " + control.checkpoint.to_string() + " to " +
+                      now.checkpoint.to_string() + "; the backup was not marked complete.",
+                  "Keep the cluster stopped until backup-push --while-offline finishes.");
+    }
+  } else {
+    stop = session->stop();
+    // The label names the start PostgreSQL used; on a standby wal-e named the
+    // backup from the restartpoint's timeline, checked here.
+    std::string label_start = pg::backup_label_start_file(stop.backup_label);
+    if (label_start != start.wal_file) {
+      throw Error(ErrorCode::Conflict,
+                  "the backup label starts in WAL file " + label_start + ", not " + start.wal_file,
+                  "The backup was not marked complete.", "Run the backup again.");
+    }
+    if (standby && !stop.in_recovery) {
+      throw Error(ErrorCode::Conflict, "the standby was promoted during the backup",
+                  "The backup was not marked complete.", "Back up the new primary.");
+    }
+  }
   // backup_label and tablespace_map come from pg_backup_stop, never from PGDATA.
   // The manifest (PostgreSQL's format, for pg_verifybackup and backup-verify)
   // lists every file and backup_label; tablespace_map is consumed by
   // backup-fetch, which makes the links itself.
   auto now = static_cast<std::int64_t>(::time(nullptr));
-  manifest.add(manifest_entry("backup_label", stop.backup_label, now));
+  manifest.add(manifest_entry(control_name, control_bytes, now));
+  if (!opts.while_offline) manifest.add(manifest_entry("backup_label", stop.backup_label, now));
   std::string manifest_text =
       manifest.render(ManifestWalRange{start.timeline, start.lsn.to_string(), stop.lsn.to_string()});
-  std::vector<InlineFile> meta{{"backup_label", stop.backup_label}, {"backup_manifest", manifest_text}};
+  std::vector<InlineFile> meta{{control_name, control_bytes}};
+  if (!opts.while_offline) meta.push_back({"backup_label", stop.backup_label});
+  meta.push_back({"backup_manifest", manifest_text});
   if (!stop.tablespace_map.empty()) meta.push_back({"tablespace_map", stop.tablespace_map});
   store::put_bytes(store, layout::backup_dir(name) + "backup_manifest", manifest_text, {"application/json"});
   totals += write_inline_partition(store, layout::partition_key(name, number, opts.codec), meta, opts.codec);
   ++number;
 
-  // Every segment from the start to the stop must be archived (a primary does
-  // not change timeline during a backup, so they are all on the start's).
-  archive::WalArchive wal(store, opts.codec, server.segment_size);
-  auto first = pg::WalSegment::parse(start.wal_file, server.segment_size);
-  auto last = pg::WalSegment::parse(stop.wal_file, server.segment_size);
-  if (!first || !last || last->timeline != first->timeline || last->segno < first->segno) {
-    throw Error(ErrorCode::Unsupported,
-                "the backup started in WAL file " + start.wal_file + " and stopped in " + stop.wal_file +
-                    ", which is not a range of one timeline",
-                "The backup was not marked complete.", "Was the server promoted during the backup? Run it again.");
+  if (!opts.while_offline) {
+    // Every segment from the start to the stop must be archived (a server
+    // does not change timeline during a backup, so they are all on the start's).
+    archive::WalArchive wal(store, opts.codec, segment_size);
+    auto first = pg::WalSegment::parse(start.wal_file, segment_size);
+    auto last = pg::WalSegment::parse(stop.wal_file, segment_size);
+    if (!first || !last || last->timeline != first->timeline || last->segno < first->segno) {
+      throw Error(ErrorCode::Unsupported,
+                  "the backup started in WAL file " + start.wal_file + " and stopped in " + stop.wal_file +
+                      ", which is not a range of one timeline",
+                  "The backup was not marked complete.",
+                  standby ? "Did the standby's upstream change timeline during the backup? Run it again."
+                          : "Was the server promoted during the backup? Run it again.");
+    }
+    try {
+      wait_for_backup_wal(wal, *first, *last, std::chrono::seconds(opts.archive_wait_seconds), *clock);
+    } catch (const Error& e) {
+      if (!standby || e.code() != ErrorCode::NotFound) throw;
+      throw Error(e.code(), e.message(), e.detail(),
+                  "A standby cannot switch WAL: its last segment is archived when the primary finishes it. Set "
+                  "archive_timeout on the primary (e.g. 60s), and check that the primary (or this standby, with "
+                  "archive_mode = always) archives to this prefix; WALE_ARCHIVE_TIMEOUT sets the wait.");
+    }
+    check_segment_owner(wal, stop.wal_file, system_identifier);
   }
-  wait_for_backup_wal(wal, *first, *last, std::chrono::seconds(opts.archive_wait_seconds), *clock);
-  check_segment_owner(wal, stop.wal_file, server.system_identifier);
 
   layout::Sentinel s;
   s.wal_segment_backup_stop = stop.wal_file;
@@ -205,17 +389,19 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   s.start_lsn = start.lsn.to_string();
   s.stop_lsn = stop.lsn.to_string();
   s.timeline = start.timeline;
-  s.pg_version_num = server.version_num;
-  s.system_identifier = server.system_identifier;
+  s.pg_version_num = version_num;
+  s.system_identifier = system_identifier;
   s.start_time = iso_utc(start_time) + "Z";
   s.finish_time = iso_utc(std::chrono::system_clock::now()) + "Z";
   s.compressed_size_bytes = totals.compressed_bytes;
   s.codec = std::string(codec::codec_name(opts.codec));
   s.file_count = totals.files;  // files actually in the tar partitions, backup_label included
   s.partition_count = number;
-  s.segment_size = server.segment_size;
+  s.segment_size = segment_size;
   s.hostname = hostname();
   s.data_directory = dir;
+  s.is_standby = standby;
+  s.while_offline = opts.while_offline;
   if (opts.permanent) store::put_bytes(store, permanent_marker_key(name.str()), "{\"permanent\": true}", {"application/json"});
   // The sentinel is written last: before it exists, the backup does not.
   throw_if_stopped();

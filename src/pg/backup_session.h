@@ -7,6 +7,10 @@
 // connection closes, before stop(), PostgreSQL aborts the backup itself.
 // Waiting for WAL archiving is the caller's job (see backup/), so that a
 // broken archive_command produces a clear timeout instead of a hang.
+// On a standby (in_recovery) pg_walfile_name_offset is not available: the
+// file names come from the LSNs and timelines (start: the last restartpoint's
+// timeline; stop: minRecoveryPoint's, the stop position PostgreSQL returns on
+// a standby), and stop() reports whether the server was still in recovery.
 // Thread safety: one thread. Failures throw Error{Postgres}.
 #pragma once
 
@@ -26,6 +30,8 @@ struct BackupStart {
 
 struct BackupStop {
   Lsn lsn;
+  std::uint32_t timeline = 0;  // of wal_file
+  bool in_recovery = false;    // standby sessions: still a standby after pg_backup_stop
   std::string wal_file;
   std::uint64_t wal_offset = 0;
   std::string backup_label;
@@ -35,13 +41,21 @@ struct BackupStop {
 class BackupSession {
  public:
   explicit BackupSession(Connection& conn) : conn_(conn) {}
-  BackupStart start(const std::string& label, bool fast_checkpoint);
+  // `in_recovery`: the server is a standby (ServerInfo::in_recovery).
+  BackupStart start(const std::string& label, bool fast_checkpoint, bool in_recovery = false,
+                    std::uint64_t segment_size = kDefaultSegmentSize);
   BackupStop stop();
 
  private:
   Connection& conn_;
   bool started_ = false;
+  bool in_recovery_ = false;
+  std::uint64_t segment_size_ = kDefaultSegmentSize;
 };
+
+// The "START WAL LOCATION: ... (file NAME)" file name of a backup_label, or
+// "" when it has none.
+std::string backup_label_start_file(const std::string& backup_label);
 
 // Facts about the server a backup needs; throws Error{Postgres}/{Config}.
 struct ServerInfo {
