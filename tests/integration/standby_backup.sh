@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# backup-push from a hot standby: a primary archives through wal-e and
+# streams to a standby made with pg_basebackup -R; under write load on the
+# primary, backup-push on the standby waits until its stop segment is
+# archived (the primary switches WAL: a standby cannot), records is_standby
+# in the sentinel, and restores to a copy equal to the primary. A standby
+# promoted during a backup gets no sentinel.
+source "$(dirname "$0")/lib.sh"
+
+PRIMARY="$WORK/primary"
+STANDBY="$WORK/standby"
+init_cluster "$PRIMARY" 5601
+start_cluster "$PRIMARY"
+psql_at 5601 "create table t(id bigserial primary key, note text, pad text); insert into t(note, pad) select 'seed', repeat('x', 200) from generate_series(1, 50000)"
+archive_current_wal 5601
+
+as_pg "$PG_BIN/pg_basebackup" -D "$STANDBY" -R -X stream -c fast -h "$SOCK" -p 5601 -U postgres >"$WORK/basebackup.log" 2>&1 \
+  || { cat "$WORK/basebackup.log"; fail "pg_basebackup"; }
+echo "port = 5602" >>"$STANDBY/postgresql.conf"
+CLUSTERS+=("$STANDBY")
+start_cluster "$STANDBY"
+[ "$(psql_at 5602 'select pg_is_in_recovery()')" = t ] || fail "the standby is not in recovery"
+
+# Write load on the primary: a commit every few milliseconds until told to stop.
+psql_at 5601 "create table stop_load(x int)"
+psql_at 5601 "do \$\$ begin loop insert into t(note, pad) values ('load', repeat('y', 100)); commit; exit when exists (select from stop_load); perform pg_sleep(0.005); end loop; end \$\$" \
+  >"$WORK/load.log" 2>&1 &
+LOAD=$!
+for _ in $(seq 1 100); do
+  [ "$(psql_at 5602 "select count(*) > 20 from t where note = 'load'")" = t ] && break
+  sleep 0.1
+done
+[ "$(psql_at 5602 "select count(*) > 20 from t where note = 'load'")" = t ] || fail "the load does not reach the standby"
+
+# Back up from the standby; its stop segment reaches the archive only when
+# the primary switches WAL (operators: archive_timeout on the primary).
+wale_at 5602 backup-push "$STANDBY" >"$WORK/push.out" 2>"$WORK/push.err" &
+PUSH=$!
+for _ in $(seq 1 120); do
+  kill -0 "$PUSH" 2>/dev/null || break
+  psql_at 5601 "select pg_switch_wal()" >/dev/null
+  sleep 1
+done
+wait "$PUSH" || { cat "$WORK/push.err"; fail "backup-push on the standby"; }
+NAME=$(cat "$WORK/push.out")
+[[ "$NAME" =~ ^base_[0-9A-F]{24}_[0-9]{8}$ ]] || fail "backup-push printed '$NAME'"
+kill -0 "$LOAD" 2>/dev/null || { cat "$WORK/load.log"; fail "the write load ended before the backup did"; }
+psql_at 5601 "insert into stop_load values (1)"
+wait "$LOAD" || { cat "$WORK/load.log"; fail "write load"; }
+SENTINEL=$(cat "$ARCHIVE/basebackups_005/${NAME}_backup_stop_sentinel.json")
+echo "$SENTINEL" | grep -q '"is_standby":true' || fail "the sentinel does not record a standby backup: $SENTINEL"
+pass "backup-push on a streaming standby under write load ($NAME), sentinel says is_standby"
+
+# Restore it and recover to the end of the archive: equal to the primary.
+psql_at 5601 "insert into t(note, pad) values ('last', 'z')"
+archive_current_wal 5601
+table_checksums 5601 >"$WORK/primary.sums"
+wale backup-fetch "$WORK/restored" "$NAME" 2>"$WORK/fetch.err" || { cat "$WORK/fetch.err"; fail "backup-fetch"; }
+rm -f "$WORK/restored/standby.signal"
+configure_restore "$WORK/restored" 5603 "recovery_target_action = 'promote'" "primary_conninfo = ''"
+start_cluster "$WORK/restored"
+wait_promoted 5603
+table_checksums 5603 >"$WORK/restored.sums"
+diff "$WORK/primary.sums" "$WORK/restored.sums" || fail "the restored standby backup differs from the primary"
+[ "$(psql_at 5603 "select count(*) from t where note = 'last'")" = 1 ] || fail "the restore did not reach the end of the archive"
+stop_cluster "$WORK/restored"
+pass "the standby backup restores and recovers to the primary's state"
+
+# A standby promoted during the backup: refused, no sentinel.
+BEFORE=$(ls "$ARCHIVE/basebackups_005/" | grep -c sentinel)
+wale_at 5602 backup-push --cluster-read-rate-limit 4000000 "$STANDBY" >/dev/null 2>"$WORK/promoted.err" &
+PUSH=$!
+sleep 2
+kill -0 "$PUSH" 2>/dev/null || { cat "$WORK/promoted.err"; fail "the rate-limited backup ended too soon to promote during it"; }
+as_pg "$PG_BIN/pg_ctl" -D "$STANDBY" -w promote >/dev/null
+if wait "$PUSH"; then fail "a backup during which the standby was promoted succeeded"; fi
+grep -q "promoted" "$WORK/promoted.err" || { cat "$WORK/promoted.err"; fail "no 'promoted' error"; }
+AFTER=$(ls "$ARCHIVE/basebackups_005/" | grep -c sentinel)
+[ "$AFTER" = "$BEFORE" ] || fail "a sentinel was written for the backup interrupted by promotion"
+pass "a standby promoted during the backup: error, no sentinel ($(grep -m1 promoted "$WORK/promoted.err"))"
