@@ -240,6 +240,18 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
                            segment_size);
   }
   layout::BackupName name = layout::BackupName::from_start(start.wal_file, start.wal_offset);
+  // A standby starts every backup at its last restartpoint, and a stopped
+  // cluster at its last checkpoint: two backups can share a start, and so a
+  // name. A finished backup is never overwritten.
+  if (store.stat(layout::sentinel_key(name))) {
+    throw Error(ErrorCode::Conflict, "backup " + name.str() + " already exists",
+                opts.while_offline ? "The cluster has not run since that backup was taken: it starts at the same checkpoint."
+                                   : "A standby's backup starts at its last restartpoint, and none has happened since "
+                                     "that backup was taken.",
+                opts.while_offline ? "Nothing to do: that backup holds this state."
+                                   : "Run the backup after the standby's next restartpoint (CHECKPOINT on the standby "
+                                     "after one on the primary), or use that backup.");
+  }
   log::info(kLogger, {"start upload postgres version metadata", {}, {},
                       {{"backup", name.str()}, {"start_lsn", start.lsn.to_string()},
                        {"source", opts.while_offline ? "offline" : standby ? "standby" : "primary"}}});
@@ -321,7 +333,14 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
                   "Keep the cluster stopped until backup-push --while-offline finishes.");
     }
   } else {
-    stop = session->stop();
+    try {
+      stop = session->stop();
+    } catch (const Error& e) {
+      // PostgreSQL refuses to stop a standby backup if the standby was promoted meanwhile.
+      if (!standby || e.message().find("promoted") == std::string::npos) throw;
+      throw Error(ErrorCode::Conflict, "the standby was promoted during the backup", "The backup was not marked complete.",
+                  "Back up the new primary.");
+    }
     // The label names the start PostgreSQL used; on a standby wal-e named the
     // backup from the restartpoint's timeline, checked here.
     std::string label_start = pg::backup_label_start_file(stop.backup_label);

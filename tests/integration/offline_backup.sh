@@ -57,6 +57,9 @@ echo "$SENTINEL" | grep -q '"while_offline":true' || fail "sentinel lacks while_
 echo "$SENTINEL" | grep -q "\"wal_segment_backup_stop\":\"$CKPT_SEG\"" || fail "sentinel's stop is not $CKPT_SEG: $SENTINEL"
 wale backup-verify "$NAME" >"$WORK/verify.out" 2>&1 || { cat "$WORK/verify.out"; fail "backup-verify of the offline backup"; }
 pass "sentinel records an offline backup; backup-verify passes"
+if wale backup-push --while-offline "$PRIMARY" >/dev/null 2>"$WORK/again.err"; then fail "a second offline backup overwrote $NAME"; fi
+grep -q "backup $NAME already exists" "$WORK/again.err" || { cat "$WORK/again.err"; fail "no 'already exists' error"; }
+pass "a second offline backup of the same stopped cluster is refused"
 
 # Restore now, while the archive still lacks the checkpoint's segment.
 wale backup-fetch "$WORK/r1" "$NAME" 2>"$WORK/fetch1.err" || { cat "$WORK/fetch1.err"; fail "backup-fetch"; }

@@ -21,6 +21,38 @@ CLUSTERS+=("$STANDBY")
 start_cluster "$STANDBY"
 [ "$(psql_at 5602 'select pg_is_in_recovery()')" = t ] || fail "the standby is not in recovery"
 
+# A checkpoint on the primary, replayed by the standby: its next
+# restartpoint (and so the next backup's start) moves past it.
+checkpoint_replayed() {
+  psql_at 5601 "checkpoint"
+  local target
+  target=$(psql_at 5601 "select pg_current_wal_lsn()")
+  for _ in $(seq 1 100); do
+    [ "$(psql_at 5602 "select pg_last_wal_replay_lsn() >= '$target'")" = t ] && return 0
+    sleep 0.1
+  done
+  fail "the standby did not replay up to $target"
+}
+
+# With an idle primary the standby's last WAL file is never finished: the
+# backup waits, then fails without a sentinel, pointing at archive_timeout.
+# (A row and a checkpoint on the primary, replayed and flushed by a
+# restartpoint on the standby, move its minimum recovery point, which is
+# where a standby backup stops, into the primary's current WAL file.)
+psql_at 5601 "insert into t(note, pad) values ('idle', '')"
+checkpoint_replayed
+psql_at 5602 "checkpoint"
+cp -r "$ENVDIR" "$WORK/env-short"
+echo 3 >"$WORK/env-short/WALE_ARCHIVE_TIMEOUT"
+own_by_pg "$WORK"
+if as_pg env PGHOST="$SOCK" PGPORT=5602 "$WALE" --envdir "$WORK/env-short" backup-push "$STANDBY" >/dev/null 2>"$WORK/idle.err"; then
+  fail "a standby backup finished although its last WAL file was not archived"
+fi
+grep -q "needed by this backup was not archived within 3 s" "$WORK/idle.err" || { cat "$WORK/idle.err"; fail "no archive wait error"; }
+grep -q "Set archive_timeout on the primary" "$WORK/idle.err" || { cat "$WORK/idle.err"; fail "no archive_timeout hint"; }
+[ -z "$(ls "$ARCHIVE/basebackups_005/" | grep sentinel || true)" ] || fail "a sentinel was written before the WAL was archived"
+pass "a standby backup waits for its last WAL file; idle primary: error with the archive_timeout hint, no sentinel"
+
 # Write load on the primary: a commit every few milliseconds until told to stop.
 psql_at 5601 "create table stop_load(x int)"
 psql_at 5601 "do \$\$ begin loop insert into t(note, pad) values ('load', repeat('y', 100)); commit; exit when exists (select from stop_load); perform pg_sleep(0.005); end loop; end \$\$" \
@@ -66,7 +98,37 @@ diff "$WORK/primary.sums" "$WORK/restored.sums" || fail "the restored standby ba
 stop_cluster "$WORK/restored"
 pass "the standby backup restores and recovers to the primary's state"
 
+# No restartpoint since: a second standby backup would start, and be named,
+# like the first. It is refused; the first backup stays as it was.
+SUM=$(md5sum <"$ARCHIVE/basebackups_005/${NAME}_backup_stop_sentinel.json")
+if wale_at 5602 backup-push "$STANDBY" >/dev/null 2>"$WORK/again.err"; then fail "a second backup overwrote $NAME"; fi
+grep -q "backup $NAME already exists" "$WORK/again.err" || { cat "$WORK/again.err"; fail "no 'already exists' error"; }
+[ "$(md5sum <"$ARCHIVE/basebackups_005/${NAME}_backup_stop_sentinel.json")" = "$SUM" ] || fail "the first backup's sentinel changed"
+pass "a second standby backup at the same restartpoint is refused, the first kept"
+
+# The standby stopped cleanly ("shut down in recovery"): --while-offline
+# backs it up from its pg_control and pg_wal, and that restores too. (A
+# checkpoint on the primary gives the standby's shutdown a new restartpoint.)
+checkpoint_replayed
+stop_cluster "$STANDBY"
+"$PG_BIN/pg_controldata" "$STANDBY" | grep -q "^Database cluster state: *shut down in recovery" || fail "the standby is not 'shut down in recovery'"
+OFFLINE=$(wale backup-push --while-offline "$STANDBY" 2>"$WORK/offline.err") || { cat "$WORK/offline.err"; fail "backup-push --while-offline of the stopped standby"; }
+grep -q '"is_standby":true,"while_offline":true' "$ARCHIVE/basebackups_005/${OFFLINE}_backup_stop_sentinel.json" \
+  || fail "the offline standby backup's sentinel lacks is_standby/while_offline"
+[ "$OFFLINE" != "$NAME" ] || fail "the offline backup has the online one's name $NAME"
+start_cluster "$STANDBY"
+wale backup-fetch "$WORK/restored-offline" "$OFFLINE" 2>"$WORK/fetch2.err" || { cat "$WORK/fetch2.err"; fail "backup-fetch"; }
+rm -f "$WORK/restored-offline/standby.signal"
+configure_restore "$WORK/restored-offline" 5604 "recovery_target_action = 'promote'" "primary_conninfo = ''"
+start_cluster "$WORK/restored-offline"
+wait_promoted 5604
+table_checksums 5604 >"$WORK/restored-offline.sums"
+diff "$WORK/primary.sums" "$WORK/restored-offline.sums" || fail "the offline backup of the stopped standby differs from the primary"
+stop_cluster "$WORK/restored-offline"
+pass "a stopped standby backed up --while-offline ($OFFLINE) restores to the primary's state"
+
 # A standby promoted during the backup: refused, no sentinel.
+checkpoint_replayed
 BEFORE=$(ls "$ARCHIVE/basebackups_005/" | grep -c sentinel)
 wale_at 5602 backup-push --cluster-read-rate-limit 4000000 "$STANDBY" >/dev/null 2>"$WORK/promoted.err" &
 PUSH=$!
@@ -74,7 +136,7 @@ sleep 2
 kill -0 "$PUSH" 2>/dev/null || { cat "$WORK/promoted.err"; fail "the rate-limited backup ended too soon to promote during it"; }
 as_pg "$PG_BIN/pg_ctl" -D "$STANDBY" -w promote >/dev/null
 if wait "$PUSH"; then fail "a backup during which the standby was promoted succeeded"; fi
-grep -q "promoted" "$WORK/promoted.err" || { cat "$WORK/promoted.err"; fail "no 'promoted' error"; }
+grep -q "the standby was promoted during the backup" "$WORK/promoted.err" || { cat "$WORK/promoted.err"; fail "no 'promoted' error"; }
 AFTER=$(ls "$ARCHIVE/basebackups_005/" | grep -c sentinel)
 [ "$AFTER" = "$BEFORE" ] || fail "a sentinel was written for the backup interrupted by promotion"
 pass "a standby promoted during the backup: error, no sentinel ($(grep -m1 promoted "$WORK/promoted.err"))"
