@@ -21,6 +21,8 @@ CLUSTERS+=("$STANDBY")
 start_cluster "$STANDBY"
 [ "$(psql_at 5602 'select pg_is_in_recovery()')" = t ] || fail "the standby is not in recovery"
 
+sentinels() { find "$ARCHIVE" -name '*_backup_stop_sentinel.json' | wc -l; }
+
 # A checkpoint on the primary, replayed by the standby: its next
 # restartpoint (and so the next backup's start) moves past it.
 checkpoint_replayed() {
@@ -50,7 +52,7 @@ if as_pg env PGHOST="$SOCK" PGPORT=5602 "$WALE" --envdir "$WORK/env-short" backu
 fi
 grep -q "needed by this backup was not archived within 3 s" "$WORK/idle.err" || { cat "$WORK/idle.err"; fail "no archive wait error"; }
 grep -q "Set archive_timeout on the primary" "$WORK/idle.err" || { cat "$WORK/idle.err"; fail "no archive_timeout hint"; }
-[ -z "$(ls "$ARCHIVE/basebackups_005/" | grep sentinel || true)" ] || fail "a sentinel was written before the WAL was archived"
+[ "$(sentinels)" = 0 ] || fail "a sentinel was written before the WAL was archived"
 pass "a standby backup waits for its last WAL file; idle primary: error with the archive_timeout hint, no sentinel"
 
 # Write load on the primary: a commit every few milliseconds until told to stop.
@@ -129,7 +131,7 @@ pass "a stopped standby backed up --while-offline ($OFFLINE) restores to the pri
 
 # A standby promoted during the backup: refused, no sentinel.
 checkpoint_replayed
-BEFORE=$(ls "$ARCHIVE/basebackups_005/" | grep -c sentinel)
+BEFORE=$(sentinels)
 wale_at 5602 backup-push --cluster-read-rate-limit 4000000 "$STANDBY" >/dev/null 2>"$WORK/promoted.err" &
 PUSH=$!
 sleep 2
@@ -137,6 +139,6 @@ kill -0 "$PUSH" 2>/dev/null || { cat "$WORK/promoted.err"; fail "the rate-limite
 as_pg "$PG_BIN/pg_ctl" -D "$STANDBY" -w promote >/dev/null
 if wait "$PUSH"; then fail "a backup during which the standby was promoted succeeded"; fi
 grep -q "the standby was promoted during the backup" "$WORK/promoted.err" || { cat "$WORK/promoted.err"; fail "no 'promoted' error"; }
-AFTER=$(ls "$ARCHIVE/basebackups_005/" | grep -c sentinel)
+AFTER=$(sentinels)
 [ "$AFTER" = "$BEFORE" ] || fail "a sentinel was written for the backup interrupted by promotion"
 pass "a standby promoted during the backup: error, no sentinel ($(grep -m1 promoted "$WORK/promoted.err"))"
