@@ -323,13 +323,17 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
 
   if (opts.while_offline) {
     // The files are a consistent copy only if the cluster stayed stopped.
-    pg::ControlFile now = check_stopped_cluster(dir);
+    long pid = live_postmaster(dir);
+    pg::ControlFile now = pg::read_control_file(dir);
     pg::ControlFile copied = pg::ControlFile::parse(
         std::span<const std::byte>(reinterpret_cast<const std::byte*>(control_bytes.data()), control_bytes.size()));
-    if (now.checkpoint != control.checkpoint || copied.checkpoint != control.checkpoint || copied.state != control.state) {
+    if (pid != 0 || now.checkpoint != control.checkpoint || now.state != control.state ||
+        copied.checkpoint != control.checkpoint || copied.state != control.state) {
       throw Error(ErrorCode::Conflict, "the cluster in \"" + dir + "\" was started during the offline backup",
-                  "Its latest checkpoint moved from " + control.checkpoint.to_string() + " to " +
-                      now.checkpoint.to_string() + "; the backup was not marked complete.",
+                  (pid != 0 ? "postmaster.pid names live process " + std::to_string(pid) + "; " : std::string()) +
+                      "pg_control says \"" + pg::cluster_state_name(now.state) + "\", latest checkpoint " +
+                      now.checkpoint.to_string() + " (was " + control.checkpoint.to_string() +
+                      "); the backup was not marked complete.",
                   "Keep the cluster stopped until backup-push --while-offline finishes.");
     }
   } else {

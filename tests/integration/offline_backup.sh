@@ -85,3 +85,16 @@ table_checksums 5593 >"$WORK/r2.sums"
 diff "$WORK/latest.sums" "$WORK/r2.sums" || fail "PITR from the offline backup to the latest point differs"
 [ "$(psql_at 5593 'select count(*) from t')" = 5000 ] || fail "restored cluster lacks rows"
 pass "PITR from the offline backup to the end of the archive matches the primary"
+
+# A cluster started while its offline backup runs (the primary, stopped
+# cleanly above at a new checkpoint): no sentinel.
+COUNT=$(find "$ARCHIVE" -name '*_backup_stop_sentinel.json' | wc -l)
+wale backup-push --while-offline --cluster-read-rate-limit 3000000 "$PRIMARY" >/dev/null 2>"$WORK/started.err" &
+PUSH=$!
+sleep 2
+kill -0 "$PUSH" 2>/dev/null || { cat "$WORK/started.err"; fail "the rate-limited offline backup ended before the cluster could start"; }
+start_cluster "$PRIMARY"
+if wait "$PUSH"; then fail "an offline backup during which the cluster started succeeded"; fi
+grep -q "was started during the offline backup" "$WORK/started.err" || { cat "$WORK/started.err"; fail "no error naming the started cluster"; }
+[ "$(find "$ARCHIVE" -name '*_backup_stop_sentinel.json' | wc -l)" = "$COUNT" ] || fail "a sentinel was written although the cluster started"
+pass "a cluster started during its offline backup: error, no sentinel ($(grep -m1 -o 'ERROR: .*' "$WORK/started.err" | cut -c1-160))"

@@ -83,7 +83,11 @@ psql_at 5601 "insert into stop_load values (1)"
 wait "$LOAD" || { cat "$WORK/load.log"; fail "write load"; }
 SENTINEL=$(cat "$ARCHIVE/basebackups_005/${NAME}_backup_stop_sentinel.json")
 echo "$SENTINEL" | grep -q '"is_standby":true' || fail "the sentinel does not record a standby backup: $SENTINEL"
-pass "backup-push on a streaming standby under write load ($NAME), sentinel says is_standby"
+# A standby backup ends where the copied pg_control's minRecoveryPoint says,
+# so pg_control is read after every other file: it is in the last partition.
+LAST_PART=$(find "$ARCHIVE/basebackups_005/$NAME/tar_partitions" -name 'part_*' | sort | tail -1)
+zstd -dcq "$LAST_PART" | tar tf - | grep -qx "global/pg_control" || fail "global/pg_control is not in the last partition $LAST_PART"
+pass "backup-push on a streaming standby under write load ($NAME), sentinel says is_standby, pg_control copied last"
 
 # Restore it and recover to the end of the archive: equal to the primary.
 psql_at 5601 "insert into t(note, pad) values ('last', 'z')"
