@@ -252,6 +252,18 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
                                    : "Run the backup after the standby's next restartpoint (CHECKPOINT on the standby "
                                      "after one on the primary), or use that backup.");
   }
+  // An unfinished backup of the same name (a killed or failed run from the
+  // same restartpoint) may have left more partitions than this one writes:
+  // remove them, or the restore would find stray partitions.
+  std::vector<std::string> leftovers;
+  store.list(layout::backup_dir(name), [&](const store::ObjectInfo& o) { leftovers.push_back(o.key); });
+  if (!leftovers.empty()) {
+    log::warning(kLogger, {"removing the objects of an unfinished backup of the same name",
+                           std::to_string(leftovers.size()) + " objects under " +
+                               store.describe(layout::backup_dir(name)) + ".",
+                           {}, {{"backup", name.str()}}});
+    store.remove(leftovers);
+  }
   log::info(kLogger, {"start upload postgres version metadata", {}, {},
                       {{"backup", name.str()}, {"start_lsn", start.lsn.to_string()},
                        {"source", opts.while_offline ? "offline" : standby ? "standby" : "primary"}}});

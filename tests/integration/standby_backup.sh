@@ -54,6 +54,13 @@ grep -q "needed by this backup was not archived within 3 s" "$WORK/idle.err" || 
 grep -q "Set archive_timeout on the primary" "$WORK/idle.err" || { cat "$WORK/idle.err"; fail "no archive_timeout hint"; }
 [ "$(sentinels)" = 0 ] || fail "a sentinel was written before the WAL was archived"
 pass "a standby backup waits for its last WAL file; idle primary: error with the archive_timeout hint, no sentinel"
+# That unfinished backup starts at the same restartpoint as the next one, so
+# it has the same name: a stray partition it might have left must not reach
+# the next backup's restore.
+IDLE=$(grep -o 'base_[0-9A-F]\{24\}_[0-9]\{8\}' "$WORK/idle.err" | head -1)
+[ -n "$IDLE" ] || { cat "$WORK/idle.err"; fail "the failed backup's name is not in its log"; }
+cp "$(find "$ARCHIVE/basebackups_005/$IDLE/tar_partitions" -name 'part_00000000*')" \
+  "$ARCHIVE/basebackups_005/$IDLE/tar_partitions/part_00000009.tar.zst"
 
 # Write load on the primary: a commit every few milliseconds until told to stop.
 psql_at 5601 "create table stop_load(x int)"
@@ -86,7 +93,12 @@ echo "$SENTINEL" | grep -q '"is_standby":true' || fail "the sentinel does not re
 # A standby backup ends where the copied pg_control's minRecoveryPoint says,
 # so pg_control is read after every other file: it is in the last partition.
 LAST_PART=$(find "$ARCHIVE/basebackups_005/$NAME/tar_partitions" -name 'part_*' | sort | tail -1)
-zstd -dcq "$LAST_PART" | tar tf - | grep -qx "global/pg_control" || fail "global/pg_control is not in the last partition $LAST_PART"
+zstd -dcq "$LAST_PART" | tar tf - >"$WORK/last-part.list"   # (grep -q in the pipe would SIGPIPE tar under pipefail)
+grep -qx "global/pg_control" "$WORK/last-part.list" || fail "global/pg_control is not in the last partition $LAST_PART"
+[ "$NAME" = "$IDLE" ] || echo "note: the backup under load has another start than the unfinished one"
+[ ! -e "$ARCHIVE/basebackups_005/$NAME/tar_partitions/part_00000009.tar.zst" ] || fail "a stray partition of an unfinished backup of the same name was kept"
+grep -q "removing the objects of an unfinished backup of the same name" "$WORK/push.err" || [ "$NAME" != "$IDLE" ] \
+  || { cat "$WORK/push.err"; fail "no warning about the unfinished backup's objects"; }
 pass "backup-push on a streaming standby under write load ($NAME), sentinel says is_standby, pg_control copied last"
 
 # Restore it and recover to the end of the archive: equal to the primary.
