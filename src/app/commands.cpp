@@ -30,10 +30,6 @@
 namespace wale::app {
 namespace {
 
-[[noreturn]] void not_built(const std::string& what, const std::string& hint = {}) {
-  throw Error(ErrorCode::Unsupported, what + " is not built yet", {}, hint);
-}
-
 // SIGPIPE is ignored (app/signals.h): a closed pipe is an error here, not a silent death.
 void write_stdout(const std::string& text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
@@ -210,6 +206,7 @@ int run_backup_push(const BackupPushOptions& o, Context& ctx) {
   opts.partition_size = ctx.settings.partition_size;
   opts.archive_wait_seconds = ctx.settings.archive_wait_seconds;
   opts.permanent = o.permanent;
+  opts.while_offline = o.while_offline;
   opts.pool_size = o.pool_size;
   opts.read_rate_limit = o.read_rate_limit;
   opts.show_progress = backup::stderr_is_terminal() && !ctx.inv.terse();
@@ -229,13 +226,6 @@ int run_backup_fetch(const BackupFetchOptions& o, Context& ctx) {
   opts.show_progress = backup::stderr_is_terminal() && !ctx.inv.terse();
   backup::backup_fetch(*ctx.store, opts);
   return 0;
-}
-
-// Checks a subcommand can refuse before settings are resolved and the store is built.
-void precheck(const Invocation& inv) {
-  if (const auto* o = std::get_if<BackupPushOptions>(&inv.options); o && o->while_offline) {
-    not_built("backup-push --while-offline", "Run backup-push against the running cluster.");
-  }
 }
 
 // The handler of each subcommand, by config::Command. `needs_store`: false only
@@ -273,7 +263,6 @@ int run_command(const Invocation& inv, const config::Environment& env) {
     return h.run(inv, ctx);
   }
   Context ctx{inv, env, config::resolve_settings(inv.global, env), nullptr};
-  precheck(inv);
   ctx.store = make_store(ctx.settings);
   return h.run(inv, ctx);
 }

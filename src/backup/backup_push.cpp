@@ -1,5 +1,6 @@
 #include "backup/backup_push.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -7,6 +8,8 @@
 #include <chrono>
 #include <mutex>
 #include <cstring>
+#include <fstream>
+#include <optional>
 
 #include "archive/archive_identity.h"
 #include "archive/wal_archive.h"
@@ -23,6 +26,7 @@
 #include "io/file_streams.h"
 #include "pg/backup_session.h"
 #include "pg/connection.h"
+#include "pg/wal_segment_header.h"
 
 namespace wale::backup {
 namespace {
@@ -66,7 +70,80 @@ void check_partitions_stored(store::ObjectStore& store, const layout::BackupName
   }
 }
 
+// The pid in DIR/postmaster.pid if that process is alive (kill(pid, 0):
+// EPERM means it exists but belongs to another user), else 0.
+long live_postmaster(const std::string& dir) {
+  std::ifstream in(dir + "/postmaster.pid");
+  long pid = 0;
+  if (!(in >> pid) || pid <= 0) return 0;
+  if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM) return pid;
+  return 0;
+}
+
+// "15" from PG_VERSION.
+std::string read_pg_version(const std::string& dir) {
+  std::ifstream in(dir + "/PG_VERSION");
+  std::string v;
+  in >> v;
+  if (v.empty() || v.find_first_not_of("0123456789.") != std::string::npos) {
+    throw Error(ErrorCode::Usage, "\"" + dir + "/PG_VERSION\" does not hold a PostgreSQL version");
+  }
+  return v;
+}
+
+// The planned WAL files of an offline backup: every segment from `first` to
+// `last`, as pg_wal holds them (the stopped server needs them too, so they are there).
+std::vector<PlannedEntry> offline_wal_entries(const std::string& dir, const pg::WalSegment& first,
+                                              const pg::WalSegment& last, std::uint64_t system_identifier) {
+  std::vector<PlannedEntry> out;
+  for (auto seg = first; seg <= last; seg = seg.next()) {
+    std::string name = seg.file_name();
+    std::string path = dir + "/pg_wal/" + name;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) != seg.segment_size) {
+      throw Error(ErrorCode::NotFound, "WAL file " + name + " needed by the offline backup is not in pg_wal",
+                  "The checkpoint in pg_control needs the WAL from " + first.file_name() + " to " + last.file_name() +
+                      "; " + path + " is missing or not a whole segment.",
+                  "Start the cluster and run backup-push without --while-offline.");
+    }
+    auto src = io::open_file_source(path);
+    std::array<std::byte, pg::kWalLongHeaderSize> head{};
+    std::size_t n = src ? io::read_full(*src, head) : 0;
+    auto header = pg::parse_wal_segment_header(std::span<const std::byte>(head.data(), n));
+    if (!header || header->system_identifier != system_identifier) {
+      throw Error(ErrorCode::Conflict, "WAL file " + path + " does not belong to this cluster",
+                  "Its page header does not carry the system identifier in pg_control.");
+    }
+    out.push_back(PlannedEntry{PlannedEntry::Type::File, "pg_wal/" + name, path, static_cast<std::uint64_t>(st.st_size),
+                               static_cast<mode_t>(st.st_mode & 07777), static_cast<std::int64_t>(st.st_mtime), {}});
+  }
+  return out;
+}
+
+std::string read_whole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::Io, "could not read " + path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 }  // namespace
+
+pg::ControlFile check_stopped_cluster(const std::string& dir) {
+  if (long pid = live_postmaster(dir)) {
+    throw Error(ErrorCode::Conflict,
+                "the cluster in \"" + dir + "\" is running (postmaster.pid names live process " + std::to_string(pid) +
+                    "), so it cannot be backed up --while-offline",
+                {}, "Stop it cleanly (pg_ctl stop -m fast), or run backup-push without --while-offline.");
+  }
+  pg::ControlFile control = pg::read_control_file(dir);
+  if (control.state != pg::ClusterState::ShutDown && control.state != pg::ClusterState::ShutDownInRecovery) {
+    throw Error(ErrorCode::Conflict,
+                "the cluster in \"" + dir + "\" was not shut down cleanly (pg_control says \"" +
+                    pg::cluster_state_name(control.state) + "\"), so an offline backup of it would not be consistent",
+                {}, "Start it, let it finish recovery, stop it with pg_ctl stop -m fast, and run the backup again.");
+  }
+  return control;
+}
 
 void check_data_directory(const std::string& dir) {
   struct stat st {};
@@ -81,8 +158,27 @@ std::uint64_t effective_partition_size(std::uint64_t configured_max, std::uint64
   return std::min(configured_max, std::max<std::uint64_t>(balanced, 64ULL << 20));
 }
 
+namespace {
+
+// The server an offline backup never asks: its positions come from pg_control.
+class NoServer final : public pg::BackupControl {
+ public:
+  pg::ServerInfo server_info() override { throw unused(); }
+  pg::BackupStart start(const std::string&, bool, bool, std::uint64_t) override { throw unused(); }
+  pg::BackupStop stop() override { throw unused(); }
+
+ private:
+  static Error unused() { return Error(ErrorCode::Internal, "an offline backup asked the server"); }
+};
+
+}  // namespace
+
 BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions& opts, std::shared_ptr<Clock> clock) {
   check_data_directory(opts.data_directory);
+  if (opts.while_offline) {
+    NoServer none;  // the positions come from pg_control
+    return backup_push(store, opts, none, std::move(clock));
+  }
   pg::Connection conn(opts.conninfo);
   pg::BackupSession session(conn);
   return backup_push(store, opts, session, std::move(clock));
@@ -94,29 +190,118 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   std::string dir = opts.data_directory;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
 
-  pg::ServerInfo server = session.server_info();
-  if (server.in_recovery) {
-    throw Error(ErrorCode::Unsupported, "backup-push from a standby server is not built yet", {},
-                "Run backup-push against the primary.");
-  }
-  if (read_system_identifier(dir) != server.system_identifier) {
-    throw Error(ErrorCode::Usage, "\"" + dir + "\" is not the data directory of the server wal-e connected to",
-                "The server's data directory is \"" + server.data_directory + "\".",
-                "Pass the server's data directory, or set PGHOST/PGPORT to the server that owns this one.");
-  }
-  if (!server.archiving) {
-    throw Error(ErrorCode::Config, "the cluster is not archiving WAL, so a backup of it could not be restored", {},
-                "Set archive_mode = on and archive_command = 'wal-e wal-push %p', then restart PostgreSQL.");
-  }
-
+  // What is backed up, and from where the start (and, offline, the stop) come.
+  pg::ControlFile control;  // offline
+  std::string version, system_identifier;
+  int version_num = 0;
+  std::uint64_t segment_size = pg::kDefaultSegmentSize;
+  bool standby = false;
+  pg::BackupStart start;
+  pg::BackupStop stop;  // online: from pg_backup_stop; offline: computed from pg_control
   auto start_time = clock->wall_now();
-  pg::BackupStart start = session.start("freeze_start_" + format_iso_utc(start_time) + "+00:00", opts.fast_checkpoint);
+  if (opts.while_offline) {
+    control = check_stopped_cluster(dir);
+    system_identifier = std::to_string(control.system_identifier);
+    segment_size = control.wal_segment_size;
+    standby = control.state == pg::ClusterState::ShutDownInRecovery;
+    std::string major = read_pg_version(dir);
+    version = "PostgreSQL " + major;  // as WAL-E: no server to ask; PG_VERSION holds the major version
+    version_num = std::atoi(major.c_str()) * 10000;
+    start.lsn = control.redo;
+    start.timeline = control.checkpoint_timeline;
+    auto first = pg::WalSegment::from_lsn(start.timeline, start.lsn, segment_size);
+    start.wal_file = first.file_name();
+    start.wal_offset = start.lsn.value - first.start_lsn().value;
+    // Consistent at the end of the checkpoint record; a stopped replica only
+    // at its minimum recovery point, if that is later.
+    stop.lsn = pg::checkpoint_record_end(control.checkpoint, control.wal_block_size, segment_size);
+    stop.timeline = control.checkpoint_timeline;
+    if (standby && control.min_recovery_point > stop.lsn) {
+      stop.lsn = control.min_recovery_point;
+      stop.timeline = control.min_recovery_timeline;
+    }
+    auto last = pg::WalSegment::from_lsn(stop.timeline, pg::Lsn{stop.lsn.value - 1}, segment_size);
+    stop.wal_file = last.file_name();
+    stop.wal_offset = stop.lsn.value - last.start_lsn().value;
+  } else {
+    pg::ServerInfo server = session.server_info();
+    if (read_system_identifier(dir) != server.system_identifier) {
+      throw Error(ErrorCode::Usage, "\"" + dir + "\" is not the data directory of the server wal-e connected to",
+                  "The server's data directory is \"" + server.data_directory + "\".",
+                  "Pass the server's data directory, or set PGHOST/PGPORT to the server that owns this one.");
+    }
+    // A standby's own archive_mode says nothing: its primary archives (or
+    // the standby does, with archive_mode = always); the WAL wait below
+    // tells when nobody does.
+    if (!server.archiving && !server.in_recovery) {
+      throw Error(ErrorCode::Config, "the cluster is not archiving WAL, so a backup of it could not be restored", {},
+                  "Set archive_mode = on and archive_command = 'wal-e wal-push %p', then restart PostgreSQL.");
+    }
+    version = server.version;
+    version_num = server.version_num;
+    system_identifier = server.system_identifier;
+    segment_size = server.segment_size;
+    standby = server.in_recovery;
+    start = session.start("freeze_start_" + format_iso_utc(start_time) + "+00:00", opts.fast_checkpoint, standby,
+                          segment_size);
+  }
   layout::BackupName name = layout::BackupName::from_start(start.wal_file, start.wal_offset);
+  // A standby starts every backup at its last restartpoint, and a stopped
+  // cluster at its last checkpoint: two backups can share a start, and so a
+  // name. A finished backup is never overwritten.
+  if (store.stat(layout::sentinel_key(name))) {
+    throw Error(ErrorCode::Conflict, "backup " + name.str() + " already exists",
+                opts.while_offline ? "The cluster has not run since that backup was taken: it starts at the same checkpoint."
+                                   : "A standby's backup starts at its last restartpoint, and none has happened since "
+                                     "that backup was taken.",
+                opts.while_offline ? "Nothing to do: that backup holds this state."
+                                   : "Run the backup after the standby's next restartpoint (CHECKPOINT on the standby "
+                                     "after one on the primary), or use that backup.");
+  }
+  // An unfinished backup of the same name (a killed or failed run from the
+  // same restartpoint) may have left more partitions than this one writes:
+  // remove them, or the restore would find stray partitions.
+  std::vector<std::string> leftovers;
+  store.list(layout::backup_dir(name), [&](const store::ObjectInfo& o) { leftovers.push_back(o.key); });
+  if (!leftovers.empty()) {
+    log::warning(kLogger, {"removing the objects of an unfinished backup of the same name",
+                           std::to_string(leftovers.size()) + " objects under " +
+                               store.describe(layout::backup_dir(name)) + ".",
+                           {}, {{"backup", name.str()}}});
+    store.remove(leftovers);
+  }
   log::info(kLogger, {"start upload postgres version metadata", {}, {},
-                      {{"backup", name.str()}, {"start_lsn", start.lsn.to_string()}}});
-  store::put_bytes(store, layout::extended_version_key(name), server.version, {"text/plain"});
+                      {{"backup", name.str()}, {"start_lsn", start.lsn.to_string()},
+                       {"source", opts.while_offline ? "offline" : standby ? "standby" : "primary"}}});
+  store::put_bytes(store, layout::extended_version_key(name), version, {"text/plain"});
 
   BackupPlan plan = plan_backup(dir);
+  // global/pg_control is read after every other file (see the header).
+  const std::string control_name = "global/pg_control";
+  std::uint64_t progress_total = plan.total_file_bytes;
+  for (auto it = plan.entries.begin(); it != plan.entries.end(); ++it) {
+    if (it->type == PlannedEntry::Type::File && it->tar_name == control_name) {
+      progress_total -= it->size;
+      plan.entries.erase(it);
+      break;
+    }
+  }
+  if (opts.while_offline) {
+    auto first = pg::WalSegment::parse(start.wal_file, segment_size);
+    auto last = pg::WalSegment::parse(stop.wal_file, segment_size);
+    if (!first || !last || last->timeline != first->timeline || last->segno < first->segno) {
+      throw Error(ErrorCode::Unsupported,
+                  "the stopped cluster's checkpoint needs WAL from " + start.wal_file + " to " + stop.wal_file +
+                      ", which is not a range of one timeline",
+                  {}, "Start the cluster and run backup-push without --while-offline.");
+    }
+    for (auto& e : offline_wal_entries(dir, *first, *last, control.system_identifier)) {
+      plan.total_file_bytes += e.size;
+      progress_total += e.size;
+      plan.file_count += 1;
+      plan.entries.push_back(std::move(e));
+    }
+  }
   auto parts = partition_plan(plan.entries, effective_partition_size(opts.partition_size, plan.total_file_bytes,
                                                                       opts.pool_size));
   // Largest partitions first, so that the last ones to finish are small.
@@ -133,7 +318,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   layout::ManifestBuilder manifest;
   exec::RateLimiter limiter(opts.read_rate_limit, clock);
   {
-    Progress progress("backup-push " + name.str(), plan.total_file_bytes, opts.show_progress);
+    Progress progress("backup-push " + name.str(), progress_total, opts.show_progress);
     ReadHook on_read = [&](std::uint64_t n) {
       limiter.acquire(n);
       progress.add(n);
@@ -152,35 +337,87 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
     group.wait();
   }
   std::uint32_t number = static_cast<std::uint32_t>(parts.size());
+  std::string control_bytes = read_whole(dir + "/" + control_name);
 
-  pg::BackupStop stop = session.stop();
+  if (opts.while_offline) {
+    // The files are a consistent copy only if the cluster stayed stopped.
+    long pid = live_postmaster(dir);
+    pg::ControlFile now = pg::read_control_file(dir);
+    pg::ControlFile copied = pg::ControlFile::parse(
+        std::span<const std::byte>(reinterpret_cast<const std::byte*>(control_bytes.data()), control_bytes.size()));
+    if (pid != 0 || now.checkpoint != control.checkpoint || now.state != control.state ||
+        copied.checkpoint != control.checkpoint || copied.state != control.state) {
+      throw Error(ErrorCode::Conflict, "the cluster in \"" + dir + "\" was started during the offline backup",
+                  (pid != 0 ? "postmaster.pid names live process " + std::to_string(pid) + "; " : std::string()) +
+                      "pg_control says \"" + pg::cluster_state_name(now.state) + "\", latest checkpoint " +
+                      now.checkpoint.to_string() + " (was " + control.checkpoint.to_string() +
+                      "); the backup was not marked complete.",
+                  "Keep the cluster stopped until backup-push --while-offline finishes.");
+    }
+  } else {
+    try {
+      stop = session.stop();
+    } catch (const Error& e) {
+      // PostgreSQL refuses to stop a standby backup if the standby was promoted meanwhile.
+      if (!standby || e.message().find("promoted") == std::string::npos) throw;
+      throw Error(ErrorCode::Conflict, "the standby was promoted during the backup", "The backup was not marked complete.",
+                  "Back up the new primary.");
+    }
+    // The label names the start PostgreSQL used; on a standby wal-e named the
+    // backup from the restartpoint's timeline, checked here.
+    std::string label_start = pg::backup_label_start_file(stop.backup_label);
+    if (label_start != start.wal_file) {
+      throw Error(ErrorCode::Conflict,
+                  "the backup label starts in WAL file " + label_start + ", not " + start.wal_file,
+                  "The backup was not marked complete.", "Run the backup again.");
+    }
+    if (standby && !stop.in_recovery) {
+      throw Error(ErrorCode::Conflict, "the standby was promoted during the backup",
+                  "The backup was not marked complete.", "Back up the new primary.");
+    }
+  }
   // backup_label and tablespace_map come from pg_backup_stop, never from PGDATA.
   // The manifest (PostgreSQL's format, for pg_verifybackup and backup-verify)
   // lists every file and backup_label; tablespace_map is consumed by
   // backup-fetch, which makes the links itself.
   auto now = static_cast<std::int64_t>(::time(nullptr));
-  manifest.add(manifest_entry("backup_label", stop.backup_label, now));
+  manifest.add(manifest_entry(control_name, control_bytes, now));
+  if (!opts.while_offline) manifest.add(manifest_entry("backup_label", stop.backup_label, now));
   std::string manifest_text =
       manifest.render(layout::ManifestWalRange{start.timeline, start.lsn.to_string(), stop.lsn.to_string()});
-  std::vector<InlineFile> meta{{"backup_label", stop.backup_label}, {"backup_manifest", manifest_text}};
+  std::vector<InlineFile> meta{{control_name, control_bytes}};
+  if (!opts.while_offline) meta.push_back({"backup_label", stop.backup_label});
+  meta.push_back({"backup_manifest", manifest_text});
   if (!stop.tablespace_map.empty()) meta.push_back({"tablespace_map", stop.tablespace_map});
   store::put_bytes(store, layout::backup_manifest_key(name), manifest_text, {"application/json"});
   totals += write_inline_partition(store, layout::partition_key(name, number, opts.codec), meta, opts.codec);
   ++number;
 
-  // Every segment from the start to the stop must be archived (a primary does
-  // not change timeline during a backup, so they are all on the start's).
-  archive::WalArchive wal(store, opts.codec, server.segment_size);
-  auto first = pg::WalSegment::parse(start.wal_file, server.segment_size);
-  auto last = pg::WalSegment::parse(stop.wal_file, server.segment_size);
-  if (!first || !last || last->timeline != first->timeline || last->segno < first->segno) {
-    throw Error(ErrorCode::Unsupported,
-                "the backup started in WAL file " + start.wal_file + " and stopped in " + stop.wal_file +
-                    ", which is not a range of one timeline",
-                "The backup was not marked complete.", "Was the server promoted during the backup? Run it again.");
+  if (!opts.while_offline) {
+    // Every segment from the start to the stop must be archived (a server
+    // does not change timeline during a backup, so they are all on the start's).
+    archive::WalArchive wal(store, opts.codec, segment_size);
+    auto first = pg::WalSegment::parse(start.wal_file, segment_size);
+    auto last = pg::WalSegment::parse(stop.wal_file, segment_size);
+    if (!first || !last || last->timeline != first->timeline || last->segno < first->segno) {
+      throw Error(ErrorCode::Unsupported,
+                  "the backup started in WAL file " + start.wal_file + " and stopped in " + stop.wal_file +
+                      ", which is not a range of one timeline",
+                  "The backup was not marked complete.",
+                  standby ? "Did the standby's upstream change timeline during the backup? Run it again."
+                          : "Was the server promoted during the backup? Run it again.");
+    }
+    try {
+      archive::wait_for_backup_wal(wal, *first, *last, std::chrono::seconds(opts.archive_wait_seconds), *clock);
+    } catch (const Error& e) {
+      if (!standby || e.code() != ErrorCode::NotFound) throw;
+      throw Error(e.code(), e.message(), e.detail(),
+                  "A standby cannot switch WAL: its last segment is archived when the primary finishes it. Set "
+                  "archive_timeout on the primary (e.g. 60s), and check that the primary (or this standby, with "
+                  "archive_mode = always) archives to this prefix; WALE_ARCHIVE_TIMEOUT sets the wait.");
+    }
+    archive::check_archived_segment_owner(wal, stop.wal_file, system_identifier);
   }
-  archive::wait_for_backup_wal(wal, *first, *last, std::chrono::seconds(opts.archive_wait_seconds), *clock);
-  archive::check_archived_segment_owner(wal, stop.wal_file, server.system_identifier);
 
   layout::Sentinel s;
   s.wal_segment_backup_stop = stop.wal_file;
@@ -193,17 +430,19 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   s.start_lsn = start.lsn.to_string();
   s.stop_lsn = stop.lsn.to_string();
   s.timeline = start.timeline;
-  s.pg_version_num = server.version_num;
-  s.system_identifier = server.system_identifier;
+  s.pg_version_num = version_num;
+  s.system_identifier = system_identifier;
   s.start_time = format_iso_utc(start_time) + "Z";
   s.finish_time = format_iso_utc(clock->wall_now()) + "Z";
   s.compressed_size_bytes = totals.compressed_bytes;
   s.codec = std::string(codec::codec_name(opts.codec));
   s.file_count = totals.files;  // files actually in the tar partitions, backup_label included
   s.partition_count = number;
-  s.segment_size = server.segment_size;
+  s.segment_size = segment_size;
   s.hostname = hostname();
   s.data_directory = dir;
+  s.is_standby = standby;
+  s.while_offline = opts.while_offline;
   check_partitions_stored(store, name, number);
   if (opts.permanent) store::put_bytes(store, layout::permanent_marker_key(name), std::string(layout::kPermanentMarkerContent),
                                      {"application/json"});

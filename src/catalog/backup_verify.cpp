@@ -125,7 +125,10 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
   }
 
   // WAL from the start to the consistency point.
-  if (sentinel && !sentinel->format.empty() && !sentinel->wal_segment_backup_stop.empty()) {
+  if (sentinel && sentinel->while_offline.value_or(false)) {
+    report.notes.push_back("offline backup: the WAL up to its consistency point is inside the backup (pg_wal), "
+                           "checked with the files");
+  } else if (sentinel && !sentinel->format.empty() && !sentinel->wal_segment_backup_stop.empty()) {
     std::uint64_t seg_size = sentinel->segment_size ? *sentinel->segment_size : pg::kDefaultSegmentSize;
     auto first = pg::WalSegment::parse(backup.name.segment, seg_size);
     auto last = pg::WalSegment::parse(sentinel->wal_segment_backup_stop, seg_size);

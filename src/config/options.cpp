@@ -117,7 +117,7 @@ constexpr std::array<OptionSpec, kOptionCount> kTable{{
   {Opt::ReadRateLimit, "cluster-read-rate-limit", 0, {"", ""}, OptType::Number, 1, 1ULL << 40, 0, "unlimited",
    "BYTES_PER_SECOND", "Total read rate limit for the whole backup.", bit(BackupPush)},
   {Opt::WhileOffline, "while-offline", 0, {"", ""}, OptType::Switch, 0, 0, 0, "", "",
-   "Back up a stopped cluster (not built yet).", bit(BackupPush)},
+   "Back up a cleanly stopped cluster or replica: positions come from its pg_control, and the WAL the backup needs is stored in it.", bit(BackupPush)},
   {Opt::Permanent, "permanent", 0, {"", ""}, OptType::Switch, 0, 0, 0, "", "",
    "Mark the backup permanent (see backup-mark).", bit(BackupPush)},
   {Opt::BlindRestore, "blind-restore", 0, {"", ""}, OptType::Switch, 0, 0, 0, "", "",

@@ -90,6 +90,8 @@ std::string Sentinel::to_json() const {
   put_opt(j, "segment_size", segment_size);
   put_str(j, "hostname", hostname);
   put_str(j, "data_directory", data_directory);
+  put_opt(j, "is_standby", is_standby);
+  put_opt(j, "while_offline", while_offline);
   return j.dump();
 }
 
@@ -128,6 +130,14 @@ Sentinel Sentinel::parse(const std::string& text, const std::string& what) {
   }
   s.hostname = j.string("hostname").value_or("");
   s.data_directory = j.string("data_directory").value_or("");
+  auto boolean = [&](const char* key) -> std::optional<bool> {
+    const auto* v = j.find(key);
+    if (!v || v->is_null()) return std::nullopt;
+    if (!v->is_boolean()) j.fail(key, std::string("true or false, not a JSON ") + v->type_name());
+    return v->get<bool>();
+  };
+  s.is_standby = boolean("is_standby");
+  s.while_offline = boolean("while_offline");
   return s;
 }
 

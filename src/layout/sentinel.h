@@ -53,6 +53,12 @@ struct Sentinel {
   std::string data_directory;
   std::string wal_segment_backup_start;
   std::string wal_segment_offset_backup_start;
+  // How the backup was taken: from a hot standby (pg_backup_start on a server
+  // in recovery, or --while-offline of a replica shut down in recovery), and
+  // whether it was --while-offline (no backup_label: recovery starts at the
+  // checkpoint in pg_control; the WAL holding it is in the backup's pg_wal).
+  std::optional<bool> is_standby;
+  std::optional<bool> while_offline;
 
   std::string to_json() const;
   // `what` names the object in errors, e.g. "backup sentinel <key>".

@@ -23,6 +23,8 @@ struct BackupStart {
 
 struct BackupStop {
   Lsn lsn;
+  std::uint32_t timeline = 0;  // of wal_file
+  bool in_recovery = false;    // standby sessions: still a standby after pg_backup_stop
   std::string wal_file;
   std::uint64_t wal_offset = 0;
   std::string backup_label;
@@ -44,7 +46,11 @@ class BackupControl {
  public:
   virtual ~BackupControl() = default;
   virtual ServerInfo server_info() = 0;
-  virtual BackupStart start(const std::string& label, bool fast_checkpoint) = 0;
+  // `in_recovery`: the server is a standby (ServerInfo::in_recovery): WAL
+  // file names are computed from the LSNs, as pg_walfile_name_offset() is not
+  // allowed during recovery.
+  virtual BackupStart start(const std::string& label, bool fast_checkpoint, bool in_recovery,
+                            std::uint64_t segment_size) = 0;
   virtual BackupStop stop() = 0;
 };
 

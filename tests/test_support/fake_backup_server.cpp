@@ -83,7 +83,7 @@ FakeBackupServer::FakeBackupServer(store::ObjectStore& archive, std::string data
 std::string FakeBackupServer::start_file() const { return pg::WalSegment{1, start_segno}.file_name(); }
 std::string FakeBackupServer::stop_file() const { return pg::WalSegment{1, stop_segno}.file_name(); }
 
-pg::BackupStart FakeBackupServer::start(const std::string& l, bool fast) {
+pg::BackupStart FakeBackupServer::start(const std::string& l, bool fast, bool /*in_recovery*/, std::uint64_t /*segment_size*/) {
   ++starts;
   label = l;
   fast_checkpoint = fast;

@@ -53,7 +53,8 @@ class FakeBackupServer final : public pg::BackupControl {
   bool fast_checkpoint = false;
 
   pg::ServerInfo server_info() override { return info; }
-  pg::BackupStart start(const std::string& label, bool fast_checkpoint) override;
+  pg::BackupStart start(const std::string& label, bool fast_checkpoint, bool in_recovery,
+                        std::uint64_t segment_size) override;
   pg::BackupStop stop() override;
 
   std::string start_file() const;

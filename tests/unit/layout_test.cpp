@@ -89,6 +89,22 @@ TEST(Sentinel, IgnoresUnknownFieldsAndRejectsGarbage) {
   EXPECT_THROW(Sentinel::parse("[1,2]"), Error);
 }
 
+TEST(Sentinel, RecordsStandbyAndOfflineBackups) {
+  Sentinel s;
+  s.wal_segment_backup_stop = "000000010000000000000005";
+  s.is_standby = true;
+  s.while_offline = false;
+  std::string json = s.to_json();
+  EXPECT_NE(json.find(R"("is_standby":true)"), std::string::npos) << json;
+  auto back = Sentinel::parse(json);
+  EXPECT_EQ(back.is_standby, std::optional<bool>(true));
+  EXPECT_EQ(back.while_offline, std::optional<bool>(false));
+  // Absent in older sentinels, and not written when unknown.
+  EXPECT_FALSE(Sentinel::parse(R"({"wal_segment_backup_stop": "X"})").is_standby.has_value());
+  EXPECT_EQ(Sentinel{}.to_json().find("is_standby"), std::string::npos);
+  EXPECT_THROW(Sentinel::parse(R"({"is_standby": "yes"})"), Error);
+}
+
 // Parses `json` and returns the Error{Corrupt} message; fails the test on any other outcome.
 std::string corrupt_message(const std::string& json) {
   try {
