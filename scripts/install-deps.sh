@@ -17,6 +17,8 @@ packages=(
   radosgw ceph-mon ceph-osd openssl
   # formatting check (ctest format.check, scripts/format.sh): clang-format 14
   clang-format
+  # Debian package (CPack): dpkg-shlibdeps computes its Depends; test integration.package
+  dpkg-dev
 )
 
 missing=()
