@@ -80,26 +80,26 @@ pass "dpkg installed /usr/bin/wal-e"
 # commands below) is the installed one.
 WALE=/usr/bin/wal-e
 PRIMARY="$WORK/primary"; RESTORED="$WORK/restored"
-init_cluster "$PRIMARY" 5591
+init_cluster "$PRIMARY" 5781
 grep -q "^archive_command = '/usr/bin/wal-e " "$PRIMARY/postgresql.conf" || fail "archive_command is not the installed wal-e"
 start_cluster "$PRIMARY"
-psql_at 5591 "create table t as select g as id, md5(g::text) as body from generate_series(1, 20000) g"
-BACKUP=$(wale_at 5591 backup-push "$PRIMARY" 2>"$WORK/backup-push.err") || { cat "$WORK/backup-push.err"; fail "backup-push"; }
+psql_at 5781 "create table t as select g as id, md5(g::text) as body from generate_series(1, 20000) g"
+BACKUP=$(wale_at 5781 backup-push "$PRIMARY" 2>"$WORK/backup-push.err") || { cat "$WORK/backup-push.err"; fail "backup-push"; }
 [[ "$BACKUP" =~ ^base_[0-9A-F]{24}_[0-9]{8}$ ]] || fail "backup-push printed '$BACKUP'"
-psql_at 5591 "insert into t select g, md5(g::text) from generate_series(20001, 30000) g"
-psql_at 5591 "delete from t where id % 7 = 0"
-archive_current_wal 5591
-EXPECTED=$(table_checksums 5591)
+psql_at 5781 "insert into t select g, md5(g::text) from generate_series(20001, 30000) g"
+psql_at 5781 "delete from t where id % 7 = 0"
+archive_current_wal 5781
+EXPECTED=$(table_checksums 5781)
 [ "$(echo "$EXPECTED" | cut -d' ' -f2 | cut -d: -f1)" = 25715 ] || fail "unexpected row count: $EXPECTED"
 stop_cluster "$PRIMARY"
 pass "installed wal-e archived WAL and pushed $BACKUP"
 
 wale backup-fetch "$RESTORED" LATEST 2>"$WORK/fetch.err" || { cat "$WORK/fetch.err"; fail "backup-fetch"; }
-configure_restore "$RESTORED" 5592
+configure_restore "$RESTORED" 5782
 grep -q "^restore_command = '/usr/bin/wal-e " "$RESTORED/postgresql.conf" || fail "restore_command is not the installed wal-e"
 start_cluster "$RESTORED"
-wait_promoted 5592
-ACTUAL=$(table_checksums 5592)
+wait_promoted 5782
+ACTUAL=$(table_checksums 5782)
 [ "$EXPECTED" = "$ACTUAL" ] || fail "restored table differs: want '$EXPECTED', got '$ACTUAL'"
 stop_cluster "$RESTORED"
 pass "installed wal-e restored the cluster through recovery ($ACTUAL)"
