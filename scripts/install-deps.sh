@@ -18,6 +18,10 @@ packages=(
   radosgw ceph-mon ceph-osd openssl
   # the man page's render check (docs/check-man-page.sh): groff, and man for `man -l`
   groff-base man-db
+  # formatting check (ctest format.check, scripts/format.sh): clang-format 14
+  clang-format
+  # Debian package (CPack): dpkg-shlibdeps computes its Depends; test integration.package
+  dpkg-dev
 )
 
 missing=()
