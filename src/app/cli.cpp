@@ -90,6 +90,11 @@ ParseOutcome parse_command_line(int argc, char** argv) {
   wahead->add_option("WAL_DIRECTORY SEGMENT", inv.args, "pg_wal and the segments to push.")->required()->expected(2, 1024);
   wahead->add_option("-p,--pool-size", numbers.pool_size, "Segments pushed at once.");
 
+  auto* wserver = app.add_subcommand("wal-push-server",
+      "Serve wal-push requests on a Unix socket for the archive module (docs/archive-module.md).");
+  wserver->add_option("SOCKET", inv.args, "Path of the Unix socket to listen on.")->required()->expected(1);
+  wserver->add_option("-p,--pool-size", numbers.pool_size, "Parallel push-ahead of other ready segments.");
+
   auto* wfetch = app.add_subcommand("wal-fetch", "Restore one WAL file (restore_command = 'wal-e wal-fetch \"%f\" \"%p\"').");
   wfetch->add_option("WAL_SEGMENT WAL_DESTINATION", inv.args, "WAL file name and destination path.")
       ->required()->expected(2);

@@ -25,6 +25,7 @@
 #include "core/log.h"
 #include "core/number.h"
 #include "io/file_streams.h"
+#include "server/wal_push_server.h"
 
 namespace wale::app {
 namespace {
@@ -179,6 +180,14 @@ int run_command(const Invocation& inv, const config::Environment& env) {
                                                                            : default_parallelism()};
     std::vector<std::string> segs(inv.args.begin() + 1, inv.args.end());
     archive::wal_push_ahead_worker(*store, inv.args[0], segs, opts);
+    return 0;
+  }
+  if (inv.subcommand == "wal-push-server") {
+    archive::PushAheadOptions opts{settings.compression, inv.pool_size > 0 ? static_cast<unsigned>(inv.pool_size)
+                                                                           : default_parallelism()};
+    server::WalPushService service(*store, opts);
+    server::WalPushServer srv(inv.args[0], [&service](const std::string& path) { return service.push(path); });
+    srv.serve();
     return 0;
   }
   if (inv.subcommand == "wal-fetch") {

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# The archive module (pgmodule/wal_e_archive.c, docs/archive-module.md): a
+# PostgreSQL 15 cluster with 1 MiB WAL segments archives through
+# archive_library = 'wal_e_archive' (loaded from the test's own directory via
+# dynamic_library_path: nothing is installed on the machine) under a write
+# load, while the resident wal-e server is SIGKILLed mid-run. Then:
+#  - PostgreSQL kept running (same postmaster), the module started a new server;
+#  - every segment is archived (no .ready left, wal-verify finds no gap) and
+#    each one still in pg_wal is byte-identical to what wal-fetch returns;
+#  - a restore with restore_command reaches the last row;
+#  - stopping PostgreSQL stops the server (no orphan process).
+source "$(dirname "$0")/lib.sh"
+: "${WALE_PG_MODULE:?WALE_PG_MODULE must name the built wal_e_archive.so (configure with WALE_PG_MODULE=ON)}"
+
+mkdir -p "$WORK/lib"
+cp "$WALE_PG_MODULE" "$WORK/lib/wal_e_archive.so"
+chmod 755 "$WORK/lib" "$WORK/lib/wal_e_archive.so"
+
+PORT=55501
+D="$WORK/primary"
+own_by_pg "$WORK"
+as_pg "$PG_BIN/initdb" -D "$D" -U postgres -A trust -E UTF8 --no-locale --wal-segsize=1 >"$WORK/initdb.log" 2>&1 \
+  || { cat "$WORK/initdb.log"; fail "initdb"; }
+cat >>"$D/postgresql.conf" <<CONF
+port = $PORT
+listen_addresses = ''
+unix_socket_directories = '$SOCK'
+wal_level = replica
+archive_mode = on
+archive_command = ''
+archive_library = 'wal_e_archive'
+dynamic_library_path = '\$libdir:$WORK/lib'
+wal_e.command = '$WALE --envdir $ENVDIR'
+wal_e.timeout = 60
+fsync = off
+max_wal_size = 256MB
+checkpoint_timeout = 30min
+CONF
+CLUSTERS+=("$D")
+LOG="$WORK/primary.log"
+start_cluster "$D" "$LOG"
+postmaster=$(head -n 1 "$D/postmaster.pid")
+
+server_pids() { sed -n 's/.*wal_e_archive: started wal-e server (pid \([0-9]*\)).*/\1/p' "$LOG"; }
+
+# A base backup: backup-push waits until its stop segment is archived, through the module.
+wale_at $PORT backup-push "$D" >/dev/null || fail "backup-push through the archive module"
+[ "$(server_pids | wc -l)" -ge 1 ] || fail "the module did not start a wal-e server"
+pass "backup-push completed with WAL archived by the module"
+
+psql_at $PORT "create table t (id int primary key, pad text)"
+# Write load: about 40 segments of WAL, switching segments now and then.
+(
+  for b in $(seq 0 39); do
+    psql_at $PORT "insert into t select g, repeat(md5(g::text), 6) from generate_series($((b * 4000 + 1)), $((b * 4000 + 4000))) g" >/dev/null
+    if [ $((b % 8)) = 7 ]; then psql_at $PORT "select pg_switch_wal()" >/dev/null; fi
+  done
+) &
+load=$!
+
+# Kill the server while the archiver is busy with it.
+for _ in $(seq 1 300); do
+  [ "$(psql_at $PORT "select archived_count from pg_stat_archiver")" -ge 8 ] && break
+  sleep 0.1
+done
+# Freeze it first so that the archiver is surely waiting for its answer (a
+# new segment is ready), then kill it: the request dies with the server.
+victim=$(server_pids | tail -n 1)
+kill -STOP "$victim"
+psql_at $PORT "insert into t values (-1, 'x'); select pg_switch_wal()" >/dev/null
+sleep 2
+kill -KILL "$victim"
+for _ in $(seq 1 100); do grep -q "closed the connection before archiving" "$LOG" && break; sleep 0.1; done
+grep -q "closed the connection before archiving" "$LOG" || fail "the module did not report the request the killed server left"
+pass "SIGKILLed the wal-e server (pid $victim) mid-request under load: reported as not archived"
+wait "$load" || fail "the write load failed"
+psql_at $PORT "delete from t where id = -1" >/dev/null
+
+# A server that does not answer: the archiver gives up after wal_e.timeout and carries on.
+psql_at $PORT "alter system set wal_e.timeout = '2s'" >/dev/null
+psql_at $PORT "select pg_reload_conf()" >/dev/null
+sleep 1
+frozen=$(server_pids | tail -n 1)
+kill -STOP "$frozen"
+psql_at $PORT "select pg_switch_wal()" >/dev/null
+psql_at $PORT "insert into t values (-1, 'x'); delete from t where id = -1; select pg_switch_wal()" >/dev/null
+for _ in $(seq 1 150); do grep -q "did not archive .* within 2 s" "$LOG" && break; sleep 0.1; done
+grep -q "did not archive .* within 2 s" "$LOG" || fail "no timeout reported for a frozen server"
+kill -CONT "$frozen"
+psql_at $PORT "alter system reset wal_e.timeout" >/dev/null
+psql_at $PORT "select pg_reload_conf()" >/dev/null
+[ "$(psql_at $PORT "select failed_count >= 2 from pg_stat_archiver")" = t ] || fail "pg_stat_archiver counted no failures"
+pass "a frozen server makes the request time out instead of hanging the archiver"
+
+rows=$(psql_at $PORT "select count(*) from t")
+[ "$rows" = 160000 ] || fail "expected 160000 rows, got $rows"
+last=$(psql_at $PORT "select pg_walfile_name(pg_current_wal_lsn())")
+psql_at $PORT "select pg_switch_wal()" >/dev/null
+for _ in $(seq 1 600); do
+  done_wal=$(psql_at $PORT "select coalesce(last_archived_wal, '') from pg_stat_archiver")
+  [[ "$done_wal" > "$last" || "$done_wal" = "$last" ]] && break
+  sleep 0.1
+done
+[[ "$done_wal" > "$last" || "$done_wal" = "$last" ]] || fail "archiving stalled at '$done_wal' (wanted $last)"
+
+[ "$(head -n 1 "$D/postmaster.pid")" = "$postmaster" ] || fail "the postmaster restarted"
+grep -q "terminated by signal 9" "$LOG" || fail "the module did not notice the killed server"
+restarted=$(server_pids | tail -n 1)
+[ "$restarted" != "$victim" ] || fail "no new wal-e server after the kill"
+kill -0 "$restarted" || fail "the new wal-e server (pid $restarted) is not running"
+if grep -E "PANIC|server process .* terminated|archiver process .* exited" "$LOG"; then fail "PostgreSQL logged a crash"; fi
+pass "PostgreSQL kept running; the module restarted the server (pid $restarted)"
+
+ready=$(find "$D/pg_wal/archive_status" -name '*.ready' | sort)
+for r in $ready; do
+  n=$(basename "$r" .ready)
+  [[ "$n" > "$last" ]] || fail "$n is still waiting to be archived"
+done
+wale wal-verify >"$WORK/wal-verify.out" || { cat "$WORK/wal-verify.out"; fail "wal-verify found a gap"; }
+
+# Every segment PostgreSQL marked archived is byte-identical in the archive.
+mkdir -p "$WORK/fetched"
+own_by_pg "$WORK/fetched"
+n=0
+for s in "$D"/pg_wal/archive_status/*.done; do
+  name=$(basename "$s" .done)
+  [ -f "$D/pg_wal/$name" ] || continue
+  [[ "$name" =~ ^[0-9A-F]{24}$ ]] || continue
+  wale wal-fetch --prefetch 0 "$name" "$WORK/fetched/$name" || fail "wal-fetch $name"
+  cmp -s "$D/pg_wal/$name" "$WORK/fetched/$name" || fail "$name differs in the archive"
+  n=$((n + 1))
+done
+[ "$n" -ge 30 ] || fail "only $n segments were checked (expected at least 30)"
+pass "$n archived segments are byte-identical after wal-fetch"
+
+stop_cluster "$D"
+for _ in $(seq 1 50); do kill -0 "$restarted" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$restarted" 2>/dev/null; then fail "the wal-e server (pid $restarted) outlived PostgreSQL"; fi
+pass "stopping PostgreSQL stopped the wal-e server"
+
+R="$WORK/restore"
+wale backup-fetch "$R" LATEST || fail "backup-fetch"
+configure_restore "$R" 55502
+start_cluster "$R"
+wait_promoted 55502
+got=$(psql_at 55502 "select count(*) || ' ' || max(id) from t")
+[ "$got" = "160000 160000" ] || fail "the restore reached '$got', not the last row"
+pass "a restore with restore_command reaches the last row"
