@@ -92,6 +92,18 @@ psql_at $PORT "select pg_reload_conf()" >/dev/null
 [ "$(psql_at $PORT "select failed_count >= 2 from pg_stat_archiver")" = t ] || fail "pg_stat_archiver counted no failures"
 pass "a frozen server makes the request time out instead of hanging the archiver"
 
+# A changed wal_e.command (a reload) replaces the running server.
+psql_at $PORT "alter system set wal_e.command = '$WALE --terse --envdir $ENVDIR'" >/dev/null
+psql_at $PORT "select pg_reload_conf()" >/dev/null
+sleep 1
+psql_at $PORT "insert into t values (-1, 'x'); delete from t where id = -1; select pg_switch_wal()" >/dev/null
+for _ in $(seq 1 100); do grep -q "wal_e.command changed" "$LOG" && break; sleep 0.1; done
+grep -q "wal_e.command changed" "$LOG" || fail "a changed wal_e.command did not restart the server"
+for _ in $(seq 1 100); do server_pids | tail -n 1 | grep -qv "^$frozen\$" && break; sleep 0.1; done
+[ "$(server_pids | tail -n 1)" != "$frozen" ] || fail "no new server after wal_e.command changed"
+kill -0 "$frozen" 2>/dev/null && fail "the server of the old wal_e.command (pid $frozen) still runs"
+pass "a changed wal_e.command restarts the server"
+
 rows=$(psql_at $PORT "select count(*) from t")
 [ "$rows" = 160000 ] || fail "expected 160000 rows, got $rows"
 last=$(psql_at $PORT "select pg_walfile_name(pg_current_wal_lsn())")
