@@ -40,7 +40,11 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#if PG_VERSION_NUM >= 160000
+#include "archive/archive_module.h"
+#else
 #include "postmaster/pgarch.h"
+#endif
 #include "storage/pmsignal.h"
 #include "utils/guc.h"
 
@@ -79,6 +83,46 @@ _PG_init(void)
 	MarkGUCPrefixReserved("wal_e");
 }
 
+#if PG_VERSION_NUM >= 160000
+/*
+ * PostgreSQL 16 passes a state (unused here: the module's state is the
+ * server's pid) and takes the callbacks as a returned constant.
+ * NOTE: built and tested only against PostgreSQL 15 in this repository.
+ */
+static bool
+wale_check_configured_v16(ArchiveModuleState *state)
+{
+	(void) state;
+	return wale_check_configured();
+}
+
+static bool
+wale_archive_file_v16(ArchiveModuleState *state, const char *file, const char *path)
+{
+	(void) state;
+	return wale_archive_file(file, path);
+}
+
+static void
+wale_shutdown_v16(ArchiveModuleState *state)
+{
+	(void) state;
+	wale_shutdown();
+}
+
+static const ArchiveModuleCallbacks wale_callbacks = {
+	.startup_cb = NULL,
+	.check_configured_cb = wale_check_configured_v16,
+	.archive_file_cb = wale_archive_file_v16,
+	.shutdown_cb = wale_shutdown_v16,
+};
+
+const ArchiveModuleCallbacks *
+_PG_archive_module_init(void)
+{
+	return &wale_callbacks;
+}
+#else
 void
 _PG_archive_module_init(ArchiveModuleCallbacks *cb)
 {
@@ -86,6 +130,7 @@ _PG_archive_module_init(ArchiveModuleCallbacks *cb)
 	cb->archive_file_cb = wale_archive_file;
 	cb->shutdown_cb = wale_shutdown;
 }
+#endif
 
 static const char *
 socket_path(void)
