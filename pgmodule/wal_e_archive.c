@@ -19,7 +19,7 @@
  * data directory), stderr (PostgreSQL's log) and environment. The child gets
  * SIGTERM when the archiver exits (PR_SET_PDEATHSIG) and from shutdown_cb;
  * it is reaped with waitpid before each request. A changed wal_e.command
- * (after a reload) restarts it. Without wal_e.command, the module only
+ * (after a reload) restarts it; a cleared one stops it. Without wal_e.command, the module only
  * connects to wal_e.socket (a server the operator runs).
  */
 #include "postgres.h"
@@ -323,9 +323,10 @@ get_connection(void)
 	int			fd;
 
 	reap_server();
-	if (server_pid > 0 && can_start && strcmp(started_command, wale_command) != 0)
+	if (server_pid > 0 && (!can_start || strcmp(started_command, wale_command) != 0))
 	{
-		ereport(LOG, (errmsg("wal_e_archive: wal_e.command changed, restarting the wal-e server")));
+		ereport(LOG, (errmsg(can_start ? "wal_e_archive: wal_e.command changed, restarting the wal-e server"
+							 : "wal_e_archive: wal_e.command was cleared, stopping the wal-e server it started")));
 		stop_server();
 	}
 	fd = connect_server(sock);

@@ -32,6 +32,7 @@ archive_library = 'wal_e_archive'
 dynamic_library_path = '\$libdir:$WORK/lib'
 wal_e.command = '$WALE --envdir $ENVDIR'
 wal_e.timeout = 60
+wal_e.socket = ''
 fsync = off
 max_wal_size = 256MB
 checkpoint_timeout = 30min
@@ -103,6 +104,45 @@ for _ in $(seq 1 100); do server_pids | tail -n 1 | grep -qv "^$frozen\$" && bre
 [ "$(server_pids | tail -n 1)" != "$frozen" ] || fail "no new server after wal_e.command changed"
 kill -0 "$frozen" 2>/dev/null && fail "the server of the old wal_e.command (pid $frozen) still runs"
 pass "a changed wal_e.command restarts the server"
+
+# Socket-only mode: wal_e.command empty, a server the operator runs on wal_e.socket. While
+# none runs, archiving fails with a WARNING (and PostgreSQL retries); once it runs, it resumes.
+ext_sock="$WORK/ext/archive.sock"
+mkdir -m 700 "$WORK/ext"
+own_by_pg "$WORK/ext"
+module_server=$(server_pids | tail -n 1)
+psql_at $PORT "alter system set wal_e.command = ''" >/dev/null
+psql_at $PORT "alter system set wal_e.socket = '$ext_sock'" >/dev/null
+psql_at $PORT "select pg_reload_conf()" >/dev/null
+sleep 1
+psql_at $PORT "insert into t values (-1, 'x'); delete from t where id = -1; select pg_switch_wal()" >/dev/null
+for _ in $(seq 1 100); do grep -q "could not connect to the wal-e server at \"$ext_sock\"" "$LOG" && break; sleep 0.1; done
+grep -q "could not connect to the wal-e server at \"$ext_sock\"" "$LOG" || fail "no warning without a server"
+for _ in $(seq 1 50); do kill -0 "$module_server" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$module_server" 2>/dev/null && fail "the server the module started (pid $module_server) outlived wal_e.command"
+as_pg bash -c 'echo $$ >"$1"; exec "$2" --envdir "$3" wal-push-server "$4"' _ "$WORK/ext/pid" "$WALE" "$ENVDIR" "$ext_sock" \
+  2>"$WORK/ext-server.log" &
+ext_job=$!
+for _ in $(seq 1 100); do [ -S "$ext_sock" ] && break; sleep 0.1; done
+[ -S "$ext_sock" ] || fail "the operator's wal-push-server did not start"
+cur=$(psql_at $PORT "select pg_walfile_name(pg_current_wal_lsn())")
+psql_at $PORT "insert into t values (-1, 'x'); delete from t where id = -1; select pg_switch_wal()" >/dev/null
+for _ in $(seq 1 300); do
+  done_wal=$(psql_at $PORT "select coalesce(last_archived_wal, '') from pg_stat_archiver")
+  [[ "$done_wal" > "$cur" || "$done_wal" = "$cur" ]] && break
+  sleep 0.1
+done
+[[ "$done_wal" > "$cur" || "$done_wal" = "$cur" ]] || fail "archiving did not resume through the operator's server"
+grep -q "push-wal" "$WORK/ext-server.log" || fail "the operator's server pushed nothing"
+pass "socket-only mode: no server is a warning and a retry, an operator's server is used"
+# Back to a server the module starts; ours is stopped (we started it, by its pid).
+psql_at $PORT "alter system reset wal_e.socket" >/dev/null
+psql_at $PORT "select pg_reload_conf()" >/dev/null
+psql_at $PORT "alter system set wal_e.command = '$WALE --terse --envdir $ENVDIR'" >/dev/null
+psql_at $PORT "select pg_reload_conf()" >/dev/null
+kill -TERM "$(cat "$WORK/ext/pid")"
+wait "$ext_job" || true
+sleep 1
 
 rows=$(psql_at $PORT "select count(*) from t")
 [ "$rows" = 160000 ] || fail "expected 160000 rows, got $rows"
