@@ -319,6 +319,7 @@ get_connection(void)
 {
 	const char *sock = socket_path();
 	bool		can_start = wale_command != NULL && wale_command[0] != '\0';
+	bool		started = false;
 	long		deadline;
 	int			fd;
 
@@ -339,21 +340,29 @@ get_connection(void)
 				 can_start ? 0 : errhint("Start \"wal-e wal-push-server %s\", or set wal_e.command.", sock)));
 		return -1;
 	}
-	if (server_pid <= 0 && !start_server(sock))
-		return -1;
+	/*
+	 * Start a server unless ours is still running (starting up, or finishing
+	 * its last requests before a restart): then wait for it to listen or exit.
+	 */
 	deadline = now_ms() + START_TIMEOUT_MS;
 	for (;;)
 	{
-		fd = connect_server(sock);
-		if (fd >= 0)
-			return fd;
 		reap_server();
 		if (server_pid <= 0)
 		{
-			ereport(WARNING, (errmsg("wal_e_archive: the wal-e server exited before accepting requests"),
-							  errhint("Its error is in the log above; check wal_e.command.")));
-			return -1;
+			if (started)
+			{
+				ereport(WARNING, (errmsg("wal_e_archive: the wal-e server exited before accepting requests"),
+								  errhint("Its error is in the log above; check wal_e.command.")));
+				return -1;
+			}
+			if (!start_server(sock))
+				return -1;
+			started = true;
 		}
+		fd = connect_server(sock);
+		if (fd >= 0)
+			return fd;
 		if (now_ms() >= deadline || !PostmasterIsAlive())
 		{
 			ereport(WARNING, (errmsg("wal_e_archive: the wal-e server did not start listening on \"%s\" in %d s",

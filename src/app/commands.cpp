@@ -187,6 +187,9 @@ int run_command(const Invocation& inv, const config::Environment& env) {
                                                                            : default_parallelism()};
     server::WalPushService service(*store, opts);
     server::WalPushServer srv(inv.args[0], [&service](const std::string& path) { return service.push(path); });
+    // wal-push reads the envdir on every call; a resident server restarts when it changes.
+    server::EnvdirWatch envdir(!inv.envdir.empty() ? inv.envdir : env.get("WALE_ENVDIR").value_or(""));
+    srv.set_restart_check([&envdir] { return envdir.changed(); });
     srv.serve();
     return 0;
   }

@@ -127,16 +127,21 @@ WalPushServer::WalPushServer(std::string socket_path, PushHandler handler)
 
 WalPushServer::~WalPushServer() {
   stopping_ = true;
-  {
-    std::unique_lock lock(mutex_);
-    idle_.wait(lock, [&] { return active_ == 0; });
-  }
-  // Remove the socket only if it is still ours (a successor may have replaced it).
+  close_listener();
+  std::unique_lock lock(mutex_);
+  idle_.wait(lock, [&] { return active_ == 0; });
+}
+
+// Removes the socket (only if it is still ours: a successor may have replaced
+// it) and stops accepting, so that new clients see "no server" at once.
+void WalPushServer::close_listener() noexcept {
+  if (listen_fd_ < 0) return;
   struct stat st {};
   if (::stat(socket_path_.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_) {
     ::unlink(socket_path_.c_str());
   }
   ::close(listen_fd_);
+  listen_fd_ = -1;
 }
 
 void WalPushServer::serve() {
@@ -167,6 +172,7 @@ void WalPushServer::serve() {
       idle_.notify_all();
     }
   }
+  close_listener();
 }
 
 void WalPushServer::handle(int fd) noexcept {
@@ -177,11 +183,18 @@ void WalPushServer::handle(int fd) noexcept {
       answer.clear();
     } else if (line->rfind("push ", 0) == 0 && line->size() > 5) {
       std::string path = line->substr(5);
-      try {
-        answer = "OK " + handler_(path);
-      } catch (const Error& e) {
-        log::report(log::Level::Error, e.message(), e.detail(), e.hint());
-        answer = "ERR " + e.message() + (e.detail().empty() ? "" : " -- " + e.detail());
+      std::optional<std::string> restart = restart_check_ ? restart_check_() : std::nullopt;
+      if (restart) {
+        log::info(kLogger, {"stopping to restart", *restart, {}, {}});
+        answer = "ERR " + *restart;
+        stopping_ = true;
+      } else {
+        try {
+          answer = "OK " + handler_(path);
+        } catch (const Error& e) {
+          log::report(log::Level::Error, e.message(), e.detail(), e.hint());
+          answer = "ERR " + e.message() + (e.detail().empty() ? "" : " -- " + e.detail());
+        }
       }
     } else {
       answer = "ERR unknown request (expected \"push PATH\")";
@@ -196,6 +209,29 @@ void WalPushServer::handle(int fd) noexcept {
   std::lock_guard lock(mutex_);
   --active_;
   idle_.notify_all();
+}
+
+EnvdirWatch::EnvdirWatch(std::string dir) : dir_(std::move(dir)), initial_(fingerprint()) {}
+
+std::string EnvdirWatch::fingerprint() const {
+  if (dir_.empty()) return {};
+  std::string out;
+  try {
+    for (const auto& name : io::directory_names(dir_)) {
+      struct stat st {};
+      if (::stat((dir_ + "/" + name).c_str(), &st) != 0) continue;
+      out += name + ' ' + std::to_string(st.st_ino) + ' ' + std::to_string(st.st_size) + ' ' +
+             std::to_string(st.st_mtim.tv_sec) + '.' + std::to_string(st.st_mtim.tv_nsec) + '\n';
+    }
+  } catch (const Error& e) {
+    return "unreadable: " + e.message();
+  }
+  return out;
+}
+
+std::optional<std::string> EnvdirWatch::changed() const {
+  if (dir_.empty() || fingerprint() == initial_) return std::nullopt;
+  return "the envdir " + dir_ + " changed since this server started; it restarts to read it";
 }
 
 WalPushService::WalPushService(store::ObjectStore& store, archive::PushAheadOptions options)

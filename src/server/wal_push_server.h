@@ -27,6 +27,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "archive/wal_push_ahead.h"
@@ -49,11 +50,20 @@ class WalPushServer {
   void serve();
   void stop() noexcept { stopping_ = true; }
 
+  // Called before each request (from connection threads; must be thread-safe).
+  // A returned reason is answered as "ERR <reason>" and ends serving: the
+  // socket is removed at once, requests in progress finish, serve() returns,
+  // and whoever started the server starts a new one (the archive module does).
+  using RestartCheck = std::function<std::optional<std::string>()>;
+  void set_restart_check(RestartCheck check) { restart_check_ = std::move(check); }
+
  private:
   void handle(int fd) noexcept;
+  void close_listener() noexcept;
 
   std::string socket_path_;
   PushHandler handler_;
+  RestartCheck restart_check_;
   int listen_fd_ = -1;
   dev_t dev_ = 0;
   ino_t ino_ = 0;
@@ -61,6 +71,23 @@ class WalPushServer {
   std::mutex mutex_;                // guards active_
   std::condition_variable idle_;    // signalled when active_ drops
   unsigned active_ = 0;             // connection threads still running
+};
+
+// Notices a changed envdir, so that a resident server does not keep using
+// settings or credentials that wal-push would re-read on every call (rotated
+// keys, a new prefix). changed() compares the names, inodes, sizes and
+// modification times of the directory's entries with those at construction;
+// it returns a reason or nullopt. An empty path never changes. Thread-safe
+// (const, no state changes after construction).
+class EnvdirWatch {
+ public:
+  explicit EnvdirWatch(std::string dir);
+  std::optional<std::string> changed() const;
+
+ private:
+  std::string fingerprint() const;
+  std::string dir_;
+  std::string initial_;
 };
 
 // wal-push's work for one request, as the wal-push subcommand does it: the

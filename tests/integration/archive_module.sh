@@ -105,6 +105,24 @@ for _ in $(seq 1 100); do server_pids | tail -n 1 | grep -qv "^$frozen\$" && bre
 kill -0 "$frozen" 2>/dev/null && fail "the server of the old wal_e.command (pid $frozen) still runs"
 pass "a changed wal_e.command restarts the server"
 
+# A changed envdir (rotated credentials, say) is read as wal-push would: the server restarts.
+before=$(server_pids | tail -n 1)
+echo 60 >"$ENVDIR/.WALE_ARCHIVE_TIMEOUT.new"
+mv "$ENVDIR/.WALE_ARCHIVE_TIMEOUT.new" "$ENVDIR/WALE_ARCHIVE_TIMEOUT"
+own_by_pg "$ENVDIR"
+cur=$(psql_at $PORT "select pg_walfile_name(pg_current_wal_lsn())")
+psql_at $PORT "insert into t values (-1, 'x'); delete from t where id = -1; select pg_switch_wal()" >/dev/null
+for _ in $(seq 1 300); do
+  done_wal=$(psql_at $PORT "select coalesce(last_archived_wal, '') from pg_stat_archiver")
+  [[ "$done_wal" > "$cur" || "$done_wal" = "$cur" ]] && break
+  sleep 0.1
+done
+[[ "$done_wal" > "$cur" || "$done_wal" = "$cur" ]] || fail "archiving did not resume after the envdir changed"
+grep -q "changed since this server started" "$LOG" || fail "the server did not notice the changed envdir"
+[ "$(server_pids | tail -n 1)" != "$before" ] || fail "no new server after the envdir changed"
+kill -0 "$before" 2>/dev/null && fail "the server (pid $before) that read the old envdir still runs"
+pass "a changed envdir restarts the server"
+
 # Socket-only mode: wal_e.command empty, a server the operator runs on wal_e.socket. While
 # none runs, archiving fails with a WARNING (and PostgreSQL retries); once it runs, it resumes.
 ext_sock="$WORK/ext/archive.sock"

@@ -174,3 +174,53 @@ TEST(WalPushService, PushesLikeWalPush) {
 
 }  // namespace
 }  // namespace wale::server
+
+namespace wale::server {
+namespace {
+
+TEST(WalPushServer, ARestartCheckAnswersErrRemovesTheSocketAndEndsServing) {
+  test::TempDir dir;
+  std::string sock = dir.path() + "/a.sock";
+  std::atomic<bool> stale{false};
+  WalPushServer server(sock, [](const std::string&) { return std::string("stored"); });
+  server.set_restart_check([&]() -> std::optional<std::string> {
+    if (stale) return std::string("settings changed");
+    return std::nullopt;
+  });
+  std::thread t([&] { server.serve(); });
+  EXPECT_EQ(ask(sock, "push a\n"), "OK stored\n");
+  stale = true;
+  EXPECT_EQ(ask(sock, "push b\n"), "ERR settings changed\n");
+  t.join();  // serve() returned by itself
+  EXPECT_FALSE(fs::exists(sock)) << "clients must see no server at once";
+  EXPECT_EQ(ask(sock, "push c\n"), "<no connection>");
+}
+
+TEST(EnvdirWatch, NoticesANewRewrittenOrRemovedFile) {
+  test::TempDir dir;
+  std::string env = dir.path() + "/env";
+  fs::create_directories(env);
+  std::ofstream(env + "/WALE_FILE_PREFIX") << "file://localhost/a\n";
+  {
+    EnvdirWatch w(env);
+    EXPECT_FALSE(w.changed());
+    std::ofstream(env + "/AWS_SECRET_ACCESS_KEY") << "new\n";
+    EXPECT_TRUE(w.changed());
+  }
+  {
+    EnvdirWatch w(env);
+    // An atomic replacement (a new inode), as credential tools write.
+    std::ofstream(env + "/.tmp") << "rotated\n";
+    fs::rename(env + "/.tmp", env + "/AWS_SECRET_ACCESS_KEY");
+    EXPECT_TRUE(w.changed());
+  }
+  {
+    EnvdirWatch w(env);
+    fs::remove(env + "/AWS_SECRET_ACCESS_KEY");
+    EXPECT_TRUE(w.changed());
+  }
+  EXPECT_FALSE(EnvdirWatch("").changed());
+}
+
+}  // namespace
+}  // namespace wale::server
