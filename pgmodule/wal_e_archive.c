@@ -40,6 +40,7 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "postmaster/interrupt.h"
 #if PG_VERSION_NUM >= 160000
 #include "archive/archive_module.h"
 #else
@@ -427,6 +428,12 @@ wale_archive_file(const char *file, const char *path)
 		}
 		if (!PostmasterIsAlive())
 			goto done;
+		if (ShutdownRequestPending)
+		{
+			/* The archiver was told to exit (SIGTERM): the file stays .ready for next time. */
+			ereport(LOG, (errmsg("wal_e_archive: stopped waiting for \"%s\": the archiver is shutting down", file)));
+			goto done;
+		}
 		p.fd = fd;
 		p.events = POLLIN;
 		p.revents = 0;

@@ -203,6 +203,20 @@ done
 [ "$n" -ge 30 ] || fail "only $n segments were checked (expected at least 30)"
 pass "$n archived segments are byte-identical after wal-fetch"
 
+# An archiver told to exit (SIGTERM) while waiting for a frozen server stops waiting at once
+# (the file stays .ready). PostgreSQL's archiver then idles until shutdown (or 60 s), so this
+# runs last.
+stuck=$(server_pids | tail -n 1)
+kill -STOP "$stuck"
+psql_at $PORT "insert into t values (-1, 'x'); delete from t where id = -1; select pg_switch_wal()" >/dev/null
+sleep 1
+archiver=$(psql_at $PORT "select pid from pg_stat_activity where backend_type = 'archiver'")
+kill -TERM "$archiver"
+for _ in $(seq 1 30); do grep -q "the archiver is shutting down" "$LOG" && break; sleep 0.1; done
+grep -q "the archiver is shutting down" "$LOG" || fail "the module kept waiting after the archiver got SIGTERM"
+kill -CONT "$stuck"
+pass "an archiver told to exit stops waiting for the server at once"
+
 stop_cluster "$D"
 for _ in $(seq 1 50); do kill -0 "$restarted" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$restarted" 2>/dev/null; then fail "the wal-e server (pid $restarted) outlived PostgreSQL"; fi
