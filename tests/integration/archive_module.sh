@@ -162,6 +162,18 @@ kill -TERM "$(cat "$WORK/ext/pid")"
 wait "$ext_job" || true
 sleep 1
 
+# A wal_e.command that cannot start a server: a warning and a retry, never a hang or a crash.
+psql_at $PORT "alter system set wal_e.command = '$WORK/bin/no-such-wal-e --envdir $ENVDIR'" >/dev/null
+psql_at $PORT "select pg_reload_conf()" >/dev/null
+sleep 1
+psql_at $PORT "insert into t values (-1, 'x'); delete from t where id = -1; select pg_switch_wal()" >/dev/null
+for _ in $(seq 1 100); do grep -q "exited before accepting requests" "$LOG" && break; sleep 0.1; done
+grep -q "exited before accepting requests" "$LOG" || fail "no warning for a wal_e.command that cannot start"
+psql_at $PORT "alter system set wal_e.command = '$WALE --terse --envdir $ENVDIR'" >/dev/null
+psql_at $PORT "select pg_reload_conf()" >/dev/null
+sleep 1
+pass "a broken wal_e.command is a warning and a retry"
+
 rows=$(psql_at $PORT "select count(*) from t")
 [ "$rows" = 160000 ] || fail "expected 160000 rows, got $rows"
 last=$(psql_at $PORT "select pg_walfile_name(pg_current_wal_lsn())")
