@@ -110,7 +110,7 @@ WalPushServer::WalPushServer(std::string socket_path, PushHandler handler)
   }
   listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) throw_errno("could not create a socket", socket_path_, errno);
-  mode_t old_mask = ::umask(077);  // the socket file is created 0600: only our user may push
+  mode_t old_mask = ::umask(077);  // no group/other access to the socket: only our user may push
   int rc = ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
   int bind_errno = errno;
   ::umask(old_mask);

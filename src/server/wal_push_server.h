@@ -10,11 +10,12 @@
 // "ERR <message>" for every failure (wal-push's non-zero exit). A connection
 // closed without an answer means "not archived" too. Unknown requests get ERR.
 //
-// WalPushServer owns the listening socket: the constructor binds it (mode
-// 0600, parent directory created 0700) and refuses with Error{Conflict} if
-// another server answers on it; a socket file nobody answers on is replaced.
-// The destructor stops serving, waits for every request and background push
-// to end, and removes the socket file if it is still the one it bound.
+// WalPushServer owns the listening socket: the constructor binds it (no
+// group/other access; a missing parent directory is created 0700) and refuses
+// with Error{Conflict} if another server answers on it; a socket file nobody
+// answers on is replaced.
+// The destructor stops serving, removes the socket file if it is still the one
+// it bound, and waits for every request to end.
 // serve() runs the accept loop on the calling thread until the process stop
 // token is set (SIGTERM/SIGINT/SIGHUP) or stop() is called; each connection
 // is handled on its own thread (at most kMaxConnections at once: the archiver
