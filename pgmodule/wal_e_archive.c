@@ -295,12 +295,12 @@ start_server(const char *sock)
 			close(devnull);
 		}
 		dup2(2, 1);				/* wal-e's output goes to PostgreSQL's log */
+		/* PostgreSQL's descriptors stay with PostgreSQL (close_range needs Linux 5.9). */
 #ifdef SYS_close_range
-		syscall(SYS_close_range, 3U, ~0U, 0U);
-#else
-		for (sig = 3; sig < 1024; sig++)
-			close(sig);
+		if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
 #endif
+			for (sig = 3; sig < 65536; sig++)
+				close(sig);
 		execl("/bin/sh", "sh", "-c", cmd.data, (char *) NULL);
 		_exit(127);
 	}

@@ -191,6 +191,9 @@ restarted=$(server_pids | tail -n 1)
 [ "$restarted" != "$victim" ] || fail "no new wal-e server after the kill"
 kill -0 "$restarted" || fail "the new wal-e server (pid $restarted) is not running"
 if grep -E "PANIC|server process .* terminated|archiver process .* exited" "$LOG"; then fail "PostgreSQL logged a crash"; fi
+# The server holds none of the archiver's descriptors (postmaster-death and latch pipes).
+inherited=$(for f in /proc/"$restarted"/fd/*; do n=${f##*/}; [ "$n" -ge 3 ] && readlink "$f"; done | grep -c '^pipe:' || true)
+[ "$inherited" = 0 ] || fail "the wal-e server inherited $inherited of PostgreSQL's pipes"
 pass "PostgreSQL kept running; the module restarted the server (pid $restarted)"
 
 ready=$(find "$D/pg_wal/archive_status" -name '*.ready' | sort)
