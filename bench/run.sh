@@ -24,7 +24,9 @@
 #   wal-push of BENCH_WAL_SEGS full segments, one process per segment through `sh -c` as
 #     PostgreSQL's archive_command runs it (plain, and with archive_status/*.ready files so that
 #     wal-e's push-ahead and pgBackRest's archive-async have something to work on; the harness
-#     renames .ready to .done after each success as PostgreSQL does)
+#     renames .ready to .done after each success as PostgreSQL does); and the same segments
+#     through one resident `wal-push-server` with the archive module's socket requests
+#     (bench/archive_module_loop.py plays PostgreSQL's archiver)
 #   wal-fetch of the same segments into pg_wal/RECOVERYXLOG, one process each (prefetch on/off;
 #     pgbackrest archive-get sync and async)
 #   tar -cf - PGDATA | cat, lz4 -1 / zstd -1 on a 256 MiB sample of the data, pg_basebackup
@@ -94,6 +96,7 @@ cd "$WORK"   # postgres cannot read the source tree's directory
 cleanup() {
   local rc=$?
   set +e
+  if [ -f "$WORK/t/wal-push-server.pid" ]; then kill -TERM "$(cat "$WORK/t/wal-push-server.pid")" 2>/dev/null; fi
   if [ -f "$PGDATA/postmaster.pid" ]; then
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1
   fi
@@ -357,6 +360,27 @@ wal_loop wale_push_ahead "$WORK/wp-wale-ahead" "$WALE --terse --envdir $ENVDIR w
 n_stored=0; for s in "${SEGS[@]}"; do ls "$WORK/wale-archive/wal_005/$s".* >/dev/null 2>&1 && n_stored=$((n_stored + 1)); done
 [ $n_stored = "$NSEG" ] || die "wal-e archive holds $n_stored of $NSEG segments"
 
+# The archive module's path: one resident wal-push-server, one socket request per segment (what
+# the archiver does with archive_library = 'wal_e_archive'; bench/archive_module_loop.py). Peak
+# RSS is the server's (VmHWM), the client is not wal-e.
+for s in "${SEGS[@]}"; do rm -f "$WORK/wale-archive/wal_005/$s".*; done
+make_wal_dir "$WORK/wp-wale-module" 1
+MSOCK="$WORK/wp-wale-module/pg_wal/.wal-e/archive.sock"
+as_pg bash -c 'echo $$ >"$1"; cd "$2" && exec "$3" --terse --envdir "$4" wal-push-server --pool-size "$5" "$6"' \
+  _ "$WORK/t/wal-push-server.pid" "$WORK/wp-wale-module" "$WALE" "$ENVDIR" "$POOL" "$MSOCK" 2>"$WORK/t/wal-push-server.err" &
+server_job=$!
+for _ in $(seq 1 200); do [ -S "$MSOCK" ] && break; sleep 0.05; done
+[ -S "$MSOCK" ] || { cat "$WORK/t/wal-push-server.err" >&2; die "wal-push-server did not start"; }
+measure wale_push_module python3 "$ROOT/bench/archive_module_loop.py" "$MSOCK" "$WORK/wp-wale-module" "$WORK/t/wale_push_module.lat" "${SEGS[@]}"
+MED[wale_push_module]=$(sort -n "$WORK/t/wale_push_module.lat" | awk '{a[NR]=$1} END{m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m/1000}')
+server_pid=$(cat "$WORK/t/wal-push-server.pid")
+RSS[wale_push_module]=$(awk '/^VmHWM:/{print $2}' "/proc/$server_pid/status")
+kill -TERM "$server_pid"; wait "$server_job" || true
+rm -f "$WORK/t/wal-push-server.pid"
+log "  wale_push_module: median ${MED[wale_push_module]} ms, server peak RSS ${RSS[wale_push_module]} KiB"
+n_stored=0; for s in "${SEGS[@]}"; do ls "$WORK/wale-archive/wal_005/$s".* >/dev/null 2>&1 && n_stored=$((n_stored + 1)); done
+[ $n_stored = "$NSEG" ] || die "wal-e archive holds $n_stored of $NSEG segments after the archive module run"
+
 make_wal_dir "$WORK/wp-pgbr" 0
 wal_loop pgbr_push "$WORK/wp-pgbr" "pgbackrest --config=$PGBR_CONF --stanza=bench --pg1-path=$WORK/wp-pgbr archive-push $WORK/wp-pgbr/pg_wal/%s"
 # async: same segments again into a fresh archive id would need a new stanza; instead remove them
@@ -427,6 +451,7 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
   row "wal-push x$NSEG / archive-push sync" wale_push pgbr_push "$WAL_BYTES"
   row "wal-push x$NSEG with .ready (push-ahead) / archive-push async" wale_push_ahead pgbr_push_async "$WAL_BYTES"
   row "wal-push x$NSEG with .ready (push-ahead) / archive-push sync" wale_push_ahead pgbr_push "$WAL_BYTES"
+  row "wal-push x$NSEG through the archive module (wal-push-server, .ready) / archive-push async" wale_push_module pgbr_push_async "$WAL_BYTES"
   row "wal-fetch x$NSEG prefetch / archive-get sync" wale_fetch_pf pgbr_get "$WAL_BYTES"
   row "wal-fetch x$NSEG prefetch / archive-get async, info" wale_fetch_pf pgbr_get_async "$WAL_BYTES"
   row "wal-fetch x$NSEG --prefetch 0 / archive-get sync" wale_fetch_nopf pgbr_get "$WAL_BYTES"
@@ -454,7 +479,7 @@ cp "$WORK/table.md" "$OUT"
 cat "$WORK/table.md"
 # raw numbers, for later analysis
 { for k in "${!T[@]}"; do echo "$k ${T[$k]} ${RSS[$k]} ${MED[$k]:--}"; done | sort; } >"${OUT%.md}.raw"
-for k in wale_push wale_push_ahead pgbr_push pgbr_push_async wale_fetch_pf wale_fetch_nopf pgbr_get pgbr_get_async; do
+for k in wale_push wale_push_ahead wale_push_module pgbr_push pgbr_push_async wale_fetch_pf wale_fetch_nopf pgbr_get pgbr_get_async; do
   cp "$WORK/t/$k.lat" "${OUT%.md}.$k.lat_us"
 done
 log "table written to $OUT"

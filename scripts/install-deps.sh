@@ -22,6 +22,8 @@ packages=(
   clang-format
   # Debian package (CPack): dpkg-shlibdeps computes its Depends; test integration.package
   dpkg-dev
+  # the archive module (pgmodule/): PostgreSQL server headers, found by pg_config
+  postgresql-server-dev-15
 )
 
 missing=()

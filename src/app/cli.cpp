@@ -56,6 +56,7 @@ constexpr std::array<Binder, config::kCommandCount> kBinders{
     [](const Parsed& p) -> CommandOptions {
       return WalPushAheadOptions{p.args.at(0), {p.args.begin() + 1, p.args.end()}, pool_size(p.values)};
     },
+    [](const Parsed& p) -> CommandOptions { return WalPushServerOptions{p.args.at(0), pool_size(p.values)}; },
     [](const Parsed& p) -> CommandOptions {
       return WalFetchOptions{p.args.at(0), p.args.at(1), static_cast<unsigned>(p.values.number(Opt::Prefetch))};
     },

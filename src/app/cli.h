@@ -55,6 +55,10 @@ struct WalPushAheadOptions {
   std::vector<std::string> segments;
   unsigned pool_size = 0;
 };
+struct WalPushServerOptions {
+  std::string socket;
+  unsigned pool_size = 0;
+};
 struct WalFetchOptions {
   std::string segment;
   std::string destination;
@@ -76,7 +80,8 @@ struct DeleteOptions {
 // One alternative per config::Command, in its order.
 using CommandOptions =
     std::variant<VersionOptions, BackupPushOptions, BackupFetchOptions, BackupListOptions, BackupMarkOptions,
-                 BackupVerifyOptions, WalPushOptions, WalPushAheadOptions, WalFetchOptions, WalPrefetchOptions,
+                 BackupVerifyOptions, WalPushOptions, WalPushAheadOptions, WalPushServerOptions,
+                 WalFetchOptions, WalPrefetchOptions,
                  WalVerifyOptions, DeleteOptions>;
 static_assert(std::variant_size_v<CommandOptions> == config::kCommandCount);
 

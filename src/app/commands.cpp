@@ -26,6 +26,7 @@
 #include "core/log.h"
 #include "core/number.h"
 #include "io/file_streams.h"
+#include "server/wal_push_server.h"
 
 namespace wale::app {
 namespace {
@@ -150,6 +151,18 @@ int run_wal_push_ahead(const WalPushAheadOptions& o, Context& ctx) {
   return 0;
 }
 
+int run_wal_push_server(const WalPushServerOptions& o, Context& ctx) {
+  archive::PushAheadOptions opts{ctx.settings.compression, o.pool_size};
+  server::WalPushService service(*ctx.store, opts);
+  server::WalPushServer srv(o.socket, [&service](const std::string& path) { return service.push(path); });
+  // wal-push reads the envdir on every call; a resident server restarts when it changes.
+  auto envdir = config::lookup(config::Opt::Envdir, ctx.inv.global, ctx.env);
+  server::EnvdirWatch watch(envdir ? envdir->value : std::string());
+  srv.set_restart_check([&watch] { return watch.changed(); });
+  srv.serve();
+  return 0;
+}
+
 int run_wal_fetch(const WalFetchOptions& o, Context& ctx) {
   auto& store = *ctx.store;
   auto expected = archive::check_identity_for_fetch(store, o.destination);
@@ -247,6 +260,7 @@ constexpr std::array<Handler, config::kCommandCount> kHandlers{
     handler<BackupVerifyOptions, run_backup_verify>(),
     handler<WalPushOptions, run_wal_push>(),
     handler<WalPushAheadOptions, run_wal_push_ahead>(),
+    handler<WalPushServerOptions, run_wal_push_server>(),
     handler<WalFetchOptions, run_wal_fetch>(),
     handler<WalPrefetchOptions, run_wal_prefetch>(),
     handler<WalVerifyOptions, run_wal_verify>(),

@@ -39,12 +39,13 @@ enum class Command : std::uint8_t {
   BackupVerify,
   WalPush,
   WalPushAhead,
+  WalPushServer,
   WalFetch,
   WalPrefetch,
   WalVerify,
   Delete,
 };
-inline constexpr std::size_t kCommandCount = 12;
+inline constexpr std::size_t kCommandCount = 13;
 
 using CommandSet = std::uint32_t;
 constexpr CommandSet bit(Command c) { return CommandSet{1} << static_cast<unsigned>(c); }

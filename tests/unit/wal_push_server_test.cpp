@@ -1,0 +1,226 @@
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "core/error.h"
+#include "server/wal_push_server.h"
+#include "store/memory/memory_store.h"
+#include "test_support/temp_dir.h"
+
+namespace wale::server {
+namespace {
+
+namespace fs = std::filesystem;
+
+int connect_to(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    if (fd >= 0) ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Sends `request` and returns everything the server answers before closing.
+std::string ask(const std::string& socket, const std::string& request) {
+  int fd = connect_to(socket);
+  if (fd < 0) return "<no connection>";
+  (void)!::write(fd, request.data(), request.size());
+  std::string out;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return out;
+}
+
+// A server on its own thread, stopped and joined at the end of the scope.
+class Running {
+ public:
+  Running(std::string socket, PushHandler handler)
+      : server_(std::make_unique<WalPushServer>(socket, std::move(handler))),
+        thread_([this] { server_->serve(); }) {}
+  ~Running() { stop_and_destroy(); }
+  void stop_and_destroy() {
+    if (!server_) return;
+    server_->stop();
+    thread_.join();
+    server_.reset();
+  }
+
+ private:
+  std::unique_ptr<WalPushServer> server_;
+  std::thread thread_;
+};
+
+TEST(WalPushServer, AnswersOkOnlyForWhatTheHandlerStored) {
+  test::TempDir dir;
+  std::string sock = dir.path() + "/s/archive.sock";
+  Running r(sock, [](const std::string& path) -> std::string {
+    if (path == "/wal/ok") return "stored";
+    throw Error(ErrorCode::Conflict, "different content", "the detail");
+  });
+  EXPECT_EQ(ask(sock, "push /wal/ok\n"), "OK stored\n");
+  EXPECT_EQ(ask(sock, "push /wal/bad\n"), "ERR different content -- the detail\n");
+  EXPECT_EQ(ask(sock, "fetch /wal/ok\n").rfind("ERR ", 0), 0u);
+  EXPECT_EQ(ask(sock, "push \n").rfind("ERR ", 0), 0u);
+  // Only the owner may connect: no group/other bits on the socket, a 0700 directory.
+  struct stat st {};
+  ASSERT_EQ(::stat(sock.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0077, 0u);
+  ASSERT_EQ(::stat((dir.path() + "/s").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+}
+
+TEST(WalPushServer, AHandlerExceptionBecomesErrAndTheServerKeepsServing) {
+  test::TempDir dir;
+  std::string sock = dir.path() + "/a.sock";
+  Running r(sock, [](const std::string& path) -> std::string {
+    if (path == "x") throw std::runtime_error("boom\nsecond line");
+    return "stored";
+  });
+  EXPECT_EQ(ask(sock, "push x\n"), "ERR boom second line\n");
+  EXPECT_EQ(ask(sock, "push y\n"), "OK stored\n");
+}
+
+TEST(WalPushServer, ServesRequestsConcurrently) {
+  test::TempDir dir;
+  std::string sock = dir.path() + "/a.sock";
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  Running r(sock, [released](const std::string& path) -> std::string {
+    if (path == "slow") released.wait();
+    return path;
+  });
+  auto slow = std::async(std::launch::async, [&] { return ask(sock, "push slow\n"); });
+  // A request behind a stuck one is answered (a client that timed out retries).
+  EXPECT_EQ(ask(sock, "push fast\n"), "OK fast\n");
+  release.set_value();
+  EXPECT_EQ(slow.get(), "OK slow\n");
+}
+
+TEST(WalPushServer, RefusesASecondServerAndReplacesAStaleSocket) {
+  test::TempDir dir;
+  std::string sock = dir.path() + "/a.sock";
+  {
+    Running r(sock, [](const std::string&) { return std::string("one"); });
+    try {
+      WalPushServer second(sock, [](const std::string&) { return std::string("two"); });
+      FAIL() << "a second server bound a live socket";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Conflict);
+    }
+    EXPECT_EQ(ask(sock, "push p\n"), "OK one\n");  // the first one is untouched
+    r.stop_and_destroy();
+    EXPECT_FALSE(fs::exists(sock)) << "the server left its socket behind";
+  }
+  // A socket file nobody listens on (a SIGKILLed server's) is replaced.
+  {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, sock.c_str(), sizeof(addr.sun_path) - 1);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    ::close(fd);
+  }
+  ASSERT_TRUE(fs::exists(sock));
+  Running again(sock, [](const std::string&) { return std::string("again"); });
+  EXPECT_EQ(ask(sock, "push p\n"), "OK again\n");
+}
+
+TEST(WalPushServer, RefusesAPathThatIsNotASocket) {
+  test::TempDir dir;
+  std::string path = dir.path() + "/file";
+  std::ofstream(path) << "data";
+  EXPECT_THROW(WalPushServer(path, [](const std::string&) { return std::string(); }), Error);
+  EXPECT_TRUE(fs::exists(path));
+}
+
+TEST(WalPushService, PushesLikeWalPush) {
+  test::TempDir dir;
+  std::string wal = dir.path() + "/pg_wal";
+  fs::create_directories(wal + "/archive_status");
+  std::string seg = wal + "/000000010000000000000003";
+  std::ofstream(seg, std::ios::binary) << std::string(70000, 'w');
+  store::MemoryStore store;
+  {
+    WalPushService service(store, archive::PushAheadOptions{codec::Codec::Zstd, 2});
+    EXPECT_EQ(service.push(seg), "stored");
+    EXPECT_TRUE(store.stat("wal_005/000000010000000000000003.zst"));
+    EXPECT_EQ(service.push(seg), "already archived");
+    // Different content under an archived name: refused, as wal-push does.
+    std::ofstream(seg, std::ios::binary | std::ios::trunc) << std::string(70000, 'x');
+    try {
+      service.push(seg);
+      FAIL() << "a second content was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Conflict);
+    }
+    EXPECT_THROW(service.push(wal + "/not-a-wal-file"), Error);
+  }
+}
+
+}  // namespace
+}  // namespace wale::server
+
+namespace wale::server {
+namespace {
+
+TEST(WalPushServer, ARestartCheckAnswersErrRemovesTheSocketAndEndsServing) {
+  test::TempDir dir;
+  std::string sock = dir.path() + "/a.sock";
+  std::atomic<bool> stale{false};
+  WalPushServer server(sock, [](const std::string&) { return std::string("stored"); });
+  server.set_restart_check([&]() -> std::optional<std::string> {
+    if (stale) return std::string("settings changed");
+    return std::nullopt;
+  });
+  std::thread t([&] { server.serve(); });
+  EXPECT_EQ(ask(sock, "push a\n"), "OK stored\n");
+  stale = true;
+  EXPECT_EQ(ask(sock, "push b\n"), "ERR settings changed\n");
+  t.join();  // serve() returned by itself
+  EXPECT_FALSE(fs::exists(sock)) << "clients must see no server at once";
+  EXPECT_EQ(ask(sock, "push c\n"), "<no connection>");
+}
+
+TEST(EnvdirWatch, NoticesANewRewrittenOrRemovedFile) {
+  test::TempDir dir;
+  std::string env = dir.path() + "/env";
+  fs::create_directories(env);
+  std::ofstream(env + "/WALE_FILE_PREFIX") << "file://localhost/a\n";
+  {
+    EnvdirWatch w(env);
+    EXPECT_FALSE(w.changed());
+    std::ofstream(env + "/AWS_SECRET_ACCESS_KEY") << "new\n";
+    EXPECT_TRUE(w.changed());
+  }
+  {
+    EnvdirWatch w(env);
+    // An atomic replacement (a new inode), as credential tools write.
+    std::ofstream(env + "/.tmp") << "rotated\n";
+    fs::rename(env + "/.tmp", env + "/AWS_SECRET_ACCESS_KEY");
+    EXPECT_TRUE(w.changed());
+  }
+  {
+    EnvdirWatch w(env);
+    fs::remove(env + "/AWS_SECRET_ACCESS_KEY");
+    EXPECT_TRUE(w.changed());
+  }
+  EXPECT_FALSE(EnvdirWatch("").changed());
+}
+
+}  // namespace
+}  // namespace wale::server
