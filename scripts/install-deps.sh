@@ -15,6 +15,10 @@ packages=(
   postgresql-15 postgresql-client-15 lzop lz4 zstd gnupg curl procps util-linux bsdutils tar python3 strace
   # S3 driver tests: a one-node Ceph radosgw, and openssl for the TLS test certificate
   radosgw ceph-mon ceph-osd openssl
+  # benchmark (bench/run.sh): the tool compared with, start-up timing, peak RSS
+  pgbackrest
+  hyperfine
+  time
 )
 
 missing=()
