@@ -18,7 +18,8 @@
 #                       start at WALE_S3_TEST_PORT_BASE, default 4640)      [BENCH_S3=1]
 #   --scale N           add scale rows for N more one-row tables (~N relation files); repeat the
 #                       option for several sizes (cumulative: --scale 10000 --scale 100000)
-#   --wale-bin PATH     use this wal-e binary instead of building build-bench [BENCH_WALE_BIN]
+#   --wale-bin PATH     use this wal-e binary instead of building build-bench [BENCH_WALE_BIN;
+#                       BENCH_NO_BUILD=1: build-bench/src/app/wal-e as it is]
 #   --out FILE          markdown written here; FILE minus .md + .tsv/.json next to it
 #                                                      [BENCH_OUT, bench/results/<mode>-<date>.md]
 #   --workdir DIR       parent of the scratch directory (~6x the data size)  [BENCH_WORKDIR, /var/tmp]
@@ -46,6 +47,7 @@ POOL=${BENCH_POOL:-2}
 NSEG=${BENCH_WAL_SEGS:-64}
 STARTUP_RUNS=${BENCH_STARTUP_RUNS:-200}
 WALE_SRC_BIN=${BENCH_WALE_BIN:-}
+[ "${BENCH_NO_BUILD:-0}" = 1 ] && WALE_SRC_BIN=${WALE_SRC_BIN:-$ROOT/build-bench/src/app/wal-e}   # old spelling
 OUT=${BENCH_OUT:-}
 WORKDIR_PARENT=${BENCH_WORKDIR:-/var/tmp}
 KEEP=${BENCH_KEEP:-0}
@@ -503,9 +505,12 @@ comparison wal_fetch "wal-fetch x$NSEG (prefetch; median call from call $((FETCH
 # ---------------------------------------------------------------- rows: S3 (radosgw over TLS)
 if [ "$S3" = 1 ]; then
   WAL_ARCHIVED_BYTES=$(du -sb "$WORK/wale-archive/wal_005" | cut -f1)
-  # memstore keeps every object in RAM: both tools' backups and WAL per repetition, the ceiling's pieces
-  MEM=$(( (3 * WALE_BACKUP_BYTES + 3 * WAL_ARCHIVED_BYTES) * REPS * 3 / 2 + 1073741824 ))
+  # memstore keeps every object in RAM: both tools' backups and WAL of every repetition, and the
+  # ceiling's pieces (overwritten by each repetition), plus a quarter and 1 GiB of slack
+  MEM=$(( (REPS * 2 * (WALE_BACKUP_BYTES + WAL_ARCHIVED_BYTES) + WALE_BACKUP_BYTES) * 5 / 4 + 1073741824 ))
   MEM=${BENCH_S3_MEMSTORE_BYTES:-$MEM}
+  avail=$(( $(awk '/MemAvailable/{print $2}' /proc/meminfo) * 1024 ))
+  [ "$MEM" -lt $((avail * 3 / 4)) ] || log "warning: radosgw's memstore may need $((MEM >> 20)) MiB of RAM; $((avail >> 20)) MiB available (fewer --reps, or BENCH_S3_MEMSTORE_BYTES)"
   log "S3: starting radosgw (scripts/s3/start-radosgw.sh, port base ${WALE_S3_TEST_PORT_BASE:-4640}, memstore $((MEM / 1048576)) MiB)"
   MEMSTORE_BYTES=$MEM bash "$ROOT/scripts/s3/start-radosgw.sh" "$RGW_DIR" >"$WORK/t/rgw.out" 2>&1 \
     || { tail -n 30 "$WORK/t/rgw.out" >&2; die "radosgw did not start"; }
@@ -559,11 +564,11 @@ CFG
   S3_URL=https://127.0.0.1:$TLS_PORT/$BUCKET/ceiling
   v_ceil_put() {
     timed "$1" ceiling "$2" bash -c "cd '$CEIL' && ls | xargs -P $S3_PAR -I{} curl -K '$WORK/curl-s3.cfg' \
-      -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -T {} '$S3_URL/rep$2/{}'"
+      -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -T {} '$S3_URL/{}'"
   }
   v_ceil_get() {
     timed "$1" ceiling "$2" bash -c "cd '$CEIL' && ls | xargs -P $S3_PAR -I{} curl -K '$WORK/curl-s3.cfg' \
-      -H 'x-amz-content-sha256: $EMPTY_SHA' -o /dev/null '$S3_URL/rep$2/{}'"
+      -H 'x-amz-content-sha256: $EMPTY_SHA' -o /dev/null '$S3_URL/{}'"
   }
 
   log "row: S3 backup-push"
