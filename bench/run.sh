@@ -1,54 +1,88 @@
 #!/usr/bin/env bash
-# wal-e vs pgBackRest vs the machine's limits, on one machine, in one run.
+# wal-e vs pgBackRest vs the machine's limits, on one machine, in one run (issue 11, items 5 and 7).
 #
-#   bash bench/run.sh                 # default: pgbench scale 100 + 512 MiB of random bytea (~2 GB)
-#   BENCH_QUICK=1 bash bench/run.sh   # ~200 MB: pgbench scale 8 + 80 MiB random
+#   nice -n 19 bash bench/run.sh                   # pgbench scale 100 + 512 MiB random bytea, 3 reps
+#   nice -n 19 bash bench/run.sh --quick           # pgbench scale 8 + 80 MiB random
+#   nice -n 19 bash bench/run.sh --s3              # + S3 rows against a local Ceph radosgw over TLS
+#   nice -n 19 bash bench/run.sh --scale 10000     # + scale rows: 10,000 one-row tables (repeatable)
 #
-# Settings (environment):
-#   BENCH_SCALE       pgbench scale factor (1 ~ 15 MB)                    [100; quick 8]
-#   BENCH_RANDOM_MB   MiB of poorly compressible bytea (gen_random_bytes) [512; quick 80]
-#   BENCH_POOL        wal-e --pool-size / pgBackRest process-max           [2]
-#   BENCH_WAL_SEGS    WAL segments pushed and fetched                      [64]
-#   BENCH_OUT         markdown table written here            [bench/results/<mode>-<date>.md]
-#   BENCH_WORKDIR     parent of the scratch directory (needs ~6x the data size) [/var/tmp]
-#   BENCH_KEEP=1      keep the scratch directory
-#   BENCH_NO_BUILD=1  use an existing build-bench/src/app/wal-e
+# Options (environment variables in brackets; options win):
+#   --reps N            repetitions of every measurement, interleaved A B A B ... [BENCH_REPS, 3]
+#   --quick             small dataset                                             [BENCH_QUICK=1]
+#   --pgbench-scale N   pgbench scale factor (1 ~ 15 MB)                  [BENCH_SCALE, 100; quick 8]
+#   --random-mb N       MiB of poorly compressible bytea                   [BENCH_RANDOM_MB, 512; quick 80]
+#   --wal-segs N        WAL segments pushed and fetched                    [BENCH_WAL_SEGS, 64]
+#   --pool N            wal-e --pool-size / pgBackRest process-max         [BENCH_POOL, 2]
+#   --startup-runs N    hyperfine runs per start-up measurement            [BENCH_STARTUP_RUNS, 200]
+#   --s3                add the S3 rows (radosgw from scripts/s3/start-radosgw.sh, TLS; its ports
+#                       start at WALE_S3_TEST_PORT_BASE, default 4640)      [BENCH_S3=1]
+#   --scale N           add scale rows for N more one-row tables (~N relation files); repeat the
+#                       option for several sizes (cumulative: --scale 10000 --scale 100000)
+#   --wale-bin PATH     use this wal-e binary instead of building build-bench [BENCH_WALE_BIN;
+#                       BENCH_NO_BUILD=1: build-bench/src/app/wal-e as it is]
+#   --out FILE          markdown written here; FILE minus .md + .tsv/.json next to it
+#                                                      [BENCH_OUT, bench/results/<mode>-<date>.md]
+#   --workdir DIR       parent of the scratch directory (~6x the data size)  [BENCH_WORKDIR, /var/tmp]
+#   --keep              keep the scratch directory                           [BENCH_KEEP=1]
 #
-# What it does (see docs/performance.md): installs pgbackrest/hyperfine/time (apt, idempotent),
-# builds wal-e (scripts/build.sh build-bench), creates a throwaway PostgreSQL 15 cluster as
-# `postgres` on a Unix socket, loads the dataset, then measures, each with wall time, throughput
-# and peak RSS (GNU time's maximum resident set size: for multi-process tools, pgBackRest with
-# process-max=2, it is the largest single process, not the sum):
-#   backup-push / pgbackrest backup --type=full (lz4; zstd for information)
-#   backup-fetch LATEST / pgbackrest restore
-#   wal-push of BENCH_WAL_SEGS full segments, one process per segment through `sh -c` as
-#     PostgreSQL's archive_command runs it (plain, and with archive_status/*.ready files so that
-#     wal-e's push-ahead and pgBackRest's archive-async have something to work on; the harness
-#     renames .ready to .done after each success as PostgreSQL does); and the same segments
-#     through one resident `wal-push-server` with the archive module's socket requests
-#     (bench/archive_module_loop.py plays PostgreSQL's archiver)
-#   wal-fetch of the same segments into pg_wal/RECOVERYXLOG, one process each (prefetch on/off;
-#     pgbackrest archive-get sync and async)
-#   tar -cf - PGDATA | cat, lz4 -1 / zstd -1 on a 256 MiB sample of the data, pg_basebackup
-#   process start-up (hyperfine)
-# and prints the table (ratio = pgBackRest time / wal-e time: > 1 means wal-e is faster).
+# Method (docs/performance.md): every row runs its variants (wal-e, pgBackRest, the machine's
+# floor or the server's ceiling) once per repetition, one after the other, repetition after
+# repetition (A B C A B C ...), so that the background load of a shared machine hits all of them
+# alike. Each repetition gives a ratio (other time / wal-e time, > 1: wal-e faster); the table
+# shows the median ratio and its spread (min..max), the load average before and after the row,
+# and the machine. Outputs: the markdown table (ready for docs/performance.md), a TSV of every
+# timed run and a JSON summary. Peak RSS: GNU time's maxrss, i.e. of the largest single process
+# (pgBackRest runs worker processes; wal-e is one process with threads).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
+CMDLINE="bench/run.sh${*:+ $*}"
 
 QUICK=${BENCH_QUICK:-0}
-if [ "$QUICK" = 1 ]; then
-  SCALE=${BENCH_SCALE:-8}; RANDOM_MB=${BENCH_RANDOM_MB:-80}; MODE=quick
-else
-  SCALE=${BENCH_SCALE:-100}; RANDOM_MB=${BENCH_RANDOM_MB:-512}; MODE=full
-fi
+REPS=${BENCH_REPS:-3}
+S3=${BENCH_S3:-0}
+SCALES=()
+SCALE=${BENCH_SCALE:-}; RANDOM_MB=${BENCH_RANDOM_MB:-}
 POOL=${BENCH_POOL:-2}
 NSEG=${BENCH_WAL_SEGS:-64}
+STARTUP_RUNS=${BENCH_STARTUP_RUNS:-200}
+WALE_SRC_BIN=${BENCH_WALE_BIN:-}
+[ "${BENCH_NO_BUILD:-0}" = 1 ] && WALE_SRC_BIN=${WALE_SRC_BIN:-$ROOT/build-bench/src/app/wal-e}   # old spelling
+OUT=${BENCH_OUT:-}
+WORKDIR_PARENT=${BENCH_WORKDIR:-/var/tmp}
+KEEP=${BENCH_KEEP:-0}
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+while [ $# -gt 0 ]; do
+  case $1 in
+    --reps) REPS=$2; shift 2 ;;
+    --quick) QUICK=1; shift ;;
+    --pgbench-scale) SCALE=$2; shift 2 ;;
+    --random-mb) RANDOM_MB=$2; shift 2 ;;
+    --wal-segs) NSEG=$2; shift 2 ;;
+    --pool) POOL=$2; shift 2 ;;
+    --startup-runs) STARTUP_RUNS=$2; shift 2 ;;
+    --s3) S3=1; shift ;;
+    --scale) SCALES+=("$2"); shift 2 ;;
+    --wale-bin) WALE_SRC_BIN=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    --workdir) WORKDIR_PARENT=$2; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) usage 0 ;;
+    *) echo "bench/run.sh: unknown option $1" >&2; usage 2 >&2 ;;
+  esac
+done
+for v in REPS NSEG POOL STARTUP_RUNS ${SCALE:+SCALE} ${RANDOM_MB:+RANDOM_MB}; do
+  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: $v must be a positive integer" >&2; exit 2; }
+done
+for n in "${SCALES[@]}"; do [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: --scale needs a count" >&2; exit 2; }; done
+if [ "$QUICK" = 1 ]; then MODE=quick; SCALE=${SCALE:-8}; RANDOM_MB=${RANDOM_MB:-80}
+else MODE=full; SCALE=${SCALE:-100}; RANDOM_MB=${RANDOM_MB:-512}; fi
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-OUT=${BENCH_OUT:-$ROOT/bench/results/$MODE-$STAMP.md}
-STEP_TIMEOUT=${BENCH_STEP_TIMEOUT:-1800}   # seconds, per measured command or loop
+OUT=${OUT:-$ROOT/bench/results/$MODE-$STAMP.md}
+case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac
+STEP_TIMEOUT=${BENCH_STEP_TIMEOUT:-3600}   # seconds, per timed command or loop
 SEG_BYTES=16777216
+cd "$ROOT"
 
 log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "FAIL: $*"; exit 1; }
@@ -57,7 +91,7 @@ die() { log "FAIL: $*"; exit 1; }
 
 # ---------------------------------------------------------------- install + build
 need=()
-for p in pgbackrest hyperfine time lz4 zstd python3; do
+for p in pgbackrest hyperfine time lz4 zstd python3 curl tar; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -66,19 +100,19 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null 2>&1 \
     || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; }
 fi
-if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+if [ -z "$WALE_SRC_BIN" ]; then
   log "building wal-e (scripts/build.sh build-bench)"
   bash scripts/build.sh build-bench >&2
+  WALE_SRC_BIN=$ROOT/build-bench/src/app/wal-e
 fi
-WALE_SRC_BIN=$ROOT/build-bench/src/app/wal-e
-[ -x "$WALE_SRC_BIN" ] || die "no $WALE_SRC_BIN"
+[ -x "$WALE_SRC_BIN" ] || die "no wal-e binary at $WALE_SRC_BIN"
 id postgres >/dev/null 2>&1 || die "no postgres user (install postgresql-15: scripts/install-deps.sh)"
 PG_BIN=$(pg_config --bindir)
 [ -x "$PG_BIN/initdb" ] || die "no initdb in $PG_BIN"
 GTIME=/usr/bin/time
 
 # ---------------------------------------------------------------- scratch + cleanup
-WORK=$(mktemp -d "${BENCH_WORKDIR:-/var/tmp}/wale-bench.XXXXXX")
+WORK=$(mktemp -d "$WORKDIR_PARENT/wale-bench.XXXXXX")
 chmod 755 "$WORK"
 PGDATA=$WORK/pg
 SOCK=$WORK/sock
@@ -92,14 +126,15 @@ echo "file://localhost$WORK/wale-archive" >"$ENVDIR/WALE_FILE_PREFIX"
 echo lz4 >"$ENVDIR/WALE_COMPRESSION"
 chown -R postgres:postgres "$WORK"
 cd "$WORK"   # postgres cannot read the source tree's directory
+RGW_DIR=$WORK/rgw
 
 cleanup() {
   local rc=$?
   set +e
-  if [ -f "$WORK/t/wal-push-server.pid" ]; then kill -TERM "$(cat "$WORK/t/wal-push-server.pid")" 2>/dev/null; fi
   if [ -f "$PGDATA/postmaster.pid" ]; then
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1
   fi
+  [ -f "$RGW_DIR/env" ] && bash "$ROOT/scripts/s3/stop-radosgw.sh" "$RGW_DIR" >&2
   # background helpers (pgBackRest's async processes, wal-e's detached prefetchers) finish
   # within seconds; give them a moment before the directory disappears
   sleep 2
@@ -108,7 +143,7 @@ cleanup() {
     tail -n 30 "$WORK/pg.log" 2>/dev/null >&2
     for f in "$WORK"/pgbr-log/*.log; do [ -f "$f" ] && { echo "== $f" >&2; tail -n 15 "$f" >&2; }; done
   fi
-  if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+  if [ "$KEEP" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
   exit $rc
 }
 trap cleanup EXIT
@@ -116,25 +151,63 @@ trap 'exit 130' INT TERM
 
 as_pg() { runuser -u postgres -- "$@"; }
 psql_q() { as_pg "$PG_BIN/psql" -X -q -h "$SOCK" -p "$PORT" -d postgres -v ON_ERROR_STOP=1 -Atc "$1"; }
-now_ns() { local t=${EPOCHREALTIME/./}; echo "${t}000"; }
 
-# ---------------------------------------------------------------- results
-# Each measurement: name -> "seconds maxrss_kib median_ms"
-declare -A T RSS MED
-# measure KEY CMD...: runs CMD as postgres under GNU time (wall, maxrss of the largest process).
-measure() {
-  local key=$1; shift
-  local tf=$WORK/t/$key.time
-  log "run $key"
-  if ! as_pg timeout "$STEP_TIMEOUT" "$GTIME" -f '%e %M' -o "$tf" "$@" >"$WORK/t/$key.out" 2>"$WORK/t/$key.err"; then
-    cat "$WORK/t/$key.err" >&2
-    die "$key failed"
+# ---------------------------------------------------------------- measurement records
+MEAS=$WORK/measurements.tsv   # row variant rep seconds maxrss_kib call_median_ms load_before load_after
+COMP=$WORK/comparisons.tsv    # row label wale_variant other_variant other_label target
+: >"$MEAS"; : >"$COMP"
+load1() { cut -d' ' -f1 /proc/loadavg; }
+record() { local IFS=$'\t'; echo "$*" >>"$MEAS"; }
+comparison() { local IFS=$'\t'; echo "$*" >>"$COMP"; }
+# median_ms FILE SKIP: median of the microsecond latencies in FILE after the first SKIP lines, in ms
+median_ms() {
+  tail -n +"$(( $2 + 1 ))" "$1" | sort -n | awk '{a[NR]=$1} END{ if (NR == 0) { print "-"; exit }
+    m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m/1000}'
+}
+# Waits (untimed) until no process of this run is left but the PostgreSQL server: wal-e's
+# detached push-ahead/prefetch workers, pgBackRest's async processes, archive_command calls.
+settle() {
+  local pm; pm=$(head -n 1 "$PGDATA/postmaster.pid" 2>/dev/null || echo 0)
+  local i
+  for ((i = 0; i < 120; i++)); do
+    if ! pgrep -u postgres -f -- "$WORK/(bin|env|pgb)" 2>/dev/null | grep -qvx "$pm"; then
+      [ $i -lt 8 ] || log "  (waited $((i / 4)) s for helpers of the previous run to exit)"
+      return 0
+    fi
+    sleep 0.25
+  done
+  log "warning: helpers of the previous run still running after 30 s"
+}
+# timed ROW VARIANT REP CMD...: runs CMD as postgres (wall time of the call; GNU time for peak
+# RSS); a latency file $WORK/t/ROW.VARIANT.REP.lat (µs per call) gives the per-call median,
+# skipping the first CALL_SKIP calls.
+timed() {
+  local row=$1 var=$2 rep=$3; shift 3
+  local tag=$row.$var.$rep lb la t0 t1 sec rss call=-
+  settle
+  lb=$(load1)
+  log "run $tag"
+  t0=${EPOCHREALTIME/./}
+  if ! as_pg timeout "$STEP_TIMEOUT" "$GTIME" -f '%M' -o "$WORK/t/$tag.time" "$@" >"$WORK/t/$tag.out" 2>"$WORK/t/$tag.err"; then
+    tail -n 20 "$WORK/t/$tag.err" >&2
+    die "$tag failed"
   fi
-  read -r "T[$key]" "RSS[$key]" < <(tail -n 1 "$tf")
-  log "  $key: ${T[$key]} s, maxrss ${RSS[$key]} KiB"
+  t1=${EPOCHREALTIME/./}
+  la=$(load1)
+  sec=$(awk -v d=$((t1 - t0)) 'BEGIN{printf "%.3f", d/1e6}')
+  rss=$(tail -n 1 "$WORK/t/$tag.time")
+  [ -f "$WORK/t/$tag.lat" ] && call=$(median_ms "$WORK/t/$tag.lat" "${CALL_SKIP:-0}")
+  record "$row" "$var" "$rep" "$sec" "$rss" "$call" "$lb" "$la"
+  log "  $tag: $sec s, maxrss $rss KiB, median call $call ms"
+}
+# interleave ROW FN...: for each repetition, FN ROW REP for every FN in turn (A B A B ...)
+interleave() {
+  local row=$1 rep fn; shift
+  for ((rep = 1; rep <= REPS; rep++)); do
+    for fn in "$@"; do settle; "$fn" "$row" "$rep"; done
+  done
 }
 
-# ---------------------------------------------------------------- cluster + data
 log "initdb $PGDATA (port $PORT, socket $SOCK)"
 as_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --no-locale >"$WORK/initdb.log" 2>&1 \
   || { cat "$WORK/initdb.log"; die initdb; }
@@ -191,6 +264,7 @@ chown -R postgres:postgres "$WORK/walsrc"
 WAL_BYTES=$(( NSEG * SEG_BYTES ))
 log "segments ${SEGS[0]} .. ${SEGS[-1]}"
 
+
 # Archiving on (both tools need it for their backups); archive_command is switched per tool.
 cat >>"$PGDATA/postgresql.conf" <<CONF
 archive_mode = on
@@ -200,10 +274,11 @@ pg_restart
 psql_q "checkpoint"
 psql_q "select pg_switch_wal()" >/dev/null
 
-PGBR_CONF=$WORK/pgbackrest.conf
-cat >"$PGBR_CONF" <<CONF
-[global]
-repo1-path=$WORK/pgbr-repo
+# pgbr_conf FILE REPO-LINES...: a pgBackRest configuration for stanza "bench" on this cluster
+pgbr_conf() {
+  local f=$1; shift
+  { echo "[global]"; printf '%s\n' "$@"
+    cat <<CONF
 repo1-retention-full=100
 compress-type=lz4
 process-max=$POOL
@@ -219,8 +294,11 @@ pg1-path=$PGDATA
 pg1-socket-path=$SOCK
 pg1-port=$PORT
 CONF
-chown postgres:postgres "$PGBR_CONF"
-PGBR=(pgbackrest --config="$PGBR_CONF" --stanza=bench)
+  } >"$f"
+  chown postgres:postgres "$f"
+}
+PGBR_CONF=$WORK/pgbackrest.conf
+pgbr_conf "$PGBR_CONF" "repo1-path=$WORK/pgbr-repo"
 
 set_archive_command() {
   psql_q "alter system set archive_command = '$1'"
@@ -237,80 +315,83 @@ archiver_idle() {
 }
 archiver_idle
 DATA_BYTES=$(du -sb --exclude=pg_wal "$PGDATA" | cut -f1)
-DATA_BYTES_ALL=$(du -sb "$PGDATA" | cut -f1)
-log "data directory: $DATA_BYTES bytes without pg_wal ($DATA_BYTES_ALL with)"
+log "data directory: $DATA_BYTES bytes without pg_wal"
+WALE_ARCHIVE_CMD="$WALE --terse --envdir $ENVDIR wal-push %p"
+PGBR_ARCHIVE_CMD="pgbackrest --config=$PGBR_CONF --stanza=bench archive-push %p"
+as_pg pgbackrest --config="$PGBR_CONF" --stanza=bench stanza-create >"$WORK/t/stanza.out" 2>&1 \
+  || { cat "$WORK/t/stanza.out"; die stanza-create; }
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# ---------------------------------------------------------------- machine limits
-log "machine limits"
-measure tar_cat bash -c "tar -cf - -C '$PGDATA' --exclude=./pg_wal . | cat >/dev/null"
-acc_file=$PGDATA/$(psql_q "select pg_relation_filepath('pgbench_accounts')")
-noise_file=$PGDATA/$(psql_q "select pg_relation_filepath('noise')")
-acc_sz=$(psql_q "select pg_relation_size('pgbench_accounts')")
-noise_sz=$(psql_q "select pg_relation_size('noise')")
-SAMPLE=$WORK/sample.bin
-SAMPLE_MAX=$((256 * 1048576))
-acc_take=$(( SAMPLE_MAX * acc_sz / (acc_sz + noise_sz) ))
-[ $acc_take -le $acc_sz ] || acc_take=$acc_sz
-noise_take=$(( SAMPLE_MAX - acc_take )); [ $noise_take -le $noise_sz ] || noise_take=$noise_sz
-# relation segments are 1 GiB files; cat the segments then cut
-{ { cat "$acc_file" "$acc_file".* 2>/dev/null || true; } | head -c "$acc_take"
-  { cat "$noise_file" "$noise_file".* 2>/dev/null || true; } | head -c "$noise_take"; } >"$SAMPLE"
-chown postgres "$SAMPLE"
-SAMPLE_BYTES=$(stat -c %s "$SAMPLE")
-# disk: write 1 GiB and fsync it (restores are bounded by this, the data being in the page cache)
-measure dd_write dd if=/dev/zero of="$WORK/dd.out" bs=1M count=1024 conv=fsync status=none
-rm -f "$WORK/dd.out"
-measure lz4_1 bash -c "lz4 -1 -c '$SAMPLE' >/dev/null"
-measure zstd_1 bash -c "zstd -1 -T1 -c '$SAMPLE' >/dev/null"
-lz4 -1 -c "$SAMPLE" >"$WORK/sample.lz4"; chown postgres "$WORK/sample.lz4"
-measure lz4_d bash -c "lz4 -d -c '$WORK/sample.lz4' >/dev/null"
-LZ4_RATIO=$(awk -v a="$(stat -c %s "$WORK/sample.lz4")" -v b="$SAMPLE_BYTES" 'BEGIN{printf "%.2f", a/b}')
-rm -f "$WORK/sample.lz4"
-mkdir -p "$WORK/basebackup" && chown postgres "$WORK/basebackup"
-measure pg_basebackup "$PG_BIN/pg_basebackup" -h "$SOCK" -p "$PORT" -D "$WORK/basebackup" -Ft -X none \
-  --compress=client-lz4:1 -c fast --no-manifest
-rm -rf "$WORK/basebackup"
+# ---------------------------------------------------------------- variants
+# Each variant is a function VARIANT ROW REP: untimed preparation, then one `timed` call.
+# The store it talks to comes from these globals (switched for the S3 rows):
+#   V_ENVDIR (wal-e --envdir), V_PGBR_CONF (pgBackRest --config), V_TAG (suffix of row names)
+V_ENVDIR=$ENVDIR; V_PGBR_CONF=$PGBR_CONF
 
-# ---------------------------------------------------------------- backups
-du_archive() { du -sb "$1" | cut -f1; }
+# -- start-up: hyperfine -N (no shell), R runs per repetition; the time is the median run.
+SU=$WORK/su   # a data directory-like place with one small .history file
+mkdir -p "$SU/pg_wal/archive_status" "$SU/global"
+cp "$PGDATA/global/pg_control" "$SU/global/"
+printf '1\t0/3000000\tno recovery target specified\n' >"$SU/pg_wal/00000002.history"
+chown -R postgres:postgres "$SU"
+startup() {  # startup ROW REP VARIANT CMD
+  local row=$1 rep=$2 var=$3 cmd=$4 lb la med
+  settle
+  lb=$(load1)
+  as_pg hyperfine -N --warmup 10 --runs "$STARTUP_RUNS" --export-json "$WORK/t/$row.$var.$rep.json" "$cmd" \
+    >"$WORK/t/$row.$var.$rep.out" 2>&1 || { cat "$WORK/t/$row.$var.$rep.out" >&2; die "hyperfine $cmd"; }
+  la=$(load1)
+  med=$(python3 -c 'import json,sys; print("%.6f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$WORK/t/$row.$var.$rep.json")
+  record "$row" "$var" "$rep" "$med" - - "$lb" "$la"
+  log "  $row.$var.$rep: median $med s over $STARTUP_RUNS runs"
+}
+su_true() { startup "$1" "$2" true /bin/true; }
+su_wale_version() { startup "$1" "$2" wale_version "$WALE version"; }
+su_pgbr_version() { startup "$1" "$2" pgbr_version "pgbackrest version"; }
+su_wale_push() { startup "$1" "$2" wale_push "$WALE --terse --envdir $ENVDIR wal-push $SU/pg_wal/00000002.history"; }
+su_wale_fetch() { startup "$1" "$2" wale_fetch "$WALE --terse --envdir $ENVDIR wal-fetch 00000002.history $SU/pg_wal/RECOVERYHISTORY"; }
 
-log "wal-e backup-push (zstd first, then lz4: LATEST is the lz4 backup)"
-export PGHOST=$SOCK PGPORT=$PORT
-set_archive_command "$WALE --terse --envdir $ENVDIR wal-push %p"
-psql_q "checkpoint"
-measure wale_backup_zstd env PGHOST="$SOCK" PGPORT="$PORT" "$WALE" --terse --envdir "$ENVDIR" --compression zstd backup-push --pool-size "$POOL" "$PGDATA"
-WALE_ZSTD_BYTES=$(du_archive "$WORK/wale-archive/basebackups_005")
-psql_q "checkpoint"
-measure wale_backup_lz4 env PGHOST="$SOCK" PGPORT="$PORT" "$WALE" --terse --envdir "$ENVDIR" backup-push --pool-size "$POOL" "$PGDATA"
-WALE_BACKUP_BYTES=$(( $(du_archive "$WORK/wale-archive/basebackups_005") - WALE_ZSTD_BYTES ))
-archiver_idle
+# -- backup-push
+v_bp_wale() {
+  set_archive_command "$WALE --terse --envdir $V_ENVDIR wal-push %p"
+  psql_q "checkpoint"
+  timed "$1" wale "$2" env PGHOST="$SOCK" PGPORT="$PORT" "$WALE" --terse --envdir "$V_ENVDIR" backup-push --pool-size "$POOL" "$PGDATA"
+  archiver_idle
+}
+v_bp_pgbr() {
+  set_archive_command "pgbackrest --config=$V_PGBR_CONF --stanza=bench archive-push %p"
+  psql_q "checkpoint"
+  timed "$1" pgbr "$2" pgbackrest --config="$V_PGBR_CONF" --stanza=bench backup --type=full
+  archiver_idle
+}
 
-log "pgBackRest backup (zst first, then lz4)"
-set_archive_command "pgbackrest --config=$PGBR_CONF --stanza=bench archive-push %p"
-as_pg "${PGBR[@]}" stanza-create >"$WORK/t/stanza.out" 2>&1 || { cat "$WORK/t/stanza.out"; die stanza-create; }
-as_pg "${PGBR[@]}" check >"$WORK/t/check.out" 2>&1 || { cat "$WORK/t/check.out"; die check; }
-psql_q "checkpoint"
-measure pgbr_backup_zstd "${PGBR[@]}" backup --type=full --compress-type=zst --compress-level=1
-PGBR_ZSTD_BYTES=$(du_archive "$WORK/pgbr-repo/backup")
-psql_q "checkpoint"
-measure pgbr_backup_lz4 "${PGBR[@]}" backup --type=full
-PGBR_BACKUP_BYTES=$(( $(du_archive "$WORK/pgbr-repo/backup") - PGBR_ZSTD_BYTES ))
-archiver_idle
-set_archive_command "$WALE --terse --envdir $ENVDIR wal-push %p"
+# -- backup-fetch (LATEST), and the floor: GNU tar extraction of an uncompressed tar + one sync
+RESTORE=$WORK/restore
+fresh_restore_dir() { rm -rf "$RESTORE"; mkdir -p "$RESTORE"; chmod 700 "$RESTORE"; chown postgres:postgres "$RESTORE"; }
+# The restored copy of the big random relation must be byte-identical (checked once per tool).
+check_restore() {
+  [ "$2" = 1 ] || return 0
+  local rel; rel=$(psql_q "select pg_relation_filepath('noise')")
+  cmp -s "$PGDATA/$rel" "$RESTORE/$rel" || die "$1: restored $rel differs"
+}
+v_bf_wale() {
+  rm -rf "$RESTORE"
+  timed "$1" wale "$2" "$WALE" --terse --envdir "$V_ENVDIR" backup-fetch --pool-size "$POOL" "$RESTORE" LATEST
+  check_restore "$1.wale" "$2"
+}
+v_bf_pgbr() {
+  fresh_restore_dir
+  timed "$1" pgbr "$2" pgbackrest --config="$V_PGBR_CONF" --stanza=bench --pg1-path="$RESTORE" restore
+  check_restore "$1.pgbr" "$2"
+}
+FLOOR_TAR=$WORK/floor.tar
+v_bf_floor() {
+  fresh_restore_dir
+  timed "$1" floor "$2" bash -c "tar -xf '$FLOOR_TAR' -C '$RESTORE' && sync"
+  check_restore "$1.floor" "$2"
+}
 
-# ---------------------------------------------------------------- restores
-log "restores (LATEST: the lz4 backups)"
-mkdir -p "$WORK/restore-pgbr"; chown postgres "$WORK/restore-pgbr"; chmod 700 "$WORK/restore-pgbr"
-measure wale_fetch "$WALE" --terse --envdir "$ENVDIR" backup-fetch --pool-size "$POOL" "$WORK/restore-wale" LATEST
-measure pgbr_restore "${PGBR[@]}" --pg1-path="$WORK/restore-pgbr" restore
-# sanity: the big random relation came back byte-identical from both tools
-rel=$(psql_q "select pg_relation_filepath('noise')")
-cmp -s "$PGDATA/$rel" "$WORK/restore-wale/$rel" || die "wal-e restore of $rel differs"
-cmp -s "$PGDATA/$rel" "$WORK/restore-pgbr/$rel" || die "pgBackRest restore of $rel differs"
-rm -rf "$WORK/restore-wale" "$WORK/restore-pgbr"
-
-# ---------------------------------------------------------------- WAL push
-# A pg_wal-like directory with the segments; with_ready=1 also creates archive_status/*.ready.
+# -- WAL: a pg_wal-like directory with the segments and archive_status/*.ready files
 make_wal_dir() {
   local d=$1 with_ready=$2
   rm -rf "$d"; mkdir -p "$d/pg_wal/archive_status" "$d/global"
@@ -323,7 +404,7 @@ make_wal_dir() {
   chown -R postgres:postgres "$d"
 }
 # The per-call loop, run as postgres: each call is `sh -c CMD` like PostgreSQL's system(); after
-# each success .ready becomes .done, as the archiver does. Writes one latency (ms) per line.
+# each success .ready becomes .done, as the archiver does. Writes one latency (µs) per line.
 cat >"$WORK/loop.sh" <<'LOOP'
 #!/usr/bin/env bash
 # loop.sh DIR LATFILE TEMPLATE SEG...   (TEMPLATE: %s is the segment name)
@@ -342,144 +423,224 @@ for s in "$@"; do
 done
 LOOP
 chmod 755 "$WORK/loop.sh"; chown postgres "$WORK/loop.sh"
-
-# wal_loop KEY DIR TEMPLATE: runs loop.sh under GNU time; records total and median latency.
-wal_loop() {
-  local key=$1 dir=$2 tmpl=$3
-  measure "$key" env CHECK_DEST="${CHECK_DEST:-}" CHECK_SRC="$WORK/walsrc" "$WORK/loop.sh" "$dir" "$WORK/t/$key.lat" "$tmpl" "${SEGS[@]}"
-  MED[$key]=$(sort -n "$WORK/t/$key.lat" | awk '{a[NR]=$1} END{m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m/1000}')
-  log "  $key: median ${MED[$key]} ms"
+wal_loop() {  # wal_loop ROW VARIANT REP DIR TEMPLATE [CHECK_DEST]
+  local row=$1 var=$2 rep=$3 dir=$4 tmpl=$5 check=${6:-}
+  timed "$row" "$var" "$rep" env CHECK_DEST="$check" CHECK_SRC="$WORK/walsrc" \
+    "$WORK/loop.sh" "$dir" "$WORK/t/$row.$var.$rep.lat" "$tmpl" "${SEGS[@]}"
+}
+# Where each variant's WAL goes; the S3 rows switch these functions (fresh prefix per rep).
+wale_wal_forget() { for s in "${SEGS[@]}"; do rm -f "$WORK/wale-archive/wal_005/$s".*; done; }
+pgbr_wal_forget() { for s in "${SEGS[@]}"; do find "$WORK/pgbr-repo/archive" -name "$s-*" -delete; done; }
+v_wp_wale() {
+  wale_wal_forget "$2"
+  make_wal_dir "$WORK/wp" 1
+  wal_loop "$1" wale "$2" "$WORK/wp" "$WALE --terse --envdir $(wale_wal_envdir "$2") wal-push --pool-size $POOL pg_wal/%s"
+}
+v_wp_pgbr() {
+  pgbr_wal_forget "$2"
+  rm -rf "$WORK/pgbr-spool"/*
+  make_wal_dir "$WORK/wp" 1
+  wal_loop "$1" pgbr "$2" "$WORK/wp" "pgbackrest --config=$(pgbr_wal_conf "$2") --stanza=bench --pg1-path=$WORK/wp --archive-async archive-push $WORK/wp/pg_wal/%s"
+}
+wale_wal_envdir() { echo "$V_ENVDIR"; }
+pgbr_wal_conf() { echo "$V_PGBR_CONF"; }
+fetch_dir() { mkdir -p "$1/pg_wal"; chown -R postgres:postgres "$1"; }
+# (a new directory per run: a straggling prefetcher of the previous run cannot disturb it)
+v_wf_wale() {
+  local d=$WORK/wf/$1.wale.$2
+  fetch_dir "$d"
+  CALL_SKIP=$FETCH_WARM wal_loop "$1" wale "$2" "$d" \
+    "$WALE --terse --envdir $(wale_wal_envdir "$REPS") wal-fetch %s pg_wal/RECOVERYXLOG" pg_wal/RECOVERYXLOG
+}
+v_wf_pgbr() {
+  local d=$WORK/wf/$1.pgbr.$2
+  fetch_dir "$d"
+  CALL_SKIP=$FETCH_WARM wal_loop "$1" pgbr "$2" "$d" \
+    "pgbackrest --config=$(pgbr_wal_conf "$REPS") --stanza=bench archive-get %s $d/pg_wal/RECOVERYXLOG" pg_wal/RECOVERYXLOG
+}
+# wal-fetch's per-call median counts only the calls after the first prefetch window (8)
+FETCH_WARM=$(( NSEG > 16 ? 8 : NSEG / 2 ))
+# check_pushed: every segment is in both archives after a push row
+check_wal_stored() {
+  local n=0 s
+  for s in "${SEGS[@]}"; do ls "$WORK/wale-archive/wal_005/$s".* >/dev/null 2>&1 && n=$((n + 1)); done
+  [ $n = "$NSEG" ] || die "wal-e archive holds $n of $NSEG segments"
+  n=0
+  for s in "${SEGS[@]}"; do [ -n "$(find "$WORK/pgbr-repo/archive" -name "$s-*" | head -n 1)" ] && n=$((n + 1)); done
+  [ $n = "$NSEG" ] || die "pgBackRest archive holds $n of $NSEG segments"
 }
 
-log "wal-push x$NSEG"
-make_wal_dir "$WORK/wp-wale" 0
-wal_loop wale_push "$WORK/wp-wale" "$WALE --terse --envdir $ENVDIR wal-push --pool-size $POOL pg_wal/%s"
-for s in "${SEGS[@]}"; do rm -f "$WORK/wale-archive/wal_005/$s".*; done
-make_wal_dir "$WORK/wp-wale-ahead" 1
-wal_loop wale_push_ahead "$WORK/wp-wale-ahead" "$WALE --terse --envdir $ENVDIR wal-push --pool-size $POOL pg_wal/%s"
-n_stored=0; for s in "${SEGS[@]}"; do ls "$WORK/wale-archive/wal_005/$s".* >/dev/null 2>&1 && n_stored=$((n_stored + 1)); done
-[ $n_stored = "$NSEG" ] || die "wal-e archive holds $n_stored of $NSEG segments"
+# ---------------------------------------------------------------- rows: local directory
+log "row: start-up ($STARTUP_RUNS runs per repetition)"
+interleave startup su_true su_wale_version su_wale_push su_wale_fetch su_pgbr_version
+comparison startup '`wal-e version`: start-up' wale_version true '`/bin/true`' '≥ 0.33 (within 3x)'
+comparison startup '`wal-e wal-push` of a .history file (local directory): start-up' wale_push true '`/bin/true`' '≥ 0.33 (within 3x)'
+comparison startup '`wal-e wal-fetch` of a .history file (local directory): start-up' wale_fetch true '`/bin/true`' '≥ 0.33 (within 3x)'
+comparison startup '`wal-e version`: start-up' wale_version pgbr_version '`pgbackrest version`' 'info'
 
-# The archive module's path: one resident wal-push-server, one socket request per segment (what
-# the archiver does with archive_library = 'wal_e_archive'; bench/archive_module_loop.py). Peak
-# RSS is the server's (VmHWM), the client is not wal-e.
-for s in "${SEGS[@]}"; do rm -f "$WORK/wale-archive/wal_005/$s".*; done
-make_wal_dir "$WORK/wp-wale-module" 1
-MSOCK="$WORK/wp-wale-module/pg_wal/.wal-e/archive.sock"
-as_pg bash -c 'echo $$ >"$1"; cd "$2" && exec "$3" --terse --envdir "$4" wal-push-server --pool-size "$5" "$6"' \
-  _ "$WORK/t/wal-push-server.pid" "$WORK/wp-wale-module" "$WALE" "$ENVDIR" "$POOL" "$MSOCK" 2>"$WORK/t/wal-push-server.err" &
-server_job=$!
-for _ in $(seq 1 200); do [ -S "$MSOCK" ] && break; sleep 0.05; done
-[ -S "$MSOCK" ] || { cat "$WORK/t/wal-push-server.err" >&2; die "wal-push-server did not start"; }
-measure wale_push_module python3 "$ROOT/bench/archive_module_loop.py" "$MSOCK" "$WORK/wp-wale-module" "$WORK/t/wale_push_module.lat" "${SEGS[@]}"
-MED[wale_push_module]=$(sort -n "$WORK/t/wale_push_module.lat" | awk '{a[NR]=$1} END{m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m/1000}')
-server_pid=$(cat "$WORK/t/wal-push-server.pid")
-RSS[wale_push_module]=$(awk '/^VmHWM:/{print $2}' "/proc/$server_pid/status")
-kill -TERM "$server_pid"; wait "$server_job" || true
-rm -f "$WORK/t/wal-push-server.pid"
-log "  wale_push_module: median ${MED[wale_push_module]} ms, server peak RSS ${RSS[wale_push_module]} KiB"
-n_stored=0; for s in "${SEGS[@]}"; do ls "$WORK/wale-archive/wal_005/$s".* >/dev/null 2>&1 && n_stored=$((n_stored + 1)); done
-[ $n_stored = "$NSEG" ] || die "wal-e archive holds $n_stored of $NSEG segments after the archive module run"
+log "row: backup-push"
+interleave backup_push v_bp_wale v_bp_pgbr
+set_archive_command "$WALE_ARCHIVE_CMD"
+comparison backup_push 'backup-push (lz4)' wale pgbr '`pgbackrest backup --type=full`' '≥ 2'
+WALE_BACKUP_BYTES=$(( $(du -sb "$WORK/wale-archive/basebackups_005" | cut -f1) / REPS ))
 
-make_wal_dir "$WORK/wp-pgbr" 0
-wal_loop pgbr_push "$WORK/wp-pgbr" "pgbackrest --config=$PGBR_CONF --stanza=bench --pg1-path=$WORK/wp-pgbr archive-push $WORK/wp-pgbr/pg_wal/%s"
-# async: same segments again into a fresh archive id would need a new stanza; instead remove them
-for s in "${SEGS[@]}"; do find "$WORK/pgbr-repo/archive" -name "$s-*" -delete; done
-make_wal_dir "$WORK/wp-pgbr-async" 1
-wal_loop pgbr_push_async "$WORK/wp-pgbr-async" "pgbackrest --config=$PGBR_CONF --stanza=bench --pg1-path=$WORK/wp-pgbr-async --archive-async archive-push $WORK/wp-pgbr-async/pg_wal/%s"
-n_stored=0; for s in "${SEGS[@]}"; do [ -n "$(find "$WORK/pgbr-repo/archive" -name "$s-*" | head -n 1)" ] && n_stored=$((n_stored + 1)); done
-[ $n_stored = "$NSEG" ] || die "pgBackRest archive holds $n_stored of $NSEG segments"
-rm -rf "$WORK"/wp-*
+log "row: backup-fetch (floor: $FLOOR_TAR)"
+as_pg tar -cf "$FLOOR_TAR" -C "$PGDATA" --exclude=./pg_wal . || [ $? = 1 ] || die "tar of the data directory"
+interleave backup_fetch v_bf_wale v_bf_pgbr v_bf_floor
+rm -rf "$RESTORE" "$FLOOR_TAR"
+comparison backup_fetch 'backup-fetch LATEST' wale pgbr '`pgbackrest restore`' '≥ 2'
+comparison backup_fetch 'backup-fetch LATEST' wale floor 'floor: `tar -xf` of an uncompressed tar of the same files + `sync`' '≥ 0.75'
 
-# ---------------------------------------------------------------- WAL fetch
-log "wal-fetch x$NSEG"
-fetch_dir() { rm -rf "$1"; mkdir -p "$1/pg_wal"; chown -R postgres:postgres "$1"; }
-export CHECK_DEST=pg_wal/RECOVERYXLOG
-fetch_dir "$WORK/wf"
-wal_loop wale_fetch_pf "$WORK/wf" "$WALE --terse --envdir $ENVDIR wal-fetch %s pg_wal/RECOVERYXLOG"
-sleep 1
-fetch_dir "$WORK/wf"
-wal_loop wale_fetch_nopf "$WORK/wf" "$WALE --terse --envdir $ENVDIR wal-fetch --prefetch 0 %s pg_wal/RECOVERYXLOG"
-fetch_dir "$WORK/wf"
-wal_loop pgbr_get "$WORK/wf" "pgbackrest --config=$PGBR_CONF --stanza=bench archive-get %s $WORK/wf/pg_wal/RECOVERYXLOG"
-fetch_dir "$WORK/wf"
-rm -rf "$WORK/pgbr-spool"/*
-wal_loop pgbr_get_async "$WORK/wf" "pgbackrest --config=$PGBR_CONF --stanza=bench --archive-async archive-get %s $WORK/wf/pg_wal/RECOVERYXLOG"
-unset CHECK_DEST
-sleep 1
-rm -rf "$WORK/wf"
+log "row: wal-push x$NSEG with .ready"
+interleave wal_push v_wp_wale v_wp_pgbr
+check_wal_stored
+rm -rf "$WORK/wp"
+comparison wal_push "wal-push x$NSEG with .ready (push-ahead)" wale pgbr '`archive-push`, archive-async=y' '≥ 2; median call < 5 ms'
 
-# ---------------------------------------------------------------- start-up
-log "process start-up"
-as_pg hyperfine -N --warmup 20 --runs 300 --export-json "$WORK/t/hf_wale.json" "$WALE version" >"$WORK/t/hf_wale.out" 2>&1
-as_pg hyperfine -N --warmup 20 --runs 300 --export-json "$WORK/t/hf_pgbr.json" "pgbackrest version" >"$WORK/t/hf_pgbr.out" 2>&1
-as_pg hyperfine -N --warmup 20 --runs 300 --export-json "$WORK/t/hf_true.json" "/bin/true" >"$WORK/t/hf_true.out" 2>&1
-hf_ms() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.2f %.2f" % (r["mean"]*1000, r["median"]*1000))' "$1"; }
-read -r START_WALE_MEAN START_WALE_MED < <(hf_ms "$WORK/t/hf_wale.json")
-read -r START_PGBR_MEAN START_PGBR_MED < <(hf_ms "$WORK/t/hf_pgbr.json")
-read -r START_TRUE_MEAN START_TRUE_MED < <(hf_ms "$WORK/t/hf_true.json")
+log "row: wal-fetch x$NSEG"
+interleave wal_fetch v_wf_wale v_wf_pgbr
+settle; rm -rf "$WORK/wf" || true
+comparison wal_fetch "wal-fetch x$NSEG (prefetch; median call from call $((FETCH_WARM + 1)) on)" wale pgbr '`archive-get`' '≥ 3; median call < 5 ms'
+
+# ---------------------------------------------------------------- rows: S3 (radosgw over TLS)
+if [ "$S3" = 1 ]; then
+  WAL_ARCHIVED_BYTES=$(du -sb "$WORK/wale-archive/wal_005" | cut -f1)
+  # memstore keeps every object in RAM: both tools' backups and WAL of every repetition, and the
+  # ceiling's pieces (overwritten by each repetition), plus a quarter and 1 GiB of slack
+  MEM=$(( (REPS * 2 * (WALE_BACKUP_BYTES + WAL_ARCHIVED_BYTES) + WALE_BACKUP_BYTES) * 5 / 4 + 1073741824 ))
+  MEM=${BENCH_S3_MEMSTORE_BYTES:-$MEM}
+  avail=$(( $(awk '/MemAvailable/{print $2}' /proc/meminfo) * 1024 ))
+  [ "$MEM" -lt $((avail * 3 / 4)) ] || log "warning: radosgw's memstore may need $((MEM >> 20)) MiB of RAM; $((avail >> 20)) MiB available (fewer --reps, or BENCH_S3_MEMSTORE_BYTES)"
+  log "S3: starting radosgw (scripts/s3/start-radosgw.sh, port base ${WALE_S3_TEST_PORT_BASE:-4640}, memstore $((MEM / 1048576)) MiB)"
+  MEMSTORE_BYTES=$MEM bash "$ROOT/scripts/s3/start-radosgw.sh" "$RGW_DIR" >"$WORK/t/rgw.out" 2>&1 \
+    || { tail -n 30 "$WORK/t/rgw.out" >&2; die "radosgw did not start"; }
+  TLS_ENDPOINT=$(. "$RGW_DIR/env"; echo "$TLS_ENDPOINT")
+  CA_BUNDLE=$(. "$RGW_DIR/env"; echo "$CA_BUNDLE")
+  S3_AK=$(. "$RGW_DIR/env"; echo "$ACCESS_KEY")
+  S3_SK=$(. "$RGW_DIR/env"; echo "$SECRET_KEY")
+  BUCKET=$(. "$RGW_DIR/env"; echo "$BUCKET")
+  TLS_PORT=${TLS_ENDPOINT##*:}
+  chmod 755 "$RGW_DIR" "$(dirname "$CA_BUNDLE")"; chmod 644 "$CA_BUNDLE"
+
+  s3_envdir() {  # s3_envdir DIR PREFIX: a wal-e envdir for s3://BUCKET/PREFIX over TLS
+    rm -rf "$1"; mkdir -p "$1"
+    echo "s3://$BUCKET/$2" >"$1/WALE_S3_PREFIX"
+    echo "$TLS_ENDPOINT" >"$1/WALE_S3_ENDPOINT"
+    echo "$CA_BUNDLE" >"$1/WALE_S3_CA_BUNDLE"
+    echo "$S3_AK" >"$1/AWS_ACCESS_KEY_ID"
+    echo "$S3_SK" >"$1/AWS_SECRET_ACCESS_KEY"
+    echo lz4 >"$1/WALE_COMPRESSION"
+    chown -R postgres:postgres "$1"; chmod 700 "$1"
+  }
+  pgbr_s3_conf() {  # pgbr_s3_conf FILE REPO_PATH: then stanza-create
+    pgbr_conf "$1" repo1-type=s3 "repo1-path=$2" "repo1-s3-bucket=$BUCKET" repo1-s3-endpoint=localhost \
+      "repo1-storage-port=$TLS_PORT" repo1-s3-region=us-east-1 "repo1-s3-key=$S3_AK" \
+      "repo1-s3-key-secret=$S3_SK" repo1-s3-uri-style=path "repo1-storage-ca-file=$CA_BUNDLE"
+    chmod 600 "$1"
+    as_pg pgbackrest --config="$1" --stanza=bench stanza-create >"$WORK/t/stanza-s3.out" 2>&1 \
+      || { cat "$WORK/t/stanza-s3.out" >&2; die "stanza-create on S3 ($2)"; }
+  }
+  s3_envdir "$WORK/env-s3" wale
+  pgbr_s3_conf "$WORK/pgbackrest-s3.conf" /pgbr
+  V_ENVDIR=$WORK/env-s3; V_PGBR_CONF=$WORK/pgbackrest-s3.conf
+
+  # The server's own ceiling: the bytes of one wal-e lz4 backup (as stored locally), in 8 MiB
+  # pieces, PUT and then GET by S3_PAR curl processes at once (curl's SigV4, the test CA).
+  S3_PAR=${BENCH_S3_PARALLEL:-4}
+  CEIL=$WORK/ceil; mkdir -p "$CEIL"
+  last_backup=$(ls -td "$WORK/wale-archive/basebackups_005"/base_*/ | head -n 1)
+  find "$last_backup" -type f -print0 | sort -z | xargs -0 cat | split -b 8M -a 4 - "$CEIL/piece."
+  CEIL_BYTES=$(du -sb "$CEIL" | cut -f1)
+  cat >"$WORK/curl-s3.cfg" <<CFG
+user = "$S3_AK:$S3_SK"
+aws-sigv4 = "aws:amz:us-east-1:s3"
+cacert = "$CA_BUNDLE"
+fail
+silent
+show-error
+CFG
+  chmod 600 "$WORK/curl-s3.cfg"; chown -R postgres:postgres "$WORK/curl-s3.cfg" "$CEIL"
+  EMPTY_SHA=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+  S3_URL=https://127.0.0.1:$TLS_PORT/$BUCKET/ceiling
+  v_ceil_put() {
+    timed "$1" ceiling "$2" bash -c "cd '$CEIL' && ls | xargs -P $S3_PAR -I{} curl -K '$WORK/curl-s3.cfg' \
+      -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -T {} '$S3_URL/{}'"
+  }
+  v_ceil_get() {
+    timed "$1" ceiling "$2" bash -c "cd '$CEIL' && ls | xargs -P $S3_PAR -I{} curl -K '$WORK/curl-s3.cfg' \
+      -H 'x-amz-content-sha256: $EMPTY_SHA' -o /dev/null '$S3_URL/{}'"
+  }
+
+  log "row: S3 backup-push"
+  interleave backup_push_s3 v_bp_wale v_bp_pgbr v_ceil_put
+  set_archive_command "$WALE_ARCHIVE_CMD"
+  comparison backup_push_s3 'S3: backup-push (lz4)' wale pgbr '`pgbackrest backup`, repo1-type=s3' '≥ 2'
+  comparison backup_push_s3 'S3: backup-push (lz4)' wale ceiling "server PUT ceiling: the same $((CEIL_BYTES / 1048576)) MiB, $S3_PAR parallel curl PUTs" '≥ 0.7'
+  log "row: S3 backup-fetch"
+  interleave backup_fetch_s3 v_bf_wale v_bf_pgbr v_ceil_get
+  rm -rf "$RESTORE"
+  comparison backup_fetch_s3 'S3: backup-fetch LATEST' wale pgbr '`pgbackrest restore`, repo1-type=s3' '≥ 2'
+  comparison backup_fetch_s3 'S3: backup-fetch LATEST' wale ceiling "server GET ceiling: the same bytes, $S3_PAR parallel curl GETs" '≥ 0.7'
+
+  # WAL rows: a fresh prefix / repository path per repetition (nothing to delete on the server)
+  wale_wal_forget() { s3_envdir "$WORK/env-s3-wal$1" "wal-rep$1"; }
+  pgbr_wal_forget() { pgbr_s3_conf "$WORK/pgbr-s3-wal$1.conf" "/pgbr-wal-rep$1"; }
+  wale_wal_envdir() { echo "$WORK/env-s3-wal$1"; }
+  pgbr_wal_conf() { echo "$WORK/pgbr-s3-wal$1.conf"; }
+  log "row: S3 wal-push x$NSEG with .ready"
+  interleave wal_push_s3 v_wp_wale v_wp_pgbr
+  rm -rf "$WORK/wp"
+  comparison wal_push_s3 "S3: wal-push x$NSEG with .ready (push-ahead)" wale pgbr '`archive-push`, archive-async=y, repo1-type=s3' '≥ 2'
+  log "row: S3 wal-fetch x$NSEG"
+  interleave wal_fetch_s3 v_wf_wale v_wf_pgbr
+  settle; rm -rf "$WORK/wf" || true
+  comparison wal_fetch_s3 "S3: wal-fetch x$NSEG (prefetch; median call from call $((FETCH_WARM + 1)) on)" wale pgbr '`archive-get`, repo1-type=s3' '≥ 2'
+
+  V_ENVDIR=$ENVDIR; V_PGBR_CONF=$PGBR_CONF
+  rm -rf "$CEIL"
+  bash "$ROOT/scripts/s3/stop-radosgw.sh" "$RGW_DIR" >&2
+fi
+
+# ---------------------------------------------------------------- rows: scale (many small files)
+TABLES=0
+for n in "${SCALES[@]}"; do
+  log "scale: creating $n more one-row tables"
+  lo=$((TABLES + 1)); hi=$((TABLES + n))
+  for ((b = lo; b <= hi; b += 1000)); do
+    e=$((b + 999)); [ $e -le $hi ] || e=$hi
+    psql_q "do \$\$ begin for i in $b..$e loop execute format('create table scale_%s (id int); insert into scale_%s values (1)', i, i); end loop; end \$\$"
+  done
+  TABLES=$hi
+  psql_q "checkpoint"
+  FILES=$(find "$PGDATA" -path "$PGDATA/pg_wal" -prune -o -type f -print | wc -l)
+  log "scale: $TABLES tables, $FILES files in the data directory"
+  interleave "scale_${TABLES}_push" v_bp_wale v_bp_pgbr
+  set_archive_command "$WALE_ARCHIVE_CMD"
+  comparison "scale_${TABLES}_push" "scale: backup-push, $TABLES one-row tables ($FILES files)" wale pgbr '`pgbackrest backup --type=full`' '≥ 2; wal-e peak RSS < 150 MiB'
+  interleave "scale_${TABLES}_fetch" v_bf_wale v_bf_pgbr
+  rm -rf "$RESTORE"
+  comparison "scale_${TABLES}_fetch" "scale: backup-fetch, $TABLES one-row tables ($FILES files)" wale pgbr '`pgbackrest restore`' '≥ 2; wal-e peak RSS < 150 MiB'
+done
 
 # ---------------------------------------------------------------- table
-mib() { awk -v k="$1" 'BEGIN{printf "%.0f", k/1024}'; }
-rate() { awk -v b="$1" -v s="$2" 'BEGIN{ if (s > 0) printf "%.0f", b/1048576/s; else print "-"}'; }
-ratio() { awk -v p="$1" -v w="$2" 'BEGIN{ if (w > 0) printf "%.2f", p/w; else print "-"}'; }
-
-LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+mib() { awk -v b="$1" 'BEGIN{printf "%.0f", b/1048576}'; }
 {
-  echo "# wal-e benchmark ($MODE)"
-  echo
-  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); wal-e $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo '+dirty'); $(pgbackrest version); PostgreSQL $("$PG_BIN/postgres" -V | awk '{print $3}')"
-  echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/{print $2}') GiB RAM, disk $(df -h "$WORK" | awk 'NR==2{print $1}'); load average at the end: $LOAD"
-  echo "- dataset: pgbench scale $SCALE + $RANDOM_MB MiB random bytea; data directory $(awk -v b="$DATA_BYTES" 'BEGIN{printf "%.0f", b/1048576}') MiB without pg_wal; page cache warm (not dropped)"
-  echo "- parallelism: wal-e --pool-size $POOL, pgBackRest process-max=$POOL; compression lz4 (level 1) for both unless noted"
-  echo "- backup size (lz4): wal-e $(awk -v b="$WALE_BACKUP_BYTES" 'BEGIN{printf "%.0f", b/1048576}') MiB, pgBackRest $(awk -v b="$PGBR_BACKUP_BYTES" 'BEGIN{printf "%.0f", b/1048576}') MiB; sample lz4 -1 ratio $LZ4_RATIO"
-  echo "- WAL: $NSEG segments of UPDATE-heavy WAL ($((WAL_BYTES / 1048576)) MiB), each call one process through sh -c"
-  echo "- peak RSS: GNU time's maxrss of the largest single process (pgBackRest's workers are separate processes; wal-e is one process)"
-  echo
-  echo "| row | wal-e time | wal-e rate | wal-e median/call | wal-e peak RSS | pgBackRest time | pgBackRest rate | pgBackRest median/call | pgBackRest peak RSS | speed ratio wal-e/pgBackRest |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
-  row() {  # label wale_key pgbr_key bytes
-    local label=$1 w=$2 p=$3 b=$4
-    printf '| %s | %.2f s | %s MiB/s | %s | %s MiB | %.2f s | %s MiB/s | %s | %s MiB | **%s** |\n' "$label" \
-      "${T[$w]}" "$(rate "$b" "${T[$w]}")" "${MED[$w]:--}${MED[$w]:+ ms}" "$(mib "${RSS[$w]}")" \
-      "${T[$p]}" "$(rate "$b" "${T[$p]}")" "${MED[$p]:--}${MED[$p]:+ ms}" "$(mib "${RSS[$p]}")" \
-      "$(ratio "${T[$p]}" "${T[$w]}")"
-  }
-  row "backup-push lz4 / backup --type=full" wale_backup_lz4 pgbr_backup_lz4 "$DATA_BYTES"
-  row "backup-push zstd / backup (zst level 1), info" wale_backup_zstd pgbr_backup_zstd "$DATA_BYTES"
-  row "backup-fetch / restore" wale_fetch pgbr_restore "$DATA_BYTES"
-  row "wal-push x$NSEG / archive-push sync" wale_push pgbr_push "$WAL_BYTES"
-  row "wal-push x$NSEG with .ready (push-ahead) / archive-push async" wale_push_ahead pgbr_push_async "$WAL_BYTES"
-  row "wal-push x$NSEG with .ready (push-ahead) / archive-push sync" wale_push_ahead pgbr_push "$WAL_BYTES"
-  row "wal-push x$NSEG through the archive module (wal-push-server, .ready) / archive-push async" wale_push_module pgbr_push_async "$WAL_BYTES"
-  row "wal-fetch x$NSEG prefetch / archive-get sync" wale_fetch_pf pgbr_get "$WAL_BYTES"
-  row "wal-fetch x$NSEG prefetch / archive-get async, info" wale_fetch_pf pgbr_get_async "$WAL_BYTES"
-  row "wal-fetch x$NSEG --prefetch 0 / archive-get sync" wale_fetch_nopf pgbr_get "$WAL_BYTES"
-  printf '| start-up: `version` (hyperfine, 300 runs) | %s ms mean, %s ms median | | | | %s ms mean, %s ms median | | | | **%s** |\n' \
-    "$START_WALE_MEAN" "$START_WALE_MED" "$START_PGBR_MEAN" "$START_PGBR_MED" "$(ratio "$START_PGBR_MEAN" "$START_WALE_MEAN")"
-  echo
-  echo "Machine limits (same data):"
-  echo
-  echo "| row | time | rate | peak RSS |"
-  echo "|---|---|---|---|"
-  printf '| tar -cf - PGDATA \\| cat (no pg_wal) | %.2f s | %s MiB/s | %s MiB |\n' "${T[tar_cat]}" "$(rate "$DATA_BYTES" "${T[tar_cat]}")" "$(mib "${RSS[tar_cat]}")"
-  printf '| dd of=FILE bs=1M count=1024 conv=fsync (disk write + fsync) | %.2f s | %s MiB/s | %s MiB |\n' "${T[dd_write]}" "$(rate 1073741824 "${T[dd_write]}")" "$(mib "${RSS[dd_write]}")"
-  printf '| lz4 -1, one core, %s MiB sample | %.2f s | %s MiB/s | %s MiB |\n' "$((SAMPLE_BYTES / 1048576))" "${T[lz4_1]}" "$(rate "$SAMPLE_BYTES" "${T[lz4_1]}")" "$(mib "${RSS[lz4_1]}")"
-  printf '| lz4 -d, one core | %.2f s | %s MiB/s | %s MiB |\n' "${T[lz4_d]}" "$(rate "$SAMPLE_BYTES" "${T[lz4_d]}")" "$(mib "${RSS[lz4_d]}")"
-  printf '| zstd -1, one core | %.2f s | %s MiB/s | %s MiB |\n' "${T[zstd_1]}" "$(rate "$SAMPLE_BYTES" "${T[zstd_1]}")" "$(mib "${RSS[zstd_1]}")"
-  printf '| process start-up floor: /bin/true (hyperfine, 300 runs) | %s ms mean | | |\n' "$START_TRUE_MEAN"
-  printf '| pg_basebackup -Ft --compress=client-lz4:1 (one process) | %.2f s | %s MiB/s | %s MiB |\n' "${T[pg_basebackup]}" "$(rate "$DATA_BYTES" "${T[pg_basebackup]}")" "$(mib "${RSS[pg_basebackup]}")"
-  echo
-  echo "Ratios are speed ratios (pgBackRest time / wal-e time): > 1 means wal-e is faster."
-  echo "Command: \`$( [ "$QUICK" = 1 ] && echo 'BENCH_QUICK=1 ')bash bench/run.sh\`"
-} >"$WORK/table.md"
-
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); wal-e $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo '+dirty src'); $(pgbackrest version); PostgreSQL $("$PG_BIN/postgres" -V | awk '{print $3}')"
+  echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/{printf "%.1f", $2/1048576}' /proc/meminfo) GiB RAM, $(df -h "$WORK" | awk 'NR==2{print $1}'); load average (1/5/15 min) $LOAD_START at the start, $LOAD_END at the end; harness niceness $(nice)"
+  echo "- dataset: pgbench scale $SCALE + $RANDOM_MB MiB random bytea; data directory $(mib "$DATA_BYTES") MiB without pg_wal; one wal-e lz4 backup $(mib "$WALE_BACKUP_BYTES") MiB; page cache warm (not dropped)"
+  echo "- method: $REPS repetitions per row, interleaved (wal-e, other, wal-e, other, ...); ratio = other time / wal-e time of the same repetition (> 1: wal-e faster); wal-e --pool-size $POOL, pgBackRest process-max=$POOL; lz4 level 1 for both"
+  echo "- WAL rows: $NSEG segments of UPDATE-heavy WAL ($((NSEG * 16)) MiB), each call one process through \`sh -c\`, sequential, .ready renamed to .done after each push"
+  echo "- start-up rows: \`hyperfine -N --runs $STARTUP_RUNS\` per repetition, median run"
+  [ "$S3" = 1 ] && echo "- S3 rows: Ceph radosgw 16.2 (memstore) from scripts/s3/start-radosgw.sh on 127.0.0.1, TLS with a test CA, path style; wal-e WALE_S3_ENDPOINT=https+path://, WALE_S3_CA_BUNDLE; pgBackRest repo1-type=s3, repo1-s3-uri-style=path, repo1-storage-ca-file; ceiling: curl --aws-sigv4, $S3_PAR at once, 8 MiB pieces"
+  [ ${#SCALES[@]} -gt 0 ] && echo "- scale rows: one-row tables added to the same cluster (cumulative); peak RSS = GNU time's maxrss of the largest single process"
+  echo "- command: \`nice -n $(nice) $CMDLINE\`"
+} >"$WORK/header.md"
+python3 "$ROOT/bench/summarize.py" "$MEAS" "$COMP" "$WORK/header.md" "$WORK/table.md" "$WORK/table.json"
 mkdir -p "$(dirname "$OUT")"
 cp "$WORK/table.md" "$OUT"
+cp "$WORK/table.json" "${OUT%.md}.json"
+{ printf 'row\tvariant\trep\tseconds\tmaxrss_kib\tcall_median_ms\tload_before\tload_after\n'; cat "$MEAS"; } >"${OUT%.md}.tsv"
+mkdir -p "${OUT%.md}.lat_us"; cp "$WORK"/t/*.lat "${OUT%.md}.lat_us/" 2>/dev/null || true
 cat "$WORK/table.md"
-# raw numbers, for later analysis
-{ for k in "${!T[@]}"; do echo "$k ${T[$k]} ${RSS[$k]} ${MED[$k]:--}"; done | sort; } >"${OUT%.md}.raw"
-for k in wale_push wale_push_ahead wale_push_module pgbr_push pgbr_push_async wale_fetch_pf wale_fetch_nopf pgbr_get pgbr_get_async; do
-  cp "$WORK/t/$k.lat" "${OUT%.md}.$k.lat_us"
-done
-log "table written to $OUT"
+log "written: $OUT, ${OUT%.md}.tsv, ${OUT%.md}.json, ${OUT%.md}.lat_us/"

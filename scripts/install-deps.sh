@@ -24,6 +24,10 @@ packages=(
   dpkg-dev
   # the archive module (pgmodule/): PostgreSQL server headers, found by pg_config
   postgresql-server-dev-15
+  # benchmark (bench/run.sh): the tool compared with, start-up timing, peak RSS
+  pgbackrest
+  hyperfine
+  time
 )
 
 missing=()

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Fast checks of the benchmark harness without running a benchmark: bench/summarize.py's
+# ratios (per repetition, median and spread), medians, peak RSS and load columns on a made-up
+# measurement file, and bench/run.sh's option parsing (which happens before it needs root).
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# Two repetitions: wal-e 1 s then 2 s, pgBackRest 3 s then 2 s -> ratios 3.0 and 1.0.
+printf '%s\t' backup_push wale 1 1.000 20480 - 1.50 1.60 | sed 's/\t$/\n/' >"$T/m.tsv"
+printf '%s\t' backup_push pgbr 1 3.000 10240 - 1.60 1.70 | sed 's/\t$/\n/' >>"$T/m.tsv"
+printf '%s\t' backup_push wale 2 2.000 30720 - 1.70 1.80 | sed 's/\t$/\n/' >>"$T/m.tsv"
+printf '%s\t' backup_push pgbr 2 2.000 10240 - 1.80 2.50 | sed 's/\t$/\n/' >>"$T/m.tsv"
+printf '%s\t' wal_push wale 1 0.500 14336 10.0 0.10 0.20 | sed 's/\t$/\n/' >>"$T/m.tsv"
+printf '%s\t' wal_push pgbr 1 1.000 13312 30.0 0.20 0.30 | sed 's/\t$/\n/' >>"$T/m.tsv"
+printf '%s\t' wal_push wale 2 0.700 14336 20.0 0.30 0.40 | sed 's/\t$/\n/' >>"$T/m.tsv"
+printf '%s\t' wal_push pgbr 2 1.400 13312 50.0 0.40 0.50 | sed 's/\t$/\n/' >>"$T/m.tsv"
+printf 'backup_push\tbackup-push (lz4)\twale\tpgbr\t`pgbackrest backup`\t≥ 2\n' >"$T/c.tsv"
+printf 'wal_push\twal-push x2\twale\tpgbr\tarchive-push async\t≥ 2\n' >>"$T/c.tsv"
+echo "- header line" >"$T/h.md"
+python3 "$HERE/summarize.py" "$T/m.tsv" "$T/c.tsv" "$T/h.md" "$T/out.md" "$T/out.json"
+
+expect() { grep -qF -- "$1" "$T/out.md" || { cat "$T/out.md" >&2; fail "table lacks: $1"; }; }
+expect '- header line'
+expect '| backup-push (lz4) | 1.50 s | - | 30 MiB | `pgbackrest backup` | 2.50 s | - | 10 MiB | **2.00** (1.00..3.00) | ≥ 2 | 1.50 → 2.50 |'
+expect '| wal-push x2 | 0.60 s | 15.0 ms | 14 MiB | archive-push async | 1.20 s | 40.0 ms | 13 MiB | **2.00** (2.00..2.00) | ≥ 2 | 0.10 → 0.50 |'
+python3 - "$T/out.json" <<'PY' || fail "JSON summary"
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["comparisons"][0]
+assert c["ratios"] == [3.0, 1.0], c["ratios"]
+assert (c["ratio_median"], c["ratio_min"], c["ratio_max"]) == (2.0, 1.0, 3.0)
+assert len(d["runs"]) == 8
+PY
+
+# run.sh: --help documents the options; bad values are refused with exit 2 before anything runs.
+bash "$HERE/run.sh" --help >"$T/help" || fail "--help exited $?"
+for o in --reps --s3 --scale --wale-bin --startup-runs; do grep -q -- "$o" "$T/help" || fail "--help lacks $o"; done
+rc=0; bash "$HERE/run.sh" --reps 0 2>"$T/err" || rc=$?
+[ $rc = 2 ] && grep -q 'REPS must be a positive integer' "$T/err" || fail "--reps 0: exit $rc"
+rc=0; bash "$HERE/run.sh" --scale x 2>"$T/err" || rc=$?
+[ $rc = 2 ] || fail "--scale x: exit $rc"
+rc=0; bash "$HERE/run.sh" --no-such-option 2>"$T/err" || rc=$?
+[ $rc = 2 ] && grep -q 'unknown option' "$T/err" || fail "unknown option: exit $rc"
+echo "bench harness checks passed"
