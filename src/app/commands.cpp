@@ -163,11 +163,18 @@ int run_wal_push_server(const WalPushServerOptions& o, Context& ctx) {
   return 0;
 }
 
+// wal-fetch's one "not in the archive" answer: the only error that exits 1,
+// which ends recovery (see run_command).
+class NotInArchive final : public Error {
+ public:
+  using Error::Error;
+};
+
 int run_wal_fetch(const WalFetchOptions& o, Context& ctx) {
   auto& store = *ctx.store;
   auto expected = archive::check_identity_for_fetch(store, o.destination);
   auto r = archive::wal_fetch_with_prefetch(store, o.segment, o.destination, ctx.settings.compression, o.prefetch);
-  if (!r.found) throw Error(ErrorCode::NotFound, "WAL file " + o.segment + " is not in the archive");
+  if (!r.found) throw NotInArchive(ErrorCode::NotFound, "WAL file " + o.segment + " is not in the archive");
   archive::check_fetched_segment(o.segment, o.destination, expected, store.describe(layout::cluster_identity_key()));
   if (!r.plan.missing.empty()) {
     WalPrefetchOptions helper{r.plan.base, r.plan.missing};
@@ -276,9 +283,23 @@ int run_command(const Invocation& inv, const config::Environment& env) {
     Context ctx{inv, env, {}, nullptr};
     return h.run(inv, ctx);
   }
-  Context ctx{inv, env, config::resolve_settings(inv.global, env), nullptr};
-  ctx.store = make_store(ctx.settings);
-  return h.run(inv, ctx);
+  auto run = [&] {
+    Context ctx{inv, env, config::resolve_settings(inv.global, env), nullptr};
+    ctx.store = make_store(ctx.settings);
+    return h.run(inv, ctx);
+  };
+  if (*inv.command != config::Command::WalFetch) return run();
+  try {
+    return run();
+  } catch (const NotInArchive&) {
+    throw;
+  } catch (const Error& e) {
+    // restore_command: exit 1 ends recovery, so only a file the archive
+    // definitely lacks may give it; any other NotFound (a settings file, a
+    // store's 404 mid-way) stops recovery instead (exit 255).
+    if (e.code() != ErrorCode::NotFound) throw;
+    throw Error(ErrorCode::Remote, e.message(), e.detail(), e.hint());
+  }
 }
 
 }  // namespace wale::app

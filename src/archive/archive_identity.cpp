@@ -184,7 +184,9 @@ void check_identity_for_backup(store::ObjectStore& store, const std::string& dat
   }
 }
 
-std::optional<layout::ClusterIdentity> check_identity_for_fetch(store::ObjectStore& store, const std::string& dest) {
+namespace {
+
+std::optional<layout::ClusterIdentity> identity_for_fetch(store::ObjectStore& store, const std::string& dest) {
   auto local = data_directory_identity(data_dir_of(dest));
   if (!local) return std::nullopt;  // not restoring into a data directory: nothing to compare, no request
   const std::string pg_wal = pg_wal_dir_of(dest);
@@ -197,6 +199,20 @@ std::optional<layout::ClusterIdentity> check_identity_for_fetch(store::ObjectSto
   }
   write_cache(pg_wal, location, *archived);
   return archived;
+}
+
+}  // namespace
+
+std::optional<layout::ClusterIdentity> check_identity_for_fetch(store::ObjectStore& store, const std::string& dest) {
+  try {
+    return identity_for_fetch(store, dest);
+  } catch (const Error& e) {
+    // restore_command exits 1 ("not in the archive": recovery ends) for
+    // Error{NotFound}; a 404 from the store while reading the identity is a
+    // failure like any other and must stop recovery instead.
+    if (e.code() == ErrorCode::NotFound) throw Error(ErrorCode::Remote, e.message(), e.detail(), e.hint());
+    throw;
+  }
 }
 
 void check_fetched_segment(const std::string& name, const std::string& dest,

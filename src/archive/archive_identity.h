@@ -69,7 +69,8 @@ void check_identity_for_backup(store::ObjectStore& store, const std::string& dat
 // wal-fetch, before fetching into `dest` (%p): throws Error{Conflict} if the
 // archive's identity object names another cluster than the data directory
 // above dest. Returns what fetched segments must match: nullopt (and no
-// request) when dest is not in a data directory.
+// request) when dest is not in a data directory. Never throws Error{NotFound}
+// (which would end recovery): a store's NotFound becomes Error{Remote}.
 std::optional<layout::ClusterIdentity> check_identity_for_fetch(store::ObjectStore& store, const std::string& dest);
 
 // wal-fetch, after restoring segment `name` into `dest`: if the file's page

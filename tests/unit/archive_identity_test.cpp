@@ -237,5 +237,30 @@ TEST(ArchiveIdentity, ArchivedSegmentOwnerIsChecked) {
             ErrorCode::Conflict);
 }
 
+
+// restore_command exits 1 ("not in the archive", which ends recovery) for an
+// Error{NotFound}: the identity check before a fetch must never throw one --
+// a store answering 404 to a GET after its listing said the object is there,
+// or a driver reporting a missing bucket so, is a failure like any other.
+TEST(ArchiveIdentity, ANotFoundFromTheStoreDuringTheFetchCheckNeverEndsRecovery) {
+  test::TempDir tmp;
+  store::MemoryStore base;
+  check_identity_for_push(base, write_segment(make_data_dir(tmp.path() + "/a", kSysidA) + "/pg_wal/000000010000000000000001", kSysidA));
+  auto restored = make_data_dir(tmp.path() + "/restored", kSysidA);
+  test::FaultInjectingStore store(base);
+  using Op = test::FaultInjectingStore::Op;
+  for (Op op : {Op::Get, Op::Read}) {
+    SCOPED_TRACE(static_cast<int>(op));
+    store.clear_faults();
+    store.fail(op, ErrorCode::NotFound, "*", 0);
+    try {
+      check_identity_for_fetch(store, restored + "/pg_wal/RECOVERYXLOG");
+      ADD_FAILURE() << "the identity check passed although the store failed";
+    } catch (const Error& e) {
+      EXPECT_GT(restore_exit_status(e.code()), 125) << to_string(e.code()) << ": " << e.message();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace wale::archive
