@@ -131,6 +131,7 @@ RGW_DIR=$WORK/rgw
 cleanup() {
   local rc=$?
   set +e
+  [ -n "${RESIDENT_PID:-}" ] && kill -TERM "$RESIDENT_PID" 2>/dev/null
   if [ -f "$PGDATA/postmaster.pid" ]; then
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1
   fi
@@ -164,13 +165,14 @@ median_ms() {
   tail -n +"$(( $2 + 1 ))" "$1" | sort -n | awk '{a[NR]=$1} END{ if (NR == 0) { print "-"; exit }
     m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m/1000}'
 }
-# Waits (untimed) until no process of this run is left but the PostgreSQL server: wal-e's
-# detached push-ahead/prefetch workers, pgBackRest's async processes, archive_command calls.
+# Waits (untimed) until no process of this run is left but the PostgreSQL server (and the
+# resident wal-push-server of the archive-module variant, RESIDENT_PID): wal-e's detached
+# push-ahead/prefetch workers, pgBackRest's async processes, archive_command calls.
 settle() {
   local pm; pm=$(head -n 1 "$PGDATA/postmaster.pid" 2>/dev/null || echo 0)
   local i
   for ((i = 0; i < 120; i++)); do
-    if ! pgrep -u postgres -f -- "$WORK/(bin|env|pgb)" 2>/dev/null | grep -qvx "$pm"; then
+    if ! pgrep -u postgres -f -- "$WORK/(bin|env|pgb)" 2>/dev/null | grep -qvx -e "$pm" -e "${RESIDENT_PID:-0}"; then
       [ $i -lt 8 ] || log "  (waited $((i / 4)) s for helpers of the previous run to exit)"
       return 0
     fi
@@ -180,7 +182,8 @@ settle() {
 }
 # timed ROW VARIANT REP CMD...: runs CMD as postgres (wall time of the call; GNU time for peak
 # RSS); a latency file $WORK/t/ROW.VARIANT.REP.lat (µs per call) gives the per-call median,
-# skipping the first CALL_SKIP calls.
+# skipping the first CALL_SKIP calls. With RESIDENT_PID set, the peak RSS recorded is that
+# process's VmHWM (a resident server doing the work for CMD, the client) instead of CMD's.
 timed() {
   local row=$1 var=$2 rep=$3; shift 3
   local tag=$row.$var.$rep lb la t0 t1 sec rss call=-
@@ -196,6 +199,10 @@ timed() {
   la=$(load1)
   sec=$(awk -v d=$((t1 - t0)) 'BEGIN{printf "%.3f", d/1e6}')
   rss=$(tail -n 1 "$WORK/t/$tag.time")
+  if [ -n "${RESIDENT_PID:-}" ]; then
+    rss=$(awk '/^VmHWM:/{print $2}' "/proc/$RESIDENT_PID/status" 2>/dev/null) || true
+    [ -n "$rss" ] || die "$tag: the resident process $RESIDENT_PID is gone"
+  fi
   [ -f "$WORK/t/$tag.lat" ] && call=$(median_ms "$WORK/t/$tag.lat" "${CALL_SKIP:-0}")
   record "$row" "$var" "$rep" "$sec" "$rss" "$call" "$lb" "$la"
   log "  $tag: $sec s, maxrss $rss KiB, median call $call ms"
@@ -423,6 +430,7 @@ for s in "$@"; do
 done
 LOOP
 chmod 755 "$WORK/loop.sh"; chown postgres "$WORK/loop.sh"
+cp "$ROOT/bench/archive_module_loop.py" "$WORK/archive_module_loop.py"   # readable by postgres
 wal_loop() {  # wal_loop ROW VARIANT REP DIR TEMPLATE [CHECK_DEST]
   local row=$1 var=$2 rep=$3 dir=$4 tmpl=$5 check=${6:-}
   timed "$row" "$var" "$rep" env CHECK_DEST="$check" CHECK_SRC="$WORK/walsrc" \
@@ -441,6 +449,32 @@ v_wp_pgbr() {
   rm -rf "$WORK/pgbr-spool"/*
   make_wal_dir "$WORK/wp" 1
   wal_loop "$1" pgbr "$2" "$WORK/wp" "pgbackrest --config=$(pgbr_wal_conf "$2") --stanza=bench --pg1-path=$WORK/wp --archive-async archive-push $WORK/wp/pg_wal/%s"
+}
+# The archive module's path (docs/archive-module.md): one resident `wal-e wal-push-server`,
+# started untimed before the run as the module would have started it (in the data directory,
+# socket pg_wal/.wal-e/archive.sock), and one socket request per segment by
+# bench/archive_module_loop.py playing the archiver (.ready renamed to .done after each OK).
+# The time and the per-call latency are the client's; the peak RSS is the server's VmHWM.
+# Every segment is checked to be in the archive after the run (the server stopped first).
+v_wp_module() {
+  local row=$1 rep=$2 d=$WORK/wp-module
+  local sock=$d/pg_wal/.wal-e/archive.sock pidf=$WORK/t/$1.module.$2.pid job i
+  wale_wal_forget "$rep"
+  make_wal_dir "$d" 1
+  rm -f "$pidf"
+  as_pg bash -c 'echo $$ >"$1"; cd "$2" && exec "$3" --terse --envdir "$4" wal-push-server --pool-size "$5" "$6"' \
+    _ "$pidf" "$d" "$WALE" "$(wale_wal_envdir "$rep")" "$POOL" "$sock" 2>"$WORK/t/$row.module.$rep.server.err" &
+  job=$!
+  for ((i = 0; i < 200; i++)); do [ -S "$sock" ] && break; sleep 0.05; done
+  [ -S "$sock" ] && [ -s "$pidf" ] || { cat "$WORK/t/$row.module.$rep.server.err" >&2; die "wal-push-server did not start"; }
+  RESIDENT_PID=$(cat "$pidf")
+  timed "$row" module "$rep" python3 "$WORK/archive_module_loop.py" "$sock" "$d" "$WORK/t/$row.module.$rep.lat" "${SEGS[@]}"
+  kill -TERM "$RESIDENT_PID"
+  wait "$job" || true
+  RESIDENT_PID=
+  local n=0 s
+  for s in "${SEGS[@]}"; do ls "$WORK/wale-archive/wal_005/$s".* >/dev/null 2>&1 && n=$((n + 1)); done
+  [ $n = "$NSEG" ] || die "$row.module.$rep: wal-e archive holds $n of $NSEG segments after the archive-module run"
 }
 wale_wal_envdir() { echo "$V_ENVDIR"; }
 pgbr_wal_conf() { echo "$V_PGBR_CONF"; }
@@ -491,11 +525,14 @@ rm -rf "$RESTORE" "$FLOOR_TAR"
 comparison backup_fetch 'backup-fetch LATEST' wale pgbr '`pgbackrest restore`' '≥ 2'
 comparison backup_fetch 'backup-fetch LATEST' wale floor 'floor: `tar -xf` of an uncompressed tar of the same files + `sync`' '≥ 0.75'
 
-log "row: wal-push x$NSEG with .ready"
-interleave wal_push v_wp_wale v_wp_pgbr
+log "row: wal-push x$NSEG with .ready (and through the archive module)"
+# module first in each repetition: it checks its own segments; check_wal_stored then checks
+# the last repetition's wal-push (.ready) and archive-push segments
+interleave wal_push v_wp_module v_wp_wale v_wp_pgbr
 check_wal_stored
-rm -rf "$WORK/wp"
+rm -rf "$WORK/wp" "$WORK/wp-module"
 comparison wal_push "wal-push x$NSEG with .ready (push-ahead)" wale pgbr '`archive-push`, archive-async=y' '≥ 2; median call < 5 ms'
+comparison wal_push "wal-push x$NSEG through the archive module (resident wal-push-server; peak RSS: the server's)" module pgbr '`archive-push`, archive-async=y' '≥ 3'
 
 log "row: wal-fetch x$NSEG"
 interleave wal_fetch v_wf_wale v_wf_pgbr
@@ -630,7 +667,7 @@ mib() { awk -v b="$1" 'BEGIN{printf "%.0f", b/1048576}'; }
   echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/{printf "%.1f", $2/1048576}' /proc/meminfo) GiB RAM, $(df -h "$WORK" | awk 'NR==2{print $1}'); load average (1/5/15 min) $LOAD_START at the start, $LOAD_END at the end; harness niceness $(nice)"
   echo "- dataset: pgbench scale $SCALE + $RANDOM_MB MiB random bytea; data directory $(mib "$DATA_BYTES") MiB without pg_wal; one wal-e lz4 backup $(mib "$WALE_BACKUP_BYTES") MiB; page cache warm (not dropped)"
   echo "- method: $REPS repetitions per row, interleaved (wal-e, other, wal-e, other, ...); ratio = other time / wal-e time of the same repetition (> 1: wal-e faster); wal-e --pool-size $POOL, pgBackRest process-max=$POOL; lz4 level 1 for both"
-  echo "- WAL rows: $NSEG segments of UPDATE-heavy WAL ($((NSEG * 16)) MiB), each call one process through \`sh -c\`, sequential, .ready renamed to .done after each push"
+  echo "- WAL rows: $NSEG segments of UPDATE-heavy WAL ($((NSEG * 16)) MiB), each call one process through \`sh -c\`, sequential, .ready renamed to .done after each push; archive-module line: one resident \`wal-e wal-push-server --pool-size $POOL\` (started untimed each repetition), one Unix-socket request per segment from bench/archive_module_loop.py, peak RSS = the server's VmHWM"
   echo "- start-up rows: \`hyperfine -N --runs $STARTUP_RUNS\` per repetition, median run"
   [ "$S3" = 1 ] && echo "- S3 rows: Ceph radosgw 16.2 (memstore) from scripts/s3/start-radosgw.sh on 127.0.0.1, TLS with a test CA, path style; wal-e WALE_S3_ENDPOINT=https+path://, WALE_S3_CA_BUNDLE; pgBackRest repo1-type=s3, repo1-s3-uri-style=path, repo1-storage-ca-file; ceiling: curl --aws-sigv4, $S3_PAR at once, 8 MiB pieces"
   [ ${#SCALES[@]} -gt 0 ] && echo "- scale rows: one-row tables added to the same cluster (cumulative); peak RSS = GNU time's maxrss of the largest single process"
