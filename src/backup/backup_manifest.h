@@ -38,7 +38,7 @@ class ManifestBuilder {
 
  private:
   mutable std::mutex mu_;
-  std::vector<ManifestFile> files_;
+  mutable std::vector<ManifestFile> files_;  // guarded by mu_; render() sorts it
 };
 
 struct Manifest {

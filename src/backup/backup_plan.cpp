@@ -141,17 +141,16 @@ BackupPlan plan_backup(const std::string& data_directory) {
   return plan;
 }
 
-std::vector<std::vector<PlannedEntry>> partition_plan(const std::vector<PlannedEntry>& entries,
-                                                      std::uint64_t max_bytes) {
+std::vector<std::vector<PlannedEntry>> partition_plan(std::vector<PlannedEntry> entries, std::uint64_t max_bytes) {
   std::vector<std::vector<PlannedEntry>> parts(1);
   std::uint64_t bytes = 0;
-  for (const auto& e : entries) {
+  for (auto& e : entries) {
     if (e.size > 0 && bytes > 0 && bytes + e.size > max_bytes) {
       parts.emplace_back();
       bytes = 0;
     }
-    parts.back().push_back(e);
     bytes += e.size;
+    parts.back().push_back(std::move(e));
   }
   return parts;
 }

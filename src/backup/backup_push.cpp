@@ -129,7 +129,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   store::put_bytes(store, layout::extended_version_key(name), server.version, {"text/plain"});
 
   BackupPlan plan = plan_backup(dir);
-  auto parts = partition_plan(plan.entries, effective_partition_size(opts.partition_size, plan.total_file_bytes,
+  auto parts = partition_plan(std::move(plan.entries), effective_partition_size(opts.partition_size, plan.total_file_bytes,
                                                                       opts.pool_size));
   // Largest partitions first, so that the last ones to finish are small.
   std::vector<std::size_t> order(parts.size());
@@ -164,6 +164,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
     group.wait();
   }
   std::uint32_t number = static_cast<std::uint32_t>(parts.size());
+  parts = {};  // the file list is uploaded: free it before the manifest is rendered
 
   pg::BackupStop stop = session.stop();
   // backup_label and tablespace_map come from pg_backup_stop, never from PGDATA.
@@ -174,9 +175,9 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   manifest.add(manifest_entry("backup_label", stop.backup_label, now));
   std::string manifest_text =
       manifest.render(ManifestWalRange{start.timeline, start.lsn.to_string(), stop.lsn.to_string()});
-  std::vector<InlineFile> meta{{"backup_label", stop.backup_label}, {"backup_manifest", manifest_text}};
-  if (!stop.tablespace_map.empty()) meta.push_back({"tablespace_map", stop.tablespace_map});
   store::put_bytes(store, layout::backup_dir(name) + "backup_manifest", manifest_text, {"application/json"});
+  std::vector<InlineFile> meta{{"backup_label", stop.backup_label}, {"backup_manifest", std::move(manifest_text)}};
+  if (!stop.tablespace_map.empty()) meta.push_back({"tablespace_map", stop.tablespace_map});
   totals += write_inline_partition(store, layout::partition_key(name, number, opts.codec), meta, opts.codec);
   ++number;
 
