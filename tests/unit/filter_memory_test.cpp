@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "backup/backup_manifest.h"
 #include "codec/codec.h"
+#include "core/error.h"
 #include "io/filter_streams.h"
 #include "io/memory_streams.h"
 
@@ -113,3 +115,36 @@ TEST(FilterSourceMemory, ReadsThroughTheBoundedEntryPoint) {
 
 }  // namespace
 }  // namespace wale
+
+namespace wale::backup {
+namespace {
+
+// parse_manifest converts "Files" entries while parsing (no whole JSON tree):
+// every entry must still come back, in order, with its checksum.
+TEST(ManifestStreaming, EveryFileComesBack) {
+  ManifestBuilder b;
+  for (std::uint32_t i = 0; i < 20000; ++i) b.add({"base/5/" + std::to_string(900000 + i), i, 1700000000, i * 2654435761u});
+  std::string text = b.render({1, "0/2000028", "0/2000100"});
+  Manifest m = parse_manifest(text);
+  ASSERT_EQ(m.files.size(), 20000u);
+  for (std::uint32_t i = 0; i < 20000; ++i) {
+    ASSERT_EQ(m.files[i].path, "base/5/" + std::to_string(900000 + i));
+    ASSERT_EQ(m.files[i].size, i);
+    ASSERT_EQ(m.files[i].crc32c, i * 2654435761u);
+  }
+  ASSERT_EQ(m.wal_ranges.size(), 1u);
+  EXPECT_EQ(m.wal_ranges[0].end_lsn, "0/2000100");
+  // A damaged manifest reports its checksum first, even when an entry is bad too.
+  std::string bad = text;
+  bad.replace(bad.find("\"Size\": 7,"), 10, "\"Size\": -7,");
+  try {
+    parse_manifest(bad);
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Corrupt);
+    EXPECT_NE(e.message().find("checksum mismatch"), std::string::npos) << e.message();
+  }
+}
+
+}  // namespace
+}  // namespace wale::backup
