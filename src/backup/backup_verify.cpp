@@ -28,6 +28,7 @@ namespace {
 struct SeenFile {
   std::uint64_t size = 0;
   std::uint32_t crc = 0;
+  bool listed = false;  // named by the manifest (a flag, not a second set of a million paths)
 };
 
 }  // namespace
@@ -105,10 +106,10 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
     report.has_manifest = true;
     try {
       Manifest m = parse_manifest(*manifest_text);
-      std::set<std::string> listed;
+      manifest_text.reset();  // parsed: free the text before comparing
       for (const auto& f : m.files) {
-        listed.insert(f.path);
         auto it = seen.find(f.path);
+        if (it != seen.end()) it->second.listed = true;
         if (it == seen.end()) {
           report.problems.push_back({f.path, "in the manifest but in no tar partition"});
         } else if (it->second.size != f.size) {
@@ -118,7 +119,7 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
         }
       }
       for (const auto& [path, f] : seen) {
-        if (!listed.count(path) && path != "backup_manifest" && path != "tablespace_map") {
+        if (!f.listed && path != "backup_manifest" && path != "tablespace_map") {
           report.problems.push_back({path, "in a tar partition but not in the manifest"});
         }
       }
