@@ -155,6 +155,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
       group.run([&, i] {
         auto key = layout::partition_key(name, static_cast<std::uint32_t>(i), opts.codec);
         auto stats = write_partition(store, key, parts[i], opts.codec, on_read, &manifest);
+        parts[i] = {};  // uploaded: its files live on in the manifest only
         log::info(kLogger, {"finished uploading a tar partition", {}, {},
                             {{"backup", name.str()}, {"partition", std::to_string(i)}}});
         std::lock_guard lock(totals_mu);
@@ -176,7 +177,9 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   std::string manifest_text =
       manifest.render(ManifestWalRange{start.timeline, start.lsn.to_string(), stop.lsn.to_string()});
   store::put_bytes(store, layout::backup_dir(name) + "backup_manifest", manifest_text, {"application/json"});
-  std::vector<InlineFile> meta{{"backup_label", stop.backup_label}, {"backup_manifest", std::move(manifest_text)}};
+  std::vector<InlineFile> meta;  // (an initializer list would copy the manifest)
+  meta.push_back({"backup_label", stop.backup_label});
+  meta.push_back({"backup_manifest", std::move(manifest_text)});
   if (!stop.tablespace_map.empty()) meta.push_back({"tablespace_map", stop.tablespace_map});
   totals += write_inline_partition(store, layout::partition_key(name, number, opts.codec), meta, opts.codec);
   ++number;
