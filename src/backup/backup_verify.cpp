@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -57,6 +58,23 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
   }
   if (parts.empty()) report.problems.push_back({store.describe(layout::partitions_prefix(backup.name)), "no tar partitions"});
 
+  // The manifest is read and parsed before the partitions are scanned, so
+  // that its text is freed before the map of every file is built (the
+  // peak of a backup of many files); its problems are reported below.
+  std::optional<Manifest> manifest;
+  std::optional<std::string> manifest_problem;
+  {
+    auto text = store::get_bytes(store, layout::backup_dir(backup.name) + "backup_manifest");
+    if (text) {
+      report.has_manifest = true;
+      try {
+        manifest = parse_manifest(*text);
+      } catch (const Error& e) {
+        manifest_problem = e.message();
+      }
+    }
+  }
+
   // Every file of every partition, checksummed while streaming.
   std::map<std::string, SeenFile> seen;
   std::mutex mu;
@@ -101,13 +119,11 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
   report.files = seen.size();
 
   // The manifest: every file present with its size and checksum, nothing extra.
-  auto manifest_text = store::get_bytes(store, layout::backup_dir(backup.name) + "backup_manifest");
-  if (manifest_text) {
-    report.has_manifest = true;
-    try {
-      Manifest m = parse_manifest(*manifest_text);
-      manifest_text.reset();  // parsed: free the text before comparing
-      for (const auto& f : m.files) {
+  if (report.has_manifest) {
+    if (manifest_problem) {
+      report.problems.push_back({store.describe(layout::backup_dir(backup.name) + "backup_manifest"), *manifest_problem});
+    } else {
+      for (const auto& f : manifest->files) {
         auto it = seen.find(f.path);
         if (it != seen.end()) it->second.listed = true;
         if (it == seen.end()) {
@@ -123,8 +139,6 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
           report.problems.push_back({path, "in a tar partition but not in the manifest"});
         }
       }
-    } catch (const Error& e) {
-      report.problems.push_back({store.describe(layout::backup_dir(backup.name) + "backup_manifest"), e.message()});
     }
   } else {
     report.notes.push_back("no backup_manifest (a WAL-E backup?): file checksums not verified, only that every "
