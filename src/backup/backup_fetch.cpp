@@ -249,6 +249,7 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
           } catch (const Error& e) {
             throw Error(e.code(), e.message(), "While restoring " + store.describe(part.key) + ". " + e.detail(), e.hint());
           }
+          extractors[i]->release_buffer();
           log::info(kLogger, {"finished restoring a tar partition", {}, {},
                               {{"backup", info.name.str()}, {"partition", std::to_string(part.number)}}});
         });

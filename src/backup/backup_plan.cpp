@@ -142,17 +142,27 @@ BackupPlan plan_backup(const std::string& data_directory) {
   return plan;
 }
 
-std::vector<std::vector<PlannedEntry>> partition_plan(const std::vector<PlannedEntry>& entries,
-                                                      std::uint64_t max_bytes) {
-  std::vector<std::vector<PlannedEntry>> parts(1);
+std::vector<std::vector<PlannedEntry>> partition_plan(std::vector<PlannedEntry> entries, std::uint64_t max_bytes) {
+  // Boundaries first, so that each partition is allocated at its exact size
+  // (growing vectors would hold up to twice the entries while `entries` is
+  // still allocated).
+  std::vector<std::size_t> ends;
   std::uint64_t bytes = 0;
-  for (const auto& e : entries) {
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
     if (e.size > 0 && bytes > 0 && bytes + e.size > max_bytes) {
-      parts.emplace_back();
+      ends.push_back(i);
       bytes = 0;
     }
-    parts.back().push_back(e);
     bytes += e.size;
+  }
+  ends.push_back(entries.size());
+  std::vector<std::vector<PlannedEntry>> parts(ends.size());
+  std::size_t begin = 0;
+  for (std::size_t p = 0; p < ends.size(); ++p) {
+    parts[p].reserve(ends[p] - begin);
+    for (std::size_t i = begin; i < ends[p]; ++i) parts[p].push_back(std::move(entries[i]));
+    begin = ends[p];
   }
   return parts;
 }

@@ -46,7 +46,8 @@ BackupPlan plan_backup(const std::string& data_directory);
 
 // Splits entries into partitions of at most `max_bytes` of file data each
 // (a single larger file gets a partition of its own). Keeps walk order.
-std::vector<std::vector<PlannedEntry>> partition_plan(const std::vector<PlannedEntry>& entries,
-                                                      std::uint64_t max_bytes);
+// Takes the entries by value: pass std::move(plan.entries) so that a plan of
+// a million files is not held twice.
+std::vector<std::vector<PlannedEntry>> partition_plan(std::vector<PlannedEntry> entries, std::uint64_t max_bytes);
 
 }  // namespace wale::backup

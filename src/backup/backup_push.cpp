@@ -302,7 +302,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
       plan.entries.push_back(std::move(e));
     }
   }
-  auto parts = partition_plan(plan.entries, effective_partition_size(opts.partition_size, plan.total_file_bytes,
+  auto parts = partition_plan(std::move(plan.entries), effective_partition_size(opts.partition_size, plan.total_file_bytes,
                                                                       opts.pool_size));
   // Largest partitions first, so that the last ones to finish are small.
   std::vector<std::size_t> order(parts.size());
@@ -328,6 +328,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
       group.run([&, i] {
         auto key = layout::partition_key(name, static_cast<std::uint32_t>(i), opts.codec);
         auto stats = write_partition(store, key, parts[i], opts.codec, on_read, &manifest);
+        parts[i] = {};  // uploaded: its files live on in the manifest only
         log::info(kLogger, {"finished uploading a tar partition", {}, {},
                             {{"backup", name.str()}, {"partition", std::to_string(i)}}});
         std::lock_guard lock(totals_mu);
@@ -337,6 +338,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
     group.wait();
   }
   std::uint32_t number = static_cast<std::uint32_t>(parts.size());
+  parts = {};  // the file list is uploaded: free it before the manifest is rendered
   std::string control_bytes = read_whole(dir + "/" + control_name);
 
   if (opts.while_offline) {
@@ -385,11 +387,12 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   if (!opts.while_offline) manifest.add(manifest_entry("backup_label", stop.backup_label, now));
   std::string manifest_text =
       manifest.render(layout::ManifestWalRange{start.timeline, start.lsn.to_string(), stop.lsn.to_string()});
-  std::vector<InlineFile> meta{{control_name, control_bytes}};
-  if (!opts.while_offline) meta.push_back({"backup_label", stop.backup_label});
-  meta.push_back({"backup_manifest", manifest_text});
-  if (!stop.tablespace_map.empty()) meta.push_back({"tablespace_map", stop.tablespace_map});
   store::put_bytes(store, layout::backup_manifest_key(name), manifest_text, {"application/json"});
+  std::vector<InlineFile> meta;  // (an initializer list would copy the manifest)
+  meta.push_back({control_name, control_bytes});
+  if (!opts.while_offline) meta.push_back({"backup_label", stop.backup_label});
+  meta.push_back({"backup_manifest", std::move(manifest_text)});
+  if (!stop.tablespace_map.empty()) meta.push_back({"tablespace_map", stop.tablespace_map});
   totals += write_inline_partition(store, layout::partition_key(name, number, opts.codec), meta, opts.codec);
   ++number;
 

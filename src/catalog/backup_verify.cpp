@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -28,6 +29,7 @@ namespace {
 struct SeenFile {
   std::uint64_t size = 0;
   std::uint32_t crc = 0;
+  bool listed = false;  // named by the manifest (a flag, not a second set of a million paths)
 };
 
 }  // namespace
@@ -51,6 +53,23 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
     }
   }
   if (parts.empty()) report.problems.push_back({store.describe(layout::partitions_prefix(backup.name)), "no tar partitions"});
+
+  // The manifest is read and parsed before the partitions are scanned, so
+  // that its text is freed before the map of every file is built (the
+  // peak of a backup of many files); its problems are reported below.
+  std::optional<layout::Manifest> manifest;
+  std::optional<std::string> manifest_problem;
+  {
+    auto text = store::get_bytes(store, layout::backup_manifest_key(backup.name));
+    if (text) {
+      report.has_manifest = true;
+      try {
+        manifest = layout::parse_manifest(*text);
+      } catch (const Error& e) {
+        manifest_problem = e.message();
+      }
+    }
+  }
 
   // Every file of every partition, checksummed while streaming.
   std::map<std::string, SeenFile> seen;
@@ -90,15 +109,13 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
   report.files = seen.size();
 
   // The manifest: every file present with its size and checksum, nothing extra.
-  auto manifest_text = store::get_bytes(store, layout::backup_manifest_key(backup.name));
-  if (manifest_text) {
-    report.has_manifest = true;
-    try {
-      layout::Manifest m = layout::parse_manifest(*manifest_text);
-      std::set<std::string> listed;
-      for (const auto& f : m.files) {
-        listed.insert(f.path);
+  if (report.has_manifest) {
+    if (manifest_problem) {
+      report.problems.push_back({store.describe(layout::backup_manifest_key(backup.name)), *manifest_problem});
+    } else {
+      for (const auto& f : manifest->files) {
         auto it = seen.find(f.path);
+        if (it != seen.end()) it->second.listed = true;
         if (it == seen.end()) {
           report.problems.push_back({f.path, "in the manifest but in no tar partition"});
         } else if (it->second.size != f.size) {
@@ -108,12 +125,10 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
         }
       }
       for (const auto& [path, f] : seen) {
-        if (!listed.count(path) && path != "backup_manifest" && path != "tablespace_map") {
+        if (!f.listed && path != "backup_manifest" && path != "tablespace_map") {
           report.problems.push_back({path, "in a tar partition but not in the manifest"});
         }
       }
-    } catch (const Error& e) {
-      report.problems.push_back({store.describe(layout::backup_manifest_key(backup.name)), e.message()});
     }
   } else {
     report.notes.push_back("no backup_manifest (a WAL-E backup?): file checksums not verified, only that every "

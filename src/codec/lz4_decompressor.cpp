@@ -2,6 +2,7 @@
 
 #include <lz4frame.h>
 
+#include <cstdint>
 #include <string>
 
 #include "core/error.h"
@@ -32,9 +33,16 @@ Lz4Decompressor::Lz4Decompressor() {
 Lz4Decompressor::~Lz4Decompressor() = default;
 
 void Lz4Decompressor::process(std::span<const std::byte> in, std::vector<std::byte>& out) {
+  process_some(in, out, SIZE_MAX);
+}
+
+std::size_t Lz4Decompressor::process_some(std::span<const std::byte> in, std::vector<std::byte>& out,
+                                          std::size_t out_limit) {
   if (finished_) throw Error(ErrorCode::Internal, "lz4 decompressor used after finish()");
-  if (in.empty()) return;
+  if (in.empty()) return 0;
   any_input_ = true;
+  const std::size_t given = in.size();
+  const std::size_t out_start = out.size();
   if (!scratch_) {
     scratch_size_ = kOutputChunk;
     scratch_ = std::make_unique_for_overwrite<std::byte[]>(scratch_size_);
@@ -56,9 +64,12 @@ void Lz4Decompressor::process(std::span<const std::byte> in, std::vector<std::by
     next_hint_ = hint;
     out.insert(out.end(), scratch_.get(), scratch_.get() + produced);
     in = in.subspan(taken);
-    // Stop when the input is used up and liblz4 had no more output to give.
+    // Stop when the input is used up and liblz4 had no more output to give,
+    // or early (input left for the next call) once the caller's limit is met.
     if (in.empty() && produced < scratch_size_) break;
+    if (!in.empty() && out.size() - out_start >= out_limit) break;
   }
+  return given - in.size();
 }
 
 void Lz4Decompressor::finish(std::vector<std::byte>& out) {

@@ -60,8 +60,16 @@ std::uint32_t LzopDecompressor::header_sum(std::uint32_t seed_adler_or_crc,
 }
 
 void LzopDecompressor::process(std::span<const std::byte> in, std::vector<std::byte>& out) {
+  process_some(in, out, SIZE_MAX);
+}
+
+std::size_t LzopDecompressor::process_some(std::span<const std::byte> in, std::vector<std::byte>& out,
+                                           std::size_t out_limit) {
   if (finished_) throw Error(ErrorCode::Internal, "lzop decompressor used after finish()");
-  while (!in.empty()) {
+  const std::size_t given = in.size();
+  const std::size_t out_start = out.size();
+  // Early stop (input left for the next call) once the caller's limit is met.
+  while (!in.empty() && out.size() - out_start < out_limit) {
     if (state_ == State::End) {
       // Another lzop stream may follow (lzop -d decodes concatenations).
       expect(State::Magic, lzop::kMagic.size());
@@ -96,6 +104,7 @@ void LzopDecompressor::process(std::span<const std::byte> in, std::vector<std::b
       pending_.clear();
     }
   }
+  return given - in.size();
 }
 
 void LzopDecompressor::consume(std::span<const std::byte> unit, std::vector<std::byte>& out) {

@@ -33,6 +33,8 @@ class LzopDecompressor final : public io::Filter {
   LzopDecompressor();
 
   void process(std::span<const std::byte> in, std::vector<std::byte>& out) override;
+  std::size_t process_some(std::span<const std::byte> in, std::vector<std::byte>& out,
+                           std::size_t out_limit) override;
   void finish(std::vector<std::byte>& out) override;
 
  private:

@@ -3,6 +3,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include <cstdint>
 #include <string>
 
 #include "core/error.h"
@@ -26,9 +27,15 @@ ZstdDecompressor::ZstdDecompressor() {
 ZstdDecompressor::~ZstdDecompressor() = default;
 
 void ZstdDecompressor::process(std::span<const std::byte> in, std::vector<std::byte>& out) {
+  process_some(in, out, SIZE_MAX);
+}
+
+std::size_t ZstdDecompressor::process_some(std::span<const std::byte> in, std::vector<std::byte>& out,
+                                           std::size_t out_limit) {
   if (finished_) throw Error(ErrorCode::Internal, "zstd decompressor used after finish()");
-  if (in.empty()) return;
+  if (in.empty()) return 0;
   any_input_ = true;
+  const std::size_t out_start = out.size();
   if (!scratch_) {
     scratch_size_ = kOutputChunk;
     scratch_ = std::make_unique_for_overwrite<std::byte[]>(scratch_size_);
@@ -50,9 +57,12 @@ void ZstdDecompressor::process(std::span<const std::byte> in, std::vector<std::b
     // ended) reports the next frame's header size; keep the frame-end 0.
     if (progressed) last_result_ = rc;
     out.insert(out.end(), scratch_.get(), scratch_.get() + output.pos);
-    // Done when all input is taken and zstd had no more output pending.
+    // Done when all input is taken and zstd had no more output pending, or
+    // early (input left for the next call) once the caller's limit is met.
     if (input.pos == input.size && output.pos < output.size) break;
+    if (input.pos < input.size && out.size() - out_start >= out_limit) break;
   }
+  return input.pos;
 }
 
 void ZstdDecompressor::finish(std::vector<std::byte>& out) {

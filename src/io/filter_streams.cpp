@@ -40,22 +40,28 @@ FilterSource::FilterSource(std::unique_ptr<Filter> filter, std::unique_ptr<ByteS
 
 std::size_t FilterSource::read(std::span<std::byte> out) {
   if (error_) std::rethrow_exception(error_);
-  while (pos_ >= out_.size()) {
-    out_.clear();
-    pos_ = 0;
-    if (eof_) return 0;
-    try {
+  try {
+    while (pos_ >= out_.size()) {
+      out_.clear();
+      pos_ = 0;
+      if (in_pos_ < in_len_) {
+        auto pending = std::span<const std::byte>(in_.data() + in_pos_, in_len_ - in_pos_);
+        in_pos_ += filter_->process_some(pending, out_, in_.size());
+        continue;
+      }
+      if (eof_) return 0;
       std::size_t n = upstream_->read(in_);
       if (n == 0) {
         eof_ = true;
         filter_->finish(out_);
       } else {
-        filter_->process(std::span<const std::byte>(in_.data(), n), out_);
+        in_pos_ = 0;
+        in_len_ = n;
       }
-    } catch (...) {
-      error_ = std::current_exception();
-      throw;
     }
+  } catch (...) {
+    error_ = std::current_exception();  // sticky: later reads throw it again
+    throw;
   }
   std::size_t n = std::min(out.size(), out_.size() - pos_);
   std::memcpy(out.data(), out_.data() + pos_, n);

@@ -5,6 +5,9 @@
 // FilterSource: bytes read from `upstream` come out filtered. Owns both. A
 // failure (upstream's or the filter's, e.g. a truncated stream's Corrupt) is
 // sticky: every later read() throws it again, never reports a clean end.
+// Memory is bounded: the filter runs through process_some() with an output
+// limit of `chunk`, so one read never holds more than about chunk plus the
+// filter's largest unit (a 4 MiB lz4 block) of output, whatever the ratio.
 #pragma once
 
 #include <exception>
@@ -40,6 +43,8 @@ class FilterSource final : public ByteSource {
   std::unique_ptr<Filter> filter_;
   std::unique_ptr<ByteSource> upstream_;
   std::vector<std::byte> in_;
+  std::size_t in_pos_ = 0;  // in_[in_pos_, in_len_) is read but not yet filtered
+  std::size_t in_len_ = 0;
   std::vector<std::byte> out_;
   std::size_t pos_ = 0;
   bool eof_ = false;

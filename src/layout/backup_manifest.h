@@ -37,8 +37,8 @@ class ManifestBuilder {
   std::string render(const ManifestWalRange& wal) const;
 
  private:
-  mutable std::mutex mu_;  // guards files_
-  std::vector<ManifestFile> files_;
+  mutable std::mutex mu_;
+  mutable std::vector<ManifestFile> files_;  // guarded by mu_; render() sorts it
 };
 
 struct Manifest {

@@ -50,8 +50,7 @@ bool starts_with(const std::vector<std::string>& parts, const std::vector<std::s
 
 }  // namespace
 
-SafeExtractor::SafeExtractor(const std::string& root, const std::vector<TablespaceMapping>& mappings)
-    : buffer_(kCopyChunk) {
+SafeExtractor::SafeExtractor(const std::string& root, const std::vector<TablespaceMapping>& mappings) {
   bases_.push_back(Base{{}, root, open_root_dir(root)});
   for (const auto& m : mappings) {
     if (!is_writable_name(m.tar_prefix, true)) {
@@ -210,6 +209,7 @@ void SafeExtractor::make_file(int parent, const std::string& name, const Entry& 
     if (::unlinkat(parent, name.c_str(), 0) != 0) throw_errno("could not remove", where, errno);
   }
   std::uint64_t written = 0;
+  if (buffer_.empty()) buffer_.resize(kCopyChunk);
   for (;;) {
     throw_if_stopped();
     std::size_t n = reader.read_data(buffer_);

@@ -78,6 +78,11 @@ class SafeExtractor {
   // the same directory instead: backup-fetch renames it into place last.
   void rename_member(const std::string& member, const std::string& name);
 
+  // Frees the copy buffer (allocated again when a file is next written):
+  // backup-fetch keeps one extractor per partition until finish(), and calls
+  // this when a partition's stream is done, so only running ones hold one.
+  void release_buffer() { buffer_ = {}; }
+
   // Restores directory modes and mtimes and syncs the file systems. Call once, last.
   // `sync` false skips the file-system sync (when another extractor of the
   // same restore does it last, once).
