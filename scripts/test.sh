@@ -19,7 +19,7 @@ cmake --build build-asan -j "$jobs" --target wale_unit_tests
 for type in Release Debug; do
   dir=build-${type,,}
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=$type -DWALE_WERROR=ON -DBUILD_TESTING=OFF >/dev/null
-  cmake --build "$dir" -j "$jobs" --target wal-e
+  cmake --build "$dir" -j "$jobs"  # the product: wal-e, its man page, the archive module
 done
 
 # Main build; its ctest also runs the sanitizer binary as test "unit.asan".
