@@ -48,7 +48,7 @@ const Bytes& wal_like_segment() {
         }
         for (std::size_t i = 24; i < len; ++i) {
           const std::size_t k = i % 48;
-          p[at + i] = k < 8 ? std::byte(rng() & 0xFF)                      // values
+          p[at + i] = k < 8 ? std::byte(rng() & 0xFF)                             // values
                             : std::byte("0123456789abcdef"[(i * 7 + lsn) & 15]);  // md5-ish text
         }
         at += (len + 7) & ~std::size_t{7};
@@ -106,8 +106,7 @@ void BM_Decompress(benchmark::State& state, Codec codec) {
 // A real WAL-E object: 16 MiB segment written by lzop 1.04 (test fixture).
 const Bytes& wale_object() {
   static const Bytes data = [] {
-    std::ifstream f(std::string(WALE_TESTDATA_DIR) +
-                        "/wal-e-archive/wal_005/000000010000000000000001.lzo",
+    std::ifstream f(std::string(WALE_TESTDATA_DIR) + "/wal-e-archive/wal_005/000000010000000000000001.lzo",
                     std::ios::binary);
     const std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     Bytes b(s.size());

@@ -6,9 +6,9 @@
 
 #include <string>
 
-#include "layout/backup_manifest.h"
 #include "core/error.h"
 #include "fuzz_support.h"
+#include "layout/backup_manifest.h"
 
 namespace {
 

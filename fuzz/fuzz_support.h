@@ -18,12 +18,12 @@
 #include <string_view>
 #include <vector>
 
-#define WALE_FUZZ_CHECK(cond)                                                            \
-  do {                                                                                   \
-    if (!(cond)) {                                                                       \
-      std::fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__, __LINE__, #cond);  \
-      std::abort();                                                                      \
-    }                                                                                    \
+#define WALE_FUZZ_CHECK(cond)                                                          \
+  do {                                                                                 \
+    if (!(cond)) {                                                                     \
+      std::fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__, __LINE__, #cond); \
+      std::abort();                                                                    \
+    }                                                                                  \
   } while (0)
 
 namespace wale::fuzz {

@@ -47,16 +47,22 @@ constexpr std::array<Binder, config::kCommandCount> kBinders{
       return BackupListOptions{p.args.empty() ? std::nullopt : std::optional(p.args[0]), p.values.flag(Opt::Detail),
                                p.values.flag(Opt::Json)};
     },
-    [](const Parsed& p) -> CommandOptions { return BackupMarkOptions{p.args.at(0), p.values.flag(Opt::Impermanent)}; },
+    [](const Parsed& p) -> CommandOptions {
+      return BackupMarkOptions{p.args.at(0), p.values.flag(Opt::Impermanent)};
+    },
     [](const Parsed& p) -> CommandOptions {
       return BackupVerifyOptions{p.args.empty() ? "LATEST" : p.args[0], p.values.flag(Opt::All),
                                  p.values.flag(Opt::Json), pool_size(p.values)};
     },
-    [](const Parsed& p) -> CommandOptions { return WalPushOptions{p.args.at(0), pool_size(p.values)}; },
+    [](const Parsed& p) -> CommandOptions {
+      return WalPushOptions{p.args.at(0), pool_size(p.values)};
+    },
     [](const Parsed& p) -> CommandOptions {
       return WalPushAheadOptions{p.args.at(0), {p.args.begin() + 1, p.args.end()}, pool_size(p.values)};
     },
-    [](const Parsed& p) -> CommandOptions { return WalPushServerOptions{p.args.at(0), pool_size(p.values)}; },
+    [](const Parsed& p) -> CommandOptions {
+      return WalPushServerOptions{p.args.at(0), pool_size(p.values)};
+    },
     [](const Parsed& p) -> CommandOptions {
       return WalFetchOptions{p.args.at(0), p.args.at(1), static_cast<unsigned>(p.values.number(Opt::Prefetch))};
     },
@@ -83,7 +89,8 @@ std::string help_of(const OptionSpec& s) {
   for (auto e : s.env) {
     if (!e.empty() && !s.flag.empty()) extra += (extra.empty() ? "env: " : " or ") + std::string(e);
   }
-  if (!s.default_text.empty()) extra += (extra.empty() ? "" : "; ") + std::string("default: ") + std::string(s.default_text);
+  if (!s.default_text.empty())
+    extra += (extra.empty() ? "" : "; ") + std::string("default: ") + std::string(s.default_text);
   if (!extra.empty()) h += " (" + extra + ")";
   return h;
 }
@@ -143,16 +150,17 @@ const std::string& Invocation::name() const {
 }
 
 ParseOutcome parse_command_line(int argc, const char* const* argv) {
-  CLI::App app{"wal-e: continuous archiving of PostgreSQL WAL and base backups to object storage.\n"
-               "Settings come from the environment (WALE_S3_PREFIX, WALE_FILE_PREFIX, AWS_*, ...) or from\n"
-               "the global options below, which go before the subcommand. Secrets are read only from the\n"
-               "environment or an envdir, never from the command line.",
-               "wal-e"};
+  CLI::App app{
+      "wal-e: continuous archiving of PostgreSQL WAL and base backups to object storage.\n"
+      "Settings come from the environment (WALE_S3_PREFIX, WALE_FILE_PREFIX, AWS_*, ...) or from\n"
+      "the global options below, which go before the subcommand. Secrets are read only from the\n"
+      "environment or an envdir, never from the command line.",
+      "wal-e"};
   app.set_help_flag("-h,--help", "Show this help and exit.");
   app.footer(footer());
   auto* version_flag = app.add_flag("--version")->description("Print the version and exit.");
   auto* readme_flag = app.add_flag("--help-settings-table")->group("");  // README.md's table (tests check it)
-  auto* man_flag = app.add_flag("--help-man")->group("");  // wal-e(1), written at build time (docs/)
+  auto* man_flag = app.add_flag("--help-man")->group("");                // wal-e(1), written at build time (docs/)
 
   std::vector<Registered> global;
   for (const auto& s : config::options()) {

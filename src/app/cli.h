@@ -80,13 +80,12 @@ struct DeleteOptions {
 // One alternative per config::Command, in its order.
 using CommandOptions =
     std::variant<VersionOptions, BackupPushOptions, BackupFetchOptions, BackupListOptions, BackupMarkOptions,
-                 BackupVerifyOptions, WalPushOptions, WalPushAheadOptions, WalPushServerOptions,
-                 WalFetchOptions, WalPrefetchOptions,
-                 WalVerifyOptions, DeleteOptions>;
+                 BackupVerifyOptions, WalPushOptions, WalPushAheadOptions, WalPushServerOptions, WalFetchOptions,
+                 WalPrefetchOptions, WalVerifyOptions, DeleteOptions>;
 static_assert(std::variant_size_v<CommandOptions> == config::kCommandCount);
 
 struct Invocation {
-  config::OptionValues global;            // global options as given (config::resolve_settings reads them)
+  config::OptionValues global;             // global options as given (config::resolve_settings reads them)
   std::optional<config::Command> command;  // none given: WAL-E exits 127
   CommandOptions options;
 

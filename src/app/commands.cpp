@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 
+#include "app/spawn.h"
 #include "app/store_factory.h"
 #include "archive/archive_identity.h"
 #include "archive/wal_fetch.h"
@@ -15,13 +16,12 @@
 #include "archive/wal_push.h"
 #include "archive/wal_push_ahead.h"
 #include "archive/wal_verify.h"
-#include "app/spawn.h"
-#include "catalog/backup_catalog.h"
 #include "backup/backup_fetch.h"
 #include "backup/backup_push.h"
 #include "backup/progress.h"
-#include "catalog/retention.h"
+#include "catalog/backup_catalog.h"
 #include "catalog/backup_verify.h"
+#include "catalog/retention.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/number.h"
@@ -118,7 +118,8 @@ int run_delete(const DeleteOptions& o, Context& ctx) {
   if (really) {
     store.remove_abandoned("");  // temporaries of killed writers anywhere in the archive
     for (const auto& k : plan.keys) {
-      log::debug("wal_e.operator.delete", {"deleting an object", "The key being deleted is " + store.describe(k) + ".", {}, {}});
+      log::debug("wal_e.operator.delete",
+                 {"deleting an object", "The key being deleted is " + store.describe(k) + ".", {}, {}});
     }
     catalog::execute_delete(store, plan);
   }

@@ -21,7 +21,7 @@
 namespace wale::app {
 
 struct HelperCall {
-  std::vector<std::string> args;                  // after argv[0]: global options, subcommand, its arguments
+  std::vector<std::string> args;                   // after argv[0]: global options, subcommand, its arguments
   std::map<std::string, std::string> environment;  // the helper's whole environment
 };
 

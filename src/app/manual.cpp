@@ -115,7 +115,8 @@ std::string man_page() {
     if (!c.positionals.empty()) out << " " << positional_synopsis(c);
     out << "\n";
     summary_block(out, c.summary);
-    if (!c.positional_help.empty()) out << ".PP\n\\fI" << roff(c.positionals) << "\\fR: " << roff(c.positional_help) << "\n";
+    if (!c.positional_help.empty())
+      out << ".PP\n\\fI" << roff(c.positionals) << "\\fR: " << roff(c.positional_help) << "\n";
     for (const auto& s : config::options()) {
       if (!config::takes(s, c.id)) continue;
       out << ".TP\n" << flag_synopsis(s) << "\n" << roff(described(s)) << "\n";

@@ -15,8 +15,7 @@ namespace {
 
 std::unique_ptr<store::ObjectStore> make_plain_store(const config::Settings& settings) {
   switch (settings.backend) {
-    case config::Backend::File:
-      return std::make_unique<store::LocalStore>(settings.file_root);
+    case config::Backend::File: return std::make_unique<store::LocalStore>(settings.file_root);
     case config::Backend::S3: {
       auto location = store::s3::parse_s3_prefix(settings.prefix_url);
       store::s3::S3Config c;

@@ -52,8 +52,8 @@ std::optional<pg::WalSegmentHeader> plausible_header(const std::string& head) {
   std::uint16_t magic_family = h->magic & 0xFF00;
   std::uint32_t size = h->segment_size;
   bool power_of_two = size != 0 && (size & (size - 1)) == 0;
-  if ((magic_family != 0xD000 && magic_family != 0xD100) || !power_of_two || size < (1u << 20) ||
-      size > (1u << 30) || h->page_address % size != 0) {
+  if ((magic_family != 0xD000 && magic_family != 0xD100) || !power_of_two || size < (1u << 20) || size > (1u << 30) ||
+      h->page_address % size != 0) {
     return std::nullopt;
   }
   return h;
@@ -233,14 +233,14 @@ void check_fetched_segment(const std::string& name, const std::string& dest,
   }
 }
 
-void check_archived_segment_owner(const WalArchive& wal, const std::string& name, const std::string& system_identifier) {
+void check_archived_segment_owner(const WalArchive& wal, const std::string& name,
+                                  const std::string& system_identifier) {
   auto source = wal.open(name);
   std::array<std::byte, pg::kWalLongHeaderSize> head{};
   std::size_t n = source ? io::read_full(*source, head) : 0;
   auto header = pg::parse_wal_segment_header(std::span<const std::byte>(head.data(), n));
   if (!header || std::to_string(header->system_identifier) != system_identifier) {
-    throw Error(ErrorCode::Conflict,
-                "WAL file " + name + " in the archive belongs to another cluster",
+    throw Error(ErrorCode::Conflict, "WAL file " + name + " in the archive belongs to another cluster",
                 "Its system identifier is " + (header ? std::to_string(header->system_identifier) : "unreadable") +
                     ", this cluster's is " + system_identifier + "; the backup was not marked complete.",
                 "Give each cluster its own prefix.");

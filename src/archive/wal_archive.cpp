@@ -64,7 +64,8 @@ std::vector<layout::WalObject> WalArchive::list_segments(std::uint32_t timeline,
   return out;
 }
 
-std::vector<pg::WalSegment> WalArchive::missing_segments(const pg::WalSegment& first, const pg::WalSegment& last) const {
+std::vector<pg::WalSegment> WalArchive::missing_segments(const pg::WalSegment& first,
+                                                         const pg::WalSegment& last) const {
   std::set<std::uint64_t> have;
   for (const auto& w : list_segments(first.timeline, first.segno, last.segno)) have.insert(w.segment->segno);
   std::vector<pg::WalSegment> missing;
@@ -113,7 +114,8 @@ std::vector<pg::WalSegment> WalArchive::wait_for_segments(
 void wait_for_backup_wal(const archive::WalArchive& wal, const pg::WalSegment& first, const pg::WalSegment& last,
                          std::chrono::seconds timeout, Clock& clock) {
   auto missing = wal.wait_for_segments(first, last, timeout, clock, [](const pg::WalSegment& s) {
-    log::warning("wal_e.operator.backup", {"still waiting for WAL to be archived", "Waiting for WAL file " + s.file_name() + ".", {}, {}});
+    log::warning("wal_e.operator.backup",
+                 {"still waiting for WAL to be archived", "Waiting for WAL file " + s.file_name() + ".", {}, {}});
   });
   if (missing.empty()) return;
   std::string which = missing.front().file_name();

@@ -24,8 +24,8 @@ bool fetch(store::ObjectStore& store, const std::string& name, const std::string
     store.check_access();
     return false;
   }
-  log::info("wal_e.worker.download", {"begin wal restore", {}, {},
-                                       {{"action", "wal-fetch"}, {"seg", name}, {"state", "begin"}}});
+  log::info("wal_e.worker.download",
+            {"begin wal restore", {}, {}, {{"action", "wal-fetch"}, {"seg", name}, {"state", "begin"}}});
   // PostgreSQL re-reads restored WAL after a crash, so no fsync is needed here;
   // the rename still guarantees dest is never partial.
   io::AtomicFileSink sink(dest, 0600, /*sync=*/false);
@@ -35,15 +35,14 @@ bool fetch(store::ObjectStore& store, const std::string& name, const std::string
     throw Error(e.code(), "could not restore WAL file " + name + ": " + e.message(), e.detail(), e.hint());
   }
   sink.finish();
-  log::info("wal_e.worker.download", {"complete wal restore", {}, {},
-                                       {{"action", "wal-fetch"}, {"seg", name}, {"state", "complete"}}});
+  log::info("wal_e.worker.download",
+            {"complete wal restore", {}, {}, {{"action", "wal-fetch"}, {"seg", name}, {"state", "complete"}}});
   return true;
 }
 
 }  // namespace
 
-bool wal_fetch(store::ObjectStore& store, const std::string& name, const std::string& dest,
-               codec::Codec preferred) {
+bool wal_fetch(store::ObjectStore& store, const std::string& name, const std::string& dest, codec::Codec preferred) {
   try {
     return fetch(store, name, dest, preferred);
   } catch (const Error& e) {

@@ -49,7 +49,9 @@ void clean(const std::string& base, const std::set<std::string>& expected) {
       // Hidden temporaries of a live download belong to a claim; only remove old ones.
       struct stat st {};
       bool hidden = !n.empty() && n[0] == '.';
-      if (hidden && ::stat(layout::prefetch_path(base, n).c_str(), &st) == 0 && now - st.st_mtime < kAbandonedClaimSeconds) continue;
+      if (hidden && ::stat(layout::prefetch_path(base, n).c_str(), &st) == 0 &&
+          now - st.st_mtime < kAbandonedClaimSeconds)
+        continue;
       std::filesystem::remove_all(layout::prefetch_path(base, n), ec);
     }
   }
@@ -131,7 +133,8 @@ void wal_prefetch(store::ObjectStore& store, const std::string& base, const std:
       std::string claim = layout::prefetch_claim_path(base, seg);
       if (::mkdir(claim.c_str(), 0700) != 0) return;  // someone else is on it
       try {
-        if (::access(layout::prefetch_path(base, seg).c_str(), F_OK) != 0) wal_fetch(store, seg, layout::prefetch_path(base, seg), preferred);
+        if (::access(layout::prefetch_path(base, seg).c_str(), F_OK) != 0)
+          wal_fetch(store, seg, layout::prefetch_path(base, seg), preferred);
       } catch (const Error& e) {
         // Not archived yet is routine; any other failure is logged as a warning:
         // this worker runs detached, its log goes to syslog. wal-fetch fetches

@@ -84,12 +84,15 @@ WalPushResult wal_push(store::ObjectStore& store, const std::string& path, const
 
   std::string key = layout::wal_key(name, options.codec);
   auto started = std::chrono::steady_clock::now();
-  log::info(kLogger, {"begin archiving a file", {}, {},
+  log::info(kLogger, {"begin archiving a file",
+                      {},
+                      {},
                       {{"action", "push-wal"}, {"key", store.describe(key)}, {"seg", name}, {"state", "begin"}}});
   auto already_archived = [&](const std::string& found_key, const std::string& hash) {
     if (report) report->content_hash = hash;
     log::info(kLogger, {"WAL file is already archived with the same content",
-                        "The key is " + store.describe(found_key) + ".", {},
+                        "The key is " + store.describe(found_key) + ".",
+                        {},
                         {{"action", "push-wal"}, {"seg", name}, {"state", "complete"}}});
     return WalPushResult::AlreadyArchived;
   };
@@ -139,7 +142,9 @@ WalPushResult wal_push(store::ObjectStore& store, const std::string& path, const
       std::vector<std::string> ours{key};
       store.remove(ours);
     } catch (const Error& e) {
-      log::warning(kLogger, {"could not withdraw a conflicting WAL object", e.message(), {},
+      log::warning(kLogger, {"could not withdraw a conflicting WAL object",
+                             e.message(),
+                             {},
                              {{"action", "push-wal"}, {"key", store.describe(key)}, {"seg", name}}});
     }
     std::rethrow_exception(failure);
@@ -152,9 +157,12 @@ WalPushResult wal_push(store::ObjectStore& store, const std::string& path, const
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   char rate[32];
   std::snprintf(rate, sizeof rate, "%.2f", secs > 0 ? bytes / 1024.0 / secs : 0.0);
-  log::info(kLogger, {"completed archiving to a file", {}, {},
-                      {{"action", "push-wal"}, {"key", store.describe(key)}, {"rate", rate},
-                       {"seg", name}, {"state", "complete"}}});
+  log::info(
+      kLogger,
+      {"completed archiving to a file",
+       {},
+       {},
+       {{"action", "push-wal"}, {"key", store.describe(key)}, {"rate", rate}, {"seg", name}, {"state", "complete"}}});
   return WalPushResult::Stored;
 }
 

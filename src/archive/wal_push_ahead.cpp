@@ -42,8 +42,8 @@ std::optional<FileIdentity> identity_of(const std::string& path) {
 }
 
 // Marker text: "<ino> <size> <mtime_ns> <object size> <key> <content hash>".
-void write_marker(const std::string& wal_dir, const std::string& name, const FileIdentity& id,
-                  const std::string& key, std::uint64_t object_size, const std::string& hash) {
+void write_marker(const std::string& wal_dir, const std::string& name, const FileIdentity& id, const std::string& key,
+                  std::uint64_t object_size, const std::string& hash) {
   try {
     io::make_dirs(layout::push_marker_dir(wal_dir), 0700);
     io::AtomicFileSink sink(layout::push_marker_path(wal_dir, name), 0600, /*sync=*/false);
@@ -144,7 +144,9 @@ WalPushResult push_one(store::ObjectStore& store, const std::string& wal_dir, co
   bool segment = pg::classify_wal_file(name) == pg::WalFileKind::Segment;
   std::string key = layout::wal_key(name, options.codec);
   if (segment && marker_confirms(store, wal_dir, name, key)) {
-    log::info(kLogger, {"WAL file was already archived by push-ahead", {}, {},
+    log::info(kLogger, {"WAL file was already archived by push-ahead",
+                        {},
+                        {},
                         {{"action", "push-wal"}, {"seg", name}, {"state", "complete"}}});
     return WalPushResult::AlreadyArchived;
   }
@@ -166,7 +168,8 @@ WalPushResult push_one(store::ObjectStore& store, const std::string& wal_dir, co
 
 }  // namespace
 
-PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path, const PushAheadOptions& options) {
+PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path,
+                                    const PushAheadOptions& options) {
   std::string wal_dir = io::parent_dir(path);
   std::string name = io::base_name(path);
   bool segment = pg::classify_wal_file(name) == pg::WalFileKind::Segment;

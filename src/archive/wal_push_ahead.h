@@ -48,7 +48,8 @@ struct PushAheadResult {
   std::vector<std::string> ahead;  // ready segments for wal_push_ahead_worker (oldest first)
 };
 
-PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path, const PushAheadOptions& options);
+PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path,
+                                    const PushAheadOptions& options);
 
 // Pushes `segments` of `wal_dir` in parallel (pool_size threads), each under
 // its claim; failures are logged and skipped (PostgreSQL asks again).

@@ -93,7 +93,9 @@ std::string wal_report_json(const WalVerifyReport& r) {
   j["segments_checked"] = r.segments_checked;
   auto gaps = nlohmann::ordered_json::array();
   for (const auto& g : r.gaps) {
-    gaps.push_back({{"timeline", g.timeline}, {"first_missing", g.first_missing}, {"last_missing", g.last_missing},
+    gaps.push_back({{"timeline", g.timeline},
+                    {"first_missing", g.first_missing},
+                    {"last_missing", g.last_missing},
                     {"count", g.count}});
   }
   j["gaps"] = gaps;

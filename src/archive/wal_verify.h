@@ -29,8 +29,8 @@ struct WalGap {
 };
 
 struct WalVerifyReport {
-  std::string start;  // first WAL file expected (oldest backup's start)
-  std::string end;    // newest WAL file in the archive
+  std::string start;                     // first WAL file expected (oldest backup's start)
+  std::string end;                       // newest WAL file in the archive
   std::vector<std::uint32_t> timelines;  // followed, oldest first
   std::uint64_t segments_checked = 0;
   std::vector<WalGap> gaps;

@@ -11,17 +11,17 @@
 #include <memory>
 #include <sstream>
 
+#include "backup/progress.h"
 #include "catalog/backup_catalog.h"
-#include "layout/backup_manifest.h"
-#include "layout/spool_layout.h"
 #include "codec/crc32c.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/stop_token.h"
-#include "backup/progress.h"
 #include "exec/task_group.h"
 #include "io/file_streams.h"
 #include "io/filter_streams.h"
+#include "layout/backup_manifest.h"
+#include "layout/spool_layout.h"
 #include "tar/safe_extractor.h"
 #include "tar/tar_reader.h"
 
@@ -124,7 +124,8 @@ using Partition = catalog::PartitionObject;
 // Every partition, numbered without gaps and as many as the sentinel says.
 std::vector<Partition> checked_partitions(store::ObjectStore& store, const catalog::BackupInfo& info) {
   auto parts = catalog::list_partitions(store, info.name, [&](const std::string& key) {
-    log::warning(kLogger, {"skipping an unexpected object in a backup", "The key is " + store.describe(key) + ".", {}, {}});
+    log::warning(kLogger,
+                 {"skipping an unexpected object in a backup", "The key is " + store.describe(key) + ".", {}, {}});
   });
   if (parts.empty()) {
     throw Error(ErrorCode::Corrupt, "backup " + info.name.str() + " has no tar partitions",
@@ -137,9 +138,9 @@ std::vector<Partition> checked_partitions(store::ObjectStore& store, const catal
     }
   }
   if (info.sentinel && info.sentinel->partition_count && *info.sentinel->partition_count != parts.size()) {
-    throw Error(ErrorCode::Corrupt,
-                "backup " + info.name.str() + " has " + std::to_string(parts.size()) + " tar partitions, its sentinel says " +
-                    std::to_string(*info.sentinel->partition_count));
+    throw Error(ErrorCode::Corrupt, "backup " + info.name.str() + " has " + std::to_string(parts.size()) +
+                                        " tar partitions, its sentinel says " +
+                                        std::to_string(*info.sentinel->partition_count));
   }
   return parts;
 }
@@ -225,7 +226,8 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
     // extracted by its own worker with its own extractor.
     std::vector<std::unique_ptr<tar::SafeExtractor>> extractors(parts.size());
     {
-      std::uint64_t expected = info.sentinel && info.sentinel->expanded_size_bytes ? *info.sentinel->expanded_size_bytes : 0;
+      std::uint64_t expected =
+          info.sentinel && info.sentinel->expanded_size_bytes ? *info.sentinel->expanded_size_bytes : 0;
       Progress progress("backup-fetch " + info.name.str(), expected, opts.show_progress);
       exec::TaskGroup group(std::max(1u, opts.pool_size));
       for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -247,10 +249,13 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
               progress.add(extractors[i]->bytes_written() - before);
             }
           } catch (const Error& e) {
-            throw Error(e.code(), e.message(), "While restoring " + store.describe(part.key) + ". " + e.detail(), e.hint());
+            throw Error(e.code(), e.message(), "While restoring " + store.describe(part.key) + ". " + e.detail(),
+                        e.hint());
           }
           extractors[i]->release_buffer();
-          log::info(kLogger, {"finished restoring a tar partition", {}, {},
+          log::info(kLogger, {"finished restoring a tar partition",
+                              {},
+                              {},
                               {{"backup", info.name.str()}, {"partition", std::to_string(part.number)}}});
         });
       }
@@ -261,8 +266,8 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
     // Directories PostgreSQL needs that a backup holds empty or not at all.
     io::UniqueFd root(::open(target.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!root) throw_errno("could not open directory", target, errno);
-    for (const char* d : {"pg_wal", "pg_wal/archive_status", "pg_replslot", "pg_stat_tmp", "pg_tblspc",
-                          "pg_notify", "pg_serial", "pg_snapshots", "pg_subtrans", "pg_dynshmem"}) {
+    for (const char* d : {"pg_wal", "pg_wal/archive_status", "pg_replslot", "pg_stat_tmp", "pg_tblspc", "pg_notify",
+                          "pg_serial", "pg_snapshots", "pg_subtrans", "pg_dynshmem"}) {
       open_dir_nofollow(root.get(), d, target);
     }
     for (const auto& m : mappings) {
@@ -312,7 +317,8 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
     }
     for (const auto& m : mappings) ::unlink((m.dest_dir + "/" + kInProgressMarker).c_str());
     for (const auto& m : mappings) io::fsync_dir(m.dest_dir);
-    if (::unlinkat(root.get(), kInProgressMarker, 0) != 0) throw_errno("could not remove", target + "/" + kInProgressMarker, errno);
+    if (::unlinkat(root.get(), kInProgressMarker, 0) != 0)
+      throw_errno("could not remove", target + "/" + kInProgressMarker, errno);
     io::fsync_dir(target);
     result.files = files_written;
     for (const auto& ex : extractors) result.bytes += ex->bytes_written();
@@ -333,10 +339,16 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
     }
     throw;
   }
-  log::info(kLogger, {"backup restored", {}, {},
-                      {{"backup", info.name.str()}, {"bytes", std::to_string(result.bytes)},
-                       {"duration_s", std::to_string(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count())},
-                       {"files", std::to_string(result.files)}, {"target", target}}});
+  log::info(kLogger,
+            {"backup restored",
+             {},
+             {},
+             {{"backup", info.name.str()},
+              {"bytes", std::to_string(result.bytes)},
+              {"duration_s",
+               std::to_string(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count())},
+              {"files", std::to_string(result.files)},
+              {"target", target}}});
   return result;
 }
 

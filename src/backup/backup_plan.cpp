@@ -15,12 +15,15 @@
 namespace wale::backup {
 namespace {
 
-const std::set<std::string, std::less<>> kExcludeDirContents = {
-    "pg_stat_tmp", "pg_replslot", "pg_dynshmem", "pg_notify", "pg_serial", "pg_snapshots", "pg_subtrans", std::string(layout::kSpoolDirName)};
+const std::set<std::string, std::less<>> kExcludeDirContents = {"pg_stat_tmp", "pg_replslot",
+                                                                "pg_dynshmem", "pg_notify",
+                                                                "pg_serial",   "pg_snapshots",
+                                                                "pg_subtrans", std::string(layout::kSpoolDirName)};
 
-const std::set<std::string, std::less<>> kExcludeTopFiles = {
-    "postmaster.pid", "postmaster.opts", "backup_label", "tablespace_map", "backup_manifest",
-    "postgresql.auto.conf.tmp", "current_logfiles.tmp", "backup_label.old"};
+const std::set<std::string, std::less<>> kExcludeTopFiles = {"postmaster.pid",       "postmaster.opts",
+                                                             "backup_label",         "tablespace_map",
+                                                             "backup_manifest",      "postgresql.auto.conf.tmp",
+                                                             "current_logfiles.tmp", "backup_label.old"};
 
 bool starts_with(const std::string& s, std::string_view p) { return s.compare(0, p.size(), p) == 0; }
 

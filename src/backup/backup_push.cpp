@@ -6,24 +6,24 @@
 
 #include <algorithm>
 #include <chrono>
-#include <mutex>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <optional>
 
 #include "archive/archive_identity.h"
 #include "archive/wal_archive.h"
-#include "layout/backup_manifest.h"
 #include "backup/backup_plan.h"
 #include "backup/partition_writer.h"
+#include "backup/progress.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/stop_token.h"
 #include "core/utc_time.h"
-#include "backup/progress.h"
 #include "exec/rate_limiter.h"
 #include "exec/task_group.h"
 #include "io/file_streams.h"
+#include "layout/backup_manifest.h"
 #include "pg/backup_session.h"
 #include "pg/connection.h"
 #include "pg/wal_segment_header.h"
@@ -100,7 +100,8 @@ std::vector<PlannedEntry> offline_wal_entries(const std::string& dir, const pg::
     std::string name = seg.file_name();
     std::string path = dir + "/pg_wal/" + name;
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) != seg.segment_size) {
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+        static_cast<std::uint64_t>(st.st_size) != seg.segment_size) {
       throw Error(ErrorCode::NotFound, "WAL file " + name + " needed by the offline backup is not in pg_wal",
                   "The checkpoint in pg_control needs the WAL from " + first.file_name() + " to " + last.file_name() +
                       "; " + path + " is missing or not a whole segment.",
@@ -114,8 +115,13 @@ std::vector<PlannedEntry> offline_wal_entries(const std::string& dir, const pg::
       throw Error(ErrorCode::Conflict, "WAL file " + path + " does not belong to this cluster",
                   "Its page header does not carry the system identifier in pg_control.");
     }
-    out.push_back(PlannedEntry{PlannedEntry::Type::File, "pg_wal/" + name, path, static_cast<std::uint64_t>(st.st_size),
-                               static_cast<mode_t>(st.st_mode & 07777), static_cast<std::int64_t>(st.st_mtime), {}});
+    out.push_back(PlannedEntry{PlannedEntry::Type::File,
+                               "pg_wal/" + name,
+                               path,
+                               static_cast<std::uint64_t>(st.st_size),
+                               static_cast<mode_t>(st.st_mode & 07777),
+                               static_cast<std::int64_t>(st.st_mtime),
+                               {}});
   }
   return out;
 }
@@ -251,9 +257,10 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   // name. A finished backup is never overwritten.
   if (store.stat(layout::sentinel_key(name))) {
     throw Error(ErrorCode::Conflict, "backup " + name.str() + " already exists",
-                opts.while_offline ? "The cluster has not run since that backup was taken: it starts at the same checkpoint."
-                                   : "A standby's backup starts at its last restartpoint, and none has happened since "
-                                     "that backup was taken.",
+                opts.while_offline
+                    ? "The cluster has not run since that backup was taken: it starts at the same checkpoint."
+                    : "A standby's backup starts at its last restartpoint, and none has happened since "
+                      "that backup was taken.",
                 opts.while_offline ? "Nothing to do: that backup holds this state."
                                    : "Run the backup after the standby's next restartpoint (CHECKPOINT on the standby "
                                      "after one on the primary), or use that backup.");
@@ -264,15 +271,21 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   std::vector<std::string> leftovers;
   store.list(layout::backup_dir(name), [&](const store::ObjectInfo& o) { leftovers.push_back(o.key); });
   if (!leftovers.empty()) {
-    log::warning(kLogger, {"removing the objects of an unfinished backup of the same name",
-                           std::to_string(leftovers.size()) + " objects under " +
-                               store.describe(layout::backup_dir(name)) + ".",
-                           {}, {{"backup", name.str()}}});
+    log::warning(kLogger,
+                 {"removing the objects of an unfinished backup of the same name",
+                  std::to_string(leftovers.size()) + " objects under " + store.describe(layout::backup_dir(name)) + ".",
+                  {},
+                  {{"backup", name.str()}}});
     store.remove(leftovers);
   }
-  log::info(kLogger, {"start upload postgres version metadata", {}, {},
-                      {{"backup", name.str()}, {"start_lsn", start.lsn.to_string()},
-                       {"source", opts.while_offline ? "offline" : standby ? "standby" : "primary"}}});
+  log::info(kLogger, {"start upload postgres version metadata",
+                      {},
+                      {},
+                      {{"backup", name.str()},
+                       {"start_lsn", start.lsn.to_string()},
+                       {"source", opts.while_offline ? "offline"
+                                  : standby          ? "standby"
+                                                     : "primary"}}});
   store::put_bytes(store, layout::extended_version_key(name), version, {"text/plain"});
 
   BackupPlan plan = plan_backup(dir);
@@ -302,8 +315,8 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
       plan.entries.push_back(std::move(e));
     }
   }
-  auto parts = partition_plan(std::move(plan.entries), effective_partition_size(opts.partition_size, plan.total_file_bytes,
-                                                                      opts.pool_size));
+  auto parts = partition_plan(std::move(plan.entries),
+                              effective_partition_size(opts.partition_size, plan.total_file_bytes, opts.pool_size));
   // Largest partitions first, so that the last ones to finish are small.
   std::vector<std::size_t> order(parts.size());
   std::vector<std::uint64_t> sizes(parts.size(), 0);
@@ -329,7 +342,9 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
         auto key = layout::partition_key(name, static_cast<std::uint32_t>(i), opts.codec);
         auto stats = write_partition(store, key, parts[i], opts.codec, on_read, &manifest);
         parts[i] = {};  // uploaded: its files live on in the manifest only
-        log::info(kLogger, {"finished uploading a tar partition", {}, {},
+        log::info(kLogger, {"finished uploading a tar partition",
+                            {},
+                            {},
                             {{"backup", name.str()}, {"partition", std::to_string(i)}}});
         std::lock_guard lock(totals_mu);
         totals += stats;
@@ -362,15 +377,14 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
     } catch (const Error& e) {
       // PostgreSQL refuses to stop a standby backup if the standby was promoted meanwhile.
       if (!standby || e.message().find("promoted") == std::string::npos) throw;
-      throw Error(ErrorCode::Conflict, "the standby was promoted during the backup", "The backup was not marked complete.",
-                  "Back up the new primary.");
+      throw Error(ErrorCode::Conflict, "the standby was promoted during the backup",
+                  "The backup was not marked complete.", "Back up the new primary.");
     }
     // The label names the start PostgreSQL used; on a standby wal-e named the
     // backup from the restartpoint's timeline, checked here.
     std::string label_start = pg::backup_label_start_file(stop.backup_label);
     if (label_start != start.wal_file) {
-      throw Error(ErrorCode::Conflict,
-                  "the backup label starts in WAL file " + label_start + ", not " + start.wal_file,
+      throw Error(ErrorCode::Conflict, "the backup label starts in WAL file " + label_start + ", not " + start.wal_file,
                   "The backup was not marked complete.", "Run the backup again.");
     }
     if (standby && !stop.in_recovery) {
@@ -447,8 +461,9 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   s.is_standby = standby;
   s.while_offline = opts.while_offline;
   check_partitions_stored(store, name, number);
-  if (opts.permanent) store::put_bytes(store, layout::permanent_marker_key(name), std::string(layout::kPermanentMarkerContent),
-                                     {"application/json"});
+  if (opts.permanent)
+    store::put_bytes(store, layout::permanent_marker_key(name), std::string(layout::kPermanentMarkerContent),
+                     {"application/json"});
   // The sentinel is written last: before it exists, the backup does not.
   throw_if_stopped();
   store::put_bytes(store, layout::sentinel_key(name), s.to_json(), {"application/json"});
@@ -456,7 +471,9 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   auto secs = std::chrono::duration<double>(clock->wall_now() - start_time).count();
   char rate[32];
   std::snprintf(rate, sizeof rate, "%.1f", secs > 0 ? static_cast<double>(totals.tar_bytes) / secs / 1048576.0 : 0.0);
-  log::info(kLogger, {"backup complete", {}, {},
+  log::info(kLogger, {"backup complete",
+                      {},
+                      {},
                       {{"backup", name.str()},
                        {"bytes", std::to_string(totals.tar_bytes)},
                        {"compressed_bytes", std::to_string(totals.compressed_bytes)},

@@ -62,9 +62,9 @@ struct BackupPushOptions {
   std::uint64_t partition_size = 1ULL << 30;
   std::uint64_t archive_wait_seconds = 600;
   bool fast_checkpoint = true;
-  std::string conninfo;  // empty: libpq environment
-  bool permanent = false;  // mark the backup permanent before its sentinel is written
-  unsigned pool_size = 2;  // partitions read, compressed and uploaded at once
+  std::string conninfo;               // empty: libpq environment
+  bool permanent = false;             // mark the backup permanent before its sentinel is written
+  unsigned pool_size = 2;             // partitions read, compressed and uploaded at once
   std::uint64_t read_rate_limit = 0;  // bytes/s for the whole backup; 0 = unlimited
   bool show_progress = false;         // a progress line on stderr
   bool while_offline = false;         // back up a cleanly stopped cluster (no connection)

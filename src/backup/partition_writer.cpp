@@ -81,18 +81,15 @@ PartitionStats write_partition(store::ObjectStore& store, const std::string& key
   return write_tar_object(store, key, codec, [&](tar::TarWriter& tar, PartitionStats& stats) {
     for (const auto& e : entries) {
       switch (e.type) {
-        case PlannedEntry::Type::Directory:
-          tar.add_directory(e.tar_name, e.mode, e.mtime);
-          break;
-        case PlannedEntry::Type::Symlink:
-          tar.add_symlink(e.tar_name, e.link_target, e.mode, e.mtime);
-          break;
+        case PlannedEntry::Type::Directory: tar.add_directory(e.tar_name, e.mode, e.mtime); break;
+        case PlannedEntry::Type::Symlink: tar.add_symlink(e.tar_name, e.link_target, e.mode, e.mtime); break;
         case PlannedEntry::Type::File: {
           auto source = io::open_file_source(e.source_path);
           if (!source) continue;  // dropped since planning; WAL replay does not need it
           HookedSource hooked(*source, on_read);
           std::uint64_t taken = tar.add_file(e.tar_name, e.mode, e.mtime, e.size, hooked);
-          if (manifest) manifest->add(layout::ManifestFile{e.tar_name, e.size, e.mtime, hooked.stored_crc(taken, e.size)});
+          if (manifest)
+            manifest->add(layout::ManifestFile{e.tar_name, e.size, e.mtime, hooked.stored_crc(taken, e.size)});
           stats.files += 1;
           break;
         }

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "layout/backup_manifest.h"
 #include "backup/backup_plan.h"
 #include "codec/codec.h"
+#include "layout/backup_manifest.h"
 #include "store/object_store.h"
 
 namespace wale::backup {

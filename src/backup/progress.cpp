@@ -48,7 +48,8 @@ std::string Progress::line() const {
   double rate = secs > 0 ? done / secs : 0;
   std::string out = label_ + ": " + human(done);
   if (total_ > 0) {
-    out += fmt::format(" / {} ({:.0f}%)", human(static_cast<double>(total_)), 100.0 * done / static_cast<double>(total_));
+    out +=
+        fmt::format(" / {} ({:.0f}%)", human(static_cast<double>(total_)), 100.0 * done / static_cast<double>(total_));
   }
   out += " at " + human(rate) + "/s";
   if (total_ > 0 && rate > 0 && done < static_cast<double>(total_)) {

@@ -11,7 +11,6 @@
 #include <nlohmann/json.hpp>
 
 #include "archive/wal_archive.h"
-#include "layout/backup_manifest.h"
 #include "codec/crc32c.h"
 #include "core/error.h"
 #include "core/number.h"
@@ -19,6 +18,7 @@
 #include "io/filter_streams.h"
 #include "io/memory_streams.h"
 #include "layout/archive_layout.h"
+#include "layout/backup_manifest.h"
 #include "pg/lsn.h"
 #include "pg/timeline_history.h"
 #include "tar/tar_reader.h"
@@ -42,17 +42,19 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
   // Partitions: present, numbered without gaps, as many as the sentinel says.
   std::vector<PartitionObject> parts = list_partitions(store, backup.name);
   report.partitions = parts.size();
-  std::uint32_t expected_parts = sentinel && sentinel->partition_count ? *sentinel->partition_count
-                                                                       : static_cast<std::uint32_t>(parts.size());
+  std::uint32_t expected_parts =
+      sentinel && sentinel->partition_count ? *sentinel->partition_count : static_cast<std::uint32_t>(parts.size());
   std::set<std::uint32_t> have;
   for (const auto& p : parts) have.insert(p.number);
-  for (std::uint32_t i = 0; i < std::max<std::uint32_t>(expected_parts, parts.empty() ? 0 : parts.back().number + 1); ++i) {
+  for (std::uint32_t i = 0; i < std::max<std::uint32_t>(expected_parts, parts.empty() ? 0 : parts.back().number + 1);
+       ++i) {
     if (!have.count(i)) {
-      report.problems.push_back({store.describe(layout::partition_key(backup.name, i, codec::Codec::Zstd)).substr(0) ,
+      report.problems.push_back({store.describe(layout::partition_key(backup.name, i, codec::Codec::Zstd)).substr(0),
                                  "tar partition " + std::to_string(i) + " is missing"});
     }
   }
-  if (parts.empty()) report.problems.push_back({store.describe(layout::partitions_prefix(backup.name)), "no tar partitions"});
+  if (parts.empty())
+    report.problems.push_back({store.describe(layout::partitions_prefix(backup.name)), "no tar partitions"});
 
   // The manifest is read and parsed before the partitions are scanned, so
   // that its text is freed before the map of every file is built (the
@@ -131,8 +133,9 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
       }
     }
   } else {
-    report.notes.push_back("no backup_manifest (a WAL-E backup?): file checksums not verified, only that every "
-                           "partition decompresses and parses");
+    report.notes.push_back(
+        "no backup_manifest (a WAL-E backup?): file checksums not verified, only that every "
+        "partition decompresses and parses");
     if (sentinel && sentinel->file_count && *sentinel->file_count != seen.size()) {
       report.problems.push_back({report.backup, fmt::format("{} files in the partitions, the sentinel says {}",
                                                             seen.size(), *sentinel->file_count)});
@@ -141,8 +144,9 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
 
   // WAL from the start to the consistency point.
   if (sentinel && sentinel->while_offline.value_or(false)) {
-    report.notes.push_back("offline backup: the WAL up to its consistency point is inside the backup (pg_wal), "
-                           "checked with the files");
+    report.notes.push_back(
+        "offline backup: the WAL up to its consistency point is inside the backup (pg_wal), "
+        "checked with the files");
   } else if (sentinel && !sentinel->format.empty() && !sentinel->wal_segment_backup_stop.empty()) {
     std::uint64_t seg_size = sentinel->segment_size ? *sentinel->segment_size : pg::kDefaultSegmentSize;
     auto first = pg::WalSegment::parse(backup.name.segment, seg_size);

@@ -45,7 +45,8 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
 
 // `segment_size` defaults to what the newest of our sentinels records (16 MiB
 // for archives without one, as WAL-E's).
-archive::WalVerifyReport verify_wal(store::ObjectStore& store, std::optional<std::uint64_t> segment_size = std::nullopt);
+archive::WalVerifyReport verify_wal(store::ObjectStore& store,
+                                    std::optional<std::uint64_t> segment_size = std::nullopt);
 
 std::string backup_report_json(const std::vector<BackupVerifyReport>& reports);
 std::string backup_report_text(const std::vector<BackupVerifyReport>& reports);

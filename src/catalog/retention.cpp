@@ -22,7 +22,7 @@ struct BackupObjects {
   std::vector<std::string> keys;  // everything of this backup, sentinel last
   bool finished = false;
   bool permanent = false;
-  std::chrono::system_clock::time_point newest;  // newest object
+  std::chrono::system_clock::time_point newest;       // newest object
   std::chrono::system_clock::time_point finished_at;  // sentinel's
   std::optional<layout::Sentinel> sentinel;
   // Filled for finished and running backups:
@@ -93,7 +93,8 @@ std::chrono::system_clock::time_point parse_time(const std::string& text) {
     throw Error(ErrorCode::Usage, "\"" + text + "\" is not a valid time", "That month has no such day.", hint);
   }
   if (why == "offset") {
-    throw Error(ErrorCode::Usage, "\"" + text + "\" has an invalid time zone offset", {}, "Use Z or an offset like +02:00.");
+    throw Error(ErrorCode::Usage, "\"" + text + "\" has an invalid time zone offset", {},
+                "Use Z or an offset like +02:00.");
   }
   throw Error(ErrorCode::Usage, "\"" + text + "\" is not a valid time", {}, hint);
 }

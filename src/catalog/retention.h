@@ -53,7 +53,7 @@ enum class DeleteMode { Before, Retain, Everything, OldVersions };
 
 struct DeleteRequest {
   DeleteMode mode = DeleteMode::Retain;
-  std::string before;  // Before: a backup name or an ISO 8601 time
+  std::string before;   // Before: a backup name or an ISO 8601 time
   unsigned retain = 0;  // Retain: how many finished backups to keep (>= 1)
   std::chrono::seconds unfinished_grace{24 * 3600};
 };
@@ -73,7 +73,7 @@ struct DeletePlan {
   std::vector<std::string> running_backups;     // no sentinel, within the grace: kept
   std::uint32_t current_timeline = 1;
   std::vector<WalNeed> wal_needs;  // WAL that no need covers is deleted
-  std::vector<std::string> keys;  // every key to delete, each backup's sentinel before its files
+  std::vector<std::string> keys;   // every key to delete, each backup's sentinel before its files
   std::size_t wal_keys = 0;
 };
 

@@ -61,8 +61,7 @@ std::uint32_t adler32(std::uint32_t seed, std::span<const std::byte> data) noexc
     const std::uint64_t run_sum = std::uint64_t{a[0]} + a[2];
     const std::uint64_t run_prefix = std::uint64_t{q[0]} + q[2];
     const std::uint64_t run_weighted = std::uint64_t{w[0]} + w[1] + w[2] + w[3];
-    const std::uint64_t new_s2 =
-        s2 + std::uint64_t{s1} * 16 * chunks + 16 * run_prefix + run_weighted;
+    const std::uint64_t new_s2 = s2 + std::uint64_t{s1} * 16 * chunks + 16 * run_prefix + run_weighted;
     s1 = static_cast<std::uint32_t>((s1 + run_sum) % kModulus);
     s2 = static_cast<std::uint32_t>(new_s2 % kModulus);
   }

@@ -15,7 +15,9 @@ constexpr std::uint32_t crc32c_init() { return 0xFFFFFFFFu; }
 std::uint32_t crc32c_update(std::uint32_t crc, std::span<const std::byte> data);
 constexpr std::uint32_t crc32c_final(std::uint32_t crc) { return crc ^ 0xFFFFFFFFu; }
 
-inline std::uint32_t crc32c(std::span<const std::byte> data) { return crc32c_final(crc32c_update(crc32c_init(), data)); }
+inline std::uint32_t crc32c(std::span<const std::byte> data) {
+  return crc32c_final(crc32c_update(crc32c_init(), data));
+}
 
 // The size and CRC-32C of a stream: calls `read` with a buffer until it
 // returns 0 (read returns how many bytes it put into the buffer). Exceptions

@@ -32,11 +32,10 @@ void Lz4Compressor::ContextDeleter::operator()(LZ4F_cctx_s* context) const noexc
   LZ4F_freeCompressionContext(context);
 }
 
-Lz4Compressor::Lz4Compressor(const CompressOptions& options)
-    : preferences_(std::make_unique<Preferences>()) {
+Lz4Compressor::Lz4Compressor(const CompressOptions& options) : preferences_(std::make_unique<Preferences>()) {
   if (options.level < kMinLevel || options.level > kMaxLevel) {
-    throw Error(ErrorCode::Config, "lz4 level " + std::to_string(options.level) + " is out of range",
-                {}, "Use 0 (fast, the default), a negative value for faster, or 3..12 for LZ4HC.");
+    throw Error(ErrorCode::Config, "lz4 level " + std::to_string(options.level) + " is out of range", {},
+                "Use 0 (fast, the default), a negative value for faster, or 3..12 for LZ4HC.");
   }
   LZ4F_cctx* raw = nullptr;
   check(LZ4F_createCompressionContext(&raw, LZ4F_VERSION), "context creation");
@@ -56,8 +55,7 @@ Lz4Compressor::Lz4Compressor(const CompressOptions& options)
 Lz4Compressor::~Lz4Compressor() = default;
 
 void Lz4Compressor::begin(std::vector<std::byte>& out) {
-  const std::size_t n =
-      LZ4F_compressBegin(context_.get(), scratch_.get(), scratch_size_, &preferences_->value);
+  const std::size_t n = LZ4F_compressBegin(context_.get(), scratch_.get(), scratch_size_, &preferences_->value);
   check(n, "frame start");
   out.insert(out.end(), scratch_.get(), scratch_.get() + n);
   begun_ = true;
@@ -68,8 +66,7 @@ void Lz4Compressor::process(std::span<const std::byte> in, std::vector<std::byte
   if (!begun_) begin(out);
   while (!in.empty()) {
     const std::size_t take = std::min(in.size(), kInputChunk);
-    const std::size_t n = LZ4F_compressUpdate(context_.get(), scratch_.get(), scratch_size_,
-                                              in.data(), take, nullptr);
+    const std::size_t n = LZ4F_compressUpdate(context_.get(), scratch_.get(), scratch_size_, in.data(), take, nullptr);
     check(n, "compression");
     out.insert(out.end(), scratch_.get(), scratch_.get() + n);
     in = in.subspan(take);

@@ -50,8 +50,7 @@ std::size_t Lz4Decompressor::process_some(std::span<const std::byte> in, std::ve
   for (;;) {
     std::size_t produced = scratch_size_;
     std::size_t taken = in.size();
-    const std::size_t hint =
-        LZ4F_decompress(context_.get(), scratch_.get(), &produced, in.data(), &taken, nullptr);
+    const std::size_t hint = LZ4F_decompress(context_.get(), scratch_.get(), &produced, in.data(), &taken, nullptr);
     if (LZ4F_isError(hint)) {
       throw Error(ErrorCode::Corrupt, std::string("lz4 stream corrupt: ") + LZ4F_getErrorName(hint));
     }

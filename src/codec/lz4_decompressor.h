@@ -25,8 +25,7 @@ class Lz4Decompressor final : public io::Filter {
   ~Lz4Decompressor() override;
 
   void process(std::span<const std::byte> in, std::vector<std::byte>& out) override;
-  std::size_t process_some(std::span<const std::byte> in, std::vector<std::byte>& out,
-                           std::size_t out_limit) override;
+  std::size_t process_some(std::span<const std::byte> in, std::vector<std::byte>& out, std::size_t out_limit) override;
   void finish(std::vector<std::byte>& out) override;
 
  private:

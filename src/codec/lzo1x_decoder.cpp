@@ -29,8 +29,7 @@ using u8 = unsigned char;
 
 inline void copy16(u8* dst, const u8* src) {
 #if defined(__SSE2__)
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst),
-                   _mm_loadu_si128(reinterpret_cast<const __m128i*>(src)));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm_loadu_si128(reinterpret_cast<const __m128i*>(src)));
 #else
   std::memcpy(dst, src, 16);
 #endif
@@ -123,10 +122,14 @@ Result decompress(std::span<const std::byte> in_span, std::span<std::byte> out_s
 
 #define WALE_NEED_IP(n) \
   if (ip_left() < static_cast<std::size_t>(n)) return {Status::InputOverrun, written()}
-#define WALE_NEED_OP(n) \
-  if (op_left() < static_cast<std::size_t>(n)) return {Status::OutputOverrun, written()}
-#define WALE_CHECK_DIST() \
-  if (dist > written()) return {Status::LookbehindOverrun, written()}
+#define WALE_NEED_OP(n)                                 \
+  if (op_left() < static_cast<std::size_t>(n)) return { \
+      Status::OutputOverrun, written()                  \
+    }
+#define WALE_CHECK_DIST()                  \
+  if (dist > written()) return {           \
+      Status::LookbehindOverrun, written() \
+    }
 
   WALE_NEED_IP(1);
   if (*ip > 17) {

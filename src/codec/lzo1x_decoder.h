@@ -19,11 +19,11 @@
 namespace wale::codec::lzo1x {
 
 enum class Status {
-  Ok,                // decoded, all input consumed
-  InputOverrun,      // the block ends in the middle of an instruction
-  OutputOverrun,     // the block decodes to more than out.size() bytes
-  LookbehindOverrun, // a match refers to before the start of the output
-  InputNotConsumed,  // the end marker comes before the end of the block
+  Ok,                 // decoded, all input consumed
+  InputOverrun,       // the block ends in the middle of an instruction
+  OutputOverrun,      // the block decodes to more than out.size() bytes
+  LookbehindOverrun,  // a match refers to before the start of the output
+  InputNotConsumed,   // the end marker comes before the end of the block
 };
 
 struct Result {

@@ -18,16 +18,14 @@ lzo_bytep as_lzo(std::span<const std::byte> data) {
 void ensure_initialized() {
   static const int status = lzo_init();
   if (status != LZO_E_OK) {
-    throw Error(ErrorCode::Internal, "liblzo2 failed to initialise (lzo_init returned " +
-                                         std::to_string(status) + ")");
+    throw Error(ErrorCode::Internal, "liblzo2 failed to initialise (lzo_init returned " + std::to_string(status) + ")");
   }
 }
 
 std::uint16_t library_version() { return static_cast<std::uint16_t>(lzo_version() & 0xFFFF); }
 
 std::uint32_t crc32(std::uint32_t seed, std::span<const std::byte> data) {
-  return lzo_crc32(seed, as_lzo(data),
-                   static_cast<lzo_uint>(data.size()));
+  return lzo_crc32(seed, as_lzo(data), static_cast<lzo_uint>(data.size()));
 }
 
 }  // namespace wale::codec::lzo

@@ -13,8 +13,7 @@
 
 namespace wale::codec {
 
-LzopCompressor::LzopCompressor(const CompressOptions& options)
-    : mode_(options.lzop_mode), mtime_(options.lzop_mtime) {
+LzopCompressor::LzopCompressor(const CompressOptions& options) : mode_(options.lzop_mode), mtime_(options.lzop_mtime) {
   lzo::ensure_initialized();
   work_memory_ = std::make_unique_for_overwrite<std::byte[]>(LZO1X_1_MEM_COMPRESS);
 }
@@ -49,8 +48,7 @@ void LzopCompressor::write_block(std::span<const std::byte> block, std::vector<s
 
   lzo_uint packed = 0;
   const int rc = lzo1x_1_compress(reinterpret_cast<const unsigned char*>(block.data()), n,
-                                  reinterpret_cast<unsigned char*>(data), &packed,
-                                  work_memory_.get());
+                                  reinterpret_cast<unsigned char*>(data), &packed, work_memory_.get());
   if (rc != LZO_E_OK) {
     out.resize(base);
     throw Error(ErrorCode::Internal, "lzo1x_1_compress failed with code " + std::to_string(rc));

@@ -33,8 +33,8 @@ class LzopCompressor final : public io::Filter {
   std::uint32_t mtime_;
   bool header_written_ = false;
   bool finished_ = false;
-  std::vector<std::byte> pending_;                // a partial block, < kBlockSize bytes
-  std::unique_ptr<std::byte[]> work_memory_;      // LZO1X-1 dictionary
+  std::vector<std::byte> pending_;            // a partial block, < kBlockSize bytes
+  std::unique_ptr<std::byte[]> work_memory_;  // LZO1X-1 dictionary
 };
 
 }  // namespace wale::codec

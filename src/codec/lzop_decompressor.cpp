@@ -27,8 +27,8 @@ std::size_t count_bits(std::uint32_t flags, std::uint32_t a, std::uint32_t b) {
 // byte `lag` positions earlier in the same block.
 void undo_delta_filter(std::byte* p, std::size_t n, std::size_t lag) {
   for (std::size_t i = lag; i < n; ++i) {
-    p[i] = std::byte(static_cast<unsigned char>(std::to_integer<unsigned>(p[i]) +
-                                                std::to_integer<unsigned>(p[i - lag])));
+    p[i] =
+        std::byte(static_cast<unsigned char>(std::to_integer<unsigned>(p[i]) + std::to_integer<unsigned>(p[i - lag])));
   }
 }
 
@@ -45,18 +45,15 @@ void LzopDecompressor::expect(State state, std::size_t bytes) {
 }
 
 void LzopDecompressor::corrupt(const std::string& what) const {
-  throw Error(ErrorCode::Corrupt, "lzop stream corrupt at byte " + std::to_string(unit_start_) +
-                                      ": " + what);
+  throw Error(ErrorCode::Corrupt, "lzop stream corrupt at byte " + std::to_string(unit_start_) + ": " + what);
 }
 
 void LzopDecompressor::unsupported(const std::string& what) const {
   throw Error(ErrorCode::Unsupported, "lzop stream not supported: " + what);
 }
 
-std::uint32_t LzopDecompressor::header_sum(std::uint32_t seed_adler_or_crc,
-                                           std::span<const std::byte> data) const {
-  return (flags_ & lzop::kFlagHCrc32) ? lzo::crc32(seed_adler_or_crc, data)
-                                      : adler32(seed_adler_or_crc, data);
+std::uint32_t LzopDecompressor::header_sum(std::uint32_t seed_adler_or_crc, std::span<const std::byte> data) const {
+  return (flags_ & lzop::kFlagHCrc32) ? lzo::crc32(seed_adler_or_crc, data) : adler32(seed_adler_or_crc, data);
 }
 
 void LzopDecompressor::process(std::span<const std::byte> in, std::vector<std::byte>& out) {
@@ -156,8 +153,7 @@ void LzopDecompressor::consume(std::span<const std::byte> unit, std::vector<std:
       return;
 
     case State::ExtraLength: {
-      const std::uint32_t seed =
-          (flags_ & lzop::kFlagHCrc32) ? lzop::kCrc32Init : kAdler32Init;
+      const std::uint32_t seed = (flags_ & lzop::kFlagHCrc32) ? lzop::kCrc32Init : kAdler32Init;
       extra_sum_ = header_sum(seed, unit);  // the checksum covers the length too
       extra_remaining_ = lzop::load_be32(p);
       if (extra_remaining_ == 0) {
@@ -168,8 +164,7 @@ void LzopDecompressor::consume(std::span<const std::byte> unit, std::vector<std:
       return;
     }
 
-    case State::ExtraData:
-      return;  // streamed in process()
+    case State::ExtraData: return;  // streamed in process()
 
     case State::ExtraChecksum:
       if (lzop::load_be32(p) != extra_sum_) corrupt("extra header field checksum mismatch");
@@ -189,8 +184,7 @@ void LzopDecompressor::consume(std::span<const std::byte> unit, std::vector<std:
         corrupt("block " + std::to_string(block_index_) + " claims " + std::to_string(dst_len_) +
                 " bytes, more than lzop's 64 MiB limit");
       }
-      expect(State::BlockSizes,
-             4 + 4 * count_bits(flags_, lzop::kFlagAdler32D, lzop::kFlagCrc32D));
+      expect(State::BlockSizes, 4 + 4 * count_bits(flags_, lzop::kFlagAdler32D, lzop::kFlagCrc32D));
       return;
 
     case State::BlockSizes: {
@@ -202,11 +196,10 @@ void LzopDecompressor::consume(std::span<const std::byte> unit, std::vector<std:
       }
       if (flags_ & lzop::kFlagCrc32D) d_crc_ = lzop::load_be32(p);
       if (src_len_ == 0 || src_len_ > dst_len_) {
-        corrupt("block " + std::to_string(block_index_) + " has compressed length " +
-                std::to_string(src_len_) + " for " + std::to_string(dst_len_) + " bytes");
+        corrupt("block " + std::to_string(block_index_) + " has compressed length " + std::to_string(src_len_) +
+                " for " + std::to_string(dst_len_) + " bytes");
       }
-      const std::size_t c_sums =
-          src_len_ < dst_len_ ? count_bits(flags_, lzop::kFlagAdler32C, lzop::kFlagCrc32C) : 0;
+      const std::size_t c_sums = src_len_ < dst_len_ ? count_bits(flags_, lzop::kFlagAdler32C, lzop::kFlagCrc32C) : 0;
       if (c_sums > 0) {
         expect(State::BlockChecksums, 4 * c_sums);
       } else {
@@ -229,8 +222,7 @@ void LzopDecompressor::consume(std::span<const std::byte> unit, std::vector<std:
       expect(State::BlockLength, 4);
       return;
 
-    case State::End:
-      return;
+    case State::End: return;
   }
 }
 
@@ -248,14 +240,13 @@ void LzopDecompressor::parse_method_flags(std::span<const std::byte> unit) {
     method = std::to_integer<std::uint8_t>(p[0]);
     flags_ = lzop::load_be32(p + 1);
   }
-  if (method != lzop::kMethodLzo1x1 && method != lzop::kMethodLzo1x1_15 &&
-      method != lzop::kMethodLzo1x999) {
+  if (method != lzop::kMethodLzo1x1 && method != lzop::kMethodLzo1x1_15 && method != lzop::kMethodLzo1x999) {
     unsupported("compression method " + std::to_string(method) + " (only LZO1X is built in)");
   }
   if (flags_ & lzop::kFlagReserved) corrupt("header has unknown flag bits " + hex(flags_));
   if (flags_ & lzop::kFlagMultipart) unsupported("multipart lzop file");
-  const std::size_t fields = ((flags_ & lzop::kFlagHFilter) ? 4 : 0) + 4 + 4 +
-                             (version_ >= lzop::kVersionNewHeader ? 4 : 0) + 1;
+  const std::size_t fields =
+      ((flags_ & lzop::kFlagHFilter) ? 4 : 0) + 4 + 4 + (version_ >= lzop::kVersionNewHeader ? 4 : 0) + 1;
   expect(State::Fields, fields);
 }
 
@@ -287,13 +278,11 @@ void LzopDecompressor::decode_block(std::span<const std::byte> data, std::vector
       corrupt(block() + " compressed-data crc32 mismatch");
     }
     out.resize(base + dst_len_);
-    const lzo1x::Result r =
-        lzo1x::decompress(data, std::span<std::byte>(out.data() + base, dst_len_));
+    const lzo1x::Result r = lzo1x::decompress(data, std::span<std::byte>(out.data() + base, dst_len_));
     if (r.status != lzo1x::Status::Ok || r.produced != dst_len_) {
       out.resize(base);
       corrupt(block() + " does not decompress (LZO1X " +
-              (r.status == lzo1x::Status::Ok ? std::string("short output")
-                                             : std::string(lzo1x::to_string(r.status))) +
+              (r.status == lzo1x::Status::Ok ? std::string("short output") : std::string(lzo1x::to_string(r.status))) +
               ")");
     }
   } else {
@@ -329,14 +318,11 @@ void LzopDecompressor::finish(std::vector<std::byte>& out) {
   if (state_ == State::Magic && streams_ > 0) corrupt("trailing data after the end of the lzop stream");
   switch (state_) {
     case State::BlockLength:
-      corrupt("stream truncated after block " + std::to_string(block_index_) +
-              " (no end marker)");
+      corrupt("stream truncated after block " + std::to_string(block_index_) + " (no end marker)");
     case State::BlockSizes:
     case State::BlockChecksums:
-    case State::BlockData:
-      corrupt("stream truncated inside block " + std::to_string(block_index_));
-    default:
-      corrupt("stream truncated inside the header");
+    case State::BlockData: corrupt("stream truncated inside block " + std::to_string(block_index_));
+    default: corrupt("stream truncated inside the header");
   }
 }
 

@@ -33,25 +33,24 @@ class LzopDecompressor final : public io::Filter {
   LzopDecompressor();
 
   void process(std::span<const std::byte> in, std::vector<std::byte>& out) override;
-  std::size_t process_some(std::span<const std::byte> in, std::vector<std::byte>& out,
-                           std::size_t out_limit) override;
+  std::size_t process_some(std::span<const std::byte> in, std::vector<std::byte>& out, std::size_t out_limit) override;
   void finish(std::vector<std::byte>& out) override;
 
  private:
   enum class State {
-    Magic,          // 9 bytes
-    Versions,       // version, lib_version
-    MethodFlags,    // [version_needed], method, [level], flags
-    Fields,         // [filter], mode, mtime_low, [mtime_high], name length
-    Name,           // name, header checksum
-    ExtraLength,    // u32
-    ExtraData,      // streamed, any length
-    ExtraChecksum,  // u32
-    BlockLength,    // u32 uncompressed length, 0 = end of stream
-    BlockSizes,     // u32 compressed length + checksums of the uncompressed data
-    BlockChecksums, // checksums of the compressed data
-    BlockData,      // the block
-    End,            // after the end marker
+    Magic,           // 9 bytes
+    Versions,        // version, lib_version
+    MethodFlags,     // [version_needed], method, [level], flags
+    Fields,          // [filter], mode, mtime_low, [mtime_high], name length
+    Name,            // name, header checksum
+    ExtraLength,     // u32
+    ExtraData,       // streamed, any length
+    ExtraChecksum,   // u32
+    BlockLength,     // u32 uncompressed length, 0 = end of stream
+    BlockSizes,      // u32 compressed length + checksums of the uncompressed data
+    BlockChecksums,  // checksums of the compressed data
+    BlockData,       // the block
+    End,             // after the end marker
   };
 
   void expect(State state, std::size_t bytes);
@@ -65,13 +64,13 @@ class LzopDecompressor final : public io::Filter {
   [[noreturn]] void unsupported(const std::string& what) const;
 
   State state_ = State::Magic;
-  std::size_t need_ = 0;              // bytes the current state consumes at once
-  std::vector<std::byte> pending_;    // a unit that straddles process() calls
-  std::vector<std::byte> header_;     // header bytes covered by the header checksum
-  std::uint64_t consumed_ = 0;        // input bytes taken so far
-  std::uint64_t unit_start_ = 0;      // input offset of the unit being consumed
+  std::size_t need_ = 0;            // bytes the current state consumes at once
+  std::vector<std::byte> pending_;  // a unit that straddles process() calls
+  std::vector<std::byte> header_;   // header bytes covered by the header checksum
+  std::uint64_t consumed_ = 0;      // input bytes taken so far
+  std::uint64_t unit_start_ = 0;    // input offset of the unit being consumed
   bool finished_ = false;
-  std::uint32_t streams_ = 0;         // complete lzop streams seen
+  std::uint32_t streams_ = 0;  // complete lzop streams seen
 
   std::uint16_t version_ = 0;
   std::uint32_t flags_ = 0;

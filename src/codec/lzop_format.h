@@ -27,9 +27,9 @@
 
 namespace wale::codec::lzop {
 
-inline constexpr std::array<std::byte, 9> kMagic = {
-    std::byte{0x89}, std::byte{0x4C}, std::byte{0x5A}, std::byte{0x4F}, std::byte{0x00},
-    std::byte{0x0D}, std::byte{0x0A}, std::byte{0x1A}, std::byte{0x0A}};
+inline constexpr std::array<std::byte, 9> kMagic = {std::byte{0x89}, std::byte{0x4C}, std::byte{0x5A},
+                                                    std::byte{0x4F}, std::byte{0x00}, std::byte{0x0D},
+                                                    std::byte{0x0A}, std::byte{0x1A}, std::byte{0x0A}};
 
 // What we write: the same fields lzop 1.04 writes for `lzop -c` (LZO1X-1).
 inline constexpr std::uint16_t kVersion = 0x1040;
@@ -89,8 +89,7 @@ inline constexpr std::size_t kWrittenHeaderSize = 9 + 25 + 4;
 constexpr std::size_t lzo1x_bound(std::size_t n) { return n + n / 16 + 64 + 3; }
 
 inline std::uint32_t load_be32(const std::byte* p) {
-  return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) |
-         std::uint32_t(p[3]);
+  return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | std::uint32_t(p[3]);
 }
 inline std::uint16_t load_be16(const std::byte* p) {
   return static_cast<std::uint16_t>((std::uint32_t(p[0]) << 8) | std::uint32_t(p[1]));

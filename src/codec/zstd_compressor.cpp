@@ -19,17 +19,13 @@ void check(std::size_t rc, const char* what) {
 
 }  // namespace
 
-void ZstdCompressor::ContextDeleter::operator()(ZSTD_CCtx_s* context) const noexcept {
-  ZSTD_freeCCtx(context);
-}
+void ZstdCompressor::ContextDeleter::operator()(ZSTD_CCtx_s* context) const noexcept { ZSTD_freeCCtx(context); }
 
 ZstdCompressor::ZstdCompressor(const CompressOptions& options) {
   const int level = options.level == 0 ? kDefaultLevel : options.level;
   if (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel()) {
-    throw Error(ErrorCode::Config, "zstd level " + std::to_string(options.level) + " is out of range",
-                {},
-                "Use 1..19 (0 means the default, 1), or " + std::to_string(ZSTD_minCLevel()) +
-                    "..-1 for faster.");
+    throw Error(ErrorCode::Config, "zstd level " + std::to_string(options.level) + " is out of range", {},
+                "Use 1..19 (0 means the default, 1), or " + std::to_string(ZSTD_minCLevel()) + "..-1 for faster.");
   }
   context_.reset(ZSTD_createCCtx());
   if (!context_) throw Error(ErrorCode::Internal, "zstd compression context creation failed");

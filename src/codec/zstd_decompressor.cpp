@@ -15,9 +15,7 @@ constexpr std::size_t kOutputChunk = 1024 * 1024;
 
 }  // namespace
 
-void ZstdDecompressor::ContextDeleter::operator()(ZSTD_DCtx_s* context) const noexcept {
-  ZSTD_freeDCtx(context);
-}
+void ZstdDecompressor::ContextDeleter::operator()(ZSTD_DCtx_s* context) const noexcept { ZSTD_freeDCtx(context); }
 
 ZstdDecompressor::ZstdDecompressor() {
   context_.reset(ZSTD_createDCtx());

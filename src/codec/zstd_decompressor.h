@@ -27,8 +27,7 @@ class ZstdDecompressor final : public io::Filter {
   ~ZstdDecompressor() override;
 
   void process(std::span<const std::byte> in, std::vector<std::byte>& out) override;
-  std::size_t process_some(std::span<const std::byte> in, std::vector<std::byte>& out,
-                           std::size_t out_limit) override;
+  std::size_t process_some(std::span<const std::byte> in, std::vector<std::byte>& out, std::size_t out_limit) override;
   void finish(std::vector<std::byte>& out) override;
 
  private:

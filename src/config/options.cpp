@@ -9,9 +9,8 @@ namespace {
 
 using enum Command;
 
-constexpr CommandSet kPoolCommands = bit(BackupPush) | bit(BackupFetch) | bit(WalPush) | bit(WalPushAhead) |
-                                     bit(WalPushServer) |
-                                     bit(BackupVerify);
+constexpr CommandSet kPoolCommands =
+    bit(BackupPush) | bit(BackupFetch) | bit(WalPush) | bit(WalPushAhead) | bit(WalPushServer) | bit(BackupVerify);
 
 constexpr std::array<CommandSpec, kCommandCount> kCommands{{
     {Version, "version", "Print the version and exit (as --version does).", "", "", 0, 0, false},
@@ -30,8 +29,8 @@ constexpr std::array<CommandSpec, kCommandCount> kCommands{{
     {WalPushAhead, "wal-push-ahead", "Internal: push ready WAL segments in the background.", "WAL_DIRECTORY SEGMENT",
      "pg_wal and the segments to push.", 2, 1024, true},
     {WalPushServer, "wal-push-server",
-     "Serve wal-push requests on a Unix socket for the PostgreSQL archive module (docs/archive-module.md).",
-     "SOCKET", "Path of the Unix socket to listen on.", 1, 1, false},
+     "Serve wal-push requests on a Unix socket for the PostgreSQL archive module (docs/archive-module.md).", "SOCKET",
+     "Path of the Unix socket to listen on.", 1, 1, false},
     {WalFetch, "wal-fetch", "Restore one WAL file (restore_command = 'wal-e wal-fetch \"%f\" \"%p\"').",
      "WAL_SEGMENT WAL_DESTINATION", "WAL file name and destination path.", 2, 2, false},
     {WalPrefetch, "wal-prefetch", "Internal: prefetch WAL segments in the background.", "BASE_DIRECTORY SEGMENT",

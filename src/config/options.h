@@ -52,13 +52,13 @@ constexpr CommandSet bit(Command c) { return CommandSet{1} << static_cast<unsign
 
 struct CommandSpec {
   Command id;
-  std::string_view name;          // as typed: "wal-push"
-  std::string_view summary;       // one paragraph for --help and the man page
-  std::string_view positionals;   // e.g. "WAL_SEGMENT" ("" = none)
+  std::string_view name;         // as typed: "wal-push"
+  std::string_view summary;      // one paragraph for --help and the man page
+  std::string_view positionals;  // e.g. "WAL_SEGMENT" ("" = none)
   std::string_view positional_help;
-  int min_args = 0;               // number of positional arguments
+  int min_args = 0;  // number of positional arguments
   int max_args = 0;
-  bool internal = false;          // started by wal-e itself (not in the manual's synopsis)
+  bool internal = false;  // started by wal-e itself (not in the manual's synopsis)
 };
 
 // Every option. kTable (options.cpp) has one row per value, in this order.
@@ -122,18 +122,18 @@ enum class OptType : std::uint8_t {
 
 struct OptionSpec {
   Opt id;
-  std::string_view flag;        // long flag without dashes ("pool-size"); "" = environment only
-  char short_flag = 0;          // 'p' for -p; 0 = none
+  std::string_view flag;                  // long flag without dashes ("pool-size"); "" = environment only
+  char short_flag = 0;                    // 'p' for -p; 0 = none
   std::array<std::string_view, 2> env{};  // variables, the first non-empty wins; "" = none
   OptType type = OptType::Text;
-  std::uint64_t min = 0, max = 0;         // Number/Bytes: allowed range
-  std::uint64_t default_number = 0;       // Number/Bytes: value when not given
-  std::string_view default_text;          // the default as shown to people ("" = none)
-  std::string_view value_name;            // "URL", "N" in --help and the man page
+  std::uint64_t min = 0, max = 0;    // Number/Bytes: allowed range
+  std::uint64_t default_number = 0;  // Number/Bytes: value when not given
+  std::string_view default_text;     // the default as shown to people ("" = none)
+  std::string_view value_name;       // "URL", "N" in --help and the man page
   std::string_view help;
-  CommandSet commands = 0;                // 0: global option (goes before the subcommand)
-  bool secret = false;                    // environment only; forwarded to helpers by environment
-  bool hidden = false;                    // accepted but not documented (vestigial in WAL-E)
+  CommandSet commands = 0;  // 0: global option (goes before the subcommand)
+  bool secret = false;      // environment only; forwarded to helpers by environment
+  bool hidden = false;      // accepted but not documented (vestigial in WAL-E)
 };
 
 std::span<const CommandSpec> commands();

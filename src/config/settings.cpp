@@ -68,11 +68,11 @@ std::string trim_lower(std::string s) {
 
 // WAL-E's accepted names (Python's SysLogHandler.facility_names), any case.
 const std::pair<const char*, int> kFacilities[] = {
-    {"user", LOG_USER},     {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2},
-    {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6},
-    {"local7", LOG_LOCAL7}, {"daemon", LOG_DAEMON}, {"auth", LOG_AUTH},     {"security", LOG_AUTH},
-    {"authpriv", LOG_AUTHPRIV}, {"cron", LOG_CRON}, {"ftp", LOG_FTP},       {"kern", LOG_KERN},
-    {"lpr", LOG_LPR},       {"mail", LOG_MAIL},     {"news", LOG_NEWS},     {"syslog", LOG_SYSLOG},
+    {"user", LOG_USER},         {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2},
+    {"local3", LOG_LOCAL3},     {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6},
+    {"local7", LOG_LOCAL7},     {"daemon", LOG_DAEMON}, {"auth", LOG_AUTH},     {"security", LOG_AUTH},
+    {"authpriv", LOG_AUTHPRIV}, {"cron", LOG_CRON},     {"ftp", LOG_FTP},       {"kern", LOG_KERN},
+    {"lpr", LOG_LPR},           {"mail", LOG_MAIL},     {"news", LOG_NEWS},     {"syslog", LOG_SYSLOG},
     {"uucp", LOG_UUCP}};
 
 }  // namespace
@@ -91,7 +91,8 @@ LogSettings resolve_log_settings(const OptionValues& given, const Environment& e
       if (name == "stderr") s.to_stderr = true;
       else if (name == "syslog") s.to_syslog = true;
       else if (!name.empty()) {
-        s.problems.emplace_back(ErrorCode::Config, "unknown log destination \"" + list.substr(pos, comma - pos) + "\" ignored",
+        s.problems.emplace_back(ErrorCode::Config,
+                                "unknown log destination \"" + list.substr(pos, comma - pos) + "\" ignored",
                                 "WALE_LOG_DESTINATION is \"" + list + "\".",
                                 "Use a comma-separated list of stderr and syslog.");
       }
@@ -100,8 +101,8 @@ LogSettings resolve_log_settings(const OptionValues& given, const Environment& e
   }
   if (auto facility = lookup(Opt::SyslogFacility, given, env)) {
     std::string name = trim_lower(facility->value);
-    auto it = std::find_if(std::begin(kFacilities), std::end(kFacilities),
-                           [&](const auto& f) { return name == f.first; });
+    auto it =
+        std::find_if(std::begin(kFacilities), std::end(kFacilities), [&](const auto& f) { return name == f.first; });
     if (it != std::end(kFacilities)) {
       s.syslog_facility = it->second;
     } else {
@@ -157,7 +158,8 @@ Settings resolve_settings(const OptionValues& given, const Environment& env) {
   } else {
     throw Error(ErrorCode::Config,
                 "bad S3, Windows Azure Blob Storage, OpenStack Swift, Google Cloud Storage or File URL scheme passed",
-                "The prefix is \"" + s.prefix_url + "\".", "Prefixes look like s3://bucket/path or file://localhost/path.");
+                "The prefix is \"" + s.prefix_url + "\".",
+                "Prefixes look like s3://bucket/path or file://localhost/path.");
   }
 
   s.s3.instance_profile = switch_on(Opt::AwsInstanceProfile, given, env);

@@ -1,9 +1,9 @@
 // Settings: the typed, validated configuration of one wal-e run, resolved
 // from the global command-line options and the Environment with WAL-E's
 // precedence; config/options.h names every setting (flag, variables, range,
-// default), and resolve_settings() turns the table's rows into these fields. Nothing below app/ reads argv or the environment: commands get
-// a Settings value. resolve_settings() throws Error{Config}/{Unsupported}
-// with one-line, actionable messages. Plain value; thread-safe to read.
+// default), and resolve_settings() turns the table's rows into these fields. Nothing below app/ reads argv or the
+// environment: commands get a Settings value. resolve_settings() throws Error{Config}/{Unsupported} with one-line,
+// actionable messages. Plain value; thread-safe to read.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +28,7 @@ struct S3Env {
   std::string region;
   std::string endpoint;
   std::string storage_class;
-  std::string sse;          // WALE_S3_SSE: "" or "none" (no server-side encryption, the default) | "AES256" | "aws:kms"
+  std::string sse;  // WALE_S3_SSE: "" or "none" (no server-side encryption, the default) | "AES256" | "aws:kms"
   std::string sse_kms_key_id;
   std::string ca_bundle;
   // --aws-instance-profile / AWS_INSTANCE_PROFILE: credentials only from the EC2 instance profile.
@@ -41,13 +41,13 @@ struct S3Env {
 
 struct Settings {
   Backend backend = Backend::File;
-  std::string prefix_url;   // as given, e.g. file://localhost/var/backups/wal-e
-  std::string file_root;    // File: absolute directory
-  S3Env s3;                 // S3: raw values for the S3 driver
+  std::string prefix_url;  // as given, e.g. file://localhost/var/backups/wal-e
+  std::string file_root;   // File: absolute directory
+  S3Env s3;                // S3: raw values for the S3 driver
   codec::Codec compression = codec::Codec::Zstd;
   // Numbers: resolve_settings() fills them (defaults and ranges are in config/options.cpp).
-  int retries = 0;                     // WALE_RETRIES: attempts per remote operation
-  std::uint64_t partition_size = 0;    // WALE_PARTITION_SIZE bytes of files per tar partition
+  int retries = 0;                         // WALE_RETRIES: attempts per remote operation
+  std::uint64_t partition_size = 0;        // WALE_PARTITION_SIZE bytes of files per tar partition
   std::uint64_t archive_wait_seconds = 0;  // WALE_ARCHIVE_TIMEOUT: backup-push wait for WAL
   // WALE_GPG_KEY_ID / --gpg-key-id: encrypt new WAL and tar partitions for this
   // GPG recipient (WAL-E's option). Reads decrypt OpenPGP objects whether set or not.
@@ -69,8 +69,8 @@ struct Settings {
 struct LogSettings {
   bool to_stderr = true;
   bool to_syslog = true;
-  int syslog_facility = 1 << 3;  // LOG_USER
-  bool json = false;             // stderr lines are JSON objects
+  int syslog_facility = 1 << 3;    // LOG_USER
+  bool json = false;               // stderr lines are JSON objects
   std::string test_syslog_socket;  // WALE_TEST_SYSLOG_SOCKET (tests only): syslog datagrams go there
   std::vector<Error> problems;
 };

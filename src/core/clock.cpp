@@ -6,13 +6,9 @@ namespace wale {
 namespace {
 class SystemClock final : public Clock {
  public:
-  TimePoint now() const override {
-    return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now());
-  }
+  TimePoint now() const override { return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now()); }
   void sleep_for(Duration d) override { process_stop_token().sleep_for(d); }
-  std::chrono::system_clock::time_point wall_now() const override {
-    return std::chrono::system_clock::now();
-  }
+  std::chrono::system_clock::time_point wall_now() const override { return std::chrono::system_clock::now(); }
 };
 }  // namespace
 

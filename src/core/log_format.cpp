@@ -2,8 +2,8 @@
 
 #include "core/utc_time.h"
 
-#include <ctime>
 #include <fmt/format.h>
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 namespace wale::log {

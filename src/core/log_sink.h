@@ -18,11 +18,11 @@ namespace wale::log {
 // One record with everything a sink may print.
 struct LogEntry {
   Level level = Level::Info;
-  std::string logger;        // e.g. "wal_e.worker.upload"
+  std::string logger;  // e.g. "wal_e.worker.upload"
   Record record;
   std::chrono::system_clock::time_point time;
   int pid = 0;
-  std::string subcommand;    // e.g. "wal-push"; empty before one is known
+  std::string subcommand;  // e.g. "wal-push"; empty before one is known
   // True for the one-line report of a command's failure (main): printed as
   // "ERROR: msg -- detail HINT: hint" rather than as a WAL-E MSG/DETAIL record.
   bool report = false;

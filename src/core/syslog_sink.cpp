@@ -40,8 +40,8 @@ std::unique_ptr<SyslogSink> SyslogSink::datagram(int facility, const std::string
     localtime_r(&now, &tm);
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%b %e %H:%M:%S", &tm);
-    std::string message = "<" + std::to_string(priority) + ">" + stamp + " wal-e[" + std::to_string(::getpid()) +
-                          "]: " + text;
+    std::string message =
+        "<" + std::to_string(priority) + ">" + stamp + " wal-e[" + std::to_string(::getpid()) + "]: " + text;
     int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return;
     (void)::sendto(fd, message.data(), message.size(), MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&addr),

@@ -4,11 +4,11 @@
 #include <cstring>
 #include <vector>
 
+#include "core/error.h"
 #include "crypto/gpg_process.h"
 #include "crypto/object_format.h"
 #include "crypto/sodium_decryptor.h"
 #include "crypto/sodium_encryptor.h"
-#include "core/error.h"
 #include "io/filter_streams.h"
 
 namespace wale::crypto {
@@ -62,9 +62,10 @@ void DecodingSource::open() {
                 "The object was altered, or WALE_LIBSODIUM_KEY is not the key it was written with.");
   } else if (!encryption_.sodium_key && !looks_plain(codec, head)) {
     throw Error(ErrorCode::Corrupt, object_ + " is not a " + std::string(codec::codec_name(codec)) + " stream",
-                codec == codec::Codec::None ? "Uncompressed objects are WAL segments, tar streams or text; this is none "
-                                              "of them."
-                                            : "It does not start with the codec's magic number.",
+                codec == codec::Codec::None
+                    ? "Uncompressed objects are WAL segments, tar streams or text; this is none "
+                      "of them."
+                    : "It does not start with the codec's magic number.",
                 "If it was encrypted with libsodium, set WALE_LIBSODIUM_KEY (or WALE_LIBSODIUM_KEY_PATH); otherwise "
                 "the object is damaged.");
   }
@@ -75,13 +76,11 @@ void DecodingSource::open() {
                                                     std::move(rest));
       break;
     case Kind::Gpg:
-      decoded_ = std::make_unique<io::FilterSource>(
-          std::make_unique<GpgProcess>(GpgProcess::Mode::Decrypt, "", object_, encryption_.gpg_program),
-          std::move(rest));
+      decoded_ = std::make_unique<io::FilterSource>(std::make_unique<GpgProcess>(GpgProcess::Mode::Decrypt, "", object_,
+                                                                                 encryption_.gpg_program),
+                                                    std::move(rest));
       break;
-    case Kind::Plain:
-      decoded_ = std::move(rest);
-      break;
+    case Kind::Plain: decoded_ = std::move(rest); break;
   }
 }
 

@@ -23,7 +23,8 @@ constexpr std::size_t kMaxStderr = 8192;
 
 void set_nonblocking(int fd) {
   int flags = ::fcntl(fd, F_GETFL);
-  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) throw_errno("could not set up a pipe to gpg", "", errno);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+    throw_errno("could not set up a pipe to gpg", "", errno);
 }
 
 // The last non-empty line of gpg's stderr.
@@ -51,7 +52,8 @@ std::vector<std::string> GpgProcess::arguments(Mode mode, const std::string& rec
 GpgProcess::GpgProcess(Mode mode, const std::string& recipient, std::string object, const std::string& program)
     : mode_(mode), object_(std::move(object)) {
   int in_pair[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pair) != 0) throw_errno("could not create a socket for gpg", "", errno);
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pair) != 0)
+    throw_errno("could not create a socket for gpg", "", errno);
   io::UniqueFd child_in(in_pair[1]);
   stdin_.reset(in_pair[0]);
   int out_pipe[2], err_pipe[2];
@@ -117,9 +119,18 @@ bool GpgProcess::pump(std::span<const std::byte> in, std::vector<std::byte>& out
     pollfd fds[3];
     nfds_t n = 0;
     int wi = -1, oi = -1, ei = -1;
-    if (want_write) { wi = static_cast<int>(n); fds[n++] = {stdin_.get(), POLLOUT, 0}; }
-    if (stdout_) { oi = static_cast<int>(n); fds[n++] = {stdout_.get(), POLLIN, 0}; }
-    if (stderr_) { ei = static_cast<int>(n); fds[n++] = {stderr_.get(), POLLIN, 0}; }
+    if (want_write) {
+      wi = static_cast<int>(n);
+      fds[n++] = {stdin_.get(), POLLOUT, 0};
+    }
+    if (stdout_) {
+      oi = static_cast<int>(n);
+      fds[n++] = {stdout_.get(), POLLIN, 0};
+    }
+    if (stderr_) {
+      ei = static_cast<int>(n);
+      fds[n++] = {stderr_.get(), POLLIN, 0};
+    }
     if (n == 0) return off >= in.size();
     int r = ::poll(fds, n, 200);
     if (r < 0) {
@@ -178,13 +189,15 @@ void GpgProcess::fail() {
 void GpgProcess::throw_failure(int code) {
   std::string line = last_line(errors_);
   if (line.empty()) line = "gpg exited with status " + std::to_string(code);
-  bool key_problem = line.find("No secret key") != std::string::npos || line.find("No public key") != std::string::npos ||
+  bool key_problem = line.find("No secret key") != std::string::npos ||
+                     line.find("No public key") != std::string::npos ||
                      line.find("unusable public key") != std::string::npos || line.find("skipped") != std::string::npos;
   if (mode_ == Mode::Encrypt) {
     throw Error(ErrorCode::Config, "gpg could not encrypt " + object_ + ": " + line, {},
                 "Check WALE_GPG_KEY_ID names a public key in the keyring of the user running wal-e (gpg --list-keys).");
   }
-  throw Error(key_problem ? ErrorCode::Config : ErrorCode::Corrupt, "gpg could not decrypt " + object_ + ": " + line, {},
+  throw Error(key_problem ? ErrorCode::Config : ErrorCode::Corrupt, "gpg could not decrypt " + object_ + ": " + line,
+              {},
               key_problem ? "Import the secret key into the keyring of the user running wal-e and make sure gpg-agent "
                             "can use it without a prompt."
                           : "The stored object is damaged or is not OpenPGP data.");

@@ -44,7 +44,8 @@ class GpgProcess final : public io::Filter {
   void finish(std::vector<std::byte>& out) override;
 
   // The argv a process of `mode` runs (for tests and docs).
-  static std::vector<std::string> arguments(Mode mode, const std::string& recipient, const std::string& program = "gpg");
+  static std::vector<std::string> arguments(Mode mode, const std::string& recipient,
+                                            const std::string& program = "gpg");
 
  private:
   // Moves bytes until `in` is written (and, with `to_eof`, until gpg closed

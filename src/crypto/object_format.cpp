@@ -68,7 +68,7 @@ bool looks_like_openpgp(std::span<const std::byte> head) {
     else if (l1 < 224) body = 3;
     else if (l1 == 255) body = 6;
     else return false;  // partial lengths never start a session key packet
-  } else {  // old format: 0b10ttttll, ll = 1/2/4-byte length (3: indeterminate)
+  } else {              // old format: 0b10ttttll, ll = 1/2/4-byte length (3: indeterminate)
     tag = (b0 >> 2) & 0x0f;
     unsigned lt = b0 & 3;
     if (lt == 3) return false;
@@ -83,10 +83,8 @@ bool looks_like_openpgp(std::span<const std::byte> head) {
 
 bool looks_plain(codec::Codec codec, std::span<const std::byte> head) {
   switch (codec) {
-    case codec::Codec::None:
-      return looks_like_wal_segment(head) || looks_like_tar(head) || looks_like_text(head);
-    case codec::Codec::Lzop:
-      return has_prefix(head, {0x89, 0x4C, 0x5A, 0x4F, 0x00, 0x0D, 0x0A, 0x1A, 0x0A});
+    case codec::Codec::None: return looks_like_wal_segment(head) || looks_like_tar(head) || looks_like_text(head);
+    case codec::Codec::Lzop: return has_prefix(head, {0x89, 0x4C, 0x5A, 0x4F, 0x00, 0x0D, 0x0A, 0x1A, 0x0A});
     case codec::Codec::Zstd:
       if (has_prefix(head, {0x28, 0xB5, 0x2F, 0xFD})) return true;
       return head.size() >= 4 && (at(head, 0) & 0xF0) == 0x50 && at(head, 1) == 0x2A && at(head, 2) == 0x4D &&

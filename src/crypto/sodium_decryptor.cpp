@@ -41,8 +41,9 @@ bool SodiumDecryptor::authenticates(const SodiumKey& key, std::span<const std::b
   std::vector<unsigned char> plain(len);
   unsigned long long plain_len = 0;
   unsigned char tag = 0;
-  int rc = crypto_secretstream_xchacha20poly1305_pull(&state, plain.data(), &plain_len, &tag,
-                                                      reinterpret_cast<const unsigned char*>(rest.data()), len, nullptr, 0);
+  int rc =
+      crypto_secretstream_xchacha20poly1305_pull(&state, plain.data(), &plain_len, &tag,
+                                                 reinterpret_cast<const unsigned char*>(rest.data()), len, nullptr, 0);
   sodium_memzero(plain.data(), plain.size());
   sodium_memzero(&state, sizeof state);
   return rc == 0;
@@ -55,9 +56,9 @@ void SodiumDecryptor::pull(std::span<const std::byte> chunk, bool last, std::vec
   out.resize(at + chunk.size() - kSodiumOverhead);
   unsigned long long len = 0;
   unsigned char tag = 0;
-  if (crypto_secretstream_xchacha20poly1305_pull(&state_, reinterpret_cast<unsigned char*>(out.data() + at), &len,
-                                                 &tag, reinterpret_cast<const unsigned char*>(chunk.data()),
-                                                 chunk.size(), nullptr, 0) != 0) {
+  if (crypto_secretstream_xchacha20poly1305_pull(&state_, reinterpret_cast<unsigned char*>(out.data() + at), &len, &tag,
+                                                 reinterpret_cast<const unsigned char*>(chunk.data()), chunk.size(),
+                                                 nullptr, 0) != 0) {
     out.resize(at);
     corrupt("a chunk failed authentication");
   }
@@ -80,7 +81,8 @@ void SodiumDecryptor::process(std::span<const std::byte> in, std::vector<std::by
     pending_.insert(pending_.end(), in.begin(), in.begin() + static_cast<std::ptrdiff_t>(take));
     in = in.subspan(take);
     if (pending_.size() < kSodiumHeader) return;
-    if (crypto_secretstream_xchacha20poly1305_init_pull(&state_, reinterpret_cast<const unsigned char*>(pending_.data()),
+    if (crypto_secretstream_xchacha20poly1305_init_pull(&state_,
+                                                        reinterpret_cast<const unsigned char*>(pending_.data()),
                                                         key_->data()) != 0) {
       corrupt("bad stream header");
     }

@@ -50,8 +50,8 @@ std::shared_ptr<const SodiumKey> SodiumKey::parse(std::string_view text, const s
   std::size_t len = 0;
   const char* end = nullptr;
   bool hex = text.size() == 2 * kSize &&
-             sodium_hex2bin(key->bytes_, kSize, text.data(), text.size(), nullptr, &len, &end) == 0 &&
-             len == kSize && end == text.data() + text.size();
+             sodium_hex2bin(key->bytes_, kSize, text.data(), text.size(), nullptr, &len, &end) == 0 && len == kSize &&
+             end == text.data() + text.size();
   if (hex) return key;
   // base64 (standard alphabet, with or without padding): decode into a
   // buffer with room for longer input, then insist on exactly 32 bytes.
@@ -71,8 +71,8 @@ std::shared_ptr<const SodiumKey> SodiumKey::parse(std::string_view text, const s
   if (ok && len == kSize) std::memcpy(key->bytes_, buf, kSize);
   sodium_free(buf);
   if (!ok) {
-    throw bad_key(source, "it is neither 64 hex characters nor base64 (" + std::to_string(text.size()) +
-                              " characters)");
+    throw bad_key(source,
+                  "it is neither 64 hex characters nor base64 (" + std::to_string(text.size()) + " characters)");
   }
   if (len != kSize) throw bad_key(source, "it decodes to " + std::to_string(len) + " bytes, not 32");
   return key;
@@ -82,7 +82,8 @@ std::shared_ptr<const SodiumKey> SodiumKey::from_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) {
     throw Error(ErrorCode::Config, "could not read the libsodium key file: " + std::string(std::strerror(errno)),
-                "WALE_LIBSODIUM_KEY_PATH is \"" + path + "\".", "Check the path and that the user running wal-e may read it.");
+                "WALE_LIBSODIUM_KEY_PATH is \"" + path + "\".",
+                "Check the path and that the user running wal-e may read it.");
   }
   std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   auto key = parse(text, "the key file " + path);

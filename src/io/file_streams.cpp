@@ -7,13 +7,13 @@
 
 #include <algorithm>
 #include <atomic>
-#include <memory>
-#include <cerrno>
-#include <cstdio>
 #include <cctype>
+#include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <memory>
 #include <random>
 
 #include "core/error.h"
@@ -129,8 +129,8 @@ std::string temp_name_for(const std::string& path) {
   static std::atomic<unsigned> counter{0};
   thread_local std::mt19937_64 rng{std::random_device{}()};
   char suffix[64];
-  std::snprintf(suffix, sizeof suffix, ".tmp.%d.%u.%08llx", static_cast<int>(::getpid()),
-                counter.fetch_add(1), static_cast<unsigned long long>(rng() & 0xffffffffULL));
+  std::snprintf(suffix, sizeof suffix, ".tmp.%d.%u.%08llx", static_cast<int>(::getpid()), counter.fetch_add(1),
+                static_cast<unsigned long long>(rng() & 0xffffffffULL));
   return parent_dir(path) + "/." + base_name(path) + suffix;
 }
 
@@ -172,8 +172,7 @@ bool parse_temp_name(const std::string& name, long* pid) {
   return true;
 }
 
-std::size_t remove_stale_temps(const std::string& dir, const std::string& name_prefix,
-                               const StaleTempPolicy& policy) {
+std::size_t remove_stale_temps(const std::string& dir, const std::string& name_prefix, const StaleTempPolicy& policy) {
   std::size_t removed = 0;
   try {
     auto now = std::chrono::system_clock::now();
@@ -184,8 +183,8 @@ std::size_t remove_stale_temps(const std::string& dir, const std::string& name_p
       std::string path = dir + "/" + n;
       struct stat st {};
       if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-      auto mtime = std::chrono::system_clock::time_point(
-          std::chrono::duration_cast<std::chrono::system_clock::duration>(
+      auto mtime =
+          std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
               std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
       auto idle = now - mtime;
       bool dead = pid != static_cast<long>(::getpid()) && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
@@ -213,9 +212,7 @@ AtomicFileSink::~AtomicFileSink() {
   }
 }
 
-void AtomicFileSink::write(std::span<const std::byte> data) {
-  write_all(fd_.get(), data.data(), data.size(), path_);
-}
+void AtomicFileSink::write(std::span<const std::byte> data) { write_all(fd_.get(), data.data(), data.size(), path_); }
 
 void AtomicFileSink::finish() {
   if (sync_ && ::fsync(fd_.get()) != 0) throw_errno("could not fsync file", temp_, errno);

@@ -43,8 +43,7 @@ class AtomicFileSink final : public ByteSink {
  public:
   enum class Publish { Replace, IfAbsent };
   // `sync` false skips the fsyncs (the caller makes data durable later, e.g. syncfs).
-  explicit AtomicFileSink(std::string path, mode_t mode = 0600, bool sync = true,
-                          Publish publish = Publish::Replace);
+  explicit AtomicFileSink(std::string path, mode_t mode = 0600, bool sync = true, Publish publish = Publish::Replace);
   ~AtomicFileSink() override;
   void write(std::span<const std::byte> data) override;
   using ByteSink::write;

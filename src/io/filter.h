@@ -24,8 +24,7 @@ class Filter {
  public:
   virtual ~Filter() = default;
   virtual void process(std::span<const std::byte> in, std::vector<std::byte>& out) = 0;
-  virtual std::size_t process_some(std::span<const std::byte> in, std::vector<std::byte>& out,
-                                   std::size_t out_limit) {
+  virtual std::size_t process_some(std::span<const std::byte> in, std::vector<std::byte>& out, std::size_t out_limit) {
     (void)out_limit;
     process(in, out);
     return in.size();

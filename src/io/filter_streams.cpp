@@ -34,8 +34,7 @@ void FilterSink::finish() {
   downstream_->finish();
 }
 
-FilterSource::FilterSource(std::unique_ptr<Filter> filter, std::unique_ptr<ByteSource> upstream,
-                           std::size_t chunk)
+FilterSource::FilterSource(std::unique_ptr<Filter> filter, std::unique_ptr<ByteSource> upstream, std::size_t chunk)
     : filter_(std::move(filter)), upstream_(std::move(upstream)), in_(chunk) {}
 
 std::size_t FilterSource::read(std::span<std::byte> out) {

@@ -35,8 +35,7 @@ class FilterSink final : public ByteSink {
 
 class FilterSource final : public ByteSource {
  public:
-  FilterSource(std::unique_ptr<Filter> filter, std::unique_ptr<ByteSource> upstream,
-               std::size_t chunk = 256 * 1024);
+  FilterSource(std::unique_ptr<Filter> filter, std::unique_ptr<ByteSource> upstream, std::size_t chunk = 256 * 1024);
   std::size_t read(std::span<std::byte> out) override;
 
  private:

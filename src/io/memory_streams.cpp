@@ -20,9 +20,7 @@ std::size_t MemorySource::read(std::span<std::byte> out) {
   return n;
 }
 
-void MemorySink::write(std::span<const std::byte> data) {
-  data_.insert(data_.end(), data.begin(), data.end());
-}
+void MemorySink::write(std::span<const std::byte> data) { data_.insert(data_.end(), data.begin(), data.end()); }
 
 void MemorySink::finish() {
   if (commit_) commit_(std::move(data_));

@@ -68,7 +68,8 @@ std::optional<WalObject> parse_wal_key(std::string_view key, std::uint64_t segme
   o.kind = pg::classify_wal_file(*name);
   if (o.kind == pg::WalFileKind::Invalid) return std::nullopt;
   o.timeline = static_cast<std::uint32_t>(std::stoul(name->substr(0, 8), nullptr, 16));
-  if (o.kind != pg::WalFileKind::History) o.segment = pg::WalSegment::parse(std::string_view(*name).substr(0, 24), segment_size);
+  if (o.kind != pg::WalFileKind::History)
+    o.segment = pg::WalSegment::parse(std::string_view(*name).substr(0, 24), segment_size);
   o.name = std::move(*name);
   return o;
 }
@@ -143,8 +144,8 @@ BackupQuery BackupQuery::parse(std::string_view text) {
   static const std::regex re("^base_[0-9A-F]{24}_[0-9A-F]{8}");
   std::string s(text);
   if (!std::regex_search(s, re)) {
-    throw Error(ErrorCode::Usage, "invalid backup query submitted",
-                "The query was \"" + s + "\".", "Use LATEST or a name from backup-list, like base_000000010000000000000002_00000040.");
+    throw Error(ErrorCode::Usage, "invalid backup query submitted", "The query was \"" + s + "\".",
+                "Use LATEST or a name from backup-list, like base_000000010000000000000002_00000040.");
   }
   return BackupQuery{false, s};
 }

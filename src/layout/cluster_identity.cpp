@@ -13,7 +13,7 @@ std::string ClusterIdentity::describe() const {
   if (!pg_version.empty()) add("PostgreSQL " + pg_version);
   if (wal_segment_size != 0) {
     add(wal_segment_size % (1u << 20) == 0 ? std::to_string(wal_segment_size >> 20) + " MiB WAL segments"
-                                            : std::to_string(wal_segment_size) + "-byte WAL segments");
+                                           : std::to_string(wal_segment_size) + "-byte WAL segments");
   }
   return s.empty() ? "unknown cluster" : s;
 }
@@ -54,16 +54,16 @@ ClusterIdentity parse_cluster_identity(const std::string& json, const std::strin
 std::string identity_mismatch(const ClusterIdentity& archive, const ClusterIdentity& local) {
   if (archive.system_identifier != 0 && local.system_identifier != 0 &&
       archive.system_identifier != local.system_identifier) {
-    return "system identifier " + std::to_string(archive.system_identifier) + " != " +
-           std::to_string(local.system_identifier);
+    return "system identifier " + std::to_string(archive.system_identifier) +
+           " != " + std::to_string(local.system_identifier);
   }
   if (!archive.pg_version.empty() && !local.pg_version.empty() && archive.pg_version != local.pg_version) {
     return "PostgreSQL " + archive.pg_version + " != " + local.pg_version;
   }
   if (archive.wal_segment_size != 0 && local.wal_segment_size != 0 &&
       archive.wal_segment_size != local.wal_segment_size) {
-    return "WAL segment size " + std::to_string(archive.wal_segment_size) + " != " +
-           std::to_string(local.wal_segment_size);
+    return "WAL segment size " + std::to_string(archive.wal_segment_size) +
+           " != " + std::to_string(local.wal_segment_size);
   }
   return {};
 }

@@ -17,7 +17,7 @@ namespace wale::pg {
 struct BackupStart {
   Lsn lsn;
   std::uint32_t timeline = 0;
-  std::string wal_file;     // segment holding lsn
+  std::string wal_file;          // segment holding lsn
   std::uint64_t wal_offset = 0;  // byte offset of lsn inside wal_file
 };
 
@@ -34,12 +34,12 @@ struct BackupStop {
 // Facts about the server a backup needs.
 struct ServerInfo {
   int version_num = 0;
-  std::string version;          // SELECT version()
-  std::string data_directory;   // SHOW data_directory
+  std::string version;         // SELECT version()
+  std::string data_directory;  // SHOW data_directory
   std::uint64_t segment_size = kDefaultSegmentSize;
   std::string system_identifier;
   bool in_recovery = false;
-  bool archiving = false;       // archive_mode on/always with a command or library
+  bool archiving = false;  // archive_mode on/always with a command or library
 };
 
 class BackupControl {

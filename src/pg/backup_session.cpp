@@ -12,8 +12,8 @@ ServerInfo read_server_info(Connection& conn) {
   ServerInfo info;
   info.version_num = conn.server_version_num();
   if (info.version_num < 100000) {
-    throw Error(ErrorCode::Postgres, "PostgreSQL " + std::to_string(info.version_num) + " is too old",
-                {}, "wal-e supports PostgreSQL 10 and newer.");
+    throw Error(ErrorCode::Postgres, "PostgreSQL " + std::to_string(info.version_num) + " is too old", {},
+                "wal-e supports PostgreSQL 10 and newer.");
   }
   auto row = conn.query_row(
       "SELECT version(), current_setting('data_directory'), "
@@ -26,7 +26,8 @@ ServerInfo read_server_info(Connection& conn) {
   // wal_segment_size is shown with a unit ("16MB").
   std::string seg = row[2];
   // PostgreSQL allows powers of two from 1 MB to 1 GB; anything else would break segment arithmetic.
-  info.segment_size = parse_byte_count(seg, "the server's wal_segment_size", 1ULL << 20, 1ULL << 30, ErrorCode::Postgres);
+  info.segment_size =
+      parse_byte_count(seg, "the server's wal_segment_size", 1ULL << 20, 1ULL << 30, ErrorCode::Postgres);
   if ((info.segment_size & (info.segment_size - 1)) != 0) {
     throw Error(ErrorCode::Postgres, "the server's wal_segment_size is not a power of two, got \"" + seg + "\"");
   }
@@ -43,9 +44,8 @@ ServerInfo BackupSession::server_info() { return read_server_info(conn_); }
 BackupStart BackupSession::start(const std::string& label, bool fast_checkpoint, bool in_recovery,
                                  std::uint64_t segment_size) {
   std::string fast = fast_checkpoint ? "true" : "false";
-  std::string call = conn_.server_version_num() >= 150000
-                         ? "pg_backup_start($1, " + fast + ")"
-                         : "pg_start_backup($1, " + fast + ", false)";
+  std::string call = conn_.server_version_num() >= 150000 ? "pg_backup_start($1, " + fast + ")"
+                                                          : "pg_start_backup($1, " + fast + ", false)";
   in_recovery_ = in_recovery;
   segment_size_ = segment_size;
   BackupStart out;
@@ -63,9 +63,11 @@ BackupStart BackupSession::start(const std::string& label, bool fast_checkpoint,
     out.wal_offset = out.lsn.value % segment_size;
     return out;
   }
-  auto row = conn_.query_row("SELECT s.lsn::text, w.file_name, w.file_offset::text "
-                             "FROM (SELECT " + call + " AS lsn) s, pg_walfile_name_offset(s.lsn) w",
-                             {label});
+  auto row = conn_.query_row(
+      "SELECT s.lsn::text, w.file_name, w.file_offset::text "
+      "FROM (SELECT " +
+          call + " AS lsn) s, pg_walfile_name_offset(s.lsn) w",
+      {label});
   started_ = true;
   out.lsn = Lsn::parse(row[0]);
   out.wal_file = row[1];
@@ -80,8 +82,7 @@ BackupStart BackupSession::start(const std::string& label, bool fast_checkpoint,
 
 BackupStop BackupSession::stop() {
   if (!started_) throw Error(ErrorCode::Internal, "backup stop without start");
-  std::string call = conn_.server_version_num() >= 150000 ? "pg_backup_stop(false)"
-                                                          : "pg_stop_backup(false, false)";
+  std::string call = conn_.server_version_num() >= 150000 ? "pg_backup_stop(false)" : "pg_stop_backup(false, false)";
   BackupStop out;
   if (in_recovery_) {
     // PostgreSQL itself refuses (ERROR) if the standby was promoted meanwhile.
@@ -90,8 +91,9 @@ BackupStop BackupSession::stop() {
     out.lsn = Lsn::parse(row[0]);
     out.backup_label = row[1];
     out.tablespace_map = row[2];
-    auto rec = conn_.query_row("SELECT pg_is_in_recovery()::text, min_recovery_end_timeline::text "
-                               "FROM pg_control_recovery()");
+    auto rec = conn_.query_row(
+        "SELECT pg_is_in_recovery()::text, min_recovery_end_timeline::text "
+        "FROM pg_control_recovery()");
     out.in_recovery = rec[0] == "true";
     out.timeline = static_cast<std::uint32_t>(
         parse_uint(rec[1], "pg_control_recovery's min_recovery_end_timeline", 0, UINT32_MAX, ErrorCode::Postgres));
@@ -103,8 +105,10 @@ BackupStop BackupSession::stop() {
     out.wal_offset = out.lsn.value - seg.start_lsn().value;
     return out;
   }
-  auto row = conn_.query_row("SELECT s.lsn::text, s.labelfile, coalesce(s.spcmapfile, ''), w.file_name, "
-                             "w.file_offset::text FROM " + call + " s, pg_walfile_name_offset(s.lsn) w");
+  auto row = conn_.query_row(
+      "SELECT s.lsn::text, s.labelfile, coalesce(s.spcmapfile, ''), w.file_name, "
+      "w.file_offset::text FROM " +
+      call + " s, pg_walfile_name_offset(s.lsn) w");
   started_ = false;
   out.lsn = Lsn::parse(row[0]);
   out.backup_label = row[1];

@@ -47,8 +47,8 @@ std::vector<Row> Connection::query(const std::string& sql, const std::vector<std
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.c_str());
   PGconn* c = conn_.get();
-  if (PQsendQueryParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr,
-                        0) == 0) {
+  if (PQsendQueryParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0) ==
+      0) {
     throw Error(ErrorCode::Postgres, "query failed: " + first_line(PQerrorMessage(c)), "The query was: " + sql);
   }
   // Wait for the reply in 100 ms steps so that a stop signal is noticed even
@@ -63,7 +63,9 @@ std::vector<Row> Connection::query(const std::string& sql, const std::vector<std
       }
       throw_if_stopped();
     }
-    struct pollfd pfd {PQsocket(c), POLLIN, 0};
+    struct pollfd pfd {
+      PQsocket(c), POLLIN, 0
+    };
     int ready = ::poll(&pfd, 1, 100);
     if (ready < 0 && errno != EINTR) throw_errno("could not wait for the database server", "", errno);
     if (ready > 0 && PQconsumeInput(c) == 0) {

@@ -13,9 +13,9 @@ namespace {
 // Offsets in ControlFileData for pg_control_version 1300 (PostgreSQL 13-16,
 // catalog/pg_control.h): CheckPoint is 88 bytes at offset 40.
 constexpr std::uint32_t kVersion1300 = 1300;
-constexpr std::size_t kSystemIdentifier = 0, kVersion = 8, kState = 16, kCheckPoint = 32,
-                      kRedo = 40 + 0, kThisTimeLine = 40 + 8, kMinRecoveryPoint = 136, kMinRecoveryTli = 144,
-                      kWalBlockSize = 224, kWalSegSize = 228, kCrc = 288;
+constexpr std::size_t kSystemIdentifier = 0, kVersion = 8, kState = 16, kCheckPoint = 32, kRedo = 40 + 0,
+                      kThisTimeLine = 40 + 8, kMinRecoveryPoint = 136, kMinRecoveryTli = 144, kWalBlockSize = 224,
+                      kWalSegSize = 228, kCrc = 288;
 
 template <typename T>
 T at(std::span<const std::byte> b, std::size_t off) {

@@ -36,10 +36,10 @@ struct ControlFile {
   std::uint64_t system_identifier = 0;
   std::uint32_t pg_control_version = 0;
   ClusterState state = ClusterState::Startup;
-  Lsn checkpoint;                 // "Latest checkpoint location"
-  Lsn redo;                       // "Latest checkpoint's REDO location"
+  Lsn checkpoint;                         // "Latest checkpoint location"
+  Lsn redo;                               // "Latest checkpoint's REDO location"
   std::uint32_t checkpoint_timeline = 0;  // "Latest checkpoint's TimeLineID"
-  Lsn min_recovery_point;         // "Minimum recovery ending location"
+  Lsn min_recovery_point;                 // "Minimum recovery ending location"
   std::uint32_t min_recovery_timeline = 0;
   std::uint32_t wal_block_size = 0;    // "WAL block size"
   std::uint32_t wal_segment_size = 0;  // "Bytes per WAL segment"

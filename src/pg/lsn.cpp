@@ -32,17 +32,15 @@ std::uint64_t hex_value(std::string_view s) { return to_uint64(s, 16).value_or(0
 
 Lsn Lsn::parse(std::string_view text) {
   auto slash = text.find('/');
-  if (slash == std::string_view::npos || slash > 8 || text.size() - slash - 1 > 8 ||
-      !is_hex(text.substr(0, slash)) || !is_hex(text.substr(slash + 1))) {
+  if (slash == std::string_view::npos || slash > 8 || text.size() - slash - 1 > 8 || !is_hex(text.substr(0, slash)) ||
+      !is_hex(text.substr(slash + 1))) {
     throw Error(ErrorCode::Usage, "invalid WAL location \"" + std::string(text) + "\"", {},
                 "A WAL location looks like 16/B374D848.");
   }
   return Lsn{(hex_value(text.substr(0, slash)) << 32) | hex_value(text.substr(slash + 1))};
 }
 
-std::string Lsn::to_string() const {
-  return fmt::format("{:X}/{:X}", value >> 32, value & 0xffffffffULL);
-}
+std::string Lsn::to_string() const { return fmt::format("{:X}/{:X}", value >> 32, value & 0xffffffffULL); }
 
 WalSegment WalSegment::from_lsn(std::uint32_t timeline, Lsn lsn, std::uint64_t segment_size) {
   return WalSegment{timeline, lsn.value / segment_size, segment_size};
@@ -70,8 +68,8 @@ WalFileKind classify_wal_file(std::string_view name) {
   if (name.size() == 16 && is_upper_hex(name.substr(0, 8)) && name.substr(8) == ".history") {
     return WalFileKind::History;
   }
-  if (name.size() == 40 && is_upper_hex(name.substr(0, 24)) && name[24] == '.' &&
-      is_upper_hex(name.substr(25, 8)) && name.substr(33) == ".backup") {
+  if (name.size() == 40 && is_upper_hex(name.substr(0, 24)) && name[24] == '.' && is_upper_hex(name.substr(25, 8)) &&
+      name.substr(33) == ".backup") {
     return WalFileKind::BackupHistory;
   }
   if (name.size() == 32 && is_upper_hex(name.substr(0, 24)) && name.substr(24) == ".partial") {

@@ -24,7 +24,7 @@ struct Lsn {
 
 struct WalSegment {
   std::uint32_t timeline = 1;
-  std::uint64_t segno = 0;           // absolute segment number
+  std::uint64_t segno = 0;  // absolute segment number
   std::uint64_t segment_size = kDefaultSegmentSize;
 
   static WalSegment from_lsn(std::uint32_t timeline, Lsn lsn, std::uint64_t segment_size = kDefaultSegmentSize);

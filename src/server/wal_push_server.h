@@ -69,9 +69,9 @@ class WalPushServer {
   dev_t dev_ = 0;
   ino_t ino_ = 0;
   std::atomic<bool> stopping_{false};
-  std::mutex mutex_;                // guards active_
-  std::condition_variable idle_;    // signalled when active_ drops
-  unsigned active_ = 0;             // connection threads still running
+  std::mutex mutex_;              // guards active_
+  std::condition_variable idle_;  // signalled when active_ drops
+  unsigned active_ = 0;           // connection threads still running
 };
 
 // Notices a changed envdir, so that a resident server does not keep using

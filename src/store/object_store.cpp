@@ -24,8 +24,7 @@ void check_key(std::string_view key) {
   }
 }
 
-void put_bytes(ObjectStore& store, std::string_view key, std::string_view bytes,
-               const PutOptions& options) {
+void put_bytes(ObjectStore& store, std::string_view key, std::string_view bytes, const PutOptions& options) {
   auto sink = store.put(key, options);
   sink->write(bytes);
   sink->finish();

@@ -87,8 +87,7 @@ class ObjectStore {
 void check_key(std::string_view key);
 
 // Convenience: whole small objects.
-void put_bytes(ObjectStore& store, std::string_view key, std::string_view bytes,
-               const PutOptions& options = {});
+void put_bytes(ObjectStore& store, std::string_view key, std::string_view bytes, const PutOptions& options = {});
 std::optional<std::string> get_bytes(ObjectStore& store, std::string_view key);
 
 }  // namespace wale::store

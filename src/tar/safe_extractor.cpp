@@ -136,8 +136,8 @@ void SafeExtractor::extract_entry(const Entry& entry, TarReader& reader) {
 
   if (parts.empty()) {  // the root ("/") or a tablespace directory itself
     if (entry.type != Entry::Type::Directory) {
-      throw_unsafe_member(entry.path, std::string("names the restore directory itself but is a ") +
-                                          to_string(entry.type));
+      throw_unsafe_member(entry.path,
+                          std::string("names the restore directory itself but is a ") + to_string(entry.type));
     }
     // PostgreSQL refuses a data directory (and wants tablespace directories)
     // open to others: whatever the member says, these end 0700.
@@ -155,15 +155,10 @@ void SafeExtractor::extract_entry(const Entry& entry, TarReader& reader) {
       make_directory(parent.get(), name, where);
       pending_dirs_.push_back(PendingDir{base_index, std::move(parts), safe_mode(entry.mode), to_timespec(entry)});
       break;
-    case Entry::Type::Symlink:
-      make_symlink(parent.get(), name, entry, where);
-      break;
-    case Entry::Type::File:
-      make_file(parent.get(), name, entry, reader, where);
-      break;
+    case Entry::Type::Symlink: make_symlink(parent.get(), name, entry, where); break;
+    case Entry::Type::File: make_file(parent.get(), name, entry, reader, where); break;
     case Entry::Type::Hardlink:
-    case Entry::Type::Other:
-      break;  // rejected above
+    case Entry::Type::Other: break;  // rejected above
   }
 }
 

@@ -109,10 +109,9 @@ class SafeExtractor {
   std::string describe(const Base& base, const std::vector<std::string>& parts) const;
   void make_directory(int parent, const std::string& name, const std::string& where);
   void make_symlink(int parent, const std::string& name, const Entry& entry, const std::string& where);
-  void make_file(int parent, const std::string& name, const Entry& entry, TarReader& reader,
-                 const std::string& where);
+  void make_file(int parent, const std::string& name, const Entry& entry, TarReader& reader, const std::string& where);
 
-  std::vector<Base> bases_;  // the root first, then the mappings
+  std::vector<Base> bases_;                                                // the root first, then the mappings
   std::vector<std::pair<std::vector<std::string>, std::string>> renamed_;  // root member parts -> name
   std::vector<PendingDir> pending_dirs_;
   std::vector<std::byte> buffer_;

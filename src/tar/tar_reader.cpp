@@ -38,14 +38,13 @@ const char* to_string(Entry::Type type) noexcept {
   return "unknown";
 }
 
-TarReader::TarReader(io::ByteSource& source)
-    : source_(source), archive_(archive_read_new()), buffer_(kReadChunk) {
+TarReader::TarReader(io::ByteSource& source) : source_(source), archive_(archive_read_new()), buffer_(kReadChunk) {
   if (!archive_) throw Error(ErrorCode::Internal, "could not create a tar reader: out of memory");
   detail::Utf8CtypeScope utf8;
   // Only tar (ustar, pax, gnutar, v7) and no decompression: codecs are our own layer.
   if (archive_read_support_format_tar(archive_.get()) != ARCHIVE_OK) {
-    throw Error(ErrorCode::Internal, "could not set up the tar reader: " +
-                                         detail::archive_message(archive_.get(), "libarchive failed"));
+    throw Error(ErrorCode::Internal,
+                "could not set up the tar reader: " + detail::archive_message(archive_.get(), "libarchive failed"));
   }
 }
 
@@ -174,7 +173,8 @@ std::size_t TarReader::read_data(std::span<std::byte> out) {
     in_entry_ = false;
     if (file_entry_ && data_left_ != 0) fail("damaged tar stream: a member's data is shorter than its header says");
   } else if (file_entry_) {
-    if (static_cast<std::uint64_t>(n) > data_left_) fail("damaged tar stream: a member's data is longer than its header says");
+    if (static_cast<std::uint64_t>(n) > data_left_)
+      fail("damaged tar stream: a member's data is longer than its header says");
     data_left_ -= static_cast<std::uint64_t>(n);
   }
   return static_cast<std::size_t>(n);

@@ -64,7 +64,7 @@ class TarReader {
   std::uint64_t source_bytes_ = 0;  // bytes handed to libarchive
   bool opened_ = false;
   bool source_ended_ = false;
-  bool in_entry_ = false;  // read_data() is valid
+  bool in_entry_ = false;        // read_data() is valid
   bool file_entry_ = false;      // the current member is a regular file
   std::uint64_t data_left_ = 0;  // of a regular file member: bytes its header promises still to come
   bool at_end_ = false;

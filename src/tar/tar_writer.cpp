@@ -89,7 +89,8 @@ void TarWriter::check(int rc, const std::string& what) {
   }
   if (rc == ARCHIVE_OK || rc == ARCHIVE_WARN) return;  // WARN: e.g. a non-UTF-8 name stored as raw bytes
   broken_ = true;
-  throw Error(ErrorCode::Internal, "could not " + what + ": " + detail::archive_message(archive_.get(), "libarchive failed"));
+  throw Error(ErrorCode::Internal,
+              "could not " + what + ": " + detail::archive_message(archive_.get(), "libarchive failed"));
 }
 
 detail::EntryPtr TarWriter::make_entry(const std::string& name, unsigned int type, mode_t mode,
@@ -135,8 +136,8 @@ void TarWriter::add_symlink(const std::string& name, const std::string& target, 
   write_header(e.get(), name);
 }
 
-std::uint64_t TarWriter::add_file(const std::string& name, mode_t mode, std::int64_t mtime,
-                                  std::uint64_t declared_size, io::ByteSource& content) {
+std::uint64_t TarWriter::add_file(const std::string& name, mode_t mode, std::int64_t mtime, std::uint64_t declared_size,
+                                  io::ByteSource& content) {
   ensure_usable();
   if (!is_writable_name(name, false)) {
     throw Error(ErrorCode::Internal, "invalid tar member name " + detail::quote_member(name));

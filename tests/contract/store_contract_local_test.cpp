@@ -14,9 +14,11 @@ namespace wale::test {
 namespace {
 
 INSTANTIATE_TEST_SUITE_P(Memory, StoreContract,
-                         testing::Values(StoreFactory{"memory", [] {
-                           return std::unique_ptr<store::ObjectStore>(std::make_unique<store::MemoryStore>());
-                         }}),
+                         testing::Values(StoreFactory{"memory",
+                                                      [] {
+                                                        return std::unique_ptr<store::ObjectStore>(
+                                                            std::make_unique<store::MemoryStore>());
+                                                      }}),
                          [](const auto& info) { return info.param.name; });
 
 // Each local store lives in its own temporary directory, kept alive for the process.
@@ -45,7 +47,10 @@ TEST(LocalStore, FilesAndDirectoriesAreNotGroupOrWorldReadable) {
 TEST(LocalStore, AbandonedWriteLeavesNoTemporaryFile) {
   TempDir dir;
   store::LocalStore s(dir.path());
-  { auto sink = s.put("x/y"); sink->write(std::string_view("abc")); }
+  {
+    auto sink = s.put("x/y");
+    sink->write(std::string_view("abc"));
+  }
   std::size_t entries = 0;
   for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(dir.path() + "/x")) ++entries;
   EXPECT_EQ(entries, 0u);
@@ -96,7 +101,12 @@ TEST(LocalStore, MissingRootIsAConfigErrorForEveryOperationAndIsNeverCreated) {
   expect_missing_root([](auto& s) { s.list("basebackups_005/", [](const auto&) {}); }, "list");
   expect_missing_root([](auto& s) { s.list("", [](const auto&) {}); }, "list of everything");
   expect_missing_root([](auto& s) { store::put_bytes(s, "wal_005/000000010000000000000001.zst", "x"); }, "put");
-  expect_missing_root([](auto& s) { std::vector<std::string> k{"a/b"}; s.remove(k); }, "remove");
+  expect_missing_root(
+      [](auto& s) {
+        std::vector<std::string> k{"a/b"};
+        s.remove(k);
+      },
+      "remove");
   expect_missing_root([](auto& s) { s.check_access(); }, "check_access");
 
   // A root that is a file is not an archive either.

@@ -79,7 +79,9 @@ std::string with_connection_close(const std::string& head) {
 }
 
 void reset_close(int fd) {
-  struct linger lg {1, 0};
+  struct linger lg {
+    1, 0
+  };
   ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   ::close(fd);
 }

@@ -6,16 +6,16 @@
 namespace wale::test {
 namespace {
 
-INSTANTIATE_TEST_SUITE_P(S3, StoreContract,
-                         testing::Values(StoreFactory{"radosgw_path",
-                                                      [] { return store::s3::make_s3_store(radosgw_config("contract")); }},
-                                         StoreFactory{"radosgw_vhost",
-                                                      [] {
-                                                        auto c = radosgw_config("contract-vhost");
-                                                        c.endpoint = store::s3::parse_s3_endpoint(s3_env().vhost_endpoint);
-                                                        return store::s3::make_s3_store(c);
-                                                      }}),
-                         [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(
+    S3, StoreContract,
+    testing::Values(StoreFactory{"radosgw_path", [] { return store::s3::make_s3_store(radosgw_config("contract")); }},
+                    StoreFactory{"radosgw_vhost",
+                                 [] {
+                                   auto c = radosgw_config("contract-vhost");
+                                   c.endpoint = store::s3::parse_s3_endpoint(s3_env().vhost_endpoint);
+                                   return store::s3::make_s3_store(c);
+                                 }}),
+    [](const auto& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace wale::test

@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <thread>
 
 #include "core/error.h"
@@ -17,9 +17,9 @@
 #include "crypto/sodium_key.h"
 #include "fault_proxy.h"
 #include "s3_test_env.h"
+#include "store/s3/credentials_cache.h"
 #include "store/s3/digest.h"
 #include "store/s3/s3_client.h"
-#include "store/s3/credentials_cache.h"
 #include "store/s3/s3_download_source.h"
 #include "store/s3/s3_store.h"
 
@@ -253,10 +253,12 @@ TEST_F(S3Faults, RequestsCarrySignedHashesAndSessionToken) {
   store::put_bytes(*store_, "plain", "payload");
   std::string head = proxy_->last_request_head();
   std::string lower_head = head;
-  std::transform(lower_head.begin(), lower_head.end(), lower_head.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(lower_head.begin(), lower_head.end(), lower_head.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   EXPECT_NE(lower_head.find("x-amz-content-sha256: " + store::s3::sha256_hex("payload")), std::string::npos) << head;
   EXPECT_NE(head.find("content-md5: " + store::s3::md5_base64("payload")), std::string::npos) << head;
-  EXPECT_NE(head.find("SignedHeaders=content-md5;content-type;host;x-amz-content-sha256;x-amz-date;"), std::string::npos)
+  EXPECT_NE(head.find("SignedHeaders=content-md5;content-type;host;x-amz-content-sha256;x-amz-date;"),
+            std::string::npos)
       << head;
 
   S3Config with_token = via_proxy_;
@@ -329,7 +331,6 @@ TEST_F(S3Faults, SecretsNeverAppearInLogsOrErrors) {
     EXPECT_EQ(text.find("Signature="), std::string::npos);
   }
 }
-
 
 // A stop request (SIGINT/SIGTERM/SIGHUP) aborts a transfer within about a
 // second through libcurl's progress callback, and it is never retried.

@@ -193,13 +193,17 @@ TEST(S3Radosgw, ServerRejectsWrongPayloadHashAndContentMd5) {
   std::string body = "segment bytes";
   auto bytes = std::as_bytes(std::span(body.data(), body.size()));
   Error e1 = error_of([&] {
-    client.call(S3Request{.method = "PUT", .key = c.prefix + "k", .body = bytes,
+    client.call(S3Request{.method = "PUT",
+                          .key = c.prefix + "k",
+                          .body = bytes,
                           .payload_hash = store::s3::sha256_hex("other bytes")},
                 "PUT");
   });
   EXPECT_NE(e1.message().find("XAmzContentSHA256Mismatch"), std::string::npos) << e1.message();
   Error e2 = error_of([&] {
-    client.call(S3Request{.method = "PUT", .key = c.prefix + "k", .headers = {{"content-md5", store::s3::md5_base64("x")}},
+    client.call(S3Request{.method = "PUT",
+                          .key = c.prefix + "k",
+                          .headers = {{"content-md5", store::s3::md5_base64("x")}},
                           .body = bytes},
                 "PUT");
   });
@@ -382,9 +386,10 @@ TEST(S3Radosgw, ThroughputAndMemoryFigures) {
   double put_s = std::chrono::duration<double>(t1 - t0).count();
   double get_s = std::chrono::duration<double>(t2 - t1).count();
   double grow_mib = static_cast<double>(rss1 - rss0) / 1024.0;
-  std::printf("S3 figures (radosgw memstore, loopback, 256 MiB, 8 MiB parts x 4 in flight): PUT %.2f s = %.0f MiB/s, "
-              "GET %.2f s = %.0f MiB/s, peak RSS growth %.1f MiB\n",
-              put_s, 256 / put_s, get_s, 256 / get_s, grow_mib);
+  std::printf(
+      "S3 figures (radosgw memstore, loopback, 256 MiB, 8 MiB parts x 4 in flight): PUT %.2f s = %.0f MiB/s, "
+      "GET %.2f s = %.0f MiB/s, peak RSS growth %.1f MiB\n",
+      put_s, 256 / put_s, get_s, 256 / get_s, grow_mib);
   RecordProperty("put_mib_s", std::to_string(256 / put_s));
   RecordProperty("get_mib_s", std::to_string(256 / get_s));
   RecordProperty("peak_rss_growth_mib", std::to_string(grow_mib));

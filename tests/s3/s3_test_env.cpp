@@ -4,11 +4,11 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <random>
 #include <stdexcept>
-#include <cstring>
 
 namespace wale::test {
 

@@ -12,15 +12,15 @@
 namespace wale::test {
 
 struct S3TestEnv {
-  std::string endpoint;       // http+path://127.0.0.1:PORT
-  std::string vhost_endpoint; // http+virtualhost://localhost:PORT
-  std::string tls_endpoint;   // https+path://127.0.0.1:PORT
+  std::string endpoint;        // http+path://127.0.0.1:PORT
+  std::string vhost_endpoint;  // http+virtualhost://localhost:PORT
+  std::string tls_endpoint;    // https+path://127.0.0.1:PORT
   std::string ca_bundle;
   std::string other_ca_bundle;
   std::string access_key;
   std::string secret_key;
   std::string bucket;
-  std::uint16_t port = 0;     // of `endpoint`
+  std::uint16_t port = 0;  // of `endpoint`
 };
 
 // Loads once; throws std::runtime_error with a how-to if unavailable.

@@ -83,7 +83,8 @@ FakeBackupServer::FakeBackupServer(store::ObjectStore& archive, std::string data
 std::string FakeBackupServer::start_file() const { return pg::WalSegment{1, start_segno}.file_name(); }
 std::string FakeBackupServer::stop_file() const { return pg::WalSegment{1, stop_segno}.file_name(); }
 
-pg::BackupStart FakeBackupServer::start(const std::string& l, bool fast, bool /*in_recovery*/, std::uint64_t /*segment_size*/) {
+pg::BackupStart FakeBackupServer::start(const std::string& l, bool fast, bool /*in_recovery*/,
+                                        std::uint64_t /*segment_size*/) {
   ++starts;
   label = l;
   fast_checkpoint = fast;
@@ -110,7 +111,8 @@ pg::BackupStop FakeBackupServer::stop() {
   s.wal_offset = 0x100;
   s.backup_label = "START WAL LOCATION: 0/" + std::to_string(start_segno) + "000028 (file " + start_file() +
                    ")\nCHECKPOINT LOCATION: 0/2000060\nBACKUP METHOD: streamed\nBACKUP FROM: primary\n"
-                   "LABEL: " + label + "\nSTART TIMELINE: 1\n";
+                   "LABEL: " +
+                   label + "\nSTART TIMELINE: 1\n";
   return s;
 }
 

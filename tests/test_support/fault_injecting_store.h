@@ -122,11 +122,11 @@ class FaultInjectingStore final : public store::ObjectStore {
 
   store::ObjectStore& inner_;
   mutable std::mutex mu_;
-  std::vector<RuleState> rules_;             // guarded by mu_
-  std::size_t counts_[9] = {};               // guarded by mu_; indexed by Op
-  std::size_t fired_ = 0;                    // guarded by mu_
-  std::vector<std::string> fired_keys_;      // guarded by mu_
-  std::vector<std::string> finished_keys_;   // guarded by mu_
+  std::vector<RuleState> rules_;            // guarded by mu_
+  std::size_t counts_[9] = {};              // guarded by mu_; indexed by Op
+  std::size_t fired_ = 0;                   // guarded by mu_
+  std::vector<std::string> fired_keys_;     // guarded by mu_
+  std::vector<std::string> finished_keys_;  // guarded by mu_
 };
 
 const char* to_string(FaultInjectingStore::Op op) noexcept;

@@ -100,7 +100,9 @@ TEST(ArchiveIdentity, FirstPushRecordsTheClusterAndLaterPushesUseTheCache) {
 TEST(ArchiveIdentity, PushOfAnotherClusterIsRefusedAndChangesNothing) {
   test::TempDir tmp;
   store::MemoryStore store;
-  check_identity_for_push(store, write_segment(make_data_dir(tmp.path() + "/a", kSysidA) + "/pg_wal/000000010000000000000001", kSysidA));
+  check_identity_for_push(store,
+                          write_segment(make_data_dir(tmp.path() + "/a", kSysidA) + "/pg_wal/000000010000000000000001",
+                                        kSysidA));
   auto before = store::get_bytes(store, layout::cluster_identity_key());
 
   auto b = make_data_dir(tmp.path() + "/b", kSysidB);
@@ -116,7 +118,9 @@ TEST(ArchiveIdentity, PushOfAnotherClusterIsRefusedAndChangesNothing) {
 
   // Same system identifier, other major version (pg_upgrade --link reusing the prefix): refused too.
   auto c = make_data_dir(tmp.path() + "/c", kSysidA, "16");
-  EXPECT_EQ(code_of([&] { check_identity_for_push(store, write_segment(c + "/pg_wal/000000010000000000000009", kSysidA)); }),
+  EXPECT_EQ(code_of([&] {
+              check_identity_for_push(store, write_segment(c + "/pg_wal/000000010000000000000009", kSysidA));
+            }),
             ErrorCode::Conflict);
 }
 
@@ -135,7 +139,9 @@ TEST(ArchiveIdentity, BackupPushOfAnotherClusterIsRefused) {
 TEST(ArchiveIdentity, FetchIntoAnotherClustersDataDirectoryStopsRecovery) {
   test::TempDir tmp;
   store::MemoryStore store;
-  check_identity_for_push(store, write_segment(make_data_dir(tmp.path() + "/a", kSysidA) + "/pg_wal/000000010000000000000001", kSysidA));
+  check_identity_for_push(store,
+                          write_segment(make_data_dir(tmp.path() + "/a", kSysidA) + "/pg_wal/000000010000000000000001",
+                                        kSysidA));
   auto b = make_data_dir(tmp.path() + "/b", kSysidB);
   try {
     check_identity_for_fetch(store, b + "/pg_wal/RECOVERYXLOG");
@@ -237,7 +243,6 @@ TEST(ArchiveIdentity, ArchivedSegmentOwnerIsChecked) {
             ErrorCode::Conflict);
 }
 
-
 // restore_command exits 1 ("not in the archive", which ends recovery) for an
 // Error{NotFound}: the identity check before a fetch must never throw one --
 // a store answering 404 to a GET after its listing said the object is there,
@@ -245,7 +250,9 @@ TEST(ArchiveIdentity, ArchivedSegmentOwnerIsChecked) {
 TEST(ArchiveIdentity, ANotFoundFromTheStoreDuringTheFetchCheckNeverEndsRecovery) {
   test::TempDir tmp;
   store::MemoryStore base;
-  check_identity_for_push(base, write_segment(make_data_dir(tmp.path() + "/a", kSysidA) + "/pg_wal/000000010000000000000001", kSysidA));
+  check_identity_for_push(base,
+                          write_segment(make_data_dir(tmp.path() + "/a", kSysidA) + "/pg_wal/000000010000000000000001",
+                                        kSysidA));
   auto restored = make_data_dir(tmp.path() + "/restored", kSysidA);
   test::FaultInjectingStore store(base);
   using Op = test::FaultInjectingStore::Op;

@@ -73,7 +73,8 @@ TEST(BackupCatalog, TsvMatchesWalEColumns) {
             "wal_segment_backup_start  wal_segment_offset_backup_start  wal_segment_backup_stop   "
             "wal_segment_offset_backup_stop");
   EXPECT_NE(table.find("base_000000010000000000000030_00000030  1970-01-01T00:00:00.000000  42                   "),
-            std::string::npos) << table;
+            std::string::npos)
+      << table;
   auto json = format_backup_list_json(list_backups(s, true));
   EXPECT_NE(json.find("\"expanded_size_bytes\": 42"), std::string::npos) << json;
   EXPECT_NE(json.find("\"name\": \"base_000000010000000000000030_00000030\""), std::string::npos);

@@ -7,8 +7,8 @@
 #include <thread>
 #include <vector>
 
-#include "layout/backup_manifest.h"
 #include "core/error.h"
+#include "layout/backup_manifest.h"
 
 namespace wale::layout {
 namespace {
@@ -28,7 +28,8 @@ std::string manifest(const std::string& file, const std::string& range) {
                        "\n],\n\"WAL-Ranges\": [\n" + range + "\n],\n");
 }
 
-const char* kGoodFile = R"({ "Path": "base/1/2", "Size": 8192, "Last-Modified": "2026-11-24 10:00:00 GMT", "Checksum-Algorithm": "CRC32C", "Checksum": "61a3120c" })";
+const char* kGoodFile =
+    R"({ "Path": "base/1/2", "Size": 8192, "Last-Modified": "2026-11-24 10:00:00 GMT", "Checksum-Algorithm": "CRC32C", "Checksum": "61a3120c" })";
 const char* kGoodRange = R"({ "Timeline": 1, "Start-LSN": "0/2000028", "End-LSN": "0/2000100" })";
 
 void expect_corrupt(const std::string& text) {
@@ -56,8 +57,10 @@ TEST(BackupManifest, RoundTripsTheBuildersOutput) {
 
 TEST(BackupManifest, MalformedFieldsAreCorruptNotExceptions) {
   // std::stoul threw std::invalid_argument here ("unprocessed exception").
-  expect_corrupt(manifest(R"({ "Path": "a", "Size": 1, "Checksum-Algorithm": "CRC32C", "Checksum": "zz" })", kGoodRange));
-  expect_corrupt(manifest(R"({ "Path": "a", "Size": 1, "Checksum-Algorithm": "CRC32C", "Checksum": "123456789" })", kGoodRange));
+  expect_corrupt(
+      manifest(R"({ "Path": "a", "Size": 1, "Checksum-Algorithm": "CRC32C", "Checksum": "zz" })", kGoodRange));
+  expect_corrupt(
+      manifest(R"({ "Path": "a", "Size": 1, "Checksum-Algorithm": "CRC32C", "Checksum": "123456789" })", kGoodRange));
   expect_corrupt(manifest(R"({ "Path": "a", "Size": 1, "Checksum-Algorithm": "CRC32C", "Checksum": 5 })", kGoodRange));
   // Wrong types and ranges were wrapped silently or escaped as type_error.
   expect_corrupt(manifest(R"({ "Path": "a", "Size": -1 })", kGoodRange));

@@ -46,15 +46,15 @@ TEST(BackupPlan, FollowsPostgresExclusions) {
   touch(d + "/postgresql.auto.conf");
   auto plan = plan_backup(d);
   auto n = names(plan);
-  for (const char* want : {"PG_VERSION", "global", "global/pg_control", "base/5/1259", "pg_wal", "pg_wal/archive_status",
-                           "pg_replslot", "pg_stat_tmp", "pg_subtrans", "pg_xact/0000", "postgresql.conf",
-                           "postgresql.auto.conf", "base/pgsql_tmp"}) {
+  for (const char* want :
+       {"PG_VERSION", "global", "global/pg_control", "base/5/1259", "pg_wal", "pg_wal/archive_status", "pg_replslot",
+        "pg_stat_tmp", "pg_subtrans", "pg_xact/0000", "postgresql.conf", "postgresql.auto.conf", "base/pgsql_tmp"}) {
     EXPECT_TRUE(n.count(want)) << "missing " << want;
   }
-  for (const char* bad : {"base/5/pg_internal.init", "base/pgsql_tmp/pgsql_tmp123.0", "pg_wal/000000010000000000000001",
-                          "pg_wal/archive_status/000000010000000000000001.ready", "pg_replslot/slot",
-                          "pg_stat_tmp/global.stat", "pg_subtrans/0000", "postmaster.pid", "postmaster.opts",
-                          "backup_label", "tablespace_map"}) {
+  for (const char* bad :
+       {"base/5/pg_internal.init", "base/pgsql_tmp/pgsql_tmp123.0", "pg_wal/000000010000000000000001",
+        "pg_wal/archive_status/000000010000000000000001.ready", "pg_replslot/slot", "pg_stat_tmp/global.stat",
+        "pg_subtrans/0000", "postmaster.pid", "postmaster.opts", "backup_label", "tablespace_map"}) {
     EXPECT_FALSE(n.count(bad)) << "included " << bad;
   }
   EXPECT_EQ(plan.spec.base_prefix, d + "/");

@@ -12,13 +12,13 @@
 #include <map>
 #include <sstream>
 
-#include "catalog/backup_catalog.h"
 #include "backup/backup_fetch.h"
-#include "layout/backup_manifest.h"
 #include "backup/backup_push.h"
+#include "catalog/backup_catalog.h"
 #include "core/error.h"
 #include "core/stop_token.h"
 #include "layout/archive_layout.h"
+#include "layout/backup_manifest.h"
 #include "store/memory/memory_store.h"
 #include "test_support/fake_backup_server.h"
 #include "test_support/fake_clock.h"
@@ -59,9 +59,8 @@ class BackupPush : public ::testing::Test {
   // Nothing a restore or a listing could take for a backup.
   void expect_no_backup() {
     EXPECT_TRUE(list_backups(base, false).empty());
-    base.list("basebackups_005/", [](const store::ObjectInfo& o) {
-      EXPECT_EQ(o.key.find("sentinel"), std::string::npos) << o.key;
-    });
+    base.list("basebackups_005/",
+              [](const store::ObjectInfo& o) { EXPECT_EQ(o.key.find("sentinel"), std::string::npos) << o.key; });
   }
   std::vector<std::string> keys(const std::string& prefix) {
     std::vector<std::string> out;

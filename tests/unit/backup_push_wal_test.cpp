@@ -30,7 +30,8 @@ TEST(BackupPushWal, EverySegmentFromStartToStopMustBeArchived) {
   archive::WalArchive archive(s);
   test::FakeClock clock;
   try {
-    archive::wait_for_backup_wal(archive, pg::WalSegment{1, 0x10}, pg::WalSegment{1, 0x14}, std::chrono::seconds(60), clock);
+    archive::wait_for_backup_wal(archive, pg::WalSegment{1, 0x10}, pg::WalSegment{1, 0x14}, std::chrono::seconds(60),
+                                 clock);
     FAIL() << "a missing segment in the middle of the backup was not noticed";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::NotFound);
@@ -41,10 +42,10 @@ TEST(BackupPushWal, EverySegmentFromStartToStopMustBeArchived) {
   // Under another codec it counts.
   put(s, seg(1, 0x12), codec::Codec::Lzop);
   EXPECT_NO_THROW(archive::wait_for_backup_wal(archive, pg::WalSegment{1, 0x10}, pg::WalSegment{1, 0x14},
-                                      std::chrono::seconds(60), clock));
+                                               std::chrono::seconds(60), clock));
   // The stop segment missing fails too.
-  EXPECT_THROW(archive::wait_for_backup_wal(archive, pg::WalSegment{1, 0x10}, pg::WalSegment{1, 0x15}, std::chrono::seconds(1),
-                                   clock),
+  EXPECT_THROW(archive::wait_for_backup_wal(archive, pg::WalSegment{1, 0x10}, pg::WalSegment{1, 0x15},
+                                            std::chrono::seconds(1), clock),
                Error);
 }
 

@@ -3,8 +3,8 @@
 // "OK" nor as damage), and a backup made by backup-push verifies clean.
 #include <gtest/gtest.h>
 
-#include "catalog/backup_catalog.h"
 #include "backup/backup_push.h"
+#include "catalog/backup_catalog.h"
 #include "catalog/backup_verify.h"
 #include "core/error.h"
 #include "layout/archive_layout.h"
@@ -16,8 +16,8 @@
 
 namespace wale::catalog {
 namespace {
-using backup::BackupPushOptions;
 using backup::backup_push;
+using backup::BackupPushOptions;
 
 using test::FaultInjectingStore;
 using Op = FaultInjectingStore::Op;
@@ -83,4 +83,4 @@ TEST_F(BackupVerifyFaults, AStorageFailureIsThrownNotReported) {
 }
 
 }  // namespace
-}  // namespace wale::backup
+}  // namespace wale::catalog

@@ -32,8 +32,8 @@ T options_of(const std::vector<std::string>& args, Command want) {
 }
 
 TEST(Cli, GlobalOptionsGoBeforeTheSubcommand) {
-  auto out = parse({"--file-prefix", "file://localhost/x", "-k", "AKIA", "--terse", "--compression", "lz4",
-                    "--envdir", "/etc/wal-e.d/env", "backup-list"});
+  auto out = parse({"--file-prefix", "file://localhost/x", "-k", "AKIA", "--terse", "--compression", "lz4", "--envdir",
+                    "/etc/wal-e.d/env", "backup-list"});
   ASSERT_TRUE(out.invocation) << out.output;
   const auto& g = out.invocation->global;
   EXPECT_EQ(g.given(Opt::FilePrefix), "file://localhost/x");
@@ -46,17 +46,18 @@ TEST(Cli, GlobalOptionsGoBeforeTheSubcommand) {
 }
 
 TEST(Cli, EachSubcommandGetsItsTypedOptions) {
-  auto push = options_of<BackupPushOptions>(
-      {"backup-push", "--pool-size", "3", "--cluster-read-rate-limit", "1000", "--permanent", "/pgdata"},
-      Command::BackupPush);
+  auto push = options_of<BackupPushOptions>({"backup-push", "--pool-size", "3", "--cluster-read-rate-limit", "1000",
+                                             "--permanent", "/pgdata"},
+                                            Command::BackupPush);
   EXPECT_EQ(push.data_directory, "/pgdata");
   EXPECT_EQ(push.pool_size, 3u);
   EXPECT_EQ(push.read_rate_limit, 1000u);
   EXPECT_TRUE(push.permanent);
   EXPECT_FALSE(push.while_offline);
 
-  auto fetch = options_of<BackupFetchOptions>(
-      {"backup-fetch", "--blind-restore", "--restore-spec", "spec.json", "/restore", "LATEST"}, Command::BackupFetch);
+  auto fetch = options_of<BackupFetchOptions>({"backup-fetch", "--blind-restore", "--restore-spec", "spec.json",
+                                               "/restore", "LATEST"},
+                                              Command::BackupFetch);
   EXPECT_EQ(fetch.target, "/restore");
   EXPECT_EQ(fetch.backup, "LATEST");
   EXPECT_EQ(fetch.pool_size, config::default_pool_size());
@@ -77,20 +78,20 @@ TEST(Cli, EachSubcommandGetsItsTypedOptions) {
   EXPECT_EQ(verify.pool_size, 2u);
   EXPECT_TRUE(options_of<BackupVerifyOptions>({"backup-verify", "--all", "--json"}, Command::BackupVerify).all);
 
-  auto wpush = options_of<WalPushOptions>({"wal-push", "-p", "4", "/pg/pg_wal/000000010000000000000001"},
-                                          Command::WalPush);
+  auto wpush =
+      options_of<WalPushOptions>({"wal-push", "-p", "4", "/pg/pg_wal/000000010000000000000001"}, Command::WalPush);
   EXPECT_EQ(wpush.wal_path, "/pg/pg_wal/000000010000000000000001");
   EXPECT_EQ(wpush.pool_size, 4u);
 
-  auto ahead = options_of<WalPushAheadOptions>(
-      {"wal-push-ahead", "--pool-size", "2", "/pg/pg_wal", "000000010000000000000002", "000000010000000000000003"},
-      Command::WalPushAhead);
+  auto ahead = options_of<WalPushAheadOptions>({"wal-push-ahead", "--pool-size", "2", "/pg/pg_wal",
+                                                "000000010000000000000002", "000000010000000000000003"},
+                                               Command::WalPushAhead);
   EXPECT_EQ(ahead.wal_directory, "/pg/pg_wal");
   EXPECT_EQ(ahead.segments, (std::vector<std::string>{"000000010000000000000002", "000000010000000000000003"}));
   EXPECT_EQ(ahead.pool_size, 2u);
 
-  auto wfetch = options_of<WalFetchOptions>({"wal-fetch", "000000010000000000000001", "pg_wal/RECOVERYXLOG"},
-                                            Command::WalFetch);
+  auto wfetch =
+      options_of<WalFetchOptions>({"wal-fetch", "000000010000000000000001", "pg_wal/RECOVERYXLOG"}, Command::WalFetch);
   EXPECT_EQ(wfetch.segment, "000000010000000000000001");
   EXPECT_EQ(wfetch.destination, "pg_wal/RECOVERYXLOG");
   EXPECT_EQ(wfetch.prefetch, 8u);
@@ -144,7 +145,8 @@ TEST(Cli, SubcommandHelpListsTheTablesOptions) {
     for (const auto& s : config::options()) {
       if (s.flag.empty()) continue;
       std::string flag = "--" + std::string(s.flag);
-      bool listed = out.output.find(flag + " ") != std::string::npos || out.output.find(flag + "\n") != std::string::npos;
+      bool listed =
+          out.output.find(flag + " ") != std::string::npos || out.output.find(flag + "\n") != std::string::npos;
       EXPECT_EQ(listed, config::takes(s, c.id)) << c.name << " " << s.flag;
     }
   }

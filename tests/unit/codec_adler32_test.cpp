@@ -21,8 +21,7 @@ std::uint32_t reference(std::uint32_t seed, std::span<const std::byte> d) {
 
 TEST(CodecAdler32, KnownValues) {
   const std::string wiki = "Wikipedia";
-  EXPECT_EQ(adler32(kAdler32Init, std::as_bytes(std::span(wiki.data(), wiki.size()))),
-            0x11E60398u);
+  EXPECT_EQ(adler32(kAdler32Init, std::as_bytes(std::span(wiki.data(), wiki.size()))), 0x11E60398u);
   EXPECT_EQ(adler32(kAdler32Init, {}), 1u);
 }
 
@@ -30,8 +29,7 @@ TEST(CodecAdler32, MatchesReferenceAtAllLengthsAndAlignments) {
   std::mt19937_64 rng(1);
   std::vector<std::byte> buf(20000);
   for (auto& x : buf) x = std::byte(rng() & 0xFF);
-  for (std::size_t len : {1, 15, 16, 17, 31, 32, 33, 255, 5551, 5552, 5553, 5568, 11104, 11105,
-                          19990}) {
+  for (std::size_t len : {1, 15, 16, 17, 31, 32, 33, 255, 5551, 5552, 5553, 5568, 11104, 11105, 19990}) {
     for (std::size_t offset : {0, 1, 7}) {
       const std::span<const std::byte> d(buf.data() + offset, len);
       EXPECT_EQ(adler32(kAdler32Init, d), reference(kAdler32Init, d)) << len << "+" << offset;

@@ -45,8 +45,7 @@ class CodecLzo1xDecoder : public testing::Test {
   }
 
   static lzo1x::Result ours(const Bytes& in, std::size_t in_len, Bytes& out) {
-    return lzo1x::decompress(std::as_bytes(std::span(in.data(), in_len)),
-                             std::as_writable_bytes(std::span(out)));
+    return lzo1x::decompress(std::as_bytes(std::span(in.data(), in_len)), std::as_writable_bytes(std::span(out)));
   }
 
   // Data shaped to hit every instruction and copy path.
@@ -71,8 +70,7 @@ class CodecLzo1xDecoder : public testing::Test {
         break;
       case 4: {  // far repeats (M4 distances > 16 KiB)
         for (std::size_t i = 0; i < n; ++i) {
-          b[i] = (i >= 20000 && rng() % 8) ? b[i - 20000 + (rng() % 3)]
-                                          : static_cast<unsigned char>(rng());
+          b[i] = (i >= 20000 && rng() % 8) ? b[i - 20000 + (rng() % 3)] : static_cast<unsigned char>(rng());
         }
         break;
       }

@@ -49,8 +49,7 @@ void put32(Bytes& b, std::uint32_t v) {
   put16(b, v & 0xFFFF);
 }
 std::uint32_t get32(std::span<const std::byte> b, std::size_t at) {
-  return (std::to_integer<std::uint32_t>(b[at]) << 24) |
-         (std::to_integer<std::uint32_t>(b[at + 1]) << 16) |
+  return (std::to_integer<std::uint32_t>(b[at]) << 24) | (std::to_integer<std::uint32_t>(b[at + 1]) << 16) |
          (std::to_integer<std::uint32_t>(b[at + 2]) << 8) | std::to_integer<std::uint32_t>(b[at + 3]);
 }
 
@@ -136,9 +135,8 @@ struct StreamSpec {
   std::string extra;  // written when flags has F_H_EXTRA_FIELD
 };
 
-constexpr std::uint32_t F_ADLER32_D = 0x1, F_ADLER32_C = 0x2, F_H_EXTRA_FIELD = 0x40,
-                        F_CRC32_D = 0x100, F_CRC32_C = 0x200, F_MULTIPART = 0x400,
-                        F_H_CRC32 = 0x1000;
+constexpr std::uint32_t F_ADLER32_D = 0x1, F_ADLER32_C = 0x2, F_H_EXTRA_FIELD = 0x40, F_CRC32_D = 0x100,
+                        F_CRC32_C = 0x200, F_MULTIPART = 0x400, F_H_CRC32 = 0x1000;
 
 Bytes build(const StreamSpec& s, const std::vector<Block>& blocks) {
   Bytes out = {std::byte{0x89}, std::byte{'L'},  std::byte{'Z'},  std::byte{'O'}, std::byte{0},
@@ -223,8 +221,7 @@ TEST(LzopFormat, ReferenceChecksumsMatchOurCompressor) {
 
 TEST(LzopFormat, AllChecksumsExtraFieldAndName) {
   StreamSpec s;
-  s.flags = 0x03000000 | F_ADLER32_D | F_ADLER32_C | F_CRC32_D | F_CRC32_C | F_H_CRC32 |
-            F_H_EXTRA_FIELD;
+  s.flags = 0x03000000 | F_ADLER32_D | F_ADLER32_C | F_CRC32_D | F_CRC32_C | F_H_CRC32 | F_H_EXTRA_FIELD;
   s.version_needed = 0x1010;
   s.name = "base/16384/1259";
   s.extra = "an extra header field";
@@ -367,16 +364,13 @@ TEST(LzopFormat, TruncationAtEveryHeaderByteIsCorrupt) {
   s.extra = "xyz";
   const Bytes stream = build(s, material().blocks);
   for (std::size_t cut = 0; cut < 80; ++cut) {
-    EXPECT_EQ(decode_error(std::span<const std::byte>(stream.data(), cut), 1), ErrorCode::Corrupt)
-        << "cut at " << cut;
+    EXPECT_EQ(decode_error(std::span<const std::byte>(stream.data(), cut), 1), ErrorCode::Corrupt) << "cut at " << cut;
   }
 }
 
 // --- WAL-E fixture ----------------------------------------------------------
 
-std::string fixture(const std::string& rel) {
-  return std::string(WALE_TESTDATA_DIR) + "/wal-e-archive/" + rel;
-}
+std::string fixture(const std::string& rel) { return std::string(WALE_TESTDATA_DIR) + "/wal-e-archive/" + rel; }
 
 Bytes read_fixture(const std::string& rel) {
   std::ifstream f(fixture(rel), std::ios::binary);
@@ -466,8 +460,7 @@ TEST_P(LzopWaleFixture, CorruptedFixtureIsRejected) {
   packed[packed.size() / 2] ^= std::byte{0x04};
   EXPECT_EQ(decode_error(packed), ErrorCode::Corrupt);
   packed = read_fixture(GetParam().path);
-  EXPECT_EQ(decode_error(std::span<const std::byte>(packed.data(), packed.size() - 4)),
-            ErrorCode::Corrupt);
+  EXPECT_EQ(decode_error(std::span<const std::byte>(packed.data(), packed.size() - 4)), ErrorCode::Corrupt);
 }
 
 INSTANTIATE_TEST_SUITE_P(Lzop, LzopWaleFixture, testing::ValuesIn(kFixtureObjects),

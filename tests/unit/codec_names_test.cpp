@@ -45,8 +45,7 @@ TEST(CodecNames, Extensions) {
 
 TEST(CodecNames, CodecFromKey) {
   EXPECT_EQ(codec_from_key("wal_005/000000010000000000000003.lzo"), Codec::Lzop);
-  EXPECT_EQ(codec_from_key("basebackups_005/base_x/tar_partitions/part_00000000.tar.lzo"),
-            Codec::Lzop);
+  EXPECT_EQ(codec_from_key("basebackups_005/base_x/tar_partitions/part_00000000.tar.lzo"), Codec::Lzop);
   EXPECT_EQ(codec_from_key("wal_005/000000010000000000000003.lz4"), Codec::Lz4);
   EXPECT_EQ(codec_from_key("wal_005/000000010000000000000003.zst"), Codec::Zstd);
   EXPECT_EQ(codec_from_key("wal_005/000000010000000000000003"), Codec::None);

@@ -38,8 +38,8 @@ Bytes compressible_bytes(std::size_t n, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::uint64_t counter = 0;
   while (b.size() < n) {
-    const std::string rec = "INSERT INTO t VALUES (" + std::to_string(counter++) + ", 'row-" +
-                            std::to_string(rng() % 1000) + "');\n";
+    const std::string rec =
+        "INSERT INTO t VALUES (" + std::to_string(counter++) + ", 'row-" + std::to_string(rng() % 1000) + "');\n";
     for (char c : rec) b.push_back(std::byte(c));
     if (counter % 64 == 0) b.insert(b.end(), 512, std::byte{0});
   }
@@ -67,8 +67,7 @@ Bytes decompress(Codec c, std::span<const std::byte> in, std::size_t chunk = 64 
 }
 
 // Runs the decoder and returns the error code it threw; fails the test if none.
-ErrorCode decode_error(Codec c, std::span<const std::byte> in, std::size_t chunk,
-                       std::string* message = nullptr) {
+ErrorCode decode_error(Codec c, std::span<const std::byte> in, std::size_t chunk, std::string* message = nullptr) {
   try {
     decompress(c, in, chunk);
   } catch (const Error& e) {
@@ -79,9 +78,7 @@ ErrorCode decode_error(Codec c, std::span<const std::byte> in, std::size_t chunk
   return ErrorCode::Internal;
 }
 
-std::string name_of(const testing::TestParamInfo<Codec>& info) {
-  return std::string(codec_name(info.param));
-}
+std::string name_of(const testing::TestParamInfo<Codec>& info) { return std::string(codec_name(info.param)); }
 
 const Codec kAll[] = {Codec::None, Codec::Lzop, Codec::Lz4, Codec::Zstd};
 const Codec kCompressed[] = {Codec::Lzop, Codec::Lz4, Codec::Zstd};
@@ -194,8 +191,8 @@ TEST_P(CodecCorruption, TruncationIsCorrupt) {
   const Bytes packed = compress(GetParam(), sample());
   ASSERT_GT(packed.size(), 64u);
   const std::size_t n = packed.size();
-  for (std::size_t cut : {std::size_t{1}, std::size_t{4}, std::size_t{9}, std::size_t{20},
-                          std::size_t{40}, n / 4, n / 2, n - 100, n - 5, n - 4, n - 1}) {
+  for (std::size_t cut : {std::size_t{1}, std::size_t{4}, std::size_t{9}, std::size_t{20}, std::size_t{40}, n / 4,
+                          n / 2, n - 100, n - 5, n - 4, n - 1}) {
     const std::span<const std::byte> part(packed.data(), cut);
     for (std::size_t chunk : {std::size_t{7}, 64 * kKiB}) {
       EXPECT_EQ(decode_error(GetParam(), part, chunk), ErrorCode::Corrupt)
@@ -204,9 +201,7 @@ TEST_P(CodecCorruption, TruncationIsCorrupt) {
   }
 }
 
-TEST_P(CodecCorruption, EmptyInputIsCorrupt) {
-  EXPECT_EQ(decode_error(GetParam(), {}, 1), ErrorCode::Corrupt);
-}
+TEST_P(CodecCorruption, EmptyInputIsCorrupt) { EXPECT_EQ(decode_error(GetParam(), {}, 1), ErrorCode::Corrupt); }
 
 TEST_P(CodecCorruption, FlippedPayloadByteIsCorrupt) {
   const Bytes input = sample();
@@ -264,8 +259,8 @@ TEST_P(CodecCorruption, OtherCodecsStreamIsRejected) {
 INSTANTIATE_TEST_SUITE_P(Codec, CodecCorruption, testing::ValuesIn(kCompressed), name_of);
 
 TEST(CodecLevels, OutOfRangeLevelIsConfigError) {
-  for (auto [codec, level] : {std::pair{Codec::Zstd, 100}, std::pair{Codec::Zstd, -1000000},
-                              std::pair{Codec::Lz4, 13}, std::pair{Codec::Lz4, -100000}}) {
+  for (auto [codec, level] : {std::pair{Codec::Zstd, 100}, std::pair{Codec::Zstd, -1000000}, std::pair{Codec::Lz4, 13},
+                              std::pair{Codec::Lz4, -100000}}) {
     CompressOptions options;
     options.level = level;
     try {
@@ -279,9 +274,8 @@ TEST(CodecLevels, OutOfRangeLevelIsConfigError) {
 
 TEST(CodecLevels, NonDefaultLevelsRoundTrip) {
   const Bytes input = compressible_bytes(kMiB, 20);
-  for (auto [codec, level] : {std::pair{Codec::Zstd, 19}, std::pair{Codec::Zstd, -5},
-                              std::pair{Codec::Lz4, 9}, std::pair{Codec::Lz4, -10},
-                              std::pair{Codec::Lzop, 9}}) {
+  for (auto [codec, level] : {std::pair{Codec::Zstd, 19}, std::pair{Codec::Zstd, -5}, std::pair{Codec::Lz4, 9},
+                              std::pair{Codec::Lz4, -10}, std::pair{Codec::Lzop, 9}}) {
     CompressOptions options;
     options.level = level;
     auto c = make_compressor(codec, options);

@@ -94,10 +94,8 @@ ToolResult run_tool_on_file(const std::vector<std::string>& argv, const std::str
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, stdin_path.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -127,8 +125,8 @@ ToolResult run_tool(const std::vector<std::string>& argv, std::span<const std::b
 }
 
 std::uint32_t be32(const Bytes& b, std::size_t at) {
-  return (std::uint32_t(b[at]) << 24) | (std::uint32_t(b[at + 1]) << 16) |
-         (std::uint32_t(b[at + 2]) << 8) | std::uint32_t(b[at + 3]);
+  return (std::uint32_t(b[at]) << 24) | (std::uint32_t(b[at + 1]) << 16) | (std::uint32_t(b[at + 2]) << 8) |
+         std::uint32_t(b[at + 3]);
 }
 std::uint16_t be16(const Bytes& b, std::size_t at) {
   return static_cast<std::uint16_t>((std::uint32_t(b[at]) << 8) | std::uint32_t(b[at + 1]));
@@ -167,9 +165,7 @@ TEST(CodecToolOracle, LzopToolTestsOurLzop) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 TEST(CodecToolOracle, Lz4ToolDecodesOurLz4) { expect_tool_reads_ours(Codec::Lz4, {"lz4", "-dc"}); }
-TEST(CodecToolOracle, ZstdToolDecodesOurZstd) {
-  expect_tool_reads_ours(Codec::Zstd, {"zstd", "-q", "-dc"});
-}
+TEST(CodecToolOracle, ZstdToolDecodesOurZstd) { expect_tool_reads_ours(Codec::Zstd, {"zstd", "-q", "-dc"}); }
 
 // --- the tools' output, decoded by us ---------------------------------------
 
@@ -215,9 +211,7 @@ TEST(CodecToolOracle, WeDecodeLz4ToolLinkedBlocksAndBlockChecksums) {
   expect_we_read_tool(Codec::Lz4, {"lz4", "-BD", "-BX", "-B4", "-c"});
 }
 TEST(CodecToolOracle, WeDecodeZstdTool) { expect_we_read_tool(Codec::Zstd, {"zstd", "-q", "-c"}); }
-TEST(CodecToolOracle, WeDecodeZstdToolHighLevel) {
-  expect_we_read_tool(Codec::Zstd, {"zstd", "-q", "-19", "-c"});
-}
+TEST(CodecToolOracle, WeDecodeZstdToolHighLevel) { expect_we_read_tool(Codec::Zstd, {"zstd", "-q", "-19", "-c"}); }
 
 // --- lzop header compatibility ----------------------------------------------
 

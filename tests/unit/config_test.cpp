@@ -79,10 +79,12 @@ TEST(Settings, LibsodiumKeyFromEnvironmentOnlyOneSource) {
   EXPECT_EQ(s.libsodium_key, "k");
   s = resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_LIBSODIUM_KEY_PATH", "/k"}}));
   EXPECT_EQ(s.libsodium_key_path, "/k");
-  EXPECT_EQ(code_of({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_LIBSODIUM_KEY", "k"},
+  EXPECT_EQ(code_of({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"},
+                                {"WALE_LIBSODIUM_KEY", "k"},
                                 {"WALE_LIBSODIUM_KEY_PATH", "/k"}})),
             ErrorCode::Config);
-  EXPECT_EQ(code_of({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_LIBSODIUM_KEY", "k"},
+  EXPECT_EQ(code_of({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"},
+                                {"WALE_LIBSODIUM_KEY", "k"},
                                 {"WALE_GPG_KEY_ID", "ABC"}})),
             ErrorCode::Config);
 }
@@ -93,18 +95,19 @@ TEST(Settings, GpgKeyIdFromFlagOrEnvironment) {
   EXPECT_EQ(resolve_settings(gpg, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_GPG_KEY_ID", "DEF"}}))
                 .gpg_key_id,
             "ABC");
-  EXPECT_EQ(resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_GPG_KEY_ID", "DEF"}}))
-                .gpg_key_id,
-            "DEF");
+  EXPECT_EQ(
+      resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_GPG_KEY_ID", "DEF"}})).gpg_key_id,
+      "DEF");
   EXPECT_EQ(resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}})).gpg_key_id, "");
 }
-
 
 TEST(Settings, CompressionRetriesAndSizes) {
   auto s = resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}}));
   EXPECT_EQ(s.compression, codec::Codec::Zstd);
-  s = resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_COMPRESSION", "lzop"},
-                                   {"WALE_RETRIES", "7"}, {"WALE_PARTITION_SIZE", "64M"}}));
+  s = resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"},
+                                   {"WALE_COMPRESSION", "lzop"},
+                                   {"WALE_RETRIES", "7"},
+                                   {"WALE_PARTITION_SIZE", "64M"}}));
   EXPECT_EQ(s.compression, codec::Codec::Lzop);
   EXPECT_EQ(s.retries, 7);
   EXPECT_EQ(s.partition_size, 64ULL << 20);
@@ -154,8 +157,10 @@ TEST(Settings, NumbersAreStrictAndRangeChecked) {
   EXPECT_NE(config_error("WALE_ARCHIVE_TIMEOUT", "10s"), "accepted");
   EXPECT_NE(config_error("WALE_ARCHIVE_TIMEOUT", "18446744073709551615"), "accepted");
   // Good values still work.
-  auto s = resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_RETRIES", "1"},
-                                        {"WALE_PARTITION_SIZE", "1G"}, {"WALE_ARCHIVE_TIMEOUT", "0"}}));
+  auto s = resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"},
+                                        {"WALE_RETRIES", "1"},
+                                        {"WALE_PARTITION_SIZE", "1G"},
+                                        {"WALE_ARCHIVE_TIMEOUT", "0"}}));
   EXPECT_EQ(s.retries, 1);
   EXPECT_EQ(s.partition_size, 1ULL << 30);
   EXPECT_EQ(s.archive_wait_seconds, 0u);
@@ -164,8 +169,10 @@ TEST(Settings, NumbersAreStrictAndRangeChecked) {
 TEST(Settings, S3CredentialsComeFromEnvironment) {
   OptionValues flags;
   flags.set(Opt::AwsAccessKeyId, "AKIAFLAG");
-  auto s = resolve_settings(flags, env_of({{"WALE_S3_PREFIX", "s3://b/p"}, {"AWS_ACCESS_KEY_ID", "AKIAENV"},
-                                           {"AWS_SECRET_ACCESS_KEY", "sekrit"}, {"AWS_SECURITY_TOKEN", "tok"},
+  auto s = resolve_settings(flags, env_of({{"WALE_S3_PREFIX", "s3://b/p"},
+                                           {"AWS_ACCESS_KEY_ID", "AKIAENV"},
+                                           {"AWS_SECRET_ACCESS_KEY", "sekrit"},
+                                           {"AWS_SECURITY_TOKEN", "tok"},
                                            {"AWS_REGION", "eu-west-1"}}));
   EXPECT_EQ(s.s3.access_key_id, "AKIAFLAG");
   EXPECT_EQ(s.s3.secret_access_key, "sekrit");
@@ -176,9 +183,11 @@ TEST(Settings, S3CredentialsComeFromEnvironment) {
 TEST(Settings, InstanceProfileAndCredentialChainVariables) {
   OptionValues flags;
   flags.set(Opt::AwsInstanceProfile, "true");
-  auto s = resolve_settings(flags, env_of({{"WALE_S3_PREFIX", "s3://b/p"}, {"AWS_PROFILE", "ops"},
+  auto s = resolve_settings(flags, env_of({{"WALE_S3_PREFIX", "s3://b/p"},
+                                           {"AWS_PROFILE", "ops"},
                                            {"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9"},
-                                           {"HOME", "/home/pg"}, {"PGHOST", "/tmp"}}));
+                                           {"HOME", "/home/pg"},
+                                           {"PGHOST", "/tmp"}}));
   EXPECT_TRUE(s.s3.instance_profile);  // no longer "not built yet"
   EXPECT_EQ(s.s3.credential_env.at("AWS_PROFILE"), "ops");
   EXPECT_EQ(s.s3.credential_env.at("AWS_EC2_METADATA_SERVICE_ENDPOINT"), "http://127.0.0.1:9");

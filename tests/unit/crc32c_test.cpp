@@ -14,7 +14,7 @@ std::span<const std::byte> bytes(const std::string& s) {
 
 TEST(Crc32c, KnownVectors) {
   EXPECT_EQ(crc32c(bytes("")), 0x00000000u);
-  EXPECT_EQ(crc32c(bytes("123456789")), 0xE3069283u);  // the standard check value
+  EXPECT_EQ(crc32c(bytes("123456789")), 0xE3069283u);            // the standard check value
   EXPECT_EQ(crc32c(bytes(std::string(32, '\0'))), 0x8A9136AAu);  // RFC 3720 B.4
   EXPECT_EQ(crc32c(bytes(std::string(32, '\xff'))), 0x62A8AB43u);
   // PG_VERSION "15\n" in a manifest written by pg_basebackup 15: "8a744722", the

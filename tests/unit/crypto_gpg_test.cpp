@@ -83,7 +83,8 @@ TEST(CryptoFormat, RecognisesOpenPgpButNoCodecContainer) {
   }
   // Uncompressed objects: a WAL segment (long page header), a tar stream, text.
   Bytes wal(8192, std::byte{0});
-  for (auto [i, v] : std::initializer_list<std::pair<int, int>>{{0, 0x10}, {1, 0xD1}, {2, 0x02}, {35, 0x01}, {37, 0x20}}) {
+  for (auto [i, v] :
+       std::initializer_list<std::pair<int, int>>{{0, 0x10}, {1, 0xD1}, {2, 0x02}, {35, 0x01}, {37, 0x20}}) {
     wal[i] = std::byte(v);
   }
   EXPECT_TRUE(looks_plain(codec::Codec::None, wal));
@@ -241,7 +242,8 @@ TEST(CryptoGpg, MissingProgramIsAConfigError) {
 
 TEST(CryptoGpg, ArgumentsAreWalEsPipelinePlusBatchAndTrust) {
   auto a = GpgProcess::arguments(GpgProcess::Mode::Encrypt, "KEY");
-  std::vector<std::string> want{"gpg", "--batch", "--no-tty", "-q", "-e", "-z", "0", "--trust-model", "always", "-r", "KEY"};
+  std::vector<std::string> want{"gpg", "--batch",       "--no-tty", "-q", "-e", "-z",
+                                "0",   "--trust-model", "always",   "-r", "KEY"};
   EXPECT_EQ(a, want);
   EXPECT_EQ(GpgProcess::arguments(GpgProcess::Mode::Decrypt, ""),
             (std::vector<std::string>{"gpg", "--batch", "--no-tty", "-q", "-d"}));

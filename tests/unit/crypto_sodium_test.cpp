@@ -101,11 +101,11 @@ TEST(SodiumKey, HexOrBase64Of32BytesOnly) {
   for (const auto& k : {upper, b64, b64np}) EXPECT_EQ(std::memcmp(k->data(), hex->data(), 32), 0);
   EXPECT_EQ(hex->data()[31], 0x1f);
   EXPECT_EQ(parse_error(""), ErrorCode::Config);
-  EXPECT_EQ(parse_error(kKatHex.substr(0, 62)), ErrorCode::Config);              // 31 bytes of hex
-  EXPECT_EQ(parse_error(kKatHex + "20"), ErrorCode::Config);                     // 33 bytes of hex
+  EXPECT_EQ(parse_error(kKatHex.substr(0, 62)), ErrorCode::Config);                           // 31 bytes of hex
+  EXPECT_EQ(parse_error(kKatHex + "20"), ErrorCode::Config);                                  // 33 bytes of hex
   EXPECT_EQ(parse_error("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg=="), ErrorCode::Config);  // 31 bytes
   EXPECT_EQ(parse_error("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g"), ErrorCode::Config);  // 33 bytes
-  EXPECT_EQ(parse_error("correct horse battery staple correct horse"), ErrorCode::Config);   // a passphrase
+  EXPECT_EQ(parse_error("correct horse battery staple correct horse"), ErrorCode::Config);    // a passphrase
 }
 
 TEST(SodiumKey, FromFileTrimsAndReportsUnreadable) {

@@ -114,7 +114,7 @@ TEST(FaultInjectingStore, APartialRemoveKeepsOnlyTheMatchingKeysAndThrows) {
   EXPECT_EQ(base.object_count(), 1u);
   EXPECT_TRUE(base.stat("b/sentinel"));
   EXPECT_EQ(s.fired_keys(), std::vector<std::string>{"a"});  // the call's first key
-  s.remove(keys);  // the second call is not faulted
+  s.remove(keys);                                            // the second call is not faulted
   EXPECT_EQ(base.object_count(), 0u);
 }
 

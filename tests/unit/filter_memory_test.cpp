@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "backup/backup_manifest.h"
 #include "codec/codec.h"
 #include "core/error.h"
 #include "io/filter_streams.h"
 #include "io/memory_streams.h"
+#include "layout/backup_manifest.h"
 
 namespace wale {
 namespace {
@@ -81,9 +81,7 @@ INSTANTIATE_TEST_SUITE_P(Codec, BoundedDecode,
 class Expander final : public io::Filter {
  public:
   explicit Expander(std::size_t* largest) : largest_(largest) {}
-  void process(std::span<const std::byte> in, std::vector<std::byte>& out) override {
-    process_some(in, out, SIZE_MAX);
-  }
+  void process(std::span<const std::byte> in, std::vector<std::byte>& out) override { process_some(in, out, SIZE_MAX); }
   std::size_t process_some(std::span<const std::byte> in, std::vector<std::byte>& out, std::size_t limit) override {
     std::size_t start = out.size(), used = 0;
     while (used < in.size() && out.size() - start < limit) {
@@ -116,14 +114,15 @@ TEST(FilterSourceMemory, ReadsThroughTheBoundedEntryPoint) {
 }  // namespace
 }  // namespace wale
 
-namespace wale::backup {
+namespace wale::layout {
 namespace {
 
 // parse_manifest converts "Files" entries while parsing (no whole JSON tree):
 // every entry must still come back, in order, with its checksum.
 TEST(ManifestStreaming, EveryFileComesBack) {
   ManifestBuilder b;
-  for (std::uint32_t i = 0; i < 20000; ++i) b.add({"base/5/" + std::to_string(900000 + i), i, 1700000000, i * 2654435761u});
+  for (std::uint32_t i = 0; i < 20000; ++i)
+    b.add({"base/5/" + std::to_string(900000 + i), i, 1700000000, i * 2654435761u});
   std::string text = b.render({1, "0/2000028", "0/2000100"});
   Manifest m = parse_manifest(text);
   ASSERT_EQ(m.files.size(), 20000u);
@@ -147,4 +146,4 @@ TEST(ManifestStreaming, EveryFileComesBack) {
 }
 
 }  // namespace
-}  // namespace wale::backup
+}  // namespace wale::layout

@@ -85,7 +85,8 @@ TEST(Forwarding, EveryGlobalOptionReachesTheHelper) {
   args.push_back("000000010000000000000001");
   args.push_back("dest");
   auto parent = parse_ok(args);
-  auto call = helper_call(parent, config::Environment{}, helper_args(WalPrefetchOptions{"/p", {"0000000100000000000000AA"}}));
+  auto call =
+      helper_call(parent, config::Environment{}, helper_args(WalPrefetchOptions{"/p", {"0000000100000000000000AA"}}));
   auto child = parse_ok(call.args);
   for (const auto& s : config::options()) {
     if (!config::is_global(s) || s.flag.empty() || s.id == Opt::Envdir) continue;

@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <csignal>
 #include <cstring>
-#include <functional>
-#include <optional>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <optional>
 
 #include "codec/codec.h"
 #include "core/error.h"

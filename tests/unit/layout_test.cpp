@@ -72,7 +72,8 @@ TEST(Sentinel, WritesWalEFieldsFirstAndRoundTrips) {
   s.partition_count = 3;
   s.codec = "zstd";
   std::string json = s.to_json();
-  EXPECT_EQ(json.rfind(R"({"wal_segment_backup_stop":"000000010000000000000005","wal_segment_offset_backup_stop")", 0), 0u)
+  EXPECT_EQ(json.rfind(R"({"wal_segment_backup_stop":"000000010000000000000005","wal_segment_offset_backup_stop")", 0),
+            0u)
       << json;
   EXPECT_NE(json.find(R"("16389":{"loc":"/srv/ts/","link":"pg_tblspc/16389"})"), std::string::npos) << json;
   auto back = Sentinel::parse(json);
@@ -161,7 +162,8 @@ TEST(Sentinel, TablespaceOidsAndLinksMustBeWalEShaped) {
   corrupt_message(R"({"spec": {"tablespaces": ["16389"], "16389": {"loc": "/x/", "link": "../../x"}}})");
   corrupt_message(R"({"spec": {"tablespaces": ["16389", "16389"]}})");
   corrupt_message(R"({"spec": {"tablespaces": ["16389"], "16389": "loc"}})");
-  auto s = Sentinel::parse(R"({"spec": {"tablespaces": ["16389"], "16389": {"loc": "/x/", "link": "pg_tblspc/16389"}}})");
+  auto s =
+      Sentinel::parse(R"({"spec": {"tablespaces": ["16389"], "16389": {"loc": "/x/", "link": "pg_tblspc/16389"}}})");
   ASSERT_EQ(s.spec.tablespaces.size(), 1u);
   EXPECT_EQ(s.spec.tablespaces[0].link, "pg_tblspc/16389");
 }

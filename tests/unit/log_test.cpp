@@ -56,12 +56,14 @@ class LogTest : public ::testing::Test {
 };
 
 TEST(LogFormat, TextIsWalEsRecordWithSubcommandAndPidOnEveryLine) {
-  auto e = entry(Level::Info, {"begin archiving a file", "The detail.", "The hint.", {{"seg", "0001"}, {"action", "push"}}});
-  EXPECT_EQ(format_text(e),
-            "wal-e wal-push[1234]: wal_e.worker.upload INFO     MSG: begin archiving a file\n"
-            "wal-e wal-push[1234]:         DETAIL: The detail.\n"
-            "wal-e wal-push[1234]:         HINT: The hint.\n"
-            "wal-e wal-push[1234]:         STRUCTURED: time=2026-11-24T06:34:30.296326-00 pid=1234 action=push seg=0001\n");
+  auto e =
+      entry(Level::Info, {"begin archiving a file", "The detail.", "The hint.", {{"seg", "0001"}, {"action", "push"}}});
+  EXPECT_EQ(
+      format_text(e),
+      "wal-e wal-push[1234]: wal_e.worker.upload INFO     MSG: begin archiving a file\n"
+      "wal-e wal-push[1234]:         DETAIL: The detail.\n"
+      "wal-e wal-push[1234]:         HINT: The hint.\n"
+      "wal-e wal-push[1234]:         STRUCTURED: time=2026-11-24T06:34:30.296326-00 pid=1234 action=push seg=0001\n");
 }
 
 TEST(LogFormat, ReportIsOneLine) {
@@ -118,7 +120,8 @@ TEST(LogFormat, SyslogIsOneLineStartingWithTheSubcommand) {
   EXPECT_EQ(format_syslog(e),
             "wal-push: wal_e.worker.upload WARNING  MSG: skip parallel archiving of a file DETAIL: 0002: gone "
             "STRUCTURED: time=2026-11-24T06:34:30.296326-00 pid=1234 seg=0002");
-  EXPECT_EQ(format_syslog(entry(Level::Error, {"failed", "why", "fix", {}}, true)), "wal-push: ERROR: failed -- why HINT: fix");
+  EXPECT_EQ(format_syslog(entry(Level::Error, {"failed", "why", "fix", {}}, true)),
+            "wal-push: ERROR: failed -- why HINT: fix");
 }
 
 TEST_F(LogTest, EveryConfiguredSinkGetsEachRecordWithTheSubcommand) {
@@ -167,8 +170,8 @@ TEST_F(LogTest, SecretsAreRedactedFromEveryPartOfARecord) {
   add_secret("s3cr3t/KEY+value");
   add_secret("s3cr3t");  // contained in the first: the longer one is replaced whole
   add_secret("abc");     // too short to redact safely
-  warning("wal_e.store.s3", {"m s3cr3t/KEY+value", "d s3cr3t/KEY+values3cr3t", "h s3cr3t abc",
-                             {{"k s3cr3t", "v s3cr3t/KEY+value"}}});
+  warning("wal_e.store.s3",
+          {"m s3cr3t/KEY+value", "d s3cr3t/KEY+values3cr3t", "h s3cr3t abc", {{"k s3cr3t", "v s3cr3t/KEY+value"}}});
   report(Level::Error, "s3cr3t/KEY+value", {}, {});
   clear_secrets();
   warning("wal_e.store.s3", {"after s3cr3t", {}, {}, {}});
@@ -209,7 +212,8 @@ TEST(StderrSink, WritesTextOrJsonToItsDescriptor) {
 
 TEST(SyslogSink, SendsFacilityAndSeverityWithTheSyslogText) {
   std::vector<std::pair<int, std::string>> sent;
-  auto sink = SyslogSink::transport(LOG_LOCAL3, [&](int pri, const std::string& text) { sent.emplace_back(pri, text); });
+  auto sink =
+      SyslogSink::transport(LOG_LOCAL3, [&](int pri, const std::string& text) { sent.emplace_back(pri, text); });
   auto e = entry(Level::Warning, {"prefetch failed", {}, {}, {}});
   sink->write(e);
   e.level = Level::Critical;
@@ -260,7 +264,7 @@ TEST(SyslogSink, SocketProblemIsWalEsReasonOnlyForARefusingSocket) {
   std::strcpy(addr.sun_path, path.c_str());
   ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   EXPECT_EQ(SyslogSink::system_socket_problem(path), "");  // a daemon listens
-  ::close(fd);                                              // the daemon died; its socket file stays
+  ::close(fd);                                             // the daemon died; its socket file stays
   EXPECT_EQ(SyslogSink::system_socket_problem(path), "ECONNREFUSED");
 }
 

@@ -127,7 +127,8 @@ TEST(OptionTable, NumbersWithGarbageOverflowOrOutOfRangeAreRefused) {
 }
 
 TEST(OptionTable, LookupPrefersTheCommandLineThenTheVariablesInOrder) {
-  Environment env(Vars{{"AWS_DEFAULT_REGION", "eu-west-1"}, {"AWS_SECURITY_TOKEN", "old"}, {"AWS_SESSION_TOKEN", "new"}});
+  Environment env(
+      Vars{{"AWS_DEFAULT_REGION", "eu-west-1"}, {"AWS_SECURITY_TOKEN", "old"}, {"AWS_SESSION_TOKEN", "new"}});
   OptionValues given;
   EXPECT_EQ(lookup(Opt::AwsRegion, given, env)->value, "eu-west-1");
   EXPECT_EQ(lookup(Opt::AwsRegion, given, env)->source, "AWS_DEFAULT_REGION");

@@ -114,7 +114,8 @@ TEST(PartitionWriter, EveryFileIsStoredWholeInExactlyOnePartition) {
   std::uint64_t hooked = 0;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     std::string key = "p/" + std::to_string(i) + ".zst";
-    totals += write_partition(s, key, parts[i], codec::Codec::Zstd, [&](std::uint64_t n) { hooked += n; }, &manifest);
+    totals += write_partition(
+        s, key, parts[i], codec::Codec::Zstd, [&](std::uint64_t n) { hooked += n; }, &manifest);
     for (const auto& [name, data] : read_partition(s, key, codec::Codec::Zstd)) {
       ++seen[name];
       stored[name] = data;
@@ -142,9 +143,9 @@ TEST(PartitionWriter, FilesChangedSincePlanningAreStoredAtThePlannedSize) {
   auto files = test::make_fake_data_directory(dir.path() + "/pgdata");
   auto plan = plan_backup(dir.path() + "/pgdata");
   std::string pg = dir.path() + "/pgdata/";
-  std::ofstream(pg + "base/5/16385", std::ios::app) << std::string(5000, 'g');        // grew
-  std::filesystem::resize_file(pg + "base/5/16386", 100);                             // shrank
-  std::filesystem::remove(pg + "global/1262");                                        // vanished
+  std::ofstream(pg + "base/5/16385", std::ios::app) << std::string(5000, 'g');  // grew
+  std::filesystem::resize_file(pg + "base/5/16386", 100);                       // shrank
+  std::filesystem::remove(pg + "global/1262");                                  // vanished
   store::MemoryStore s;
   ManifestBuilder manifest;
   auto stats = write_partition(s, "p.lz4", plan.entries, codec::Codec::Lz4, {}, &manifest);

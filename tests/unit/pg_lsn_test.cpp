@@ -71,7 +71,8 @@ namespace wale::pg {
 namespace {
 
 TEST(WalSegmentHeader, NamesTheClusterOfAWalEFixtureSegment) {
-  auto file = io::open_file_source(std::string(WALE_TESTDATA_DIR) + "/wal-e-archive/wal_005/000000010000000000000003.lzo");
+  auto file =
+      io::open_file_source(std::string(WALE_TESTDATA_DIR) + "/wal-e-archive/wal_005/000000010000000000000003.lzo");
   ASSERT_TRUE(file);
   io::FilterSource wal(codec::make_decompressor(codec::Codec::Lzop), std::move(file));
   std::byte head[kWalLongHeaderSize];

@@ -68,9 +68,7 @@ struct Archive {
     store::put_bytes(s, n, "w");
   }
   bool has(const std::string& key) { return s.stat(key).has_value(); }
-  bool has_backup(const std::string& name) {
-    return has(layout::sentinel_key(*layout::BackupName::parse(name)));
-  }
+  bool has_backup(const std::string& name) { return has(layout::sentinel_key(*layout::BackupName::parse(name))); }
   bool has_wal(int tli, int seg, const char* suffix = "") {
     char n[64];
     std::snprintf(n, sizeof n, "wal_005/%08X00000000%08X%s.zst", tli, seg, suffix);

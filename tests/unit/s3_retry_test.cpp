@@ -101,11 +101,23 @@ TEST(S3Retry, NonRetryableAndCancelledFailAtOnce) {
   auto clock = std::make_shared<FakeClock>();
   RetryPolicy p(100, std::chrono::milliseconds(100), std::chrono::milliseconds(1000), clock);
   int calls = 0;
-  EXPECT_THROW(p.run("x", [&] { ++calls; throw Error(ErrorCode::Remote, "403"); }), Error);
+  EXPECT_THROW(p.run("x",
+                     [&] {
+                       ++calls;
+                       throw Error(ErrorCode::Remote, "403");
+                     }),
+               Error);
   EXPECT_EQ(calls, 1);
   std::atomic<bool> cancel{true};
   calls = 0;
-  EXPECT_THROW(p.run("x", [&] { ++calls; throw Error(ErrorCode::Transient, "503"); }, &cancel), Error);
+  EXPECT_THROW(p.run(
+                   "x",
+                   [&] {
+                     ++calls;
+                     throw Error(ErrorCode::Transient, "503");
+                   },
+                   &cancel),
+               Error);
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(clock->slept().count(), 0);
 }

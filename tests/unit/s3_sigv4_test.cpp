@@ -15,9 +15,13 @@ const std::string kEmpty(kEmptySha256);
 
 TEST(S3SigV4, GetObjectWithRange) {
   SigV4Signer s(kAk, kSk, "us-east-1");
-  SignableRequest r{"GET", "/test.txt", "",
-                    {{"Host", "examplebucket.s3.amazonaws.com"}, {"Range", "bytes=0-9"},
-                     {"x-amz-content-sha256", kEmpty}, {"x-amz-date", kDate}},
+  SignableRequest r{"GET",
+                    "/test.txt",
+                    "",
+                    {{"Host", "examplebucket.s3.amazonaws.com"},
+                     {"Range", "bytes=0-9"},
+                     {"x-amz-content-sha256", kEmpty},
+                     {"x-amz-date", kDate}},
                     kEmpty};
   EXPECT_EQ(s.signature(r, kDate), "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
   EXPECT_EQ(s.authorization(r, kDate),
@@ -31,9 +35,13 @@ TEST(S3SigV4, PutObjectWithEncodedPathAndStorageClass) {
   std::string hash = sha256_hex(body);
   EXPECT_EQ(hash, "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
   SigV4Signer s(kAk, kSk, "us-east-1");
-  SignableRequest r{"PUT", "/" + uri_encode("test$file.text", true), "",
-                    {{"Host", "examplebucket.s3.amazonaws.com"}, {"Date", "Fri, 24 May 2013 00:00:00 GMT"},
-                     {"x-amz-date", kDate}, {"x-amz-storage-class", "REDUCED_REDUNDANCY"},
+  SignableRequest r{"PUT",
+                    "/" + uri_encode("test$file.text", true),
+                    "",
+                    {{"Host", "examplebucket.s3.amazonaws.com"},
+                     {"Date", "Fri, 24 May 2013 00:00:00 GMT"},
+                     {"x-amz-date", kDate},
+                     {"x-amz-storage-class", "REDUCED_REDUNDANCY"},
                      {"x-amz-content-sha256", hash}},
                     hash};
   EXPECT_EQ(r.canonical_uri, "/test%24file.text");
@@ -44,8 +52,11 @@ TEST(S3SigV4, GetBucketLifecycleValuelessParameter) {
   SigV4Signer s(kAk, kSk, "us-east-1");
   std::string q = canonical_query({{"lifecycle", ""}});
   EXPECT_EQ(q, "lifecycle=");
-  SignableRequest r{"GET", "/", q,
-                    {{"Host", "examplebucket.s3.amazonaws.com"}, {"x-amz-content-sha256", kEmpty},
+  SignableRequest r{"GET",
+                    "/",
+                    q,
+                    {{"Host", "examplebucket.s3.amazonaws.com"},
+                     {"x-amz-content-sha256", kEmpty},
                      {"x-amz-date", kDate}},
                     kEmpty};
   EXPECT_EQ(s.signature(r, kDate), "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543");
@@ -55,8 +66,11 @@ TEST(S3SigV4, ListObjectsQueryIsSorted) {
   SigV4Signer s(kAk, kSk, "us-east-1");
   std::string q = canonical_query({{"prefix", "J"}, {"max-keys", "2"}});
   EXPECT_EQ(q, "max-keys=2&prefix=J");
-  SignableRequest r{"GET", "/", q,
-                    {{"Host", "examplebucket.s3.amazonaws.com"}, {"x-amz-content-sha256", kEmpty},
+  SignableRequest r{"GET",
+                    "/",
+                    q,
+                    {{"Host", "examplebucket.s3.amazonaws.com"},
+                     {"x-amz-content-sha256", kEmpty},
                      {"x-amz-date", kDate}},
                     kEmpty};
   EXPECT_EQ(s.signature(r, kDate), "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7");
@@ -70,7 +84,8 @@ TEST(S3SigV4, GenericSuiteGetVanilla) {
 
 TEST(S3SigV4, CanonicalRequestTrimsAndMergesHeaders) {
   SigV4Signer s("a", "b", "r");
-  SignableRequest r{"GET", "/k", "", {{"X-Amz-Meta-A", "  x   y  "}, {"x-amz-meta-a", "z"}, {"Host", "h"}}, "UNSIGNED-PAYLOAD"};
+  SignableRequest r{
+      "GET", "/k", "", {{"X-Amz-Meta-A", "  x   y  "}, {"x-amz-meta-a", "z"}, {"Host", "h"}}, "UNSIGNED-PAYLOAD"};
   EXPECT_EQ(s.canonical_request(r), "GET\n/k\n\nhost:h\nx-amz-meta-a:x y,z\n\nhost;x-amz-meta-a\nUNSIGNED-PAYLOAD");
 }
 

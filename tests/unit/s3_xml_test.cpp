@@ -49,9 +49,8 @@ TEST(S3Xml, ListObjectsV2LastPageAndErrors) {
   EXPECT_THROW(parse_list_objects_v2("<ListBucketResult><Contents><Key>a</Key>"), Error);
   EXPECT_THROW(parse_list_objects_v2("<Error><Code>x</Code></Error>"), Error);
   EXPECT_THROW(parse_list_objects_v2("<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>"), Error);
-  EXPECT_THROW(parse_list_objects_v2(
-                   "<ListBucketResult><Contents><Key>a</Key><Size>-1</Size>"
-                   "<LastModified>2024-01-02T03:04:06Z</LastModified></Contents></ListBucketResult>"),
+  EXPECT_THROW(parse_list_objects_v2("<ListBucketResult><Contents><Key>a</Key><Size>-1</Size>"
+                                     "<LastModified>2024-01-02T03:04:06Z</LastModified></Contents></ListBucketResult>"),
                Error);
   try {
     parse_list_objects_v2("<ListBucketResult>");
@@ -61,9 +60,8 @@ TEST(S3Xml, ListObjectsV2LastPageAndErrors) {
 }
 
 TEST(S3Xml, MultipartReplies) {
-  EXPECT_EQ(parse_initiate_multipart(
-                "<InitiateMultipartUploadResult xmlns=\"x\"><Bucket>b</Bucket><Key>k</Key>"
-                "<UploadId>2~abc.def</UploadId></InitiateMultipartUploadResult>"),
+  EXPECT_EQ(parse_initiate_multipart("<InitiateMultipartUploadResult xmlns=\"x\"><Bucket>b</Bucket><Key>k</Key>"
+                                     "<UploadId>2~abc.def</UploadId></InitiateMultipartUploadResult>"),
             "2~abc.def");
   EXPECT_THROW(parse_initiate_multipart("<InitiateMultipartUploadResult/>"), Error);
   EXPECT_FALSE(parse_complete_multipart(

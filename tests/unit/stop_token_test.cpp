@@ -1,8 +1,8 @@
 // The process StopToken (set by SIGINT/SIGTERM/SIGHUP) and what observes it:
 // TaskGroup, io::copy into an AtomicFileSink, sleeps; and the sweep of
 // temporaries that killed processes left behind.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -192,7 +192,8 @@ TEST(StaleTemps, LocalStoreSweepsItsTreeAndThrottlesWithAStamp) {
   store::put_bytes(store, "wal_005/000000010000000000000001.lz4", "seg");
   store::put_bytes(store, "basebackups_005/base_1/tar_partitions/part_00000000.tar.lz4", "tar");
   long dead = dead_pid();
-  std::string wal_temp = dir.path() + "/wal_005/.000000010000000000000002.lz4.tmp." + std::to_string(dead) + ".0.0000abcd";
+  std::string wal_temp =
+      dir.path() + "/wal_005/.000000010000000000000002.lz4.tmp." + std::to_string(dead) + ".0.0000abcd";
   std::string part_temp = dir.path() + "/basebackups_005/base_1/tar_partitions/.part_00000001.tar.lz4.tmp." +
                           std::to_string(dead) + ".1.0000abce";
   touch(wal_temp);

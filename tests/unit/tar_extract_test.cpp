@@ -27,7 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -53,7 +52,10 @@ std::string raw_header(const std::string& name, char type, std::uint64_t size, c
   put_octal(h, 136, 12, static_cast<std::uint64_t>(mtime));
   h[156] = type;
   std::memcpy(&h[157], link.data(), std::min<std::size_t>(link.size(), 100));
-  std::memcpy(&h[257], "ustar\0" "00", 8);
+  std::memcpy(&h[257],
+              "ustar\0"
+              "00",
+              8);
   std::memset(&h[148], ' ', 8);
   unsigned sum = 0;
   for (unsigned char c : h) sum += c;
@@ -247,10 +249,10 @@ TEST_F(TarSafeExtract, RestoresFilesDirectoriesSymlinksModesAndTimes) {
       w.add_file(name, mode, 1600000100, data.size(), src);
     };
     add("base/1259", "rel", 0600);
-    add("base/world", "ww", 0666);      // group/world write dropped
-    add("base/setuid", "su", 04755);    // setuid dropped
+    add("base/world", "ww", 0666);         // group/world write dropped
+    add("base/setuid", "su", 04755);       // setuid dropped
     add("implicit/parents/f", "p", 0644);  // parents created 0700
-    add("ro/inside", "i", 0400);        // a read-only directory still gets filled
+    add("ro/inside", "i", 0400);           // a read-only directory still gets filled
     add("empty", "", 0600);
     w.add_symlink("pg_wal", outside_.string(), 0777, 1600000200);  // kept as a link, never followed
     w.finish();
@@ -432,7 +434,8 @@ TEST_F(TarSafeExtract, ConcurrentExtractorsShareATarget) {
 
 TEST_F(TarSafeExtract, ATruncatedPartitionIsCorruptNotAShortFile) {
   std::string full = RawTar().file("a", std::string(3000, 'a')).file("b", "bbb").bytes();
-  for (std::size_t cut : {std::size_t{100}, std::size_t{512 + 1000}, std::size_t{512 + 3072}, std::size_t{512 + 3072 + 512}}) {
+  for (std::size_t cut :
+       {std::size_t{100}, std::size_t{512 + 1000}, std::size_t{512 + 3072}, std::size_t{512 + 3072 + 512}}) {
     SCOPED_TRACE(cut);
     io::MemorySource source(full.substr(0, cut));
     TarReader reader(source);
@@ -445,7 +448,6 @@ TEST_F(TarSafeExtract, ATruncatedPartitionIsCorruptNotAShortFile) {
     }
   }
 }
-
 
 // A hostile archive must not open the restored data directory to others
 // (PostgreSQL then refuses to start): the root and tablespace directories end

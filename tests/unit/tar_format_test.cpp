@@ -288,7 +288,8 @@ TEST(TarRoundTrip, EmptyArchiveIsOneRecordOfZeros) {
 TEST(TarRoundTrip, RejectsNamesThatAreNotCanonicalRelativePaths) {
   io::MemorySink sink;
   TarWriter w(sink);
-  for (const std::string& bad : std::vector<std::string>{"", "/abs", "./a", "a/../b", "..", "a//b", "a/./b", "trailing/", std::string("n\0l", 3)}) {
+  for (const std::string& bad : std::vector<std::string>{"", "/abs", "./a", "a/../b", "..", "a//b", "a/./b",
+                                                         "trailing/", std::string("n\0l", 3)}) {
     SCOPED_TRACE(bad);
     io::MemorySource src("x");
     try {
@@ -473,7 +474,8 @@ TEST(TarReaderCorrupt, EveryCutBeforeTheEndOfArchiveBlockIsCorrupt) {
   Bytes full = small_archive();
   // Members: dir (512) + one (512+1536) + pax (1024) + long (512+1024) + two (512+512) = 6144.
   const std::size_t end_of_members = 6144;
-  ASSERT_EQ(std::string(1024, '\0'), as_string(Bytes(full.begin() + end_of_members, full.begin() + end_of_members + 1024)));
+  ASSERT_EQ(std::string(1024, '\0'),
+            as_string(Bytes(full.begin() + end_of_members, full.begin() + end_of_members + 1024)));
   std::size_t tried = 0;
   for (std::size_t block = 0; block <= end_of_members; block += 512) {
     // At the block boundary (a member boundary for some), and inside the block.
@@ -589,7 +591,8 @@ TEST(TarMemberPath, SplitsSafeNamesAndRejectsEscapes) {
   EXPECT_EQ(split_member("/."), V{});
   EXPECT_EQ(split_member("./base//1/./2/"), (V{"base", "1", "2"}));
   EXPECT_EQ(split_member("a..b/..c/d.."), (V{"a..b", "..c", "d.."}));
-  for (const std::string& bad : std::vector<std::string>{"/etc/passwd", "../x", "a/../../x", "a/..", "..", std::string("a\0b", 3)}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"/etc/passwd", "../x", "a/../../x", "a/..", "..", std::string("a\0b", 3)}) {
     SCOPED_TRACE(bad);
     try {
       split_member(bad);
@@ -604,7 +607,6 @@ TEST(TarMemberPath, SplitsSafeNamesAndRejectsEscapes) {
   EXPECT_FALSE(is_writable_name("base/", false));
   EXPECT_FALSE(is_writable_name("/", true));
 }
-
 
 // Found by fuzz_tar_reader: a GNU long-name member whose data libarchive
 // returned short without an error. The header's size is the contract.

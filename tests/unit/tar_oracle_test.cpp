@@ -28,7 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-
 std::string quote(const std::string& s) { return "'" + s + "'"; }  // test paths hold no quotes
 
 struct CommandResult {
@@ -141,8 +140,8 @@ TEST(TarGnuOracle, GnuTarListsOurArchiveWithoutWarnings) {
 
   auto list = run("tar --quoting-style=literal -tf " + quote(tar_path));
   ASSERT_EQ(list.status, 0) << list.output;
-  EXPECT_EQ(list.output, "global/\nPG_VERSION\nglobal/pg_control\nbase/1/1259\nempty\nshrunk\ngrown\n" + kLong +
-                             "\n" + kUtf8 + "\npg_wal\nlong-link\n");
+  EXPECT_EQ(list.output, "global/\nPG_VERSION\nglobal/pg_control\nbase/1/1259\nempty\nshrunk\ngrown\n" + kLong + "\n" +
+                             kUtf8 + "\npg_wal\nlong-link\n");
 
   auto verbose = run("tar --quoting-style=literal -tvf " + quote(tar_path));
   ASSERT_EQ(verbose.status, 0) << verbose.output;
@@ -151,7 +150,8 @@ TEST(TarGnuOracle, GnuTarListsOurArchiveWithoutWarnings) {
   auto fields = [&](const std::string& name) {
     std::istringstream lines(verbose.output);
     for (std::string line; std::getline(lines, line);) {
-      if (line.size() > name.size() && line.compare(line.size() - name.size() - 1, std::string::npos, " " + name) == 0) {
+      if (line.size() > name.size() &&
+          line.compare(line.size() - name.size() - 1, std::string::npos, " " + name) == 0) {
         std::istringstream words(line);
         std::string mode, owner, size;
         words >> mode >> owner >> size;
@@ -211,12 +211,9 @@ TEST_P(TarReadsGnuTar, AllMembersWithTheirData) {
   test::TempDir tmp;
   fs::path src = fs::path(tmp.path()) / "src";
   std::map<std::string, std::string> files = {
-      {"PG_VERSION", "15\n"},
-      {"base/1/1259", pattern(300000, 4)},
-      {"base/1/empty", ""},
-      {"global/pg_control", pattern(8192, 5)},
-      {kUtf8, "utf8"},
-      {std::string(95, 'p') + "/" + std::string(99, 'n'), "split into prefix and name"},
+      {"PG_VERSION", "15\n"}, {"base/1/1259", pattern(300000, 4)},
+      {"base/1/empty", ""},   {"global/pg_control", pattern(8192, 5)},
+      {kUtf8, "utf8"},        {std::string(95, 'p') + "/" + std::string(99, 'n'), "split into prefix and name"},
   };
   if (tc.long_names) files[kLong + "/" + std::string(100, 'z')] = "long";
   for (const auto& [name, data] : files) write_file(src / name, data);
@@ -227,8 +224,8 @@ TEST_P(TarReadsGnuTar, AllMembersWithTheirData) {
   ASSERT_EQ(::utimensat(AT_FDCWD, (src / "PG_VERSION").c_str(), times, 0), 0);
 
   std::string tar_path = tmp.path() + "/gnu.tar";
-  auto made = run(std::string("tar --format=") + tc.format + " -cf " + quote(tar_path) + " -C " +
-                  quote(src.string()) + " .");
+  auto made =
+      run(std::string("tar --format=") + tc.format + " -cf " + quote(tar_path) + " -C " + quote(src.string()) + " .");
   ASSERT_EQ(made.status, 0) << made.output;
 
   io::MemorySource source(io::to_bytes(read_file(tar_path)));

@@ -48,8 +48,9 @@ TEST(WalKeys, ParseEveryKindIntoTypedValues) {
 }
 
 TEST(TimelineHistory, ParseAndAncestry) {
-  auto lines = pg::parse_timeline_history("1\t0/3000158\tno recovery target specified\n\n"
-                                          "# comment\n2\t0/5000060\tbefore 2026-11-30 01:00:00+00\n");
+  auto lines = pg::parse_timeline_history(
+      "1\t0/3000158\tno recovery target specified\n\n"
+      "# comment\n2\t0/5000060\tbefore 2026-11-30 01:00:00+00\n");
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[1].timeline, 2u);
   EXPECT_EQ(lines[1].end, pg::Lsn::parse("0/5000060"));
@@ -83,8 +84,8 @@ TEST(WalArchive, ListsTypedValuesAndFindsMissingSegmentsAcrossLogs) {
   for (std::uint64_t n = 0xFD; n <= 0x102; ++n) {
     if (n != 0xFF && n != 0x101) w.put(seg(1, n), n % 2 ? codec::Codec::Lzop : codec::Codec::Zstd);
   }
-  w.put(seg(1, 0xFF) + ".partial");   // not a full segment
-  w.put(seg(2, 0x101));               // another timeline
+  w.put(seg(1, 0xFF) + ".partial");  // not a full segment
+  w.put(seg(2, 0x101));              // another timeline
   w.put("00000002.history", codec::Codec::None, "1\t0/FF800000\tforked\n");
   WalArchive archive(w.s);
   auto all = archive.list();
@@ -119,8 +120,8 @@ TEST(WalArchive, WaitForSegmentsTimesOutOnTheInjectedClock) {
   EXPECT_LT(clock.slept(), std::chrono::seconds(91));
   EXPECT_EQ(notes, 2);
   w.put(seg(1, 3), codec::Codec::Lz4);
-  EXPECT_TRUE(archive.wait_for_segments(pg::WalSegment{1, 2}, pg::WalSegment{1, 3}, std::chrono::seconds(90), clock)
-                  .empty());
+  EXPECT_TRUE(
+      archive.wait_for_segments(pg::WalSegment{1, 2}, pg::WalSegment{1, 3}, std::chrono::seconds(90), clock).empty());
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // Push-ahead never stores the wrong content: markers are trusted by content
 // hash only, and the worker never publishes a segment PostgreSQL may have
 // archived and recycled while it was being read.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>

@@ -1,7 +1,7 @@
 // WAL objects are never replaced or shadowed: racing pushers of one name, and
 // pushers using different codecs.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -95,8 +95,8 @@ Outcome push_catching(store::ObjectStore& store, const std::string& path, codec:
 
 // Two pushers of one name with different content, interleaved so that both
 // pass the initial look before either publishes.
-std::pair<Outcome, Outcome> race(store::ObjectStore& base, const std::string& a, codec::Codec ca,
-                                 const std::string& b, codec::Codec cb, bool meet_after_publish) {
+std::pair<Outcome, Outcome> race(store::ObjectStore& base, const std::string& a, codec::Codec ca, const std::string& b,
+                                 codec::Codec cb, bool meet_after_publish) {
   test::FaultInjectingStore store(base);
   Rendezvous before_put(2), after_publish(2);
   store.on_put = [&](const std::string&) { before_put.arrive_and_wait(); };

@@ -50,8 +50,7 @@ std::string ask(const std::string& socket, const std::string& request) {
 class Running {
  public:
   Running(std::string socket, PushHandler handler)
-      : server_(std::make_unique<WalPushServer>(socket, std::move(handler))),
-        thread_([this] { server_->serve(); }) {}
+      : server_(std::make_unique<WalPushServer>(socket, std::move(handler))), thread_([this] { server_->serve(); }) {}
   ~Running() { stop_and_destroy(); }
   void stop_and_destroy() {
     if (!server_) return;

@@ -77,7 +77,7 @@ TEST(BackupVerify, ReportsEachMissingSegmentFromStartToStop) {
   BackupInfo info{name, {}, sentinel};
   add_seg(s, 2, 0xFE);
   store::put_bytes(s, "wal_005/000000020000000100000001.lz4", "w");  // another codec counts
-  add_seg(s, 1, 0xFF);                                                // another timeline does not
+  add_seg(s, 1, 0xFF);                                               // another timeline does not
   auto r = verify_backup(s, info, 1);
   EXPECT_EQ(r.wal_segments, 4u);
   std::vector<std::string> wal_problems;

@@ -17,8 +17,8 @@ namespace {
 
 std::chrono::system_clock::time_point mtime_of(const struct stat& st) {
   using namespace std::chrono;
-  return system_clock::time_point(duration_cast<system_clock::duration>(
-      seconds(st.st_mtim.tv_sec) + nanoseconds(st.st_mtim.tv_nsec)));
+  return system_clock::time_point(
+      duration_cast<system_clock::duration>(seconds(st.st_mtim.tv_sec) + nanoseconds(st.st_mtim.tv_nsec)));
 }
 
 // Appends every regular, non-hidden file under dir (key prefix rel) to out.
@@ -48,8 +48,8 @@ void require_root(const std::string& root) {
     if (errno != ENOENT && errno != ENOTDIR) throw_errno("could not stat the archive root", root, errno);
     throw Error(ErrorCode::Config, "archive root " + root + " does not exist",
                 "Nothing can be read from or written to file://" + root + ".",
-                "Mount the archive's file system or fix the prefix; create a new archive with mkdir -m 700 " +
-                    root + ".");
+                "Mount the archive's file system or fix the prefix; create a new archive with mkdir -m 700 " + root +
+                    ".");
   }
   if (!S_ISDIR(st.st_mode)) {
     throw Error(ErrorCode::Config, "archive root " + root + " is not a directory", {},
@@ -70,8 +70,8 @@ void make_dirs_below(const std::string& root, const std::string& dir) {
 LocalStore::LocalStore(std::string root) : root_(std::move(root)) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
   if (root_.empty() || root_.front() != '/') {
-    throw Error(ErrorCode::Config, "file prefix must be an absolute path",
-                "The path is \"" + root_ + "\".", "Use a prefix like file://localhost/var/backups/wal-e.");
+    throw Error(ErrorCode::Config, "file prefix must be an absolute path", "The path is \"" + root_ + "\".",
+                "Use a prefix like file://localhost/var/backups/wal-e.");
   }
 }
 
@@ -90,14 +90,12 @@ void LocalStore::check_root() const {
 std::unique_ptr<io::ByteSink> LocalStore::put(std::string_view key, const PutOptions& options) {
   std::string path = path_of(key);
   make_dirs_below(root_, io::parent_dir(path));
-  return std::make_unique<io::AtomicFileSink>(
-      path, 0600, /*sync=*/true,
-      options.if_absent ? io::AtomicFileSink::Publish::IfAbsent : io::AtomicFileSink::Publish::Replace);
+  return std::make_unique<io::AtomicFileSink>(path, 0600, /*sync=*/true,
+                                              options.if_absent ? io::AtomicFileSink::Publish::IfAbsent
+                                                                : io::AtomicFileSink::Publish::Replace);
 }
 
-std::unique_ptr<io::ByteSource> LocalStore::get(std::string_view key) {
-  return io::open_file_source(path_of(key));
-}
+std::unique_ptr<io::ByteSource> LocalStore::get(std::string_view key) { return io::open_file_source(path_of(key)); }
 
 std::optional<ObjectInfo> LocalStore::stat(std::string_view key) {
   std::string path = path_of(key);
@@ -170,8 +168,7 @@ std::size_t LocalStore::remove_abandoned(std::string_view prefix, std::chrono::s
     // A hidden stamp (never listed) says when this directory was last swept.
     std::string stamp = dir + "/.wal-e-swept";
     struct stat st {};
-    if (::stat(stamp.c_str(), &st) == 0 &&
-        std::chrono::system_clock::now() - mtime_of(st) < at_most_every) {
+    if (::stat(stamp.c_str(), &st) == 0 && std::chrono::system_clock::now() - mtime_of(st) < at_most_every) {
       return 0;
     }
     int fd = ::open(stamp.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -182,8 +179,6 @@ std::size_t LocalStore::remove_abandoned(std::string_view prefix, std::chrono::s
   return sweep_tree(dir, 0);
 }
 
-std::string LocalStore::describe(std::string_view key) const {
-  return "file://" + root_ + "/" + std::string(key);
-}
+std::string LocalStore::describe(std::string_view key) const { return "file://" + root_ + "/" + std::string(key); }
 
 }  // namespace wale::store

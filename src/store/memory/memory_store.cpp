@@ -7,8 +7,8 @@ namespace wale::store {
 
 std::unique_ptr<io::ByteSink> MemoryStore::put(std::string_view key, const PutOptions& options) {
   check_key(key);
-  return std::make_unique<io::MemorySink>([this, k = std::string(key), if_absent = options.if_absent](
-                                              std::vector<std::byte>&& data) {
+  return std::make_unique<io::MemorySink>([this, k = std::string(key),
+                                           if_absent = options.if_absent](std::vector<std::byte>&& data) {
     std::lock_guard lock(mu_);
     if (if_absent && objects_.contains(k)) {
       throw Error(ErrorCode::Conflict, "object already exists", "The key is " + describe(k) + "; it was not replaced.");

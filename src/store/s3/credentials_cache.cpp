@@ -64,8 +64,7 @@ AwsCredentials CredentialsCache::get() {
 bool CredentialsCache::invalidate(const AwsCredentials& used) {
   std::lock_guard lock(mutex_);
   if (!current_ || !current_->expiration) return false;
-  bool still_current =
-      current_->access_key_id == used.access_key_id && current_->session_token == used.session_token;
+  bool still_current = current_->access_key_id == used.access_key_id && current_->session_token == used.session_token;
   if (still_current) refresh_at_ = clock_->now();  // else another thread already refreshed
   return true;
 }

@@ -13,8 +13,7 @@ namespace {
 
 }  // namespace
 
-Digest::Digest(Kind kind)
-    : md_(kind == Kind::Sha256 ? EVP_sha256() : EVP_md5()), ctx_(EVP_MD_CTX_new()) {
+Digest::Digest(Kind kind) : md_(kind == Kind::Sha256 ? EVP_sha256() : EVP_md5()), ctx_(EVP_MD_CTX_new()) {
   if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), md_, nullptr) != 1) openssl_failed("digest init");
 }
 
@@ -54,8 +53,8 @@ std::string md5_base64(std::string_view data) { return base64(md5(data)); }
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
   unsigned int len = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &len) == nullptr) {
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+           data.size(), out.data(), &len) == nullptr) {
     openssl_failed("HMAC");
   }
   return std::string(reinterpret_cast<const char*>(out.data()), len);

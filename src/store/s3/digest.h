@@ -32,16 +32,15 @@ class Digest {
   std::unique_ptr<EVP_MD_CTX, CtxFree> ctx_;
 };
 
-std::string sha256(std::string_view data);      // raw 32 bytes
-std::string sha256_hex(std::string_view data);  // lowercase hex
-std::string md5(std::string_view data);         // raw 16 bytes
-std::string md5_base64(std::string_view data);  // Content-MD5 header value
+std::string sha256(std::string_view data);                             // raw 32 bytes
+std::string sha256_hex(std::string_view data);                         // lowercase hex
+std::string md5(std::string_view data);                                // raw 16 bytes
+std::string md5_base64(std::string_view data);                         // Content-MD5 header value
 std::string hmac_sha256(std::string_view key, std::string_view data);  // raw 32 bytes
 std::string hex(std::string_view raw);
 std::string base64(std::string_view raw);
 
 // SHA-256 of the empty string, hex (the payload hash of a request without body).
-inline constexpr std::string_view kEmptySha256 =
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+inline constexpr std::string_view kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 }  // namespace wale::store::s3

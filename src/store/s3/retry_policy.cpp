@@ -4,13 +4,13 @@
 #include <random>
 
 #include "core/error.h"
-#include "core/stop_token.h"
 #include "core/log.h"
+#include "core/stop_token.h"
 
 namespace wale::store::s3 {
 
-RetryPolicy::RetryPolicy(int max_attempts, std::chrono::milliseconds base_delay,
-                         std::chrono::milliseconds max_delay, std::shared_ptr<Clock> clock)
+RetryPolicy::RetryPolicy(int max_attempts, std::chrono::milliseconds base_delay, std::chrono::milliseconds max_delay,
+                         std::shared_ptr<Clock> clock)
     : max_attempts_(std::max(1, max_attempts)),
       base_(std::max(std::chrono::milliseconds(1), base_delay)),
       max_(std::max(base_, max_delay)),
@@ -27,8 +27,7 @@ std::chrono::milliseconds RetryPolicy::delay(int failures, std::uint64_t random)
   return std::chrono::milliseconds(static_cast<std::int64_t>(random % (c + 1)));
 }
 
-void RetryPolicy::run(const std::string& what, const std::function<void()>& op,
-                      const std::atomic<bool>* cancel) const {
+void RetryPolicy::run(const std::string& what, const std::function<void()>& op, const std::atomic<bool>* cancel) const {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   for (int attempt = 1;; ++attempt) {
     try {

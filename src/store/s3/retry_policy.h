@@ -32,8 +32,7 @@ class RetryPolicy {
 
   // Runs op; `what` names the operation in retry warnings ("PUT s3://b/k").
   // If cancel is set (checked between attempts), stops with the last error.
-  void run(const std::string& what, const std::function<void()>& op,
-           const std::atomic<bool>* cancel = nullptr) const;
+  void run(const std::string& what, const std::function<void()>& op, const std::atomic<bool>* cancel = nullptr) const;
 
  private:
   int max_attempts_;

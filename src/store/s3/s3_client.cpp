@@ -127,7 +127,8 @@ std::string S3Client::url_for(const S3Request& req, std::string& host_header, st
   if (ep.addressing == Addressing::VirtualHost) host = config_.bucket + "." + host;
   std::string url_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   host_header = url_host;
-  bool default_port = ep.port == 0 || (ep.scheme == "https" && ep.port == 443) || (ep.scheme == "http" && ep.port == 80);
+  bool default_port =
+      ep.port == 0 || (ep.scheme == "https" && ep.port == 443) || (ep.scheme == "http" && ep.port == 80);
   if (!default_port) host_header += ":" + std::to_string(ep.port);
   if (ep.addressing == Addressing::Path) {
     canonical_uri = "/" + uri_encode(config_.bucket, false);
@@ -251,9 +252,8 @@ Error S3Client::reply_error(const S3Response& resp, const S3Request& req, std::s
                  "Use an https endpoint, or turn server-side encryption off for this server.");
   }
   if (code == "InvalidArgument" && !config_.storage_class.empty() && (req.method == "PUT" || req.method == "POST")) {
-    return Error(ErrorCode::Config,
-                 e.message() + ": the server may not know storage class " + config_.storage_class, e.detail(),
-                 "Check WALE_S3_STORAGE_CLASS.");
+    return Error(ErrorCode::Config, e.message() + ": the server may not know storage class " + config_.storage_class,
+                 e.detail(), "Check WALE_S3_STORAGE_CLASS.");
   }
   return e;
 }

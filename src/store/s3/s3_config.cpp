@@ -75,8 +75,7 @@ S3Location parse_s3_prefix(std::string_view url) {
 
 S3Endpoint parse_s3_endpoint(std::string_view uri) {
   auto invalid = [&](const std::string& why) -> void {
-    config_error("WALE_S3_ENDPOINT URI " + why,
-                 "The value is \"" + std::string(uri) + "\".",
+    config_error("WALE_S3_ENDPOINT URI " + why, "The value is \"" + std::string(uri) + "\".",
                  "Use <http|https>+<virtualhost|path|subdomain>://host[:port], e.g. http+path://127.0.0.1:9000.");
   };
   S3Endpoint ep;
@@ -147,8 +146,7 @@ S3Endpoint aws_endpoint(std::string_view region, std::string_view bucket) {
   return ep;
 }
 
-ResolvedEndpoint resolve_endpoint(std::string_view region, std::string_view endpoint_uri,
-                                  std::string_view bucket) {
+ResolvedEndpoint resolve_endpoint(std::string_view region, std::string_view endpoint_uri, std::string_view bucket) {
   ResolvedEndpoint r;
   if (!endpoint_uri.empty()) {
     r.endpoint = parse_s3_endpoint(endpoint_uri);
@@ -188,8 +186,7 @@ void validate(const S3Config& c) {
                  "Set AWS_ACCESS_KEY_ID (or pass -k) and AWS_SECRET_ACCESS_KEY.");
   }
   if (!c.credentials && c.secret_access_key.empty()) {
-    config_error("AWS Secret Access Key credential is required but not provided", {},
-                 "Set AWS_SECRET_ACCESS_KEY.");
+    config_error("AWS Secret Access Key credential is required but not provided", {}, "Set AWS_SECRET_ACCESS_KEY.");
   }
   if (!c.sse.empty() && c.sse != "AES256" && c.sse != "aws:kms") {
     config_error("S3 server-side encryption must be AES256 or aws:kms", "The value is \"" + c.sse + "\".");

@@ -23,9 +23,9 @@ enum class Addressing {
 };
 
 struct S3Endpoint {
-  std::string scheme = "https";  // "http" | "https"
-  std::string host;              // DNS name or IP literal (IPv6 without brackets)
-  std::uint16_t port = 0;        // 0 = the scheme's default
+  std::string scheme = "https";                     // "http" | "https"
+  std::string host;                                 // DNS name or IP literal (IPv6 without brackets)
+  std::uint16_t port = 0;                           // 0 = the scheme's default
   Addressing addressing = Addressing::VirtualHost;  // an IP-literal host always uses Path
 };
 
@@ -88,8 +88,7 @@ struct ResolvedEndpoint {
   S3Endpoint endpoint;
   std::string region;
 };
-ResolvedEndpoint resolve_endpoint(std::string_view region, std::string_view endpoint_uri,
-                                  std::string_view bucket);
+ResolvedEndpoint resolve_endpoint(std::string_view region, std::string_view endpoint_uri, std::string_view bucket);
 
 // Checks a config for consistency (bucket name, prefix form, credentials present
 // (static keys or a CredentialsCache),

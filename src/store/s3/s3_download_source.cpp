@@ -8,8 +8,8 @@
 #include <random>
 
 #include "core/error.h"
-#include "core/stop_token.h"
 #include "core/log.h"
+#include "core/stop_token.h"
 #include "store/s3/digest.h"
 #include "store/s3/s3_errors.h"
 
@@ -33,7 +33,8 @@ std::optional<std::uint64_t> to_u64(std::string_view s) {
 }
 
 bool is_hex32(std::string_view s) {
-  return s.size() == 32 && std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  return s.size() == 32 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
 }
 
 }  // namespace
@@ -115,7 +116,7 @@ std::size_t on_data(char* data, std::size_t size, std::size_t n, void* user) {
   }
   if (t->buffered() >= kPauseAt) {
     t->paused = true;
-    t->guard.paused = true;  // a consumer that is slow is not a stalled server
+    t->guard.paused = true;       // a consumer that is slow is not a stalled server
     return CURL_WRITEFUNC_PAUSE;  // libcurl delivers these bytes again after unpausing
   }
   if (t->pos == t->buffer.size()) {
@@ -198,7 +199,8 @@ class S3DownloadSource::Verifier {
   enum class Mode { None, Single, Multipart };
   std::uint64_t count_parts() const {
     std::uint64_t sum = 0, n = 0;
-    while (sum < total_ && n < static_cast<std::uint64_t>(kMaxParts) + 1) sum += part_size_for(base_, static_cast<int>(++n));
+    while (sum < total_ && n < static_cast<std::uint64_t>(kMaxParts) + 1)
+      sum += part_size_for(base_, static_cast<int>(++n));
     return n;
   }
 
@@ -244,7 +246,8 @@ bool S3DownloadSource::start() {
   curl_easy_setopt(h, CURLOPT_HEADERDATA, t.get());
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->errbuf);
   t->guard.install(h);
-  if (curl_multi_add_handle(t->multi.get(), h) != CURLM_OK) throw Error(ErrorCode::Internal, "curl_multi_add_handle failed");
+  if (curl_multi_add_handle(t->multi.get(), h) != CURLM_OK)
+    throw Error(ErrorCode::Internal, "curl_multi_add_handle failed");
   t->added = true;
   t_ = std::move(t);
   wait_for_headers();
@@ -395,9 +398,9 @@ std::size_t S3DownloadSource::read(std::span<std::byte> out) {
         finish_checks();
         return 0;
       }
-      std::string why = t.result != CURLE_OK
-                            ? std::string(t.errbuf[0] ? t.errbuf : curl_easy_strerror(t.result))
-                            : "the reply ended after " + std::to_string(received_) + " of " + std::to_string(total_) + " bytes";
+      std::string why = t.result != CURLE_OK ? std::string(t.errbuf[0] ? t.errbuf : curl_easy_strerror(t.result))
+                                             : "the reply ended after " + std::to_string(received_) + " of " +
+                                                   std::to_string(total_) + " bytes";
       resume_after(why);
       continue;
     }

@@ -27,10 +27,8 @@ bool is_retryable_curl(int c) noexcept {
     case CURLE_SSL_CONNECT_ERROR:  // TLS handshake cut short; certificate problems have their own codes
     case CURLE_READ_ERROR:
     case CURLE_WEIRD_SERVER_REPLY:
-    case CURLE_AGAIN:
-      return true;
-    default:
-      return false;
+    case CURLE_AGAIN: return true;
+    default: return false;
   }
 }
 
@@ -86,9 +84,9 @@ Error http_error(long status, std::string_view code, std::string_view message, s
 }
 
 Error curl_error(int c, std::string_view curl_message, std::string_view op, std::string_view location) {
-  std::string what = std::string(op) + " " + std::string(location) + " failed: " +
-                     (curl_message.empty() ? std::string(curl_easy_strerror(static_cast<CURLcode>(c)))
-                                           : std::string(curl_message));
+  std::string what =
+      std::string(op) + " " + std::string(location) + " failed: " +
+      (curl_message.empty() ? std::string(curl_easy_strerror(static_cast<CURLcode>(c))) : std::string(curl_message));
   std::string hint;
   ErrorCode ec = is_retryable_curl(c) ? ErrorCode::Transient : ErrorCode::Remote;
   switch (static_cast<CURLcode>(c)) {
@@ -96,7 +94,9 @@ Error curl_error(int c, std::string_view curl_message, std::string_view op, std:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_ISSUER_ERROR:
-      hint = "The server's TLS certificate is not trusted: set the CA bundle (WALE_S3_CA_BUNDLE) to the CA that signed it.";
+      hint =
+          "The server's TLS certificate is not trusted: set the CA bundle (WALE_S3_CA_BUNDLE) to the CA that signed "
+          "it.";
       ec = ErrorCode::Config;
       break;
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -104,11 +104,8 @@ Error curl_error(int c, std::string_view curl_message, std::string_view op, std:
       ec = ErrorCode::Config;
       break;
     case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
-      ec = ErrorCode::Config;
-      break;
-    default:
-      break;
+    case CURLE_URL_MALFORMAT: ec = ErrorCode::Config; break;
+    default: break;
   }
   return Error(ec, what, {}, hint);
 }

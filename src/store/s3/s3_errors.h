@@ -24,7 +24,6 @@ bool is_retryable_curl(int curl_code) noexcept;
 // `operation` is e.g. "PUT", "GET", "ListObjectsV2".
 Error http_error(long status, std::string_view s3_code, std::string_view s3_message, std::string_view operation,
                  std::string_view location, std::string_view bucket);
-Error curl_error(int curl_code, std::string_view curl_message, std::string_view operation,
-                 std::string_view location);
+Error curl_error(int curl_code, std::string_view curl_message, std::string_view operation, std::string_view location);
 
 }  // namespace wale::store::s3

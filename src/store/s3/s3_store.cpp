@@ -55,7 +55,9 @@ void S3Store::list(std::string_view prefix, const std::function<void(const Objec
   std::string full_prefix = root + std::string(prefix);
   std::string token;
   for (;;) {
-    S3Request req{.method = "GET", .key = "", .query = {{"list-type", "2"}, {"max-keys", "1000"}, {"prefix", full_prefix}}};
+    S3Request req{.method = "GET",
+                  .key = "",
+                  .query = {{"list-type", "2"}, {"max-keys", "1000"}, {"prefix", full_prefix}}};
     if (!token.empty()) req.query.emplace_back("continuation-token", token);
     S3Response resp = client_->call(req, "ListObjectsV2");
     ListPage page = parse_list_objects_v2(resp.body);
@@ -76,7 +78,8 @@ void S3Store::remove(std::span<const std::string> keys) {
   for (std::size_t start = 0; start < keys.size(); start += kBatch) {
     std::size_t end = std::min(keys.size(), start + kBatch);
     std::string xml = "<Delete><Quiet>true</Quiet>";
-    for (std::size_t i = start; i < end; ++i) xml += "<Object><Key>" + xml_escape(full_key(keys[i])) + "</Key></Object>";
+    for (std::size_t i = start; i < end; ++i)
+      xml += "<Object><Key>" + xml_escape(full_key(keys[i])) + "</Key></Object>";
     xml += "</Delete>";
     S3Request req{.method = "POST",
                   .key = "",
@@ -119,7 +122,8 @@ std::size_t S3Store::abort_multipart_uploads(std::string_view prefix, std::chron
     }
     MultipartUploadPage page = parse_list_multipart_uploads(client_->call(req, "ListMultipartUploads").body);
     for (auto& u : page.uploads) {
-      if (u.key.compare(0, full_prefix.size(), full_prefix) == 0 && u.initiated <= cutoff) stale.push_back(std::move(u));
+      if (u.key.compare(0, full_prefix.size(), full_prefix) == 0 && u.initiated <= cutoff)
+        stale.push_back(std::move(u));
     }
     if (!page.truncated) break;
     if (page.next_key_marker == key_marker && page.next_upload_id_marker == id_marker) {
@@ -138,7 +142,9 @@ std::size_t S3Store::abort_multipart_uploads(std::string_view prefix, std::chron
 }
 
 void S3Store::check_access() {
-  S3Request req{.method = "GET", .key = "", .query = {{"list-type", "2"}, {"max-keys", "1"}, {"prefix", client_->config().prefix}}};
+  S3Request req{.method = "GET",
+                .key = "",
+                .query = {{"list-type", "2"}, {"max-keys", "1"}, {"prefix", client_->config().prefix}}};
   client_->call(req, "ListObjectsV2");
 }
 

@@ -10,9 +10,7 @@
 namespace wale::store::s3 {
 namespace {
 
-std::string_view as_text(std::span<const std::byte> b) {
-  return {reinterpret_cast<const char*>(b.data()), b.size()};
-}
+std::string_view as_text(std::span<const std::byte> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 
 }  // namespace
 
@@ -113,8 +111,8 @@ void S3UploadSink::wait_oldest() {
 
 void S3UploadSink::put_single() {
   std::string_view body = as_text(buffer_);
-  S3Request req{.method = "PUT", .key = key_, .headers = object_headers(), .body = buffer_,
-                .payload_hash = sha256_hex(body)};
+  S3Request req{
+      .method = "PUT", .key = key_, .headers = object_headers(), .body = buffer_, .payload_hash = sha256_hex(body)};
   std::string raw_md5 = md5(body);
   req.headers.emplace_back("content-md5", base64(raw_md5));
   // Our own record of the content's MD5: readers verify against it whatever the server's ETag means.
@@ -146,12 +144,14 @@ void S3UploadSink::complete() {
   std::sort(done_.begin(), done_.end(), [](const auto& a, const auto& b) { return a.number < b.number; });
   std::string xml = "<CompleteMultipartUpload>";
   for (const auto& p : done_) {
-    xml += "<Part><PartNumber>" + std::to_string(p.number) + "</PartNumber><ETag>" + xml_escape(p.etag) +
-           "</ETag></Part>";
+    xml +=
+        "<Part><PartNumber>" + std::to_string(p.number) + "</PartNumber><ETag>" + xml_escape(p.etag) + "</ETag></Part>";
   }
   xml += "</CompleteMultipartUpload>";
   auto body = std::as_bytes(std::span(xml.data(), xml.size()));
-  S3Request req{.method = "POST", .key = key_, .query = {{"uploadId", upload_id_}},
+  S3Request req{.method = "POST",
+                .key = key_,
+                .query = {{"uploadId", upload_id_}},
                 .headers = {{"content-type", "application/xml"}, {"content-md5", md5_base64(xml)}},
                 .body = body};
   if (options_.if_absent) req.headers.emplace_back("if-none-match", "*");

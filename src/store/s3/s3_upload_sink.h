@@ -60,8 +60,8 @@ class S3UploadSink final : public io::ByteSink {
 
   NameValues object_headers() const;  // content type, storage class, SSE
   void start_multipart();
-  void dispatch_part();        // sends buffer_ as the next part
-  void wait_oldest();          // waits for the oldest in-flight part; rethrows its error
+  void dispatch_part();  // sends buffer_ as the next part
+  void wait_oldest();    // waits for the oldest in-flight part; rethrows its error
   void put_single();
   void complete();
   bool already_completed(const std::string& expected_etag);

@@ -66,10 +66,8 @@ std::optional<AwsCredentials> keys_of(const std::map<std::string, std::string>* 
                             " has aws_access_key_id but no aws_secret_access_key");
   }
   AwsCredentials c{id->second, secret->second, {}, std::nullopt};
-  if (auto t = s->find("aws_session_token"); t != s->end())
-    c.session_token = t->second;
-  else if (auto t2 = s->find("aws_security_token"); t2 != s->end())
-    c.session_token = t2->second;
+  if (auto t = s->find("aws_session_token"); t != s->end()) c.session_token = t->second;
+  else if (auto t2 = s->find("aws_security_token"); t2 != s->end()) c.session_token = t2->second;
   return c;
 }
 }  // namespace

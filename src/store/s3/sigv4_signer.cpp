@@ -10,9 +10,7 @@
 namespace wale::store::s3 {
 namespace {
 
-bool unreserved(unsigned char c) {
-  return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
-}
+bool unreserved(unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~'; }
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -103,8 +101,7 @@ std::string SigV4Signer::signed_header_names(const NameValues& sorted) {
 
 std::string SigV4Signer::canonical_request(const SignableRequest& req) const {
   NameValues headers = canonical_headers(req.headers);
-  std::string out = req.method + "\n" + (req.canonical_uri.empty() ? "/" : req.canonical_uri) + "\n" +
-                    req.query + "\n";
+  std::string out = req.method + "\n" + (req.canonical_uri.empty() ? "/" : req.canonical_uri) + "\n" + req.query + "\n";
   for (const auto& [n, v] : headers) out += n + ":" + v + "\n";
   out += "\n" + signed_header_names(headers) + "\n" + req.payload_hash;
   return out;

@@ -35,8 +35,7 @@ struct SignableRequest {
 
 class SigV4Signer {
  public:
-  SigV4Signer(std::string access_key_id, std::string secret_access_key, std::string region,
-              std::string service = "s3");
+  SigV4Signer(std::string access_key_id, std::string secret_access_key, std::string region, std::string service = "s3");
 
   // amz_date is "YYYYMMDDTHHMMSSZ" (the request's x-amz-date).
   std::string canonical_request(const SignableRequest& req) const;

@@ -40,9 +40,10 @@ AwsCredentials WebIdentityProvider::fetch() {
   opt.ca_bundle = ca_bundle_;
   std::string url = endpoint_;
   if (url.find('/', url.find("://") + 3) == std::string::npos) url += "/";
-  CredentialHttpReply r = credential_http(
-      "POST", url, {"Content-Type: application/x-www-form-urlencoded; charset=utf-8", "Accept: application/xml"}, body,
-      opt, what);
+  CredentialHttpReply r =
+      credential_http("POST", url,
+                      {"Content-Type: application/x-www-form-urlencoded; charset=utf-8", "Accept: application/xml"},
+                      body, opt, what);
   if (r.status != 200) {
     std::string code, message;
     if (auto e = parse_sts_error(r.body)) {
