@@ -46,7 +46,8 @@ void print_error(const std::string& msg, const std::string& detail, const std::s
 // also logs to syslog whatever WALE_LOG_DESTINATION says: its failures are
 // otherwise seen by no one. Run by hand on a terminal, it follows the setting.
 bool detached_helper(const std::string& subcommand) {
-  return (subcommand == "wal-push-ahead" || subcommand == "wal-prefetch") && ::isatty(STDERR_FILENO) != 1;
+  auto command = wale::config::find_command(subcommand);
+  return command && wale::config::spec(*command).internal && ::isatty(STDERR_FILENO) != 1;
 }
 
 std::unique_ptr<wale::log::LogSink> syslog_sink(const wale::config::LogSettings& settings) {
@@ -81,12 +82,10 @@ void set_up_logging(const wale::app::Invocation& inv, const wale::config::Enviro
   }
 }
 
-// Credentials that no log line may show, whatever echoes them (core/log.h).
+// Credentials that no log line may show, whatever echoes them (core/log.h):
+// the option table's secrets and other programs' (config::secret_values).
 void register_secrets(const wale::config::Environment& env) {
-  for (const char* name : {"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "WABS_ACCESS_KEY",
-                           "WABS_SAS_TOKEN", "SWIFT_PASSWORD", "PGPASSWORD"}) {
-    if (auto value = env.get(name)) wale::log::add_secret(*value);
-  }
+  for (const auto& value : wale::config::secret_values(env)) wale::log::add_secret(value);
 }
 
 // A detached worker whose command line does not parse (a flag its parent

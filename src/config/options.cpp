@@ -171,6 +171,20 @@ std::optional<Command> find_command(std::string_view name) {
 std::span<const OptionSpec> options() { return kTable; }
 const OptionSpec& spec(Opt o) { return kTable[static_cast<std::size_t>(o)]; }
 
+std::vector<std::string> secret_values(const Environment& env) {
+  std::vector<std::string> values;
+  auto add = [&](std::string_view name) {
+    if (name.empty()) return;
+    if (auto v = env.get(std::string(name)); v && !v->empty()) values.push_back(*v);
+  };
+  for (const auto& s : kTable) {
+    if (!s.secret) continue;
+    for (auto name : s.env) add(name);
+  }
+  for (auto name : {"PGPASSWORD", "WABS_ACCESS_KEY", "WABS_SAS_TOKEN", "SWIFT_PASSWORD"}) add(name);
+  return values;
+}
+
 std::string display_name(const OptionSpec& s) {
   if (!s.flag.empty()) return "--" + std::string(s.flag);
   return std::string(s.env[0]);

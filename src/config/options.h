@@ -23,6 +23,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/environment.h"
 #include "core/error.h"
@@ -148,6 +149,13 @@ inline bool takes(const OptionSpec& s, Command c) { return (s.commands & bit(c))
 // "--pool-size" (the long flag as typed), or the first environment variable for
 // environment-only settings.
 std::string display_name(const OptionSpec& s);
+
+// The values of every secret in `env`: the table's secret rows (all their
+// variables) and the credentials of other programs wal-e's processes carry
+// (libpq's PGPASSWORD, WAL-E's Azure and Swift secrets). Logging redacts
+// them (core/log.h add_secret), so a secret added to the table is redacted
+// without a second list to keep.
+std::vector<std::string> secret_values(const Environment& env);
 
 // The default pool size: the number of cores (2 if unknown).
 unsigned default_pool_size();

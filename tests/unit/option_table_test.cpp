@@ -144,5 +144,29 @@ TEST(OptionTable, LookupPrefersTheCommandLineThenTheVariablesInOrder) {
   EXPECT_FALSE(switch_on(Opt::AwsInstanceProfile, {}, Environment(Vars{{"AWS_INSTANCE_PROFILE", "no"}})));
 }
 
+// Logging redacts config::secret_values(): every variable of every secret
+// row, so that a secret added to the table (WALE_LIBSODIUM_KEY was missing
+// from the hand-kept list main.cpp had) is never printed.
+TEST(OptionTable, SecretValuesCoverEverySecretRowAndOtherProgramsSecrets) {
+  std::map<std::string, std::string, std::less<>> vars;
+  std::set<std::string> want;
+  int n = 0;
+  for (const auto& s : options()) {
+    for (auto name : s.env) {
+      if (name.empty()) continue;
+      std::string value = "value-of-" + std::string(name) + "-" + std::to_string(n++);
+      vars.emplace(std::string(name), value);
+      if (s.secret) want.insert(value);
+    }
+  }
+  vars.emplace("PGPASSWORD", "pg-pass");
+  want.insert("pg-pass");
+  auto got = secret_values(Environment(vars));
+  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()), want);
+  bool sodium = false;
+  for (const auto& v : got) sodium |= v.rfind("value-of-WALE_LIBSODIUM_KEY-", 0) == 0;
+  EXPECT_TRUE(sodium) << "WALE_LIBSODIUM_KEY is a secret and must be redacted";
+}
+
 }  // namespace
 }  // namespace wale::config
