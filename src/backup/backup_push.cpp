@@ -16,6 +16,7 @@
 #include "backup/backup_plan.h"
 #include "backup/partition_writer.h"
 #include "backup/progress.h"
+#include "catalog/backup_catalog.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/stop_token.h"
@@ -57,10 +58,9 @@ std::string hostname() {
 // (Sizes are not compared: a store may transform what it stores.)
 void check_partitions_stored(store::ObjectStore& store, const layout::BackupName& name, std::uint32_t count) {
   std::vector<bool> seen(count, false);
-  store.list(layout::partitions_prefix(name), [&](const store::ObjectInfo& o) {
-    auto n = layout::partition_number(o.key);
-    if (n && *n < count) seen[*n] = true;
-  });
+  for (const auto& p : catalog::list_partitions(store, name)) {
+    if (p.number < count) seen[p.number] = true;
+  }
   for (std::uint32_t i = 0; i < count; ++i) {
     if (!seen[i]) {
       throw Error(ErrorCode::Remote, "tar partition " + std::to_string(i) + " is not in the store after its upload",
