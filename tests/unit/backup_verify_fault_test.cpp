@@ -8,6 +8,7 @@
 #include "catalog/backup_verify.h"
 #include "core/error.h"
 #include "layout/archive_layout.h"
+#include "layout/backup_manifest.h"
 #include "store/memory/memory_store.h"
 #include "test_support/fake_backup_server.h"
 #include "test_support/fake_clock.h"
@@ -80,6 +81,45 @@ TEST_F(BackupVerifyFaults, AStorageFailureIsThrownNotReported) {
       EXPECT_EQ(e.code(), ErrorCode::Transient) << e.message();
     }
   }
+}
+
+// The manifest check both ways: a file the manifest lists that no partition
+// holds, and a stored file the manifest does not list, are problems naming
+// the file. (The manifest is rewritten with a valid checksum, as a buggy
+// writer would leave it, so only these checks can catch it.)
+TEST_F(BackupVerifyFaults, ManifestAndPartitionsMustListTheSameFiles) {
+  auto key = layout::backup_manifest_key(name);
+  auto original = store::get_bytes(base, key);
+  ASSERT_TRUE(original);
+  layout::Manifest m = layout::parse_manifest(*original);
+  ASSERT_GE(m.files.size(), 2u);
+  auto rewrite = [&](const std::vector<layout::ManifestFile>& files) {
+    layout::ManifestBuilder b;
+    for (const auto& f : files) b.add(f);
+    store::put_bytes(base, key, b.render(m.wal_ranges.front()), {"application/json"});
+  };
+  auto has = [](const BackupVerifyReport& r, const std::string& path, const std::string& what) {
+    for (const auto& p : r.problems) {
+      if (p.location == path && p.what.find(what) != std::string::npos) return true;
+    }
+    return false;
+  };
+
+  auto files = m.files;
+  files.push_back({"base/1/ghost", 10, 0, std::nullopt});
+  rewrite(files);
+  auto r = verify();
+  EXPECT_TRUE(has(r, "base/1/ghost", "in the manifest but in no tar partition"));
+
+  files = m.files;
+  std::string dropped = files.back().path;
+  files.pop_back();
+  rewrite(files);
+  r = verify();
+  EXPECT_TRUE(has(r, dropped, "in a tar partition but not in the manifest")) << dropped;
+
+  rewrite(m.files);
+  EXPECT_TRUE(verify().ok());
 }
 
 }  // namespace
