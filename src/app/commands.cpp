@@ -157,9 +157,7 @@ int run_wal_push_server(const WalPushServerOptions& o, Context& ctx) {
   server::WalPushService service(*ctx.store, opts);
   server::WalPushServer srv(o.socket, [&service](const std::string& path) { return service.push(path); });
   // wal-push reads the envdir on every call; a resident server restarts when it changes.
-  auto envdir = config::lookup(config::Opt::Envdir, ctx.inv.global, ctx.env);
-  server::EnvdirWatch watch(envdir ? envdir->value : std::string());
-  srv.set_restart_check([&watch] { return watch.changed(); });
+  srv.set_restart_check([&env = ctx.env] { return env.envdir_changed(); });
   srv.serve();
   return 0;
 }

@@ -54,7 +54,29 @@ std::map<std::string, std::optional<std::string>> Environment::apply_envdir(cons
     vars_[name] = value;
     changes[name] = value;
   }
+  envdir_ = dir;
+  envdir_values_ = changes;
   return changes;
+}
+
+std::optional<std::string> Environment::envdir_changed() const {
+  if (envdir_.empty()) return std::nullopt;
+  std::string why;
+  try {
+    auto now = Environment().apply_envdir(envdir_);
+    if (now == envdir_values_) return std::nullopt;
+    for (const auto& [name, value] : now) {
+      auto was = envdir_values_.find(name);
+      if (was == envdir_values_.end() || was->second != value) {
+        why = name + " was added or rewritten";
+        break;
+      }
+    }
+    if (why.empty()) why = "a variable was removed";
+  } catch (const Error& e) {
+    why = e.message();
+  }
+  return "the envdir " + envdir_ + " changed since this server started (" + why + "); it restarts to read it";
 }
 
 std::optional<std::string> Environment::get(std::string_view name) const {

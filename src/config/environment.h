@@ -23,7 +23,16 @@ class Environment {
   // Applies an envdir over this environment; throws Error{Config} if dir is unreadable.
   // Returns the changes (name -> value, nullopt = unset) so that app/ can apply
   // them to the process too (libpq reads PGHOST etc. from there), as envdir does.
+  // Remembers dir and the values read, for envdir_changed().
   std::map<std::string, std::optional<std::string>> apply_envdir(const std::string& dir);
+
+  // For a resident process (wal-push-server): reads the envdir applied last
+  // again and returns why it differs from the values in effect (a new,
+  // rewritten or removed variable, or an unreadable directory), or nullopt
+  // when it holds the same values or no envdir was applied. Compares contents,
+  // not timestamps, so a change made between start-up and the first check is
+  // noticed too. Does not throw; thread-safe (const).
+  std::optional<std::string> envdir_changed() const;
 
   // Value if set and non-empty.
   std::optional<std::string> get(std::string_view name) const;
@@ -31,6 +40,8 @@ class Environment {
 
  private:
   std::map<std::string, std::string, std::less<>> vars_;
+  std::string envdir_;                                               // last applied envdir
+  std::map<std::string, std::optional<std::string>> envdir_values_;  // what it held then
 };
 
 }  // namespace wale::config

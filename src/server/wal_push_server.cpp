@@ -211,29 +211,6 @@ void WalPushServer::handle(int fd) noexcept {
   idle_.notify_all();
 }
 
-EnvdirWatch::EnvdirWatch(std::string dir) : dir_(std::move(dir)), initial_(fingerprint()) {}
-
-std::string EnvdirWatch::fingerprint() const {
-  if (dir_.empty()) return {};
-  std::string out;
-  try {
-    for (const auto& name : io::directory_names(dir_)) {
-      struct stat st {};
-      if (::stat((dir_ + "/" + name).c_str(), &st) != 0) continue;
-      out += name + ' ' + std::to_string(st.st_ino) + ' ' + std::to_string(st.st_size) + ' ' +
-             std::to_string(st.st_mtim.tv_sec) + '.' + std::to_string(st.st_mtim.tv_nsec) + '\n';
-    }
-  } catch (const Error& e) {
-    return "unreadable: " + e.message();
-  }
-  return out;
-}
-
-std::optional<std::string> EnvdirWatch::changed() const {
-  if (dir_.empty() || fingerprint() == initial_) return std::nullopt;
-  return "the envdir " + dir_ + " changed since this server started; it restarts to read it";
-}
-
 WalPushService::WalPushService(store::ObjectStore& store, archive::PushAheadOptions options)
     : store_(store), options_(options) {}
 

@@ -74,23 +74,6 @@ class WalPushServer {
   unsigned active_ = 0;           // connection threads still running
 };
 
-// Notices a changed envdir, so that a resident server does not keep using
-// settings or credentials that wal-push would re-read on every call (rotated
-// keys, a new prefix). changed() compares the names, inodes, sizes and
-// modification times of the directory's entries with those at construction;
-// it returns a reason or nullopt. An empty path never changes. Thread-safe
-// (const, no state changes after construction).
-class EnvdirWatch {
- public:
-  explicit EnvdirWatch(std::string dir);
-  std::optional<std::string> changed() const;
-
- private:
-  std::string fingerprint() const;
-  std::string dir_;
-  std::string initial_;
-};
-
 // wal-push's work for one request, as the wal-push subcommand does it: the
 // archive identity check (archive/archive_identity.h), the create-only push
 // with identity comparison and push-ahead markers (archive/wal_push_ahead.h),

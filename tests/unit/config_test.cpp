@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "config/environment.h"
@@ -9,6 +10,7 @@
 
 namespace wale::config {
 namespace {
+namespace fs = std::filesystem;
 
 Environment env_of(std::map<std::string, std::string, std::less<>> vars) { return Environment(std::move(vars)); }
 
@@ -210,6 +212,52 @@ TEST(Environment, EnvdirOverridesAndUnsets) {
   EXPECT_FALSE(env.get("AWS_REGION"));
   EXPECT_EQ(env.get("MULTI"), std::string("a\nb"));
   EXPECT_THROW(env.apply_envdir(dir.path() + "/missing"), Error);
+}
+
+TEST(Environment, EnvdirChangedNoticesANewRewrittenOrRemovedVariable) {
+  test::TempDir dir;
+  std::ofstream(dir.path() + "/WALE_FILE_PREFIX") << "file://localhost/a\n";
+  Environment env;
+  EXPECT_FALSE(env.envdir_changed()) << "no envdir applied: nothing can change";
+  env.apply_envdir(dir.path());
+  EXPECT_FALSE(env.envdir_changed());
+  std::ofstream(dir.path() + "/AWS_SECRET_ACCESS_KEY") << "new\n";
+  auto why = env.envdir_changed();
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->find("AWS_SECRET_ACCESS_KEY"), std::string::npos) << *why;
+  EXPECT_EQ(why->find("new"), std::string::npos) << "never a value: " << *why;
+
+  env.apply_envdir(dir.path());
+  // An atomic replacement, as credential tools write.
+  std::ofstream(dir.path() + "/.tmp") << "rotated\n";
+  fs::rename(dir.path() + "/.tmp", dir.path() + "/AWS_SECRET_ACCESS_KEY");
+  EXPECT_TRUE(env.envdir_changed());
+
+  env.apply_envdir(dir.path());
+  fs::remove(dir.path() + "/AWS_SECRET_ACCESS_KEY");
+  EXPECT_TRUE(env.envdir_changed());
+
+  env.apply_envdir(dir.path());
+  fs::remove_all(dir.path());
+  EXPECT_TRUE(env.envdir_changed()) << "an unreadable envdir is a change";
+}
+
+// The server compares what it applied, not a snapshot taken later: a file
+// replaced between start-up (reading the envdir) and the first check is a
+// change. (It was missed when the snapshot was taken after start-up.)
+TEST(Environment, EnvdirChangedComparesWithTheValuesInEffect) {
+  test::TempDir dir;
+  std::ofstream(dir.path() + "/WALE_ARCHIVE_TIMEOUT") << "10\n";
+  Environment env;
+  env.apply_envdir(dir.path());
+  std::ofstream(dir.path() + "/.new") << "60\n";
+  fs::rename(dir.path() + "/.new", dir.path() + "/WALE_ARCHIVE_TIMEOUT");
+  EXPECT_TRUE(env.envdir_changed());
+  // Rewriting the same value (a new inode and mtime) is no change.
+  env.apply_envdir(dir.path());
+  std::ofstream(dir.path() + "/.new") << "60\n";
+  fs::rename(dir.path() + "/.new", dir.path() + "/WALE_ARCHIVE_TIMEOUT");
+  EXPECT_FALSE(env.envdir_changed());
 }
 
 }  // namespace

@@ -195,31 +195,5 @@ TEST(WalPushServer, ARestartCheckAnswersErrRemovesTheSocketAndEndsServing) {
   EXPECT_EQ(ask(sock, "push c\n"), "<no connection>");
 }
 
-TEST(EnvdirWatch, NoticesANewRewrittenOrRemovedFile) {
-  test::TempDir dir;
-  std::string env = dir.path() + "/env";
-  fs::create_directories(env);
-  std::ofstream(env + "/WALE_FILE_PREFIX") << "file://localhost/a\n";
-  {
-    EnvdirWatch w(env);
-    EXPECT_FALSE(w.changed());
-    std::ofstream(env + "/AWS_SECRET_ACCESS_KEY") << "new\n";
-    EXPECT_TRUE(w.changed());
-  }
-  {
-    EnvdirWatch w(env);
-    // An atomic replacement (a new inode), as credential tools write.
-    std::ofstream(env + "/.tmp") << "rotated\n";
-    fs::rename(env + "/.tmp", env + "/AWS_SECRET_ACCESS_KEY");
-    EXPECT_TRUE(w.changed());
-  }
-  {
-    EnvdirWatch w(env);
-    fs::remove(env + "/AWS_SECRET_ACCESS_KEY");
-    EXPECT_TRUE(w.changed());
-  }
-  EXPECT_FALSE(EnvdirWatch("").changed());
-}
-
 }  // namespace
 }  // namespace wale::server
