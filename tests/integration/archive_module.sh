@@ -43,6 +43,22 @@ start_cluster "$D" "$LOG"
 postmaster=$(head -n 1 "$D/postmaster.pid")
 
 server_pids() { sed -n 's/.*wal_e_archive: started wal-e server (pid \([0-9]*\)).*/\1/p' "$LOG"; }
+# switch_segment: writes a row, switches WAL and prints the segment just completed.
+# (Not pg_walfile_name(pg_current_wal_lsn()) taken before: right after a switch that
+# names the segment already archived, and a wait for it would end at once.)
+switch_segment() {
+  psql_at $PORT "insert into t values (-1, 'x'); delete from t where id = -1; select pg_walfile_name(pg_switch_wal())"
+}
+# wait_archived_by_pg SEGMENT [TENTHS]: waits until PostgreSQL's archiver has archived SEGMENT.
+wait_archived_by_pg() {
+  local seg=$1 n=${2:-300}
+  for _ in $(seq 1 "$n"); do
+    done_wal=$(psql_at $PORT "select coalesce(last_archived_wal, '') from pg_stat_archiver")
+    [[ "$done_wal" > "$seg" || "$done_wal" = "$seg" ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
 
 # A base backup: backup-push waits until its stop segment is archived, through the module.
 wale_at $PORT backup-push "$D" >/dev/null || fail "backup-push through the archive module"
@@ -97,27 +113,23 @@ pass "a frozen server makes the request time out instead of hanging the archiver
 psql_at $PORT "alter system set wal_e.command = '$WALE --terse --envdir $ENVDIR'" >/dev/null
 psql_at $PORT "select pg_reload_conf()" >/dev/null
 sleep 1
-psql_at $PORT "insert into t values (-1, 'x'); delete from t where id = -1; select pg_switch_wal()" >/dev/null
+cur=$(switch_segment)
 for _ in $(seq 1 100); do grep -q "wal_e.command changed" "$LOG" && break; sleep 0.1; done
 grep -q "wal_e.command changed" "$LOG" || fail "a changed wal_e.command did not restart the server"
 for _ in $(seq 1 100); do server_pids | tail -n 1 | grep -qv "^$frozen\$" && break; sleep 0.1; done
 [ "$(server_pids | tail -n 1)" != "$frozen" ] || fail "no new server after wal_e.command changed"
 kill -0 "$frozen" 2>/dev/null && fail "the server of the old wal_e.command (pid $frozen) still runs"
+# The new server has read its envdir once it archived a segment (before the next step changes it).
+wait_archived_by_pg "$cur" || fail "the new server did not archive $cur"
 pass "a changed wal_e.command restarts the server"
 
 # A changed envdir (rotated credentials, say) is read as wal-push would: the server restarts.
 before=$(server_pids | tail -n 1)
-echo 60 >"$ENVDIR/.WALE_ARCHIVE_TIMEOUT.new"
+echo 61 >"$ENVDIR/.WALE_ARCHIVE_TIMEOUT.new"  # lib.sh wrote 60
 mv "$ENVDIR/.WALE_ARCHIVE_TIMEOUT.new" "$ENVDIR/WALE_ARCHIVE_TIMEOUT"
 own_by_pg "$ENVDIR"
-cur=$(psql_at $PORT "select pg_walfile_name(pg_current_wal_lsn())")
-psql_at $PORT "insert into t values (-1, 'x'); delete from t where id = -1; select pg_switch_wal()" >/dev/null
-for _ in $(seq 1 300); do
-  done_wal=$(psql_at $PORT "select coalesce(last_archived_wal, '') from pg_stat_archiver")
-  [[ "$done_wal" > "$cur" || "$done_wal" = "$cur" ]] && break
-  sleep 0.1
-done
-[[ "$done_wal" > "$cur" || "$done_wal" = "$cur" ]] || fail "archiving did not resume after the envdir changed"
+cur=$(switch_segment)
+wait_archived_by_pg "$cur" || fail "archiving did not resume after the envdir changed (at '$done_wal', wanted $cur)"
 grep -q "changed since this server started" "$LOG" || fail "the server did not notice the changed envdir"
 [ "$(server_pids | tail -n 1)" != "$before" ] || fail "no new server after the envdir changed"
 kill -0 "$before" 2>/dev/null && fail "the server (pid $before) that read the old envdir still runs"
@@ -143,14 +155,8 @@ as_pg bash -c 'echo $$ >"$1"; exec "$2" --envdir "$3" wal-push-server "$4"' _ "$
 ext_job=$!
 for _ in $(seq 1 100); do [ -S "$ext_sock" ] && break; sleep 0.1; done
 [ -S "$ext_sock" ] || fail "the operator's wal-push-server did not start"
-cur=$(psql_at $PORT "select pg_walfile_name(pg_current_wal_lsn())")
-psql_at $PORT "insert into t values (-1, 'x'); delete from t where id = -1; select pg_switch_wal()" >/dev/null
-for _ in $(seq 1 300); do
-  done_wal=$(psql_at $PORT "select coalesce(last_archived_wal, '') from pg_stat_archiver")
-  [[ "$done_wal" > "$cur" || "$done_wal" = "$cur" ]] && break
-  sleep 0.1
-done
-[[ "$done_wal" > "$cur" || "$done_wal" = "$cur" ]] || fail "archiving did not resume through the operator's server"
+cur=$(switch_segment)
+wait_archived_by_pg "$cur" || fail "archiving did not resume through the operator's server"
 grep -q "push-wal" "$WORK/ext-server.log" || fail "the operator's server pushed nothing"
 pass "socket-only mode: no server is a warning and a retry, an operator's server is used"
 # Back to a server the module starts; ours is stopped (we started it, by its pid).
@@ -176,14 +182,8 @@ pass "a broken wal_e.command is a warning and a retry"
 
 rows=$(psql_at $PORT "select count(*) from t")
 [ "$rows" = 160000 ] || fail "expected 160000 rows, got $rows"
-last=$(psql_at $PORT "select pg_walfile_name(pg_current_wal_lsn())")
-psql_at $PORT "select pg_switch_wal()" >/dev/null
-for _ in $(seq 1 600); do
-  done_wal=$(psql_at $PORT "select coalesce(last_archived_wal, '') from pg_stat_archiver")
-  [[ "$done_wal" > "$last" || "$done_wal" = "$last" ]] && break
-  sleep 0.1
-done
-[[ "$done_wal" > "$last" || "$done_wal" = "$last" ]] || fail "archiving stalled at '$done_wal' (wanted $last)"
+last=$(switch_segment)
+wait_archived_by_pg "$last" 600 || fail "archiving stalled at '$done_wal' (wanted $last)"
 
 [ "$(head -n 1 "$D/postmaster.pid")" = "$postmaster" ] || fail "the postmaster restarted"
 grep -q "terminated by signal 9" "$LOG" || fail "the module did not notice the killed server"
