@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <array>
-#include <cstring>
 #include <filesystem>
 
 #include "archive/wal_archive.h"
@@ -14,6 +13,7 @@
 #include "io/file_streams.h"
 #include "io/unique_fd.h"
 #include "layout/spool_layout.h"
+#include "pg/control_file.h"
 #include "pg/lsn.h"
 #include "pg/wal_segment_header.h"
 
@@ -109,11 +109,10 @@ Error mismatch_error(store::ObjectStore& store, const layout::ClusterIdentity& a
 }  // namespace
 
 std::optional<layout::ClusterIdentity> data_directory_identity(const std::string& data_dir) {
-  auto control = read_head(data_dir + "/global/pg_control", 8);
-  if (!control || control->size() < 8) return std::nullopt;
+  auto system_identifier = pg::read_system_identifier(data_dir);
+  if (!system_identifier) return std::nullopt;
   layout::ClusterIdentity id;
-  std::memcpy(&id.system_identifier, control->data(), 8);  // native byte order, as PostgreSQL writes it
-  if (id.system_identifier == 0) return std::nullopt;
+  id.system_identifier = *system_identifier;
   if (auto version = read_head(data_dir + "/PG_VERSION", 64)) {
     std::string v = *version;
     while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ')) v.pop_back();

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <optional>
@@ -27,24 +26,13 @@
 #include "layout/backup_manifest.h"
 #include "pg/backup_session.h"
 #include "pg/connection.h"
+#include "pg/control_file.h"
 #include "pg/wal_segment_header.h"
 
 namespace wale::backup {
 namespace {
 
 const char* kLogger = "wal_e.operator.backup";
-
-std::string read_system_identifier(const std::string& dir) {
-  auto src = io::open_file_source(dir + "/global/pg_control");
-  if (!src) throw Error(ErrorCode::Usage, "\"" + dir + "\" has no global/pg_control", {}, "Pass the data directory.");
-  std::uint64_t id = 0;
-  std::byte buf[8];
-  if (io::read_full(*src, buf) != sizeof buf) {
-    throw Error(ErrorCode::Io, "could not read global/pg_control", "The directory is \"" + dir + "\".");
-  }
-  std::memcpy(&id, buf, sizeof id);  // ControlFileData.system_identifier, native byte order
-  return std::to_string(id);
-}
 
 std::string hostname() {
   char buf[256] = {};
@@ -231,7 +219,12 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
     stop.wal_offset = stop.lsn.value - last.start_lsn().value;
   } else {
     pg::ServerInfo server = session.server_info();
-    if (read_system_identifier(dir) != server.system_identifier) {
+    auto local_id = pg::read_system_identifier(dir);
+    if (!local_id) {
+      throw Error(ErrorCode::Usage, "\"" + dir + "\" has no readable global/pg_control", {},
+                  "Pass the data directory.");
+    }
+    if (std::to_string(*local_id) != server.system_identifier) {
       throw Error(ErrorCode::Usage, "\"" + dir + "\" is not the data directory of the server wal-e connected to",
                   "The server's data directory is \"" + server.data_directory + "\".",
                   "Pass the server's data directory, or set PGHOST/PGPORT to the server that owns this one.");

@@ -1,5 +1,7 @@
 #include "pg/control_file.h"
 
+#include <sys/stat.h>
+
 #include <cstring>
 #include <vector>
 
@@ -89,6 +91,24 @@ ControlFile read_control_file(const std::string& data_directory) {
     return ControlFile::parse(buf);
   } catch (Error& e) {
     throw Error(e.code(), e.message(), "The file is " + path + ". " + e.detail(), e.hint());
+  }
+}
+
+std::optional<std::uint64_t> read_system_identifier(const std::string& data_directory) {
+  std::string path = data_directory + "/global/pg_control";
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  try {
+    auto src = io::open_file_source(path);
+    if (!src) return std::nullopt;
+    std::byte buf[8];
+    if (io::read_full(*src, buf) != sizeof buf) return std::nullopt;
+    std::uint64_t id = 0;
+    std::memcpy(&id, buf + kSystemIdentifier, sizeof id);
+    if (id == 0) return std::nullopt;
+    return id;
+  } catch (const Error&) {
+    return std::nullopt;
   }
 }
 

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -49,6 +50,13 @@ struct ControlFile {
 
 // Reads and parses DIR/global/pg_control; also throws Error{Io}/{Usage}.
 ControlFile read_control_file(const std::string& data_directory);
+
+// ControlFileData.system_identifier, the first 8 bytes of DIR/global/pg_control
+// in every pg_control version (native byte order), without parse()'s version
+// and CRC checks, so that it works for any PostgreSQL release. nullopt when the
+// file is missing, not a regular file, shorter than 8 bytes or holds 0. Does
+// not throw.
+std::optional<std::uint64_t> read_system_identifier(const std::string& data_directory);
 
 // The end of the shutdown checkpoint (or restartpoint) record that starts at
 // `checkpoint`: 114 bytes of record, plus the page headers it crosses.

@@ -1,11 +1,14 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include "codec/crc32c.h"
 #include "core/error.h"
 #include "pg/control_file.h"
+#include "test_support/temp_dir.h"
 
 namespace wale::pg {
 namespace {
@@ -72,6 +75,28 @@ TEST(ControlFile, CheckpointRecordEndCountsPageHeaders) {
   EXPECT_EQ(checkpoint_record_end(Lsn{0x1502000 - 50}, 8192, seg).value, 0x1502000u + 24 + 64);
   // 50 bytes before a segment boundary: a 40-byte long header in the next segment.
   EXPECT_EQ(checkpoint_record_end(Lsn{0x2000000 - 48}, 8192, seg).value, 0x2000000u + 40 + 66);
+}
+
+// backup-push and the archive identity check read only the system identifier,
+// for every PostgreSQL release (pg_control 1201 is PostgreSQL 12, which
+// parse() refuses).
+TEST(ControlFile, ReadSystemIdentifierWorksForAnyVersion) {
+  test::TempDir dir;
+  EXPECT_FALSE(read_system_identifier(dir.path())) << "no global/";
+  std::filesystem::create_directories(dir.path() + "/global");
+  std::string file = dir.path() + "/global/pg_control";
+  std::vector<char> bytes(8192, 0);
+  std::uint64_t id = 7318512345678901234ULL;
+  std::uint32_t version = 1201;
+  std::memcpy(bytes.data(), &id, 8);
+  std::memcpy(bytes.data() + 8, &version, 4);
+  std::ofstream(file, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  EXPECT_EQ(read_system_identifier(dir.path()), id);
+  std::ofstream(file, std::ios::binary).write(bytes.data(), 5);
+  EXPECT_FALSE(read_system_identifier(dir.path())) << "too short";
+  std::filesystem::remove(file);
+  std::filesystem::create_directory(file);
+  EXPECT_FALSE(read_system_identifier(dir.path())) << "not a regular file";
 }
 
 }  // namespace
