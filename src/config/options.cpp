@@ -1,7 +1,9 @@
 #include "config/options.h"
 
+#include <cctype>
 #include <thread>
 
+#include "core/error.h"
 #include "core/number.h"
 
 namespace wale::config {
@@ -226,8 +228,16 @@ bool switch_on(Opt o, const OptionValues& given, const Environment& env) {
   if (given.flag(o)) return true;
   for (auto name : spec(o).env) {
     if (name.empty()) continue;
-    auto v = env.get(name).value_or("");
-    if (v == "true" || v == "1") return true;
+    auto v = env.get(name);
+    if (!v) continue;
+    std::string word;
+    for (char c : *v) {
+      if (c != ' ' && c != '\t') word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    if (word == "1" || word == "true" || word == "yes" || word == "on") return true;
+    if (word == "0" || word == "false" || word == "no" || word == "off") return false;
+    throw Error(ErrorCode::Config, "invalid " + std::string(name) + " value", std::string(name) + " is \"" + *v + "\".",
+                "Use true or false.");
   }
   return false;
 }

@@ -116,7 +116,7 @@ inline constexpr std::size_t kOptionCount = 43;
 
 enum class OptType : std::uint8_t {
   Text,    // any string
-  Switch,  // a flag without value; in the environment "true"/"1" turn it on
+  Switch,  // a flag without value; in the environment 1/true/yes/on (see switch_on)
   Number,  // whole number within [min, max]
   Bytes,   // byte count with an optional k/M/G/T suffix, within [min, max]
 };
@@ -188,7 +188,9 @@ struct Lookup {
 };
 std::optional<Lookup> lookup(Opt o, const OptionValues& given, const Environment& env);
 
-// A switch that is on: given on the command line, or its variable is "true"/"1".
+// A switch that is on: given on the command line, or its variable is 1, true,
+// yes or on (any case; 0, false, no, off and unset are off). Throws
+// Error{Config} for any other value of the variable.
 bool switch_on(Opt o, const OptionValues& given, const Environment& env);
 
 }  // namespace wale::config

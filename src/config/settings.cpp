@@ -111,14 +111,11 @@ LogSettings resolve_log_settings(const OptionValues& given, const Environment& e
                               "Use user or local0 to local7.");
     }
   }
-  s.json = given.flag(Opt::JsonLog);
-  if (auto json = lookup(Opt::JsonLog, OptionValues{}, env)) {
-    std::string v = trim_lower(json->value);
-    if (v == "1" || v == "true" || v == "yes" || v == "on") s.json = true;
-    else if (!(v == "0" || v == "false" || v == "no" || v == "off")) {
-      s.problems.emplace_back(ErrorCode::Config, "invalid WALE_JSON_LOG value ignored",
-                              "WALE_JSON_LOG is \"" + json->value + "\".", "Use true or false.");
-    }
+  try {
+    s.json = switch_on(Opt::JsonLog, given, env);
+  } catch (const Error& e) {
+    s.json = given.flag(Opt::JsonLog);
+    s.problems.emplace_back(ErrorCode::Config, e.message() + " ignored", e.detail(), e.hint());
   }
   s.test_syslog_socket = text(Opt::TestSyslogSocket, given, env);
   return s;

@@ -144,6 +144,20 @@ TEST(OptionTable, LookupPrefersTheCommandLineThenTheVariablesInOrder) {
   EXPECT_FALSE(switch_on(Opt::AwsInstanceProfile, {}, Environment(Vars{{"AWS_INSTANCE_PROFILE", "no"}})));
 }
 
+// Every switch variable takes the same words (WALE_JSON_LOG took yes/on while
+// AWS_INSTANCE_PROFILE silently read "yes" as off), and a typo is an error.
+TEST(OptionTable, SwitchVariablesShareOneParser) {
+  for (auto [word, on] : {std::pair{"YES", true}, {" on", true}, {"True", true}, {"off", false}, {"0", false}}) {
+    EXPECT_EQ(switch_on(Opt::AwsInstanceProfile, {}, Environment(Vars{{"AWS_INSTANCE_PROFILE", word}})), on) << word;
+    EXPECT_EQ(switch_on(Opt::JsonLog, {}, Environment(Vars{{"WALE_JSON_LOG", word}})), on) << word;
+  }
+  EXPECT_THROW(switch_on(Opt::AwsInstanceProfile, {}, Environment(Vars{{"AWS_INSTANCE_PROFILE", "ture"}})), Error);
+  OptionValues given;
+  given.set(Opt::AwsInstanceProfile, "");
+  EXPECT_TRUE(switch_on(Opt::AwsInstanceProfile, given, Environment(Vars{{"AWS_INSTANCE_PROFILE", "ture"}})))
+      << "the command line wins";
+}
+
 // Logging redacts config::secret_values(): every variable of every secret
 // row, so that a secret added to the table (WALE_LIBSODIUM_KEY was missing
 // from the hand-kept list main.cpp had) is never printed.
