@@ -4,6 +4,7 @@
 //   <pg_wal>/.wal-e/identity             verified archive identity (archive/archive_identity.h)
 //   <pg_wal>/.wal-e/pushed/<SEG>         push-ahead markers (archive/wal_push_ahead.h)
 //   <pg_wal>/.wal-e/pushing/<SEG>        push-ahead claims (directories)
+//   <pg_wal>/.wal-e/push-ahead.lock      held (flock) by the one running push-ahead worker
 //   <pg_wal>/.wal-e/prefetch/<SEG>       prefetched segments (archive/wal_prefetch.h)
 //   <pg_wal>/.wal-e/prefetch/running/<SEG>  prefetch claims (directories)
 //   <target>/.wal-e-restore-in-progress  backup-fetch's marker (backup/backup_fetch.h)
@@ -26,6 +27,7 @@ std::string push_marker_dir(const std::string& wal_dir);
 std::string push_marker_path(const std::string& wal_dir, const std::string& segment);
 std::string push_claim_dir(const std::string& wal_dir);
 std::string push_claim_path(const std::string& wal_dir, const std::string& segment);
+std::string push_ahead_lock_path(const std::string& wal_dir);
 std::string prefetch_dir(const std::string& wal_dir);
 // Paths inside a prefetch directory (as prefetch_dir returns it).
 inline constexpr std::string_view kPrefetchClaimDirName = "running";

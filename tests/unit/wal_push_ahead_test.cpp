@@ -1,5 +1,6 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <ctime>
@@ -79,11 +80,41 @@ TEST(WalPushAhead, AheadSetSkipsSegmentsAlreadyPushed) {
   std::vector<std::string> paths;
   for (int i = 1; i <= 12; ++i) paths.push_back(pg.add(seg(i), true));
   store::MemoryStore store;
-  push(store, paths[0], {codec::Codec::Zstd, 2});  // stores 1 and the window 2..9
+  push(store, paths[0], {codec::Codec::Zstd, 2});  // stores 1, then the worker every other ready one
+  pg.add(seg(13), true);
+  pg.add(seg(14), true);
   auto r = wal_push_with_ahead(store, paths[1], {codec::Codec::Zstd, 2});
   EXPECT_EQ(r.result, WalPushResult::AlreadyArchived);
-  // 1 and 3..9 are still .ready in archive_status (PostgreSQL has not asked yet) but stored: skipped.
-  EXPECT_EQ(r.ahead, (std::vector<std::string>{seg(10), seg(11), seg(12)}));
+  // 1 and 3..12 are still .ready in archive_status (PostgreSQL has not asked yet) but stored: skipped.
+  EXPECT_EQ(r.ahead, (std::vector<std::string>{seg(13), seg(14)}));
+}
+
+TEST(WalPushAhead, WorkerKeepsPushingSegmentsThatAreReady) {
+  PgWalDir pg;
+  for (int i = 2; i <= 20; ++i) pg.add(seg(i), true);
+  store::MemoryStore store;
+  // Handed one segment, the worker looks again after each batch until no ready one is left:
+  // one worker process keeps ahead of PostgreSQL instead of one process per archive_command.
+  wal_push_ahead_worker(store, pg.wal(), {seg(2)}, {codec::Codec::Zstd, 2});
+  for (int i = 2; i <= 20; ++i) EXPECT_TRUE(store.stat("wal_005/" + seg(i) + ".zst")) << i;
+}
+
+TEST(WalPushAhead, WhileAWorkerRunsTheCallerNeitherScansNorProposesAnotherOne) {
+  PgWalDir pg;
+  std::string first = pg.add(seg(1), true);
+  for (int i = 2; i <= 6; ++i) pg.add(seg(i), true);
+  fs::create_directories(pg.wal() + "/.wal-e");
+  // A running worker holds the lock (another open file description: flock conflicts in-process too).
+  int fd = ::open((pg.wal() + "/.wal-e/push-ahead.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+  store::MemoryStore store;
+  auto r = wal_push_with_ahead(store, first, {codec::Codec::Zstd, 2});
+  EXPECT_EQ(r.result, WalPushResult::Stored);
+  EXPECT_TRUE(r.ahead.empty()) << "a second worker would be started next to the running one";
+  ::close(fd);  // the worker is gone: the next caller proposes the ahead set again
+  auto again = wal_push_with_ahead(store, first, {codec::Codec::Zstd, 2});
+  EXPECT_EQ(again.ahead, (std::vector<std::string>{seg(2), seg(3), seg(4), seg(5), seg(6)}));
 }
 
 TEST(WalPushAhead, TemporariesOfKilledMarkerWritesAreSwept) {
