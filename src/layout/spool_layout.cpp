@@ -24,4 +24,6 @@ std::string prefetch_claim_path(const std::string& prefetch_dir, const std::stri
   return prefetch_claim_dir(prefetch_dir) + "/" + segment;
 }
 
+std::string prefetch_lock_path(const std::string& prefetch_dir) { return prefetch_dir + ".lock"; }
+
 }  // namespace wale::layout

@@ -7,6 +7,7 @@
 //   <pg_wal>/.wal-e/push-ahead.lock      held (flock) by the one running push-ahead worker
 //   <pg_wal>/.wal-e/prefetch/<SEG>       prefetched segments (archive/wal_prefetch.h)
 //   <pg_wal>/.wal-e/prefetch/running/<SEG>  prefetch claims (directories)
+//   <pg_wal>/.wal-e/prefetch.lock        held (flock) by the one running prefetcher
 //   <target>/.wal-e-restore-in-progress  backup-fetch's marker (backup/backup_fetch.h)
 //   <target>/global/.pg_control.wal-e-restore  pg_control until the restore is complete
 //
@@ -34,6 +35,7 @@ inline constexpr std::string_view kPrefetchClaimDirName = "running";
 std::string prefetch_path(const std::string& prefetch_dir, const std::string& segment);
 std::string prefetch_claim_dir(const std::string& prefetch_dir);
 std::string prefetch_claim_path(const std::string& prefetch_dir, const std::string& segment);
+std::string prefetch_lock_path(const std::string& prefetch_dir);
 
 // backup-fetch: present in the target (and each tablespace directory) while
 // a restore is in progress; removed last.

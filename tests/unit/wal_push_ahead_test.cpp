@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <ctime>
+#include <thread>
 
 #include <filesystem>
 #include <fstream>
@@ -207,6 +208,80 @@ TEST(WalPrefetch, MissingSegmentsAreSkippedAndNothingPartialAppears) {
   std::size_t n = 0;
   for ([[maybe_unused]] auto& e : fs::directory_iterator(base + "/running")) ++n;
   EXPECT_EQ(n, 0u);
+}
+
+// Pushes segments 1..n (distinct content) into `store` as a primary would.
+void archive_segments(store::ObjectStore& store, int n) {
+  PgWalDir primary;
+  for (int i = 1; i <= n; ++i) push(store, primary.add(seg(i), false, static_cast<char>('a' + i % 20)), {});
+}
+
+// Waits (bounded) for `path` to appear.
+bool appears(const std::string& path) {
+  for (int i = 0; i < 2000 && !fs::exists(path); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return fs::exists(path);
+}
+
+TEST(WalPrefetch, APrefetcherKeepsItsWindowFullWhileSegmentsAreTaken) {
+  store::MemoryStore store;
+  archive_segments(store, 14);
+  test::TempDir restore;
+  std::string base = restore.path() + "/prefetch";
+  // One process for the whole recovery instead of one per half window: handed the
+  // window 2..4, it fetches 5, 6, ... as wal-fetch takes 2, 3, ... away.
+  std::thread prefetcher([&] {
+    wal_prefetch(store, base, {seg(2), seg(3), seg(4)}, codec::Codec::Zstd, 2, std::chrono::seconds(2));
+  });
+  for (int i = 2; i <= 12; ++i) {
+    std::string file = base + "/" + seg(i);
+    if (!appears(file)) {
+      ADD_FAILURE() << seg(i) << " was not prefetched";
+      break;
+    }
+    fs::rename(file, restore.path() + "/RECOVERYXLOG");
+  }
+  prefetcher.join();                                                                 // nothing taken for 2 s: it exits
+  for (int i = 13; i <= 14; ++i) EXPECT_TRUE(fs::exists(base + "/" + seg(i))) << i;  // the window, full
+  EXPECT_FALSE(fs::exists(base + "/" + seg(15)));                                    // beyond it: nothing
+}
+
+TEST(WalPrefetch, AnInBandFetchStartsThePrefetcherBeforeItsOwnDownload) {
+  store::MemoryStore store;
+  archive_segments(store, 5);
+  test::TempDir restore;
+  std::string pg_wal = restore.path() + "/pg_wal";
+  fs::create_directories(pg_wal);
+  std::string dest = pg_wal + "/RECOVERYXLOG";
+  bool dest_was_there = true;
+  std::vector<std::string> window;
+  auto r = wal_fetch_with_prefetch(store, seg(1), dest, codec::Codec::Zstd, 3, [&](const PrefetchPlan& plan) {
+    dest_was_there = fs::exists(dest);
+    window = plan.window;
+  });
+  ASSERT_TRUE(r.found);
+  EXPECT_FALSE(dest_was_there) << "the prefetcher was started only after the in-band download";
+  EXPECT_EQ(window, (std::vector<std::string>{seg(2), seg(3), seg(4)}));
+}
+
+TEST(WalPrefetch, NoSecondPrefetcherWhileOneRuns) {
+  store::MemoryStore store;
+  archive_segments(store, 5);
+  test::TempDir restore;
+  std::string pg_wal = restore.path() + "/pg_wal";
+  fs::create_directories(pg_wal + "/.wal-e");
+  std::string base = prefetch_dir_for(pg_wal + "/RECOVERYXLOG");
+  int fd = ::open((base + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);  // a running prefetcher
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+  int started = 0;
+  auto r = wal_fetch_with_prefetch(store, seg(1), pg_wal + "/RECOVERYXLOG", codec::Codec::Zstd, 3,
+                                   [&](const PrefetchPlan&) { ++started; });
+  EXPECT_TRUE(r.found);
+  EXPECT_EQ(started, 0);
+  EXPECT_TRUE(r.plan.missing.empty());
+  wal_prefetch(store, base, {seg(2)}, codec::Codec::Zstd, 2);  // a second one leaves at once
+  EXPECT_FALSE(fs::exists(base + "/" + seg(2)));
+  ::close(fd);
 }
 
 }  // namespace
