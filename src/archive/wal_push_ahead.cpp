@@ -265,10 +265,12 @@ void wal_push_ahead_worker(store::ObjectStore& store, const std::string& wal_dir
   io::make_dirs(layout::push_claim_dir(wal_dir), 0700);
   // One worker at a time: a second one waits, then finds what is left.
   io::UniqueFd lock(::open(layout::push_ahead_lock_path(wal_dir).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (lock) {
-    while (::flock(lock.get(), LOCK_EX) != 0) {
-      if (errno != EINTR || stop_requested()) return;
-    }
+  // Polled, not blocking: a stop request (SIGTERM of the process, or of the
+  // wal-push-server this runs in) must not wait for the other worker.
+  while (lock && ::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) break;  // no locking here: work without it
+    if (stop_requested()) return;
+    ::usleep(20000);
   }
   std::set<std::string> tried;
   std::vector<std::string> batch = segments;

@@ -3,7 +3,9 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <csignal>
 #include <ctime>
+#include <future>
 #include <thread>
 
 #include <filesystem>
@@ -12,6 +14,7 @@
 #include "archive/wal_prefetch.h"
 #include "archive/wal_push_ahead.h"
 #include "core/error.h"
+#include "core/stop_token.h"
 #include "store/memory/memory_store.h"
 #include "test_support/temp_dir.h"
 
@@ -208,6 +211,28 @@ TEST(WalPrefetch, MissingSegmentsAreSkippedAndNothingPartialAppears) {
   std::size_t n = 0;
   for ([[maybe_unused]] auto& e : fs::directory_iterator(base + "/running")) ++n;
   EXPECT_EQ(n, 0u);
+}
+
+TEST(WalPushAhead, AWorkerWaitingForTheLockStopsWhenAskedTo) {
+  PgWalDir pg;
+  pg.add(seg(2), true);
+  fs::create_directories(pg.wal() + "/.wal-e");
+  int fd = ::open((pg.wal() + "/.wal-e/push-ahead.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);  // another worker runs (and does not finish)
+  store::MemoryStore store;
+  process_stop_token().reset();
+  auto second = std::async(std::launch::async, [&] {
+    wal_push_ahead_worker(store, pg.wal(), {seg(2)}, {codec::Codec::Zstd, 2});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  process_stop_token().request(SIGTERM);  // e.g. the wal-push-server it runs in is stopped
+  bool returned = second.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  ::close(fd);  // lets a blocked worker go on, so that the test ends either way
+  second.wait();
+  process_stop_token().reset();
+  EXPECT_TRUE(returned) << "the worker kept waiting for the other worker's lock after a stop request";
+  EXPECT_FALSE(store.stat("wal_005/" + seg(2) + ".zst"));
 }
 
 // Pushes segments 1..n (distinct content) into `store` as a primary would.
