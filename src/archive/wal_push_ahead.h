@@ -22,6 +22,9 @@
 //      file's identity now is still exactly that one. ctime cannot be set by
 //      any user: a rewrite in place (even one restoring mtime), a rename
 //      (PostgreSQL's recycling) or a replacement by another file changes it.
+//      This assumes timestamps at least as fine as settled_age (ext4, xfs,
+//      btrfs, tmpfs and NFS on them keep nanoseconds; coarser ones, like
+//      FAT's 2 s, cannot hold a data directory's 0700 permissions anyway).
 //    * otherwise by content (ContentHash): the file's current hash equals the
 //      marker's (a few ms of reading and hashing).
 //   Size, inode and mtime alone would not be enough: every segment is 16 MiB,
