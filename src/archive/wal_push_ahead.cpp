@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <semaphore>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -169,9 +171,11 @@ void check_still_ready(const std::string& wal_dir, const std::string& name, cons
 
 // `ahead`: pushed by the worker, not at PostgreSQL's request. Returns how a
 // marker confirmed the segment, or None when wal_push ran.
+// `read_done` (if set) is called once the file is read and compressed, before
+// the object is published (fsync, rename).
 std::pair<WalPushResult, MarkerConfirmation> push_one(store::ObjectStore& store, const std::string& wal_dir,
                                                       const std::string& path, const PushAheadOptions& options,
-                                                      bool ahead) {
+                                                      bool ahead, const std::function<void()>& read_done = {}) {
   std::string name = io::base_name(path);
   bool segment = pg::classify_wal_file(name) == pg::WalFileKind::Segment;
   std::string key = layout::wal_key(name, options.codec);
@@ -194,6 +198,7 @@ std::pair<WalPushResult, MarkerConfirmation> push_one(store::ObjectStore& store,
                                 if (::fstat(fd, &st) != 0) throw_errno("could not stat file", path, errno);
                                 read_id = identity_of(st);
                                 if (ahead) check_still_ready(wal_dir, name, st);
+                                if (read_done) read_done();
                               }};
   WalPushReport report;
   WalPushResult result = wal_push(store, path, push_options, &report);
@@ -274,15 +279,31 @@ void wal_push_ahead_worker(store::ObjectStore& store, const std::string& wal_dir
   }
   std::set<std::string> tried;
   std::vector<std::string> batch = segments;
+  // pool_size segments are read and compressed at once; each gives its slot
+  // back before publishing (fsync, rename), so that the next segment's
+  // compression overlaps the previous one's I/O: up to 2 x pool_size threads.
+  unsigned pool = std::max(1u, options.pool_size);
+  std::counting_semaphore<> slots(static_cast<std::ptrdiff_t>(pool));
   while (!batch.empty() && !stop_requested()) {
-    exec::TaskGroup group(std::max(1u, std::min<unsigned>(options.pool_size, static_cast<unsigned>(batch.size()))));
+    exec::TaskGroup group(std::max(1u, std::min<unsigned>(2 * pool, static_cast<unsigned>(batch.size()))));
     for (const auto& seg : batch) {
       if (pg::classify_wal_file(seg) != pg::WalFileKind::Segment || !tried.insert(seg).second) continue;
-      group.run([&store, &wal_dir, &options, seg] {
+      group.run([&store, &wal_dir, &options, &slots, seg] {
+        slots.acquire();  // before claiming: a segment not started yet stays unclaimed
+        bool holding = true;
+        auto give_back = [&] {
+          if (holding) {
+            holding = false;
+            slots.release();
+          }
+        };
         std::string claim = layout::push_claim_path(wal_dir, seg);
-        if (::mkdir(claim.c_str(), 0700) != 0) return;  // another worker has it
+        if (::mkdir(claim.c_str(), 0700) != 0) {  // another worker has it
+          give_back();
+          return;
+        }
         try {
-          push_one(store, wal_dir, wal_dir + "/" + seg, options, /*ahead=*/true);
+          push_one(store, wal_dir, wal_dir + "/" + seg, options, /*ahead=*/true, give_back);
         } catch (const Error& e) {
           // PostgreSQL will ask for it again. Vanished or no longer ready (archived
           // and recycled meanwhile) is routine; any other failure is logged as a
@@ -290,7 +311,12 @@ void wal_push_ahead_worker(store::ObjectStore& store, const std::string& wal_dir
           bool routine = e.code() == ErrorCode::Cancelled || e.code() == ErrorCode::NotFound;
           log::write(routine ? log::Level::Info : log::Level::Warning, kLogger,
                      {"skip parallel archiving of a file", seg + ": " + e.message(), e.hint(), {{"seg", seg}}});
+        } catch (...) {
+          give_back();
+          ::rmdir(claim.c_str());
+          throw;
         }
+        give_back();
         ::rmdir(claim.c_str());
       });
     }

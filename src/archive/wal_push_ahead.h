@@ -61,7 +61,9 @@ namespace wale::archive {
 
 struct PushAheadOptions {
   codec::Codec codec = codec::Codec::Zstd;
-  unsigned pool_size = 1;  // worker threads; 1 disables push-ahead. The worker takes up to
+  unsigned pool_size = 1;  // segments the worker reads and compresses at once (each gives its
+                           // slot back before its fsync and rename, so up to 2 x pool_size
+                           // threads); 1 disables push-ahead. The worker takes up to
                            // max(8, 4 x pool_size) ready segments per batch.
   // How long a file must have been unchanged (ctime) before its push for its
   // marker to be trusted by identity alone (see the header). Tests shorten it.

@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <mutex>
 #include <thread>
 
 #include "archive/wal_push_ahead.h"
@@ -160,6 +162,35 @@ TEST(WalPushAheadMarker, RewriteInPlaceWithMtimeRestoredIsNotTrustedByIdentity) 
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::Conflict);
   }
+}
+
+TEST(WalPushAheadWorker, TheNextSegmentIsCompressedWhileThePreviousOneIsPublished) {
+  PgWal pg;
+  pg.add(2);
+  pg.add(3);
+  store::MemoryStore base;
+  test::FaultInjectingStore store(base);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool third_started = false;
+  bool overlapped = false;
+  store.on_put = [&](const std::string& key) {
+    if (key != "wal_005/" + seg(3) + ".zst") return;
+    std::lock_guard lock(mu);
+    third_started = true;
+    cv.notify_all();
+  };
+  // Publishing seg(2) (its fsync and rename, in the local store) lasts until seg(3) has
+  // started -- or 10 s: with one thread per slot, seg(3) waits for seg(2) to be published.
+  store.after_finish = [&](const std::string& key) {
+    if (key != "wal_005/" + seg(2) + ".zst") return;
+    std::unique_lock lock(mu);
+    overlapped = cv.wait_for(lock, std::chrono::seconds(10), [&] { return third_started; });
+  };
+  wal_push_ahead_worker(store, pg.wal(), {seg(2), seg(3)}, {codec::Codec::Zstd, 1});
+  EXPECT_TRUE(overlapped) << "one compression slot, yet nothing was compressed while a segment was published";
+  EXPECT_TRUE(base.stat("wal_005/" + seg(2) + ".zst"));
+  EXPECT_TRUE(base.stat("wal_005/" + seg(3) + ".zst"));
 }
 
 // The worker reads seg(2); while it is between reading and publishing, `recycle` runs.
