@@ -177,7 +177,12 @@ int run_wal_fetch(const WalFetchOptions& o, Context& ctx) {
   // The detached prefetcher gets the whole window and keeps it full (see wal_prefetch).
   auto start_prefetch = [&](const archive::PrefetchPlan& plan) {
     WalPrefetchOptions helper{plan.base, plan.window};
-    spawn_detached_self(helper_call(ctx.inv, ctx.env, helper_args(helper)));
+    try {
+      spawn_detached_self(helper_call(ctx.inv, ctx.env, helper_args(helper)));
+    } catch (const Error& e) {
+      // Prefetch only saves time: the requested file is (being) restored.
+      log::warning("wal_e.worker.prefetch", {"could not start the prefetcher", e.message(), {}, {}});
+    }
   };
   auto r = archive::wal_fetch_with_prefetch(store, o.segment, o.destination, ctx.settings.compression, o.prefetch,
                                             start_prefetch);

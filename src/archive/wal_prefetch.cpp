@@ -141,15 +141,18 @@ PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std
     result.found = result.from_prefetch = true;
     log::info(kLogger, {"promoted prefetched wal segment", {}, {}, {{"action", "wal-fetch"}, {"seg", name}}});
   } else {
-    // In-band: start the prefetcher first, so that the next segments download meanwhile.
-    if (prefetching && start_prefetch && !prefetcher_running(base)) {
+    // In-band: once the archive is known to hold it, start the prefetcher
+    // before downloading, so that the next segments download meanwhile (a
+    // segment not archived yet, as a standby polls for, starts nothing).
+    auto start_early = [&] {
+      if (!prefetching || !start_prefetch || prefetcher_running(base)) return;
       if (auto p = plan(); p && !p->missing.empty()) {
         result.plan = *p;
         start_prefetch(result.plan);
         started = true;
       }
-    }
-    result.found = wal_fetch(store, name, dest, preferred);
+    };
+    result.found = wal_fetch(store, name, dest, preferred, start_early);
   }
   if (!prefetching || !result.found || started) return result;
   if (prefetcher_running(base)) return result;  // it keeps the window full and clean

@@ -44,10 +44,10 @@ struct PrefetchPlan {
 // none while the next segment is on its way and at least half the window is
 // present or in flight: refills come in batches). Returns {found, plan}.
 // With `start_prefetch`, the plan is also handed to it as soon as it is
-// known: when `name` must be fetched in-band and no prefetcher runs, before
-// that fetch (so that the background download of the next segments overlaps
-// it; if `name` turns out not to be in the archive the prefetcher finds
-// nothing either), otherwise after the promotion.
+// known: when `name` must be fetched in-band and no prefetcher runs, once the
+// archive is known to hold `name` and before downloading it (so that the
+// background download of the next segments overlaps it; nothing is started
+// for a segment the archive lacks), otherwise after the promotion.
 struct PrefetchFetchResult {
   bool found = false;
   bool from_prefetch = false;

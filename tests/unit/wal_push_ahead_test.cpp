@@ -288,6 +288,20 @@ TEST(WalPrefetch, AnInBandFetchStartsThePrefetcherBeforeItsOwnDownload) {
   EXPECT_EQ(window, (std::vector<std::string>{seg(2), seg(3), seg(4)}));
 }
 
+TEST(WalPrefetch, ASegmentNotArchivedYetStartsNoPrefetcher) {
+  store::MemoryStore store;
+  archive_segments(store, 3);
+  test::TempDir restore;
+  std::string pg_wal = restore.path() + "/pg_wal";
+  fs::create_directories(pg_wal);
+  int started = 0;
+  // A standby polls for the segment after the archive's last one every few seconds.
+  auto r = wal_fetch_with_prefetch(store, seg(4), pg_wal + "/RECOVERYXLOG", codec::Codec::Zstd, 3,
+                                   [&](const PrefetchPlan&) { ++started; });
+  EXPECT_FALSE(r.found);
+  EXPECT_EQ(started, 0) << "a prefetcher was started for a segment the archive lacks";
+}
+
 TEST(WalPrefetch, NoSecondPrefetcherWhileOneRuns) {
   store::MemoryStore store;
   archive_segments(store, 5);
