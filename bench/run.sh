@@ -421,6 +421,9 @@ cd "$dir"
 : >"$lat"
 for s in "$@"; do
   cmd=${tmpl//%s/$s}
+  # PostgreSQL's RestoreArchivedFile unlinks an existing %p (RECOVERYXLOG) before it runs
+  # restore_command; so does this loop, before the clock starts (a no-op for wal-push).
+  if [ -n "${CHECK_DEST:-}" ]; then rm -f "$CHECK_DEST"; fi
   t0=${EPOCHREALTIME/./}
   sh -c "$cmd"
   t1=${EPOCHREALTIME/./}

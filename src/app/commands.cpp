@@ -172,19 +172,30 @@ class NotInArchive final : public Error {
 int run_wal_fetch(const WalFetchOptions& o, Context& ctx) {
   auto& store = *ctx.store;
   auto expected = archive::check_identity_for_fetch(store, o.destination);
-  auto r = archive::wal_fetch_with_prefetch(store, o.segment, o.destination, ctx.settings.compression, o.prefetch);
+  // The detached prefetcher gets the whole window and keeps it full (see wal_prefetch).
+  auto start_prefetch = [&](const archive::PrefetchPlan& plan) {
+    WalPrefetchOptions helper{plan.base, plan.window};
+    try {
+      spawn_detached_self(helper_call(ctx.inv, ctx.env, helper_args(helper)));
+    } catch (const Error& e) {
+      // Prefetch only saves time: the requested file is (being) restored.
+      log::warning("wal_e.worker.prefetch", {"could not start the prefetcher", e.message(), {}, {}});
+    }
+  };
+  auto r = archive::wal_fetch_with_prefetch(store, o.segment, o.destination, ctx.settings.compression, o.prefetch,
+                                            start_prefetch);
   if (!r.found) throw NotInArchive(ErrorCode::NotFound, "WAL file " + o.segment + " is not in the archive");
   archive::check_fetched_segment(o.segment, o.destination, expected, store.describe(layout::cluster_identity_key()));
-  if (!r.plan.missing.empty()) {
-    WalPrefetchOptions helper{r.plan.base, r.plan.missing};
-    spawn_detached_self(helper_call(ctx.inv, ctx.env, helper_args(helper)));
-  }
   return 0;
 }
 
+// How long a detached prefetcher waits for wal-fetch to take a prefetched
+// segment before it exits (replay of one segment rarely takes longer).
+constexpr std::chrono::milliseconds kPrefetchLinger{2000};
+
 int run_wal_prefetch(const WalPrefetchOptions& o, Context& ctx) {
-  archive::wal_prefetch(*ctx.store, o.base_directory, o.segments, ctx.settings.compression,
-                        config::default_pool_size());
+  archive::wal_prefetch(*ctx.store, o.base_directory, o.segments, ctx.settings.compression, config::default_pool_size(),
+                        kPrefetchLinger);
   return 0;
 }
 

@@ -15,7 +15,8 @@ int restore_exit_status(ErrorCode code) noexcept { return code == ErrorCode::Not
 
 namespace {
 
-bool fetch(store::ObjectStore& store, const std::string& name, const std::string& dest, codec::Codec preferred) {
+bool fetch(store::ObjectStore& store, const std::string& name, const std::string& dest, codec::Codec preferred,
+           const std::function<void()>& found) {
   auto source = WalArchive(store, preferred).open(name);
   if (!source) {
     // A 404 from S3 cannot tell "no such key" from "no such bucket", and an
@@ -24,6 +25,7 @@ bool fetch(store::ObjectStore& store, const std::string& name, const std::string
     store.check_access();
     return false;
   }
+  if (found) found();
   log::info("wal_e.worker.download",
             {"begin wal restore", {}, {}, {{"action", "wal-fetch"}, {"seg", name}, {"state", "begin"}}});
   // PostgreSQL re-reads restored WAL after a crash, so no fsync is needed here;
@@ -42,9 +44,10 @@ bool fetch(store::ObjectStore& store, const std::string& name, const std::string
 
 }  // namespace
 
-bool wal_fetch(store::ObjectStore& store, const std::string& name, const std::string& dest, codec::Codec preferred) {
+bool wal_fetch(store::ObjectStore& store, const std::string& name, const std::string& dest, codec::Codec preferred,
+               const std::function<void()>& found) {
   try {
-    return fetch(store, name, dest, preferred);
+    return fetch(store, name, dest, preferred, found);
   } catch (const Error& e) {
     // Only a false return means "not in the archive" (exit 1 ends recovery):
     // an Error{NotFound} from below -- a store's 404 after the lookup, a

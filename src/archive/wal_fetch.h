@@ -19,6 +19,7 @@
 // kRestoreFatalExit for every other failure (restore_exit_status()).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,7 +39,9 @@ inline constexpr int kRestoreFatalExit = 255;
 // archive", the only status that ends recovery), kRestoreFatalExit otherwise.
 int restore_exit_status(ErrorCode code) noexcept;
 
+// `found` (if set) is called once the object is known to exist, before it is
+// downloaded (wal-fetch starts its prefetcher there).
 bool wal_fetch(store::ObjectStore& store, const std::string& name, const std::string& dest,
-               codec::Codec preferred = codec::Codec::Zstd);
+               codec::Codec preferred = codec::Codec::Zstd, const std::function<void()>& found = {});
 
 }  // namespace wale::archive

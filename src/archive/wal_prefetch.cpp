@@ -1,5 +1,9 @@
 #include "archive/wal_prefetch.h"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +14,8 @@
 #include <ctime>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <set>
 
 #include "archive/wal_fetch.h"
@@ -19,6 +25,7 @@
 #include "exec/task_group.h"
 #include "io/file_streams.h"
 #include "io/filter_streams.h"
+#include "io/unique_fd.h"
 #include "layout/spool_layout.h"
 #include "pg/lsn.h"
 
@@ -64,6 +71,26 @@ void clean(const std::string& base, const std::set<std::string>& expected) {
   }
 }
 
+// True while a prefetcher holds the lock of `base`.
+bool prefetcher_running(const std::string& base) {
+  io::UniqueFd fd(::open(layout::prefetch_lock_path(base).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return false;
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return false;  // released when fd closes
+  return errno == EWOULDBLOCK;
+}
+
+bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+// The segments of the window that are neither prefetched nor being prefetched.
+std::vector<std::string> not_present(const std::string& base, const std::vector<std::string>& window) {
+  std::vector<std::string> out;
+  for (const auto& seg : window) {
+    if (exists(layout::prefetch_path(base, seg)) || exists(layout::prefetch_claim_path(base, seg))) continue;
+    out.push_back(seg);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string prefetch_dir_for(const std::string& dest) {
@@ -74,80 +101,168 @@ std::string prefetch_dir_for(const std::string& dest) {
 }
 
 PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std::string& name, const std::string& dest,
-                                            codec::Codec preferred, unsigned depth) {
+                                            codec::Codec preferred, unsigned depth,
+                                            const std::function<void(const PrefetchPlan&)>& start_prefetch) {
   PrefetchFetchResult result;
   // A killed wal-fetch's temporary beside %p (".RECOVERYXLOG.tmp.PID..."): one readdir of pg_wal.
   io::remove_stale_temps(io::parent_dir(dest), io::base_name(dest) + ".tmp.");
   bool segment = pg::classify_wal_file(name) == pg::WalFileKind::Segment;
+  bool prefetching = segment && depth > 0;
   std::string base = prefetch_dir_for(dest);
   auto promote = [&] { return ::rename(layout::prefetch_path(base, name).c_str(), dest.c_str()) == 0; };
-  bool promoted = segment && depth > 0 && promote();
-  if (segment && depth > 0 && !promoted) {
+  bool promoted = prefetching && promote();
+  if (prefetching && !promoted) {
     // A prefetcher may be downloading it right now: wait for it rather than
     // fetching the same segment twice (bounded; then fetch in-band).
     std::string claim = layout::prefetch_claim_path(base, name);
-    for (int i = 0; i < 1000 && ::access(claim.c_str(), F_OK) == 0 && !stop_requested(); ++i) {
-      ::usleep(10000);
+    for (int i = 0; i < 5000 && exists(claim) && !stop_requested(); ++i) {
+      ::usleep(2000);
       if ((promoted = promote())) break;
     }
     if (!promoted) promoted = promote();
   }
+  auto next = prefetching ? next_segments(name, depth) : std::vector<std::string>{};
+  std::set<std::string> expected(next.begin(), next.end());
+  // Cleans the prefetch directory and returns the plan, or nullopt if prefetch is off for this call.
+  auto plan = [&]() -> std::optional<PrefetchPlan> {
+    try {
+      io::make_dirs(layout::prefetch_claim_dir(base), 0700);
+      clean(base, expected);
+    } catch (const Error& e) {
+      // Prefetch only saves time: the requested file is restored, so report success.
+      log::warning(kLogger, {"prefetch disabled for this call", e.message(), {}, {}});
+      return std::nullopt;
+    }
+    return PrefetchPlan{base, not_present(base, next), next};
+  };
+
+  bool started = false;
   if (promoted) {
     result.found = result.from_prefetch = true;
     log::info(kLogger, {"promoted prefetched wal segment", {}, {}, {{"action", "wal-fetch"}, {"seg", name}}});
   } else {
-    result.found = wal_fetch(store, name, dest, preferred);
+    // In-band: once the archive is known to hold it, start the prefetcher
+    // before downloading, so that the next segments download meanwhile (a
+    // segment not archived yet, as a standby polls for, starts nothing).
+    auto start_early = [&] {
+      if (!prefetching || !start_prefetch || prefetcher_running(base)) return;
+      if (auto p = plan(); p && !p->missing.empty()) {
+        result.plan = *p;
+        start_prefetch(result.plan);
+        started = true;
+      }
+    };
+    result.found = wal_fetch(store, name, dest, preferred, start_early);
   }
-  if (!segment || depth == 0 || !result.found) return result;
+  if (!prefetching || !result.found || started) return result;
+  if (prefetcher_running(base)) return result;  // it keeps the window full and clean
 
-  auto next = next_segments(name, depth);
-  std::set<std::string> expected(next.begin(), next.end());
-  try {
-    io::make_dirs(layout::prefetch_claim_dir(base), 0700);
-    clean(base, expected);
-  } catch (const Error& e) {
-    // Prefetch only saves time: the requested file is restored, so report success.
-    log::warning(kLogger, {"prefetch disabled for this call", e.message(), {}, {}});
-    return result;
-  }
-  result.plan.base = base;
-  for (const auto& seg : next) {
-    if (::access(layout::prefetch_path(base, seg).c_str(), F_OK) == 0) continue;
-    if (::access(layout::prefetch_claim_path(base, seg).c_str(), F_OK) == 0) continue;
-    result.plan.missing.push_back(seg);
-  }
+  auto p = plan();
+  if (!p) return result;
+  result.plan = std::move(*p);
   // Refill in batches: a background process costs a start-up, so start one only
   // when the next segment itself is missing or half the window is.
   bool next_missing = !result.plan.missing.empty() && result.plan.missing.front() == next.front();
   if (!next_missing && result.plan.missing.size() * 2 < next.size()) result.plan.missing.clear();
+  if (start_prefetch && !result.plan.missing.empty()) start_prefetch(result.plan);
   return result;
 }
 
-void wal_prefetch(store::ObjectStore& store, const std::string& base, const std::vector<std::string>& segments,
-                  codec::Codec preferred, unsigned parallelism) {
-  io::make_dirs(layout::prefetch_claim_dir(base), 0700);
-  exec::TaskGroup group(std::max(1u, std::min<unsigned>(parallelism, static_cast<unsigned>(segments.size()))));
-  for (const auto& seg : segments) {
-    if (pg::classify_wal_file(seg) != pg::WalFileKind::Segment) continue;
-    group.run([&store, &base, seg, preferred] {
-      std::string claim = layout::prefetch_claim_path(base, seg);
-      if (::mkdir(claim.c_str(), 0700) != 0) return;  // someone else is on it
-      try {
-        if (::access(layout::prefetch_path(base, seg).c_str(), F_OK) != 0)
-          wal_fetch(store, seg, layout::prefetch_path(base, seg), preferred);
-      } catch (const Error& e) {
-        // Not archived yet is routine; any other failure is logged as a warning:
-        // this worker runs detached, its log goes to syslog. wal-fetch fetches
-        // the segment itself when PostgreSQL asks for it.
-        bool routine = e.code() == ErrorCode::NotFound || e.code() == ErrorCode::Cancelled;
-        log::write(routine ? log::Level::Debug : log::Level::Warning, kLogger,
-                   {"prefetch failed", seg + ": " + e.message(), e.hint(), {{"seg", seg}}});
-      }
-      std::error_code ec;
-      std::filesystem::remove_all(claim, ec);
-    });
+namespace {
+
+enum class Fetched { Present, Missing, Skipped };
+
+// Downloads `seg` into `base` under its claim.
+Fetched prefetch_one(store::ObjectStore& store, const std::string& base, const std::string& seg,
+                     codec::Codec preferred) {
+  std::string claim = layout::prefetch_claim_path(base, seg);
+  if (::mkdir(claim.c_str(), 0700) != 0) return Fetched::Skipped;  // someone else is on it
+  Fetched out = Fetched::Present;
+  try {
+    if (!exists(layout::prefetch_path(base, seg)) &&
+        !wal_fetch(store, seg, layout::prefetch_path(base, seg), preferred))
+      out = Fetched::Missing;
+  } catch (const Error& e) {
+    // Not archived yet is routine; any other failure is logged as a warning:
+    // this worker runs detached, its log goes to syslog. wal-fetch fetches
+    // the segment itself when PostgreSQL asks for it.
+    bool routine = e.code() == ErrorCode::NotFound || e.code() == ErrorCode::Cancelled;
+    log::write(routine ? log::Level::Debug : log::Level::Warning, kLogger,
+               {"prefetch failed", seg + ": " + e.message(), e.hint(), {{"seg", seg}}});
+    out = Fetched::Missing;
   }
-  group.wait();
+  std::error_code ec;
+  std::filesystem::remove_all(claim, ec);
+  return out;
+}
+
+// Waits until one of `outstanding` (prefetched, not yet taken) is taken away,
+// at most until `deadline`; removes the taken ones. False if none was taken.
+bool wait_for_consumption(const std::string& base, std::set<std::string>& outstanding,
+                          std::chrono::steady_clock::time_point deadline) {
+  io::UniqueFd watch(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+  if (watch && ::inotify_add_watch(watch.get(), base.c_str(), IN_MOVED_FROM | IN_DELETE) < 0) watch.reset();
+  for (;;) {
+    std::size_t before = outstanding.size();
+    std::erase_if(outstanding, [&](const std::string& seg) {
+      return !exists(layout::prefetch_path(base, seg)) && !exists(layout::prefetch_claim_path(base, seg));
+    });
+    if (outstanding.size() < before) return true;
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline || stop_requested()) return false;
+    int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
+    if (watch) {
+      pollfd p{watch.get(), POLLIN, 0};
+      ::poll(&p, 1, std::min(ms, 100));  // wakes when a file is taken; re-checks stop at least every 100 ms
+      char events[4096];
+      while (::read(watch.get(), events, sizeof events) > 0) {
+      }
+    } else {
+      ::usleep(2000);
+    }
+  }
+}
+
+}  // namespace
+
+void wal_prefetch(store::ObjectStore& store, const std::string& base, const std::vector<std::string>& segments,
+                  codec::Codec preferred, unsigned parallelism, std::chrono::milliseconds linger) {
+  io::make_dirs(layout::prefetch_claim_dir(base), 0700);
+  io::UniqueFd lock(::open(layout::prefetch_lock_path(base).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (lock && ::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) return;  // another prefetcher keeps the window full
+  std::size_t window = segments.size();
+  std::set<std::string> outstanding;  // prefetched (or being prefetched elsewhere), not yet taken
+  std::mutex mu;                      // guards outstanding and ended while the batch runs
+  bool ended = false;                 // a segment is not in the archive (yet): look no further
+  std::vector<std::string> batch = segments;
+  for (;;) {
+    {
+      exec::TaskGroup group(std::max(1u, std::min<unsigned>(parallelism, static_cast<unsigned>(batch.size()))));
+      for (const auto& seg : batch) {
+        if (pg::classify_wal_file(seg) != pg::WalFileKind::Segment) continue;
+        group.run([&, seg] {
+          Fetched f = prefetch_one(store, base, seg, preferred);
+          std::lock_guard guard(mu);
+          if (f == Fetched::Missing) ended = true;
+          else outstanding.insert(seg);  // Skipped: another process is fetching it
+        });
+      }
+      group.wait();
+    }
+    if (ended || linger.count() <= 0 || batch.empty() || stop_requested()) return;
+    auto last = pg::WalSegment::parse(batch.back());
+    if (!last) return;
+    // Keep the window full while wal-fetch takes files away; stop when idle.
+    if (outstanding.size() >= window &&
+        !wait_for_consumption(base, outstanding, std::chrono::steady_clock::now() + linger)) {
+      return;
+    }
+    batch.clear();
+    for (std::size_t i = outstanding.size(); i < window; ++i) {
+      last = last->next();
+      batch.push_back(last->file_name());
+    }
+  }
 }
 
 }  // namespace wale::archive

@@ -10,9 +10,15 @@
 // considered abandoned; everything in prefetch/ that is not one of the
 // segments now expected (e.g. other timelines, older segments, hidden
 // temporaries) is removed.
+// One prefetcher per prefetch directory: it holds <prefetch>.lock (flock)
+// and, with a linger time, keeps the window full as wal-fetch consumes it
+// (it notices consumed files, inotify) until a segment is not in the archive,
+// nothing was consumed for `linger`, or the process is asked to stop. While
+// it runs, wal-fetch starts no other prefetcher and does not clean.
 // Thread-safe if the store is; throws wale::Error like wal_fetch.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -28,25 +34,38 @@ std::string prefetch_dir_for(const std::string& dest);
 struct PrefetchPlan {
   std::string base;                  // prefetch directory
   std::vector<std::string> missing;  // segments to start downloading
+  std::vector<std::string> window;   // the `depth` segments after the requested one (for wal_prefetch)
 };
 
 // wal-fetch with prefetch: takes `name` from the prefetch directory if it is
 // there, otherwise fetches it in-band; then cleans the prefetch directory and
 // returns the segments that should be fetched in the background (none when
-// depth is 0 or `name` is not a segment, and none while the next segment is
-// on its way and at least half the window is present or in flight: refills
-// come in batches). Returns {found, plan}.
+// depth is 0 or `name` is not a segment, none while a prefetcher runs, and
+// none while the next segment is on its way and at least half the window is
+// present or in flight: refills come in batches). Returns {found, plan}.
+// With `start_prefetch`, the plan is also handed to it as soon as it is
+// known: when `name` must be fetched in-band and no prefetcher runs, once the
+// archive is known to hold `name` and before downloading it (so that the
+// background download of the next segments overlaps it; nothing is started
+// for a segment the archive lacks), otherwise after the promotion.
 struct PrefetchFetchResult {
   bool found = false;
   bool from_prefetch = false;
   PrefetchPlan plan;
 };
 PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std::string& name, const std::string& dest,
-                                            codec::Codec preferred, unsigned depth);
+                                            codec::Codec preferred, unsigned depth,
+                                            const std::function<void(const PrefetchPlan&)>& start_prefetch = {});
 
 // The wal-prefetch worker: downloads each segment into `base`, in parallel.
 // Missing segments are skipped silently (the archive may not have them yet).
+// Returns at once if another prefetcher holds the lock. With `linger` > 0,
+// `segments` is the window (consecutive segments): as wal-fetch takes
+// prefetched files away, the next segments are fetched so that the window
+// stays full, until a segment is missing from the archive or nothing was
+// taken for `linger` (see the header).
 void wal_prefetch(store::ObjectStore& store, const std::string& base, const std::vector<std::string>& segments,
-                  codec::Codec preferred, unsigned parallelism);
+                  codec::Codec preferred, unsigned parallelism,
+                  std::chrono::milliseconds linger = std::chrono::milliseconds(0));
 
 }  // namespace wale::archive

@@ -9,13 +9,27 @@
 //   (mkdir is atomic); a wal-push for a claimed segment waits for the worker
 //   (bounded), then pushes it itself if the worker did not finish.
 // - For each segment stored, a marker <dir>/.wal-e/pushed/<name> records the
-//   file's identity (inode, size, mtime), the stored object's key and size,
-//   and the XXH3-128 hash of the bytes pushed. A later wal-push of that
-//   segment trusts the marker only if the file's current hash equals the
-//   marker's and the object still exists with that size (a few ms of hashing
-//   and a stat instead of an upload). Size, inode and mtime alone are not
-//   enough: every segment is 16 MiB and a recycled file keeps its inode. The
-//   identity only lets the ahead set skip segments already pushed.
+//   file's identity (device, inode, size, mtime, ctime), the stored object's
+//   key and size, and the XXH3-128 hash of the bytes pushed. A later wal-push
+//   of that segment trusts the marker only if the object still exists with
+//   that size (one stat) and the file is provably the one that was pushed:
+//    * by identity (no read, PushAheadResult::confirmed == Identity) when the
+//      marker says the file was "settled": its ctime was at least
+//      PushAheadOptions::settled_age older than the moment the pusher began
+//      (so the clock had moved on: any later write or rename would have set
+//      a newer ctime), and a stat before opening it and an fstat after reading
+//      it gave the same identity (nothing changed while it was read); and the
+//      file's identity now is still exactly that one. ctime cannot be set by
+//      any user: a rewrite in place (even one restoring mtime), a rename
+//      (PostgreSQL's recycling) or a replacement by another file changes it.
+//      This assumes timestamps at least as fine as settled_age (ext4, xfs,
+//      btrfs, tmpfs and NFS on them keep nanoseconds; coarser ones, like
+//      FAT's 2 s, cannot hold a data directory's 0700 permissions anyway).
+//    * otherwise by content (ContentHash): the file's current hash equals the
+//      marker's (a few ms of reading and hashing).
+//   Size, inode and mtime alone would not be enough: every segment is 16 MiB,
+//   a recycled file keeps its inode, and mtime can be set back.
+//   The marker also lets the ahead set skip segments already pushed.
 // - The worker never publishes a file PostgreSQL may have recycled. PostgreSQL
 //   renames (recycles) pg_wal/<seg> into a future segment and overwrites it
 //   only after archive_status/<seg>.ready became .done (XLogArchiveCheckDone
@@ -26,10 +40,18 @@
 //   read was this segment's. Otherwise it abandons the push; nothing is
 //   published (PostgreSQL has archived the segment itself). The push
 //   PostgreSQL asked for needs no such check: its .ready stays until it returns.
+// - One worker per WAL directory: it holds <dir>/.wal-e/push-ahead.lock
+//   (flock) while it runs and, after each batch, looks for more ready
+//   segments (never retrying one it already tried), so that it keeps ahead
+//   of PostgreSQL until no ready segment is left. While a worker holds the
+//   lock, wal_push_with_ahead() neither scans archive_status nor proposes an
+//   ahead set: the caller starts no second worker and spends no time looking.
+//   A worker started while another runs waits for the lock, then looks again.
 // - PostgreSQL's archive_status files are only read, never renamed or removed.
 // Thread-safe if the store is. Throws like wal_push.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -39,20 +61,32 @@ namespace wale::archive {
 
 struct PushAheadOptions {
   codec::Codec codec = codec::Codec::Zstd;
-  unsigned pool_size = 1;  // worker threads; 1 disables push-ahead. The worker gets up to
-                           // max(8, 4 x pool_size) ready segments per call.
+  unsigned pool_size = 1;  // segments the worker reads and compresses at once (each gives its
+                           // slot back before its fsync and rename, so up to 2 x pool_size
+                           // threads); 1 disables push-ahead. The worker takes up to
+                           // max(8, 4 x pool_size) ready segments per batch.
+  // How long a file must have been unchanged (ctime) before its push for its
+  // marker to be trusted by identity alone (see the header). Tests shorten it.
+  std::chrono::milliseconds settled_age{1000};
 };
+
+// How a pushed-ahead segment was recognised as already archived.
+enum class MarkerConfirmation { None, Identity, ContentHash };
 
 struct PushAheadResult {
   WalPushResult result = WalPushResult::Stored;
-  std::vector<std::string> ahead;  // ready segments for wal_push_ahead_worker (oldest first)
+  MarkerConfirmation confirmed = MarkerConfirmation::None;  // None: pushed (or compared) by wal_push
+  std::vector<std::string> ahead;                           // ready segments for wal_push_ahead_worker (oldest first)
 };
 
 PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path,
                                     const PushAheadOptions& options);
 
 // Pushes `segments` of `wal_dir` in parallel (pool_size threads), each under
-// its claim; failures are logged and skipped (PostgreSQL asks again).
+// its claim, then further ready segments until none is left (see the
+// header); holds the worker lock meanwhile (waits for it first). Failures
+// are logged and skipped (PostgreSQL asks again). Returns early once the
+// process stop token is set.
 void wal_push_ahead_worker(store::ObjectStore& store, const std::string& wal_dir,
                            const std::vector<std::string>& segments, const PushAheadOptions& options);
 

@@ -12,6 +12,7 @@ std::string push_claim_dir(const std::string& wal_dir) { return spool_dir(wal_di
 std::string push_claim_path(const std::string& wal_dir, const std::string& segment) {
   return push_claim_dir(wal_dir) + "/" + segment;
 }
+std::string push_ahead_lock_path(const std::string& wal_dir) { return spool_dir(wal_dir) + "/push-ahead.lock"; }
 std::string prefetch_dir(const std::string& wal_dir) { return spool_dir(wal_dir) + "/prefetch"; }
 std::string prefetch_path(const std::string& prefetch_dir, const std::string& segment) {
   return prefetch_dir + "/" + segment;
@@ -22,5 +23,7 @@ std::string prefetch_claim_dir(const std::string& prefetch_dir) {
 std::string prefetch_claim_path(const std::string& prefetch_dir, const std::string& segment) {
   return prefetch_claim_dir(prefetch_dir) + "/" + segment;
 }
+
+std::string prefetch_lock_path(const std::string& prefetch_dir) { return prefetch_dir + ".lock"; }
 
 }  // namespace wale::layout

@@ -4,8 +4,10 @@
 //   <pg_wal>/.wal-e/identity             verified archive identity (archive/archive_identity.h)
 //   <pg_wal>/.wal-e/pushed/<SEG>         push-ahead markers (archive/wal_push_ahead.h)
 //   <pg_wal>/.wal-e/pushing/<SEG>        push-ahead claims (directories)
+//   <pg_wal>/.wal-e/push-ahead.lock      held (flock) by the one running push-ahead worker
 //   <pg_wal>/.wal-e/prefetch/<SEG>       prefetched segments (archive/wal_prefetch.h)
 //   <pg_wal>/.wal-e/prefetch/running/<SEG>  prefetch claims (directories)
+//   <pg_wal>/.wal-e/prefetch.lock        held (flock) by the one running prefetcher
 //   <target>/.wal-e-restore-in-progress  backup-fetch's marker (backup/backup_fetch.h)
 //   <target>/global/.pg_control.wal-e-restore  pg_control until the restore is complete
 //
@@ -26,12 +28,14 @@ std::string push_marker_dir(const std::string& wal_dir);
 std::string push_marker_path(const std::string& wal_dir, const std::string& segment);
 std::string push_claim_dir(const std::string& wal_dir);
 std::string push_claim_path(const std::string& wal_dir, const std::string& segment);
+std::string push_ahead_lock_path(const std::string& wal_dir);
 std::string prefetch_dir(const std::string& wal_dir);
 // Paths inside a prefetch directory (as prefetch_dir returns it).
 inline constexpr std::string_view kPrefetchClaimDirName = "running";
 std::string prefetch_path(const std::string& prefetch_dir, const std::string& segment);
 std::string prefetch_claim_dir(const std::string& prefetch_dir);
 std::string prefetch_claim_path(const std::string& prefetch_dir, const std::string& segment);
+std::string prefetch_lock_path(const std::string& prefetch_dir);
 
 // backup-fetch: present in the target (and each tablespace directory) while
 // a restore is in progress; removed last.

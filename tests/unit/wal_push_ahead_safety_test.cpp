@@ -1,13 +1,17 @@
 // Push-ahead never stores the wrong content: markers are trusted by content
-// hash only, and the worker never publishes a segment PostgreSQL may have
-// archived and recycled while it was being read.
+// hash, or by an identity (with ctime) of a file that had settled before it
+// was read and has not changed since; and the worker never publishes a
+// segment PostgreSQL may have archived and recycled while it was being read.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <mutex>
+#include <thread>
 
 #include "archive/wal_push_ahead.h"
 #include "core/error.h"
@@ -91,6 +95,102 @@ TEST(WalPushAheadMarker, MatchingContentIsTrustedWithoutAnotherUpload) {
   store.on_put = [&](const std::string&) { ++puts; };
   EXPECT_EQ(wal_push_with_ahead(store, pg.path(2), opts).result, WalPushResult::AlreadyArchived);
   EXPECT_EQ(puts, 0);
+}
+
+// Push-ahead of seg(2) by the worker; `opts` decides how long a file must have settled.
+void push_ahead_of_two(PgWal& pg, store::ObjectStore& store, const PushAheadOptions& opts) {
+  pg.add(1);
+  pg.add(2);
+  auto r = wal_push_with_ahead(store, pg.path(1), opts);
+  wal_push_ahead_worker(store, pg.wal(), r.ahead, opts);
+  ASSERT_TRUE(store.stat("wal_005/" + seg(2) + ".zst"));
+}
+
+// Waits until the file system's clock (coarse, a few ms per tick) has moved
+// on, so that the next change of a file gets a newer ctime.
+void let_the_clock_tick() { std::this_thread::sleep_for(std::chrono::milliseconds(30)); }
+
+TEST(WalPushAheadMarker, SettledUnchangedFileIsConfirmedByIdentityWithoutReadingIt) {
+  PgWal pg;
+  store::MemoryStore store;
+  PushAheadOptions opts{codec::Codec::Zstd, 4, std::chrono::milliseconds(0)};
+  push_ahead_of_two(pg, store, opts);
+  auto r = wal_push_with_ahead(store, pg.path(2), opts);
+  EXPECT_EQ(r.result, WalPushResult::AlreadyArchived);
+  EXPECT_EQ(r.confirmed, MarkerConfirmation::Identity);
+}
+
+TEST(WalPushAheadMarker, AFileThatHadNotSettledIsConfirmedByContent) {
+  PgWal pg;
+  store::MemoryStore store;
+  PushAheadOptions opts{codec::Codec::Zstd, 4};  // written just now: not settled for a second
+  push_ahead_of_two(pg, store, opts);
+  auto r = wal_push_with_ahead(store, pg.path(2), opts);
+  EXPECT_EQ(r.result, WalPushResult::AlreadyArchived);
+  EXPECT_EQ(r.confirmed, MarkerConfirmation::ContentHash);
+}
+
+TEST(WalPushAheadMarker, ANewCtimeFallsBackToTheContent) {
+  PgWal pg;
+  store::MemoryStore store;
+  PushAheadOptions opts{codec::Codec::Zstd, 4, std::chrono::milliseconds(0)};
+  push_ahead_of_two(pg, store, opts);
+  let_the_clock_tick();
+  ASSERT_EQ(::chmod(pg.path(2).c_str(), 0640), 0);  // same bytes, new ctime
+  auto r = wal_push_with_ahead(store, pg.path(2), opts);
+  EXPECT_EQ(r.result, WalPushResult::AlreadyArchived);
+  EXPECT_EQ(r.confirmed, MarkerConfirmation::ContentHash);
+}
+
+TEST(WalPushAheadMarker, RewriteInPlaceWithMtimeRestoredIsNotTrustedByIdentity) {
+  PgWal pg;
+  store::MemoryStore store;
+  PushAheadOptions opts{codec::Codec::Zstd, 4, std::chrono::milliseconds(0)};
+  push_ahead_of_two(pg, store, opts);
+  let_the_clock_tick();
+  struct stat before {};
+  ASSERT_EQ(::stat(pg.path(2).c_str(), &before), 0);
+  {
+    std::fstream f(pg.path(2), std::ios::in | std::ios::out | std::ios::binary);
+    f << std::string(70000, 'x');
+  }
+  timespec times[2] = {before.st_atim, before.st_mtim};
+  ASSERT_EQ(::utimensat(AT_FDCWD, pg.path(2).c_str(), times, 0), 0);
+  try {
+    wal_push_with_ahead(store, pg.path(2), opts);
+    FAIL() << "a marker was trusted for a file rewritten after its push";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Conflict);
+  }
+}
+
+TEST(WalPushAheadWorker, TheNextSegmentIsCompressedWhileThePreviousOneIsPublished) {
+  PgWal pg;
+  pg.add(2);
+  pg.add(3);
+  store::MemoryStore base;
+  test::FaultInjectingStore store(base);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool third_started = false;
+  bool overlapped = false;
+  store.on_put = [&](const std::string& key) {
+    if (key != "wal_005/" + seg(3) + ".zst") return;
+    std::lock_guard lock(mu);
+    third_started = true;
+    cv.notify_all();
+  };
+  // Publishing seg(2) (its fsync and rename, in the local store) lasts until seg(3) has
+  // started -- or 10 s: with one thread per slot, seg(3) waits for seg(2) to be published.
+  store.after_finish = [&](const std::string& key) {
+    if (key != "wal_005/" + seg(2) + ".zst") return;
+    std::unique_lock lock(mu);
+    overlapped = cv.wait_for(lock, std::chrono::seconds(10), [&] { return third_started; });
+  };
+  wal_push_ahead_worker(store, pg.wal(), {seg(2), seg(3)}, {codec::Codec::Zstd, 1});
+  EXPECT_TRUE(overlapped) << "one compression slot, yet nothing was compressed while a segment was published";
+  EXPECT_TRUE(base.stat("wal_005/" + seg(2) + ".zst"));
+  EXPECT_TRUE(base.stat("wal_005/" + seg(3) + ".zst"));
 }
 
 // The worker reads seg(2); while it is between reading and publishing, `recycle` runs.

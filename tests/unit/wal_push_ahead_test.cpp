@@ -1,8 +1,12 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
+#include <csignal>
 #include <ctime>
+#include <future>
+#include <thread>
 
 #include <filesystem>
 #include <fstream>
@@ -10,6 +14,7 @@
 #include "archive/wal_prefetch.h"
 #include "archive/wal_push_ahead.h"
 #include "core/error.h"
+#include "core/stop_token.h"
 #include "store/memory/memory_store.h"
 #include "test_support/temp_dir.h"
 
@@ -79,11 +84,41 @@ TEST(WalPushAhead, AheadSetSkipsSegmentsAlreadyPushed) {
   std::vector<std::string> paths;
   for (int i = 1; i <= 12; ++i) paths.push_back(pg.add(seg(i), true));
   store::MemoryStore store;
-  push(store, paths[0], {codec::Codec::Zstd, 2});  // stores 1 and the window 2..9
+  push(store, paths[0], {codec::Codec::Zstd, 2});  // stores 1, then the worker every other ready one
+  pg.add(seg(13), true);
+  pg.add(seg(14), true);
   auto r = wal_push_with_ahead(store, paths[1], {codec::Codec::Zstd, 2});
   EXPECT_EQ(r.result, WalPushResult::AlreadyArchived);
-  // 1 and 3..9 are still .ready in archive_status (PostgreSQL has not asked yet) but stored: skipped.
-  EXPECT_EQ(r.ahead, (std::vector<std::string>{seg(10), seg(11), seg(12)}));
+  // 1 and 3..12 are still .ready in archive_status (PostgreSQL has not asked yet) but stored: skipped.
+  EXPECT_EQ(r.ahead, (std::vector<std::string>{seg(13), seg(14)}));
+}
+
+TEST(WalPushAhead, WorkerKeepsPushingSegmentsThatAreReady) {
+  PgWalDir pg;
+  for (int i = 2; i <= 20; ++i) pg.add(seg(i), true);
+  store::MemoryStore store;
+  // Handed one segment, the worker looks again after each batch until no ready one is left:
+  // one worker process keeps ahead of PostgreSQL instead of one process per archive_command.
+  wal_push_ahead_worker(store, pg.wal(), {seg(2)}, {codec::Codec::Zstd, 2});
+  for (int i = 2; i <= 20; ++i) EXPECT_TRUE(store.stat("wal_005/" + seg(i) + ".zst")) << i;
+}
+
+TEST(WalPushAhead, WhileAWorkerRunsTheCallerNeitherScansNorProposesAnotherOne) {
+  PgWalDir pg;
+  std::string first = pg.add(seg(1), true);
+  for (int i = 2; i <= 6; ++i) pg.add(seg(i), true);
+  fs::create_directories(pg.wal() + "/.wal-e");
+  // A running worker holds the lock (another open file description: flock conflicts in-process too).
+  int fd = ::open((pg.wal() + "/.wal-e/push-ahead.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+  store::MemoryStore store;
+  auto r = wal_push_with_ahead(store, first, {codec::Codec::Zstd, 2});
+  EXPECT_EQ(r.result, WalPushResult::Stored);
+  EXPECT_TRUE(r.ahead.empty()) << "a second worker would be started next to the running one";
+  ::close(fd);  // the worker is gone: the next caller proposes the ahead set again
+  auto again = wal_push_with_ahead(store, first, {codec::Codec::Zstd, 2});
+  EXPECT_EQ(again.ahead, (std::vector<std::string>{seg(2), seg(3), seg(4), seg(5), seg(6)}));
 }
 
 TEST(WalPushAhead, TemporariesOfKilledMarkerWritesAreSwept) {
@@ -176,6 +211,116 @@ TEST(WalPrefetch, MissingSegmentsAreSkippedAndNothingPartialAppears) {
   std::size_t n = 0;
   for ([[maybe_unused]] auto& e : fs::directory_iterator(base + "/running")) ++n;
   EXPECT_EQ(n, 0u);
+}
+
+TEST(WalPushAhead, AWorkerWaitingForTheLockStopsWhenAskedTo) {
+  PgWalDir pg;
+  pg.add(seg(2), true);
+  fs::create_directories(pg.wal() + "/.wal-e");
+  int fd = ::open((pg.wal() + "/.wal-e/push-ahead.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);  // another worker runs (and does not finish)
+  store::MemoryStore store;
+  process_stop_token().reset();
+  auto second = std::async(std::launch::async, [&] {
+    wal_push_ahead_worker(store, pg.wal(), {seg(2)}, {codec::Codec::Zstd, 2});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  process_stop_token().request(SIGTERM);  // e.g. the wal-push-server it runs in is stopped
+  bool returned = second.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  ::close(fd);  // lets a blocked worker go on, so that the test ends either way
+  second.wait();
+  process_stop_token().reset();
+  EXPECT_TRUE(returned) << "the worker kept waiting for the other worker's lock after a stop request";
+  EXPECT_FALSE(store.stat("wal_005/" + seg(2) + ".zst"));
+}
+
+// Pushes segments 1..n (distinct content) into `store` as a primary would.
+void archive_segments(store::ObjectStore& store, int n) {
+  PgWalDir primary;
+  for (int i = 1; i <= n; ++i) push(store, primary.add(seg(i), false, static_cast<char>('a' + i % 20)), {});
+}
+
+// Waits (bounded) for `path` to appear.
+bool appears(const std::string& path) {
+  for (int i = 0; i < 2000 && !fs::exists(path); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return fs::exists(path);
+}
+
+TEST(WalPrefetch, APrefetcherKeepsItsWindowFullWhileSegmentsAreTaken) {
+  store::MemoryStore store;
+  archive_segments(store, 14);
+  test::TempDir restore;
+  std::string base = restore.path() + "/prefetch";
+  // One process for the whole recovery instead of one per half window: handed the
+  // window 2..4, it fetches 5, 6, ... as wal-fetch takes 2, 3, ... away.
+  std::thread prefetcher([&] {
+    wal_prefetch(store, base, {seg(2), seg(3), seg(4)}, codec::Codec::Zstd, 2, std::chrono::seconds(2));
+  });
+  for (int i = 2; i <= 12; ++i) {
+    std::string file = base + "/" + seg(i);
+    if (!appears(file)) {
+      ADD_FAILURE() << seg(i) << " was not prefetched";
+      break;
+    }
+    fs::rename(file, restore.path() + "/RECOVERYXLOG");
+  }
+  prefetcher.join();                                                                 // nothing taken for 2 s: it exits
+  for (int i = 13; i <= 14; ++i) EXPECT_TRUE(fs::exists(base + "/" + seg(i))) << i;  // the window, full
+  EXPECT_FALSE(fs::exists(base + "/" + seg(15)));                                    // beyond it: nothing
+}
+
+TEST(WalPrefetch, AnInBandFetchStartsThePrefetcherBeforeItsOwnDownload) {
+  store::MemoryStore store;
+  archive_segments(store, 5);
+  test::TempDir restore;
+  std::string pg_wal = restore.path() + "/pg_wal";
+  fs::create_directories(pg_wal);
+  std::string dest = pg_wal + "/RECOVERYXLOG";
+  bool dest_was_there = true;
+  std::vector<std::string> window;
+  auto r = wal_fetch_with_prefetch(store, seg(1), dest, codec::Codec::Zstd, 3, [&](const PrefetchPlan& plan) {
+    dest_was_there = fs::exists(dest);
+    window = plan.window;
+  });
+  ASSERT_TRUE(r.found);
+  EXPECT_FALSE(dest_was_there) << "the prefetcher was started only after the in-band download";
+  EXPECT_EQ(window, (std::vector<std::string>{seg(2), seg(3), seg(4)}));
+}
+
+TEST(WalPrefetch, ASegmentNotArchivedYetStartsNoPrefetcher) {
+  store::MemoryStore store;
+  archive_segments(store, 3);
+  test::TempDir restore;
+  std::string pg_wal = restore.path() + "/pg_wal";
+  fs::create_directories(pg_wal);
+  int started = 0;
+  // A standby polls for the segment after the archive's last one every few seconds.
+  auto r = wal_fetch_with_prefetch(store, seg(4), pg_wal + "/RECOVERYXLOG", codec::Codec::Zstd, 3,
+                                   [&](const PrefetchPlan&) { ++started; });
+  EXPECT_FALSE(r.found);
+  EXPECT_EQ(started, 0) << "a prefetcher was started for a segment the archive lacks";
+}
+
+TEST(WalPrefetch, NoSecondPrefetcherWhileOneRuns) {
+  store::MemoryStore store;
+  archive_segments(store, 5);
+  test::TempDir restore;
+  std::string pg_wal = restore.path() + "/pg_wal";
+  fs::create_directories(pg_wal + "/.wal-e");
+  std::string base = prefetch_dir_for(pg_wal + "/RECOVERYXLOG");
+  int fd = ::open((base + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);  // a running prefetcher
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+  int started = 0;
+  auto r = wal_fetch_with_prefetch(store, seg(1), pg_wal + "/RECOVERYXLOG", codec::Codec::Zstd, 3,
+                                   [&](const PrefetchPlan&) { ++started; });
+  EXPECT_TRUE(r.found);
+  EXPECT_EQ(started, 0);
+  EXPECT_TRUE(r.plan.missing.empty());
+  wal_prefetch(store, base, {seg(2)}, codec::Codec::Zstd, 2);  // a second one leaves at once
+  EXPECT_FALSE(fs::exists(base + "/" + seg(2)));
+  ::close(fd);
 }
 
 }  // namespace
