@@ -74,7 +74,7 @@ void BM_SecretStreamPush(benchmark::State& state) {
   Bytes out(chunk + wale::crypto::SecretStream::kOverhead);
   std::array<std::byte, wale::crypto::SecretStream::kHeaderBytes> header{};
   for (auto _ : state) {
-    wale::crypto::SecretStream s;
+    wale::crypto::SecretStream s(0);
     if (state.range(1) == 0) s.disable_acceleration();
     s.init_push(header, *key());
     for (std::size_t at = 0; at + chunk <= plain.size(); at += chunk) {

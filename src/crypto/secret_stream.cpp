@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <atomic>
 #include <cstring>
 
 #include "core/error.h"
@@ -16,6 +17,10 @@ constexpr std::size_t kBlock = 64;  // the tag's ChaCha20 block
 
 unsigned char* u8(std::byte* p) { return reinterpret_cast<unsigned char*>(p); }
 const unsigned char* u8(const std::byte* p) { return reinterpret_cast<const unsigned char*>(p); }
+
+// Whether a stream of this process has set OpenSSL's cipher up (1), found it
+// missing (2), or neither yet (0).
+std::atomic<int> g_openssl{0};
 
 }  // namespace
 
@@ -32,23 +37,19 @@ struct SecretStream::Ctx {
   }
 };
 
-SecretStream::SecretStream() {
+SecretStream::SecretStream(std::uint64_t warmup) : warmup_(warmup) {
   ensure_sodium();
   sodium_memzero(&state_, sizeof state_);
-  auto ctx = std::make_unique<Ctx>();
-  ctx->cipher = EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr);
-  ctx->ctx = EVP_CIPHER_CTX_new();
-  // The cipher is set once: EVP_CipherInit_ex2 with a cipher resets (and
-  // reallocates) the context; without one it only re-keys or re-nonces it.
-  if (ctx->cipher != nullptr && ctx->ctx != nullptr &&
-      EVP_CipherInit_ex2(ctx->ctx, ctx->cipher, nullptr, nullptr, 1, nullptr) == 1) {
-    ctx_ = std::move(ctx);
-  }
 }
 
 SecretStream::~SecretStream() { sodium_memzero(&state_, sizeof state_); }
 
-void SecretStream::disable_acceleration() { ctx_.reset(); }
+bool SecretStream::openssl_ready() { return g_openssl.load(std::memory_order_relaxed) == 1; }
+
+void SecretStream::disable_acceleration() {
+  ctx_.reset();
+  no_openssl_ = true;
+}
 
 void SecretStream::init_push(std::span<std::byte, kHeaderBytes> header, const SodiumKey& key) {
   crypto_secretstream_xchacha20poly1305_init_push(&state_, u8(header.data()), key.data());
@@ -60,7 +61,28 @@ void SecretStream::init_pull(std::span<const std::byte, kHeaderBytes> header, co
   }
 }
 
-bool SecretStream::fast(std::size_t message_bytes) const {
+bool SecretStream::fast(std::size_t message_bytes) {
+  if (!ctx_ && !no_openssl_) {
+    if (warmup_ > message_bytes && g_openssl.load(std::memory_order_relaxed) != 1) {
+      warmup_ -= message_bytes;
+    } else if (g_openssl.load(std::memory_order_relaxed) == 2) {
+      no_openssl_ = true;
+    } else {
+      auto ctx = std::make_unique<Ctx>();
+      ctx->cipher = EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr);
+      ctx->ctx = EVP_CIPHER_CTX_new();
+      // The cipher is set once: EVP_CipherInit_ex2 with a cipher resets (and
+      // reallocates) the context; without one it only re-keys or re-nonces it.
+      if (ctx->cipher != nullptr && ctx->ctx != nullptr &&
+          EVP_CipherInit_ex2(ctx->ctx, ctx->cipher, nullptr, nullptr, 1, nullptr) == 1) {
+        ctx_ = std::move(ctx);
+        g_openssl.store(1, std::memory_order_relaxed);
+      } else {
+        no_openssl_ = true;
+        g_openssl.store(2, std::memory_order_relaxed);
+      }
+    }
+  }
   return ctx_ != nullptr && message_bytes > 0 && message_bytes % 16 == 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -73,9 +74,10 @@ std::vector<Bytes> libsodium_chunks() {
   return chunks;
 }
 
-// A SecretStream positioned as a writer would be after writing header().
-std::unique_ptr<SecretStream> stream(bool accelerated) {
-  auto s = std::make_unique<SecretStream>();
+// A SecretStream positioned as a writer would be after writing header():
+// OpenSSL from the first full chunk on, or libsodium only.
+std::unique_ptr<SecretStream> stream(bool accelerated, std::uint64_t warmup = 0) {
+  auto s = std::make_unique<SecretStream>(warmup);
   if (!accelerated) s->disable_acceleration();
   s->init_pull(header(), *key());  // the same state init_push derives from that header
   return s;
@@ -84,14 +86,45 @@ std::unique_ptr<SecretStream> stream(bool accelerated) {
 TEST(SecretStream, FullChunksGoThroughOpenSSL) {
   // The point of SecretStream: without OpenSSL's ChaCha20-Poly1305 every
   // chunk costs libsodium's speed (~1.2 GB/s here instead of ~2.5).
-  EXPECT_TRUE(SecretStream().accelerated());
+  SecretStream s(0);
+  std::array<std::byte, kHdr> h{};
+  s.init_push(h, *key());
+  Bytes plain(8192), c(8192 + SecretStream::kOverhead);
+  s.push(plain, kMessage, c.data());
+  EXPECT_TRUE(s.accelerated());
+  EXPECT_TRUE(SecretStream::openssl_ready());
+}
+
+TEST(SecretStream, SwitchesToOpenSSLAfterTheWarmupWithTheSameBytes) {
+  // Until `warmup` message bytes are through, libsodium (a WAL segment does
+  // not pay for setting OpenSSL up) -- unless OpenSSL is set up already.
+  bool ready = SecretStream::openssl_ready();
+  std::vector<Bytes> expected = libsodium_chunks();
+  auto s = stream(true, 20000);
+  std::uint64_t seed = 1;
+  std::uint64_t before = 0;  // message bytes before the chunk
+  std::optional<std::size_t> switched;
+  for (std::size_t i = 0; i < kMessages.size(); ++i) {
+    Bytes plain = random_bytes(kMessages[i].size, seed++);
+    Bytes c(plain.size() + SecretStream::kOverhead);
+    s->push(plain, kMessages[i].tag, c.data());
+    ASSERT_EQ(c, expected[i]) << "chunk " << i;
+    if (s->accelerated() && !switched) switched = i;
+    if (!switched) before += plain.size();
+  }
+  ASSERT_TRUE(switched);
+  if (ready) {
+    EXPECT_EQ(*switched, 0u);
+  } else {
+    EXPECT_EQ(*switched, 2u);  // 8192 + 8192 < 20000 <= 8192 * 3
+    EXPECT_EQ(before, 2 * 8192u);
+  }
 }
 
 TEST(SecretStream, PushIsByteIdenticalToLibsodium) {
   std::vector<Bytes> expected = libsodium_chunks();
   for (bool accelerated : {true, false}) {
     auto s = stream(accelerated);
-    ASSERT_EQ(s->accelerated(), accelerated);
     std::uint64_t seed = 1;
     for (std::size_t i = 0; i < kMessages.size(); ++i) {
       Bytes plain = random_bytes(kMessages[i].size, seed++);
@@ -99,6 +132,7 @@ TEST(SecretStream, PushIsByteIdenticalToLibsodium) {
       s->push(plain, kMessages[i].tag, c.data());
       ASSERT_EQ(c, expected[i]) << "chunk " << i << " (" << kMessages[i].size << " bytes), accelerated " << accelerated;
     }
+    EXPECT_EQ(s->accelerated(), accelerated);
   }
 }
 
@@ -114,12 +148,13 @@ TEST(SecretStream, PullReadsLibsodiumChunksAndTags) {
       EXPECT_EQ(tag, kMessages[i].tag) << i;
       EXPECT_EQ(out, random_bytes(kMessages[i].size, seed++)) << i;
     }
+    EXPECT_EQ(s->accelerated(), accelerated);
   }
 }
 
 TEST(SecretStream, InitPushWritesAHeaderLibsodiumReads) {
   auto k = key();
-  SecretStream s;
+  SecretStream s(0);
   std::array<std::byte, kHdr> h{};
   s.init_push(h, *k);
   Bytes plain = random_bytes(3 * 8192, 5);
