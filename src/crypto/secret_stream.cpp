@@ -83,7 +83,8 @@ bool SecretStream::fast(std::size_t message_bytes) {
       }
     }
   }
-  return ctx_ != nullptr && message_bytes > 0 && message_bytes % 16 == 0;
+  // (EVP lengths are ints; a chunk of the format is 8 KiB.)
+  return ctx_ != nullptr && message_bytes > 0 && message_bytes % 16 == 0 && message_bytes <= (1u << 30);
 }
 
 // What libsodium does after every chunk.
@@ -120,6 +121,7 @@ void SecretStream::push(std::span<const std::byte> plain, unsigned char tag, std
 }
 
 bool SecretStream::pull(std::span<const std::byte> chunk, std::byte* out, unsigned char& tag) {
+  if (chunk.size() < kOverhead) return false;
   std::size_t len = chunk.size() - kOverhead;
   if (!fast(len)) {
     unsigned long long got = 0;

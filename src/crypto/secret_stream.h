@@ -58,9 +58,9 @@ class SecretStream {
 
   // Encrypts one chunk into `out` (exactly plain.size() + kOverhead bytes).
   void push(std::span<const std::byte> plain, unsigned char tag, std::byte* out);
-  // Decrypts one chunk (at least kOverhead bytes) into `out` (chunk.size() -
-  // kOverhead bytes) and sets `tag`. False, with `out` zeroed and the state
-  // unchanged, when the chunk fails authentication.
+  // Decrypts one chunk into `out` (chunk.size() - kOverhead bytes) and sets
+  // `tag`. False, with `out` zeroed and the state unchanged, when the chunk
+  // fails authentication or is shorter than kOverhead.
   bool pull(std::span<const std::byte> chunk, std::byte* out, unsigned char& tag);
 
   // True once full chunks go through OpenSSL (tests, benchmarks).

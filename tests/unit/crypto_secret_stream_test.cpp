@@ -187,6 +187,14 @@ TEST(SecretStream, TamperedChunkIsRefusedAndTheStreamStaysUsable) {
       EXPECT_FALSE(s->pull(bad, out.data(), tag)) << "flip at " << at << ", accelerated " << accelerated;
       EXPECT_EQ(out, Bytes(8192, std::byte{0})) << "no unauthenticated plaintext is left behind";
     }
+    // Shorter than a tag byte and a MAC: not a chunk (and nothing is written).
+    for (std::size_t n : {std::size_t{0}, std::size_t{1}, SecretStream::kOverhead - 1}) {
+      Bytes shorter(chunks[0].begin(), chunks[0].begin() + static_cast<std::ptrdiff_t>(n));
+      std::byte untouched{0x55};
+      unsigned char tag = 0;
+      EXPECT_FALSE(s->pull(shorter, &untouched, tag)) << n;
+      EXPECT_EQ(untouched, std::byte{0x55});
+    }
     // A chunk from further on (another nonce) is refused too.
     Bytes out(8192);
     unsigned char tag = 0;
