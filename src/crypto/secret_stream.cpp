@@ -147,8 +147,14 @@ bool SecretStream::pull(std::span<const std::byte> chunk, std::byte* out, unsign
       ctx_->start(state_.k, state_.nonce, 0) && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, kMacBytes, mac) == 1 &&
       EVP_CipherUpdate(c, block, &n, sealed, kBlock) == 1 && n == static_cast<int>(kBlock) &&
       EVP_CipherUpdate(c, u8(out), &m, u8(chunk.data()) + 1, static_cast<int>(len)) == 1 && m == static_cast<int>(len);
+  if (!ok) {
+    sodium_memzero(out, len);
+    sodium_memzero(sealed, sizeof sealed);
+    sodium_memzero(block, sizeof block);
+    throw Error(ErrorCode::Internal, "OpenSSL ChaCha20-Poly1305 failed to decrypt a chunk");
+  }
   // Final compares the MAC (in constant time); only then is the chunk ours.
-  bool authentic = ok && EVP_CipherFinal_ex(c, sealed, &n) == 1;
+  bool authentic = EVP_CipherFinal_ex(c, sealed, &n) == 1;
   sodium_memzero(sealed, sizeof sealed);
   if (!authentic) {
     sodium_memzero(out, len);

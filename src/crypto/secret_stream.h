@@ -1,9 +1,10 @@
 // SecretStream: libsodium's crypto_secretstream_xchacha20poly1305, chunk by
 // chunk, with the bulk of the work done by OpenSSL's ChaCha20-Poly1305.
 //
-// Why: libsodium 1.0.18 runs the cipher at ~1.2 GB/s per core here (AVX2
-// ChaCha20, SSE2 Poly1305); OpenSSL 3 at ~4 GB/s (AVX-512 ChaCha20 and
-// Poly1305). Encryption of incompressible data cost a backup +20-35% CPU.
+// Why: in 8 KiB chunks libsodium 1.0.18 runs at ~1.4 GB/s per core here
+// (AVX2 ChaCha20, SSE2 Poly1305), OpenSSL 3 at ~2.4 GB/s (AVX-512 ChaCha20
+// and Poly1305). Encryption of incompressible data cost a backup +20-35% CPU
+// (docs/performance.md, "Encryption overhead").
 //
 // Same bytes, same state: a secret-stream chunk is RFC 8439's AEAD under the
 // stream's current key and 12-byte nonce (state.k, state.nonce), with no
@@ -22,8 +23,13 @@
 // file, providers, the cipher fetch): about what the faster cipher saves on
 // 3 MB. So a stream starts on libsodium and switches after `warmup` bytes of
 // messages (4 MiB by default: a compressed WAL segment rarely gets there), or
-// at once if an earlier stream of this process already set OpenSSL up. Unit tests compare both paths
-// byte for byte with libsodium's (crypto_sodium_test.cpp, SecretStream.*).
+// at once if an earlier stream of this process already set OpenSSL up.
+// Unit tests (crypto_secret_stream_test.cpp) compare both paths byte for byte
+// with libsodium's own push/pull.
+//
+// Errors: push() throws Error{Internal} if OpenSSL fails; pull() returns false
+// for a chunk that fails authentication and throws Error{Internal} if OpenSSL
+// fails otherwise.
 //
 // Holds the stream's derived key (not the master key), wiped on destruction.
 // Not thread-safe; one per object being written or read.
