@@ -7,7 +7,7 @@
 #
 # Settings: BENCH_SCALE [8], BENCH_RANDOM_MB [64], BENCH_WAL_SEGS [16], BENCH_POOL [2],
 # BENCH_REPS [3] (plain and encrypted runs alternate; the table shows the best of each, and the
-# median), BENCH_COMPRESSION [lz4], WALE_BIN [build/src/app/wal-e], BENCH_OUT
+# median, of wall and of CPU time), BENCH_COMPRESSION [lz4], WALE_BIN [build/src/app/wal-e], BENCH_OUT
 # [bench/results/encryption-<date>.md], BENCH_WORKDIR [/var/tmp], BENCH_PORT [55442].
 # Run as root (PostgreSQL runs as postgres). See docs/performance.md, "Encryption overhead".
 set -euo pipefail
@@ -126,17 +126,19 @@ mkdir -p "$(dirname "$OUT")"
   echo
   echo "- wal-e $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'); $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- data directory $((DATA_BYTES / 1048576)) MiB without pg_wal (pgbench scale $SCALE + $RANDOM_MB MiB random); codec $CODEC; --pool-size $POOL; $NSEG WAL segments, one process each"
-  echo "- $REPS runs each, plain and libsodium alternating; wall time best (median); CPU = user + system time of wal-e (all threads, helper processes it waits for)"
+  echo "- $REPS runs each, plain and libsodium alternating; wall and CPU time best (median); CPU = user + system time of wal-e (all threads, helper processes it waits for); on a shared machine other processes only ever add time, so the best run is the steadier figure"
   echo
-  echo "| row | plain wall: best (median) | libsodium wall: best (median) | wall overhead: best (median) | plain CPU: median | libsodium CPU: median | CPU overhead (median) |"
+  echo "| row | plain wall: best (median) | libsodium wall: best (median) | wall overhead: best (median) | plain CPU: best (median) | libsodium CPU: best (median) | CPU overhead: best (median) |"
   echo "|---|---|---|---|---|---|---|"
   for r in backup_push:"backup-push":$DATA_BYTES backup_fetch:"backup-fetch":$DATA_BYTES wal_push:"wal-push x$NSEG":$WAL_BYTES wal_fetch:"wal-fetch x$NSEG (--prefetch 0)":$WAL_BYTES; do
     IFS=: read -r key label bytes <<<"$r"
     p=$(best "${key}_plain"); s=$(best "${key}_sodium")
     pm=$(median "${key}_plain"); sm=$(median "${key}_sodium")
-    pc=$(median "${key}_plain.cpu"); sc=$(median "${key}_sodium.cpu")
-    printf '| %s | %s s (%s), %s MiB/s | %s s (%s), %s MiB/s | %s (%s) | %s s | %s s | %s |\n' "$label" "$p" "$pm" "$(rate "$bytes" "$p")" \
-      "$s" "$sm" "$(rate "$bytes" "$s")" "$(pct "$p" "$s")" "$(pct "$pm" "$sm")" "$pc" "$sc" "$(pct "$pc" "$sc")"
+    pc=$(best "${key}_plain.cpu"); sc=$(best "${key}_sodium.cpu")
+    pcm=$(median "${key}_plain.cpu"); scm=$(median "${key}_sodium.cpu")
+    printf '| %s | %s s (%s), %s MiB/s | %s s (%s), %s MiB/s | %s (%s) | %s s (%s) | %s s (%s) | %s (%s) |\n' "$label" "$p" "$pm" \
+      "$(rate "$bytes" "$p")" "$s" "$sm" "$(rate "$bytes" "$s")" "$(pct "$p" "$s")" "$(pct "$pm" "$sm")" "$pc" "$pcm" "$sc" "$scm" \
+      "$(pct "$pc" "$sc")" "$(pct "$pcm" "$scm")"
   done
   echo
   echo "Command: \`BENCH_COMPRESSION=$CODEC BENCH_SCALE=$SCALE BENCH_RANDOM_MB=$RANDOM_MB BENCH_WAL_SEGS=$NSEG BENCH_REPS=$REPS bash bench/encryption.sh\`"

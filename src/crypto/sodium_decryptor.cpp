@@ -17,7 +17,7 @@ SodiumDecryptor::SodiumDecryptor(std::shared_ptr<const SodiumKey> key, std::stri
   ensure_sodium();
 }
 
-SodiumDecryptor::~SodiumDecryptor() { sodium_memzero(&state_, sizeof state_); }
+SodiumDecryptor::~SodiumDecryptor() = default;
 
 void SodiumDecryptor::corrupt(const std::string& what) const {
   throw Error(ErrorCode::Corrupt, "could not decrypt " + object_ + ": " + what,
@@ -54,15 +54,11 @@ void SodiumDecryptor::pull(std::span<const std::byte> chunk, bool last, std::vec
   if (chunk.size() < kSodiumOverhead) corrupt("the stream ends inside a chunk (truncated)");
   std::size_t at = out.size();
   out.resize(at + chunk.size() - kSodiumOverhead);
-  unsigned long long len = 0;
   unsigned char tag = 0;
-  if (crypto_secretstream_xchacha20poly1305_pull(&state_, reinterpret_cast<unsigned char*>(out.data() + at), &len, &tag,
-                                                 reinterpret_cast<const unsigned char*>(chunk.data()), chunk.size(),
-                                                 nullptr, 0) != 0) {
+  if (!stream_.pull(chunk, out.data() + at, tag)) {
     out.resize(at);
     corrupt("a chunk failed authentication");
   }
-  out.resize(at + len);
   if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
     final_seen_ = true;
     if (!last) corrupt("there are bytes after the stream's final chunk");
@@ -81,11 +77,7 @@ void SodiumDecryptor::process(std::span<const std::byte> in, std::vector<std::by
     pending_.insert(pending_.end(), in.begin(), in.begin() + static_cast<std::ptrdiff_t>(take));
     in = in.subspan(take);
     if (pending_.size() < kSodiumHeader) return;
-    if (crypto_secretstream_xchacha20poly1305_init_pull(&state_,
-                                                        reinterpret_cast<const unsigned char*>(pending_.data()),
-                                                        key_->data()) != 0) {
-      corrupt("bad stream header");
-    }
+    stream_.init_pull(std::span<const std::byte, kSodiumHeader>(pending_.data(), kSodiumHeader), *key_);
     key_.reset();
     header_done_ = true;
     offset_ = kSodiumHeader;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/secret_stream.h"
 #include "crypto/sodium_key.h"
 #include "io/filter.h"
 
@@ -41,7 +42,7 @@ class SodiumDecryptor final : public io::Filter {
 
   std::shared_ptr<const SodiumKey> key_;
   std::string object_;
-  crypto_secretstream_xchacha20poly1305_state state_;
+  SecretStream stream_;
   std::vector<std::byte> pending_;  // ciphertext not yet pulled
   std::uint64_t offset_ = 0;        // object offset of pending_[0]
   std::uint64_t chunks_ = 0;

@@ -11,16 +11,12 @@ SodiumEncryptor::SodiumEncryptor(std::shared_ptr<const SodiumKey> key) : key_(st
   pending_.reserve(kSodiumChunk);
 }
 
-SodiumEncryptor::~SodiumEncryptor() { sodium_memzero(&state_, sizeof state_); }
+SodiumEncryptor::~SodiumEncryptor() = default;
 
 void SodiumEncryptor::push(std::span<const std::byte> plain, unsigned char tag, std::vector<std::byte>& out) {
   std::size_t at = out.size();
   out.resize(at + plain.size() + kSodiumOverhead);
-  unsigned long long len = 0;
-  crypto_secretstream_xchacha20poly1305_push(&state_, reinterpret_cast<unsigned char*>(out.data() + at), &len,
-                                             reinterpret_cast<const unsigned char*>(plain.data()), plain.size(),
-                                             nullptr, 0, tag);
-  out.resize(at + len);
+  stream_.push(plain, tag, out.data() + at);
 }
 
 void SodiumEncryptor::process(std::span<const std::byte> in, std::vector<std::byte>& out) {
@@ -28,9 +24,8 @@ void SodiumEncryptor::process(std::span<const std::byte> in, std::vector<std::by
   if (key_) {  // first call: the header
     std::size_t at = out.size();
     out.resize(at + kSodiumHeader);
-    crypto_secretstream_xchacha20poly1305_init_push(&state_, reinterpret_cast<unsigned char*>(out.data() + at),
-                                                    key_->data());
-    key_.reset();  // the state holds the derived key now
+    stream_.init_push(std::span<std::byte, kSodiumHeader>(out.data() + at, kSodiumHeader), *key_);
+    key_.reset();  // the stream holds the derived key now
   }
   out.reserve(out.size() + in.size() + (in.size() / kSodiumChunk + 1) * kSodiumOverhead);
   while (!in.empty()) {

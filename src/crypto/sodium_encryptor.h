@@ -7,7 +7,8 @@
 //
 // An io::Filter: process() encrypts as input arrives (full chunks go out at
 // once), finish() writes the FINAL chunk (an empty input is a header and one
-// 17-byte FINAL chunk). Holds a reference to the key. Not thread-safe.
+// 17-byte FINAL chunk). Holds a reference to the key. The cipher is
+// SecretStream (OpenSSL for full chunks). Not thread-safe.
 #pragma once
 
 #include <sodium.h>
@@ -15,6 +16,7 @@
 #include <memory>
 #include <vector>
 
+#include "crypto/secret_stream.h"
 #include "crypto/sodium_key.h"
 #include "io/filter.h"
 
@@ -35,7 +37,7 @@ class SodiumEncryptor final : public io::Filter {
   void push(std::span<const std::byte> plain, unsigned char tag, std::vector<std::byte>& out);
 
   std::shared_ptr<const SodiumKey> key_;
-  crypto_secretstream_xchacha20poly1305_state state_;
+  SecretStream stream_;
   std::vector<std::byte> pending_;  // < kSodiumChunk plaintext bytes
   bool finished_ = false;
 };

@@ -39,6 +39,26 @@ if [ "${WALE_TEST_STORE:-file}" = file ]; then
   grep -q '"wal_segment_backup_stop"' "$ARCHIVE/basebackups_005/${BACKUP}_backup_stop_sentinel.json" || fail "the sentinel is not plain JSON"
   pass "objects are libsodium streams the independent reader decrypts"
 
+  # Full chunks of streams past 4 MiB (these 16 MiB segments) go through OpenSSL's
+  # ChaCha20-Poly1305 (crypto::SecretStream). Where OpenSSL has none (a FIPS-only set-up,
+  # imitated by a configuration that asks for FIPS algorithms), libsodium does every chunk:
+  # the same format either way, in both directions.
+  printf '%s\n' 'openssl_conf = openssl_init' '[openssl_init]' 'alg_section = evp_properties' \
+    '[evp_properties]' 'default_properties = "fips=yes"' >"$WORK/no-chacha.cnf"
+  own_by_pg "$WORK"
+  nossl() { as_pg env OPENSSL_CONF="$WORK/no-chacha.cnf" "$WALE" --envdir "$ENVDIR" "$@"; }
+  nossl wal-fetch --prefetch 0 "$(basename "$SEG")" "$WORK/seg.nossl" || fail "wal-fetch without OpenSSL's cipher"
+  cmp -s "$WORK/seg.oracle" "$WORK/seg.nossl" || fail "wal-fetch without OpenSSL's cipher returned other bytes"
+  SPARE=0000000100000001000000F0   # far from this test's timeline: never asked for by recovery
+  mkdir -p "$WORK/spare/pg_wal"; cp "$WORK/seg.ours" "$WORK/spare/pg_wal/$SPARE"; own_by_pg "$WORK/spare"
+  (cd "$WORK/spare" && nossl wal-push "pg_wal/$SPARE") || fail "wal-push without OpenSSL's cipher"
+  python3 "$WALE_TESTDATA/crypto/sodium_stream.py" decrypt "$KEY" <"$ARCHIVE/wal_005/$SPARE" \
+    | cmp -s - "$WORK/seg.ours" || fail "the independent reader disagrees with a libsodium-only wal-push"
+  wale wal-fetch --prefetch 0 "$SPARE" "$WORK/spare.fetched" || fail "wal-fetch (OpenSSL) of a libsodium-only object"
+  cmp -s "$WORK/spare.fetched" "$WORK/seg.ours" || fail "wal-fetch (OpenSSL) of a libsodium-only object differs"
+  rm -f "$ARCHIVE/wal_005/$SPARE"
+  pass "without OpenSSL's ChaCha20-Poly1305, libsodium reads and writes the same objects"
+
   # Prefetch helpers (separate wal-e processes) decrypt too: the key reaches them through the
   # envdir, never argv. Here the key itself is in the envdir (WALE_LIBSODIUM_KEY).
   rm "$ENVDIR/WALE_LIBSODIUM_KEY_PATH"; echo "$KEY" >"$ENVDIR/WALE_LIBSODIUM_KEY"; own_by_pg "$WORK"
