@@ -286,6 +286,26 @@ TEST(S3RadosgwTls, TrustedPrivateCaWorks) {
   EXPECT_EQ(keys_of(s, ""), std::vector<std::string>{"wal_005/tls"});
 }
 
+// Keep-alive: sequential requests of every kind (PUT, HEAD, streamed GET, a GET
+// of a missing key, LIST) share one TLS connection instead of a handshake each.
+TEST(S3RadosgwTls, SequentialRequestsShareOneConnection) {
+  S3Config c = radosgw_config("tls-reuse");
+  c.endpoint = store::s3::parse_s3_endpoint(s3_env().tls_endpoint);
+  c.ca_bundle = s3_env().ca_bundle;
+  S3Store s(c);
+  std::string data = random_data(300000, 9);
+  for (int i = 0; i < 3; ++i) store::put_bytes(s, "k" + std::to_string(i), data);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(store::get_bytes(s, "k" + std::to_string(i)) == data);
+    EXPECT_EQ(s.get("missing" + std::to_string(i)), nullptr);
+    EXPECT_TRUE(s.stat("k" + std::to_string(i)));
+  }
+  EXPECT_EQ(keys_of(s, "k").size(), 3u);
+  auto st = s.client_stats();
+  EXPECT_GE(st.requests, 13u);
+  EXPECT_EQ(st.connections, 1u) << st.requests << " requests";
+}
+
 TEST(S3RadosgwTls, CertificateFromUnknownCaIsRefused) {
   S3Config c = radosgw_config("tls-unknown");
   c.endpoint = store::s3::parse_s3_endpoint(s3_env().tls_endpoint);

@@ -51,6 +51,30 @@ std::size_t collect_body(char* data, std::size_t size, std::size_t n, void* user
   return len;
 }
 
+// curl_easy_perform(h), but on `multi`, whose connection cache keeps the
+// connection for the handle's next request (a streamed GET uses the same multi).
+CURLcode run_on(CURLM* multi, CURL* h) {
+  if (curl_multi_add_handle(multi, h) != CURLM_OK) throw Error(ErrorCode::Internal, "curl_multi_add_handle failed");
+  CURLcode rc = CURLE_OK;
+  CURLMcode mc = CURLM_OK;
+  bool done = false;
+  while (!done && mc == CURLM_OK) {
+    int running = 0;
+    mc = curl_multi_perform(multi, &running);
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+      if (msg->msg == CURLMSG_DONE && msg->easy_handle == h) {
+        rc = msg->data.result;
+        done = true;
+      }
+    }
+    if (!done && mc == CURLM_OK) mc = curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+  }
+  curl_multi_remove_handle(multi, h);
+  if (mc != CURLM_OK) throw Error(ErrorCode::Internal, std::string("curl_multi_perform: ") + curl_multi_strerror(mc));
+  return rc;
+}
+
 }  // namespace
 
 std::size_t collect_header(char* data, std::size_t size, std::size_t n, void* user);
@@ -95,26 +119,32 @@ S3Client::S3Client(S3Config config)
 }
 
 S3Client::Lease::~Lease() {
-  if (handle_) owner_->release(std::move(handle_));
+  if (handle_.easy) owner_->release(std::move(handle_));
 }
 
 S3Client::Lease S3Client::acquire() {
   {
     std::lock_guard lock(pool_mutex_);
     if (!pool_.empty()) {
-      CurlEasy h = std::move(pool_.back());
+      PooledHandle h = std::move(pool_.back());
       pool_.pop_back();
       return Lease(*this, std::move(h));
     }
   }
-  CurlEasy h(curl_easy_init());
-  if (!h) throw Error(ErrorCode::Internal, "curl_easy_init failed");
+  PooledHandle h{CurlMulti(curl_multi_init()), CurlEasy(curl_easy_init())};
+  if (!h.easy || !h.multi) throw Error(ErrorCode::Internal, "curl_easy_init or curl_multi_init failed");
   return Lease(*this, std::move(h));
 }
 
-void S3Client::release(CurlEasy handle) noexcept {
+void S3Client::release(PooledHandle handle) noexcept {
   std::lock_guard lock(pool_mutex_);
   if (pool_.size() < 16) pool_.push_back(std::move(handle));
+}
+
+void S3Client::count_connections(CURL* h) noexcept {
+  long n = 0;
+  if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &n) == CURLE_OK && n > 0)
+    connections_ += static_cast<std::uint64_t>(n);
 }
 
 std::string S3Client::location(std::string_view key) const {
@@ -142,8 +172,9 @@ std::string S3Client::url_for(const S3Request& req, std::string& host_header, st
   return url;
 }
 
-void S3Client::prepare(CURL* h, const S3Request& req, CurlHeaderList& headers) const {
-  curl_easy_reset(h);
+void S3Client::prepare(CURL* h, const S3Request& req, CurlHeaderList& headers) {
+  curl_easy_reset(h);  // keeps the handle's connection cache and TLS session
+  ++requests_;
   std::string host_header, canonical_uri;
   std::string url = url_for(req, host_header, canonical_uri);
   std::string payload_hash = req.payload_hash;
@@ -171,6 +202,7 @@ void S3Client::prepare(CURL* h, const S3Request& req, CurlHeaderList& headers) c
   }
 
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());  // libcurl copies strings
+  curl_easy_setopt(h, CURLOPT_SHARE, share_.get());
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));  // S3 speaks HTTP/1.1
@@ -219,7 +251,8 @@ S3Response S3Client::perform(const S3Request& req, std::string_view op, bool sto
   StallGuard guard(config_.low_speed_timeout);
   guard.install(h);
   guard.stoppable = stoppable;
-  CURLcode rc = curl_easy_perform(h);
+  CURLcode rc = run_on(lease.multi(), h);
+  count_connections(h);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
   if (rc == CURLE_ABORTED_BY_CALLBACK && guard.stopped) throw process_stop_token().error();
   if (rc == CURLE_ABORTED_BY_CALLBACK && guard.fired) {

@@ -1,5 +1,11 @@
 // S3Client: signs and sends single S3 requests over libcurl, with the retry
-// policy. Owns a pool of curl easy handles so connections are reused.
+// policy. Owns a pool of curl handles so connections are reused: each pooled
+// easy handle comes with its own multi handle, and every transfer on it (a
+// call() or a streamed GET) runs through that multi, so the connection it
+// leaves in the multi's cache serves the next request on that handle (keep-
+// alive; libcurl cannot share one connection cache between threads safely).
+// TLS sessions and DNS answers are shared by all handles (a curl share handle
+// with locks), so a second connection resumes the TLS session.
 //
 // Thread safety: every method may be called from several threads at once
 // (the pool is mutex-protected; a leased handle belongs to one thread).
@@ -12,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <mutex>
@@ -70,20 +77,38 @@ class S3Client {
   // "s3://bucket/key" for messages (key is the full key in the bucket).
   std::string location(std::string_view key) const;
 
-  // A pooled easy handle, returned to the pool when the lease dies.
+  // An easy handle and the multi handle that drives it (and keeps its idle
+  // connection); the easy handle is never left added to the multi.
+  struct PooledHandle {
+    CurlMulti multi;
+    CurlEasy easy;
+  };
+  // A pooled handle, returned to the pool when the lease dies.
   class Lease {
    public:
-    Lease(S3Client& owner, CurlEasy handle) : owner_(&owner), handle_(std::move(handle)) {}
+    Lease(S3Client& owner, PooledHandle handle) : owner_(&owner), handle_(std::move(handle)) {}
     Lease(Lease&&) noexcept = default;
     Lease& operator=(Lease&&) noexcept = default;
     ~Lease();
-    CURL* get() const noexcept { return handle_.get(); }
+    CURL* get() const noexcept { return handle_.easy.get(); }
+    CURLM* multi() const noexcept { return handle_.multi.get(); }
 
    private:
     S3Client* owner_;
-    CurlEasy handle_;
+    PooledHandle handle_;
   };
   Lease acquire();
+
+  // Counters since construction, for tests and the debug log: requests sent
+  // (every prepare(): attempts, resumes) and new connections they opened.
+  struct Stats {
+    std::uint64_t requests = 0;
+    std::uint64_t connections = 0;
+  };
+  Stats stats() const noexcept { return {requests_.load(), connections_.load()}; }
+  // Adds the connections `h`'s last transfer opened (CURLINFO_NUM_CONNECTS)
+  // to stats(); called once after every transfer.
+  void count_connections(CURL* h) noexcept;
 
   // The credentials requests are signed with (never null).
   CredentialsCache& credentials() const noexcept { return *credentials_; }
@@ -91,7 +116,7 @@ class S3Client {
   // Configures `h` (after curl_easy_reset) for req: URL, method, signed
   // headers (written into `headers`, which must outlive the transfer), TLS
   // and timeouts. Body and response callbacks are left to the caller.
-  void prepare(CURL* h, const S3Request& req, CurlHeaderList& headers) const;
+  void prepare(CURL* h, const S3Request& req, CurlHeaderList& headers);
 
   // Turns a non-2xx reply into the Error to throw.
   Error reply_error(const S3Response& resp, const S3Request& req, std::string_view op) const;
@@ -100,13 +125,16 @@ class S3Client {
 
  private:
   std::string url_for(const S3Request& req, std::string& host_header, std::string& canonical_uri) const;
-  void release(CurlEasy handle) noexcept;
+  void release(PooledHandle handle) noexcept;
 
   S3Config config_;
   std::shared_ptr<CredentialsCache> credentials_;
   RetryPolicy retry_;
+  CurlShare share_;  // TLS sessions and DNS of all handles; outlives pool_ (declared before it)
+  std::atomic<std::uint64_t> requests_{0};
+  std::atomic<std::uint64_t> connections_{0};
   std::mutex pool_mutex_;  // guards pool_ (idle handles; a handle in use belongs to one request)
-  std::vector<CurlEasy> pool_;
+  std::vector<PooledHandle> pool_;
 };
 
 }  // namespace wale::store::s3

@@ -43,6 +43,8 @@ class S3Store final : public ObjectStore {
   void check_access() override;
 
   const S3Config& config() const noexcept { return client_->config(); }
+  // Requests sent and connections opened so far (see S3Client::stats()).
+  S3Client::Stats client_stats() const noexcept { return client_->stats(); }
 
  private:
   std::string full_key(std::string_view key) const;
