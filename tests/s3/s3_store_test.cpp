@@ -369,6 +369,36 @@ long peak_rss_kib() {
   return kib;
 }
 
+// Two objects uploaded at once (backup-push's partitions) share the client's
+// parts_in_flight slots and recycled part buffers: memory stays near part size x
+// (parts in flight + one buffer per object + a spare), not double.
+TEST(S3Radosgw, ConcurrentUploadsShareOnePartBudget) {
+  S3Config c = radosgw_config("concurrent-budget");
+  c.part_size = 8u << 20;
+  c.parts_in_flight = 4;
+  S3Store s(c);
+  constexpr std::size_t kChunk = 1u << 20, kChunks = 96;
+  long rss0 = peak_rss_kib();
+  auto upload = [&](const std::string& key, unsigned seed) {
+    std::string chunk = random_data(kChunk, seed);
+    auto sink = s.put(key);
+    for (std::size_t i = 0; i < kChunks; ++i) {
+      std::memcpy(chunk.data(), &i, sizeof i);
+      sink->write(std::string_view(chunk));
+    }
+    sink->finish();
+  };
+  std::thread a(upload, "a", 1), b(upload, "b", 2);
+  a.join();
+  b.join();
+  double grow_mib = static_cast<double>(peak_rss_kib() - rss0) / 1024.0;
+  std::printf("two concurrent 96 MiB uploads, 8 MiB parts, 4 in flight: peak RSS growth %.1f MiB\n", grow_mib);
+  EXPECT_LT(grow_mib, 72.0) << "4 parts in flight + 2 filling + spares = 64 MiB at most";
+  EXPECT_EQ(s.stat("a")->size, kChunk * kChunks);
+  EXPECT_EQ(s.stat("b")->size, kChunk * kChunks);
+  s.remove(std::vector<std::string>{"a", "b"});
+}
+
 TEST(S3Radosgw, ThroughputAndMemoryFigures) {
   // 256 MiB streamed through 8 MiB parts x 4 in flight: memory must stay near
   // part size x (parts in flight + 1) = 40 MiB, whatever the object size.

@@ -141,6 +141,50 @@ void S3Client::release(PooledHandle handle) noexcept {
   if (pool_.size() < 16) pool_.push_back(std::move(handle));
 }
 
+std::vector<std::byte> S3Client::take_part_buffer(std::size_t n) {
+  {
+    std::lock_guard lock(parts_mutex_);
+    for (auto it = part_buffers_.begin(); it != part_buffers_.end(); ++it) {
+      if (it->capacity() >= n) {
+        std::vector<std::byte> b = std::move(*it);
+        part_buffers_.erase(it);
+        b.clear();
+        return b;
+      }
+    }
+  }
+  std::vector<std::byte> b;
+  b.reserve(n);
+  return b;
+}
+
+void S3Client::give_part_buffer(std::vector<std::byte> b) noexcept {
+  std::lock_guard lock(parts_mutex_);
+  if (part_buffers_.size() < static_cast<std::size_t>(config_.parts_in_flight) + 2) {
+    part_buffers_.push_back(std::move(b));
+  }
+}
+
+void S3Client::UploadSlot::release() noexcept {
+  S3Client* owner = std::exchange(owner_, nullptr);
+  if (owner == nullptr) return;
+  {
+    std::lock_guard lock(owner->parts_mutex_);
+    --owner->uploads_running_;
+  }
+  owner->slot_freed_.notify_all();
+}
+
+S3Client::UploadSlot S3Client::acquire_upload_slot(const std::atomic<bool>* cancel) {
+  std::unique_lock lock(parts_mutex_);
+  while (uploads_running_ >= config_.parts_in_flight) {
+    if (cancel != nullptr && cancel->load()) throw Error(ErrorCode::Cancelled, "upload abandoned");
+    slot_freed_.wait_for(lock, std::chrono::milliseconds(100));
+  }
+  ++uploads_running_;
+  return UploadSlot(this);
+}
+
 void S3Client::count_connections(CURL* h) noexcept {
   long n = 0;
   if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &n) == CURLE_OK && n > 0)

@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -25,6 +26,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -99,6 +101,30 @@ class S3Client {
   };
   Lease acquire();
 
+  // Multipart part buffers, shared by all uploads of this client so that
+  // memory stays bounded by the parts in flight, not by how many objects are
+  // uploaded at once:
+  //  - take_part_buffer(n): an empty buffer with capacity >= n (a recycled one
+  //    when available: no allocation churn, no heap fragmentation).
+  //  - give_part_buffer(b): returns one (a few are kept; the rest are freed).
+  //  - acquire_upload_slot(): blocks until fewer than config.parts_in_flight
+  //    part uploads of this client are running; the slot is freed when the
+  //    returned object dies. Throws Error{Cancelled} if `cancel` becomes true.
+  std::vector<std::byte> take_part_buffer(std::size_t n);
+  void give_part_buffer(std::vector<std::byte> b) noexcept;
+  class UploadSlot {
+   public:
+    explicit UploadSlot(S3Client* owner) : owner_(owner) {}
+    UploadSlot(UploadSlot&& o) noexcept : owner_(std::exchange(o.owner_, nullptr)) {}
+    UploadSlot& operator=(UploadSlot&&) = delete;
+    ~UploadSlot() { release(); }
+    void release() noexcept;  // frees the slot now (idempotent)
+
+   private:
+    S3Client* owner_;
+  };
+  UploadSlot acquire_upload_slot(const std::atomic<bool>* cancel);
+
   // Counters since construction, for tests and the debug log: requests sent
   // (every prepare(): attempts, resumes) and new connections they opened.
   struct Stats {
@@ -135,6 +161,10 @@ class S3Client {
   std::atomic<std::uint64_t> connections_{0};
   std::mutex pool_mutex_;  // guards pool_ (idle handles; a handle in use belongs to one request)
   std::vector<PooledHandle> pool_;
+  std::mutex parts_mutex_;  // guards part_buffers_ and uploads_running_
+  std::condition_variable slot_freed_;
+  std::vector<std::vector<std::byte>> part_buffers_;  // idle part buffers
+  int uploads_running_ = 0;
 };
 
 }  // namespace wale::store::s3
