@@ -152,6 +152,8 @@ std::vector<std::byte> S3Client::take_part_buffer(std::size_t n) {
         return b;
       }
     }
+    // None is large enough (parts grow on very large objects): free one of the too-small ones.
+    if (!part_buffers_.empty()) part_buffers_.erase(part_buffers_.begin());
   }
   std::vector<std::byte> b;
   b.reserve(n);
