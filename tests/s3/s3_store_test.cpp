@@ -2,9 +2,13 @@
 // 1000 keys, batch delete, integrity, clear errors for bad settings, TLS.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "core/error.h"
@@ -304,6 +308,28 @@ TEST(S3RadosgwTls, SequentialRequestsShareOneConnection) {
   auto st = s.client_stats();
   EXPECT_GE(st.requests, 13u);
   EXPECT_EQ(st.connections, 1u) << st.requests << " requests";
+}
+
+// A kept-alive TCP connection is close-on-exec: the workers wal-e execs (push-ahead,
+// prefetch) must not inherit it.
+TEST(S3Radosgw, KeptAliveConnectionsAreCloseOnExec) {
+  S3Store s(radosgw_config("cloexec"));
+  store::put_bytes(s, "k", "v");
+  EXPECT_EQ(store::get_bytes(s, "k"), "v");  // the connection now idles in the pool
+  int sockets = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    auto target = std::filesystem::read_symlink(entry.path(), ec);
+    if (ec || target.string().rfind("socket:", 0) != 0) continue;
+    int fd = std::stoi(entry.path().filename().string());
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) continue;
+    if (addr.ss_family != AF_INET && addr.ss_family != AF_INET6) continue;  // libcurl's own wake-up pair
+    ++sockets;
+    EXPECT_TRUE(::fcntl(fd, F_GETFD) & FD_CLOEXEC) << "socket fd " << fd << " is inherited by exec";
+  }
+  EXPECT_GE(sockets, 1);
 }
 
 TEST(S3RadosgwTls, CertificateFromUnknownCaIsRefused) {

@@ -1,5 +1,7 @@
 #include "store/s3/s3_client.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -49,6 +51,12 @@ std::size_t collect_body(char* data, std::size_t size, std::size_t n, void* user
   if (resp->body.size() + len > kMaxReplyBody) return 0;  // aborts the transfer (CURLE_WRITE_ERROR)
   resp->body.append(data, len);
   return len;
+}
+
+// Sockets are close-on-exec: a kept-alive connection must not leak into the
+// processes wal-e starts (push-ahead and prefetch workers, gpg).
+curl_socket_t open_cloexec_socket(void*, curlsocktype, curl_sockaddr* address) {
+  return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
 // curl_easy_perform(h), but on `multi`, whose connection cache keeps the
@@ -249,6 +257,7 @@ void S3Client::prepare(CURL* h, const S3Request& req, CurlHeaderList& headers) {
 
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());  // libcurl copies strings
   curl_easy_setopt(h, CURLOPT_SHARE, share_.get());
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_cloexec_socket);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));  // S3 speaks HTTP/1.1
