@@ -70,6 +70,10 @@ osd_pool_default_pg_num = 8
 osd_pool_default_pgp_num = 8
 mon_allow_pool_size_one = true
 mon_warn_on_pool_no_redundancy = false
+# The monitor's few MiB of data live on disk; the objects are in RAM (memstore). Its default
+# refuses to start below 5 % free disk, which a shared build machine reaches.
+mon_data_avail_crit = 1
+mon_data_avail_warn = 2
 mon_max_pg_per_osd = 1000
 osd_crush_chooseleaf_type = 0
 osd_objectstore = memstore

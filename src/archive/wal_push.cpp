@@ -52,12 +52,31 @@ Error vanished(store::ObjectStore& store, const std::string& key) {
                "Another wal-push of this file withdrew it; PostgreSQL will retry.");
 }
 
+// The codecs of `codecs` (in that order) under which WAL file `name` is
+// stored: one listing request on S3 instead of a lookup per codec.
+std::vector<codec::Codec> stored_codecs(store::ObjectStore& store, const std::string& name,
+                                        const std::vector<codec::Codec>& codecs) {
+  std::vector<std::string> keys;
+  for (codec::Codec c : codecs) keys.push_back(layout::wal_key(name, c));
+  std::vector<store::ObjectInfo> found = store.stat_many(keys);
+  std::vector<codec::Codec> out;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    for (const auto& info : found) {
+      if (info.key == keys[i]) out.push_back(codecs[i]);
+    }
+  }
+  return out;
+}
+
 // Step 3: throws Conflict if a codec other than `ours` holds the name with
 // content whose hash is not `hash`.
 void check_other_codecs(store::ObjectStore& store, const std::string& name, codec::Codec ours,
                         const std::string& hash) {
+  std::vector<codec::Codec> others;
   for (codec::Codec c : lookup_order(ours)) {
-    if (c == ours) continue;
+    if (c != ours) others.push_back(c);
+  }
+  for (codec::Codec c : stored_codecs(store, name, others)) {
     auto stored = open_stored(store, name, c);
     if (stored && io::hash_all(*stored) != hash) {
       throw conflict(store, name, layout::wal_key(name, c), "it was not overwritten.");
@@ -98,7 +117,7 @@ WalPushResult wal_push(store::ObjectStore& store, const std::string& path, const
   };
 
   // 1. Look under every codec's key first.
-  for (codec::Codec c : lookup_order(options.codec)) {
+  for (codec::Codec c : stored_codecs(store, name, lookup_order(options.codec))) {
     auto stored = open_stored(store, name, c);
     if (!stored) continue;
     std::string found = layout::wal_key(name, c);

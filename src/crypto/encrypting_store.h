@@ -30,6 +30,9 @@ class EncryptingStore final : public store::ObjectStore {
   std::unique_ptr<io::ByteSink> put(std::string_view key, const store::PutOptions& options = {}) override;
   std::unique_ptr<io::ByteSource> get(std::string_view key) override;
   std::optional<store::ObjectInfo> stat(std::string_view key) override { return inner_->stat(key); }
+  std::vector<store::ObjectInfo> stat_many(std::span<const std::string> keys) override {
+    return inner_->stat_many(keys);
+  }
   void list(std::string_view prefix, const std::function<void(const store::ObjectInfo&)>& each) override {
     inner_->list(prefix, each);
   }

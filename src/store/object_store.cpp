@@ -24,6 +24,14 @@ void check_key(std::string_view key) {
   }
 }
 
+std::vector<ObjectInfo> ObjectStore::stat_many(std::span<const std::string> keys) {
+  std::vector<ObjectInfo> out;
+  for (const auto& key : keys) {
+    if (auto info = stat(key)) out.push_back(std::move(*info));
+  }
+  return out;
+}
+
 void put_bytes(ObjectStore& store, std::string_view key, std::string_view bytes, const PutOptions& options) {
   auto sink = store.put(key, options);
   sink->write(bytes);

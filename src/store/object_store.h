@@ -26,6 +26,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "io/byte_sink.h"
 #include "io/byte_source.h"
@@ -61,6 +62,11 @@ class ObjectStore {
   virtual std::unique_ptr<io::ByteSink> put(std::string_view key, const PutOptions& options = {}) = 0;
   virtual std::unique_ptr<io::ByteSource> get(std::string_view key) = 0;
   virtual std::optional<ObjectInfo> stat(std::string_view key) = 0;
+  // The ObjectInfo of each of `keys` that exists, in the order of `keys`
+  // (absent keys are left out): stat() of each key by default. The S3 store
+  // answers keys that share more than their directory ("wal_005/<name>" under
+  // every codec's extension) with one listing request instead of one each.
+  virtual std::vector<ObjectInfo> stat_many(std::span<const std::string> keys);
   virtual void list(std::string_view prefix, const std::function<void(const ObjectInfo&)>& each) = 0;
   virtual void remove(std::span<const std::string> keys) = 0;
   // Removes what interrupted writers left under `prefix` ("" or ending in '/')

@@ -106,6 +106,27 @@ TEST_P(StoreContract, ListPartialNamePrefix) {
                                       "basebackups_005/base_1_sentinel.json"}));
 }
 
+TEST_P(StoreContract, StatManyReturnsTheExistingKeysInOrder) {
+  store::put_bytes(*store_, "wal_005/000000010000000000000003.lz4", "lz4");
+  store::put_bytes(*store_, "wal_005/000000010000000000000003", "none");
+  store::put_bytes(*store_, "wal_005/000000010000000000000003.partial.lz4", "partial");  // longer name, not asked
+  store::put_bytes(*store_, "wal_005/000000010000000000000004.lz4", "next");
+  std::vector<std::string> keys{"wal_005/000000010000000000000003.zst", "wal_005/000000010000000000000003",
+                                "wal_005/000000010000000000000003.lzo", "wal_005/000000010000000000000003.lz4"};
+  auto infos = store_->stat_many(keys);
+  ASSERT_EQ(infos.size(), 2u);
+  EXPECT_EQ(infos[0].key, "wal_005/000000010000000000000003");
+  EXPECT_EQ(infos[0].size, 4u);
+  EXPECT_EQ(infos[1].key, "wal_005/000000010000000000000003.lz4");
+  EXPECT_EQ(infos[1].size, 3u);
+  std::vector<std::string> absent{"wal_005/000000010000000000000005.lz4", "wal_005/000000010000000000000005"};
+  EXPECT_TRUE(store_->stat_many(absent).empty());
+  std::vector<std::string> other_dirs{"a/1", "b/1", "wal_005/000000010000000000000004.lz4"};
+  auto found = store_->stat_many(other_dirs);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].key, "wal_005/000000010000000000000004.lz4");
+}
+
 TEST_P(StoreContract, RemoveDeletesAndIgnoresAbsent) {
   store::put_bytes(*store_, "d/1", "1");
   store::put_bytes(*store_, "d/2", "2");

@@ -2,9 +2,13 @@
 // 1000 keys, batch delete, integrity, clear errors for bad settings, TLS.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "core/error.h"
@@ -286,6 +290,48 @@ TEST(S3RadosgwTls, TrustedPrivateCaWorks) {
   EXPECT_EQ(keys_of(s, ""), std::vector<std::string>{"wal_005/tls"});
 }
 
+// Keep-alive: sequential requests of every kind (PUT, HEAD, streamed GET, a GET
+// of a missing key, LIST) share one TLS connection instead of a handshake each.
+TEST(S3RadosgwTls, SequentialRequestsShareOneConnection) {
+  S3Config c = radosgw_config("tls-reuse");
+  c.endpoint = store::s3::parse_s3_endpoint(s3_env().tls_endpoint);
+  c.ca_bundle = s3_env().ca_bundle;
+  S3Store s(c);
+  std::string data = random_data(300000, 9);
+  for (int i = 0; i < 3; ++i) store::put_bytes(s, "k" + std::to_string(i), data);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(store::get_bytes(s, "k" + std::to_string(i)) == data);
+    EXPECT_EQ(s.get("missing" + std::to_string(i)), nullptr);
+    EXPECT_TRUE(s.stat("k" + std::to_string(i)));
+  }
+  EXPECT_EQ(keys_of(s, "k").size(), 3u);
+  auto st = s.client_stats();
+  EXPECT_GE(st.requests, 13u);
+  EXPECT_EQ(st.connections, 1u) << st.requests << " requests";
+}
+
+// A kept-alive TCP connection is close-on-exec: the workers wal-e execs (push-ahead,
+// prefetch) must not inherit it.
+TEST(S3Radosgw, KeptAliveConnectionsAreCloseOnExec) {
+  S3Store s(radosgw_config("cloexec"));
+  store::put_bytes(s, "k", "v");
+  EXPECT_EQ(store::get_bytes(s, "k"), "v");  // the connection now idles in the pool
+  int sockets = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    auto target = std::filesystem::read_symlink(entry.path(), ec);
+    if (ec || target.string().rfind("socket:", 0) != 0) continue;
+    int fd = std::stoi(entry.path().filename().string());
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) continue;
+    if (addr.ss_family != AF_INET && addr.ss_family != AF_INET6) continue;  // libcurl's own wake-up pair
+    ++sockets;
+    EXPECT_TRUE(::fcntl(fd, F_GETFD) & FD_CLOEXEC) << "socket fd " << fd << " is inherited by exec";
+  }
+  EXPECT_GE(sockets, 1);
+}
+
 TEST(S3RadosgwTls, CertificateFromUnknownCaIsRefused) {
   S3Config c = radosgw_config("tls-unknown");
   c.endpoint = store::s3::parse_s3_endpoint(s3_env().tls_endpoint);
@@ -347,6 +393,36 @@ long peak_rss_kib() {
   }
   std::fclose(f);
   return kib;
+}
+
+// Two objects uploaded at once (backup-push's partitions) share the client's
+// parts_in_flight slots and recycled part buffers: memory stays near part size x
+// (parts in flight + one buffer per object + a spare), not double.
+TEST(S3Radosgw, ConcurrentUploadsShareOnePartBudget) {
+  S3Config c = radosgw_config("concurrent-budget");
+  c.part_size = 8u << 20;
+  c.parts_in_flight = 4;
+  S3Store s(c);
+  constexpr std::size_t kChunk = 1u << 20, kChunks = 96;
+  long rss0 = peak_rss_kib();
+  auto upload = [&](const std::string& key, unsigned seed) {
+    std::string chunk = random_data(kChunk, seed);
+    auto sink = s.put(key);
+    for (std::size_t i = 0; i < kChunks; ++i) {
+      std::memcpy(chunk.data(), &i, sizeof i);
+      sink->write(std::string_view(chunk));
+    }
+    sink->finish();
+  };
+  std::thread a(upload, "a", 1), b(upload, "b", 2);
+  a.join();
+  b.join();
+  double grow_mib = static_cast<double>(peak_rss_kib() - rss0) / 1024.0;
+  std::printf("two concurrent 96 MiB uploads, 8 MiB parts, 4 in flight: peak RSS growth %.1f MiB\n", grow_mib);
+  EXPECT_LT(grow_mib, 72.0) << "4 parts in flight + 2 filling + spares = 64 MiB at most";
+  EXPECT_EQ(s.stat("a")->size, kChunk * kChunks);
+  EXPECT_EQ(s.stat("b")->size, kChunk * kChunks);
+  s.remove(std::vector<std::string>{"a", "b"});
 }
 
 TEST(S3Radosgw, ThroughputAndMemoryFigures) {

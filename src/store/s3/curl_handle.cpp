@@ -12,6 +12,25 @@ void CurlHeaderList::append(const std::string& line) {
   if (!list_) list_.reset(next);  // the first append creates the list; later ones extend it in place
 }
 
+CurlShare::CurlShare() {
+  ensure_curl_global_init();
+  share_ = curl_share_init();
+  if (share_ == nullptr) throw Error(ErrorCode::Internal, "curl_share_init failed");
+  curl_share_setopt(share_, CURLSHOPT_LOCKFUNC, &CurlShare::lock);
+  curl_share_setopt(share_, CURLSHOPT_UNLOCKFUNC, &CurlShare::unlock);
+  curl_share_setopt(share_, CURLSHOPT_USERDATA, this);
+  curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+}
+
+CurlShare::~CurlShare() { curl_share_cleanup(share_); }
+
+void CurlShare::lock(CURL*, curl_lock_data data, curl_lock_access, void* self) {
+  static_cast<CurlShare*>(self)->locks_[data].lock();
+}
+
+void CurlShare::unlock(CURL*, curl_lock_data data, void* self) { static_cast<CurlShare*>(self)->locks_[data].unlock(); }
+
 void ensure_curl_global_init() {
   static std::once_flag once;
   static CURLcode result = CURLE_OK;

@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace wale::store::s3 {
@@ -21,6 +22,26 @@ struct CurlSlistFree {
 
 using CurlEasy = std::unique_ptr<CURL, CurlEasyFree>;
 using CurlMulti = std::unique_ptr<CURLM, CurlMultiFree>;
+
+// A curl share handle that shares TLS sessions and the DNS cache between easy
+// handles used by several threads at once (it brings its own locks; not the
+// connection cache, which libcurl does not support sharing across threads).
+// Every easy handle set to use it must be cleaned up before it is destroyed.
+// Throws Error{Internal} if libcurl cannot create it.
+class CurlShare {
+ public:
+  CurlShare();
+  ~CurlShare();
+  CurlShare(const CurlShare&) = delete;
+  CurlShare& operator=(const CurlShare&) = delete;
+  CURLSH* get() const noexcept { return share_; }
+
+ private:
+  static void lock(CURL*, curl_lock_data data, curl_lock_access, void* self);
+  static void unlock(CURL*, curl_lock_data data, void* self);
+  CURLSH* share_ = nullptr;
+  std::mutex locks_[CURL_LOCK_DATA_LAST];  // one per kind of shared data
+};
 
 // A header list; append() copies the string.
 class CurlHeaderList {

@@ -1,5 +1,7 @@
 #include "store/s3/s3_client.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -51,6 +53,36 @@ std::size_t collect_body(char* data, std::size_t size, std::size_t n, void* user
   return len;
 }
 
+// Sockets are close-on-exec: a kept-alive connection must not leak into the
+// processes wal-e starts (push-ahead and prefetch workers, gpg).
+curl_socket_t open_cloexec_socket(void*, curlsocktype, curl_sockaddr* address) {
+  return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
+// curl_easy_perform(h), but on `multi`, whose connection cache keeps the
+// connection for the handle's next request (a streamed GET uses the same multi).
+CURLcode run_on(CURLM* multi, CURL* h) {
+  if (curl_multi_add_handle(multi, h) != CURLM_OK) throw Error(ErrorCode::Internal, "curl_multi_add_handle failed");
+  CURLcode rc = CURLE_OK;
+  CURLMcode mc = CURLM_OK;
+  bool done = false;
+  while (!done && mc == CURLM_OK) {
+    int running = 0;
+    mc = curl_multi_perform(multi, &running);
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+      if (msg->msg == CURLMSG_DONE && msg->easy_handle == h) {
+        rc = msg->data.result;
+        done = true;
+      }
+    }
+    if (!done && mc == CURLM_OK) mc = curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+  }
+  curl_multi_remove_handle(multi, h);
+  if (mc != CURLM_OK) throw Error(ErrorCode::Internal, std::string("curl_multi_perform: ") + curl_multi_strerror(mc));
+  return rc;
+}
+
 }  // namespace
 
 std::size_t collect_header(char* data, std::size_t size, std::size_t n, void* user);
@@ -95,26 +127,78 @@ S3Client::S3Client(S3Config config)
 }
 
 S3Client::Lease::~Lease() {
-  if (handle_) owner_->release(std::move(handle_));
+  if (handle_.easy) owner_->release(std::move(handle_));
 }
 
 S3Client::Lease S3Client::acquire() {
   {
     std::lock_guard lock(pool_mutex_);
     if (!pool_.empty()) {
-      CurlEasy h = std::move(pool_.back());
+      PooledHandle h = std::move(pool_.back());
       pool_.pop_back();
       return Lease(*this, std::move(h));
     }
   }
-  CurlEasy h(curl_easy_init());
-  if (!h) throw Error(ErrorCode::Internal, "curl_easy_init failed");
+  PooledHandle h{CurlMulti(curl_multi_init()), CurlEasy(curl_easy_init())};
+  if (!h.easy || !h.multi) throw Error(ErrorCode::Internal, "curl_easy_init or curl_multi_init failed");
   return Lease(*this, std::move(h));
 }
 
-void S3Client::release(CurlEasy handle) noexcept {
+void S3Client::release(PooledHandle handle) noexcept {
   std::lock_guard lock(pool_mutex_);
   if (pool_.size() < 16) pool_.push_back(std::move(handle));
+}
+
+std::vector<std::byte> S3Client::take_part_buffer(std::size_t n) {
+  {
+    std::lock_guard lock(parts_mutex_);
+    for (auto it = part_buffers_.begin(); it != part_buffers_.end(); ++it) {
+      if (it->capacity() >= n) {
+        std::vector<std::byte> b = std::move(*it);
+        part_buffers_.erase(it);
+        b.clear();
+        return b;
+      }
+    }
+    // None is large enough (parts grow on very large objects): free one of the too-small ones.
+    if (!part_buffers_.empty()) part_buffers_.erase(part_buffers_.begin());
+  }
+  std::vector<std::byte> b;
+  b.reserve(n);
+  return b;
+}
+
+void S3Client::give_part_buffer(std::vector<std::byte> b) noexcept {
+  std::lock_guard lock(parts_mutex_);
+  if (part_buffers_.size() < static_cast<std::size_t>(config_.parts_in_flight) + 2) {
+    part_buffers_.push_back(std::move(b));
+  }
+}
+
+void S3Client::UploadSlot::release() noexcept {
+  S3Client* owner = std::exchange(owner_, nullptr);
+  if (owner == nullptr) return;
+  {
+    std::lock_guard lock(owner->parts_mutex_);
+    --owner->uploads_running_;
+  }
+  owner->slot_freed_.notify_all();
+}
+
+S3Client::UploadSlot S3Client::acquire_upload_slot(const std::atomic<bool>* cancel) {
+  std::unique_lock lock(parts_mutex_);
+  while (uploads_running_ >= config_.parts_in_flight) {
+    if (cancel != nullptr && cancel->load()) throw Error(ErrorCode::Cancelled, "upload abandoned");
+    slot_freed_.wait_for(lock, std::chrono::milliseconds(100));
+  }
+  ++uploads_running_;
+  return UploadSlot(this);
+}
+
+void S3Client::count_connections(CURL* h) noexcept {
+  long n = 0;
+  if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &n) == CURLE_OK && n > 0)
+    connections_ += static_cast<std::uint64_t>(n);
 }
 
 std::string S3Client::location(std::string_view key) const {
@@ -142,8 +226,9 @@ std::string S3Client::url_for(const S3Request& req, std::string& host_header, st
   return url;
 }
 
-void S3Client::prepare(CURL* h, const S3Request& req, CurlHeaderList& headers) const {
-  curl_easy_reset(h);
+void S3Client::prepare(CURL* h, const S3Request& req, CurlHeaderList& headers) {
+  curl_easy_reset(h);  // keeps the handle's connection cache and TLS session
+  ++requests_;
   std::string host_header, canonical_uri;
   std::string url = url_for(req, host_header, canonical_uri);
   std::string payload_hash = req.payload_hash;
@@ -171,6 +256,8 @@ void S3Client::prepare(CURL* h, const S3Request& req, CurlHeaderList& headers) c
   }
 
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());  // libcurl copies strings
+  curl_easy_setopt(h, CURLOPT_SHARE, share_.get());
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_cloexec_socket);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));  // S3 speaks HTTP/1.1
@@ -219,7 +306,8 @@ S3Response S3Client::perform(const S3Request& req, std::string_view op, bool sto
   StallGuard guard(config_.low_speed_timeout);
   guard.install(h);
   guard.stoppable = stoppable;
-  CURLcode rc = curl_easy_perform(h);
+  CURLcode rc = run_on(lease.multi(), h);
+  count_connections(h);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
   if (rc == CURLE_ABORTED_BY_CALLBACK && guard.stopped) throw process_stop_token().error();
   if (rc == CURLE_ABORTED_BY_CALLBACK && guard.fired) {

@@ -1,5 +1,11 @@
 // S3Client: signs and sends single S3 requests over libcurl, with the retry
-// policy. Owns a pool of curl easy handles so connections are reused.
+// policy. Owns a pool of curl handles so connections are reused: each pooled
+// easy handle comes with its own multi handle, and every transfer on it (a
+// call() or a streamed GET) runs through that multi, so the connection it
+// leaves in the multi's cache serves the next request on that handle (keep-
+// alive; libcurl cannot share one connection cache between threads safely).
+// TLS sessions and DNS answers are shared by all handles (a curl share handle
+// with locks), so a second connection resumes the TLS session.
 //
 // Thread safety: every method may be called from several threads at once
 // (the pool is mutex-protected; a leased handle belongs to one thread).
@@ -11,13 +17,16 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -70,20 +79,62 @@ class S3Client {
   // "s3://bucket/key" for messages (key is the full key in the bucket).
   std::string location(std::string_view key) const;
 
-  // A pooled easy handle, returned to the pool when the lease dies.
+  // An easy handle and the multi handle that drives it (and keeps its idle
+  // connection); the easy handle is never left added to the multi.
+  struct PooledHandle {
+    CurlMulti multi;
+    CurlEasy easy;
+  };
+  // A pooled handle, returned to the pool when the lease dies.
   class Lease {
    public:
-    Lease(S3Client& owner, CurlEasy handle) : owner_(&owner), handle_(std::move(handle)) {}
+    Lease(S3Client& owner, PooledHandle handle) : owner_(&owner), handle_(std::move(handle)) {}
     Lease(Lease&&) noexcept = default;
     Lease& operator=(Lease&&) noexcept = default;
     ~Lease();
-    CURL* get() const noexcept { return handle_.get(); }
+    CURL* get() const noexcept { return handle_.easy.get(); }
+    CURLM* multi() const noexcept { return handle_.multi.get(); }
 
    private:
     S3Client* owner_;
-    CurlEasy handle_;
+    PooledHandle handle_;
   };
   Lease acquire();
+
+  // Multipart part buffers, shared by all uploads of this client so that
+  // memory stays bounded by the parts in flight, not by how many objects are
+  // uploaded at once:
+  //  - take_part_buffer(n): an empty buffer with capacity >= n (a recycled one
+  //    when available: no allocation churn, no heap fragmentation).
+  //  - give_part_buffer(b): returns one (a few are kept; the rest are freed).
+  //  - acquire_upload_slot(): blocks until fewer than config.parts_in_flight
+  //    part uploads of this client are running; the slot is freed when the
+  //    returned object dies. Throws Error{Cancelled} if `cancel` becomes true.
+  std::vector<std::byte> take_part_buffer(std::size_t n);
+  void give_part_buffer(std::vector<std::byte> b) noexcept;
+  class UploadSlot {
+   public:
+    explicit UploadSlot(S3Client* owner) : owner_(owner) {}
+    UploadSlot(UploadSlot&& o) noexcept : owner_(std::exchange(o.owner_, nullptr)) {}
+    UploadSlot& operator=(UploadSlot&&) = delete;
+    ~UploadSlot() { release(); }
+    void release() noexcept;  // frees the slot now (idempotent)
+
+   private:
+    S3Client* owner_;
+  };
+  UploadSlot acquire_upload_slot(const std::atomic<bool>* cancel);
+
+  // Counters since construction, for tests and the debug log: requests sent
+  // (every prepare(): attempts, resumes) and new connections they opened.
+  struct Stats {
+    std::uint64_t requests = 0;
+    std::uint64_t connections = 0;
+  };
+  Stats stats() const noexcept { return {requests_.load(), connections_.load()}; }
+  // Adds the connections `h`'s last transfer opened (CURLINFO_NUM_CONNECTS)
+  // to stats(); called once after every transfer.
+  void count_connections(CURL* h) noexcept;
 
   // The credentials requests are signed with (never null).
   CredentialsCache& credentials() const noexcept { return *credentials_; }
@@ -91,7 +142,7 @@ class S3Client {
   // Configures `h` (after curl_easy_reset) for req: URL, method, signed
   // headers (written into `headers`, which must outlive the transfer), TLS
   // and timeouts. Body and response callbacks are left to the caller.
-  void prepare(CURL* h, const S3Request& req, CurlHeaderList& headers) const;
+  void prepare(CURL* h, const S3Request& req, CurlHeaderList& headers);
 
   // Turns a non-2xx reply into the Error to throw.
   Error reply_error(const S3Response& resp, const S3Request& req, std::string_view op) const;
@@ -100,13 +151,20 @@ class S3Client {
 
  private:
   std::string url_for(const S3Request& req, std::string& host_header, std::string& canonical_uri) const;
-  void release(CurlEasy handle) noexcept;
+  void release(PooledHandle handle) noexcept;
 
   S3Config config_;
   std::shared_ptr<CredentialsCache> credentials_;
   RetryPolicy retry_;
+  CurlShare share_;  // TLS sessions and DNS of all handles; outlives pool_ (declared before it)
+  std::atomic<std::uint64_t> requests_{0};
+  std::atomic<std::uint64_t> connections_{0};
   std::mutex pool_mutex_;  // guards pool_ (idle handles; a handle in use belongs to one request)
-  std::vector<CurlEasy> pool_;
+  std::vector<PooledHandle> pool_;
+  std::mutex parts_mutex_;  // guards part_buffers_ and uploads_running_
+  std::condition_variable slot_freed_;
+  std::vector<std::vector<std::byte>> part_buffers_;  // idle part buffers
+  int uploads_running_ = 0;
 };
 
 }  // namespace wale::store::s3

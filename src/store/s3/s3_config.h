@@ -62,7 +62,7 @@ struct S3Config {
   bool verify_etag = true;
 
   std::uint64_t part_size = 8ull << 20;  // first multipart part size; raised to >= 5 MiB
-  int parts_in_flight = 4;               // concurrent part uploads per object; >= 1
+  int parts_in_flight = 4;               // concurrent part uploads per client (all objects); >= 1
 };
 
 // "s3://bucket/a/b" -> bucket "bucket", prefix "a/b/". "s3://bucket" -> prefix "".

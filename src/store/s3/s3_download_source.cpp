@@ -40,15 +40,18 @@ bool is_hex32(std::string_view s) {
 }  // namespace
 
 struct S3DownloadSource::Transfer {
-  Transfer(S3Client::Lease l, std::chrono::milliseconds stall_limit)
-      : lease(std::move(l)), multi(curl_multi_init()), guard(stall_limit) {}
+  Transfer(S3Client& c, std::chrono::milliseconds stall_limit)
+      : client(c), lease(c.acquire()), multi(lease.multi()), guard(stall_limit) {}
   ~Transfer() {
-    if (added) curl_multi_remove_handle(multi.get(), lease.get());
+    // A finished transfer leaves its connection in the lease's multi for the next request.
+    if (added) curl_multi_remove_handle(multi, lease.get());
+    client.count_connections(lease.get());
   }
   std::size_t buffered() const { return buffer.size() - pos; }
 
+  S3Client& client;
   S3Client::Lease lease;
-  CurlMulti multi;
+  CURLM* multi;  // the lease's
   CurlHeaderList headers;
   StallGuard guard;
   std::chrono::steady_clock::time_point last_pump = std::chrono::steady_clock::now();
@@ -230,8 +233,7 @@ std::unique_ptr<S3DownloadSource> S3DownloadSource::open(std::shared_ptr<S3Clien
 
 bool S3DownloadSource::start() {
   t_.reset();
-  auto t = std::make_unique<Transfer>(client_->acquire(), client_->config().low_speed_timeout);
-  if (!t->multi) throw Error(ErrorCode::Internal, "curl_multi_init failed");
+  auto t = std::make_unique<Transfer>(*client_, client_->config().low_speed_timeout);
   S3Request req{.method = "GET", .key = key_};
   if (received_ > 0) {
     req.headers.emplace_back("range", "bytes=" + std::to_string(received_) + "-");
@@ -246,8 +248,7 @@ bool S3DownloadSource::start() {
   curl_easy_setopt(h, CURLOPT_HEADERDATA, t.get());
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->errbuf);
   t->guard.install(h);
-  if (curl_multi_add_handle(t->multi.get(), h) != CURLM_OK)
-    throw Error(ErrorCode::Internal, "curl_multi_add_handle failed");
+  if (curl_multi_add_handle(t->multi, h) != CURLM_OK) throw Error(ErrorCode::Internal, "curl_multi_add_handle failed");
   t->added = true;
   t_ = std::move(t);
   wait_for_headers();
@@ -258,7 +259,10 @@ bool S3DownloadSource::start() {
     // No complete reply: a connection failure or timeout.
     throw curl_error(tr.result == CURLE_OK ? CURLE_GOT_NOTHING : tr.result, tr.errbuf, "GET", loc);
   }
-  if (tr.status == 404 && received_ == 0) return false;
+  if (tr.status == 404 && received_ == 0) {
+    while (!tr.done) pump();  // read the short error body: the connection stays open for the next request
+    return false;
+  }
   if (!tr.accept_body) {
     if (tr.status < 300) {  // e.g. 200 to a ranged request: do not download the whole body again
       throw Error(ErrorCode::Remote, "GET " + loc + " failed: the server answered HTTP " + std::to_string(tr.status) +
@@ -304,10 +308,10 @@ void S3DownloadSource::pump() {
     curl_easy_pause(t.lease.get(), CURLPAUSE_CONT);
   }
   int running = 0;
-  CURLMcode mc = curl_multi_perform(t.multi.get(), &running);
+  CURLMcode mc = curl_multi_perform(t.multi, &running);
   if (mc != CURLM_OK) throw Error(ErrorCode::Internal, std::string("curl_multi_perform: ") + curl_multi_strerror(mc));
   int left = 0;
-  while (CURLMsg* msg = curl_multi_info_read(t.multi.get(), &left)) {
+  while (CURLMsg* msg = curl_multi_info_read(t.multi, &left)) {
     if (msg->msg == CURLMSG_DONE) {
       t.done = true;
       t.result = msg->data.result;
@@ -320,7 +324,7 @@ void S3DownloadSource::pump() {
     }
   }
   if (!t.done && t.buffered() == 0 && !t.paused) {
-    curl_multi_poll(t.multi.get(), nullptr, 0, 100, nullptr);
+    curl_multi_poll(t.multi, nullptr, 0, 100, nullptr);
   }
   t.last_pump = std::chrono::steady_clock::now();
 }

@@ -28,6 +28,10 @@ class S3Store final : public ObjectStore {
   std::unique_ptr<io::ByteSink> put(std::string_view key, const PutOptions& options = {}) override;
   std::unique_ptr<io::ByteSource> get(std::string_view key) override;
   std::optional<ObjectInfo> stat(std::string_view key) override;
+  // One ListObjectsV2 request of the keys' common prefix when it is longer than
+  // the first key's directory and one page holds the answer (S3 listings are
+  // strongly consistent on AWS and radosgw); else a HEAD of each key.
+  std::vector<ObjectInfo> stat_many(std::span<const std::string> keys) override;
   void list(std::string_view prefix, const std::function<void(const ObjectInfo&)>& each) override;
   void remove(std::span<const std::string> keys) override;
   std::string describe(std::string_view key) const override;
@@ -43,6 +47,8 @@ class S3Store final : public ObjectStore {
   void check_access() override;
 
   const S3Config& config() const noexcept { return client_->config(); }
+  // Requests sent and connections opened so far (see S3Client::stats()).
+  S3Client::Stats client_stats() const noexcept { return client_->stats(); }
 
  private:
   std::string full_key(std::string_view key) const;

@@ -54,6 +54,12 @@ void S3UploadSink::write(std::span<const std::byte> data) {
     while (!data.empty()) {
       std::size_t room = current_part_size() - buffer_.size();
       std::size_t n = std::min(room, data.size());
+      if (buffer_.size() + n > buffer_.capacity() && buffer_.capacity() < current_part_size()) {
+        // More than a small object: move to a whole part's buffer (recycled) instead of regrowing.
+        std::vector<std::byte> part = client_->take_part_buffer(current_part_size());
+        part.assign(buffer_.begin(), buffer_.end());
+        buffer_.swap(part);
+      }
       buffer_.insert(buffer_.end(), data.begin(), data.begin() + static_cast<std::ptrdiff_t>(n));
       data = data.subspan(n);
       if (buffer_.size() == current_part_size() && !data.empty()) {
@@ -78,10 +84,19 @@ void S3UploadSink::dispatch_part() {
   while (static_cast<int>(in_flight_.size()) >= client_->config().parts_in_flight) wait_oldest();
   int number = next_part_++;
   if (number > kMaxParts) throw Error(ErrorCode::Unsupported, "object too large for S3 (over 10,000 parts)");
+  auto slot = std::make_shared<S3Client::UploadSlot>(client_->acquire_upload_slot(&cancel_));
   auto part = std::make_shared<std::vector<std::byte>>(std::move(buffer_));
-  buffer_ = {};
-  buffer_.reserve(std::min<std::size_t>(current_part_size(), 1u << 20));
-  in_flight_.push_back(std::async(std::launch::async, [this, number, part]() -> PartResult {
+  buffer_ = client_->take_part_buffer(current_part_size());
+  in_flight_.push_back(std::async(std::launch::async, [this, number, part, slot]() -> PartResult {
+    struct Done {  // whatever happens: the slot is freed and the buffer goes back to the client's pool
+      S3Client& client;
+      std::vector<std::byte>& buffer;
+      S3Client::UploadSlot& slot;
+      ~Done() {
+        slot.release();
+        client.give_part_buffer(std::move(buffer));
+      }
+    } done{*client_, *part, *slot};
     std::string_view body = as_text(*part);
     std::string raw_md5 = md5(body);
     S3Request req{.method = "PUT",

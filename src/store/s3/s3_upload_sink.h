@@ -6,7 +6,11 @@
 //    part is uploaded by a background task while write() keeps accepting data,
 //    at most parts_in_flight at once (write() blocks when that many are in
 //    flight). Every part carries its SHA-256 and Content-MD5. Part n has size
-//    part_size_for(part_size, n). Memory: about part size x (parts_in_flight + 1).
+//    part_size_for(part_size, n). Part uploads of all sinks of one S3Client
+//    share parts_in_flight slots and recycle their buffers through the client
+//    (S3Client::take_part_buffer), so memory is about part size x
+//    (parts_in_flight + 1 + objects being written), however many objects are
+//    uploaded at once.
 //  - finish() uploads the last part, waits for all, and completes the upload;
 //    the object is visible when it returns.
 //  - Create-only (PutOptions::if_absent): the PUT, or the completion, carries

@@ -1,0 +1,57 @@
+// Requests per WAL segment against radosgw: wal-push's create-only publication
+// and its look under every codec's key must not cost a round trip per codec
+// (S3 bills and delays by request; issue 11 item 5).
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "archive/wal_push.h"
+#include "s3_test_env.h"
+#include "store/s3/s3_store.h"
+#include "test_support/temp_dir.h"
+
+namespace wale::test {
+namespace {
+
+using store::s3::S3Store;
+
+std::string write_segment(const TempDir& dir, const std::string& name, const std::string& data) {
+  std::string path = dir.path() + "/" + name;
+  std::ofstream(path, std::ios::binary) << data;
+  return path;
+}
+
+std::uint64_t requests(const S3Store& s) { return s.client_stats().requests; }
+
+// Fresh segment: one listing of its name under every codec, the create-only PUT,
+// its read-back (HEAD), one listing of the other codecs. Four, not one per codec.
+TEST(S3WalRequests, PushOfAFreshSegmentTakesFourRequests) {
+  TempDir dir;
+  S3Store s(radosgw_config("wal-requests-fresh"));
+  std::string seg = write_segment(dir, "000000010000000000000001", random_data(1u << 20, 21));
+  archive::WalPushOptions opts{.codec = codec::Codec::Lz4};
+  auto before = requests(s);
+  EXPECT_EQ(archive::wal_push(s, seg, opts), archive::WalPushResult::Stored);
+  EXPECT_LE(requests(s) - before, 4u);
+  EXPECT_TRUE(s.stat("wal_005/000000010000000000000001.lz4"));
+
+  // Pushed again (PostgreSQL retrying after a crash): listing, GET to compare, listing of the others.
+  before = requests(s);
+  EXPECT_EQ(archive::wal_push(s, seg, opts), archive::WalPushResult::AlreadyArchived);
+  EXPECT_LE(requests(s) - before, 3u);
+}
+
+// Already stored under another codec with the same content: found by the one listing.
+TEST(S3WalRequests, SegmentUnderAnotherCodecIsFoundByOneListing) {
+  TempDir dir;
+  S3Store s(radosgw_config("wal-requests-other"));
+  std::string seg = write_segment(dir, "000000010000000000000002", random_data(1u << 20, 22));
+  EXPECT_EQ(archive::wal_push(s, seg, {.codec = codec::Codec::Zstd}), archive::WalPushResult::Stored);
+  auto before = requests(s);
+  EXPECT_EQ(archive::wal_push(s, seg, {.codec = codec::Codec::Lz4}), archive::WalPushResult::AlreadyArchived);
+  EXPECT_LE(requests(s) - before, 3u);
+  EXPECT_FALSE(s.stat("wal_005/000000010000000000000002.lz4"));
+}
+
+}  // namespace
+}  // namespace wale::test
