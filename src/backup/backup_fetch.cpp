@@ -233,6 +233,7 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
       for (std::size_t i = 0; i < parts.size(); ++i) {
         extractors[i] = std::make_unique<tar::SafeExtractor>(target, mappings);
         extractors[i]->rename_member(kControlFile, kControlTemp);
+        extractors[i]->use_direct_io(true);
         group.run([&, i] {
           const auto& part = parts[i];
           auto raw = store.get(part.key);
@@ -248,11 +249,11 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
               extractors[i]->extract_entry(*entry, reader);
               progress.add(extractors[i]->bytes_written() - before);
             }
+            extractors[i]->flush();
           } catch (const Error& e) {
             throw Error(e.code(), e.message(), "While restoring " + store.describe(part.key) + ". " + e.detail(),
                         e.hint());
           }
-          extractors[i]->release_buffer();
           log::info(kLogger, {"finished restoring a tar partition",
                               {},
                               {},
@@ -321,7 +322,10 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
       throw_errno("could not remove", target + "/" + kInProgressMarker, errno);
     io::fsync_dir(target);
     result.files = files_written;
-    for (const auto& ex : extractors) result.bytes += ex->bytes_written();
+    for (const auto& ex : extractors) {
+      result.bytes += ex->bytes_written();
+      result.direct_files += ex->direct_files();
+    }
   } catch (const std::exception& e) {
     // The target and tablespace directories were empty or absent before:
     // empty them again (pre-existing ones are kept, empty).
@@ -348,6 +352,7 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
               {"duration_s",
                std::to_string(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count())},
               {"files", std::to_string(result.files)},
+              {"files_direct_io", std::to_string(result.direct_files)},
               {"target", target}}});
   return result;
 }
