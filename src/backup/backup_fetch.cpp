@@ -223,14 +223,21 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
       }
     }
     // Partitions hold disjoint files: each is downloaded, decompressed and
-    // extracted by its own worker with its own extractor.
+    // extracted by its own worker with its own extractor. The largest go
+    // first, so that no big one is left to run alone at the end while the
+    // other workers idle (partition numbers follow the data directory's
+    // order, not the sizes: a 1 GiB relation segment may come last).
+    std::vector<std::size_t> order(parts.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return parts[a].size > parts[b].size; });
     std::vector<std::unique_ptr<tar::SafeExtractor>> extractors(parts.size());
     {
       std::uint64_t expected =
           info.sentinel && info.sentinel->expanded_size_bytes ? *info.sentinel->expanded_size_bytes : 0;
       Progress progress("backup-fetch " + info.name.str(), expected, opts.show_progress);
       exec::TaskGroup group(std::max(1u, opts.pool_size));
-      for (std::size_t i = 0; i < parts.size(); ++i) {
+      for (std::size_t i : order) {
         extractors[i] = std::make_unique<tar::SafeExtractor>(target, mappings);
         extractors[i]->rename_member(kControlFile, kControlTemp);
         extractors[i]->use_direct_io(true);

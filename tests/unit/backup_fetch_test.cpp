@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 
 #include <filesystem>
@@ -124,6 +125,28 @@ TEST_F(BackupFetchTest, LargeFilesAreRestoredAroundThePageCache) {
   if (probe < 0) GTEST_SKIP() << "the file system under " << target << " refuses O_DIRECT";
   ::close(probe);
   EXPECT_EQ(r.direct_files, 1u) << "only the file of at least 1 MiB goes direct";
+}
+
+// The largest partitions are restored first (one worker: in that order).
+TEST_F(BackupFetchTest, TheLargestPartitionsGoFirst) {
+  make_backup(codec::Codec::Lz4, 3 * 1024 * 1024);
+  std::vector<std::pair<std::uint64_t, std::string>> stored;
+  base.list(layout::partitions_prefix(name), [&](const store::ObjectInfo& o) { stored.emplace_back(o.size, o.key); });
+  ASSERT_GE(stored.size(), 3u);
+  std::stable_sort(stored.begin(), stored.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  ASSERT_NE(stored.front().second, part(0)) << "the test needs a largest partition that is not the first";
+  std::vector<std::string> got;
+  faults.on_get = [&](const std::string& key) {
+    if (key.find("/tar_partitions/") != std::string::npos) got.push_back(key);
+  };
+  BackupFetchOptions fo;
+  fo.target = target;
+  fo.query = layout::BackupQuery::parse("LATEST");
+  fo.pool_size = 1;
+  backup_fetch(faults, fo);
+  std::vector<std::string> expected;
+  for (const auto& s : stored) expected.push_back(s.second);
+  EXPECT_EQ(got, expected);
 }
 
 TEST_P(BackupFetch, ACorruptPartitionFailsAsCorruptAndEmptiesTheTarget) {
