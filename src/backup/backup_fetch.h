@@ -20,6 +20,12 @@
 // target and tablespace directories until then (names: layout/spool_layout.h):
 // even SIGKILL leaves no startable directory, and a rerun into it explains
 // (Error{Conflict}).
+// Writing: each partition's files are written by a writer thread while its
+// worker decompresses the next chunk; files of 1 MiB or more go around the
+// page cache (O_DIRECT, where the file system allows it), which is what a
+// restore of gigabytes is limited by otherwise. Nothing is fsynced per file:
+// one syncfs() per file system at the end makes data and metadata durable
+// before pg_control is renamed into place.
 // Stopped by a signal (process StopToken): Error{Cancelled}. Throws wale::Error.
 #pragma once
 
@@ -44,6 +50,7 @@ struct BackupFetchResult {
   std::string name;
   std::uint64_t files = 0;
   std::uint64_t bytes = 0;
+  std::uint64_t direct_files = 0;  // files written (at least partly) with O_DIRECT
 };
 
 BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptions& options);

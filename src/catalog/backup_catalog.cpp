@@ -35,7 +35,7 @@ std::vector<PartitionObject> list_partitions(store::ObjectStore& store, const la
   std::vector<PartitionObject> parts;
   store.list(layout::partitions_prefix(name), [&](const store::ObjectInfo& o) {
     if (auto n = layout::partition_number(o.key)) {
-      parts.push_back({*n, o.key});
+      parts.push_back({*n, o.key, o.size});
     } else if (on_unexpected) {
       on_unexpected(o.key);
     }

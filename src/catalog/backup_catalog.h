@@ -39,6 +39,7 @@ std::optional<layout::Sentinel> read_sentinel(store::ObjectStore& store, const l
 struct PartitionObject {
   std::uint32_t number = 0;
   std::string key;
+  std::uint64_t size = 0;  // stored bytes, as listed
 };
 // The tar partitions stored under `name`'s tar_partitions/, by number (gaps
 // are the caller's to judge). Other keys there go to `on_unexpected` if given.

@@ -78,7 +78,7 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
   std::mutex mu;  // guards seen, report.problems and report.bytes (partition workers)
   {
     exec::TaskGroup group(std::max(1u, pool_size));
-    for (const auto& [number, key] : parts) {
+    for (const auto& [number, key, size] : parts) {
       group.run([&, key = key] {
         std::map<std::string, SeenFile> local;
         std::uint64_t bytes = 0;

@@ -71,6 +71,24 @@ std::size_t Lz4Decompressor::process_some(std::span<const std::byte> in, std::ve
   return given - in.size();
 }
 
+io::Filter::Progress Lz4Decompressor::process_into(std::span<const std::byte> in, std::span<std::byte> out) {
+  if (finished_) throw Error(ErrorCode::Internal, "lz4 decompressor used after finish()");
+  if (out.empty()) throw Error(ErrorCode::Internal, "lz4 decompressor given no room for output");
+  if (!in.empty()) any_input_ = true;
+  // liblz4 decodes a block straight into `out` when a whole block fits, else
+  // through its own buffer (then an empty `in` flushes what it holds).
+  std::size_t produced = out.size();
+  std::size_t taken = in.size();
+  const std::size_t hint = LZ4F_decompress(context_.get(), out.data(), &produced, in.data(), &taken, nullptr);
+  if (LZ4F_isError(hint)) {
+    throw Error(ErrorCode::Corrupt, std::string("lz4 stream corrupt: ") + LZ4F_getErrorName(hint));
+  }
+  // As in process_some(): a call that neither took nor gave bytes reports
+  // the next frame's header size, not the state of the stream.
+  if (taken != 0 || produced != 0) next_hint_ = hint;
+  return {taken, produced};
+}
+
 void Lz4Decompressor::finish(std::vector<std::byte>& out) {
   (void)out;
   if (finished_) throw Error(ErrorCode::Internal, "lz4 decompressor finished twice");

@@ -63,6 +63,24 @@ std::size_t ZstdDecompressor::process_some(std::span<const std::byte> in, std::v
   return input.pos;
 }
 
+io::Filter::Progress ZstdDecompressor::process_into(std::span<const std::byte> in, std::span<std::byte> out) {
+  if (finished_) throw Error(ErrorCode::Internal, "zstd decompressor used after finish()");
+  if (out.empty()) throw Error(ErrorCode::Internal, "zstd decompressor given no room for output");
+  if (!in.empty()) any_input_ = true;
+  ZSTD_inBuffer input{in.data(), in.size(), 0};
+  ZSTD_outBuffer output{out.data(), out.size(), 0};
+  const std::size_t rc = ZSTD_decompressStream(context_.get(), &output, &input);
+  if (ZSTD_isError(rc)) {
+    if (ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge) {
+      throw Error(ErrorCode::Unsupported, "zstd frame needs a window larger than 128 MiB");
+    }
+    throw Error(ErrorCode::Corrupt, std::string("zstd stream corrupt: ") + ZSTD_getErrorName(rc));
+  }
+  // As in process_some(): a call without progress reports the next frame's header size.
+  if (input.pos != 0 || output.pos != 0) last_result_ = rc;
+  return {input.pos, output.pos};
+}
+
 void ZstdDecompressor::finish(std::vector<std::byte>& out) {
   (void)out;
   if (finished_) throw Error(ErrorCode::Internal, "zstd decompressor finished twice");

@@ -29,6 +29,8 @@ class ZstdDecompressor final : public io::Filter {
   void process(std::span<const std::byte> in, std::vector<std::byte>& out) override;
   std::size_t process_some(std::span<const std::byte> in, std::vector<std::byte>& out, std::size_t out_limit) override;
   void finish(std::vector<std::byte>& out) override;
+  bool decodes_into() const override { return true; }
+  Progress process_into(std::span<const std::byte> in, std::span<std::byte> out) override;
 
  private:
   struct ContextDeleter {

@@ -30,6 +30,21 @@ class Filter {
     return in.size();
   }
   virtual void finish(std::vector<std::byte>& out) { (void)out; }
+
+  // The direct form, for decoders that can write straight into a reader's
+  // buffer (one copy less per byte): when decodes_into() is true,
+  // process_into() consumes a prefix of `in` and writes at most out.size()
+  // (> 0) bytes of output into `out`. With an empty `in` it flushes output
+  // still held inside the filter; produced == 0 then means none is left,
+  // and finish() may follow. Each call consumes or produces something unless
+  // `in` is empty. Mixing it with process_some() is allowed. The default
+  // filter does not decode into buffers (process_into throws Error{Internal}).
+  struct Progress {
+    std::size_t consumed = 0;
+    std::size_t produced = 0;
+  };
+  virtual bool decodes_into() const { return false; }
+  virtual Progress process_into(std::span<const std::byte> in, std::span<std::byte> out);
 };
 
 }  // namespace wale::io

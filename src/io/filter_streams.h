@@ -8,6 +8,8 @@
 // Memory is bounded: the filter runs through process_some() with an output
 // limit of `chunk`, so one read never holds more than about chunk plus the
 // filter's largest unit (a 4 MiB lz4 block) of output, whatever the ratio.
+// A filter that decodes_into() (lz4, zstd) writes straight into the reader's
+// buffer instead: no output is held here at all.
 #pragma once
 
 #include <exception>
@@ -39,6 +41,8 @@ class FilterSource final : public ByteSource {
   std::size_t read(std::span<std::byte> out) override;
 
  private:
+  std::size_t read_into(std::span<std::byte> out);
+
   std::unique_ptr<Filter> filter_;
   std::unique_ptr<ByteSource> upstream_;
   std::vector<std::byte> in_;
@@ -47,6 +51,7 @@ class FilterSource final : public ByteSource {
   std::vector<std::byte> out_;
   std::size_t pos_ = 0;
   bool eof_ = false;
+  bool flushed_ = false;      // the direct path reached the end (finish() called)
   std::exception_ptr error_;  // the first failure, rethrown by every later read()
 };
 

@@ -16,7 +16,8 @@
 namespace wale::tar {
 namespace {
 
-constexpr std::size_t kCopyChunk = 1024 * 1024;
+constexpr std::size_t kCopyChunk = 1024 * 1024;  // a multiple of io::WriteBehind::kAlign
+constexpr std::size_t kCopyBuffers = 4;
 constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 
 // Modes never restored: group/world write, setuid, setgid, sticky.
@@ -203,28 +204,44 @@ void SafeExtractor::make_file(int parent, const std::string& name, const Entry& 
     if (S_ISDIR(st.st_mode)) throw_unsafe_member(entry.path, "a directory is already there");
     if (::unlinkat(parent, name.c_str(), 0) != 0) throw_errno("could not remove", where, errno);
   }
+  if (!writer_) writer_ = std::make_unique<io::WriteBehind>(kCopyChunk, kCopyBuffers);
+  auto file = writer_->adopt(std::move(out), where, direct_io_ && entry.size >= kDirectMin);
+  // Whole chunks (the file's tail last) while the writer thread writes the previous ones.
   std::uint64_t written = 0;
-  if (buffer_.empty()) buffer_.resize(kCopyChunk);
-  for (;;) {
+  while (written < entry.size) {
     throw_if_stopped();
-    std::size_t n = reader.read_data(buffer_);
-    if (n == 0) break;
-    io::write_all(out.get(), buffer_.data(), n, where);
+    std::span<std::byte> buffer = writer_->acquire();
+    std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), entry.size - written));
+    std::size_t n = 0;
+    while (n < want) {
+      std::size_t got = reader.read_data(buffer.subspan(n, want - n));
+      if (got == 0) break;
+      n += got;
+    }
+    if (n == 0) {
+      writer_->give_back(buffer);
+      break;
+    }
+    writer_->write(file, buffer, n);
     written += n;
+    if (n < want) break;
   }
   if (written != entry.size) {
     throw Error(ErrorCode::Corrupt, "tar member " + detail::quote_member(entry.path) + " has " +
                                         std::to_string(written) + " bytes of data, its header says " +
                                         std::to_string(entry.size));
   }
-  if (::fchmod(out.get(), safe_mode(entry.mode)) != 0) throw_errno("could not set the mode of", where, errno);
-  struct timespec times[2] = {to_timespec(entry), to_timespec(entry)};
-  if (::futimens(out.get(), times) != 0) throw_errno("could not set the time of", where, errno);
+  writer_->close(file, safe_mode(entry.mode), to_timespec(entry));
   ++files_;
   bytes_ += written;
 }
 
+void SafeExtractor::flush() {
+  if (writer_) writer_->release();
+}
+
 void SafeExtractor::finish(bool sync) {
+  flush();
   // Directory modes and times last: children no longer change them, and a
   // read-only directory no longer blocks its own extraction.
   for (auto it = pending_dirs_.rbegin(); it != pending_dirs_.rend(); ++it) {

@@ -32,6 +32,11 @@
 //  - No fsync per file: finish() applies the directory modes and mtimes, then
 //    makes everything durable with syncfs() on the root's and each mapping's
 //    file system.
+//  - File data is written by a background thread (io::WriteBehind) while the
+//    caller's thread reads the next chunk: write errors surface at a later
+//    extract_entry(), flush() or finish(). With use_direct_io(true), files of
+//    at least kDirectMin bytes are written with O_DIRECT where the file system
+//    allows it (same bytes; see io/write_behind.h).
 // A rejected member stops extraction; members before it stay written (the
 // caller cleans the target). The process StopToken is checked before each
 // member and each data chunk: once stop is requested, extraction throws
@@ -51,10 +56,12 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "io/unique_fd.h"
+#include "io/write_behind.h"
 #include "tar/tar_reader.h"
 
 namespace wale::tar {
@@ -78,10 +85,16 @@ class SafeExtractor {
   // the same directory instead: backup-fetch renames it into place last.
   void rename_member(const std::string& member, const std::string& name);
 
-  // Frees the copy buffer (allocated again when a file is next written):
-  // backup-fetch keeps one extractor per partition until finish(), and calls
-  // this when a partition's stream is done, so only running ones hold one.
-  void release_buffer() { buffer_ = {}; }
+  // Files of at least kDirectMin bytes bypass the page cache (off by default).
+  static constexpr std::uint64_t kDirectMin = 1024 * 1024;
+  void use_direct_io(bool on) { direct_io_ = on; }
+
+  // Waits until every file extracted so far is written (throws the first
+  // write failure), then frees the copy buffers and the writer thread (made
+  // again when a file is next written): backup-fetch keeps one extractor per
+  // partition until finish(), and calls this when a partition's stream is
+  // done, so only running ones hold them.
+  void flush();
 
   // Restores directory modes and mtimes and syncs the file systems. Call once, last.
   // `sync` false skips the file-system sync (when another extractor of the
@@ -89,7 +102,9 @@ class SafeExtractor {
   void finish(bool sync = true);
 
   std::uint64_t files_written() const { return files_; }
-  std::uint64_t bytes_written() const { return bytes_; }  // file data bytes
+  std::uint64_t bytes_written() const { return bytes_; }  // file data bytes (queued for writing)
+  // Files written (at least partly) with O_DIRECT, once flushed (for tests).
+  std::uint64_t direct_files() const { return writer_ ? writer_->direct_files() : 0; }
 
  private:
   struct Base {
@@ -114,7 +129,8 @@ class SafeExtractor {
   std::vector<Base> bases_;                                                // the root first, then the mappings
   std::vector<std::pair<std::vector<std::string>, std::string>> renamed_;  // root member parts -> name
   std::vector<PendingDir> pending_dirs_;
-  std::vector<std::byte> buffer_;
+  std::unique_ptr<io::WriteBehind> writer_;  // made at the first file
+  bool direct_io_ = false;
   std::uint64_t files_ = 0;
   std::uint64_t bytes_ = 0;
 };

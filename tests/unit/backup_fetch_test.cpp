@@ -5,10 +5,15 @@
 // its own code, and neither may leave a directory PostgreSQL would start.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <csignal>
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "backup/backup_fetch.h"
 #include "backup/backup_push.h"
@@ -34,9 +39,15 @@ bool empty_dir(const std::string& dir) { return fs::is_directory(dir) && fs::is_
 
 class BackupFetchTest : public ::testing::Test {
  protected:
-  void make_backup(codec::Codec c) {
+  // big > 0: also a relation file of `big` bytes (base/5/16400).
+  void make_backup(codec::Codec c, std::size_t big = 0) {
     codec = c;
     test::make_fake_data_directory(dir.path() + "/pgdata");
+    if (big > 0) {
+      std::string data(big, '\0');
+      for (std::size_t i = 0; i < big; ++i) data[i] = static_cast<char>((i * 7919) >> 6);
+      std::ofstream(dir.path() + "/pgdata/base/5/16400", std::ios::binary) << data;
+    }
     test::FakeBackupServer server(base, dir.path() + "/pgdata");
     server.wal_codec = c;
     BackupPushOptions opts;
@@ -98,6 +109,45 @@ class BackupFetch : public BackupFetchTest, public ::testing::WithParamInterface
   }
   void TearDown() override { process_stop_token().reset(); }
 };
+
+// Relation files are written with O_DIRECT (whole chunks; the rest through
+// the page cache) where the file system allows it: the same bytes.
+TEST_F(BackupFetchTest, LargeFilesAreRestoredAroundThePageCache) {
+  make_backup(codec::Codec::Lz4, 5 * 1024 * 1024 + 8192 + 100);
+  BackupFetchResult r = fetch(base, target);
+  auto slurp = [](const std::string& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_TRUE(slurp(target + "/base/5/16400") == slurp(dir.path() + "/pgdata/base/5/16400"));
+  EXPECT_EQ(slurp(target + "/base/5/16384"), slurp(dir.path() + "/pgdata/base/5/16384"));
+  int probe = ::open((target + "/probe").c_str(), O_WRONLY | O_CREAT | O_DIRECT | O_CLOEXEC, 0600);
+  if (probe < 0) GTEST_SKIP() << "the file system under " << target << " refuses O_DIRECT";
+  ::close(probe);
+  EXPECT_EQ(r.direct_files, 1u) << "only the file of at least 1 MiB goes direct";
+}
+
+// The largest partitions are restored first (one worker: in that order).
+TEST_F(BackupFetchTest, TheLargestPartitionsGoFirst) {
+  make_backup(codec::Codec::Lz4, 3 * 1024 * 1024);
+  std::vector<std::pair<std::uint64_t, std::string>> stored;
+  base.list(layout::partitions_prefix(name), [&](const store::ObjectInfo& o) { stored.emplace_back(o.size, o.key); });
+  ASSERT_GE(stored.size(), 3u);
+  std::stable_sort(stored.begin(), stored.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  ASSERT_NE(stored.front().second, part(0)) << "the test needs a largest partition that is not the first";
+  std::vector<std::string> got;
+  faults.on_get = [&](const std::string& key) {
+    if (key.find("/tar_partitions/") != std::string::npos) got.push_back(key);
+  };
+  BackupFetchOptions fo;
+  fo.target = target;
+  fo.query = layout::BackupQuery::parse("LATEST");
+  fo.pool_size = 1;
+  backup_fetch(faults, fo);
+  std::vector<std::string> expected;
+  for (const auto& s : stored) expected.push_back(s.second);
+  EXPECT_EQ(got, expected);
+}
 
 TEST_P(BackupFetch, ACorruptPartitionFailsAsCorruptAndEmptiesTheTarget) {
   faults.corrupt_reads(part(0), meaningful_size(0) / 2);
