@@ -31,14 +31,13 @@ class Walker {
  public:
   explicit Walker(BackupPlan& plan) : plan_(plan) {}
 
-  void add_dir(const std::string& tar_name, const std::string& path, const struct stat& st) {
+  void add_dir(const std::string& tar_name, const struct stat& st) {
     PlannedEntry e;
     e.type = PlannedEntry::Type::Directory;
     e.tar_name = tar_name;
-    e.source_path = path;
     e.mode = st.st_mode & 07777;
     e.mtime = st.st_mtim.tv_sec;
-    plan_.entries.push_back(std::move(e));
+    plan_.entries.add(e);
   }
 
   // Walks dir (tar name prefix `rel`, "" for the top, else ending with '/').
@@ -60,39 +59,37 @@ class Walker {
         // Keep the directory (even if it is a symlink, as initdb -X makes), not its contents.
         struct stat target {};
         if (::stat(path.c_str(), &target) != 0) target = st;
-        add_dir("pg_wal", path, target);
-        add_dir("pg_wal/archive_status", path + "/archive_status", target);
+        add_dir("pg_wal", target);
+        add_dir("pg_wal/archive_status", target);
         continue;
       }
       if (top && name == "pg_tblspc" && S_ISDIR(st.st_mode)) {
-        add_dir(tar_name, path, st);
+        add_dir(tar_name, st);
         walk_tablespaces(path);
         continue;
       }
       if (S_ISDIR(st.st_mode)) {
-        add_dir(tar_name, path, st);
+        add_dir(tar_name, st);
         if (kExcludeDirContents.count(name) || starts_with(name, "pgsql_tmp")) continue;
         walk(path, tar_name + "/", false);
       } else if (S_ISREG(st.st_mode)) {
         PlannedEntry e;
         e.type = PlannedEntry::Type::File;
         e.tar_name = tar_name;
-        e.source_path = path;
         e.size = static_cast<std::uint64_t>(st.st_size);
         e.mode = st.st_mode & 07777;
         e.mtime = st.st_mtim.tv_sec;
         plan_.total_file_bytes += e.size;
         plan_.file_count += 1;
-        plan_.entries.push_back(std::move(e));
+        plan_.entries.add(e);
       } else if (S_ISLNK(st.st_mode)) {
         PlannedEntry e;
         e.type = PlannedEntry::Type::Symlink;
         e.tar_name = tar_name;
-        e.source_path = path;
         e.mode = 0777;
         e.mtime = st.st_mtim.tv_sec;
         e.link_target = read_link(path);
-        plan_.entries.push_back(std::move(e));
+        plan_.entries.add(e);
       }
       // sockets, fifos, devices: not part of a cluster; skipped.
     }
@@ -113,10 +110,10 @@ class Walker {
         }
         if (loc.empty() || loc.back() != '/') loc += "/";
         plan_.spec.tablespaces.push_back(layout::TablespaceSpec{oid, loc, tar_name});
-        add_dir(tar_name, path, target);
+        add_dir(tar_name, target);
         walk(path, tar_name + "/", false);
       } else if (S_ISDIR(st.st_mode)) {  // in-place tablespace
-        add_dir(tar_name, path, st);
+        add_dir(tar_name, st);
         walk(path, tar_name + "/", false);
       }
     }
@@ -140,33 +137,59 @@ BackupPlan plan_backup(const std::string& data_directory) {
   BackupPlan plan;
   std::string root = data_directory;
   while (root.size() > 1 && root.back() == '/') root.pop_back();
+  plan.entries = FileList(root);
   plan.spec.base_prefix = root + "/";
   Walker(plan).walk(root, "", true);
   return plan;
 }
 
-std::vector<std::vector<PlannedEntry>> partition_plan(std::vector<PlannedEntry> entries, std::uint64_t max_bytes) {
-  // Boundaries first, so that each partition is allocated at its exact size
-  // (growing vectors would hold up to twice the entries while `entries` is
-  // still allocated).
-  std::vector<std::size_t> ends;
-  std::uint64_t bytes = 0;
+void FileList::add(const PlannedEntry& e) {
+  Rec r;
+  r.name = names_.add(e.tar_name);
+  r.name_len = static_cast<std::uint32_t>(e.tar_name.size());
+  r.size = e.size;
+  r.mtime = e.mtime;
+  r.mode = static_cast<std::uint16_t>(e.mode & 07777);
+  r.type = e.type;
+  if (e.type == PlannedEntry::Type::Symlink) links_[recs_.size()] = e.link_target;
+  recs_.push_back(r);
+}
+
+PlannedEntry FileList::at(std::size_t i) const {
+  const Rec& r = recs_[i];
+  PlannedEntry e;
+  e.type = r.type;
+  e.tar_name = std::string(tar_name(i));
+  e.source_path = root_ + "/" + e.tar_name;
+  e.size = r.size;
+  e.mode = r.mode;
+  e.mtime = r.mtime;
+  if (r.type == PlannedEntry::Type::Symlink) e.link_target = links_.at(i);
+  return e;
+}
+
+std::optional<std::size_t> FileList::find_file(std::string_view name) const {
+  for (std::size_t i = 0; i < recs_.size(); ++i) {
+    if (recs_[i].type == PlannedEntry::Type::File && tar_name(i) == name) return i;
+  }
+  return std::nullopt;
+}
+
+std::vector<Partition> partition_plan(const FileList& entries, std::uint64_t max_bytes) {
+  std::vector<Partition> parts;
+  Partition cur;
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    const auto& e = entries[i];
-    if (e.size > 0 && bytes > 0 && bytes + e.size > max_bytes) {
-      ends.push_back(i);
-      bytes = 0;
+    if (entries.excluded(i)) continue;
+    std::uint64_t size = entries.file_size(i);
+    if (size > 0 && cur.bytes > 0 && cur.bytes + size > max_bytes) {
+      cur.end = i;
+      parts.push_back(cur);
+      cur = Partition{i, i, 0};
     }
-    bytes += e.size;
+    cur.bytes += size;
   }
-  ends.push_back(entries.size());
-  std::vector<std::vector<PlannedEntry>> parts(ends.size());
-  std::size_t begin = 0;
-  for (std::size_t p = 0; p < ends.size(); ++p) {
-    parts[p].reserve(ends[p] - begin);
-    for (std::size_t i = begin; i < ends[p]; ++i) parts[p].push_back(std::move(entries[i]));
-    begin = ends[p];
-  }
+  cur.end = entries.size();
+  parts.push_back(cur);
   return parts;
 }
 

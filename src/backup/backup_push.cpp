@@ -23,6 +23,7 @@
 #include "exec/rate_limiter.h"
 #include "exec/task_group.h"
 #include "io/file_streams.h"
+#include "io/filter_streams.h"
 #include "layout/backup_manifest.h"
 #include "pg/backup_session.h"
 #include "pg/connection.h"
@@ -285,12 +286,10 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   // global/pg_control is read after every other file (see the header).
   const std::string control_name = "global/pg_control";
   std::uint64_t progress_total = plan.total_file_bytes;
-  for (auto it = plan.entries.begin(); it != plan.entries.end(); ++it) {
-    if (it->type == PlannedEntry::Type::File && it->tar_name == control_name) {
-      progress_total -= it->size;
-      plan.entries.erase(it);
-      break;
-    }
+  std::optional<std::size_t> control_index = plan.entries.find_file(control_name);
+  if (control_index) {
+    progress_total -= plan.entries.file_size(*control_index);
+    plan.entries.exclude(*control_index);
   }
   if (opts.while_offline) {
     auto first = pg::WalSegment::parse(start.wal_file, segment_size);
@@ -305,23 +304,20 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
       plan.total_file_bytes += e.size;
       progress_total += e.size;
       plan.file_count += 1;
-      plan.entries.push_back(std::move(e));
+      plan.entries.add(e);
     }
   }
-  auto parts = partition_plan(std::move(plan.entries),
-                              effective_partition_size(opts.partition_size, plan.total_file_bytes, opts.pool_size));
+  std::vector<Partition> parts =
+      partition_plan(plan.entries,
+                     effective_partition_size(opts.partition_size, plan.total_file_bytes, opts.pool_size));
   // Largest partitions first, so that the last ones to finish are small.
   std::vector<std::size_t> order(parts.size());
-  std::vector<std::uint64_t> sizes(parts.size(), 0);
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    order[i] = i;
-    for (const auto& e : parts[i]) sizes[i] += e.size;
-  }
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return sizes[a] > sizes[b]; });
+  for (std::size_t i = 0; i < parts.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return parts[a].bytes > parts[b].bytes; });
 
   PartitionStats totals;
   std::mutex totals_mu;  // guards totals (partition workers add to it)
-  layout::ManifestBuilder manifest;
   exec::RateLimiter limiter(opts.read_rate_limit, clock);
   {
     Progress progress("backup-push " + name.str(), progress_total, opts.show_progress);
@@ -333,8 +329,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
     for (std::size_t i : order) {
       group.run([&, i] {
         auto key = layout::partition_key(name, static_cast<std::uint32_t>(i), opts.codec);
-        auto stats = write_partition(store, key, parts[i], opts.codec, on_read, &manifest);
-        parts[i] = {};  // uploaded: its files live on in the manifest only
+        auto stats = write_partition(store, key, plan.entries, parts[i], opts.codec, on_read);
         log::info(kLogger, {"finished uploading a tar partition",
                             {},
                             {},
@@ -346,7 +341,6 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
     group.wait();
   }
   std::uint32_t number = static_cast<std::uint32_t>(parts.size());
-  parts = {};  // the file list is uploaded: free it before the manifest is rendered
   std::string control_bytes = read_whole(dir + "/" + control_name);
 
   if (opts.while_offline) {
@@ -389,16 +383,35 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   // The manifest (PostgreSQL's format, for pg_verifybackup and backup-verify)
   // lists every file and backup_label; tablespace_map is consumed by
   // backup-fetch, which makes the links itself.
+  // The manifest is rendered from the file list as it is uploaded, twice
+  // (the object, then the copy in the last partition, whose tar header needs
+  // its size): never held in memory.
   auto now = static_cast<std::int64_t>(::time(nullptr));
-  manifest.add(manifest_entry(control_name, control_bytes, now));
-  if (!opts.while_offline) manifest.add(manifest_entry("backup_label", stop.backup_label, now));
-  std::string manifest_text =
-      manifest.render(layout::ManifestWalRange{start.timeline, start.lsn.to_string(), stop.lsn.to_string()});
-  store::put_bytes(store, layout::backup_manifest_key(name), manifest_text, {"application/json"});
-  std::vector<InlineFile> meta;  // (an initializer list would copy the manifest)
+  auto control_crc = *manifest_entry(control_name, control_bytes, now).crc32c;
+  if (control_index) {
+    plan.entries.record(*control_index, control_bytes.size(), now, control_crc);
+  } else {
+    plan.entries.add({PlannedEntry::Type::File, control_name, {}, control_bytes.size(), 0600, now, {}});
+    plan.entries.record(plan.entries.size() - 1, control_crc);
+  }
+  if (!opts.while_offline) {
+    plan.entries.add({PlannedEntry::Type::File, "backup_label", {}, stop.backup_label.size(), 0600, now, {}});
+    plan.entries.record(plan.entries.size() - 1, *manifest_entry("backup_label", stop.backup_label, now).crc32c);
+  }
+  const std::vector<std::uint32_t> manifest_files = manifest_order(plan.entries);
+  const layout::ManifestWalRange wal_range{start.timeline, start.lsn.to_string(), stop.lsn.to_string()};
+  std::uint64_t manifest_size = 0;
+  {
+    auto text = manifest_source(plan.entries, manifest_files, wal_range);
+    auto sink = store.put(layout::backup_manifest_key(name), {"application/json"});
+    manifest_size = io::copy(*text, *sink);
+    sink->finish();
+  }
+  std::vector<InlineFile> meta;
   meta.push_back({control_name, control_bytes});
   if (!opts.while_offline) meta.push_back({"backup_label", stop.backup_label});
-  meta.push_back({"backup_manifest", std::move(manifest_text)});
+  meta.push_back(
+      {"backup_manifest", {}, [&] { return manifest_source(plan.entries, manifest_files, wal_range); }, manifest_size});
   if (!stop.tablespace_map.empty()) meta.push_back({"tablespace_map", stop.tablespace_map});
   totals += write_inline_partition(store, layout::partition_key(name, number, opts.codec), meta, opts.codec);
   ++number;

@@ -75,11 +75,12 @@ PartitionStats write_tar_object(store::ObjectStore& store, const std::string& ke
 
 }  // namespace
 
-PartitionStats write_partition(store::ObjectStore& store, const std::string& key,
-                               const std::vector<PlannedEntry>& entries, codec::Codec codec, const ReadHook& on_read,
-                               layout::ManifestBuilder* manifest) {
+PartitionStats write_partition(store::ObjectStore& store, const std::string& key, FileList& list, const Partition& part,
+                               codec::Codec codec, const ReadHook& on_read) {
   return write_tar_object(store, key, codec, [&](tar::TarWriter& tar, PartitionStats& stats) {
-    for (const auto& e : entries) {
+    for (std::size_t i = part.begin; i < part.end; ++i) {
+      if (list.excluded(i)) continue;
+      PlannedEntry e = list.at(i);
       switch (e.type) {
         case PlannedEntry::Type::Directory: tar.add_directory(e.tar_name, e.mode, e.mtime); break;
         case PlannedEntry::Type::Symlink: tar.add_symlink(e.tar_name, e.link_target, e.mode, e.mtime); break;
@@ -88,8 +89,7 @@ PartitionStats write_partition(store::ObjectStore& store, const std::string& key
           if (!source) continue;  // dropped since planning; WAL replay does not need it
           HookedSource hooked(*source, on_read);
           std::uint64_t taken = tar.add_file(e.tar_name, e.mode, e.mtime, e.size, hooked);
-          if (manifest)
-            manifest->add(layout::ManifestFile{e.tar_name, e.size, e.mtime, hooked.stored_crc(taken, e.size)});
+          list.record(i, hooked.stored_crc(taken, e.size));
           stats.files += 1;
           break;
         }
@@ -103,11 +103,43 @@ PartitionStats write_inline_partition(store::ObjectStore& store, const std::stri
   return write_tar_object(store, key, codec, [&](tar::TarWriter& tar, PartitionStats& stats) {
     auto now = static_cast<std::int64_t>(::time(nullptr));  // manifest mtimes are informational
     for (const auto& f : files) {
-      StringViewSource source(f.content);
-      tar.add_file(f.name, 0600, now, f.content.size(), source);
+      if (f.open) {
+        auto source = f.open();
+        tar.add_file(f.name, 0600, now, f.size, *source);
+      } else {
+        StringViewSource source(f.content);
+        tar.add_file(f.name, 0600, now, f.content.size(), source);
+      }
       stats.files += 1;
     }
   });
+}
+
+std::vector<std::uint32_t> manifest_order(const FileList& list) {
+  std::vector<std::uint32_t> order;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (list.recorded(i)) order.push_back(static_cast<std::uint32_t>(i));
+  }
+  order.shrink_to_fit();
+  std::sort(order.begin(), order.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return list.tar_name(a) < list.tar_name(b); });
+  return order;
+}
+
+std::unique_ptr<io::ByteSource> manifest_source(const FileList& list, const std::vector<std::uint32_t>& order,
+                                                const layout::ManifestWalRange& wal) {
+  std::size_t k = 0;
+  return std::make_unique<layout::ManifestSource>(
+      [&list, &order, k](layout::ManifestFile& f) mutable {
+        if (k == order.size()) return false;
+        std::uint32_t i = order[k++];
+        f.path.assign(list.tar_name(i));
+        f.size = list.file_size(i);
+        f.mtime = list.mtime(i);
+        f.crc32c = list.crc(i);
+        return true;
+      },
+      wal);
 }
 
 layout::ManifestFile manifest_entry(const std::string& name, const std::string& content, std::int64_t mtime) {

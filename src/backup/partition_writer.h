@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,19 +33,31 @@ struct PartitionStats {
 // when partitions are written in parallel.
 using ReadHook = std::function<void(std::uint64_t)>;
 
-// Each file's CRC-32C (of exactly the bytes stored in the tar) goes into
-// `manifest` when it is given (not owned; thread-safe).
-PartitionStats write_partition(store::ObjectStore& store, const std::string& key,
-                               const std::vector<PlannedEntry>& entries, codec::Codec codec,
-                               const ReadHook& on_read = {}, layout::ManifestBuilder* manifest = nullptr);
+// Writes the entries [part.begin, part.end) of `list` (excluded ones skipped)
+// and records each stored file's CRC-32C (of exactly the bytes stored in the
+// tar) in `list` for the manifest. Partitions of one list may be written in
+// parallel (they record distinct entries).
+PartitionStats write_partition(store::ObjectStore& store, const std::string& key, FileList& list, const Partition& part,
+                               codec::Codec codec, const ReadHook& on_read = {});
 
 struct InlineFile {
   std::string name;
   std::string content;
+  // When set, the file's `size` bytes come from a source it opens instead of
+  // `content` (the manifest of a million files is not held in memory).
+  std::function<std::unique_ptr<io::ByteSource>()> open = {};
+  std::uint64_t size = 0;
 };
-// A partition of small files held in memory (backup_label, tablespace_map).
+// A partition of small files (backup_label, tablespace_map, the manifest).
 PartitionStats write_inline_partition(store::ObjectStore& store, const std::string& key,
                                       const std::vector<InlineFile>& files, codec::Codec codec);
+
+// The manifest of `list`: its recorded files in `order` (manifest_order()).
+// Both must outlive the source.
+std::unique_ptr<io::ByteSource> manifest_source(const FileList& list, const std::vector<std::uint32_t>& order,
+                                                const layout::ManifestWalRange& wal);
+// The recorded files of `list`, sorted by name (as the manifest lists them).
+std::vector<std::uint32_t> manifest_order(const FileList& list);
 
 // The CRC-32C and size a file gets in the manifest when stored as `content`.
 layout::ManifestFile manifest_entry(const std::string& name, const std::string& content, std::int64_t mtime);

@@ -1,6 +1,7 @@
 #include "catalog/backup_verify.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "codec/crc32c.h"
 #include "core/error.h"
 #include "core/number.h"
+#include "core/string_arena.h"
 #include "exec/task_group.h"
 #include "io/filter_streams.h"
 #include "io/memory_streams.h"
@@ -26,10 +28,103 @@
 namespace wale::catalog {
 namespace {
 
-struct SeenFile {
-  std::uint64_t size = 0;
-  std::uint32_t crc = 0;
-  bool listed = false;  // named by the manifest (a flag, not a second set of a million paths)
+// The manifest's files, compactly (a path costs its length plus about 40
+// bytes: a manifest of a million files is tens of MiB, not hundreds), looked
+// up by path from many threads while partitions are scanned.
+class ManifestIndex {
+ public:
+  static constexpr std::uint8_t kSeen = 1, kSizeDiffers = 2, kCrcDiffers = 4;
+
+  void add(const layout::ManifestFile& f) {
+    recs_.push_back(Rec{paths_.add(f.path), f.size, f.crc32c.value_or(0), static_cast<std::uint32_t>(f.path.size()),
+                        f.crc32c.has_value()});
+  }
+  // After the last add(), before any lookup.
+  void seal() {
+    recs_.shrink_to_fit();
+    sorted_.resize(recs_.size());
+    for (std::size_t i = 0; i < sorted_.size(); ++i) sorted_[i] = static_cast<std::uint32_t>(i);
+    std::stable_sort(sorted_.begin(), sorted_.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return path(a) < path(b); });
+    flags_ = std::vector<std::atomic<std::uint8_t>>(recs_.size());
+  }
+  std::size_t size() const { return recs_.size(); }
+  std::string_view path(std::size_t i) const { return paths_.view(recs_[i].path, recs_[i].path_len); }
+  std::uint64_t file_size(std::size_t i) const { return recs_[i].size; }
+  std::uint8_t flags(std::size_t i) const { return flags_[i].load(); }
+
+  // A file found in a partition; thread-safe. Returns false if the manifest
+  // does not list `path`; sets `first` to whether it is the first time the
+  // path is seen, and `listed` to one of its manifest entries.
+  bool see(std::string_view p, std::uint64_t size, std::uint32_t crc, bool& first, std::size_t& listed) {
+    auto lo = std::lower_bound(sorted_.begin(), sorted_.end(), p,
+                               [&](std::uint32_t i, std::string_view v) { return path(i) < v; });
+    if (lo == sorted_.end() || path(*lo) != p) return false;
+    listed = *lo;
+    first = (flags_[*lo].fetch_or(kSeen) & kSeen) == 0;
+    if (!first) return true;
+    // Every entry of that path (a manifest that lists one twice) is checked.
+    for (auto it = lo; it != sorted_.end() && path(*it) == p; ++it) {
+      const Rec& r = recs_[*it];
+      std::uint8_t f = kSeen;
+      if (r.size != size) f |= kSizeDiffers;
+      else if (r.has_crc && r.crc != crc) f |= kCrcDiffers;
+      flags_[*it].fetch_or(f);
+    }
+    return true;
+  }
+  // Undoes see() of the path of entry `listed` (its partition was damaged).
+  void unsee(std::size_t listed) {
+    std::string_view p = path(listed);
+    auto lo = std::lower_bound(sorted_.begin(), sorted_.end(), p,
+                               [&](std::uint32_t i, std::string_view v) { return path(i) < v; });
+    for (auto it = lo; it != sorted_.end() && path(*it) == p; ++it) flags_[*it].store(0);
+  }
+
+ private:
+  struct Rec {
+    std::uint64_t path;  // StringArena handle
+    std::uint64_t size;
+    std::uint32_t crc;
+    std::uint32_t path_len;
+    bool has_crc;
+  };
+  StringArena paths_;
+  std::vector<Rec> recs_;
+  std::vector<std::uint32_t> sorted_;  // indices by path
+  std::vector<std::atomic<std::uint8_t>> flags_;
+};
+
+// Paths, compactly, for the distinct count and "stored twice" of a backup
+// without a (usable) manifest.
+class PathSet {
+ public:
+  void add(std::string_view p) { items_.push_back({paths_.add(p), static_cast<std::uint32_t>(p.size())}); }
+  void move_into(PathSet& other) {
+    for (const auto& i : items_) other.add(paths_.view(i.handle, i.len));
+    items_.clear();
+    items_.shrink_to_fit();
+  }
+  // Sorts; returns the number of distinct paths and calls `twice` once per extra copy.
+  template <typename F>
+  std::size_t distinct(F twice) {
+    auto view = [&](const Item& i) { return paths_.view(i.handle, i.len); };
+    std::sort(items_.begin(), items_.end(), [&](const Item& a, const Item& b) { return view(a) < view(b); });
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < items_.size(); ++i) {
+      if (i > 0 && view(items_[i]) == view(items_[i - 1])) twice(view(items_[i]));
+      else ++n;
+    }
+    return n;
+  }
+
+ private:
+  struct Item {
+    std::uint64_t handle;
+    std::uint32_t len;
+  };
+  StringArena paths_;
+  std::vector<Item> items_;
 };
 
 }  // namespace
@@ -56,32 +151,39 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
   if (parts.empty())
     report.problems.push_back({store.describe(layout::partitions_prefix(backup.name)), "no tar partitions"});
 
-  // The manifest is read and parsed before the partitions are scanned, so
-  // that its text is freed before the map of every file is built (the
-  // peak of a backup of many files); its problems are reported below.
-  std::optional<layout::Manifest> manifest;
+  // The manifest is parsed (streamed) into a compact index before the
+  // partitions are scanned; each file found is checked against it at once.
+  std::optional<ManifestIndex> manifest;
   std::optional<std::string> manifest_problem;
-  {
-    auto text = store::get_bytes(store, layout::backup_manifest_key(backup.name));
-    if (text) {
-      report.has_manifest = true;
-      try {
-        manifest = layout::parse_manifest(*text);
-      } catch (const Error& e) {
-        manifest_problem = e.message();
-      }
+  if (auto text = store.get(layout::backup_manifest_key(backup.name))) {
+    report.has_manifest = true;
+    manifest.emplace();
+    try {
+      layout::parse_manifest(*text, [&](layout::ManifestFile&& f) { manifest->add(f); });
+      manifest->seal();
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::Corrupt) throw;
+      manifest.reset();
+      manifest_problem = e.message();
     }
   }
 
-  // Every file of every partition, checksummed while streaming.
-  std::map<std::string, SeenFile> seen;
-  std::mutex mu;  // guards seen, report.problems and report.bytes (partition workers)
+  // Every file of every partition, checksummed while streaming. The files
+  // of a partition that turns out damaged count as absent (as a restore
+  // would fail there): what it marked is undone.
+  std::mutex mu;                   // guards unlisted, all_paths, sizes, report.problems and report.bytes
+  std::set<std::string> unlisted;  // files the manifest does not list
+  PathSet all_paths;               // without a manifest: every file
+  std::map<std::string, std::uint64_t, std::less<>> sizes;  // the size found where the manifest's differs
+  std::atomic<std::uint64_t> listed_files{0};
   {
     exec::TaskGroup group(std::max(1u, pool_size));
     for (const auto& [number, key, size] : parts) {
       group.run([&, key = key] {
-        std::map<std::string, SeenFile> local;
         std::uint64_t bytes = 0;
+        std::vector<std::uint32_t> marked;      // manifest entries this partition saw first
+        std::vector<std::string> own_unlisted;  // paths this partition added to `unlisted`
+        PathSet own_paths;                      // without a manifest: this partition's files
         try {
           auto raw = store.get(key);
           if (!raw) throw Error(ErrorCode::Corrupt, "object vanished");
@@ -90,44 +192,75 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
           while (auto e = reader.next()) {
             if (e->type != tar::Entry::Type::File) continue;
             auto sum = codec::crc32c_of_stream([&](std::span<std::byte> buf) { return reader.read_data(buf); });
-            local[e->path] = SeenFile{sum.size, sum.crc};
             bytes += sum.size;
+            if (!manifest) {
+              own_paths.add(e->path);
+              continue;
+            }
+            bool first = false;
+            std::size_t listed = 0;
+            if (manifest->see(e->path, sum.size, sum.crc, first, listed)) {
+              if (first) {
+                marked.push_back(static_cast<std::uint32_t>(listed));
+                if (manifest->flags(listed) & ManifestIndex::kSizeDiffers) {
+                  std::lock_guard lock(mu);
+                  sizes[e->path] = sum.size;
+                }
+              } else {
+                std::lock_guard lock(mu);
+                report.problems.push_back({e->path, "stored twice"});
+              }
+              continue;
+            }
+            std::lock_guard lock(mu);
+            if (unlisted.insert(e->path).second) own_unlisted.push_back(e->path);
+            else report.problems.push_back({e->path, "stored twice"});
           }
         } catch (const Error& e) {
           if (e.code() != ErrorCode::Corrupt && e.code() != ErrorCode::NotFound) throw;
+          for (auto i : marked) manifest->unsee(i);
           std::lock_guard lock(mu);
+          for (const auto& p : own_unlisted) unlisted.erase(p);
           report.problems.push_back({store.describe(key), e.message()});
           return;
         }
+        listed_files += marked.size();
         std::lock_guard lock(mu);
         report.bytes += bytes;
-        for (auto& [path, f] : local) {
-          if (!seen.emplace(path, f).second) report.problems.push_back({path, "stored twice"});
-        }
+        own_paths.move_into(all_paths);
       });
     }
     group.wait();
   }
-  report.files = seen.size();
+  if (manifest) {
+    report.files = listed_files + unlisted.size();
+  } else {
+    report.files = all_paths.distinct([&](std::string_view p) {
+      report.problems.push_back({std::string(p), "stored twice"});
+    });
+  }
 
   // The manifest: every file present with its size and checksum, nothing extra.
   if (report.has_manifest) {
     if (manifest_problem) {
       report.problems.push_back({store.describe(layout::backup_manifest_key(backup.name)), *manifest_problem});
     } else {
-      for (const auto& f : manifest->files) {
-        auto it = seen.find(f.path);
-        if (it != seen.end()) it->second.listed = true;
-        if (it == seen.end()) {
-          report.problems.push_back({f.path, "in the manifest but in no tar partition"});
-        } else if (it->second.size != f.size) {
-          report.problems.push_back({f.path, fmt::format("size {} but the manifest says {}", it->second.size, f.size)});
-        } else if (f.crc32c && *f.crc32c != it->second.crc) {
-          report.problems.push_back({f.path, "checksum mismatch: the file's content is damaged"});
+      for (std::size_t i = 0; i < manifest->size(); ++i) {
+        std::uint8_t f = manifest->flags(i);
+        std::string path(manifest->path(i));
+        if (!(f & ManifestIndex::kSeen)) {
+          report.problems.push_back({path, "in the manifest but in no tar partition"});
+        } else if (f & ManifestIndex::kSizeDiffers) {
+          auto it = sizes.find(path);
+          std::string found = it != sizes.end() ? std::to_string(it->second) : std::string("another");
+          report.problems.push_back(
+              {path, fmt::format("size {} but the manifest says {}", found, manifest->file_size(i))});
+        } else if (f & ManifestIndex::kCrcDiffers) {
+          report.problems.push_back({path, "checksum mismatch: the file's content is damaged"});
         }
       }
-      for (const auto& [path, f] : seen) {
-        if (!f.listed && path != "backup_manifest" && path != "tablespace_map") {
+      for (const auto& path : unlisted) {
+        if (path != "backup_manifest" && path != "tablespace_map") {
           report.problems.push_back({path, "in a tar partition but not in the manifest"});
         }
       }
@@ -136,9 +269,9 @@ BackupVerifyReport verify_backup(store::ObjectStore& store, const BackupInfo& ba
     report.notes.push_back(
         "no backup_manifest (a WAL-E backup?): file checksums not verified, only that every "
         "partition decompresses and parses");
-    if (sentinel && sentinel->file_count && *sentinel->file_count != seen.size()) {
+    if (sentinel && sentinel->file_count && *sentinel->file_count != report.files) {
       report.problems.push_back({report.backup, fmt::format("{} files in the partitions, the sentinel says {}",
-                                                            seen.size(), *sentinel->file_count)});
+                                                            report.files, *sentinel->file_count)});
     }
   }
 

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstring>
 #include <thread>
 #include <vector>
 
@@ -142,6 +144,70 @@ TEST(BackupManifest, RejectsTampering) {
   expect_corrupt(good.substr(0, pos) + "\"Other\": 1}\n");
   expect_corrupt(replace_once(good, "\"}\n", "\", \"Files\": [{ \"Path\": \"evil\", \"Size\": 1 }]}\n"));
   expect_corrupt(replace_once(good, "\"}\n", "\", \"WAL-Ranges\": []}\n"));
+}
+
+}  // namespace
+}  // namespace wale::layout
+
+namespace wale::layout {
+namespace {
+
+// Hands out a text in pieces of a fixed size (a store's reads).
+class PieceSource final : public io::ByteSource {
+ public:
+  PieceSource(std::string text, std::size_t piece) : text_(std::move(text)), piece_(piece) {}
+  std::size_t read(std::span<std::byte> out) override {
+    std::size_t n = std::min({out.size(), piece_, text_.size() - pos_});
+    std::memcpy(out.data(), text_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+
+ private:
+  std::string text_;
+  std::size_t piece_;
+  std::size_t pos_ = 0;
+};
+
+// The streaming parse (backup-verify reads the manifest from the store
+// without holding it) accepts what the string parse accepts and refuses what
+// it refuses, for manifests much larger than the piece it hashes last, read
+// in odd pieces: every file comes back, and a changed byte anywhere, a
+// missing checksum or data after it is Error{Corrupt}.
+TEST(ManifestStreaming, StreamedParseChecksTheWholeText) {
+  ManifestBuilder b;
+  for (std::uint32_t i = 0; i < 5000; ++i) b.add({"base/5/" + std::to_string(100000 + i), i, 1700000000, i});
+  std::string text = b.render({1, "0/2000028", "0/2000100"});
+  ASSERT_GT(text.size(), 300u * 1024);
+  auto stream = [](const std::string& t, std::size_t piece) {
+    PieceSource src(t, piece);
+    std::vector<ManifestFile> files;
+    auto ranges = parse_manifest(src, [&](ManifestFile&& f) { files.push_back(std::move(f)); });
+    EXPECT_EQ(ranges.size(), 1u);
+    return files;
+  };
+  for (std::size_t piece : {1000u, 65536u, 1u << 20}) {
+    auto files = stream(text, piece);
+    ASSERT_EQ(files.size(), 5000u);
+    EXPECT_EQ(files[4999].path, "base/5/104999");
+    EXPECT_EQ(files[4999].crc32c, 4999u);
+  }
+  auto corrupt = [&](const std::string& t, const std::string& want) {
+    try {
+      stream(t, 4096);
+      ADD_FAILURE() << "accepted: " << want;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Corrupt);
+      EXPECT_NE(e.message().find(want), std::string::npos) << e.message();
+    }
+  };
+  corrupt(replace_once(text, "\"Size\": 7,", "\"Size\": 8,"), "checksum mismatch");    // early in the text
+  corrupt(replace_once(text, "\"0/2000100\"", "\"0/2000101\""), "checksum mismatch");  // in the last piece
+  std::string no_sum = text.substr(0, text.rfind("\"Manifest-Checksum\"")) + "\"x\": 1}\n";
+  corrupt(no_sum, "no Manifest-Checksum");
+  std::string after = text.substr(0, text.rfind('}')) + ", \"Files\": []}\n";
+  corrupt(after, "data after its Manifest-Checksum");
+  corrupt(text.substr(0, text.size() / 2), "no Manifest-Checksum");
 }
 
 }  // namespace

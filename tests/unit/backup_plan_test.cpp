@@ -20,7 +20,7 @@ void touch(const std::string& path, std::size_t size = 10) {
 
 std::set<std::string> names(const BackupPlan& plan) {
   std::set<std::string> out;
-  for (const auto& e : plan.entries) out.insert(e.tar_name);
+  for (std::size_t i = 0; i < plan.entries.size(); ++i) out.insert(plan.entries.at(i).tar_name);
   return out;
 }
 
@@ -76,28 +76,81 @@ TEST(BackupPlan, TablespacesAreWalkedThroughTheLinkAndRecorded) {
   EXPECT_EQ(plan.spec.tablespaces[0].oid, "16389");
   EXPECT_EQ(plan.spec.tablespaces[0].loc, ts + "/");
   EXPECT_EQ(plan.spec.tablespaces[0].link, "pg_tblspc/16389");
+  // Every entry is read from the data directory + its tar name (through the link).
+  auto i = plan.entries.find_file("pg_tblspc/16389/PG_15_202209061/5/16390");
+  ASSERT_TRUE(i);
+  EXPECT_EQ(plan.entries.at(*i).source_path, d + "/pg_tblspc/16389/PG_15_202209061/5/16390");
+  EXPECT_EQ(std::filesystem::file_size(plan.entries.at(*i).source_path), 100u);
+}
+
+// The compact list gives back every field it was given, symlink targets
+// included; excluded entries keep their place but are in no partition, and
+// the manifest's records (CRC, and the stored size and mtime) stick to the entry.
+TEST(FileList, KeepsEveryFieldCompactly) {
+  FileList list("/data");
+  std::vector<PlannedEntry> given;
+  for (int i = 0; i < 3000; ++i) {
+    PlannedEntry e;
+    e.type = i % 7 == 0    ? PlannedEntry::Type::Directory
+             : i % 11 == 0 ? PlannedEntry::Type::Symlink
+                           : PlannedEntry::Type::File;
+    e.tar_name = "base/16384/" + std::string(static_cast<std::size_t>(i % 300), 'n') + std::to_string(i);
+    e.size = e.type == PlannedEntry::Type::File ? static_cast<std::uint64_t>(i) * 8192 : 0;
+    e.mode = i % 2 ? 0600 : 0755;
+    e.mtime = 1700000000 + i;
+    if (e.type == PlannedEntry::Type::Symlink) e.link_target = "/elsewhere/" + std::to_string(i);
+    list.add(e);
+    given.push_back(e);
+  }
+  ASSERT_EQ(list.size(), given.size());
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    PlannedEntry e = list.at(i);
+    ASSERT_EQ(e.type, given[i].type) << i;
+    ASSERT_EQ(e.tar_name, given[i].tar_name) << i;
+    ASSERT_EQ(e.source_path, "/data/" + given[i].tar_name) << i;
+    ASSERT_EQ(e.size, given[i].size) << i;
+    ASSERT_EQ(e.mode, given[i].mode) << i;
+    ASSERT_EQ(e.mtime, given[i].mtime) << i;
+    ASSERT_EQ(e.link_target, given[i].link_target) << i;
+    ASSERT_FALSE(list.recorded(i));
+  }
+  EXPECT_EQ(list.find_file(given[1].tar_name), std::optional<std::size_t>(1));
+  EXPECT_EQ(list.find_file(given[0].tar_name), std::nullopt);  // a directory
+  list.exclude(1);
+  auto parts = partition_plan(list, 1ULL << 40);
+  ASSERT_EQ(parts.size(), 1u);
+  std::uint64_t all = 0;
+  for (std::size_t i = 0; i < given.size(); ++i) all += given[i].size;
+  EXPECT_EQ(parts[0].bytes, all - given[1].size);
+  list.record(2, 0xdeadbeefu);
+  list.record(1, 42, 7, 0x1234u);
+  EXPECT_TRUE(list.recorded(2));
+  EXPECT_EQ(list.crc(2), 0xdeadbeefu);
+  EXPECT_EQ(list.file_size(1), 42u);
+  EXPECT_EQ(list.mtime(1), 7);
+  EXPECT_EQ(list.crc(1), 0x1234u);
 }
 
 TEST(BackupPlan, PartitionsBySizeKeepingOrder) {
-  std::vector<PlannedEntry> entries;
+  FileList entries;
   for (int i = 0; i < 10; ++i) {
     PlannedEntry e;
     e.tar_name = "f" + std::to_string(i);
-    e.size = 100;
-    entries.push_back(e);
+    e.size = i == 5 ? 1000 : 100;  // f5 is bigger than a partition: alone
+    entries.add(e);
   }
-  entries[5].size = 1000;  // bigger than a partition: alone
   auto parts = partition_plan(entries, 250);
   std::size_t total = 0;
   std::string order;
   for (const auto& p : parts) {
     std::uint64_t bytes = 0;
-    for (const auto& e : p) {
-      bytes += e.size;
-      order += e.tar_name;
+    for (std::size_t i = p.begin; i < p.end; ++i) {
+      bytes += entries.file_size(i);
+      order += entries.at(i).tar_name;
     }
-    EXPECT_TRUE(bytes <= 250 || p.size() == 1);
-    total += p.size();
+    EXPECT_EQ(bytes, p.bytes);
+    EXPECT_TRUE(bytes <= 250 || p.end - p.begin == 1);
+    total += p.end - p.begin;
   }
   EXPECT_EQ(total, 10u);
   EXPECT_EQ(order, "f0f1f2f3f4f5f6f7f8f9");

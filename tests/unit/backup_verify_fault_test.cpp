@@ -7,9 +7,11 @@
 #include "catalog/backup_catalog.h"
 #include "catalog/backup_verify.h"
 #include "core/error.h"
+#include "io/filter_streams.h"
 #include "layout/archive_layout.h"
 #include "layout/backup_manifest.h"
 #include "store/memory/memory_store.h"
+#include "tar/tar_reader.h"
 #include "test_support/fake_backup_server.h"
 #include "test_support/fake_clock.h"
 #include "test_support/fault_injecting_store.h"
@@ -120,6 +122,76 @@ TEST_F(BackupVerifyFaults, ManifestAndPartitionsMustListTheSameFiles) {
 
   rewrite(m.files);
   EXPECT_TRUE(verify().ok());
+}
+
+// What the manifest says about each file is checked against what is stored,
+// with the file named: a size differs (the stored size is given), a CRC
+// differs; the file count is of distinct files found. Without a manifest
+// (WAL-E's backups) the files are still counted.
+TEST_F(BackupVerifyFaults, SizeAndChecksumMismatchesNameTheFile) {
+  auto key = layout::backup_manifest_key(name);
+  auto original = store::get_bytes(base, key);
+  ASSERT_TRUE(original);
+  layout::Manifest m = layout::parse_manifest(*original);
+  ASSERT_GE(m.files.size(), 3u);
+  auto clean = verify();
+  ASSERT_TRUE(clean.ok());
+  EXPECT_EQ(clean.files, m.files.size() + 1);  // + backup_manifest itself
+  auto files = m.files;
+  std::size_t a = 0, b = 1;
+  while (files[a].size == 0) ++a;
+  b = a + 1;
+  files[a].size += 1;
+  files[b].crc32c = files[b].crc32c.value_or(0) ^ 1u;
+  layout::ManifestBuilder builder;
+  for (const auto& f : files) builder.add(f);
+  store::put_bytes(base, key, builder.render(m.wal_ranges.front()), {"application/json"});
+  auto r = verify();
+  ASSERT_EQ(r.problems.size(), 2u);
+  EXPECT_EQ(r.problems[0].location, files[a].path);
+  EXPECT_EQ(r.problems[0].what,
+            "size " + std::to_string(m.files[a].size) + " but the manifest says " + std::to_string(files[a].size));
+  EXPECT_EQ(r.problems[1].location, files[b].path);
+  EXPECT_EQ(r.problems[1].what, "checksum mismatch: the file's content is damaged");
+  EXPECT_EQ(r.files, clean.files);
+
+  std::vector<std::string> gone{key};
+  base.remove(gone);
+  auto bare = verify();
+  EXPECT_FALSE(bare.has_manifest);
+  EXPECT_EQ(bare.files, clean.files);
+  EXPECT_TRUE(bare.ok()) << (bare.problems.empty() ? "" : bare.problems.front().what);
+}
+
+// A damaged partition is reported, and every file it holds counts as absent
+// (a restore stops there), even those read intact before the damage (here:
+// all of them; the partition lacks its last byte).
+TEST_F(BackupVerifyFaults, TheFilesOfADamagedPartitionCountAsAbsent) {
+  // The partition holding the most files the manifest lists.
+  std::vector<std::string> in_part;
+  std::uint32_t damaged = 0;
+  for (std::uint32_t n = 0; base.stat(part(n)); ++n) {
+    std::vector<std::string> names;
+    io::FilterSource source(codec::make_decompressor(codec::Codec::Zstd), base.get(part(n)));
+    tar::TarReader reader(source);
+    while (auto e = reader.next()) {
+      if (e->type == tar::Entry::Type::File && e->path != "backup_manifest") names.push_back(e->path);
+    }
+    if (names.size() > in_part.size()) {
+      in_part = names;
+      damaged = n;
+    }
+  }
+  ASSERT_GE(in_part.size(), 2u);
+  faults.truncate_reads(part(damaged), base.stat(part(damaged))->size - 1);  // every file read whole first
+  auto r = verify();
+  ASSERT_FALSE(r.ok());
+  for (const auto& path : in_part) {
+    bool absent = false;
+    for (const auto& p : r.problems)
+      absent |= p.location == path && p.what == "in the manifest but in no tar partition";
+    EXPECT_TRUE(absent) << path;
+  }
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "codec/crc32c.h"
 #include "core/error.h"
 #include "io/filter_streams.h"
+#include "io/memory_streams.h"
 #include "store/memory/memory_store.h"
 #include "tar/tar_reader.h"
 #include "test_support/fake_backup_server.h"
@@ -28,10 +29,11 @@ using Op = FaultInjectingStore::Op;
 using layout::ManifestBuilder;
 using layout::parse_manifest;
 
-std::uint64_t file_bytes(const std::vector<PlannedEntry>& part) {
-  std::uint64_t n = 0;
-  for (const auto& e : part) n += e.size;
-  return n;
+Partition whole(const FileList& list) { return Partition{0, list.size(), 0}; }
+
+std::string manifest_text(const FileList& list, const layout::ManifestWalRange& wal) {
+  auto order = manifest_order(list);
+  return io::read_all(*manifest_source(list, order, wal));
 }
 
 // For many shapes of plan and sizes: every entry in exactly one partition,
@@ -42,7 +44,7 @@ TEST(PartitionPlan, CutsAtTheSizeAndNeverEarlyOrInsideAFile) {
   std::mt19937 rng(42);
   for (std::uint64_t max_bytes : {1ULL, 511ULL, 4096ULL, 10000ULL, 1ULL << 30}) {
     for (int round = 0; round < 20; ++round) {
-      std::vector<PlannedEntry> entries;
+      FileList entries;
       int n = static_cast<int>(rng() % 60);
       for (int i = 0; i < n; ++i) {
         PlannedEntry e;
@@ -52,27 +54,33 @@ TEST(PartitionPlan, CutsAtTheSizeAndNeverEarlyOrInsideAFile) {
           case 1: e.size = 0; break;  // an empty file
           default: e.size = rng() % 12000; break;
         }
-        entries.push_back(e);
+        entries.add(e);
       }
       SCOPED_TRACE("max " + std::to_string(max_bytes) + ", " + std::to_string(n) + " entries");
       auto parts = partition_plan(entries, max_bytes);
       std::vector<std::string> order;
       for (std::size_t p = 0; p < parts.size(); ++p) {
-        ASSERT_FALSE(parts[p].empty() && n > 0) << "partition " << p << " is empty";
-        for (const auto& e : parts[p]) order.push_back(e.tar_name);
-        std::uint64_t bytes = file_bytes(parts[p]);
+        ASSERT_FALSE(parts[p].begin == parts[p].end && n > 0) << "partition " << p << " is empty";
+        std::uint64_t bytes = 0;
+        int files = 0;
+        for (std::size_t i = parts[p].begin; i < parts[p].end; ++i) {
+          order.push_back(std::string(entries.tar_name(i)));
+          bytes += entries.file_size(i);
+          files += entries.file_size(i) > 0;
+        }
+        EXPECT_EQ(bytes, parts[p].bytes);
         if (bytes > max_bytes) {
-          EXPECT_EQ(std::count_if(parts[p].begin(), parts[p].end(), [](const auto& e) { return e.size > 0; }), 1)
-              << "partition " << p << " holds " << bytes << " bytes";
+          EXPECT_EQ(files, 1) << "partition " << p << " holds " << bytes << " bytes";
         }
         if (p + 1 < parts.size()) {
           // The next partition starts with a file that would not have fit.
-          ASSERT_GT(parts[p + 1].front().size, 0u) << "partition " << p + 1 << " was cut before a zero-size entry";
-          EXPECT_GT(bytes + parts[p + 1].front().size, max_bytes) << "partition " << p << " was cut early";
+          std::uint64_t next = entries.file_size(parts[p + 1].begin);
+          ASSERT_GT(next, 0u) << "partition " << p + 1 << " was cut before a zero-size entry";
+          EXPECT_GT(bytes + next, max_bytes) << "partition " << p << " was cut early";
         }
       }
       ASSERT_EQ(order.size(), entries.size());
-      for (std::size_t i = 0; i < entries.size(); ++i) EXPECT_EQ(order[i], entries[i].tar_name);
+      for (std::size_t i = 0; i < entries.size(); ++i) EXPECT_EQ(order[i], entries.tar_name(i));
     }
   }
 }
@@ -107,15 +115,14 @@ TEST(PartitionWriter, EveryFileIsStoredWholeInExactlyOnePartition) {
   auto parts = partition_plan(plan.entries, 16 * 1024);
   ASSERT_GE(parts.size(), 4u);
   store::MemoryStore s;
-  ManifestBuilder manifest;
   std::map<std::string, int> seen;
   std::map<std::string, std::string> stored;
   PartitionStats totals;
   std::uint64_t hooked = 0;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     std::string key = "p/" + std::to_string(i) + ".zst";
-    totals += write_partition(
-        s, key, parts[i], codec::Codec::Zstd, [&](std::uint64_t n) { hooked += n; }, &manifest);
+    totals +=
+        write_partition(s, key, plan.entries, parts[i], codec::Codec::Zstd, [&](std::uint64_t n) { hooked += n; });
     for (const auto& [name, data] : read_partition(s, key, codec::Codec::Zstd)) {
       ++seen[name];
       stored[name] = data;
@@ -127,7 +134,7 @@ TEST(PartitionWriter, EveryFileIsStoredWholeInExactlyOnePartition) {
   }
   EXPECT_EQ(totals.files, files.size());
   EXPECT_EQ(hooked, plan.total_file_bytes);
-  auto m = parse_manifest(manifest.render({1, "0/1", "0/2"}));
+  auto m = parse_manifest(manifest_text(plan.entries, {1, "0/1", "0/2"}));
   ASSERT_EQ(m.files.size(), files.size());
   for (const auto& f : m.files) {
     EXPECT_EQ(f.size, files[f.path].size()) << f.path;
@@ -147,15 +154,14 @@ TEST(PartitionWriter, FilesChangedSincePlanningAreStoredAtThePlannedSize) {
   std::filesystem::resize_file(pg + "base/5/16386", 100);                       // shrank
   std::filesystem::remove(pg + "global/1262");                                  // vanished
   store::MemoryStore s;
-  ManifestBuilder manifest;
-  auto stats = write_partition(s, "p.lz4", plan.entries, codec::Codec::Lz4, {}, &manifest);
+  auto stats = write_partition(s, "p.lz4", plan.entries, whole(plan.entries), codec::Codec::Lz4);
   auto stored = read_partition(s, "p.lz4", codec::Codec::Lz4);
   EXPECT_TRUE(stored["base/5/16385"] == files["base/5/16385"]);
   std::string shrunk = files["base/5/16386"].substr(0, 100) + std::string(files["base/5/16386"].size() - 100, '\0');
   EXPECT_TRUE(stored["base/5/16386"] == shrunk);
   EXPECT_EQ(stored.count("global/1262"), 0u);
   EXPECT_EQ(stats.files, files.size() - 1);
-  for (const auto& f : parse_manifest(manifest.render({1, "0/1", "0/2"})).files) {
+  for (const auto& f : parse_manifest(manifest_text(plan.entries, {1, "0/1", "0/2"})).files) {
     ASSERT_TRUE(stored.count(f.path)) << f.path << " is in the manifest but not stored";
     EXPECT_EQ(f.size, stored[f.path].size()) << f.path;
     EXPECT_EQ(f.crc32c, crc_of(stored[f.path])) << f.path;
@@ -173,14 +179,14 @@ TEST(PartitionWriter, AFailedUploadLeavesNoObject) {
     store::MemoryStore base;
     FaultInjectingStore s(base);
     s.fail(op, ErrorCode::Transient);
-    EXPECT_THROW(write_partition(s, "p.zst", plan.entries, codec::Codec::Zstd), Error);
+    EXPECT_THROW(write_partition(s, "p.zst", plan.entries, whole(plan.entries), codec::Codec::Zstd), Error);
     EXPECT_FALSE(base.stat("p.zst"));
     // Only the first matching call fails: the next upload is whole.
     EXPECT_NO_THROW(write_inline_partition(s, "i.zst", {{"backup_label", "x"}}, codec::Codec::Zstd));
     EXPECT_EQ(base.object_count(), 1u);
     s.clear_faults();
     s.fail(op, ErrorCode::Transient, "*", 0);
-    EXPECT_THROW(write_partition(s, "q.zst", plan.entries, codec::Codec::Zstd), Error);
+    EXPECT_THROW(write_partition(s, "q.zst", plan.entries, whole(plan.entries), codec::Codec::Zstd), Error);
     EXPECT_THROW(write_inline_partition(s, "r.zst", {{"backup_label", "x"}}, codec::Codec::Zstd), Error);
     EXPECT_FALSE(base.stat("q.zst"));
     EXPECT_FALSE(base.stat("r.zst"));
@@ -198,6 +204,41 @@ TEST(PartitionWriter, InlinePartitionHoldsTheGivenFilesAndManifestEntriesMatch) 
   auto e = manifest_entry("backup_label", meta[0].content, 7);
   EXPECT_EQ(e.size, meta[0].content.size());
   EXPECT_EQ(e.crc32c, crc_of(meta[0].content));
+}
+
+// The manifest rendered from the file list as a stream (backup-push never
+// holds its text) is byte for byte what ManifestBuilder renders for the same
+// files: sorted by path, only the files stored, with the recorded CRCs; an
+// inline file opened from it is stored whole.
+TEST(PartitionWriter, StreamedManifestIsTheBuildersText) {
+  FileList list("/data");
+  ManifestBuilder builder;
+  for (int i = 0; i < 5000; ++i) {
+    PlannedEntry e;
+    e.type = i % 9 == 0 ? PlannedEntry::Type::Directory : PlannedEntry::Type::File;
+    e.tar_name = "base/" + std::to_string((i * 7919) % 5000) + (i % 13 == 0 ? "\"q\\uote" : "");
+    e.size = static_cast<std::uint64_t>(i) * 3;
+    e.mtime = 1700000000 + i % 5;
+    list.add(e);
+    if (e.type == PlannedEntry::Type::File && i % 17 != 0) {  // every 17th: vanished, not stored
+      std::uint32_t crc = static_cast<std::uint32_t>(i) * 2654435761u;
+      list.record(list.size() - 1, crc);
+      builder.add({e.tar_name, e.size, e.mtime, crc});
+    }
+  }
+  layout::ManifestWalRange wal{3, "0/5000028", "0/6000100"};
+  std::string streamed = manifest_text(list, wal);
+  EXPECT_EQ(streamed, builder.render(wal));
+  EXPECT_GT(streamed.size(), 64u * 1024 * 2);  // several pieces
+  auto m = parse_manifest(streamed);
+  EXPECT_EQ(m.files.size(), manifest_order(list).size());
+
+  store::MemoryStore s;
+  auto order = manifest_order(list);
+  std::vector<InlineFile> meta;
+  meta.push_back({"backup_manifest", {}, [&] { return manifest_source(list, order, wal); }, streamed.size()});
+  write_inline_partition(s, "m.zst", meta, codec::Codec::Zstd);
+  EXPECT_TRUE(read_partition(s, "m.zst", codec::Codec::Zstd)["backup_manifest"] == streamed);
 }
 
 }  // namespace
