@@ -47,7 +47,11 @@ for f in bin/wal-e share/doc/wal-e/README.md share/doc/wal-e/docs/architecture.m
   [ -f "$WORK/prefix/$f" ] || { find "$WORK/prefix"; fail "cmake --install did not install $f"; }
 done
 [ -x "$WORK/prefix/bin/wal-e" ] || fail "installed wal-e is not executable"
-pass "cmake --install put wal-e in bin/ and the docs in share/doc/wal-e/"
+for p in s3 backup; do  # the plugins (app/plugin.h)
+  [ -n "$(find "$WORK/prefix" -path "*/wal-e/libwale-$p.so")" ] \
+    || { find "$WORK/prefix"; fail "cmake --install did not install libwale-$p.so"; }
+done
+pass "cmake --install put wal-e in bin/, its plugins in lib/ and the docs in share/doc/wal-e/"
 
 # The package: CPack from the build tree (which is already built: nothing compiles).
 cpack -G DEB --config "$WALE_PACKAGE_BUILD_DIR/CPackConfig.cmake" -B "$WORK/pkg" >"$WORK/cpack.log" 2>&1 \
@@ -67,6 +71,11 @@ done
 dpkg-deb -c "$DEB" >"$WORK/contents"
 for f in ./usr/bin/wal-e ./usr/share/doc/wal-e/README.md ./usr/share/doc/wal-e/docs/s3.md ./usr/share/man/man1/wal-e.1; do
   grep -q " $f\$" "$WORK/contents" || { cat "$WORK/contents"; fail "$f is not in the package"; }
+done
+# The plugins (app/plugin.h), where the binary looks for them: ../lib/.../wal-e/.
+for p in s3 backup; do
+  grep -qE " \./usr/lib/([^/]+/)?wal-e/libwale-$p\.so\$" "$WORK/contents" \
+    || { cat "$WORK/contents"; fail "libwale-$p.so is not in the package"; }
 done
 pass "cpack made $(basename "$DEB") (Depends: $DEPENDS)"
 
