@@ -63,8 +63,9 @@ DEB=${DEBS[0]}
 [ -n "$(dpkg-deb -f "$DEB" Maintainer)" ] || fail "no Maintainer field"
 [ -n "$(dpkg-deb -f "$DEB" Description)" ] || fail "no Description field"
 DEPENDS=$(dpkg-deb -f "$DEB" Depends)
-# Computed by dpkg-shlibdeps from the binary's libraries, with versions.
-for lib in libc6 libpq5 libzstd1 libcurl4; do
+# Computed by dpkg-shlibdeps from the libraries the binary and its plugins link,
+# with versions (the codecs are linked statically: WALE_STATIC_CODECS).
+for lib in libc6 libpq5 libcurl4 libarchive13; do
   re="(^|, )$lib( \(>= [^)]+\))?(,|\$)"
   [[ "$DEPENDS" =~ $re ]] || fail "Depends lacks $lib: $DEPENDS"
 done
