@@ -2,7 +2,7 @@
 # startup.libraries: wal-e's start-up does not map the heavy libraries
 # (docs/performance.md, "Start-up"; app/plugin.h). `version`, wal-push and
 # wal-fetch on a local-directory archive must not load libcurl, libpq,
-# libarchive or a plugin; backup-list and an s3:// prefix must load theirs
+# libarchive, OpenSSL or a plugin; backup-list and an s3:// prefix must load theirs
 # (the control: the check sees a library when it is loaded). A binary whose
 # plugins are missing says so in one line and exits non-zero (wal-fetch:
 # above 125, so that PostgreSQL stops recovery instead of ending it).
@@ -24,13 +24,15 @@ loaded() {
   grep -ho 'file=[^ ]*' "$work"/ld.* | sed 's/^file=//' | sort -u
   rm -f "$work"/ld.*
 }
-heavy='libcurl|libpq|libarchive|libwale-'
+# libcrypto/libssl too: OpenSSL alone costs ~0.6 ms of start-up, the whole margin of the
+# 3x-of-/bin/true target (docs/performance.md, "Start-up").
+heavy='libcurl|libpq|libarchive|libcrypto|libssl|libwale-'
 check_light() {
   local libs
   libs=$(loaded "$@")
   [ -n "$libs" ] || fail "LD_DEBUG=files recorded nothing for wal-e $*"
   if grep -E "$heavy" <<< "$libs"; then fail "wal-e $* loads the libraries above"; fi
-  echo "ok: wal-e $* loads $(wc -l <<< "$libs") objects, none of libcurl, libpq, libarchive, plugins"
+  echo "ok: wal-e $* loads $(wc -l <<< "$libs") objects, none of libcurl, libpq, libarchive, OpenSSL, plugins"
 }
 check_loads() {
   local want=$1; shift
