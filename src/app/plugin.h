@@ -26,7 +26,7 @@
 #include <string>
 
 #include "app/cli.h"
-#include "config/environment.h"
+#include "app/commands.h"
 #include "config/settings.h"
 #include "store/object_store.h"
 
@@ -35,14 +35,6 @@ namespace wale::app {
 // The version of wal-e (the project's, from CMake): a plugin of another
 // version is refused. Plugins and the binary are installed together.
 inline constexpr const char* kPluginAbi = WALE_PLUGIN_ABI;
-
-// What every command but `version` works with (app/commands.cpp builds it).
-struct Context {
-  const Invocation& inv;
-  const config::Environment& env;
-  config::Settings settings;
-  std::unique_ptr<store::ObjectStore> store;
-};
 
 // libwale-s3.so: the S3 ObjectStore that `settings` (backend S3) names.
 struct S3Plugin {
@@ -69,9 +61,6 @@ const T& plugin(const std::string& name, const char* symbol) {
 
 // The directory plugins are loaded from (for error messages and tests).
 std::string plugin_directory();
-
-// Writes `text` to standard output; throws Error{Io} when it cannot (a closed pipe).
-void write_stdout(const std::string& text);
 
 }  // namespace wale::app
 
