@@ -79,4 +79,14 @@ expect_missing() {  # expect_missing WANT_EXIT_TEST CMD...
 expect_missing '-gt 125' "${s3_env[@]}" "$lonely" wal-fetch 00000003.history "$work/pg_wal/RECOVERYXLOG"
 expect_missing '-ne 0' "${s3_env[@]}" "$lonely" wal-push "$work/pg_wal/00000002.history"
 expect_missing '-ne 0' "$lonely" backup-list
+# A plugin of another wal-e version is refused, not called.
+if [ -n "${WALE_FOREIGN_PLUGIN:-}" ]; then
+  bash "$(dirname "$0")/../../scripts/copy-wal-e.sh" "$WALE_BIN" "$work/foreign"
+  target=$(find "$work/foreign" -name libwale-s3.so)
+  cp "$WALE_FOREIGN_PLUGIN" "$target"
+  expect_missing '-gt 125' "${s3_env[@]}" "$work/foreign/bin/wal-e" wal-fetch 00000003.history "$work/pg_wal/RECOVERYXLOG"
+  grep -q "it is of wal-e 0.0.0-foreign, not of wal-e" "$work/err" || fail "the foreign plugin's version is not named"
+else
+  echo "note: WALE_FOREIGN_PLUGIN not set: the version check is not tested" >&2
+fi
 echo "PASS"
