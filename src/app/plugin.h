@@ -9,9 +9,10 @@
 //                      (backup/, catalog/, tar/: libarchive; pg/connection: libpq)
 //
 // A plugin is found relative to the running binary (/proc/self/exe), in
-// <directory of the binary>/WALE_PLUGIN_RELDIR: ../lib/<multiarch>/wal-e for an
-// installed wal-e (/usr/bin -> /usr/lib/<multiarch>/wal-e); the build tree puts
-// the plugins at the same place relative to src/app/wal-e. A plugin resolves
+// <directory of the binary>/WALE_PLUGIN_RELDIR: CMAKE_INSTALL_LIBDIR/wal-e
+// relative to the bin directory (../lib/wal-e; ../lib/<multiarch>/wal-e for the
+// prefix /usr); the build tree puts the plugins at the same place relative to
+// src/app/wal-e. A plugin resolves
 // wal-e's own functions (logging, errors, stores) against the executable,
 // which exports them (ENABLE_EXPORTS), so there is one copy of their state.
 //
