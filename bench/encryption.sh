@@ -29,7 +29,7 @@ WORK=$(mktemp -d "${BENCH_WORKDIR:-/var/tmp}/wale-encbench.XXXXXX")
 chmod 755 "$WORK"
 PGDATA=$WORK/pg; SOCK=$WORK/sock
 mkdir -p "$SOCK" "$WORK/bin" "$WORK/t" "$WORK/walsrc"
-cp "$WALE_SRC" "$WORK/bin/wal-e"; WALE=$WORK/bin/wal-e
+bash "$ROOT/scripts/copy-wal-e.sh" "$WALE_SRC" "$WORK"; WALE=$WORK/bin/wal-e  # with its plugins
 # Two archives side by side: plain and libsodium (same codec, same data).
 for kind in plain sodium; do
   mkdir -p "$WORK/env-$kind" "$WORK/archive-$kind"

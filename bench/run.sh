@@ -119,7 +119,7 @@ SOCK=$WORK/sock
 PORT=${BENCH_PORT:-55432}
 mkdir -p "$SOCK" "$WORK/bin" "$WORK/env" "$WORK/t" "$WORK/wale-archive" "$WORK/pgbr-repo" \
   "$WORK/pgbr-spool" "$WORK/pgbr-log" "$WORK/pgbr-lock"
-cp "$WALE_SRC_BIN" "$WORK/bin/wal-e"
+bash "$ROOT/scripts/copy-wal-e.sh" "$WALE_SRC_BIN" "$WORK"   # with its plugins (app/plugin.h)
 WALE=$WORK/bin/wal-e
 ENVDIR=$WORK/env
 echo "file://localhost$WORK/wale-archive" >"$ENVDIR/WALE_FILE_PREFIX"

@@ -52,7 +52,7 @@ if [ $MODE = full ]; then N=3; else N=1; fi
 W=$(mktemp -d /tmp/wale-faults.XXXXXX)
 chmod 755 "$W"
 mkdir -p "$W/bin" "$W/sock" "$W/env" "$W/logs" "$W/tmpfs"
-cp "$WALE_SRC" "$W/bin/wal-e"; chmod 755 "$W/bin/wal-e"
+bash "$ROOT/scripts/copy-wal-e.sh" "$WALE_SRC" "$W"   # with its plugins (app/plugin.h)
 WALE=$W/bin/wal-e
 SOCK=$W/sock
 RESULTS=$W/results.tsv; : >"$RESULTS"

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,7 +15,6 @@
 #include <cstdlib>
 #include <ctime>
 #include <memory>
-#include <random>
 
 #include "core/error.h"
 #include "core/stop_token.h"
@@ -127,10 +127,15 @@ void make_dirs(const std::string& path, mode_t mode, bool sync_parents) {
 namespace {
 std::string temp_name_for(const std::string& path) {
   static std::atomic<unsigned> counter{0};
-  thread_local std::mt19937_64 rng{std::random_device{}()};
+  // getrandom(2), not std::random_device: its set-up runs cpuid, which a
+  // virtual machine traps, on the start-up path of every wal-fetch.
+  std::uint32_t salt = 0;
+  if (::getrandom(&salt, sizeof salt, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof salt)) {
+    salt = static_cast<std::uint32_t>(std::time(nullptr));  // pid and counter keep the name unique
+  }
   char suffix[64];
-  std::snprintf(suffix, sizeof suffix, ".tmp.%d.%u.%08llx", static_cast<int>(::getpid()), counter.fetch_add(1),
-                static_cast<unsigned long long>(rng() & 0xffffffffULL));
+  std::snprintf(suffix, sizeof suffix, ".tmp.%d.%u.%08x", static_cast<int>(::getpid()), counter.fetch_add(1),
+                static_cast<unsigned>(salt));
   return parent_dir(path) + "/." + base_name(path) + suffix;
 }
 

@@ -16,8 +16,8 @@ mkdir -p "$WORK/bin" "$WORK/sock" "$WORK/env"
 # The archive root must exist (wal-e never creates it: a missing root is an
 # unmounted disk or a mistyped prefix, not an empty archive).
 mkdir -m 700 "$WORK/archive"
-cp "$WALE_BIN" "$WORK/bin/wal-e"
-chmod 755 "$WORK/bin/wal-e"
+# The binary and its plugins (app/plugin.h), where the postgres user can read them.
+bash "$(dirname "${BASH_SOURCE[0]}")/../../scripts/copy-wal-e.sh" "$WALE_BIN" "$WORK"
 WALE="$WORK/bin/wal-e"
 SOCK="$WORK/sock"
 ARCHIVE="$WORK/archive"

@@ -47,7 +47,11 @@ for f in bin/wal-e share/doc/wal-e/README.md share/doc/wal-e/docs/architecture.m
   [ -f "$WORK/prefix/$f" ] || { find "$WORK/prefix"; fail "cmake --install did not install $f"; }
 done
 [ -x "$WORK/prefix/bin/wal-e" ] || fail "installed wal-e is not executable"
-pass "cmake --install put wal-e in bin/ and the docs in share/doc/wal-e/"
+for p in s3 backup; do  # the plugins (app/plugin.h)
+  [ -n "$(find "$WORK/prefix" -path "*/wal-e/libwale-$p.so")" ] \
+    || { find "$WORK/prefix"; fail "cmake --install did not install libwale-$p.so"; }
+done
+pass "cmake --install put wal-e in bin/, its plugins in lib/ and the docs in share/doc/wal-e/"
 
 # The package: CPack from the build tree (which is already built: nothing compiles).
 cpack -G DEB --config "$WALE_PACKAGE_BUILD_DIR/CPackConfig.cmake" -B "$WORK/pkg" >"$WORK/cpack.log" 2>&1 \
@@ -59,14 +63,20 @@ DEB=${DEBS[0]}
 [ -n "$(dpkg-deb -f "$DEB" Maintainer)" ] || fail "no Maintainer field"
 [ -n "$(dpkg-deb -f "$DEB" Description)" ] || fail "no Description field"
 DEPENDS=$(dpkg-deb -f "$DEB" Depends)
-# Computed by dpkg-shlibdeps from the binary's libraries, with versions.
-for lib in libc6 libpq5 libzstd1 libcurl4; do
+# Computed by dpkg-shlibdeps from the libraries the binary and its plugins link,
+# with versions (the codecs are linked statically: WALE_STATIC_CODECS).
+for lib in libc6 libpq5 libcurl4 libarchive13; do
   re="(^|, )$lib( \(>= [^)]+\))?(,|\$)"
   [[ "$DEPENDS" =~ $re ]] || fail "Depends lacks $lib: $DEPENDS"
 done
 dpkg-deb -c "$DEB" >"$WORK/contents"
 for f in ./usr/bin/wal-e ./usr/share/doc/wal-e/README.md ./usr/share/doc/wal-e/docs/s3.md ./usr/share/man/man1/wal-e.1; do
   grep -q " $f\$" "$WORK/contents" || { cat "$WORK/contents"; fail "$f is not in the package"; }
+done
+# The plugins (app/plugin.h), where the binary looks for them: ../lib/.../wal-e/.
+for p in s3 backup; do
+  grep -qE " \./usr/lib/([^/]+/)?wal-e/libwale-$p\.so\$" "$WORK/contents" \
+    || { cat "$WORK/contents"; fail "libwale-$p.so is not in the package"; }
 done
 pass "cpack made $(basename "$DEB") (Depends: $DEPENDS)"
 
