@@ -1,9 +1,13 @@
 #include "crypto/secret_stream.h"
 
+#include <dlfcn.h>
 #include <openssl/evp.h>
+#include <openssl/opensslv.h>
 
 #include <atomic>
 #include <cstring>
+#include <mutex>
+#include <string>
 
 #include "core/error.h"
 
@@ -22,18 +26,60 @@ const unsigned char* u8(const std::byte* p) { return reinterpret_cast<const unsi
 // missing (2), or neither yet (0).
 std::atomic<int> g_openssl{0};
 
+// The few libcrypto functions the fast path calls, looked up with dlopen the
+// first time a stream wants them: linking libcrypto would load it (~0.6 ms)
+// into every wal-push and wal-fetch, which never get that far. nullptr when
+// the library or a function is missing; then libsodium does every chunk.
+struct Libcrypto {
+  decltype(&EVP_CIPHER_fetch) cipher_fetch = nullptr;
+  decltype(&EVP_CIPHER_free) cipher_free = nullptr;
+  decltype(&EVP_CIPHER_CTX_new) ctx_new = nullptr;
+  decltype(&EVP_CIPHER_CTX_free) ctx_free = nullptr;
+  decltype(&EVP_CipherInit_ex2) init = nullptr;
+  decltype(&EVP_CipherUpdate) update = nullptr;
+  decltype(&EVP_CipherFinal_ex) finish = nullptr;
+  decltype(&EVP_CIPHER_CTX_ctrl) ctrl = nullptr;
+};
+
+template <typename F>
+bool bind(void* lib, const char* name, F& fn) {
+  fn = reinterpret_cast<F>(::dlsym(lib, name));
+  return fn != nullptr;
+}
+
+const Libcrypto* libcrypto() {
+  static std::once_flag once;
+  static Libcrypto api;
+  static bool loaded = false;
+  std::call_once(once, [] {
+    // The soname of the OpenSSL major version the header describes (3 on Debian 12).
+    std::string soname = "libcrypto.so." + std::to_string(OPENSSL_VERSION_MAJOR);
+    void* lib = ::dlopen(soname.c_str(), RTLD_NOW | RTLD_LOCAL);  // never closed: used until exit
+    if (lib == nullptr) return;
+    loaded = bind(lib, "EVP_CIPHER_fetch", api.cipher_fetch) && bind(lib, "EVP_CIPHER_free", api.cipher_free) &&
+             bind(lib, "EVP_CIPHER_CTX_new", api.ctx_new) && bind(lib, "EVP_CIPHER_CTX_free", api.ctx_free) &&
+             bind(lib, "EVP_CipherInit_ex2", api.init) && bind(lib, "EVP_CipherUpdate", api.update) &&
+             bind(lib, "EVP_CipherFinal_ex", api.finish) && bind(lib, "EVP_CIPHER_CTX_ctrl", api.ctrl);
+  });
+  return loaded ? &api : nullptr;
+}
+
 }  // namespace
 
 struct SecretStream::Ctx {
+  const Libcrypto& api;
   EVP_CIPHER* cipher = nullptr;
   EVP_CIPHER_CTX* ctx = nullptr;
+  explicit Ctx(const Libcrypto& a) : api(a) {}
+  Ctx(const Ctx&) = delete;
+  Ctx& operator=(const Ctx&) = delete;
   ~Ctx() {
-    EVP_CIPHER_CTX_free(ctx);  // cleanses the key it holds
-    EVP_CIPHER_free(cipher);
+    if (ctx != nullptr) api.ctx_free(ctx);  // cleanses the key it holds
+    if (cipher != nullptr) api.cipher_free(cipher);
   }
   // Starts one chunk under (k, nonce); false if OpenSSL fails.
   bool start(const unsigned char* k, const unsigned char* nonce, int enc) {
-    return EVP_CipherInit_ex2(ctx, nullptr, k, nonce, enc, nullptr) == 1;
+    return api.init(ctx, nullptr, k, nonce, enc, nullptr) == 1;
   }
 };
 
@@ -68,13 +114,16 @@ bool SecretStream::fast(std::size_t message_bytes) {
     } else if (g_openssl.load(std::memory_order_relaxed) == 2) {
       no_openssl_ = true;
     } else {
-      auto ctx = std::make_unique<Ctx>();
-      ctx->cipher = EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr);
-      ctx->ctx = EVP_CIPHER_CTX_new();
+      const Libcrypto* api = libcrypto();
+      auto ctx = api != nullptr ? std::make_unique<Ctx>(*api) : nullptr;
+      if (ctx) {
+        ctx->cipher = api->cipher_fetch(nullptr, "ChaCha20-Poly1305", nullptr);
+        ctx->ctx = api->ctx_new();
+      }
       // The cipher is set once: EVP_CipherInit_ex2 with a cipher resets (and
       // reallocates) the context; without one it only re-keys or re-nonces it.
-      if (ctx->cipher != nullptr && ctx->ctx != nullptr &&
-          EVP_CipherInit_ex2(ctx->ctx, ctx->cipher, nullptr, nullptr, 1, nullptr) == 1) {
+      if (ctx && ctx->cipher != nullptr && ctx->ctx != nullptr &&
+          api->init(ctx->ctx, ctx->cipher, nullptr, nullptr, 1, nullptr) == 1) {
         ctx_ = std::move(ctx);
         g_openssl.store(1, std::memory_order_relaxed);
       } else {
@@ -109,11 +158,11 @@ void SecretStream::push(std::span<const std::byte> plain, unsigned char tag, std
   unsigned char* mac = body + plain.size();
   int n = 0;
   int m = 0;
-  bool ok = ctx_->start(state_.k, state_.nonce, 1) && EVP_CipherUpdate(c, sealed, &n, block, kBlock) == 1 &&
+  bool ok = ctx_->start(state_.k, state_.nonce, 1) && ctx_->api.update(c, sealed, &n, block, kBlock) == 1 &&
             n == static_cast<int>(kBlock) &&
-            EVP_CipherUpdate(c, body, &m, u8(plain.data()), static_cast<int>(plain.size())) == 1 &&
-            m == static_cast<int>(plain.size()) && EVP_CipherFinal_ex(c, sealed, &n) == 1 && n == 0 &&
-            EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, kMacBytes, mac) == 1;
+            ctx_->api.update(c, body, &m, u8(plain.data()), static_cast<int>(plain.size())) == 1 &&
+            m == static_cast<int>(plain.size()) && ctx_->api.finish(c, sealed, &n) == 1 && n == 0 &&
+            ctx_->api.ctrl(c, EVP_CTRL_AEAD_GET_TAG, kMacBytes, mac) == 1;
   if (!ok) throw Error(ErrorCode::Internal, "OpenSSL ChaCha20-Poly1305 failed to encrypt a chunk");
   out[0] = std::byte{sealed[0]};
   sodium_memzero(sealed, sizeof sealed);
@@ -143,10 +192,10 @@ bool SecretStream::pull(std::span<const std::byte> chunk, std::byte* out, unsign
   EVP_CIPHER_CTX* c = ctx_->ctx;
   int n = 0;
   int m = 0;
-  bool ok =
-      ctx_->start(state_.k, state_.nonce, 0) && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, kMacBytes, mac) == 1 &&
-      EVP_CipherUpdate(c, block, &n, sealed, kBlock) == 1 && n == static_cast<int>(kBlock) &&
-      EVP_CipherUpdate(c, u8(out), &m, u8(chunk.data()) + 1, static_cast<int>(len)) == 1 && m == static_cast<int>(len);
+  bool ok = ctx_->start(state_.k, state_.nonce, 0) && ctx_->api.ctrl(c, EVP_CTRL_AEAD_SET_TAG, kMacBytes, mac) == 1 &&
+            ctx_->api.update(c, block, &n, sealed, kBlock) == 1 && n == static_cast<int>(kBlock) &&
+            ctx_->api.update(c, u8(out), &m, u8(chunk.data()) + 1, static_cast<int>(len)) == 1 &&
+            m == static_cast<int>(len);
   if (!ok) {
     sodium_memzero(out, len);
     sodium_memzero(sealed, sizeof sealed);
@@ -154,7 +203,7 @@ bool SecretStream::pull(std::span<const std::byte> chunk, std::byte* out, unsign
     throw Error(ErrorCode::Internal, "OpenSSL ChaCha20-Poly1305 failed to decrypt a chunk");
   }
   // Final compares the MAC (in constant time); only then is the chunk ours.
-  bool authentic = EVP_CipherFinal_ex(c, sealed, &n) == 1;
+  bool authentic = ctx_->api.finish(c, sealed, &n) == 1;
   sodium_memzero(sealed, sizeof sealed);
   if (!authentic) {
     sodium_memzero(out, len);

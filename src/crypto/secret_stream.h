@@ -17,7 +17,10 @@
 // own push/pull on the same state, and the state update after each chunk
 // (nonce ^= MAC, counter + 1, rekey on TAG_REKEY or counter wrap) is
 // libsodium's. When OpenSSL has no ChaCha20-Poly1305 (a FIPS-only provider
-// set-up), every chunk goes through libsodium.
+// set-up) or libcrypto cannot be opened, every chunk goes through libsodium.
+// libcrypto is not linked: the first stream that switches opens it with
+// dlopen, so that processes that never get there (wal-push, wal-fetch of one
+// segment) do not load it at start-up (tests/startup/libraries.sh).
 //
 // Setting OpenSSL up costs a process ~1 ms of CPU once (its configuration
 // file, providers, the cipher fetch): about what the faster cipher saves on
