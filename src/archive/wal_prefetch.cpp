@@ -170,13 +170,18 @@ PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std
 
 namespace {
 
-enum class Fetched { Present, Missing, Skipped };
+enum class Fetched { Present, Missing, Skipped, SpoolGone };
 
 // Downloads `seg` into `base` under its claim.
 Fetched prefetch_one(store::ObjectStore& store, const std::string& base, const std::string& seg,
                      codec::Codec preferred) {
   std::string claim = layout::prefetch_claim_path(base, seg);
-  if (::mkdir(claim.c_str(), 0700) != 0) return Fetched::Skipped;  // someone else is on it
+  if (::mkdir(claim.c_str(), 0700) != 0) {
+    // EEXIST: someone else is on it. Anything else (ENOENT: the restore's
+    // directory was removed; EACCES, ENOSPC, ...) means there is nowhere to
+    // prefetch into: the prefetcher stops instead of skipping on forever.
+    return errno == EEXIST ? Fetched::Skipped : Fetched::SpoolGone;
+  }
   Fetched out = Fetched::Present;
   try {
     if (!exists(layout::prefetch_path(base, seg)) &&
@@ -243,7 +248,7 @@ void wal_prefetch(store::ObjectStore& store, const std::string& base, const std:
         group.run([&, seg] {
           Fetched f = prefetch_one(store, base, seg, preferred);
           std::lock_guard guard(mu);
-          if (f == Fetched::Missing) ended = true;
+          if (f == Fetched::Missing || f == Fetched::SpoolGone) ended = true;
           else outstanding.insert(seg);  // Skipped: another process is fetching it
         });
       }

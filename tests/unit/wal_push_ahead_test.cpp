@@ -270,6 +270,29 @@ TEST(WalPrefetch, APrefetcherKeepsItsWindowFullWhileSegmentsAreTaken) {
   EXPECT_FALSE(fs::exists(base + "/" + seg(15)));                                    // beyond it: nothing
 }
 
+// A lingering prefetcher whose spool is removed (the restore's directory
+// deleted under it) must end. It used to read the failed claim as "someone
+// else is fetching it", count the file as taken at once and move to the next
+// segment name, spinning on both cores with no end.
+TEST(WalPrefetch, APrefetcherWhoseSpoolIsRemovedStops) {
+  store::MemoryStore store;
+  archive_segments(store, 6);
+  test::TempDir restore;
+  std::string base = restore.path() + "/prefetch";
+  auto done = std::async(std::launch::async, [&] {
+    wal_prefetch(store, base, {seg(2), seg(3)}, codec::Codec::Zstd, 2, std::chrono::seconds(5));
+  });
+  ASSERT_TRUE(appears(base + "/" + seg(3)));
+  ASSERT_TRUE(appears(base + "/" + seg(2)));
+  fs::remove_all(base);
+  bool ended = done.wait_for(std::chrono::seconds(3)) == std::future_status::ready;
+  if (!ended) process_stop_token().request(SIGTERM);  // end the runaway loop so that the test can finish
+  done.wait();
+  process_stop_token().reset();
+  EXPECT_TRUE(ended) << "the prefetcher kept going after its spool was removed";
+  EXPECT_FALSE(fs::exists(base)) << "nothing recreated";
+}
+
 TEST(WalPrefetch, AnInBandFetchStartsThePrefetcherBeforeItsOwnDownload) {
   store::MemoryStore store;
   archive_segments(store, 5);
