@@ -10,6 +10,7 @@
 #include "io/counting_sink.h"
 #include "io/file_streams.h"
 #include "io/filter_streams.h"
+#include "io/memory_streams.h"
 #include "tar/tar_writer.h"
 
 namespace wale::backup {
@@ -42,22 +43,6 @@ class HookedSource final : public io::ByteSource {
   io::ByteSource& inner_;
   const ReadHook& hook_;
   std::uint32_t crc_ = codec::crc32c_init();
-};
-
-// Reads a string in place (MemorySource copies; a manifest can be 150 MB).
-class StringViewSource final : public io::ByteSource {
- public:
-  explicit StringViewSource(std::string_view text) : text_(text) {}
-  std::size_t read(std::span<std::byte> out) override {
-    std::size_t n = std::min(out.size(), text_.size() - pos_);
-    std::memcpy(out.data(), text_.data() + pos_, n);
-    pos_ += n;
-    return n;
-  }
-
- private:
-  std::string_view text_;
-  std::size_t pos_ = 0;
 };
 
 template <typename Fill>
@@ -107,7 +92,7 @@ PartitionStats write_inline_partition(store::ObjectStore& store, const std::stri
         auto source = f.open();
         tar.add_file(f.name, 0600, now, f.size, *source);
       } else {
-        StringViewSource source(f.content);
+        io::StringViewSource source(f.content);
         tar.add_file(f.name, 0600, now, f.content.size(), source);
       }
       stats.files += 1;

@@ -13,6 +13,13 @@ std::vector<std::byte> to_bytes(std::string_view text) {
 
 MemorySource::MemorySource(std::string_view text) : data_(to_bytes(text)) {}
 
+std::size_t StringViewSource::read(std::span<std::byte> out) {
+  std::size_t n = std::min(out.size(), text_.size() - pos_);
+  std::memcpy(out.data(), text_.data() + pos_, n);
+  pos_ += n;
+  return n;
+}
+
 std::size_t MemorySource::read(std::span<std::byte> out) {
   std::size_t n = std::min(out.size(), data_.size() - pos_);
   if (n > 0) std::memcpy(out.data(), data_.data() + pos_, n);

@@ -1,10 +1,12 @@
 // In-memory ByteSource/ByteSink, for small objects (sentinels) and tests.
 // MemorySink appends to a caller-visible buffer; finish() runs an optional
-// commit callback. Not thread-safe.
+// commit callback. StringViewSource reads a string in place without a copy
+// (a manifest can be 150 MB); the string must outlive it. Not thread-safe.
 #pragma once
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "io/byte_sink.h"
@@ -20,6 +22,16 @@ class MemorySource final : public ByteSource {
 
  private:
   std::vector<std::byte> data_;
+  std::size_t pos_ = 0;
+};
+
+class StringViewSource final : public ByteSource {
+ public:
+  explicit StringViewSource(std::string_view text) : text_(text) {}
+  std::size_t read(std::span<std::byte> out) override;
+
+ private:
+  std::string_view text_;
   std::size_t pos_ = 0;
 };
 

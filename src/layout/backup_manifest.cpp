@@ -108,22 +108,6 @@ class ManifestInput final : public std::streambuf {
   bool eof_ = false;
 };
 
-// Reads a string in place.
-class ViewSource final : public io::ByteSource {
- public:
-  explicit ViewSource(std::string_view text) : text_(text) {}
-  std::size_t read(std::span<std::byte> out) override {
-    std::size_t n = std::min(out.size(), text_.size() - pos_);
-    std::memcpy(out.data(), text_.data() + pos_, n);
-    pos_ += n;
-    return n;
-  }
-
- private:
-  std::string_view text_;
-  std::size_t pos_ = 0;
-};
-
 }  // namespace
 
 std::string manifest_crc_hex(std::uint32_t crc) {
@@ -225,7 +209,7 @@ std::string ManifestBuilder::render(const ManifestWalRange& wal) const {
 
 Manifest parse_manifest(const std::string& text) {
   Manifest m;
-  ViewSource source(text);
+  io::StringViewSource source(text);
   m.wal_ranges = parse_manifest(source, [&](ManifestFile&& f) { m.files.push_back(std::move(f)); });
   return m;
 }

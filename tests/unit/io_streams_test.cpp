@@ -2,7 +2,9 @@
 // not ends, errors keep their code through every adapter, an end is only
 // reported for a complete stream, and a sink that fails leaves nothing.
 #include <gtest/gtest.h>
+
 #include <sys/resource.h>
+#include <array>
 
 #include <algorithm>
 #include <csignal>
@@ -271,6 +273,16 @@ TEST(IoStreams, AtomicFileSinkOnAFullDiskFailsAndLeavesNothing) {
   std::signal(SIGXFSZ, old_handler);
   EXPECT_EQ(code, ErrorCode::Io);
   EXPECT_TRUE(names_in(dir.path()).empty());
+}
+
+TEST(StringViewSource, ReadsTheStringInPiecesThenEnds) {
+  std::string text = "manifest text, read in place";
+  StringViewSource src(text);
+  std::string got;
+  std::array<std::byte, 5> buf{};
+  while (std::size_t n = src.read(buf)) got.append(reinterpret_cast<const char*>(buf.data()), n);
+  EXPECT_EQ(got, text);
+  EXPECT_EQ(src.read(buf), 0u) << "stays at the end";
 }
 
 }  // namespace
