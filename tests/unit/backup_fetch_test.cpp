@@ -121,10 +121,12 @@ TEST_F(BackupFetchTest, LargeFilesAreRestoredAroundThePageCache) {
   };
   EXPECT_TRUE(slurp(target + "/base/5/16400") == slurp(dir.path() + "/pgdata/base/5/16400"));
   EXPECT_EQ(slurp(target + "/base/5/16384"), slurp(dir.path() + "/pgdata/base/5/16384"));
+  // Where the file system refuses O_DIRECT the same bytes come through the
+  // page cache (checked above) and nothing counts as direct.
   int probe = ::open((target + "/probe").c_str(), O_WRONLY | O_CREAT | O_DIRECT | O_CLOEXEC, 0600);
-  if (probe < 0) GTEST_SKIP() << "the file system under " << target << " refuses O_DIRECT";
-  ::close(probe);
-  EXPECT_EQ(r.direct_files, 1u) << "only the file of at least 1 MiB goes direct";
+  bool direct_ok = probe >= 0;
+  if (direct_ok) ::close(probe);
+  EXPECT_EQ(r.direct_files, direct_ok ? 1u : 0u) << "only the file of at least 1 MiB goes direct";
 }
 
 // The largest partitions are restored first (one worker: in that order).

@@ -103,7 +103,8 @@ TEST(WriteBehind, WritesEveryFileWholeWithItsModeAndTimeThroughTheCache) {
 
 TEST(WriteBehind, WholeChunksGoAroundThePageCacheAndTailsThroughIt) {
   test::TempDir dir;
-  if (!direct_io_works(dir.path())) GTEST_SKIP() << "the file system under " << dir.path() << " refuses O_DIRECT";
+  // A file system that refuses O_DIRECT gets the same bytes through the page cache.
+  const bool direct_ok = direct_io_works(dir.path());
   WriteBehind wb(kChunk, 2);
   int i = 0, with_full_chunk = 0;
   for (std::size_t size : kSizes) {
@@ -114,7 +115,7 @@ TEST(WriteBehind, WholeChunksGoAroundThePageCacheAndTailsThroughIt) {
   wb.release();  // drains; the counters stay
   check_files(dir.path());
   // Files with a chunk that is a multiple of 4096 bytes went direct, the others (only a tail) did not.
-  EXPECT_EQ(wb.direct_files(), static_cast<std::uint64_t>(with_full_chunk));
+  EXPECT_EQ(wb.direct_files(), direct_ok ? static_cast<std::uint64_t>(with_full_chunk) : 0u);
 }
 
 TEST(WriteBehind, ReleaseFreesAndTheNextFileStartsItAgain) {
