@@ -43,6 +43,13 @@ start_cluster "$D" "$LOG"
 postmaster=$(head -n 1 "$D/postmaster.pid")
 
 server_pids() { sed -n 's/.*wal_e_archive: started wal-e server (pid \([0-9]*\)).*/\1/p' "$LOG"; }
+# wait_for_log PATTERN [TENTHS]: waits until PostgreSQL's log shows PATTERN (grep), at most
+# TENTHS tenths of a second (default 600: generous for a loaded CI machine; no cost when fast).
+wait_for_log() {
+  local pattern=$1 n=${2:-600}
+  for _ in $(seq 1 "$n"); do grep -q -- "$pattern" "$LOG" && return 0; sleep 0.1; done
+  return 1
+}
 # switch_segment: writes a row, switches WAL and prints the segment just completed.
 # (Not pg_walfile_name(pg_current_wal_lsn()) taken before: right after a switch that
 # names the segment already archived, and a wait for it would end at once.)
@@ -87,8 +94,7 @@ kill -STOP "$victim"
 psql_at $PORT "insert into t values (-1, 'x'); select pg_switch_wal()" >/dev/null
 sleep 2
 kill -KILL "$victim"
-for _ in $(seq 1 100); do grep -q "closed the connection before archiving" "$LOG" && break; sleep 0.1; done
-grep -q "closed the connection before archiving" "$LOG" || fail "the module did not report the request the killed server left"
+wait_for_log "closed the connection before archiving" || fail "the module did not report the request the killed server left"
 pass "SIGKILLed the wal-e server (pid $victim) mid-request under load: reported as not archived"
 wait "$load" || fail "the write load failed"
 psql_at $PORT "delete from t where id = -1" >/dev/null
@@ -100,9 +106,8 @@ sleep 1
 frozen=$(server_pids | tail -n 1)
 kill -STOP "$frozen"
 psql_at $PORT "select pg_switch_wal()" >/dev/null
-psql_at $PORT "insert into t values (-1, 'x'); delete from t where id = -1; select pg_switch_wal()" >/dev/null
-for _ in $(seq 1 150); do grep -q "did not archive .* within 2 s" "$LOG" && break; sleep 0.1; done
-grep -q "did not archive .* within 2 s" "$LOG" || fail "no timeout reported for a frozen server"
+switch_segment >/dev/null
+wait_for_log "did not archive .* within 2 s" || fail "no timeout reported for a frozen server"
 kill -CONT "$frozen"
 psql_at $PORT "alter system reset wal_e.timeout" >/dev/null
 psql_at $PORT "select pg_reload_conf()" >/dev/null
@@ -114,8 +119,7 @@ psql_at $PORT "alter system set wal_e.command = '$WALE --terse --envdir $ENVDIR'
 psql_at $PORT "select pg_reload_conf()" >/dev/null
 sleep 1
 cur=$(switch_segment)
-for _ in $(seq 1 100); do grep -q "wal_e.command changed" "$LOG" && break; sleep 0.1; done
-grep -q "wal_e.command changed" "$LOG" || fail "a changed wal_e.command did not restart the server"
+wait_for_log "wal_e.command changed" || fail "a changed wal_e.command did not restart the server"
 for _ in $(seq 1 100); do server_pids | tail -n 1 | grep -qv "^$frozen\$" && break; sleep 0.1; done
 [ "$(server_pids | tail -n 1)" != "$frozen" ] || fail "no new server after wal_e.command changed"
 kill -0 "$frozen" 2>/dev/null && fail "the server of the old wal_e.command (pid $frozen) still runs"
@@ -145,9 +149,8 @@ psql_at $PORT "alter system set wal_e.command = ''" >/dev/null
 psql_at $PORT "alter system set wal_e.socket = '$ext_sock'" >/dev/null
 psql_at $PORT "select pg_reload_conf()" >/dev/null
 sleep 1
-psql_at $PORT "insert into t values (-1, 'x'); delete from t where id = -1; select pg_switch_wal()" >/dev/null
-for _ in $(seq 1 100); do grep -q "could not connect to the wal-e server at \"$ext_sock\"" "$LOG" && break; sleep 0.1; done
-grep -q "could not connect to the wal-e server at \"$ext_sock\"" "$LOG" || fail "no warning without a server"
+switch_segment >/dev/null
+wait_for_log "could not connect to the wal-e server at \"$ext_sock\"" || fail "no warning without a server"
 for _ in $(seq 1 50); do kill -0 "$module_server" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$module_server" 2>/dev/null && fail "the server the module started (pid $module_server) outlived wal_e.command"
 as_pg bash -c 'echo $$ >"$1"; exec "$2" --envdir "$3" wal-push-server "$4"' _ "$WORK/ext/pid" "$WALE" "$ENVDIR" "$ext_sock" \
@@ -172,9 +175,8 @@ sleep 1
 psql_at $PORT "alter system set wal_e.command = '$WORK/bin/no-such-wal-e --envdir $ENVDIR'" >/dev/null
 psql_at $PORT "select pg_reload_conf()" >/dev/null
 sleep 1
-psql_at $PORT "insert into t values (-1, 'x'); delete from t where id = -1; select pg_switch_wal()" >/dev/null
-for _ in $(seq 1 100); do grep -q "exited before accepting requests" "$LOG" && break; sleep 0.1; done
-grep -q "exited before accepting requests" "$LOG" || fail "no warning for a wal_e.command that cannot start"
+switch_segment >/dev/null
+wait_for_log "exited before accepting requests" || fail "no warning for a wal_e.command that cannot start"
 psql_at $PORT "alter system set wal_e.command = '$WALE --terse --envdir $ENVDIR'" >/dev/null
 psql_at $PORT "select pg_reload_conf()" >/dev/null
 sleep 1
@@ -223,12 +225,11 @@ pass "$n archived segments are byte-identical after wal-fetch"
 # runs last.
 stuck=$(server_pids | tail -n 1)
 kill -STOP "$stuck"
-psql_at $PORT "insert into t values (-1, 'x'); delete from t where id = -1; select pg_switch_wal()" >/dev/null
+switch_segment >/dev/null
 sleep 1
 archiver=$(psql_at $PORT "select pid from pg_stat_activity where backend_type = 'archiver'")
 kill -TERM "$archiver"
-for _ in $(seq 1 30); do grep -q "the archiver is shutting down" "$LOG" && break; sleep 0.1; done
-grep -q "the archiver is shutting down" "$LOG" || fail "the module kept waiting after the archiver got SIGTERM"
+wait_for_log "the archiver is shutting down" 30 || fail "the module kept waiting after the archiver got SIGTERM"
 kill -CONT "$stuck"
 pass "an archiver told to exit stops waiting for the server at once"
 
