@@ -1,5 +1,6 @@
 #include "config/options.h"
 
+#include <algorithm>
 #include <cctype>
 #include <thread>
 
@@ -224,16 +225,21 @@ std::optional<Lookup> lookup(Opt o, const OptionValues& given, const Environment
   return std::nullopt;
 }
 
+std::string trim_lower(std::string s) {
+  auto not_space = [](unsigned char c) { return !std::isspace(c); };
+  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
+  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 bool switch_on(Opt o, const OptionValues& given, const Environment& env) {
   if (given.flag(o)) return true;
   for (auto name : spec(o).env) {
     if (name.empty()) continue;
     auto v = env.get(name);
     if (!v) continue;
-    std::string word;
-    for (char c : *v) {
-      if (c != ' ' && c != '\t') word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
+    std::string word = trim_lower(*v);
     if (word == "1" || word == "true" || word == "yes" || word == "on") return true;
     if (word == "0" || word == "false" || word == "no" || word == "off") return false;
     throw Error(ErrorCode::Config, "invalid " + std::string(name) + " value", std::string(name) + " is \"" + *v + "\".",

@@ -188,6 +188,10 @@ struct Lookup {
 };
 std::optional<Lookup> lookup(Opt o, const OptionValues& given, const Environment& env);
 
+// A setting's word as the parsers compare it: surrounding white space
+// removed, lower case (switches, log destinations, syslog facilities).
+std::string trim_lower(std::string s);
+
 // A switch that is on: given on the command line, or its variable is 1, true,
 // yes or on (any case; 0, false, no, off and unset are off). Throws
 // Error{Config} for any other value of the variable.

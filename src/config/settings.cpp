@@ -58,14 +58,6 @@ std::string prefix_url(const OptionValues& given, const Environment& env) {
   return {};
 }
 
-std::string trim_lower(std::string s) {
-  auto not_space = [](unsigned char c) { return !std::isspace(c); };
-  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
-  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // WAL-E's accepted names (Python's SysLogHandler.facility_names), any case.
 const std::pair<const char*, int> kFacilities[] = {
     {"user", LOG_USER},         {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2},
