@@ -10,6 +10,7 @@
 #include "archive/wal_archive.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/scratch_buffer.h"
 #include "io/counting_sink.h"
 #include "io/file_streams.h"
 #include "io/filter_streams.h"
@@ -24,7 +25,7 @@ const char* kLogger = "wal_e.worker.upload";
 
 // True if the two streams hold the same bytes.
 bool same_content(io::ByteSource& a, io::ByteSource& b) {
-  std::vector<std::byte> ba(256 * 1024), bb(256 * 1024);
+  ScratchBuffer ba(256 * 1024), bb(256 * 1024);
   for (;;) {
     std::size_t na = io::read_full(a, ba);
     std::size_t nb = io::read_full(b, bb);

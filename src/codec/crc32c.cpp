@@ -1,9 +1,13 @@
 #include "codec/crc32c.h"
 
-#include <vector>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 #include <array>
 #include <cstring>
+
+#include "core/scratch_buffer.h"
 
 namespace wale::codec {
 namespace {
@@ -39,8 +43,14 @@ __attribute__((target("sse4.2"))) std::uint32_t update_sse42(std::uint32_t crc, 
   return c32;
 }
 
+// One CPUID, on first use. Not __builtin_cpu_supports: that links libgcc's
+// __cpu_indicator_init, a constructor that runs a dozen CPUID instructions in
+// every process at start-up, each a trap into the hypervisor on a VM.
 bool have_sse42() {
-  static const bool has = __builtin_cpu_supports("sse4.2");
+  static const bool has = [] {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    return __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & bit_SSE4_2) != 0;
+  }();
   return has;
 }
 #endif
@@ -56,7 +66,7 @@ std::uint32_t crc32c_update(std::uint32_t crc, std::span<const std::byte> data) 
 }
 
 StreamCrc crc32c_of_stream(const std::function<std::size_t(std::span<std::byte>)>& read) {
-  std::vector<std::byte> buf(256 * 1024);
+  ScratchBuffer buf(256 * 1024);
   std::uint32_t crc = crc32c_init();
   std::uint64_t size = 0;
   while (std::size_t n = read(buf)) {

@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "core/error.h"
+#include "core/scratch_buffer.h"
 #include "core/stop_token.h"
 
 namespace wale::io {
@@ -110,7 +111,7 @@ std::size_t FilterSource::read_into(std::span<std::byte> out) {
 }
 
 std::uint64_t copy(ByteSource& source, ByteSink& sink, std::size_t chunk) {
-  std::vector<std::byte> buf(chunk);
+  ScratchBuffer buf(chunk);
   std::uint64_t total = 0;
   for (;;) {
     throw_if_stopped();

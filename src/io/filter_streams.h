@@ -16,6 +16,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/scratch_buffer.h"
 #include "io/byte_sink.h"
 #include "io/byte_source.h"
 #include "io/filter.h"
@@ -45,7 +46,7 @@ class FilterSource final : public ByteSource {
 
   std::unique_ptr<Filter> filter_;
   std::unique_ptr<ByteSource> upstream_;
-  std::vector<std::byte> in_;
+  ScratchBuffer in_;
   std::size_t in_pos_ = 0;  // in_[in_pos_, in_len_) is read but not yet filtered
   std::size_t in_len_ = 0;
   std::vector<std::byte> out_;

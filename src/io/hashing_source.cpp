@@ -6,6 +6,7 @@
 #include <new>
 #include <vector>
 
+#include "core/scratch_buffer.h"
 #include "io/file_streams.h"
 
 namespace wale::io {
@@ -33,7 +34,7 @@ std::string HashingSource::hex() const {
 
 std::string hash_all(ByteSource& source) {
   HashingSource hashed(source);
-  std::vector<std::byte> buf(256 * 1024);
+  ScratchBuffer buf(256 * 1024);
   while (hashed.read(buf) > 0) {
   }
   return hashed.hex();
