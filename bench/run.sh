@@ -732,7 +732,9 @@ if [ "$BIG_GB" -gt 0 ]; then
   BIG_SEED=250000
   lsn0=$(psql_q "select pg_current_wal_lsn()")
   t0=${EPOCHREALTIME/./}
-  # one transaction (psql -c): CREATE TABLE and the inserts, so that no WAL is written
+  # one transaction (psql -c): CREATE TABLE and the inserts, so that no WAL is written. The
+  # rows differ in width: the goal is 4 MiB short of N GiB, so that the table ends in N full-size
+  # segment files (not N plus one of a few pages).
   psql_q "create table big_table_seed (id bigint, account_id int, created_at timestamptz,
       amount numeric(12,2), status text, email text, note text);
     copy big_table_seed from program 'python3 $WORK/big_table_rows.py $BIG_SEED';
@@ -744,7 +746,7 @@ if [ "$BIG_GB" -gt 0 ]; then
       left_rows bigint;
     begin
       loop
-        left_rows := ((($BIG_GB)::bigint * 1073741824 - pg_relation_size('big_table')) / per_row)::bigint;
+        left_rows := ((($BIG_GB)::bigint * 1073741824 - 4194304 - pg_relation_size('big_table')) / per_row)::bigint;
         exit when left_rows <= 0;
         insert into big_table
           select id + k * $BIG_SEED, (account_id + k * 7919) % 1000000 + 1,
