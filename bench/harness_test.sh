@@ -43,11 +43,19 @@ PY
 
 # run.sh: --help documents the options; bad values are refused with exit 2 before anything runs.
 bash "$HERE/run.sh" --help >"$T/help" || fail "--help exited $?"
-for o in --reps --s3 --scale --wale-bin --startup-runs; do grep -q -- "$o" "$T/help" || fail "--help lacks $o"; done
+for o in --reps --s3 --scale --big-table-gb --wale-bin --startup-runs; do grep -q -- "$o" "$T/help" || fail "--help lacks $o"; done
 rc=0; bash "$HERE/run.sh" --reps 0 2>"$T/err" || rc=$?
 [ $rc = 2 ] && grep -q 'REPS must be a positive integer' "$T/err" || fail "--reps 0: exit $rc"
 rc=0; bash "$HERE/run.sh" --scale x 2>"$T/err" || rc=$?
 [ $rc = 2 ] || fail "--scale x: exit $rc"
+rc=0; bash "$HERE/run.sh" --big-table-gb 1.5 2>"$T/err" || rc=$?
+[ $rc = 2 ] && grep -q 'big-table-gb needs a whole number' "$T/err" || fail "--big-table-gb 1.5: exit $rc"
+# the big-table row's disk check comes first: a size no disk has is refused in one line, before
+# anything is installed, built or created (no scratch directory in --workdir)
+rc=0; BENCH_BIG_TABLE_GB=1000000 bash "$HERE/run.sh" --workdir "$T" 2>"$T/err" || rc=$?
+[ $rc = 1 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q 'big-table-gb 1000000 needs about .* GiB free in' "$T/err" \
+  || { cat "$T/err" >&2; fail "--big-table-gb 1000000: exit $rc"; }
+[ -z "$(find "$T" -maxdepth 1 -name 'wale-bench.*')" ] || fail "--big-table-gb 1000000 left a scratch directory"
 rc=0; bash "$HERE/run.sh" --no-such-option 2>"$T/err" || rc=$?
 [ $rc = 2 ] && grep -q 'unknown option' "$T/err" || fail "unknown option: exit $rc"
 echo "bench harness checks passed"

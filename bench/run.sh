@@ -5,6 +5,7 @@
 #   nice -n 19 bash bench/run.sh --quick           # pgbench scale 8 + 80 MiB random
 #   nice -n 19 bash bench/run.sh --s3              # + S3 rows against a local Ceph radosgw over TLS
 #   nice -n 19 bash bench/run.sh --scale 10000     # + scale rows: 10,000 one-row tables (repeatable)
+#   nice -n 19 bash bench/run.sh --big-table-gb 10 # + the big-table row: one 10 GiB table
 #
 # Options (environment variables in brackets; options win):
 #   --reps N            repetitions of every measurement, interleaved A B A B ... [BENCH_REPS, 3]
@@ -18,6 +19,11 @@
 #                       start at WALE_S3_TEST_PORT_BASE, default 4640)      [BENCH_S3=1]
 #   --scale N           add scale rows for N more one-row tables (~N relation files); repeat the
 #                       option for several sizes (cumulative: --scale 10000 --scale 100000)
+#   --big-table-gb N    add the big-table row, last: one table of about N GiB (N segment files of
+#                       1 GiB; orders-like rows from bench/big_table_rows.py, lz4 -1 ratio ~2)
+#                       backed up and restored by both tools; refused at the start when the
+#                       workdir's free space is short of what it needs (about 3.2 N GiB plus 4x
+#                       the rest of the data; the line says how much)      [BENCH_BIG_TABLE_GB, 0: off]
 #   --wale-bin PATH     use this wal-e binary instead of building build-bench [BENCH_WALE_BIN;
 #                       BENCH_NO_BUILD=1: build-bench/src/app/wal-e as it is]
 #   --out FILE          markdown written here; FILE minus .md + .tsv/.json next to it
@@ -42,6 +48,7 @@ QUICK=${BENCH_QUICK:-0}
 REPS=${BENCH_REPS:-3}
 S3=${BENCH_S3:-0}
 SCALES=()
+BIG_GB=${BENCH_BIG_TABLE_GB:-0}
 SCALE=${BENCH_SCALE:-}; RANDOM_MB=${BENCH_RANDOM_MB:-}
 POOL=${BENCH_POOL:-2}
 NSEG=${BENCH_WAL_SEGS:-64}
@@ -63,6 +70,7 @@ while [ $# -gt 0 ]; do
     --startup-runs) STARTUP_RUNS=$2; shift 2 ;;
     --s3) S3=1; shift ;;
     --scale) SCALES+=("$2"); shift 2 ;;
+    --big-table-gb) BIG_GB=$2; shift 2 ;;
     --wale-bin) WALE_SRC_BIN=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --workdir) WORKDIR_PARENT=$2; shift 2 ;;
@@ -75,6 +83,7 @@ for v in REPS NSEG POOL STARTUP_RUNS ${SCALE:+SCALE} ${RANDOM_MB:+RANDOM_MB}; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: $v must be a positive integer" >&2; exit 2; }
 done
 for n in "${SCALES[@]}"; do [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: --scale needs a count" >&2; exit 2; }; done
+[[ $BIG_GB =~ ^(0|[1-9][0-9]*)$ ]] || { echo "bench/run.sh: --big-table-gb needs a whole number of GiB (0: no big-table row)" >&2; exit 2; }
 if [ "$QUICK" = 1 ]; then MODE=quick; SCALE=${SCALE:-8}; RANDOM_MB=${RANDOM_MB:-80}
 else MODE=full; SCALE=${SCALE:-100}; RANDOM_MB=${RANDOM_MB:-512}; fi
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
@@ -86,6 +95,34 @@ cd "$ROOT"
 
 log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "FAIL: $*"; exit 1; }
+
+# The big-table row's disk (--big-table-gb). It runs last, when the other rows' scratch is gone
+# and both repositories are emptied; at its peak the disk holds the data directory with the
+# table, one backup per tool (the previous one is deleted before each backup-push), one restore
+# target and the WAL. big_table_disk_check OTHER_DATA ON_DISK WAL_AND_SLACK FREE WHERE: OTHER_DATA
+# is the data directory without the table and pg_wal (ON_DISK=1: already on the disk, not part
+# of what is still needed); each repository is counted as all of it plus 0.6 of the table (its
+# lz4 ratio is about 2); refuses with one line when FREE is short.
+gib() { awk -v b="$1" 'BEGIN{printf "%.1f", b/1073741824}'; }
+big_table_disk_check() {
+  local other=$1 on_disk=$2 wal=$3 free=$4 where=$5 table=$((BIG_GB << 30))
+  local repos=$(( 2 * (other + table * 6 / 10) )) restore=$((other + table))
+  local need=$(( table + repos + restore + wal )) what
+  what="table $(gib "$table"), two repositories $(gib "$repos"), one restore $(gib "$restore"), WAL and slack $(gib "$wal") GiB"
+  if [ "$on_disk" = 0 ]; then need=$((need + other)); what="$what, the rest of the data $(gib "$other") GiB"; fi
+  [ "$need" -le "$free" ] \
+    || die "--big-table-gb $BIG_GB needs about $(gib "$need") GiB free in $where ($what); $(gib "$free") GiB free: a smaller --big-table-gb, another --workdir, or no big-table row"
+  log "big-table row: needs about $(gib "$need") GiB in $where ($what); $(gib "$free") GiB free"
+}
+if [ "$BIG_GB" -gt 0 ]; then
+  # before anything is installed or loaded: the data directory estimated from the dataset
+  # options (pgbench ~16 MiB per scale unit, random bytea ~2.3x as stored, ~12 KiB per one-row
+  # table), WAL and slack 3 GiB
+  big_other=$(( (64 + 16 * SCALE + 23 * RANDOM_MB / 10) << 20 ))
+  for n in "${SCALES[@]}"; do big_other=$(( big_other + n * 12288 )); done
+  big_free=$(df -B1 --output=avail "$WORKDIR_PARENT" 2>/dev/null | tail -n 1) || die "--workdir $WORKDIR_PARENT: no such file system"
+  big_table_disk_check "$big_other" 0 $((3 << 30)) "$big_free" "$WORKDIR_PARENT"
+fi
 
 [ "$(id -u)" = 0 ] || die "run as root (it installs packages and runs PostgreSQL as postgres)"
 
@@ -375,11 +412,15 @@ v_bp_pgbr() {
 # -- backup-fetch (LATEST), and the floor: GNU tar extraction of an uncompressed tar + one sync
 RESTORE=$WORK/restore
 fresh_restore_dir() { rm -rf "$RESTORE"; mkdir -p "$RESTORE"; chmod 700 "$RESTORE"; chown postgres:postgres "$RESTORE"; }
-# The restored copy of the big random relation must be byte-identical (checked once per tool).
+# The restored copy of the big random relation (CHECK_TABLE: another table), every 1 GiB
+# segment file of it, must be byte-identical (checked once per tool).
 check_restore() {
   [ "$2" = 1 ] || return 0
-  local rel; rel=$(psql_q "select pg_relation_filepath('noise')")
-  cmp -s "$PGDATA/$rel" "$RESTORE/$rel" || die "$1: restored $rel differs"
+  local rel f; rel=$(psql_q "select pg_relation_filepath('${CHECK_TABLE:-noise}')")
+  for f in "$PGDATA/$rel" "$PGDATA/$rel".[0-9]*; do
+    [ -e "$f" ] || continue
+    cmp -s "$f" "$RESTORE/${f#"$PGDATA"/}" || die "$1: restored ${f#"$PGDATA"/} differs"
+  done
 }
 v_bf_wale() {
   rm -rf "$RESTORE"
@@ -662,6 +703,97 @@ for n in "${SCALES[@]}"; do
   comparison "scale_${TABLES}_fetch" "scale: backup-fetch, $TABLES one-row tables ($FILES files)" wale pgbr '`pgbackrest restore`' '≥ 2; wal-e peak RSS < 150 MiB'
 done
 
+# ---------------------------------------------------------------- row: one big table
+# One orders-like table of about BIG_GB GiB (bench/big_table_rows.py: 250,000 seed rows, then
+# shifted copies of them: new ids, accounts and times), in the same cluster as the other rows.
+# The load runs with wal_level=minimal: a table created in the loading transaction is written
+# once, without WAL (UNLOGGED + ALTER TABLE SET LOGGED would write it three times: the table, its
+# rewrite and the WAL of the rewrite; a logged load writes it twice and archives the WAL too).
+# Then wal_level=replica and archiving again (a restart), CHECKPOINT and `sync`, so that no
+# writeback of the load runs into the measured rows. autovacuum is off for the table (an
+# insert-triggered vacuum would rewrite it mid-row). Disk: see big_table_disk_check.
+if [ "$BIG_GB" -gt 0 ]; then
+  log "big table: emptying both repositories (the earlier rows' backups and WAL)"
+  rm -rf "$WORK/wale-archive"/* "$WORK/walsrc"
+  big_pgbr_fresh_repo() {
+    rm -rf "$WORK/pgbr-repo"/*
+    as_pg pgbackrest --config="$PGBR_CONF" --stanza=bench stanza-create >"$WORK/t/stanza-big.out" 2>&1 \
+      || { cat "$WORK/t/stanza-big.out" >&2; die "stanza-create for the big-table row"; }
+  }
+  big_pgbr_fresh_repo
+  big_table_disk_check "$(du -sb --exclude=pg_wal "$PGDATA" | cut -f1)" 1 $((1 << 30)) \
+    "$(df -B1 --output=avail "$WORK" | tail -n 1)" "$WORK"
+  log "big table: creating one table of about $BIG_GB GiB (wal_level=minimal during the load)"
+  psql_q "alter system set wal_level = minimal"
+  psql_q "alter system set archive_mode = off"
+  psql_q "alter system set max_wal_senders = 0"
+  pg_restart
+  cp "$ROOT/bench/big_table_rows.py" "$WORK/big_table_rows.py"   # readable by postgres
+  BIG_SEED=250000
+  lsn0=$(psql_q "select pg_current_wal_lsn()")
+  t0=${EPOCHREALTIME/./}
+  # one transaction (psql -c): CREATE TABLE and the inserts, so that no WAL is written. The
+  # rows differ in width: the goal is 4 MiB short of N GiB, so that the table ends in N full-size
+  # segment files (not N plus one of a few pages).
+  psql_q "create table big_table_seed (id bigint, account_id int, created_at timestamptz,
+      amount numeric(12,2), status text, email text, note text);
+    copy big_table_seed from program 'python3 $WORK/big_table_rows.py $BIG_SEED';
+    create table big_table (like big_table_seed) with (autovacuum_enabled = off);
+    do \$\$
+    declare
+      k bigint := 0;
+      per_row float8 := pg_relation_size('big_table_seed')::float8 / $BIG_SEED;
+      left_rows bigint;
+    begin
+      loop
+        left_rows := ((($BIG_GB)::bigint * 1073741824 - 4194304 - pg_relation_size('big_table')) / per_row)::bigint;
+        exit when left_rows <= 0;
+        insert into big_table
+          select id + k * $BIG_SEED, (account_id + k * 7919) % 1000000 + 1,
+                 created_at + k * interval '5 days', amount, status, email, note
+          from big_table_seed where id <= left_rows;
+        k := k + 1;
+      end loop;
+    end \$\$;
+    drop table big_table_seed"
+  t1=${EPOCHREALTIME/./}
+  BIG_LOAD_WAL=$(psql_q "select (pg_current_wal_lsn() - '$lsn0'::pg_lsn)::bigint")
+  psql_q "alter system reset wal_level"
+  psql_q "alter system reset archive_mode"
+  psql_q "alter system reset max_wal_senders"
+  pg_restart
+  [ "$(psql_q "show wal_level")/$(psql_q "show archive_mode")" = replica/on ] || die "big table: wal_level/archive_mode not restored"
+  psql_q "checkpoint"
+  sync
+  t2=${EPOCHREALTIME/./}
+  BIG_LOAD_S=$(awk -v d=$((t1 - t0)) 'BEGIN{printf "%.0f", d/1e6}')
+  BIG_SETTLE_S=$(awk -v d=$((t2 - t1)) 'BEGIN{printf "%.0f", d/1e6}')
+  BIG_REL=$(psql_q "select pg_relation_filepath('big_table')")
+  BIG_BYTES=$(psql_q "select pg_relation_size('big_table')")
+  BIG_SEGS=0
+  for f in "$PGDATA/$BIG_REL" "$PGDATA/$BIG_REL".[0-9]*; do [ -e "$f" ] && BIG_SEGS=$((BIG_SEGS + 1)); done
+  BIG_LZ4=$(awk -v a="$(stat -c %s "$PGDATA/$BIG_REL")" -v b="$(lz4 -1 -c <"$PGDATA/$BIG_REL" | wc -c)" 'BEGIN{printf "%.2f", a/b}')
+  BIG_DATA_BYTES=$(du -sb --exclude=pg_wal "$PGDATA" | cut -f1)
+  BIG_SEGS_TXT="$BIG_SEGS segment file$([ "$BIG_SEGS" = 1 ] || echo s)"
+  log "big table: $BIG_BYTES bytes in $BIG_SEGS_TXT, lz4 -1 ratio $BIG_LZ4; loaded in $BIG_LOAD_S s ($BIG_LOAD_WAL bytes of WAL), restart + checkpoint + sync $BIG_SETTLE_S s"
+  archiver_idle
+  # each tool's previous backup is deleted (untimed) before it takes the next: one per repository
+  v_big_bp_wale() { rm -rf "$WORK/wale-archive/basebackups_005"; v_bp_wale "$@"; }
+  v_big_bp_pgbr() { big_pgbr_fresh_repo; v_bp_pgbr "$@"; }
+  big_label="one $(gib "$BIG_BYTES") GiB table ($BIG_SEGS_TXT; data directory $(gib "$BIG_DATA_BYTES") GiB)"
+  log "row: big table, backup-push"
+  interleave big_table_push v_big_bp_wale v_big_bp_pgbr
+  set_archive_command "$WALE_ARCHIVE_CMD"
+  BIG_WALE_BACKUP=$(du -sb "$WORK/wale-archive/basebackups_005" | cut -f1)
+  BIG_PGBR_BACKUP=$(du -sb "$WORK/pgbr-repo/backup" | cut -f1)
+  log "big table: one wal-e backup $BIG_WALE_BACKUP bytes, one pgBackRest backup $BIG_PGBR_BACKUP bytes; $(gib "$(df -B1 --output=avail "$WORK" | tail -n 1)") GiB free"
+  comparison big_table_push "big table: backup-push, $big_label" wale pgbr '`pgbackrest backup --type=full`' 'wal-e peak RSS < 150 MiB; ratio: info'
+  log "row: big table, backup-fetch"
+  CHECK_TABLE=big_table interleave big_table_fetch v_bf_wale v_bf_pgbr
+  rm -rf "$RESTORE"
+  comparison big_table_fetch "big table: backup-fetch, $big_label" wale pgbr '`pgbackrest restore`' 'wal-e peak RSS < 150 MiB; ratio: info'
+fi
+
 # ---------------------------------------------------------------- table
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 mib() { awk -v b="$1" 'BEGIN{printf "%.0f", b/1048576}'; }
@@ -673,6 +805,7 @@ mib() { awk -v b="$1" 'BEGIN{printf "%.0f", b/1048576}'; }
   echo "- WAL rows: $NSEG segments of UPDATE-heavy WAL ($((NSEG * 16)) MiB), each call one process through \`sh -c\`, sequential, .ready renamed to .done after each push; archive-module line: one resident \`wal-e wal-push-server --pool-size $POOL\` (started untimed each repetition), one Unix-socket request per segment from bench/archive_module_loop.py, peak RSS = the server's VmHWM"
   echo "- start-up rows: \`hyperfine -N --runs $STARTUP_RUNS\` per repetition, median run"
   [ "$S3" = 1 ] && echo "- S3 rows: Ceph radosgw 16.2 (memstore) from scripts/s3/start-radosgw.sh on 127.0.0.1, TLS with a test CA, path style; wal-e WALE_S3_ENDPOINT=https+path://, WALE_S3_CA_BUNDLE; pgBackRest repo1-type=s3, repo1-s3-uri-style=path, repo1-storage-ca-file; ceiling: curl --aws-sigv4, $S3_PAR at once, 8 MiB pieces"
+  [ "$BIG_GB" -gt 0 ] && echo "- big-table row: one orders-like table (bench/big_table_rows.py: id, account, time, amount, status, e-mail, 3-20 words of Zipf-distributed text) of $BIG_BYTES bytes in $BIG_SEGS_TXT, lz4 -1 ratio $BIG_LZ4 (its first segment), added to the same cluster last; loaded in $BIG_LOAD_S s with wal_level=minimal (one transaction, $((BIG_LOAD_WAL / 1024)) KiB of WAL), then replica + archiving again, CHECKPOINT and sync ($BIG_SETTLE_S s); both repositories emptied first and each tool's previous backup deleted (untimed) before its next backup-push; one backup $(mib "$BIG_WALE_BACKUP") MiB (wal-e) and $(mib "$BIG_PGBR_BACKUP") MiB (pgBackRest); restored tables compared with the original once per tool; peak RSS = GNU time's maxrss of the largest single process"
   [ ${#SCALES[@]} -gt 0 ] && echo "- scale rows: one-row tables added to the same cluster (cumulative); peak RSS = GNU time's maxrss of the largest single process"
   echo "- command: \`nice -n $(nice) $CMDLINE\`"
 } >"$WORK/header.md"
