@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -82,6 +83,27 @@ bool prefetcher_running(const std::string& base) {
 
 bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
+// The kernel's boot id (a UUID, new at every boot), or "" if it cannot be read.
+std::string boot_id() {
+  io::UniqueFd fd(::open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC));
+  char buf[64];
+  ssize_t n = fd ? ::read(fd.get(), buf, sizeof buf) : -1;
+  std::string id;
+  for (ssize_t i = 0; i < n && (std::isxdigit(static_cast<unsigned char>(buf[i])) || buf[i] == '-'); ++i) id += buf[i];
+  return id.size() == 36 ? id : std::string{};
+}
+
+// Removes the prefetch directories (and locks) of other boots beside `base`.
+void remove_other_boots(const std::string& base) {
+  std::string spool = io::parent_dir(base);
+  std::string mine = io::base_name(base);
+  std::error_code ec;
+  for (const auto& n : io::directory_names(spool)) {
+    if (layout::is_prefetch_dir_name(n) && n != mine && n != mine + ".lock")
+      std::filesystem::remove_all(spool + "/" + n, ec);
+  }
+}
+
 // The segments of the window that are neither prefetched nor being prefetched.
 std::vector<std::string> not_present(const std::string& base, const std::vector<std::string>& window) {
   std::vector<std::string> out;
@@ -95,10 +117,12 @@ std::vector<std::string> not_present(const std::string& base, const std::vector<
 }  // namespace
 
 std::string prefetch_dir_for(const std::string& dest) {
+  std::string boot = boot_id();
+  if (boot.empty()) return {};
   std::string dir = io::parent_dir(dest);
   char resolved[PATH_MAX];
   if (::realpath(dir.c_str(), resolved) != nullptr) dir = resolved;
-  return layout::prefetch_dir(dir);
+  return layout::prefetch_dir(dir, boot);
 }
 
 PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std::string& name, const std::string& dest,
@@ -108,8 +132,8 @@ PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std
   // A killed wal-fetch's temporary beside %p (".RECOVERYXLOG.tmp.PID..."): one readdir of pg_wal.
   io::remove_stale_temps(io::parent_dir(dest), io::base_name(dest) + ".tmp.");
   bool segment = pg::classify_wal_file(name) == pg::WalFileKind::Segment;
-  bool prefetching = segment && depth > 0;
-  std::string base = prefetch_dir_for(dest);
+  std::string base = segment && depth > 0 ? prefetch_dir_for(dest) : std::string{};
+  bool prefetching = !base.empty();
   auto promote = [&] { return ::rename(layout::prefetch_path(base, name).c_str(), dest.c_str()) == 0; };
   bool promoted = prefetching && promote();
   if (prefetching && !promoted) {
@@ -144,6 +168,7 @@ PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std
   auto plan = [&]() -> std::optional<PrefetchPlan> {
     try {
       io::make_dirs(layout::prefetch_claim_dir(base), 0700);
+      remove_other_boots(base);
       clean(base, expected);
     } catch (const Error& e) {
       // Prefetch only saves time: the requested file is restored, so report success.

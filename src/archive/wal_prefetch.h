@@ -1,6 +1,6 @@
 // WAL prefetch for restore_command: while PostgreSQL replays segment N, the
 // next segments are downloaded in the background into
-// <pg_wal>/.wal-e/prefetch/<SEG>, decompressed and verified (the
+// <pg_wal>/.wal-e/prefetch-<boot id>/<SEG>, decompressed and verified (the
 // codec's checksum), and a later wal-fetch takes its segment from there with
 // one rename.
 //
@@ -16,9 +16,18 @@
 // temporaries of a killed download) is removed. A wal-fetch waiting for a
 // claimed segment sleeps on inotify (a rename into prefetch/, a claim
 // removed), bounded at 10 s, then fetches in-band.
-// Durability: no fsync on this path (an fsync of 16 MiB per segment would
-// cost more than its decompression); PostgreSQL reads %p right after
-// restore_command returns.
+// Durability: no fsync anywhere on this path (an fsync of 16 MiB per segment
+// would cost more than its decompression). PostgreSQL reads %p right after
+// restore_command returns and never relies on it surviving a crash: after a
+// crash recovery restarts from the last restartpoint and calls
+// restore_command again. A process crash loses nothing that was written (the
+// page cache holds it). A machine crash can: a spooled file renamed into
+// place whose data never reached the disk may come back empty or with zeroed
+// blocks, and zeroes read as the end of WAL would END recovery. So the spool
+// is per boot (its directory is named after the kernel's boot id): after a
+// reboot the old spool is never read, only removed, and the segments are
+// fetched again. Within one boot a file appears under its segment's name only
+// by rename of a complete, verified temporary.
 // One prefetcher per prefetch directory: it holds <prefetch>.lock (flock)
 // and, with a linger time, keeps the window full as wal-fetch consumes it
 // (it notices consumed files, inotify) until a segment is not in the archive,
@@ -39,7 +48,8 @@
 
 namespace wale::archive {
 
-// <dirname(realpath(dest))>/.wal-e/prefetch
+// <dirname(realpath(dest))>/.wal-e/prefetch-<boot id>, or "" (prefetch off)
+// when the kernel's boot id cannot be read.
 std::string prefetch_dir_for(const std::string& dest);
 
 struct PrefetchPlan {

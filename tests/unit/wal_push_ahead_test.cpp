@@ -399,6 +399,40 @@ TEST(WalPrefetch, AFailedDownloadLeavesNothingThatWalFetchWouldUse) {
   EXPECT_EQ(got, std::string(70000, 'c') + seg(2));
 }
 
+// Spooled files are not fsynced: after a machine crash one may be empty or
+// hold zeroed blocks under its segment's name (zeroes read as the end of WAL
+// would end recovery). The spool is per boot, so files spooled before a
+// reboot (or by a wal-e with one "prefetch" directory) are never used, and
+// are removed.
+TEST(WalPrefetch, ASpoolFromAnotherBootIsNeverUsed) {
+  store::MemoryStore store;
+  archive_segments(store, 3);
+  test::TempDir restore;
+  std::string pg_wal = restore.path() + "/pg_wal";
+  fs::create_directories(pg_wal);
+  std::string dest = pg_wal + "/RECOVERYXLOG";
+  std::string base = prefetch_dir_for(dest);
+  ASSERT_FALSE(base.empty());
+  std::string spool = fs::path(base).parent_path().string();
+  EXPECT_EQ(spool, fs::canonical(restore.path()).string() + "/pg_wal/.wal-e");
+  std::string boot_name = fs::path(base).filename().string();
+  EXPECT_EQ(boot_name.rfind("prefetch-", 0), 0u) << boot_name;
+  for (std::string old : {"prefetch", "prefetch-0f0e0d0c-0b0a-0908-0706-050403020100"}) {
+    fs::create_directories(spool + "/" + old + "/running");
+    std::ofstream(spool + "/" + old + "/" + seg(2), std::ios::binary) << std::string(70000, '\0') << seg(2);
+    std::ofstream(spool + "/" + old + ".lock");
+  }
+  auto r = wal_fetch_with_prefetch(store, seg(2), dest, codec::Codec::Zstd, 3);
+  ASSERT_TRUE(r.found);
+  EXPECT_FALSE(r.from_prefetch) << "a file spooled before the reboot was used";
+  std::ifstream in(dest, std::ios::binary);
+  std::string got((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(got, std::string(70000, 'c') + seg(2));
+  std::vector<std::string> left;
+  for (auto& e : fs::directory_iterator(spool)) left.push_back(e.path().filename().string());
+  EXPECT_EQ(left, std::vector<std::string>{boot_name}) << "the other boots' spools are removed";
+}
+
 TEST(WalPrefetch, AnInBandFetchStartsThePrefetcherBeforeItsOwnDownload) {
   store::MemoryStore store;
   archive_segments(store, 5);
