@@ -477,7 +477,7 @@ fi
 case $KIND in
   kill9|term)
     # As if the prefetch worker had not got this segment yet: wal-fetch downloads it in-band.
-    rm -f "$(dirname "$p")/.wal-e/prefetch/$f"
+    rm -f "$(dirname "$p")"/.wal-e/prefetch*/"$f"
     "$WALE" --terse --envdir "$ENV_CLEAN" wal-fetch "$f" "$p" 2>>"$W/wf/fault.err" & pid=$!
     sleep "$DELAY"
     if [ $KIND = term ] && [ -r /proc/$pid/status ] && ! (( (16#$(awk '/^SigCgt:/ {print $2}' /proc/$pid/status 2>/dev/null || echo 0) >> 14) & 1 )); then

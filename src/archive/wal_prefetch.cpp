@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -81,6 +83,27 @@ bool prefetcher_running(const std::string& base) {
 
 bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
+// The kernel's boot id (a UUID, new at every boot), or "" if it cannot be read.
+std::string boot_id() {
+  io::UniqueFd fd(::open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC));
+  char buf[64];
+  ssize_t n = fd ? ::read(fd.get(), buf, sizeof buf) : -1;
+  std::string id;
+  for (ssize_t i = 0; i < n && (std::isxdigit(static_cast<unsigned char>(buf[i])) || buf[i] == '-'); ++i) id += buf[i];
+  return id.size() == 36 ? id : std::string{};
+}
+
+// Removes the prefetch directories (and locks) of other boots beside `base`.
+void remove_other_boots(const std::string& base) {
+  std::string spool = io::parent_dir(base);
+  std::string mine = io::base_name(base);
+  std::error_code ec;
+  for (const auto& n : io::directory_names(spool)) {
+    if (layout::is_prefetch_dir_name(n) && n != mine && n != mine + ".lock")
+      std::filesystem::remove_all(spool + "/" + n, ec);
+  }
+}
+
 // The segments of the window that are neither prefetched nor being prefetched.
 std::vector<std::string> not_present(const std::string& base, const std::vector<std::string>& window) {
   std::vector<std::string> out;
@@ -94,10 +117,12 @@ std::vector<std::string> not_present(const std::string& base, const std::vector<
 }  // namespace
 
 std::string prefetch_dir_for(const std::string& dest) {
+  std::string boot = boot_id();
+  if (boot.empty()) return {};
   std::string dir = io::parent_dir(dest);
   char resolved[PATH_MAX];
   if (::realpath(dir.c_str(), resolved) != nullptr) dir = resolved;
-  return layout::prefetch_dir(dir);
+  return layout::prefetch_dir(dir, boot);
 }
 
 PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std::string& name, const std::string& dest,
@@ -107,17 +132,33 @@ PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std
   // A killed wal-fetch's temporary beside %p (".RECOVERYXLOG.tmp.PID..."): one readdir of pg_wal.
   io::remove_stale_temps(io::parent_dir(dest), io::base_name(dest) + ".tmp.");
   bool segment = pg::classify_wal_file(name) == pg::WalFileKind::Segment;
-  bool prefetching = segment && depth > 0;
-  std::string base = prefetch_dir_for(dest);
+  std::string base = segment && depth > 0 ? prefetch_dir_for(dest) : std::string{};
+  bool prefetching = !base.empty();
   auto promote = [&] { return ::rename(layout::prefetch_path(base, name).c_str(), dest.c_str()) == 0; };
   bool promoted = prefetching && promote();
   if (prefetching && !promoted) {
     // A prefetcher may be downloading it right now: wait for it rather than
     // fetching the same segment twice (bounded; then fetch in-band).
+    // Woken by inotify when a file is renamed into the spool or a claim ends
+    // (polling every 2 ms cost a millisecond per call on average).
     std::string claim = layout::prefetch_claim_path(base, name);
-    for (int i = 0; i < 5000 && exists(claim) && !stop_requested(); ++i) {
-      ::usleep(2000);
-      if ((promoted = promote())) break;
+    if (exists(claim)) {
+      io::UniqueFd watch(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+      if (watch && (::inotify_add_watch(watch.get(), base.c_str(), IN_MOVED_TO) < 0 ||
+                    ::inotify_add_watch(watch.get(), layout::prefetch_claim_dir(base).c_str(), IN_DELETE) < 0))
+        watch.reset();
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      // A claim exists only while a prefetcher holds the lock: one left by a
+      // killed prefetcher is not waited for.
+      while (!(promoted = promote()) && exists(claim) && prefetcher_running(base) && !stop_requested() &&
+             std::chrono::steady_clock::now() < deadline) {
+        pollfd p{watch.get(), POLLIN, 0};
+        if (watch) ::poll(&p, 1, 100);  // re-checks stop at least every 100 ms
+        else ::usleep(2000);
+        char events[4096];
+        while (watch && ::read(watch.get(), events, sizeof events) > 0) {
+        }
+      }
     }
     if (!promoted) promoted = promote();
   }
@@ -127,6 +168,7 @@ PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std
   auto plan = [&]() -> std::optional<PrefetchPlan> {
     try {
       io::make_dirs(layout::prefetch_claim_dir(base), 0700);
+      remove_other_boots(base);
       clean(base, expected);
     } catch (const Error& e) {
       // Prefetch only saves time: the requested file is restored, so report success.
@@ -201,32 +243,39 @@ Fetched prefetch_one(store::ObjectStore& store, const std::string& base, const s
   return out;
 }
 
-// Waits until one of `outstanding` (prefetched, not yet taken) is taken away,
-// at most until `deadline`; removes the taken ones. False if none was taken.
-bool wait_for_consumption(const std::string& base, std::set<std::string>& outstanding,
-                          std::chrono::steady_clock::time_point deadline) {
-  io::UniqueFd watch(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
-  if (watch && ::inotify_add_watch(watch.get(), base.c_str(), IN_MOVED_FROM | IN_DELETE) < 0) watch.reset();
-  for (;;) {
-    std::size_t before = outstanding.size();
-    std::erase_if(outstanding, [&](const std::string& seg) {
-      return !exists(layout::prefetch_path(base, seg)) && !exists(layout::prefetch_claim_path(base, seg));
-    });
-    if (outstanding.size() < before) return true;
-    auto now = std::chrono::steady_clock::now();
-    if (now >= deadline || stop_requested()) return false;
-    int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
-    if (watch) {
-      pollfd p{watch.get(), POLLIN, 0};
-      ::poll(&p, 1, std::min(ms, 100));  // wakes when a file is taken; re-checks stop at least every 100 ms
-      char events[4096];
-      while (::read(watch.get(), events, sizeof events) > 0) {
-      }
-    } else {
-      ::usleep(2000);
-    }
+// Wakes the scheduler of wal_prefetch: an inotify watch on the spool (a
+// prefetched file taken away) and an eventfd (a download finished).
+class Wakeup {
+ public:
+  explicit Wakeup(const std::string& base)
+      : watch_(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)), done_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    if (watch_ && ::inotify_add_watch(watch_.get(), base.c_str(), IN_MOVED_FROM | IN_DELETE) < 0) watch_.reset();
   }
-}
+  // From a worker thread: a download has finished.
+  void finished() noexcept {
+    std::uint64_t one = 1;
+    if (done_) [[maybe_unused]]
+      auto n = ::write(done_.get(), &one, sizeof one);
+  }
+  // Sleeps until either event or `ms` (the callers re-check their state; at
+  // most 100 ms without inotify or eventfd, so that a stop request is seen).
+  void wait(int ms) {
+    pollfd p[2]{{watch_.get(), POLLIN, 0}, {done_.get(), POLLIN, 0}};
+    if (!watch_ || !done_) ms = std::min(ms, 2);
+    ::poll(p, 2, std::clamp(ms, 0, 100));
+    char events[4096];
+    if (watch_)
+      while (::read(watch_.get(), events, sizeof events) > 0) {
+      }
+    std::uint64_t count = 0;
+    if (done_) [[maybe_unused]]
+      auto n = ::read(done_.get(), &count, sizeof count);
+  }
+
+ private:
+  io::UniqueFd watch_;
+  io::UniqueFd done_;
+};
 
 }  // namespace
 
@@ -235,39 +284,86 @@ void wal_prefetch(store::ObjectStore& store, const std::string& base, const std:
   io::make_dirs(layout::prefetch_claim_dir(base), 0700);
   io::UniqueFd lock(::open(layout::prefetch_lock_path(base).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (lock && ::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) return;  // another prefetcher keeps the window full
-  std::size_t window = segments.size();
-  std::set<std::string> outstanding;  // prefetched (or being prefetched elsewhere), not yet taken
-  std::mutex mu;                      // guards outstanding and ended while the batch runs
-  bool ended = false;                 // a segment is not in the archive (yet): look no further
-  std::vector<std::string> batch = segments;
+  // Claims are made only under the lock: any claim now is a killed prefetcher's
+  // (its temporaries are hidden files, never used, removed by clean()).
+  std::error_code ec;
+  for (const auto& n : io::directory_names(layout::prefetch_claim_dir(base)))
+    std::filesystem::remove_all(layout::prefetch_claim_path(base, n), ec);
+  const std::size_t window = segments.size();
+  if (window == 0) return;
+  parallelism = std::max(1u, std::min<unsigned>(parallelism, static_cast<unsigned>(window)));
+  Wakeup wakeup(base);
+  std::mutex mu;                       // guards outstanding, in_flight and ended while downloads run
+  std::set<std::string> outstanding;   // prefetched (or being prefetched elsewhere), not yet taken
+  unsigned in_flight = 0;              // downloads started, not finished
+  bool ended = false;                  // a segment is not in the archive (yet), or the spool is gone
+  std::size_t given = 0;               // segments[0, given) are scheduled
+  std::optional<pg::WalSegment> last;  // the last segment scheduled
+  // The next segment to download: the given window first, then (lingering) the ones after it.
+  auto next_name = [&]() -> std::optional<std::string> {
+    for (; given < segments.size(); ++given) {
+      if (pg::classify_wal_file(segments[given]) != pg::WalFileKind::Segment) continue;
+      last = pg::WalSegment::parse(segments[given++]);
+      return last->file_name();
+    }
+    if (linger.count() <= 0 || !last) return std::nullopt;
+    last = last->next();
+    return last->file_name();
+  };
+  auto idle_since = std::chrono::steady_clock::now();  // last download finished or file taken
+  // A pipeline, not batches: as soon as a download finishes or wal-fetch takes
+  // a file, the next segment starts, so every worker is busy while the window
+  // has room (a batch waited for its slowest download).
+  exec::TaskGroup group(parallelism);
+  bool names_left = true;
   for (;;) {
+    int wait_ms = 0;
     {
-      exec::TaskGroup group(std::max(1u, std::min<unsigned>(parallelism, static_cast<unsigned>(batch.size()))));
-      for (const auto& seg : batch) {
-        if (pg::classify_wal_file(seg) != pg::WalFileKind::Segment) continue;
-        group.run([&, seg] {
-          Fetched f = prefetch_one(store, base, seg, preferred);
-          std::lock_guard guard(mu);
+      std::lock_guard guard(mu);
+      std::size_t before = outstanding.size();
+      std::erase_if(outstanding, [&](const std::string& seg) {
+        return !exists(layout::prefetch_path(base, seg)) && !exists(layout::prefetch_claim_path(base, seg));
+      });
+      if (outstanding.size() < before) idle_since = std::chrono::steady_clock::now();
+      while (names_left && !ended && in_flight < parallelism && outstanding.size() + in_flight < window) {
+        auto seg = next_name();
+        if (!seg) {
+          names_left = false;
+          break;
+        }
+        ++in_flight;
+        group.run([&, seg = *seg] {
+          Fetched f = Fetched::Missing;
+          try {
+            f = prefetch_one(store, base, seg, preferred);
+          } catch (...) {
+            std::lock_guard g(mu);
+            --in_flight;
+            ended = true;
+            wakeup.finished();
+            throw;
+          }
+          std::lock_guard g(mu);
+          --in_flight;
+          idle_since = std::chrono::steady_clock::now();
           if (f == Fetched::Missing || f == Fetched::SpoolGone) ended = true;
           else outstanding.insert(seg);  // Skipped: another process is fetching it
+          wakeup.finished();
         });
       }
-      group.wait();
+      if (in_flight == 0) {
+        if (ended || !names_left || linger.count() <= 0 || stop_requested() || group.cancelled()) break;
+        // The window is full: keep it so while wal-fetch takes files; stop when idle.
+        if (std::chrono::steady_clock::now() - idle_since >= linger) break;
+      }
+      auto left =
+          linger - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - idle_since);
+      // With downloads running, their ends wake the loop (eventfd).
+      wait_ms = in_flight > 0 ? 100 : static_cast<int>(std::max<std::int64_t>(left.count(), 0)) + 1;
     }
-    if (ended || linger.count() <= 0 || batch.empty() || stop_requested()) return;
-    auto last = pg::WalSegment::parse(batch.back());
-    if (!last) return;
-    // Keep the window full while wal-fetch takes files away; stop when idle.
-    if (outstanding.size() >= window &&
-        !wait_for_consumption(base, outstanding, std::chrono::steady_clock::now() + linger)) {
-      return;
-    }
-    batch.clear();
-    for (std::size_t i = outstanding.size(); i < window; ++i) {
-      last = last->next();
-      batch.push_back(last->file_name());
-    }
+    wakeup.wait(wait_ms);
   }
+  group.wait();
 }
 
 }  // namespace wale::archive

@@ -1,20 +1,40 @@
 // WAL prefetch for restore_command: while PostgreSQL replays segment N, the
 // next segments are downloaded in the background into
-// <pg_wal>/.wal-e/prefetch/<SEG>, and a later wal-fetch takes its segment
-// from there with one rename.
+// <pg_wal>/.wal-e/prefetch-<boot id>/<SEG>, decompressed and verified (the
+// codec's checksum), and a later wal-fetch takes its segment from there with
+// one rename.
 //
 // Safety: a prefetched file appears under its segment name only by an atomic
 // rename of a completely downloaded and decompressed temporary file, so a
 // partial file is never used; a download in progress is claimed by a
-// directory running/<SEG> (mkdir is atomic), claims older than a minute are
-// considered abandoned; everything in prefetch/ that is not one of the
+// directory running/<SEG> (mkdir is atomic), made only by a prefetcher
+// holding the lock below: a claim with no lock holder is a killed
+// prefetcher's, so wal-fetch does not wait for it and the next prefetcher
+// removes it when it takes the lock (claims older than a minute are also
+// considered abandoned). Everything in prefetch/ that is not one of the
 // segments now expected (e.g. other timelines, older segments, hidden
-// temporaries) is removed.
+// temporaries of a killed download) is removed. A wal-fetch waiting for a
+// claimed segment sleeps on inotify (a rename into prefetch/, a claim
+// removed), bounded at 10 s, then fetches in-band.
+// Durability: no fsync anywhere on this path (an fsync of 16 MiB per segment
+// would cost more than its decompression). PostgreSQL reads %p right after
+// restore_command returns and never relies on it surviving a crash: after a
+// crash recovery restarts from the last restartpoint and calls
+// restore_command again. A process crash loses nothing that was written (the
+// page cache holds it). A machine crash can: a spooled file renamed into
+// place whose data never reached the disk may come back empty or with zeroed
+// blocks, and zeroes read as the end of WAL would END recovery. So the spool
+// is per boot (its directory is named after the kernel's boot id): after a
+// reboot the old spool is never read, only removed, and the segments are
+// fetched again. Within one boot a file appears under its segment's name only
+// by rename of a complete, verified temporary.
 // One prefetcher per prefetch directory: it holds <prefetch>.lock (flock)
 // and, with a linger time, keeps the window full as wal-fetch consumes it
 // (it notices consumed files, inotify) until a segment is not in the archive,
-// nothing was consumed for `linger`, or the process is asked to stop. While
-// it runs, wal-fetch starts no other prefetcher and does not clean.
+// nothing happened for `linger`, or the process is asked to stop. Its
+// downloads are a pipeline: a worker starts the next segment as soon as the
+// window has room, so a slow download holds up no other. While it runs,
+// wal-fetch starts no other prefetcher and does not clean.
 // Thread-safe if the store is; throws wale::Error like wal_fetch.
 #pragma once
 
@@ -28,7 +48,8 @@
 
 namespace wale::archive {
 
-// <dirname(realpath(dest))>/.wal-e/prefetch
+// <dirname(realpath(dest))>/.wal-e/prefetch-<boot id>, or "" (prefetch off)
+// when the kernel's boot id cannot be read.
 std::string prefetch_dir_for(const std::string& dest);
 
 struct PrefetchPlan {

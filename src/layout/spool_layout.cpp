@@ -13,7 +13,12 @@ std::string push_claim_path(const std::string& wal_dir, const std::string& segme
   return push_claim_dir(wal_dir) + "/" + segment;
 }
 std::string push_ahead_lock_path(const std::string& wal_dir) { return spool_dir(wal_dir) + "/push-ahead.lock"; }
-std::string prefetch_dir(const std::string& wal_dir) { return spool_dir(wal_dir) + "/prefetch"; }
+std::string prefetch_dir(const std::string& wal_dir, const std::string& boot_id) {
+  return spool_dir(wal_dir) + "/prefetch-" + boot_id;
+}
+bool is_prefetch_dir_name(std::string_view name) {
+  return name == "prefetch" || name == "prefetch.lock" || name.starts_with("prefetch-");
+}
 std::string prefetch_path(const std::string& prefetch_dir, const std::string& segment) {
   return prefetch_dir + "/" + segment;
 }

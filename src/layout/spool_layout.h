@@ -5,9 +5,10 @@
 //   <pg_wal>/.wal-e/pushed/<SEG>         push-ahead markers (archive/wal_push_ahead.h)
 //   <pg_wal>/.wal-e/pushing/<SEG>        push-ahead claims (directories)
 //   <pg_wal>/.wal-e/push-ahead.lock      held (flock) by the one running push-ahead worker
-//   <pg_wal>/.wal-e/prefetch/<SEG>       prefetched segments (archive/wal_prefetch.h)
-//   <pg_wal>/.wal-e/prefetch/running/<SEG>  prefetch claims (directories)
-//   <pg_wal>/.wal-e/prefetch.lock        held (flock) by the one running prefetcher
+//   <pg_wal>/.wal-e/prefetch-<BOOT>/<SEG>  prefetched segments (archive/wal_prefetch.h),
+//                                        BOOT = the kernel's boot id when they were written
+//   <pg_wal>/.wal-e/prefetch-<BOOT>/running/<SEG>  prefetch claims (directories)
+//   <pg_wal>/.wal-e/prefetch-<BOOT>.lock held (flock) by the one running prefetcher
 //   <target>/.wal-e-restore-in-progress  backup-fetch's marker (backup/backup_fetch.h)
 //   <target>/global/.pg_control.wal-e-restore  pg_control until the restore is complete
 //
@@ -29,7 +30,12 @@ std::string push_marker_path(const std::string& wal_dir, const std::string& segm
 std::string push_claim_dir(const std::string& wal_dir);
 std::string push_claim_path(const std::string& wal_dir, const std::string& segment);
 std::string push_ahead_lock_path(const std::string& wal_dir);
-std::string prefetch_dir(const std::string& wal_dir);
+// `boot_id`: the kernel's boot id (a spool written before a machine crash is
+// never read after it, see archive/wal_prefetch.h).
+std::string prefetch_dir(const std::string& wal_dir, const std::string& boot_id);
+// True for the name (in spool_dir) of any prefetch directory or its lock,
+// of any boot (and of wal-e versions that had one "prefetch" directory).
+bool is_prefetch_dir_name(std::string_view name);
 // Paths inside a prefetch directory (as prefetch_dir returns it).
 inline constexpr std::string_view kPrefetchClaimDirName = "running";
 std::string prefetch_path(const std::string& prefetch_dir, const std::string& segment);

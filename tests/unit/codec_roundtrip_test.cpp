@@ -218,6 +218,24 @@ TEST_P(CodecCorruption, FlippedPayloadByteIsCorrupt) {
   }
 }
 
+// The stream's last bytes (lz4's and zstd's content checksum, lzop's
+// trailer): each is checked however the input is cut (lz4 verifies the
+// checksum itself, from the last 4 bytes it saw, see lz4_decompressor.h).
+TEST_P(CodecCorruption, EveryByteOfTheContentChecksumIsChecked) {
+  const Bytes packed = compress(GetParam(), compressible_bytes(300 * kKiB, 30));
+  ASSERT_GT(packed.size(), 8u);
+  for (std::size_t back = 1; back <= 4; ++back) {
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{3}, std::size_t{5}, 64 * kKiB}) {
+      Bytes bad = packed;
+      bad[bad.size() - back] ^= std::byte{0x01};
+      EXPECT_EQ(decode_error(GetParam(), bad, chunk), ErrorCode::Corrupt) << back << " from the end, chunk " << chunk;
+    }
+  }
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{3}, std::size_t{5}}) {
+    EXPECT_TRUE(decompress(GetParam(), packed, chunk) == compressible_bytes(300 * kKiB, 30)) << chunk;
+  }
+}
+
 TEST_P(CodecCorruption, GarbageIsCorrupt) {
   const Bytes garbage = random_bytes(100 * kKiB, 13);
   EXPECT_EQ(decode_error(GetParam(), garbage, 4096), ErrorCode::Corrupt);

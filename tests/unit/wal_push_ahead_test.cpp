@@ -3,6 +3,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <condition_variable>
 #include <csignal>
 #include <ctime>
 #include <future>
@@ -16,6 +17,7 @@
 #include "core/error.h"
 #include "core/stop_token.h"
 #include "store/memory/memory_store.h"
+#include "test_support/fault_injecting_store.h"
 #include "test_support/temp_dir.h"
 
 namespace wale::archive {
@@ -291,6 +293,144 @@ TEST(WalPrefetch, APrefetcherWhoseSpoolIsRemovedStops) {
   process_stop_token().reset();
   EXPECT_TRUE(ended) << "the prefetcher kept going after its spool was removed";
   EXPECT_FALSE(fs::exists(base)) << "nothing recreated";
+}
+
+// The prefetcher is a pipeline: while one download is slow, the other worker
+// goes on with the rest of the window as wal-fetch takes files away. In
+// batches, segment 5 waited for the slowest of 2..4.
+TEST(WalPrefetch, ASlowDownloadDoesNotHoldUpTheRestOfTheWindow) {
+  store::MemoryStore memory;
+  archive_segments(memory, 8);
+  test::FaultInjectingStore store(memory);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool released = false;
+  store.on_get = [&](const std::string& key) {
+    if (key.find(seg(2)) == std::string::npos) return;
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return released; });
+  };
+  auto release = [&] {
+    std::lock_guard lock(mu);
+    released = true;
+    cv.notify_all();
+  };
+  test::TempDir restore;
+  std::string base = restore.path() + "/prefetch";
+  std::thread prefetcher([&] {
+    wal_prefetch(store, base, {seg(2), seg(3), seg(4)}, codec::Codec::Zstd, 2, std::chrono::milliseconds(500));
+  });
+  bool others = appears(base + "/" + seg(3)) && appears(base + "/" + seg(4));
+  if (others) {
+    fs::rename(base + "/" + seg(3), restore.path() + "/RECOVERYXLOG");
+    fs::rename(base + "/" + seg(4), restore.path() + "/RECOVERYXLOG");
+  }
+  bool fifth = others && appears(base + "/" + seg(5));
+  bool second_waiting = !fs::exists(base + "/" + seg(2));
+  release();
+  prefetcher.join();
+  EXPECT_TRUE(others);
+  EXPECT_TRUE(second_waiting);
+  EXPECT_TRUE(fifth) << "segment 5 waited for the slow download of segment 2";
+  EXPECT_TRUE(fs::exists(base + "/" + seg(2)));
+}
+
+// A prefetcher killed mid-download leaves its claim and a hidden partial
+// temporary. The next wal-fetch of that segment neither uses the partial file
+// nor waits for the dead claim (it used to wait 10 s): it fetches in-band.
+TEST(WalPrefetch, AClaimLeftByAKilledPrefetcherIsNotWaitedForNorItsPartialFileUsed) {
+  store::MemoryStore store;
+  archive_segments(store, 3);
+  test::TempDir restore;
+  std::string pg_wal = restore.path() + "/pg_wal";
+  fs::create_directories(pg_wal);
+  std::string dest = pg_wal + "/RECOVERYXLOG";
+  std::string base = prefetch_dir_for(dest);
+  fs::create_directories(base + "/running/" + seg(2));
+  std::ofstream(base + "/." + seg(2) + ".tmp.4242.1", std::ios::binary) << std::string(1000, 'c');
+  auto call = std::async(std::launch::async,
+                         [&] { return wal_fetch_with_prefetch(store, seg(2), dest, codec::Codec::Zstd, 3); });
+  bool prompt = call.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+  auto r = call.get();
+  EXPECT_TRUE(prompt) << "wal-fetch waited for the claim of a prefetcher that is gone";
+  ASSERT_TRUE(r.found);
+  EXPECT_FALSE(r.from_prefetch);
+  std::ifstream in(dest, std::ios::binary);
+  std::string got((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(got, std::string(70000, 'c') + seg(2));
+}
+
+// Claims are made under the prefetcher's lock, so a new prefetcher takes over
+// the claims a killed one left: it used to skip those segments.
+TEST(WalPrefetch, ANewPrefetcherTakesOverTheClaimsOfAKilledOne) {
+  store::MemoryStore store;
+  archive_segments(store, 4);
+  test::TempDir restore;
+  std::string base = restore.path() + "/prefetch";
+  fs::create_directories(base + "/running/" + seg(2));
+  wal_prefetch(store, base, {seg(2), seg(3)}, codec::Codec::Zstd, 2);
+  EXPECT_TRUE(fs::exists(base + "/" + seg(2)));
+  EXPECT_TRUE(fs::exists(base + "/" + seg(3)));
+  EXPECT_FALSE(fs::exists(base + "/running/" + seg(2)));
+}
+
+// A download that fails mid-way (here: the object cut short) leaves nothing
+// under the segment's name; wal-fetch then restores it in-band, complete.
+TEST(WalPrefetch, AFailedDownloadLeavesNothingThatWalFetchWouldUse) {
+  store::MemoryStore memory;
+  archive_segments(memory, 3);
+  test::FaultInjectingStore store(memory);
+  store.truncate_reads("*" + seg(2) + "*", 12);  // every get, until clear_faults()
+  test::TempDir restore;
+  std::string pg_wal = restore.path() + "/pg_wal";
+  fs::create_directories(pg_wal);
+  std::string dest = pg_wal + "/RECOVERYXLOG";
+  std::string base = prefetch_dir_for(dest);
+  wal_prefetch(store, base, {seg(2)}, codec::Codec::Zstd, 1);
+  EXPECT_GE(store.faults_fired(), 1u);
+  EXPECT_FALSE(fs::exists(base + "/" + seg(2)));
+  EXPECT_TRUE(fs::is_empty(base + "/running"));
+  store.clear_faults();
+  auto r = wal_fetch_with_prefetch(store, seg(2), dest, codec::Codec::Zstd, 3);
+  ASSERT_TRUE(r.found);
+  EXPECT_FALSE(r.from_prefetch);
+  std::ifstream in(dest, std::ios::binary);
+  std::string got((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(got, std::string(70000, 'c') + seg(2));
+}
+
+// Spooled files are not fsynced: after a machine crash one may be empty or
+// hold zeroed blocks under its segment's name (zeroes read as the end of WAL
+// would end recovery). The spool is per boot, so files spooled before a
+// reboot (or by a wal-e with one "prefetch" directory) are never used, and
+// are removed.
+TEST(WalPrefetch, ASpoolFromAnotherBootIsNeverUsed) {
+  store::MemoryStore store;
+  archive_segments(store, 3);
+  test::TempDir restore;
+  std::string pg_wal = restore.path() + "/pg_wal";
+  fs::create_directories(pg_wal);
+  std::string dest = pg_wal + "/RECOVERYXLOG";
+  std::string base = prefetch_dir_for(dest);
+  ASSERT_FALSE(base.empty());
+  std::string spool = fs::path(base).parent_path().string();
+  EXPECT_EQ(spool, fs::canonical(restore.path()).string() + "/pg_wal/.wal-e");
+  std::string boot_name = fs::path(base).filename().string();
+  EXPECT_EQ(boot_name.rfind("prefetch-", 0), 0u) << boot_name;
+  for (std::string old : {"prefetch", "prefetch-0f0e0d0c-0b0a-0908-0706-050403020100"}) {
+    fs::create_directories(spool + "/" + old + "/running");
+    std::ofstream(spool + "/" + old + "/" + seg(2), std::ios::binary) << std::string(70000, '\0') << seg(2);
+    std::ofstream(spool + "/" + old + ".lock");
+  }
+  auto r = wal_fetch_with_prefetch(store, seg(2), dest, codec::Codec::Zstd, 3);
+  ASSERT_TRUE(r.found);
+  EXPECT_FALSE(r.from_prefetch) << "a file spooled before the reboot was used";
+  std::ifstream in(dest, std::ios::binary);
+  std::string got((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(got, std::string(70000, 'c') + seg(2));
+  std::vector<std::string> left;
+  for (auto& e : fs::directory_iterator(spool)) left.push_back(e.path().filename().string());
+  EXPECT_EQ(left, std::vector<std::string>{boot_name}) << "the other boots' spools are removed";
 }
 
 TEST(WalPrefetch, AnInBandFetchStartsThePrefetcherBeforeItsOwnDownload) {
