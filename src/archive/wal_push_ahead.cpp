@@ -211,14 +211,6 @@ std::pair<WalPushResult, MarkerConfirmation> push_one(store::ObjectStore& store,
   return {result, MarkerConfirmation::None};
 }
 
-// True while a push-ahead worker holds the lock of `wal_dir`.
-bool worker_running(const std::string& wal_dir) {
-  io::UniqueFd fd(::open(layout::push_ahead_lock_path(wal_dir).c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return false;
-  if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return false;  // released when fd closes
-  return errno == EWOULDBLOCK;
-}
-
 // Up to `window` ready segments (oldest first) that are neither stored (marker
 // of this very file) nor claimed, excluding `except` and those in `skip`.
 std::vector<std::string> ahead_candidates(const std::string& wal_dir, const std::string& except, std::size_t window,
@@ -240,6 +232,14 @@ std::size_t ahead_window(const PushAheadOptions& options) {
 
 }  // namespace
 
+bool push_ahead_worker_running(const std::string& wal_dir) {
+  io::UniqueFd fd(::open(layout::push_ahead_lock_path(wal_dir).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return false;
+  // A lock of another open file description conflicts, in this process too.
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return false;  // released when fd closes
+  return errno == EWOULDBLOCK;
+}
+
 PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path,
                                     const PushAheadOptions& options) {
   std::string wal_dir = io::parent_dir(path);
@@ -252,7 +252,7 @@ PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string
   }
   std::tie(out.result, out.confirmed) = push_one(store, wal_dir, path, options, /*ahead=*/false);
   if (!segment || options.pool_size <= 1) return out;
-  if (worker_running(wal_dir)) return out;  // it looks for more ready segments itself
+  if (push_ahead_worker_running(wal_dir)) return out;  // it looks for more ready segments itself
 
   try {
     out.ahead = ahead_candidates(wal_dir, name, ahead_window(options));

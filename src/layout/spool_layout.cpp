@@ -13,6 +13,9 @@ std::string push_claim_path(const std::string& wal_dir, const std::string& segme
   return push_claim_dir(wal_dir) + "/" + segment;
 }
 std::string push_ahead_lock_path(const std::string& wal_dir) { return spool_dir(wal_dir) + "/push-ahead.lock"; }
+std::string push_ahead_socket_path(const std::string& wal_dir, const std::string& fingerprint) {
+  return spool_dir(wal_dir) + "/push-ahead-" + fingerprint + ".sock";
+}
 std::string prefetch_dir(const std::string& wal_dir) { return spool_dir(wal_dir) + "/prefetch"; }
 std::string prefetch_path(const std::string& prefetch_dir, const std::string& segment) {
   return prefetch_dir + "/" + segment;

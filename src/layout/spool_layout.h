@@ -29,6 +29,9 @@ std::string push_marker_path(const std::string& wal_dir, const std::string& segm
 std::string push_claim_dir(const std::string& wal_dir);
 std::string push_claim_path(const std::string& wal_dir, const std::string& segment);
 std::string push_ahead_lock_path(const std::string& wal_dir);
+// The push-ahead worker's Unix socket for settings with `fingerprint`
+// (app/forwarding.h: settings_fingerprint): a call with other settings finds none.
+std::string push_ahead_socket_path(const std::string& wal_dir, const std::string& fingerprint);
 std::string prefetch_dir(const std::string& wal_dir);
 // Paths inside a prefetch directory (as prefetch_dir returns it).
 inline constexpr std::string_view kPrefetchClaimDirName = "running";
