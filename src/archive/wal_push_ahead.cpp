@@ -284,10 +284,27 @@ PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string
   std::string name = io::base_name(path);
   bool segment = pg::classify_wal_file(name) == pg::WalFileKind::Segment;
   PushAheadResult out;
+  std::string own_claim;
   if (segment && options.pool_size > 1) {
     // A worker is pushing it: wait for it (bounded) instead of pushing it twice.
-    for (int i = 0; i < 5000 && claimed(wal_dir, name) && !stop_requested(); ++i) ::usleep(2000);
+    // Then claim it ourselves (if the claim directory exists), so that a
+    // worker does not start it while we push it.
+    std::string claim = layout::push_claim_path(wal_dir, name);
+    for (int i = 0; i < 5000 && !stop_requested(); ++i) {
+      if (claimed(wal_dir, name)) {
+        ::usleep(2000);
+        continue;
+      }
+      if (::mkdir(claim.c_str(), 0700) == 0) own_claim = claim;
+      if (!own_claim.empty() || errno != EEXIST) break;  // EEXIST: a worker took it meanwhile
+    }
   }
+  struct Release {
+    const std::string& claim;
+    ~Release() {
+      if (!claim.empty()) ::rmdir(claim.c_str());
+    }
+  } release{own_claim};
   std::tie(out.result, out.confirmed) = push_one(store, wal_dir, path, options, /*ahead=*/false);
   if (!segment || options.pool_size <= 1) return out;
   if (push_ahead_worker_running(wal_dir)) return out;  // it looks for more ready segments itself

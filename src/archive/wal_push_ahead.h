@@ -7,7 +7,9 @@
 //   result decides the outcome: success only once it is durably stored.
 // - A worker claims a segment with a directory <dir>/.wal-e/pushing/<name>
 //   (mkdir is atomic); a wal-push for a claimed segment waits for the worker
-//   (bounded), then pushes it itself if the worker did not finish.
+//   (bounded), then pushes it itself if the worker did not finish. A wal-push
+//   that pushes its segment itself claims it too (when the claim directory
+//   exists), so that a worker does not upload it a second time meanwhile.
 // - For each segment stored, a marker <dir>/.wal-e/pushed/<name> records the
 //   file's identity (device, inode, size, mtime, ctime), the stored object's
 //   key and size, and the XXH3-128 hash of the bytes pushed. A later wal-push
