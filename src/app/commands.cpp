@@ -72,9 +72,12 @@ bool wal_push_through_worker(const WalPushOptions& o, const Invocation& inv, con
   std::string socket = layout::push_ahead_socket_path(io::parent_dir(o.wal_path), settings_fingerprint(inv, env));
   auto answer = server::WalPushClient::ask(socket, path, kWorkerAnswerTimeout);
   if (answer && answer->rfind("OK ", 0) == 0) {
+    // "already archived" keeps wal-push's own wording for a segment push-ahead had stored.
+    bool already = answer->substr(3) == "already archived";
     log::info("wal_e.worker.upload",
-              {"WAL file was archived by the push-ahead worker",
-               "It answered: " + answer->substr(3) + ".",
+              {already ? "WAL file was already archived by push-ahead"
+                       : "WAL file was archived by the push-ahead worker",
+               "The push-ahead worker confirmed it in the store (" + answer->substr(3) + ").",
                {},
                {{"action", "push-wal"}, {"seg", io::base_name(o.wal_path)}, {"state", "complete"}}});
     return true;
