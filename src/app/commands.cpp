@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <thread>
 
 #include "app/plugin.h"
@@ -19,8 +21,11 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/number.h"
+#include "core/stop_token.h"
 #include "io/file_streams.h"
 #include "layout/archive_layout.h"
+#include "layout/spool_layout.h"
+#include "server/wal_push_client.h"
 #include "server/wal_push_server.h"
 
 namespace wale::app {
@@ -35,9 +40,55 @@ void write_stdout(const std::string& text) {
 
 namespace {
 
+// How long a push-ahead worker keeps serving wal-push calls after the last one.
+constexpr std::chrono::milliseconds kWorkerLinger{2000};
+
 int run_version(const VersionOptions&, Context&) {
   write_stdout(std::string(version()) + "\n");
   return 0;
+}
+
+// How long a wal-push call waits for a live worker's answer before it
+// archives its file itself (the worker's own transfers retry and time out
+// long before).
+constexpr std::chrono::milliseconds kWorkerAnswerTimeout{120000};
+
+// wal-push's first step when push-ahead is on (pool size > 1): ask a live
+// push-ahead worker of exactly these settings (settings_fingerprint) to do
+// wal-push's work for `wal_path`. True only on its "OK" answer, which it gives
+// once the file is durably stored and confirmed in the store, as wal-push
+// would have (run_wal_push_ahead). Anything else -- no worker, one that died,
+// was killed mid-request, answered ERR or garbage, or took too long -- gives
+// false, and the call does the whole work itself. Throws only Cancelled.
+bool wal_push_through_worker(const WalPushOptions& o, const Invocation& inv, const config::Environment& env) {
+  if (o.pool_size <= 1) return false;
+  std::string path = o.wal_path;
+  if (path.empty()) return false;
+  if (path[0] != '/') {
+    char cwd[4096];
+    if (::getcwd(cwd, sizeof cwd) == nullptr) return false;
+    path = std::string(cwd) + "/" + path;
+  }
+  std::string socket = layout::push_ahead_socket_path(io::parent_dir(o.wal_path), settings_fingerprint(inv, env));
+  auto answer = server::WalPushClient::ask(socket, path, kWorkerAnswerTimeout);
+  if (answer && answer->rfind("OK ", 0) == 0) {
+    // "already archived" keeps wal-push's own wording for a segment push-ahead had stored.
+    bool already = answer->substr(3) == "already archived";
+    log::info("wal_e.worker.upload",
+              {already ? "WAL file was already archived by push-ahead"
+                       : "WAL file was archived by the push-ahead worker",
+               "The push-ahead worker confirmed it in the store (" + answer->substr(3) + ").",
+               {},
+               {{"action", "push-wal"}, {"seg", io::base_name(o.wal_path)}, {"state", "complete"}}});
+    return true;
+  }
+  if (answer) {
+    log::debug("wal_e.worker.upload", {"the push-ahead worker did not archive the file; archiving it here",
+                                       "It answered: " + *answer + ".",
+                                       {},
+                                       {}});
+  }
+  return false;
 }
 
 int run_wal_push(const WalPushOptions& o, Context& ctx) {
@@ -55,9 +106,70 @@ int run_wal_push(const WalPushOptions& o, Context& ctx) {
   return 0;
 }
 
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// The push-ahead worker. While it works, and for kWorkerLinger after the last
+// request once it has nothing left, it also answers wal-push calls of the
+// same settings on layout::push_ahead_socket_path (see wal_push_through_worker):
+// each request is wal-push's whole work (server::WalPushService: identity
+// check, wal_push_with_ahead -- waiting for its own claim, confirming a marker
+// with a request on this process's warm connections, or pushing the file --
+// and a new in-process push-ahead when more segments are ready), so the call
+// starts no TLS session of its own. Not serving (the socket is taken by
+// another worker of these settings, or its path is too long) only costs time.
 int run_wal_push_ahead(const WalPushAheadOptions& o, Context& ctx) {
   archive::PushAheadOptions opts{ctx.settings.compression, o.pool_size};
+  server::WalPushService service(*ctx.store, opts);
+  std::atomic<std::int64_t> last_request{steady_ms()};
+  std::atomic<int> in_flight{0};
+  std::unique_ptr<server::WalPushServer> srv;
+  try {
+    srv =
+        std::make_unique<server::WalPushServer>(layout::push_ahead_socket_path(o.wal_directory,
+                                                                               settings_fingerprint(ctx.inv, ctx.env)),
+                                                [&](const std::string& path) {
+                                                  ++in_flight;
+                                                  struct Done {
+                                                    std::atomic<std::int64_t>& last;
+                                                    std::atomic<int>& n;
+                                                    ~Done() {
+                                                      last = steady_ms();
+                                                      --n;
+                                                    }
+                                                  } done{last_request, in_flight};
+                                                  return service.push(path);
+                                                });
+  } catch (const Error& e) {
+    log::debug("wal_e.worker.upload", {"push-ahead worker does not serve wal-push calls", e.message(), {}, {}});
+  }
+  std::thread serving;
+  if (srv) {
+    serving = std::thread([&srv] {
+      try {
+        srv->serve();
+      } catch (const Error& e) {
+        log::warning("wal_e.worker.upload", {"push-ahead worker stopped serving", e.message(), {}, {}});
+      }
+    });
+  }
+  struct Join {
+    std::unique_ptr<server::WalPushServer>& srv;
+    std::thread& t;
+    ~Join() {
+      if (srv) srv->stop();
+      if (t.joinable()) t.join();
+    }
+  } join{srv, serving};
   archive::wal_push_ahead_worker(*ctx.store, o.wal_directory, o.segments, opts);
+  // Linger while calls keep coming (or their in-process push-ahead runs).
+  while (srv && !stop_requested()) {
+    bool busy = in_flight > 0 || archive::push_ahead_worker_running(o.wal_directory);
+    if (!busy && steady_ms() - last_request >= kWorkerLinger.count()) break;
+    ::usleep(20000);
+  }
   return 0;
 }
 
@@ -146,6 +258,12 @@ int run_command(const Invocation& inv, const config::Environment& env) {
   if (!h.needs_store) {
     Context ctx{inv, env, {}, nullptr};
     return h.run(inv, ctx);
+  }
+  // wal-push: a live push-ahead worker may do it over its warm connection,
+  // before this process makes a store (no plugin load, no TLS session).
+  if (*inv.command == config::Command::WalPush &&
+      wal_push_through_worker(std::get<WalPushOptions>(inv.options), inv, env)) {
+    return 0;
   }
   auto run = [&] {
     Context ctx{inv, env, config::resolve_settings(inv.global, env), nullptr};

@@ -1,5 +1,8 @@
 #include "app/forwarding.h"
 
+#include "io/hashing_source.h"
+#include "io/memory_streams.h"
+
 namespace wale::app {
 
 using config::Opt;
@@ -29,6 +32,27 @@ HelperCall helper_call(const Invocation& parent, const config::Environment& env,
   }
   call.args.insert(call.args.end(), command_args.begin(), command_args.end());
   return call;
+}
+
+std::string settings_fingerprint(const Invocation& parent, const config::Environment& env) {
+  HelperCall call = helper_call(parent, env, {});
+  std::string text(version());
+  text += '\0';
+  for (const auto& a : call.args) text += a + '\0';
+  auto relevant = [](const std::string& name) {
+    if (name.rfind("AWS_", 0) == 0 || name.rfind("WALE_", 0) == 0 || name == "GNUPGHOME" || name == "HOME") return true;
+    for (const auto& s : config::options()) {
+      for (auto v : s.env) {
+        if (!v.empty() && v == name) return true;
+      }
+    }
+    return false;
+  };
+  for (const auto& [name, value] : call.environment) {  // std::map: sorted, so the order is fixed
+    if (relevant(name)) text += name + '=' + value + '\0';
+  }
+  io::StringViewSource source(text);
+  return io::hash_all(source).substr(0, 16);
 }
 
 namespace {

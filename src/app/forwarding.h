@@ -29,6 +29,15 @@ struct HelperCall {
 HelperCall helper_call(const Invocation& parent, const config::Environment& env,
                        const std::vector<std::string>& command_args);
 
+// 16 hex digits naming the settings `parent` runs with (layout's push-ahead
+// socket): XXH3-128, truncated, of wal-e's version, the global options given
+// (helper_call's arguments) and every variable of the helper's environment
+// that can decide where and how a file is stored (the option table's
+// variables, AWS_*, WALE_*, GNUPGHOME, HOME). Equal fingerprints: a helper
+// would resolve the same settings. Secrets enter only through the hash (not
+// reversible; the socket lives in pg_wal, readable by its owner only).
+std::string settings_fingerprint(const Invocation& parent, const config::Environment& env);
+
 // The subcommand arguments that parse back into `o`.
 std::vector<std::string> helper_args(const WalPushAheadOptions& o);
 std::vector<std::string> helper_args(const WalPrefetchOptions& o);

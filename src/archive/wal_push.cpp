@@ -117,8 +117,10 @@ WalPushResult wal_push(store::ObjectStore& store, const std::string& path, const
     return WalPushResult::AlreadyArchived;
   };
 
-  // 1. Look under every codec's key first.
-  for (codec::Codec c : stored_codecs(store, name, lookup_order(options.codec))) {
+  // 1. Look under every codec's key first (unless the caller just did).
+  std::vector<codec::Codec> found_codecs;
+  if (!options.known_absent) found_codecs = stored_codecs(store, name, lookup_order(options.codec));
+  for (codec::Codec c : found_codecs) {
     auto stored = open_stored(store, name, c);
     if (!stored) continue;
     std::string found = layout::wal_key(name, c);

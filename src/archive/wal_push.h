@@ -46,6 +46,12 @@ struct WalPushOptions {
   // push: nothing is published and the exception propagates (push-ahead uses
   // it to make sure PostgreSQL has not recycled the file meanwhile).
   std::function<void(int fd)> before_publish = nullptr;
+  // The caller has looked (stat_many over every codec's key of this name,
+  // during this push's run) and found no object: step 1 is skipped. Steps 2
+  // and 3 alone keep one content per name (an object published since is met
+  // by the create-only PUT or by step 3); step 1 only saves an upload when
+  // the name is already archived. The push-ahead worker looks once per batch.
+  bool known_absent = false;
 };
 
 enum class WalPushResult { Stored, AlreadyArchived };

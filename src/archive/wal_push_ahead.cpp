@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <semaphore>
@@ -17,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "archive/wal_archive.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/stop_token.h"
@@ -173,9 +175,11 @@ void check_still_ready(const std::string& wal_dir, const std::string& name, cons
 // marker confirmed the segment, or None when wal_push ran.
 // `read_done` (if set) is called once the file is read and compressed, before
 // the object is published (fsync, rename).
+// `known_absent`: the worker's batch look found no object of this name (WalPushOptions).
 std::pair<WalPushResult, MarkerConfirmation> push_one(store::ObjectStore& store, const std::string& wal_dir,
                                                       const std::string& path, const PushAheadOptions& options,
-                                                      bool ahead, const std::function<void()>& read_done = {}) {
+                                                      bool ahead, const std::function<void()>& read_done = {},
+                                                      bool known_absent = false) {
   std::string name = io::base_name(path);
   bool segment = pg::classify_wal_file(name) == pg::WalFileKind::Segment;
   std::string key = layout::wal_key(name, options.codec);
@@ -193,13 +197,15 @@ std::pair<WalPushResult, MarkerConfirmation> push_one(store::ObjectStore& store,
   std::int64_t started_ns = realtime_ns();
   auto before = identity_of(path);
   std::optional<FileIdentity> read_id;
-  WalPushOptions push_options{options.codec, [&](int fd) {
+  WalPushOptions push_options{options.codec,
+                              [&](int fd) {
                                 struct stat st {};
                                 if (::fstat(fd, &st) != 0) throw_errno("could not stat file", path, errno);
                                 read_id = identity_of(st);
                                 if (ahead) check_still_ready(wal_dir, name, st);
                                 if (read_done) read_done();
-                              }};
+                              },
+                              known_absent};
   WalPushReport report;
   WalPushResult result = wal_push(store, path, push_options, &report);
   // The marker records the size this call wrote (no second request to the store).
@@ -209,14 +215,6 @@ std::pair<WalPushResult, MarkerConfirmation> push_one(store::ObjectStore& store,
     write_marker(wal_dir, name, *read_id, key, report.stored_bytes, report.content_hash, settled);
   }
   return {result, MarkerConfirmation::None};
-}
-
-// True while a push-ahead worker holds the lock of `wal_dir`.
-bool worker_running(const std::string& wal_dir) {
-  io::UniqueFd fd(::open(layout::push_ahead_lock_path(wal_dir).c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return false;
-  if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return false;  // released when fd closes
-  return errno == EWOULDBLOCK;
 }
 
 // Up to `window` ready segments (oldest first) that are neither stored (marker
@@ -232,6 +230,38 @@ std::vector<std::string> ahead_candidates(const std::string& wal_dir, const std:
   return out;
 }
 
+// The segments of `batch` stored under no codec: one stat_many over every
+// codec's key per run of up to 16 neighbouring names (same name but for the
+// last digit: one short listing on S3) instead of one look per segment.
+// Segments whose look failed are left out: each of those pushes looks itself.
+std::set<std::string> absent_segments(store::ObjectStore& store, const std::vector<std::string>& batch,
+                                      codec::Codec codec) {
+  std::map<std::string, std::vector<std::string>> groups;  // name minus its last digit -> segments
+  for (const auto& seg : batch) groups[seg.substr(0, seg.size() - 1)].push_back(seg);
+  std::set<std::string> absent;
+  for (const auto& [stem, segs] : groups) {
+    std::vector<std::string> keys;
+    std::map<std::string, std::string> segment_of;  // key -> segment
+    for (const auto& seg : segs) {
+      for (codec::Codec c : lookup_order(codec)) {
+        keys.push_back(layout::wal_key(seg, c));
+        segment_of[keys.back()] = seg;
+      }
+    }
+    std::set<std::string> group_absent(segs.begin(), segs.end());
+    try {
+      for (const auto& info : store.stat_many(keys)) {
+        if (auto it = segment_of.find(info.key); it != segment_of.end()) group_absent.erase(it->second);
+      }
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::Cancelled) throw;
+      continue;
+    }
+    absent.insert(group_absent.begin(), group_absent.end());
+  }
+  return absent;
+}
+
 std::size_t ahead_window(const PushAheadOptions& options) {
   // Look further ahead than the worker's parallelism: the worker pushes them
   // pool_size at a time while PostgreSQL's next calls find them stored.
@@ -240,19 +270,44 @@ std::size_t ahead_window(const PushAheadOptions& options) {
 
 }  // namespace
 
+bool push_ahead_worker_running(const std::string& wal_dir) {
+  io::UniqueFd fd(::open(layout::push_ahead_lock_path(wal_dir).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return false;
+  // A lock of another open file description conflicts, in this process too.
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return false;  // released when fd closes
+  return errno == EWOULDBLOCK;
+}
+
 PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path,
                                     const PushAheadOptions& options) {
   std::string wal_dir = io::parent_dir(path);
   std::string name = io::base_name(path);
   bool segment = pg::classify_wal_file(name) == pg::WalFileKind::Segment;
   PushAheadResult out;
+  std::string own_claim;
   if (segment && options.pool_size > 1) {
     // A worker is pushing it: wait for it (bounded) instead of pushing it twice.
-    for (int i = 0; i < 5000 && claimed(wal_dir, name) && !stop_requested(); ++i) ::usleep(2000);
+    // Then claim it ourselves (if the claim directory exists), so that a
+    // worker does not start it while we push it.
+    std::string claim = layout::push_claim_path(wal_dir, name);
+    for (int i = 0; i < 5000 && !stop_requested(); ++i) {
+      if (claimed(wal_dir, name)) {
+        ::usleep(2000);
+        continue;
+      }
+      if (::mkdir(claim.c_str(), 0700) == 0) own_claim = claim;
+      if (!own_claim.empty() || errno != EEXIST) break;  // EEXIST: a worker took it meanwhile
+    }
   }
+  struct Release {
+    const std::string& claim;
+    ~Release() {
+      if (!claim.empty()) ::rmdir(claim.c_str());
+    }
+  } release{own_claim};
   std::tie(out.result, out.confirmed) = push_one(store, wal_dir, path, options, /*ahead=*/false);
   if (!segment || options.pool_size <= 1) return out;
-  if (worker_running(wal_dir)) return out;  // it looks for more ready segments itself
+  if (push_ahead_worker_running(wal_dir)) return out;  // it looks for more ready segments itself
 
   try {
     out.ahead = ahead_candidates(wal_dir, name, ahead_window(options));
@@ -286,9 +341,12 @@ void wal_push_ahead_worker(store::ObjectStore& store, const std::string& wal_dir
   std::counting_semaphore<> slots(static_cast<std::ptrdiff_t>(pool));
   while (!batch.empty() && !stop_requested()) {
     exec::TaskGroup group(std::max(1u, std::min<unsigned>(2 * pool, static_cast<unsigned>(batch.size()))));
+    // One look for the whole batch instead of one per segment (WalPushOptions::known_absent).
+    std::set<std::string> absent = absent_segments(store, batch, options.codec);
     for (const auto& seg : batch) {
       if (pg::classify_wal_file(seg) != pg::WalFileKind::Segment || !tried.insert(seg).second) continue;
-      group.run([&store, &wal_dir, &options, &slots, seg] {
+      bool known_absent = absent.count(seg) > 0;
+      group.run([&store, &wal_dir, &options, &slots, seg, known_absent] {
         slots.acquire();  // before claiming: a segment not started yet stays unclaimed
         bool holding = true;
         auto give_back = [&] {
@@ -303,7 +361,7 @@ void wal_push_ahead_worker(store::ObjectStore& store, const std::string& wal_dir
           return;
         }
         try {
-          push_one(store, wal_dir, wal_dir + "/" + seg, options, /*ahead=*/true, give_back);
+          push_one(store, wal_dir, wal_dir + "/" + seg, options, /*ahead=*/true, give_back, known_absent);
         } catch (const Error& e) {
           // PostgreSQL will ask for it again. Vanished or no longer ready (archived
           // and recycled meanwhile) is routine; any other failure is logged as a

@@ -7,7 +7,9 @@
 //   result decides the outcome: success only once it is durably stored.
 // - A worker claims a segment with a directory <dir>/.wal-e/pushing/<name>
 //   (mkdir is atomic); a wal-push for a claimed segment waits for the worker
-//   (bounded), then pushes it itself if the worker did not finish.
+//   (bounded), then pushes it itself if the worker did not finish. A wal-push
+//   that pushes its segment itself claims it too (when the claim directory
+//   exists), so that a worker does not upload it a second time meanwhile.
 // - For each segment stored, a marker <dir>/.wal-e/pushed/<name> records the
 //   file's identity (device, inode, size, mtime, ctime), the stored object's
 //   key and size, and the XXH3-128 hash of the bytes pushed. A later wal-push
@@ -47,6 +49,10 @@
 //   lock, wal_push_with_ahead() neither scans archive_status nor proposes an
 //   ahead set: the caller starts no second worker and spends no time looking.
 //   A worker started while another runs waits for the lock, then looks again.
+// - The worker process (wal-e wal-push-ahead, app/commands.cpp) also answers
+//   wal-push calls of the same settings over a Unix socket while it lives
+//   (layout::push_ahead_socket_path): it runs wal_push_with_ahead for them
+//   with its warm store, so that a call does no store request of its own.
 // - PostgreSQL's archive_status files are only read, never renamed or removed.
 // Thread-safe if the store is. Throws like wal_push.
 #pragma once
@@ -89,5 +95,9 @@ PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string
 // process stop token is set.
 void wal_push_ahead_worker(store::ObjectStore& store, const std::string& wal_dir,
                            const std::vector<std::string>& segments, const PushAheadOptions& options);
+
+// True while a push-ahead worker (of any process, this one included) holds
+// the worker lock of `wal_dir`.
+bool push_ahead_worker_running(const std::string& wal_dir);
 
 }  // namespace wale::archive

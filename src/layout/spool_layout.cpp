@@ -19,6 +19,9 @@ std::string prefetch_dir(const std::string& wal_dir, const std::string& boot_id)
 bool is_prefetch_dir_name(std::string_view name) {
   return name == "prefetch" || name == "prefetch.lock" || name.starts_with("prefetch-");
 }
+std::string push_ahead_socket_path(const std::string& wal_dir, const std::string& fingerprint) {
+  return spool_dir(wal_dir) + "/push-ahead-" + fingerprint + ".sock";
+}
 std::string prefetch_path(const std::string& prefetch_dir, const std::string& segment) {
   return prefetch_dir + "/" + segment;
 }

@@ -36,6 +36,9 @@ std::string prefetch_dir(const std::string& wal_dir, const std::string& boot_id)
 // True for the name (in spool_dir) of any prefetch directory or its lock,
 // of any boot (and of wal-e versions that had one "prefetch" directory).
 bool is_prefetch_dir_name(std::string_view name);
+// The push-ahead worker's Unix socket for settings with `fingerprint`
+// (app/forwarding.h: settings_fingerprint): a call with other settings finds none.
+std::string push_ahead_socket_path(const std::string& wal_dir, const std::string& fingerprint);
 // Paths inside a prefetch directory (as prefetch_dir returns it).
 inline constexpr std::string_view kPrefetchClaimDirName = "running";
 std::string prefetch_path(const std::string& prefetch_dir, const std::string& segment);

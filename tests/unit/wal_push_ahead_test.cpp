@@ -16,6 +16,7 @@
 #include "archive/wal_push_ahead.h"
 #include "core/error.h"
 #include "core/stop_token.h"
+#include "layout/spool_layout.h"
 #include "store/memory/memory_store.h"
 #include "test_support/fault_injecting_store.h"
 #include "test_support/temp_dir.h"
@@ -484,6 +485,23 @@ TEST(WalPrefetch, NoSecondPrefetcherWhileOneRuns) {
   wal_prefetch(store, base, {seg(2)}, codec::Codec::Zstd, 2);  // a second one leaves at once
   EXPECT_FALSE(fs::exists(base + "/" + seg(2)));
   ::close(fd);
+}
+
+// A call that pushes its segment itself holds the segment's claim meanwhile,
+// so that a running worker does not upload it a second time; and gives it back.
+TEST(WalPushAhead, ACallPushingItselfHoldsTheClaim) {
+  PgWalDir pg;
+  std::string path = pg.add(seg(0x31), true);
+  fs::create_directories(layout::push_claim_dir(pg.wal()));
+  store::MemoryStore memory;
+  test::FaultInjectingStore store(memory);
+  std::string claim = layout::push_claim_path(pg.wal(), seg(0x31));
+  bool held = false;
+  store.on_put = [&](const std::string&) { held = fs::exists(claim); };
+  auto r = wal_push_with_ahead(store, path, {codec::Codec::Lz4, 2});
+  EXPECT_EQ(r.result, WalPushResult::Stored);
+  EXPECT_TRUE(held);
+  EXPECT_FALSE(fs::exists(claim));
 }
 
 }  // namespace
