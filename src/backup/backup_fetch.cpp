@@ -243,12 +243,18 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
         extractors[i]->use_direct_io(true);
         group.run([&, i] {
           const auto& part = parts[i];
-          auto raw = store.get(part.key);
+          // Integrity of what is downloaded: a decompressor that checks every decoded byte
+          // against the stream's own checksum (lz4) makes the store's digest of the same
+          // bytes redundant (S3: an MD5 of every byte); otherwise the store keeps it.
+          const codec::Codec codec = codec::codec_from_key(part.key);
+          auto decoder = codec::make_verifying_decompressor(codec);
+          auto raw = decoder ? store.get_verified_by_reader(part.key) : store.get(part.key);
           if (!raw) {
             throw Error(ErrorCode::Corrupt, "tar partition vanished during restore",
                         "The key is " + store.describe(part.key) + ".");
           }
-          io::FilterSource source(codec::make_decompressor(codec::codec_from_key(part.key)), std::move(raw));
+          if (!decoder) decoder = codec::make_decompressor(codec);
+          io::FilterSource source(std::move(decoder), std::move(raw));
           tar::TarReader reader(source);
           try {
             while (auto entry = reader.next()) {

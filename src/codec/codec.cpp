@@ -80,4 +80,10 @@ std::unique_ptr<io::Filter> make_decompressor(Codec codec) {
   throw Error(ErrorCode::Internal, "make_decompressor: invalid codec value");
 }
 
+std::unique_ptr<io::Filter> make_verifying_decompressor(Codec codec) {
+  if (codec == Codec::Lz4) return std::make_unique<Lz4Decompressor>(Lz4Decompressor::Checksums::Required);
+  if (codec == Codec::Zstd) return std::make_unique<ZstdDecompressor>(ZstdDecompressor::Checksums::Required);
+  return nullptr;
+}
+
 }  // namespace wale::codec

@@ -50,5 +50,13 @@ struct CompressOptions {
 
 std::unique_ptr<io::Filter> make_compressor(Codec codec, const CompressOptions& options = {});
 std::unique_ptr<io::Filter> make_decompressor(Codec codec);
+// A decompressor that verifies every byte it outputs against a checksum the
+// writer stored in the stream, and refuses (Error{Corrupt}) a stream without
+// one: lz4 and zstd (every frame must carry its content checksum, as wal-e
+// writes them; see FrameChecksumGuard). nullptr for none and lzop (lzop's
+// optional block checksums are not required of WAL-E's objects):
+// use make_decompressor() and keep the store's own check
+// (store::ObjectStore::get_verified_by_reader).
+std::unique_ptr<io::Filter> make_verifying_decompressor(Codec codec);
 
 }  // namespace wale::codec

@@ -29,7 +29,8 @@ void Lz4Decompressor::ContextDeleter::operator()(LZ4F_dctx_s* context) const noe
   LZ4F_freeDecompressionContext(context);
 }
 
-Lz4Decompressor::Lz4Decompressor() {
+Lz4Decompressor::Lz4Decompressor(Checksums checksums) {
+  if (checksums == Checksums::Required) guard_.emplace(0x184D2204u, 0x04, "lz4");
   LZ4F_dctx* raw = nullptr;
   const std::size_t rc = LZ4F_createDecompressionContext(&raw, LZ4F_VERSION);
   if (LZ4F_isError(rc)) {
@@ -69,6 +70,10 @@ std::size_t Lz4Decompressor::process_some(std::span<const std::byte> in, std::ve
       if (in.empty()) break;
       throw Error(ErrorCode::Internal, "lz4 decompression made no progress");
     }
+    if (guard_) {
+      guard_->consumed(in.first(taken));
+      if (hint == 0) guard_->frame_ended();  // the next input starts a frame
+    }
     next_hint_ = hint;
     out.insert(out.end(), scratch_.get(), scratch_.get() + produced);
     in = in.subspan(taken);
@@ -94,7 +99,13 @@ io::Filter::Progress Lz4Decompressor::process_into(std::span<const std::byte> in
   }
   // As in process_some(): a call that neither took nor gave bytes reports
   // the next frame's header size, not the state of the stream.
-  if (taken != 0 || produced != 0) next_hint_ = hint;
+  if (taken != 0 || produced != 0) {
+    if (guard_) {
+      guard_->consumed(in.first(taken));
+      if (hint == 0) guard_->frame_ended();
+    }
+    next_hint_ = hint;
+  }
   return {taken, produced};
 }
 

@@ -2,6 +2,12 @@
 // blocks, with or without block/content checksums), as `lz4 -c` and
 // Lz4Compressor write them. Frames back to back and skippable frames are
 // accepted; checksums present in the frame are verified.
+// With Checksums::Required every frame must be a data frame (magic 184D2204)
+// whose descriptor sets the content-checksum flag, so that the xxHash32 of
+// its decoded bytes, written with it, is verified at its end; anything else
+// (a frame without it, a skippable frame) is Error{Corrupt}. Then every
+// decoded byte is checked against a checksum from the writer (what
+// codec::make_verifying_decompressor promises).
 //
 // The content checksum (xxHash32 of the frame's output) of a frame without
 // block checksums is verified here rather than by liblz4: liblz4 1.9.4's
@@ -20,9 +26,11 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
+#include "codec/frame_checksum_guard.h"
 #include "io/filter.h"
 
 struct LZ4F_dctx_s;
@@ -31,7 +39,8 @@ namespace wale::codec {
 
 class Lz4Decompressor final : public io::Filter {
  public:
-  Lz4Decompressor();
+  enum class Checksums { Optional, Required };
+  explicit Lz4Decompressor(Checksums checksums = Checksums::Optional);
   ~Lz4Decompressor() override;
 
   void process(std::span<const std::byte> in, std::vector<std::byte>& out) override;
@@ -46,6 +55,7 @@ class Lz4Decompressor final : public io::Filter {
   };
 
   std::unique_ptr<LZ4F_dctx_s, ContextDeleter> context_;
+  std::optional<FrameChecksumGuard> guard_;  // Checksums::Required
   std::unique_ptr<std::byte[]> scratch_;
   std::size_t scratch_size_ = 0;
   // One LZ4F_decompress call, with the content checksum verified here when

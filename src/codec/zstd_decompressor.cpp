@@ -17,7 +17,8 @@ constexpr std::size_t kOutputChunk = 1024 * 1024;
 
 void ZstdDecompressor::ContextDeleter::operator()(ZSTD_DCtx_s* context) const noexcept { ZSTD_freeDCtx(context); }
 
-ZstdDecompressor::ZstdDecompressor() {
+ZstdDecompressor::ZstdDecompressor(Checksums checksums) {
+  if (checksums == Checksums::Required) guard_.emplace(0xFD2FB528u, 0x04, "zstd");
   context_.reset(ZSTD_createDCtx());
   if (!context_) throw Error(ErrorCode::Internal, "zstd decompression context creation failed");
 }
@@ -53,7 +54,13 @@ std::size_t ZstdDecompressor::process_some(std::span<const std::byte> in, std::v
     const bool progressed = input.pos != taken_before || output.pos != 0;
     // A call that made no progress (the flush check right after a frame
     // ended) reports the next frame's header size; keep the frame-end 0.
-    if (progressed) last_result_ = rc;
+    if (progressed) {
+      last_result_ = rc;
+      if (guard_) {
+        guard_->consumed(in.subspan(taken_before, input.pos - taken_before));
+        if (rc == 0) guard_->frame_ended();  // zstd stops at a frame's end: the next input starts one
+      }
+    }
     out.insert(out.end(), scratch_.get(), scratch_.get() + output.pos);
     // Done when all input is taken and zstd had no more output pending, or
     // early (input left for the next call) once the caller's limit is met.
@@ -77,7 +84,13 @@ io::Filter::Progress ZstdDecompressor::process_into(std::span<const std::byte> i
     throw Error(ErrorCode::Corrupt, std::string("zstd stream corrupt: ") + ZSTD_getErrorName(rc));
   }
   // As in process_some(): a call without progress reports the next frame's header size.
-  if (input.pos != 0 || output.pos != 0) last_result_ = rc;
+  if (input.pos != 0 || output.pos != 0) {
+    last_result_ = rc;
+    if (guard_) {
+      guard_->consumed(in.first(input.pos));
+      if (rc == 0) guard_->frame_ended();
+    }
+  }
   return {input.pos, output.pos};
 }
 

@@ -2,7 +2,9 @@
 // (ZSTD_decompressStream), as `zstd -c` and ZstdCompressor write them.
 // Frames back to back and skippable frames are accepted; a frame's content
 // checksum, when present, is verified. Windows up to 128 MiB (zstd's default
-// limit) are accepted.
+// limit) are accepted. With Checksums::Required every frame must be a data
+// frame whose descriptor sets Content_Checksum_flag (FrameChecksumGuard), so
+// every decoded byte is checked against the writer's checksum.
 //
 // Errors: Error{Corrupt} for bad magic, checksum mismatch, undecodable data,
 // trailing junk, empty input, or (in finish()) a frame cut short;
@@ -13,8 +15,10 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <vector>
 
+#include "codec/frame_checksum_guard.h"
 #include "io/filter.h"
 
 struct ZSTD_DCtx_s;
@@ -23,7 +27,8 @@ namespace wale::codec {
 
 class ZstdDecompressor final : public io::Filter {
  public:
-  ZstdDecompressor();
+  enum class Checksums { Optional, Required };
+  explicit ZstdDecompressor(Checksums checksums = Checksums::Optional);
   ~ZstdDecompressor() override;
 
   void process(std::span<const std::byte> in, std::vector<std::byte>& out) override;
@@ -38,6 +43,7 @@ class ZstdDecompressor final : public io::Filter {
   };
 
   std::unique_ptr<ZSTD_DCtx_s, ContextDeleter> context_;
+  std::optional<FrameChecksumGuard> guard_;  // Checksums::Required
   std::unique_ptr<std::byte[]> scratch_;
   std::size_t scratch_size_ = 0;
   std::size_t last_result_ = 1;  // 0 once a frame is fully decoded and flushed

@@ -29,6 +29,12 @@ std::unique_ptr<io::ByteSource> EncryptingStore::get(std::string_view key) {
   return std::make_unique<DecodingSource>(std::move(raw), std::string(key), inner_->describe(key), encryption_);
 }
 
+std::unique_ptr<io::ByteSource> EncryptingStore::get_verified_by_reader(std::string_view key) {
+  auto raw = inner_->get_verified_by_reader(key);
+  if (!raw || !is_data_key(key)) return raw;
+  return std::make_unique<DecodingSource>(std::move(raw), std::string(key), inner_->describe(key), encryption_);
+}
+
 std::unique_ptr<store::ObjectStore> with_encryption(std::unique_ptr<store::ObjectStore> inner, Encryption encryption) {
   return std::make_unique<EncryptingStore>(std::move(inner), std::move(encryption));
 }

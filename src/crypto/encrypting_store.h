@@ -29,6 +29,9 @@ class EncryptingStore final : public store::ObjectStore {
 
   std::unique_ptr<io::ByteSink> put(std::string_view key, const store::PutOptions& options = {}) override;
   std::unique_ptr<io::ByteSource> get(std::string_view key) override;
+  // Passed down: a decrypted object is authenticated by its cipher (AEAD, gpg's
+  // MDC) and a plain one by the caller's checksum.
+  std::unique_ptr<io::ByteSource> get_verified_by_reader(std::string_view key) override;
   std::optional<store::ObjectInfo> stat(std::string_view key) override { return inner_->stat(key); }
   std::vector<store::ObjectInfo> stat_many(std::span<const std::string> keys) override {
     return inner_->stat_many(keys);

@@ -61,6 +61,15 @@ class ObjectStore {
   virtual ~ObjectStore() = default;
   virtual std::unique_ptr<io::ByteSink> put(std::string_view key, const PutOptions& options = {}) = 0;
   virtual std::unique_ptr<io::ByteSource> get(std::string_view key) = 0;
+  // get(), for a caller that checks every byte it reads against a checksum
+  // stored inside the object when it was written (a decompressor from
+  // codec::make_verifying_decompressor, which refuses a stream that lacks one):
+  // a store may then skip its own digest of the body (S3: the MD5 against
+  // x-amz-meta-wale-md5 or the ETag, the largest CPU cost of a restore).
+  // Everything else stays (S3: the length against Content-Length, resumes
+  // pinned to the ETag). The caller must read to the end and finish its
+  // decoder before trusting the data. Default: get(key), every check kept.
+  virtual std::unique_ptr<io::ByteSource> get_verified_by_reader(std::string_view key) { return get(key); }
   virtual std::optional<ObjectInfo> stat(std::string_view key) = 0;
   // The ObjectInfo of each of `keys` that exists, in the order of `keys`
   // (absent keys are left out): stat() of each key by default. The S3 store

@@ -11,11 +11,13 @@
 #include <csignal>
 #include <thread>
 
+#include "codec/codec.h"
 #include "core/error.h"
 #include "core/stop_token.h"
 #include "crypto/encrypting_store.h"
 #include "crypto/sodium_key.h"
 #include "fault_proxy.h"
+#include "io/filter_streams.h"
 #include "s3_test_env.h"
 #include "store/s3/credentials_cache.h"
 #include "store/s3/digest.h"
@@ -48,6 +50,15 @@ class S3Faults : public testing::Test {
     std::vector<std::byte> buf(1 << 16);
     while (std::size_t n = src.read(buf)) out.append(reinterpret_cast<const char*>(buf.data()), n);
     return out;
+  }
+
+  ErrorCode error_of_get(const std::string& key) {
+    try {
+      store::get_bytes(*store_, key);
+    } catch (const Error& e) {
+      return e.code();
+    }
+    return ErrorCode::Internal;  // no error
   }
 
   int open_uploads() {
@@ -185,6 +196,53 @@ TEST_F(S3Faults, DamagedDownloadIsNeverReportedAsSuccess) {
       EXPECT_EQ(e.code(), ErrorCode::Corrupt) << e.message();
     }
   }
+}
+
+// backup-fetch's read of an lz4 partition: get_verified_by_reader skips the
+// driver's MD5 (the damaged bytes get through the store: that is the CPU
+// saved), and the verifying lz4 decoder refuses them. A cut reply is still
+// resumed and verified; the length check stays.
+TEST_F(S3Faults, DamageOnAReaderVerifiedGetIsRefusedByTheDecoder) {
+  std::string data = random_data(3u << 20, 7) + std::string(3u << 20, 'x');
+  std::string z;
+  {
+    auto enc = codec::make_compressor(codec::Codec::Lz4);
+    std::vector<std::byte> out;
+    enc->process(std::as_bytes(std::span(data.data(), data.size())), out);
+    enc->finish(out);
+    z.assign(reinterpret_cast<const char*>(out.data()), out.size());
+  }
+  store::put_bytes(*direct_store_, "single.lz4", z);
+  {
+    auto sink = direct_store_->put("multi.lz4");
+    std::string big = z + z;  // two frames, over one part
+    sink->write(std::string_view(big));
+    sink->finish();
+  }
+  for (const char* key : {"single.lz4", "multi.lz4"}) {
+    SCOPED_TRACE(key);
+    proxy_->script({Fault::CorruptReplyBody}, Fault::None, "GET");
+    auto raw = store_->get_verified_by_reader(key);
+    ASSERT_NE(raw, nullptr);
+    std::string damaged = read_all_from(*raw);  // no MD5: the store hands the bytes on
+    ASSERT_EQ(damaged.size(), std::string(key) == "single.lz4" ? z.size() : 2 * z.size());
+    proxy_->script({Fault::CorruptReplyBody}, Fault::None, "GET");
+    io::FilterSource src(codec::make_verifying_decompressor(codec::Codec::Lz4), store_->get_verified_by_reader(key));
+    try {
+      read_all_from(src);
+      FAIL() << "damaged data was decoded as success";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Corrupt) << e.message();
+    }
+    // The ordinary get still refuses the damage itself (its MD5).
+    proxy_->script({Fault::CorruptReplyBody}, Fault::None, "GET");
+    EXPECT_EQ(error_of_get(key), ErrorCode::Corrupt);
+  }
+  // Resumes still work and the decoder sees the whole stream.
+  proxy_->script({Fault::CutBody, Fault::ResetMidBody}, Fault::None, "GET");
+  io::FilterSource src(codec::make_verifying_decompressor(codec::Codec::Lz4),
+                       store_->get_verified_by_reader("single.lz4"));
+  EXPECT_TRUE(read_all_from(src) == data);
 }
 
 TEST_F(S3Faults, ListAndDeleteSurviveFaults) {

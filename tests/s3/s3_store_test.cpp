@@ -353,6 +353,34 @@ TEST(S3RadosgwTls, CertificateFromUnknownCaIsRefused) {
   EXPECT_EQ(store::get_bytes(insecure, "k"), "v");
 }
 
+// Over https the body is signed as UNSIGNED-PAYLOAD (payload_hash_for()); the
+// server must still refuse a body that does not match its Content-MD5, so a
+// damaged upload can never be stored. Control: the matching MD5 is accepted.
+TEST(S3RadosgwTls, UnsignedPayloadStillHasItsBodyChecked) {
+  S3Config c = radosgw_config("tls-unsigned");
+  c.endpoint = store::s3::parse_s3_endpoint(s3_env().tls_endpoint);
+  c.ca_bundle = s3_env().ca_bundle;
+  c.retries = 2;
+  S3Client client(c);
+  std::string text = "payload over tls";
+  auto body = std::as_bytes(std::span(text.data(), text.size()));
+  const std::string key = c.prefix + "unsigned";
+  S3Request bad{.method = "PUT",
+                .key = key,
+                .headers = {{"content-md5", store::s3::md5_base64("payload over tlz")}},
+                .body = body};
+  ASSERT_EQ(store::s3::payload_hash_for(bad, "https"), store::s3::kUnsignedPayload);
+  Error e = error_of([&] { client.call(bad, "PUT"); });
+  EXPECT_NE(e.message().find("BadDigest"), std::string::npos) << e.message() << " / " << e.detail();
+  S3Request head{.method = "HEAD", .key = key};
+  EXPECT_EQ(client.call(head, "HEAD", {404}).status, 404) << "a refused body must leave no object";
+
+  S3Request good{.method = "PUT", .key = key, .headers = {{"content-md5", store::s3::md5_base64(text)}}, .body = body};
+  client.call(good, "PUT");
+  S3Store s(c);
+  EXPECT_EQ(store::get_bytes(s, "unsigned"), text);
+}
+
 TEST(S3RadosgwTls, ServerSideEncryptionAes256) {
   S3Config c = radosgw_config("sse");
   c.endpoint = store::s3::parse_s3_endpoint(s3_env().tls_endpoint);

@@ -99,6 +99,13 @@ class FaultInjectingStore final : public store::ObjectStore {
 
   std::unique_ptr<io::ByteSink> put(std::string_view key, const store::PutOptions& options = {}) override;
   std::unique_ptr<io::ByteSource> get(std::string_view key) override;
+  // get(key) (with its faults), after calling on_get_verified_by_reader(key):
+  // lets tests see which reads asked to skip the store's own digest.
+  std::unique_ptr<io::ByteSource> get_verified_by_reader(std::string_view key) override {
+    if (on_get_verified_by_reader) on_get_verified_by_reader(std::string(key));
+    return get(key);
+  }
+  Hook on_get_verified_by_reader;
   std::optional<store::ObjectInfo> stat(std::string_view key) override;
   void list(std::string_view prefix, const std::function<void(const store::ObjectInfo&)>& each) override;
   void remove(std::span<const std::string> keys) override;

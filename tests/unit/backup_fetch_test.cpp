@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 
 #include "backup/backup_fetch.h"
 #include "backup/backup_push.h"
@@ -149,6 +150,44 @@ TEST_F(BackupFetchTest, TheLargestPartitionsGoFirst) {
   std::vector<std::string> expected;
   for (const auto& s : stored) expected.push_back(s.second);
   EXPECT_EQ(got, expected);
+}
+
+// lz4 partitions are read with get_verified_by_reader (the store may skip its
+// own digest: the decoder checks every byte against the frame's content
+// checksum); partitions of other codecs keep the store's check (get). Damage
+// on the first path is still refused, by the decoder.
+TEST_P(BackupFetch, OnlyPartitionsWhoseDecoderVerifiesEveryByteSkipTheStoresDigest) {
+  std::mutex m;
+  std::vector<std::string> verified, plain;
+  faults.on_get_verified_by_reader = [&](const std::string& key) {
+    std::lock_guard lock(m);
+    verified.push_back(key);
+  };
+  faults.on_get = [&](const std::string& key) {
+    std::lock_guard lock(m);
+    if (key.find("/tar_partitions/") != std::string::npos) plain.push_back(key);
+  };
+  fetch(faults, target);
+  fs::remove_all(target);
+  const bool verifying = GetParam() == codec::Codec::Lz4 || GetParam() == codec::Codec::Zstd;
+  if (verifying) {
+    EXPECT_GE(verified.size(), 3u);
+    EXPECT_EQ(std::find(verified.begin(), verified.end(), part(0)) != verified.end(), true);
+  } else {
+    EXPECT_TRUE(verified.empty()) << verified.front();
+    EXPECT_GE(plain.size(), 3u);
+  }
+  for (const auto& k : verified) EXPECT_NE(k.find("/tar_partitions/"), std::string::npos) << k;
+  faults.on_get = nullptr;
+  faults.on_get_verified_by_reader = nullptr;
+  if (!verifying) return;  // their damage: ACorruptPartitionFailsAsCorruptAndEmptiesTheTarget
+  // A flipped byte at a few places of the first partition (magic, data, checksum): refused.
+  auto size = meaningful_size(0);
+  for (std::uint64_t at : {std::uint64_t{1}, size / 3, size - 3}) {
+    SCOPED_TRACE("damaged at " + std::to_string(at) + " of " + std::to_string(size));
+    faults.corrupt_reads(part(0), at);
+    expect_failed_restore(ErrorCode::Corrupt);
+  }
 }
 
 TEST_P(BackupFetch, ACorruptPartitionFailsAsCorruptAndEmptiesTheTarget) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "store/s3/digest.h"
+#include "store/s3/s3_client.h"
 #include "store/s3/sigv4_signer.h"
 
 namespace wale::store::s3 {
@@ -87,6 +88,57 @@ TEST(S3SigV4, CanonicalRequestTrimsAndMergesHeaders) {
   SignableRequest r{
       "GET", "/k", "", {{"X-Amz-Meta-A", "  x   y  "}, {"x-amz-meta-a", "z"}, {"Host", "h"}}, "UNSIGNED-PAYLOAD"};
   EXPECT_EQ(s.canonical_request(r), "GET\n/k\n\nhost:h\nx-amz-meta-a:x y,z\n\nhost;x-amz-meta-a\nUNSIGNED-PAYLOAD");
+}
+
+// AWS's PutObject example (the one above) as the SDKs send it over TLS: the same
+// request, x-amz-content-sha256 UNSIGNED-PAYLOAD. The canonical request ends in
+// the literal instead of the body's hash and the header carries it too, so the
+// signature covers that choice; everything else is unchanged.
+TEST(S3SigV4, UnsignedPayloadCanonicalRequest) {
+  SigV4Signer s(kAk, kSk, "us-east-1");
+  std::string hash = sha256_hex("Welcome to Amazon S3.");
+  auto put = [&](const std::string& payload) {
+    return SignableRequest{"PUT",
+                           "/test%24file.text",
+                           "",
+                           {{"Host", "examplebucket.s3.amazonaws.com"},
+                            {"Date", "Fri, 24 May 2013 00:00:00 GMT"},
+                            {"x-amz-date", kDate},
+                            {"x-amz-storage-class", "REDUCED_REDUNDANCY"},
+                            {"x-amz-content-sha256", payload}},
+                           payload};
+  };
+  const std::string head =
+      "PUT\n/test%24file.text\n\ndate:Fri, 24 May 2013 00:00:00 GMT\nhost:examplebucket.s3.amazonaws.com\n";
+  const std::string names = "\ndate;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class\n";
+  // AWS's documented canonical request for the signed payload...
+  EXPECT_EQ(s.canonical_request(put(hash)), head + "x-amz-content-sha256:" + hash + "\nx-amz-date:" + kDate +
+                                                "\nx-amz-storage-class:REDUCED_REDUNDANCY\n" + names + hash);
+  EXPECT_EQ(s.signature(put(hash), kDate), "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd");
+  // ...and the unsigned one.
+  EXPECT_EQ(s.canonical_request(put("UNSIGNED-PAYLOAD")),
+            head + "x-amz-content-sha256:UNSIGNED-PAYLOAD\nx-amz-date:" + kDate +
+                "\nx-amz-storage-class:REDUCED_REDUNDANCY\n" + names + "UNSIGNED-PAYLOAD");
+  EXPECT_EQ(s.string_to_sign(put("UNSIGNED-PAYLOAD"), kDate),
+            std::string("AWS4-HMAC-SHA256\n") + kDate + "\n20130524/us-east-1/s3/aws4_request\n" +
+                sha256_hex(s.canonical_request(put("UNSIGNED-PAYLOAD"))));
+  EXPECT_NE(s.signature(put("UNSIGNED-PAYLOAD"), kDate), s.signature(put(hash), kDate));
+}
+
+// Which payload hash a request is signed with: UNSIGNED-PAYLOAD only over https
+// and only for a body the server checks against a (signed) Content-MD5.
+TEST(S3SigV4, PayloadHashIsUnsignedOnlyOverHttpsWithContentMd5) {
+  std::string text = "Welcome to Amazon S3.";
+  auto body = std::as_bytes(std::span(text.data(), text.size()));
+  const std::string hash = "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072";
+  S3Request put{.method = "PUT", .key = "k", .headers = {{"Content-MD5", md5_base64(text)}}, .body = body};
+  EXPECT_EQ(payload_hash_for(put, "https"), "UNSIGNED-PAYLOAD");
+  EXPECT_EQ(payload_hash_for(put, "http"), hash);  // plain http: the signature must cover the body
+  S3Request no_md5{.method = "PUT", .key = "k", .body = body};
+  EXPECT_EQ(payload_hash_for(no_md5, "https"), hash);  // nothing else would check the body
+  S3Request get{.method = "GET", .key = "k"};
+  EXPECT_EQ(payload_hash_for(get, "https"), kEmpty);
+  EXPECT_EQ(payload_hash_for(get, "http"), kEmpty);
 }
 
 TEST(S3SigV4, UriEncoding) {

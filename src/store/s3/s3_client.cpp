@@ -104,6 +104,13 @@ std::size_t collect_header(char* data, std::size_t size, std::size_t n, void* us
   return len;
 }
 
+std::string payload_hash_for(const S3Request& req, std::string_view scheme) {
+  bool has_md5 = std::any_of(req.headers.begin(), req.headers.end(),
+                             [](const auto& p) { return lower(p.first) == "content-md5"; });
+  if (scheme == "https" && !req.body.empty() && has_md5) return std::string(kUnsignedPayload);
+  return sha256_hex(std::string_view(reinterpret_cast<const char*>(req.body.data()), req.body.size()));
+}
+
 std::string S3Response::header(std::string_view name) const {
   for (const auto& [n, v] : headers) {
     if (n == name) return v;
@@ -231,10 +238,8 @@ void S3Client::prepare(CURL* h, const S3Request& req, CurlHeaderList& headers) {
   ++requests_;
   std::string host_header, canonical_uri;
   std::string url = url_for(req, host_header, canonical_uri);
-  std::string payload_hash = req.payload_hash;
-  if (payload_hash.empty()) {
-    payload_hash = sha256_hex(std::string_view(reinterpret_cast<const char*>(req.body.data()), req.body.size()));
-  }
+  std::string payload_hash =
+      req.payload_hash.empty() ? payload_hash_for(req, config_.endpoint.scheme) : req.payload_hash;
   std::string amz_date = SigV4Signer::amz_date_now();
   SignableRequest sreq;
   sreq.method = req.method;
@@ -348,11 +353,8 @@ Error S3Client::reply_error(const S3Response& resp, const S3Request& req, std::s
 
 S3Response S3Client::call(const S3Request& req, std::string_view op, std::initializer_list<long> accept,
                           const std::atomic<bool>* cancel) {
-  S3Request signed_req = req;
-  if (signed_req.payload_hash.empty()) {
-    signed_req.payload_hash =
-        sha256_hex(std::string_view(reinterpret_cast<const char*>(req.body.data()), req.body.size()));
-  }
+  S3Request signed_req = req;  // the payload hash is computed once, not per attempt
+  if (signed_req.payload_hash.empty()) signed_req.payload_hash = payload_hash_for(req, config_.endpoint.scheme);
   S3Response out;
   retry_.run(
       std::string(op) + " " + location(req.key),

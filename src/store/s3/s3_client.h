@@ -45,8 +45,20 @@ struct S3Request {
   NameValues query = {};                 // raw names/values; encoded and sorted when sent
   NameValues headers = {};               // extra headers; all are signed
   std::span<const std::byte> body = {};  // not owned; must outlive the call
-  std::string payload_hash = {};         // hex SHA-256 of body; computed when empty
+  std::string payload_hash = {};         // x-amz-content-sha256; payload_hash_for() when empty
 };
+
+// The x-amz-content-sha256 a request is signed with when it gives none:
+//  - over https, for a request with a body and a Content-MD5 header:
+//    "UNSIGNED-PAYLOAD" (as the AWS SDKs send over TLS). The body is still
+//    verified end to end: the server refuses it unless it matches Content-MD5
+//    (BadDigest), the Content-MD5 header itself is signed, and TLS protects
+//    the bytes in transit. Each uploaded byte is then hashed once (MD5), not
+//    twice (MD5 + SHA-256);
+//  - otherwise (plain http, or no Content-MD5): the SHA-256 of the body, hex,
+//    so that a body altered in transit cannot match the signature.
+std::string payload_hash_for(const S3Request& req, std::string_view scheme);
+inline constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
 
 struct S3Response {
   long status = 0;

@@ -218,13 +218,14 @@ class S3DownloadSource::Verifier {
   int part_ = 1;
 };
 
-S3DownloadSource::S3DownloadSource(std::shared_ptr<S3Client> client, std::string full_key)
-    : client_(std::move(client)), key_(std::move(full_key)) {}
+S3DownloadSource::S3DownloadSource(std::shared_ptr<S3Client> client, std::string full_key, BodyCheck check)
+    : client_(std::move(client)), key_(std::move(full_key)), check_(check) {}
 
 S3DownloadSource::~S3DownloadSource() = default;
 
-std::unique_ptr<S3DownloadSource> S3DownloadSource::open(std::shared_ptr<S3Client> client, std::string full_key) {
-  std::unique_ptr<S3DownloadSource> src(new S3DownloadSource(std::move(client), std::move(full_key)));
+std::unique_ptr<S3DownloadSource> S3DownloadSource::open(std::shared_ptr<S3Client> client, std::string full_key,
+                                                         BodyCheck check) {
+  std::unique_ptr<S3DownloadSource> src(new S3DownloadSource(std::move(client), std::move(full_key), check));
   bool found = true;
   src->client_->retry().run("GET " + src->client_->location(src->key_), [&] { found = src->start(); });
   if (!found) return nullptr;
@@ -281,7 +282,9 @@ bool S3DownloadSource::start() {
     std::string sse = tr.header("x-amz-server-side-encryption");
     bool etag_is_md5 = client_->config().verify_etag && sse != "aws:kms" &&
                        tr.header("x-amz-server-side-encryption-customer-algorithm").empty();
-    verifier_ = std::make_unique<Verifier>(etag_, total_, part_size, etag_is_md5, tr.header("x-amz-meta-wale-md5"));
+    if (check_ == BodyCheck::Md5) {
+      verifier_ = std::make_unique<Verifier>(etag_, total_, part_size, etag_is_md5, tr.header("x-amz-meta-wale-md5"));
+    }
   } else {
     // Content-Range: bytes START-END/TOTAL must continue exactly where we stopped.
     std::string range = tr.header("content-range");

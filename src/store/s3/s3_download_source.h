@@ -13,7 +13,9 @@
 //    driver uploaded in parts, the multipart ETag (MD5 of the part MD5s); ETag
 //    checks are skipped for SSE-KMS/SSE-C objects and when config.verify_etag is false.
 //    A mismatch throws Error{Corrupt}; read() never returns 0 for a short or
-//    damaged object.
+//    damaged object. With BodyCheck::LeftToReader the MD5 is not computed (the
+//    caller verifies a checksum inside the data; ObjectStore::
+//    get_verified_by_reader): the length check and ETag-pinned resumes stay.
 // Not thread-safe (one consumer thread), per the ByteSource contract.
 #pragma once
 
@@ -28,9 +30,11 @@ namespace wale::store::s3 {
 
 class S3DownloadSource final : public io::ByteSource {
  public:
+  enum class BodyCheck { Md5, LeftToReader };
   // Starts the GET; returns nullptr if the object does not exist (404).
   // Throws Error for any other failure (after retries).
-  static std::unique_ptr<S3DownloadSource> open(std::shared_ptr<S3Client> client, std::string full_key);
+  static std::unique_ptr<S3DownloadSource> open(std::shared_ptr<S3Client> client, std::string full_key,
+                                                BodyCheck check = BodyCheck::Md5);
 
   ~S3DownloadSource() override;
   S3DownloadSource(const S3DownloadSource&) = delete;
@@ -45,7 +49,7 @@ class S3DownloadSource final : public io::ByteSource {
   class Verifier;   // MD5/ETag check (defined in the .cpp)
 
  private:
-  S3DownloadSource(std::shared_ptr<S3Client> client, std::string full_key);
+  S3DownloadSource(std::shared_ptr<S3Client> client, std::string full_key, BodyCheck check);
   // Starts a GET from offset received_; returns false on 404 (first request only).
   bool start();
   void pump();  // drives libcurl until data is buffered or the transfer ended
@@ -55,6 +59,7 @@ class S3DownloadSource final : public io::ByteSource {
 
   std::shared_ptr<S3Client> client_;
   std::string key_;
+  BodyCheck check_;
   std::unique_ptr<Transfer> t_;
   std::unique_ptr<Verifier> verifier_;
   std::string etag_;

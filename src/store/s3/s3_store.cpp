@@ -33,6 +33,10 @@ std::unique_ptr<io::ByteSource> S3Store::get(std::string_view key) {
   return S3DownloadSource::open(client_, full_key(key));
 }
 
+std::unique_ptr<io::ByteSource> S3Store::get_verified_by_reader(std::string_view key) {
+  return S3DownloadSource::open(client_, full_key(key), S3DownloadSource::BodyCheck::LeftToReader);
+}
+
 std::optional<ObjectInfo> S3Store::stat(std::string_view key) {
   S3Request req{.method = "HEAD", .key = full_key(key)};
   S3Response resp = client_->call(req, "HEAD", {404});

@@ -27,6 +27,8 @@ class S3Store final : public ObjectStore {
 
   std::unique_ptr<io::ByteSink> put(std::string_view key, const PutOptions& options = {}) override;
   std::unique_ptr<io::ByteSource> get(std::string_view key) override;
+  // The body's MD5 is not computed (ObjectStore::get_verified_by_reader).
+  std::unique_ptr<io::ByteSource> get_verified_by_reader(std::string_view key) override;
   std::optional<ObjectInfo> stat(std::string_view key) override;
   // One ListObjectsV2 request of the keys' common prefix when it is longer than
   // the first key's directory and one page holds the answer (S3 listings are

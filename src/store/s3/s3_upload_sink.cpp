@@ -103,8 +103,7 @@ void S3UploadSink::dispatch_part() {
                   .key = key_,
                   .query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id_}},
                   .headers = {{"content-md5", base64(raw_md5)}},
-                  .body = *part,
-                  .payload_hash = sha256_hex(body)};
+                  .body = *part};  // payload hash: payload_hash_for()
     S3Response resp;
     try {
       resp = client_->call(req, "UploadPart " + std::to_string(number), {}, &cancel_);
@@ -126,8 +125,7 @@ void S3UploadSink::wait_oldest() {
 
 void S3UploadSink::put_single() {
   std::string_view body = as_text(buffer_);
-  S3Request req{
-      .method = "PUT", .key = key_, .headers = object_headers(), .body = buffer_, .payload_hash = sha256_hex(body)};
+  S3Request req{.method = "PUT", .key = key_, .headers = object_headers(), .body = buffer_};
   std::string raw_md5 = md5(body);
   req.headers.emplace_back("content-md5", base64(raw_md5));
   // Our own record of the content's MD5: readers verify against it whatever the server's ETag means.

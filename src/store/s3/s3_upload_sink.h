@@ -1,11 +1,14 @@
 // S3UploadSink: the ByteSink returned by S3Store::put(). Streams an object to
 // S3 without temporary files.
 //  - Up to one part of data is buffered. If finish() comes first, the object
-//    goes up in one PUT (x-amz-content-sha256 = real SHA-256, Content-MD5).
+//    goes up in one PUT with Content-MD5 (x-amz-content-sha256: see
+//    payload_hash_for(): the body's SHA-256 over http, UNSIGNED-PAYLOAD over
+//    https, where Content-MD5 and TLS carry the integrity).
 //  - Otherwise a multipart upload starts when the first part is full; each full
 //    part is uploaded by a background task while write() keeps accepting data,
 //    at most parts_in_flight at once (write() blocks when that many are in
-//    flight). Every part carries its SHA-256 and Content-MD5. Part n has size
+//    flight). Every part carries its Content-MD5 (hashed on the part's
+//    upload thread, not the writer's) and payload hash. Part n has size
 //    part_size_for(part_size, n). Part uploads of all sinks of one S3Client
 //    share parts_in_flight slots and recycle their buffers through the client
 //    (S3Client::take_part_buffer), so memory is about part size x
