@@ -1,17 +1,21 @@
 #include "archive/wal_push_ahead.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
-#include <semaphore>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -133,6 +137,8 @@ void prune_markers(const std::string& wal_dir) {
 }
 
 constexpr int kAbandonedClaimSeconds = 60;
+// How long a call waits for a worker that claimed its segment before pushing it itself.
+constexpr std::chrono::seconds kClaimWait{10};
 
 // Whether the marker of `name` was written for the file now there (only
 // chooses the ahead set: a wal-push still confirms with marker_confirms).
@@ -155,6 +161,56 @@ bool claimed(const std::string& wal_dir, const std::string& name) {
   }
   return true;
 }
+
+// Waits while a live worker holds the claim of `name`, at most `bound`: woken
+// by the claim's removal (inotify on the claim directory) rather than polling,
+// so a call returns as soon as its segment is stored. Returns whether the
+// claim is gone.
+bool wait_for_claim(const std::string& wal_dir, const std::string& name, std::chrono::milliseconds bound) {
+  if (!claimed(wal_dir, name)) return true;
+  auto deadline = std::chrono::steady_clock::now() + bound;
+  io::UniqueFd watch(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+  if (watch && ::inotify_add_watch(watch.get(), layout::push_claim_dir(wal_dir).c_str(), IN_DELETE) < 0) watch.reset();
+  while (claimed(wal_dir, name)) {  // checked after the watch is set: no removal is missed
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline || stop_requested()) return false;
+    if (watch) {
+      int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
+      pollfd p{watch.get(), POLLIN, 0};
+      ::poll(&p, 1, std::min(ms, 100));  // re-checks the stop token at least every 100 ms
+      char events[4096];
+      while (::read(watch.get(), events, sizeof events) > 0) {
+      }
+    } else {
+      ::usleep(2000);
+    }
+  }
+  return true;
+}
+
+// A claim this process holds (the directory layout::push_claim_path), removed
+// when it goes out of scope.
+class Claim {
+ public:
+  enum class Outcome { Taken, HeldElsewhere, Impossible };
+  Claim() = default;
+  // Tries to claim `name`. Impossible: no claim directory (no worker ever ran
+  // here) or another failure; the caller then works without a claim.
+  Outcome take(const std::string& wal_dir, const std::string& name) {
+    std::string path = layout::push_claim_path(wal_dir, name);
+    if (::mkdir(path.c_str(), 0700) != 0) return errno == EEXIST ? Outcome::HeldElsewhere : Outcome::Impossible;
+    path_ = std::move(path);
+    return Outcome::Taken;
+  }
+  ~Claim() {
+    if (!path_.empty()) ::rmdir(path_.c_str());
+  }
+  Claim(const Claim&) = delete;
+  Claim& operator=(const Claim&) = delete;
+
+ private:
+  std::string path_;
+};
 
 // Throws Error{Cancelled} unless archive_status/<name>.ready still exists and
 // <wal_dir>/<name> is still the file `read` describes (see the header).
@@ -268,6 +324,135 @@ std::size_t ahead_window(const PushAheadOptions& options) {
   return std::max<std::size_t>(8, 4 * static_cast<std::size_t>(options.pool_size));
 }
 
+// The worker's queue of segments (oldest first) and its compression slots.
+// next() hands out the oldest queued segment once fewer than pool_size are
+// being read and compressed (so the oldest are always in progress: the
+// segments PostgreSQL asks for next); when the queue is empty it looks for
+// newly ready segments (after each finished push), and it returns nullopt once
+// a look finds none and no push is in hand, after a failed look, or on a stop
+// request. Thread-safe.
+class Pipeline {
+ public:
+  Pipeline(store::ObjectStore& store, std::string wal_dir, const PushAheadOptions& options)
+      : store_(store), wal_dir_(std::move(wal_dir)), options_(options), pool_(std::max(1u, options.pool_size)) {}
+
+  // Queues the segments of `segs` not queued before, and looks them up in the
+  // store together (absent_segments: one listing per 16 neighbours instead of
+  // one look per push). Call before the threads start, or with mu_ held.
+  void add(const std::vector<std::string>& segs) {
+    std::vector<std::string> fresh;
+    for (const auto& seg : segs) {
+      if (pg::classify_wal_file(seg) == pg::WalFileKind::Segment && tried_.insert(seg).second) {
+        queue_.push_back(seg);
+        fresh.push_back(seg);
+      }
+    }
+    if (!fresh.empty()) absent_.merge(absent_segments(store_, fresh, options_.codec));
+  }
+  // The batch look found no object of `seg` (WalPushOptions::known_absent).
+  bool known_absent(const std::string& seg) {
+    std::lock_guard lock(mu_);
+    return absent_.count(seg) > 0;
+  }
+
+  std::optional<std::string> next() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      if (ended_ || stop_requested()) return end();
+      if (compressing_ < pool_) {
+        if (queue_.empty() && finished_ != looked_at_) refill();
+        if (!queue_.empty()) {
+          std::string seg = std::move(queue_.front());
+          queue_.pop_front();
+          ++compressing_;
+          ++in_hand_;
+          return seg;
+        }
+        if (in_hand_ == 0 || ended_) return end();
+      }
+      cv_.wait(lock);
+    }
+  }
+  // The slot of a segment handed out by next() is free (its bytes are read and compressed).
+  void compressed() {
+    std::lock_guard lock(mu_);
+    --compressing_;
+    cv_.notify_all();
+  }
+  // A segment handed out by next() is done with (stored, skipped or failed).
+  void finished() {
+    std::lock_guard lock(mu_);
+    --in_hand_;
+    ++finished_;
+    cv_.notify_all();
+  }
+
+ private:
+  std::optional<std::string> end() {
+    ended_ = true;
+    cv_.notify_all();
+    return std::nullopt;
+  }
+  void refill() {  // mu_ held
+    looked_at_ = finished_;
+    try {
+      add(ahead_candidates(wal_dir_, "", ahead_window(options_), tried_));
+    } catch (const Error& e) {
+      log::warning(kLogger, {"could not look for other ready WAL files", e.message(), {}, {}});
+      ended_ = true;
+    }
+  }
+
+  store::ObjectStore& store_;
+  const std::string wal_dir_;
+  const PushAheadOptions& options_;
+  const unsigned pool_;
+  std::mutex mu_;  // guards everything below
+  std::condition_variable cv_;
+  std::deque<std::string> queue_;
+  std::set<std::string> tried_;                  // ever queued: never pushed twice by this worker
+  std::set<std::string> absent_;                 // queued segments the store had no object of
+  unsigned compressing_ = 0;                     // handed out, not yet compressed()
+  unsigned in_hand_ = 0;                         // handed out, not yet finished()
+  std::uint64_t finished_ = 0;                   // finished() calls so far
+  std::uint64_t looked_at_ = ~std::uint64_t{0};  // finished_ at the last look (none yet)
+  bool ended_ = false;
+};
+
+// Pushes `seg` under its claim for the worker; gives the slot back once its
+// bytes are read and compressed. Failures are logged (PostgreSQL asks again).
+void push_claimed(store::ObjectStore& store, const std::string& wal_dir, const std::string& seg,
+                  const PushAheadOptions& options, Pipeline& line) {
+  struct Hold {
+    Pipeline& line;
+    bool compressing = true;
+    void give_back() {
+      if (compressing) {
+        compressing = false;
+        line.compressed();
+      }
+    }
+    ~Hold() {
+      give_back();
+      line.finished();
+    }
+  } hold{line};
+  Claim claim;
+  if (claim.take(wal_dir, seg) != Claim::Outcome::Taken) return;  // another worker or a wal-push has it
+  try {
+    push_one(
+        store, wal_dir, wal_dir + "/" + seg, options, /*ahead=*/true, [&hold] { hold.give_back(); },
+        line.known_absent(seg));
+  } catch (const Error& e) {
+    // PostgreSQL will ask for it again. Vanished or no longer ready (archived
+    // and recycled meanwhile) is routine; any other failure is logged as a
+    // warning: this worker runs detached, its log goes to syslog.
+    bool routine = e.code() == ErrorCode::Cancelled || e.code() == ErrorCode::NotFound;
+    log::write(routine ? log::Level::Info : log::Level::Warning, kLogger,
+               {"skip parallel archiving of a file", seg + ": " + e.message(), e.hint(), {{"seg", seg}}});
+  }
+}
+
 }  // namespace
 
 bool push_ahead_worker_running(const std::string& wal_dir) {
@@ -284,27 +469,16 @@ PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string
   std::string name = io::base_name(path);
   bool segment = pg::classify_wal_file(name) == pg::WalFileKind::Segment;
   PushAheadResult out;
-  std::string own_claim;
+  Claim own;
   if (segment && options.pool_size > 1) {
     // A worker is pushing it: wait for it (bounded) instead of pushing it twice.
-    // Then claim it ourselves (if the claim directory exists), so that a
-    // worker does not start it while we push it.
-    std::string claim = layout::push_claim_path(wal_dir, name);
-    for (int i = 0; i < 5000 && !stop_requested(); ++i) {
-      if (claimed(wal_dir, name)) {
-        ::usleep(2000);
-        continue;
-      }
-      if (::mkdir(claim.c_str(), 0700) == 0) own_claim = claim;
-      if (!own_claim.empty() || errno != EEXIST) break;  // EEXIST: a worker took it meanwhile
+    // Otherwise claim it, so that a running worker does not push it too.
+    auto deadline = std::chrono::steady_clock::now() + kClaimWait;
+    while (own.take(wal_dir, name) == Claim::Outcome::HeldElsewhere) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0 || !wait_for_claim(wal_dir, name, left)) break;  // a stuck claim: push it anyway
     }
   }
-  struct Release {
-    const std::string& claim;
-    ~Release() {
-      if (!claim.empty()) ::rmdir(claim.c_str());
-    }
-  } release{own_claim};
   std::tie(out.result, out.confirmed) = push_one(store, wal_dir, path, options, /*ahead=*/false);
   if (!segment || options.pool_size <= 1) return out;
   if (push_ahead_worker_running(wal_dir)) return out;  // it looks for more ready segments itself
@@ -332,61 +506,21 @@ void wal_push_ahead_worker(store::ObjectStore& store, const std::string& wal_dir
     if (stop_requested()) return;
     ::usleep(20000);
   }
-  std::set<std::string> tried;
-  std::vector<std::string> batch = segments;
-  // pool_size segments are read and compressed at once; each gives its slot
-  // back before publishing (fsync, rename), so that the next segment's
-  // compression overlaps the previous one's I/O: up to 2 x pool_size threads.
+  // pool_size segments are read and compressed at once, oldest first; each
+  // gives its slot back before publishing (fsync, rename), so that the next
+  // segment's compression overlaps the previous one's I/O: up to 2 x pool_size
+  // threads. The queue is refilled with newly ready segments whenever it runs
+  // dry, and the worker ends once a look finds none and no push is in hand.
+  Pipeline line(store, wal_dir, options);
+  line.add(segments);
   unsigned pool = std::max(1u, options.pool_size);
-  std::counting_semaphore<> slots(static_cast<std::ptrdiff_t>(pool));
-  while (!batch.empty() && !stop_requested()) {
-    exec::TaskGroup group(std::max(1u, std::min<unsigned>(2 * pool, static_cast<unsigned>(batch.size()))));
-    // One look for the whole batch instead of one per segment (WalPushOptions::known_absent).
-    std::set<std::string> absent = absent_segments(store, batch, options.codec);
-    for (const auto& seg : batch) {
-      if (pg::classify_wal_file(seg) != pg::WalFileKind::Segment || !tried.insert(seg).second) continue;
-      bool known_absent = absent.count(seg) > 0;
-      group.run([&store, &wal_dir, &options, &slots, seg, known_absent] {
-        slots.acquire();  // before claiming: a segment not started yet stays unclaimed
-        bool holding = true;
-        auto give_back = [&] {
-          if (holding) {
-            holding = false;
-            slots.release();
-          }
-        };
-        std::string claim = layout::push_claim_path(wal_dir, seg);
-        if (::mkdir(claim.c_str(), 0700) != 0) {  // another worker has it
-          give_back();
-          return;
-        }
-        try {
-          push_one(store, wal_dir, wal_dir + "/" + seg, options, /*ahead=*/true, give_back, known_absent);
-        } catch (const Error& e) {
-          // PostgreSQL will ask for it again. Vanished or no longer ready (archived
-          // and recycled meanwhile) is routine; any other failure is logged as a
-          // warning: this worker runs detached, its log goes to syslog.
-          bool routine = e.code() == ErrorCode::Cancelled || e.code() == ErrorCode::NotFound;
-          log::write(routine ? log::Level::Info : log::Level::Warning, kLogger,
-                     {"skip parallel archiving of a file", seg + ": " + e.message(), e.hint(), {{"seg", seg}}});
-        } catch (...) {
-          give_back();
-          ::rmdir(claim.c_str());
-          throw;
-        }
-        give_back();
-        ::rmdir(claim.c_str());
-      });
-    }
-    group.wait();
-    // Segments that became ready meanwhile: keep ahead of PostgreSQL.
-    try {
-      batch = ahead_candidates(wal_dir, "", ahead_window(options), tried);
-    } catch (const Error& e) {
-      log::warning(kLogger, {"could not look for other ready WAL files", e.message(), {}, {}});
-      batch.clear();
-    }
+  exec::TaskGroup group(2 * pool);
+  for (unsigned t = 0; t < 2 * pool; ++t) {
+    group.run([&] {
+      while (auto seg = line.next()) push_claimed(store, wal_dir, *seg, options, line);
+    });
   }
+  group.wait();
   try {
     prune_markers(wal_dir);
   } catch (const Error&) {

@@ -7,9 +7,9 @@
 //   result decides the outcome: success only once it is durably stored.
 // - A worker claims a segment with a directory <dir>/.wal-e/pushing/<name>
 //   (mkdir is atomic); a wal-push for a claimed segment waits for the worker
-//   (bounded), then pushes it itself if the worker did not finish. A wal-push
-//   that pushes its segment itself claims it too (when the claim directory
-//   exists), so that a worker does not upload it a second time meanwhile.
+//   (bounded; woken by the claim's removal, inotify), then pushes it itself if
+//   the worker did not finish. A wal-push that pushes its segment itself
+//   claims it too, so that a running worker does not push it a second time.
 // - For each segment stored, a marker <dir>/.wal-e/pushed/<name> records the
 //   file's identity (device, inode, size, mtime, ctime), the stored object's
 //   key and size, and the XXH3-128 hash of the bytes pushed. A later wal-push
@@ -43,9 +43,10 @@
 //   published (PostgreSQL has archived the segment itself). The push
 //   PostgreSQL asked for needs no such check: its .ready stays until it returns.
 // - One worker per WAL directory: it holds <dir>/.wal-e/push-ahead.lock
-//   (flock) while it runs and, after each batch, looks for more ready
-//   segments (never retrying one it already tried), so that it keeps ahead
-//   of PostgreSQL until no ready segment is left. While a worker holds the
+//   (flock) while it runs. It keeps pool_size segments in compression, always
+//   the oldest it has queued, and whenever its queue runs dry it looks for
+//   more ready segments (never retrying one it already tried), so that it
+//   keeps ahead of PostgreSQL until no ready segment is left. While a worker holds the
 //   lock, wal_push_with_ahead() neither scans archive_status nor proposes an
 //   ahead set: the caller starts no second worker and spends no time looking.
 //   A worker started while another runs waits for the lock, then looks again.
@@ -69,8 +70,8 @@ struct PushAheadOptions {
   codec::Codec codec = codec::Codec::Zstd;
   unsigned pool_size = 1;  // segments the worker reads and compresses at once (each gives its
                            // slot back before its fsync and rename, so up to 2 x pool_size
-                           // threads); 1 disables push-ahead. The worker takes up to
-                           // max(8, 4 x pool_size) ready segments per batch.
+                           // threads); 1 disables push-ahead. The worker queues up to
+                           // max(8, 4 x pool_size) ready segments per look.
   // How long a file must have been unchanged (ctime) before its push for its
   // marker to be trusted by identity alone (see the header). Tests shorten it.
   std::chrono::milliseconds settled_age{1000};
@@ -88,9 +89,9 @@ struct PushAheadResult {
 PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path,
                                     const PushAheadOptions& options);
 
-// Pushes `segments` of `wal_dir` in parallel (pool_size threads), each under
-// its claim, then further ready segments until none is left (see the
-// header); holds the worker lock meanwhile (waits for it first). Failures
+// Pushes `segments` of `wal_dir` in parallel (pool_size at once, oldest
+// first), each under its claim, then further ready segments until none is
+// left (see the header); holds the worker lock meanwhile (waits for it first). Failures
 // are logged and skipped (PostgreSQL asks again). Returns early once the
 // process stop token is set.
 void wal_push_ahead_worker(store::ObjectStore& store, const std::string& wal_dir,

@@ -13,14 +13,18 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <memory>
+#include <new>
 
 #include "core/error.h"
 #include "core/stop_token.h"
 
 namespace wale::io {
 namespace {
+// O_DIRECT alignment of buffers, offsets and lengths (the largest logical block size in use).
+constexpr std::size_t kDirectAlign = 4096;
 // make_dirs(sync_parents): how long after its creation a directory's parent is synced again.
 constexpr std::time_t kRecentDirSeconds = 60;
 
@@ -203,23 +207,85 @@ std::size_t remove_stale_temps(const std::string& dir, const std::string& name_p
   return removed;
 }
 
-AtomicFileSink::AtomicFileSink(std::string path, mode_t mode, bool sync, Publish publish)
-    : path_(std::move(path)), temp_(temp_name_for(path_)), sync_(sync), publish_(publish) {
+void AtomicFileSink::FreeDeleter::operator()(std::byte* p) const noexcept { std::free(p); }
+
+std::unique_ptr<std::byte, AtomicFileSink::FreeDeleter>& AtomicFileSink::spare_buffer() noexcept {
+  thread_local std::unique_ptr<std::byte, FreeDeleter> spare;
+  return spare;
+}
+
+void AtomicFileSink::release_held() noexcept {
+  if (held_ && !spare_buffer()) spare_buffer() = std::move(held_);
+  held_.reset();
+  held_size_ = 0;
+}
+
+AtomicFileSink::AtomicFileSink(std::string path, mode_t mode, bool sync, Publish publish, Hold hold)
+    : path_(std::move(path)),
+      temp_(temp_name_for(path_)),
+      sync_(sync),
+      publish_(publish),
+      holding_(hold == Hold::InMemory) {
   int fd = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) throw_errno("could not create file", temp_, errno);
   fd_.reset(fd);
 }
 
 AtomicFileSink::~AtomicFileSink() {
+  release_held();
   if (!done_) {
     fd_.reset();
     ::unlink(temp_.c_str());
   }
 }
 
-void AtomicFileSink::write(std::span<const std::byte> data) { write_all(fd_.get(), data.data(), data.size(), path_); }
+void AtomicFileSink::write(std::span<const std::byte> data) {
+  if (holding_) {
+    if (held_size_ + data.size() <= kHoldLimit) {
+      if (!held_) held_ = std::move(spare_buffer());
+      if (!held_) {
+        held_.reset(static_cast<std::byte*>(std::aligned_alloc(kDirectAlign, kHoldLimit)));
+        if (!held_) throw std::bad_alloc();
+      }
+      std::memcpy(held_.get() + held_size_, data.data(), data.size());
+      held_size_ += data.size();
+      return;
+    }
+    // Too large to hold: what is held goes first, the rest streams.
+    holding_ = false;
+    write_all(fd_.get(), held_.get(), held_size_, path_);
+    release_held();
+  }
+  write_all(fd_.get(), data.data(), data.size(), path_);
+}
+
+// Writes the held bytes: whole blocks with O_DIRECT where the file system
+// takes it, then the rest (or everything, if it does not) through the cache.
+void AtomicFileSink::write_held() {
+  std::size_t done = 0;
+  const std::size_t whole = held_size_ / kDirectAlign * kDirectAlign;
+  int flags = ::fcntl(fd_.get(), F_GETFL);
+  if (whole > 0 && flags >= 0 && ::fcntl(fd_.get(), F_SETFL, flags | O_DIRECT) == 0) {
+    while (done < whole) {
+      ssize_t n = ::write(fd_.get(), held_.get() + done, whole - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EINVAL) break;  // refused after all: the page cache takes the rest
+      if (n < 0) throw_errno("could not write file", path_, errno);
+      done += static_cast<std::size_t>(n);
+      if (done % kDirectAlign != 0) break;  // a short write off a block boundary: no more direct I/O
+    }
+    if (::fcntl(fd_.get(), F_SETFL, flags) != 0) throw_errno("could not reset the file's flags", temp_, errno);
+    wrote_direct_ = done > 0;
+  }
+  write_all(fd_.get(), held_.get() + done, held_size_ - done, path_);
+  release_held();
+}
 
 void AtomicFileSink::finish() {
+  if (holding_) {
+    holding_ = false;
+    if (held_size_ > 0) write_held();
+  }
   if (sync_ && ::fsync(fd_.get()) != 0) throw_errno("could not fsync file", temp_, errno);
   if (::close(fd_.release()) != 0) throw_errno("could not close file", temp_, errno);
   if (publish_ == Publish::Replace) {

@@ -7,7 +7,13 @@
 // either does not exist or holds the complete data. With Publish::IfAbsent,
 // finish() never replaces: it links the temporary file into place
 // (renameat2 RENAME_NOREPLACE, or link(2) where the file system lacks it) and
-// throws Error{Conflict} if `path` exists. Destroyed unfinished (or after a
+// throws Error{Conflict} if `path` exists. With Hold::InMemory, written bytes
+// are held in memory (up to kHoldLimit; past it they stream to the file as
+// usual) and finish() writes them in one piece, the whole 4 KiB blocks with
+// O_DIRECT (no copy into the page cache, no dirty pages for the fsync to
+// write back) and the tail through the page cache; a file system that refuses
+// O_DIRECT gets the same bytes through the page cache. Each thread keeps one
+// hold buffer (kHoldLimit bytes) for its next holding sink. Destroyed unfinished (or after a
 // failed finish), it removes the temporary file. Files are created with `mode` (default 0600).
 // All functions throw wale::Error on failure. Not thread-safe per object.
 #pragma once
@@ -42,19 +48,38 @@ std::unique_ptr<FileSource> open_file_source(const std::string& path);
 class AtomicFileSink final : public ByteSink {
  public:
   enum class Publish { Replace, IfAbsent };
+  enum class Hold { None, InMemory };
+  static constexpr std::size_t kHoldLimit = 8 << 20;
   // `sync` false skips the fsyncs (the caller makes data durable later, e.g. syncfs).
-  explicit AtomicFileSink(std::string path, mode_t mode = 0600, bool sync = true, Publish publish = Publish::Replace);
+  explicit AtomicFileSink(std::string path, mode_t mode = 0600, bool sync = true, Publish publish = Publish::Replace,
+                          Hold hold = Hold::None);
   ~AtomicFileSink() override;
   void write(std::span<const std::byte> data) override;
   using ByteSink::write;
   void finish() override;
+  // Whether finish() wrote whole blocks with O_DIRECT (tests).
+  bool wrote_direct() const { return wrote_direct_; }
 
  private:
+  struct FreeDeleter {
+    void operator()(std::byte* p) const noexcept;
+  };
+  void write_held();
+  void release_held() noexcept;
+  // This thread's spare hold buffer, kept between sinks: a fresh mapping of
+  // kHoldLimit bytes would cost a page fault per 4 KiB held (more than the
+  // copy into the page cache that holding saves).
+  static std::unique_ptr<std::byte, FreeDeleter>& spare_buffer() noexcept;
+
   std::string path_;
   std::string temp_;
   UniqueFd fd_;
   bool sync_;
   Publish publish_;
+  bool holding_;
+  std::unique_ptr<std::byte, FreeDeleter> held_;  // kHoldLimit bytes, 4 KiB aligned, while holding_
+  std::size_t held_size_ = 0;
+  bool wrote_direct_ = false;
   bool done_ = false;
 };
 

@@ -3,10 +3,13 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <ctime>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include <filesystem>
@@ -173,6 +176,78 @@ TEST(WalPushAhead, FailureOfTheRequestedFileIsReported) {
   pg.add(seg(2), true);
   store::MemoryStore store;
   EXPECT_THROW(wal_push_with_ahead(store, pg.wal() + "/" + seg(1), {codec::Codec::Zstd, 4}), Error);
+}
+
+TEST(WalPushAhead, TheWorkerDoesNotWaitForASlowSegmentBeforeStartingLaterOnes) {
+  // The worker used to push batches of 8 and wait for a whole batch before
+  // looking further: one slow segment held every later one back, and its
+  // free slot sat idle. Now the queue refills as pushes finish.
+  PgWalDir pg;
+  for (int i = 2; i <= 20; ++i) pg.add(seg(i), true);
+  store::MemoryStore memory;
+  test::FaultInjectingStore store(memory);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool later_started = false;
+  std::atomic<bool> blocked_once{false};
+  std::atomic<bool> saw_later_while_blocked{false};
+  store.on_put = [&](const std::string& key) {
+    if (key == "wal_005/" + seg(14) + ".zst") {
+      std::lock_guard lock(mu);
+      later_started = true;
+      cv.notify_all();
+    }
+  };
+  store.on_write = [&](const std::string& key) {
+    if (key != "wal_005/" + seg(2) + ".zst" || blocked_once.exchange(true)) return;
+    std::unique_lock lock(mu);  // seg 2 is slow: it holds its slot until seg 14 has started (bounded)
+    saw_later_while_blocked = cv.wait_for(lock, std::chrono::seconds(30), [&] { return later_started; });
+  };
+  wal_push_ahead_worker(store, pg.wal(), {seg(2), seg(3), seg(4)}, {codec::Codec::Zstd, 2});
+  EXPECT_TRUE(saw_later_while_blocked) << "segment 14 waited for segment 2";
+  for (int i = 2; i <= 20; ++i) EXPECT_TRUE(memory.stat("wal_005/" + seg(i) + ".zst")) << i;
+}
+
+TEST(WalPushAhead, ACallClaimsTheSegmentItPushesItself) {
+  // A running worker must not push the segment a wal-push is pushing (twice
+  // the work, then a Conflict to compare): the call holds the segment's claim.
+  PgWalDir pg;
+  std::string first = pg.add(seg(1), true);
+  pg.add(seg(2), true);
+  fs::create_directories(pg.wal() + "/.wal-e/pushing");  // a worker has run here
+  store::MemoryStore memory;
+  test::FaultInjectingStore store(memory);
+  bool claimed_while_pushing = false;
+  store.on_put = [&](const std::string& key) {
+    if (key == "wal_005/" + seg(1) + ".zst") claimed_while_pushing = fs::exists(pg.wal() + "/.wal-e/pushing/" + seg(1));
+  };
+  auto r = wal_push_with_ahead(store, first, {codec::Codec::Zstd, 2});
+  EXPECT_EQ(r.result, WalPushResult::Stored);
+  EXPECT_TRUE(claimed_while_pushing);
+  EXPECT_FALSE(fs::exists(pg.wal() + "/.wal-e/pushing/" + seg(1))) << "the claim outlived the call";
+  // The worker, handed that segment while a call holds it, leaves it alone.
+  store.on_put = nullptr;
+  fs::create_directories(pg.wal() + "/.wal-e/pushing/" + seg(2));
+  wal_push_ahead_worker(store, pg.wal(), {seg(2)}, {codec::Codec::Zstd, 2});
+  EXPECT_FALSE(memory.stat("wal_005/" + seg(2) + ".zst"));
+}
+
+TEST(WalPushAhead, ACallWaitsForTheClaimingWorkerAndReturnsWhenItIsDone) {
+  PgWalDir pg;
+  std::string first = pg.add(seg(1), true);
+  std::string second = pg.add(seg(2), true);
+  store::MemoryStore store;
+  push(store, first, {codec::Codec::Zstd, 2});  // the worker stored segment 2 and left its marker
+  std::string claim = pg.wal() + "/.wal-e/pushing/" + seg(2);
+  fs::create_directories(claim);  // as if the worker were still on it
+  auto call = std::async(std::launch::async, [&] {
+    return wal_push_with_ahead(store, second, {codec::Codec::Zstd, 2});
+  });
+  EXPECT_EQ(call.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout) << "did not wait for the claim";
+  fs::remove(claim);
+  auto r = call.get();
+  EXPECT_EQ(r.result, WalPushResult::AlreadyArchived);
+  EXPECT_NE(r.confirmed, MarkerConfirmation::None);
 }
 
 TEST(WalPrefetch, FetchesAheadAndPromotesByRename) {

@@ -92,7 +92,11 @@ std::unique_ptr<io::ByteSink> LocalStore::put(std::string_view key, const PutOpt
   make_dirs_below(root_, io::parent_dir(path));
   return std::make_unique<io::AtomicFileSink>(path, 0600, /*sync=*/true,
                                               options.if_absent ? io::AtomicFileSink::Publish::IfAbsent
-                                                                : io::AtomicFileSink::Publish::Replace);
+                                                                : io::AtomicFileSink::Publish::Replace,
+                                              // Create-only puts are WAL objects (a few MiB) and the identity file:
+                                              // held in memory and written in one piece around the page cache.
+                                              options.if_absent ? io::AtomicFileSink::Hold::InMemory
+                                                                : io::AtomicFileSink::Hold::None);
 }
 
 std::unique_ptr<io::ByteSource> LocalStore::get(std::string_view key) { return io::open_file_source(path_of(key)); }

@@ -3,7 +3,10 @@
 // that is fsynced and renamed into place, then the directory is fsynced, so
 // an interrupted write never leaves a visible object. A create-only put
 // (PutOptions::if_absent) moves the file into place with renameat2
-// RENAME_NOREPLACE (or link(2)), so it never replaces an object. Files are created 0600
+// RENAME_NOREPLACE (or link(2)), so it never replaces an object; its bytes
+// (WAL objects, a few MiB) are held in memory and written in one piece around
+// the page cache at finish() (io::AtomicFileSink::Hold::InMemory: up to 8 MiB,
+// beyond that they stream as usual). Files are created 0600
 // and directories 0700: the archive holds the whole database.
 // Hidden files (a path segment starting with '.') are never listed.
 // The root must exist: it is never created (directories below it are), and
