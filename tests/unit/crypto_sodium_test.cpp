@@ -4,6 +4,7 @@
 // Python reader as oracle, and EncryptingStore with a libsodium key.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -174,8 +175,8 @@ TEST(SodiumStream, ReorderedDroppedDuplicatedOrAppendedChunksAndWrongKeyAreRejec
   EXPECT_TRUE(rejected(kat_key(), appended));
   // The same plaintext under another stream's header: not this stream's chunks.
   Bytes other = encrypt(kat_key(), read_file(kData + "/kat-plain.bin"));
-  Bytes spliced(other.begin(), other.begin() + 24);
-  spliced.insert(spliced.end(), c.begin() + 24, c.end());
+  Bytes spliced = c;  // (not insert(): g++ 12 -O3 sees a false -Warray-bounds in it)
+  std::copy(other.begin(), other.begin() + 24, spliced.begin());
   EXPECT_TRUE(rejected(kat_key(), spliced));
   auto wrong = SodiumKey::parse(std::string(64, 'a'), "k");
   EXPECT_TRUE(rejected(wrong, c));
