@@ -13,13 +13,16 @@
 
 #include "backup/progress.h"
 #include "catalog/backup_catalog.h"
+#include "codec/codec.h"
 #include "codec/crc32c.h"
+#include "codec/frame_checksum_guard.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/stop_token.h"
 #include "exec/task_group.h"
 #include "io/file_streams.h"
 #include "io/filter_streams.h"
+#include "io/memory_streams.h"
 #include "layout/backup_manifest.h"
 #include "layout/spool_layout.h"
 #include "tar/safe_extractor.h"
@@ -244,11 +247,29 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
         group.run([&, i] {
           const auto& part = parts[i];
           // Integrity of what is downloaded: a decompressor that checks every decoded byte
-          // against the stream's own checksum (lz4) makes the store's digest of the same
-          // bytes redundant (S3: an MD5 of every byte); otherwise the store keeps it.
+          // against the stream's own checksum (lz4, zstd) makes the store's digest of the
+          // same bytes redundant (S3: an MD5 of every byte); otherwise the store keeps it.
+          // A partition written without content checksums (not by wal-e: `lz4
+          // --no-frame-crc`, other tools) is read again with the store's check.
           const codec::Codec codec = codec::codec_from_key(part.key);
           auto decoder = codec::make_verifying_decompressor(codec);
-          auto raw = decoder ? store.get_verified_by_reader(part.key) : store.get(part.key);
+          std::unique_ptr<io::ByteSource> raw;
+          if (decoder) {
+            raw = store.get_verified_by_reader(part.key);
+            if (raw) {
+              std::vector<std::byte> head(codec::kFrameHeadSize);
+              head.resize(io::read_full(*raw, head));
+              if (codec::starts_with_checksummed_frame(codec, head)) {
+                raw = std::make_unique<io::PrefixedSource>(std::move(head), std::move(raw));
+              } else {
+                decoder.reset();
+                raw.reset();
+                raw = store.get(part.key);
+              }
+            }
+          } else {
+            raw = store.get(part.key);
+          }
           if (!raw) {
             throw Error(ErrorCode::Corrupt, "tar partition vanished during restore",
                         "The key is " + store.describe(part.key) + ".");

@@ -1,5 +1,6 @@
 #include "codec/codec.h"
 
+#include "codec/frame_checksum_guard.h"
 #include "codec/lz4_compressor.h"
 #include "codec/lz4_decompressor.h"
 #include "codec/lzop_compressor.h"
@@ -84,6 +85,15 @@ std::unique_ptr<io::Filter> make_verifying_decompressor(Codec codec) {
   if (codec == Codec::Lz4) return std::make_unique<Lz4Decompressor>(Lz4Decompressor::Checksums::Required);
   if (codec == Codec::Zstd) return std::make_unique<ZstdDecompressor>(ZstdDecompressor::Checksums::Required);
   return nullptr;
+}
+
+bool starts_with_checksummed_frame(Codec codec, std::span<const std::byte> head) {
+  if (codec == Codec::Lz4)
+    return FrameChecksumGuard(kLz4FrameMagic, kContentChecksumFlag, "lz4").refusal(head) == nullptr;
+  if (codec == Codec::Zstd) {
+    return FrameChecksumGuard(kZstdFrameMagic, kContentChecksumFlag, "zstd").refusal(head) == nullptr;
+  }
+  return false;
 }
 
 }  // namespace wale::codec

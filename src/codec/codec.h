@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -58,5 +59,11 @@ std::unique_ptr<io::Filter> make_decompressor(Codec codec);
 // use make_decompressor() and keep the store's own check
 // (store::ObjectStore::get_verified_by_reader).
 std::unique_ptr<io::Filter> make_verifying_decompressor(Codec codec);
+// True when `head`, the first kFrameHeadSize (5) bytes of a stream, begins a
+// frame that make_verifying_decompressor(codec) accepts. A stream written
+// without content checksums (`lz4 --no-frame-crc`, other tools) does not: read
+// it with make_decompressor() and the store's own check instead of refusing it.
+// (A later frame without one is still refused by the verifying decompressor.)
+bool starts_with_checksummed_frame(Codec codec, std::span<const std::byte> head);
 
 }  // namespace wale::codec

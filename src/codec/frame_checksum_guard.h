@@ -21,6 +21,12 @@
 
 namespace wale::codec {
 
+// The frames a verifying decompressor accepts (magic, descriptor flag).
+inline constexpr std::uint32_t kLz4FrameMagic = 0x184D2204u;
+inline constexpr std::uint32_t kZstdFrameMagic = 0xFD2FB528u;
+inline constexpr std::uint8_t kContentChecksumFlag = 0x04;  // lz4 FLG and zstd descriptor: bit 2
+inline constexpr std::size_t kFrameHeadSize = 5;            // magic + descriptor
+
 class FrameChecksumGuard {
  public:
   FrameChecksumGuard(std::uint32_t magic, std::uint8_t checksum_flag, std::string codec_name)
@@ -29,13 +35,16 @@ class FrameChecksumGuard {
   // Throws Error{Corrupt} once the first 5 bytes of a frame are known and refused.
   void consumed(std::span<const std::byte> bytes);
   void frame_ended() noexcept { seen_ = 0; }
+  // Why a frame starting with `head` (kFrameHeadSize bytes) is refused, or
+  // nullptr when it is a data frame with a content checksum.
+  const char* refusal(std::span<const std::byte> head) const;
 
  private:
   std::uint32_t magic_;
   std::uint8_t flag_;
   std::string name_;
-  std::array<std::byte, 5> start_{};  // magic + descriptor of the current frame
-  std::size_t seen_ = 0;              // how many of them; 5 = checked
+  std::array<std::byte, kFrameHeadSize> start_{};  // magic + descriptor of the current frame
+  std::size_t seen_ = 0;                           // how many of them; 5 = checked
 };
 
 }  // namespace wale::codec

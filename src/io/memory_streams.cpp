@@ -27,6 +27,16 @@ std::size_t MemorySource::read(std::span<std::byte> out) {
   return n;
 }
 
+std::size_t PrefixedSource::read(std::span<std::byte> out) {
+  if (pos_ < prefix_.size()) {
+    std::size_t n = std::min(out.size(), prefix_.size() - pos_);
+    if (n > 0) std::memcpy(out.data(), prefix_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+  return upstream_->read(out);
+}
+
 void MemorySink::write(std::span<const std::byte> data) { data_.insert(data_.end(), data.begin(), data.end()); }
 
 void MemorySink::finish() {

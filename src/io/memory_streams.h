@@ -1,10 +1,13 @@
 // In-memory ByteSource/ByteSink, for small objects (sentinels) and tests.
 // MemorySink appends to a caller-visible buffer; finish() runs an optional
 // commit callback. StringViewSource reads a string in place without a copy
-// (a manifest can be 150 MB); the string must outlive it. Not thread-safe.
+// (a manifest can be 150 MB); the string must outlive it. PrefixedSource
+// puts a peeked-at stream back together: it returns `prefix`, then what it
+// reads from `upstream` (which it owns). Not thread-safe.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +36,18 @@ class StringViewSource final : public ByteSource {
  private:
   std::string_view text_;
   std::size_t pos_ = 0;
+};
+
+class PrefixedSource final : public ByteSource {
+ public:
+  PrefixedSource(std::vector<std::byte> prefix, std::unique_ptr<ByteSource> upstream)
+      : prefix_(std::move(prefix)), upstream_(std::move(upstream)) {}
+  std::size_t read(std::span<std::byte> out) override;
+
+ private:
+  std::vector<std::byte> prefix_;
+  std::size_t pos_ = 0;
+  std::unique_ptr<ByteSource> upstream_;
 };
 
 class MemorySink final : public ByteSink {

@@ -4,6 +4,7 @@
 // fail with Error{Corrupt} naming what is wrong, a storage failure must keep
 // its own code, and neither may leave a directory PostgreSQL would start.
 #include <gtest/gtest.h>
+#include <lz4frame.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -14,12 +15,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <mutex>
 
 #include "backup/backup_fetch.h"
 #include "backup/backup_push.h"
 #include "core/error.h"
 #include "core/stop_token.h"
+#include "io/filter_streams.h"
+#include "io/memory_streams.h"
 #include "layout/archive_layout.h"
 #include "store/memory/memory_store.h"
 #include "test_support/fake_backup_server.h"
@@ -188,6 +192,44 @@ TEST_P(BackupFetch, OnlyPartitionsWhoseDecoderVerifiesEveryByteSkipTheStoresDige
     faults.corrupt_reads(part(0), at);
     expect_failed_restore(ErrorCode::Corrupt);
   }
+}
+
+// A partition written without content checksums (`lz4 --no-frame-crc`, other
+// tools: valid lz4) is restored, read with the store's own check (get), not
+// refused for lacking what only wal-e promises to write.
+TEST_F(BackupFetchTest, APartitionWithoutContentChecksumIsReadWithTheStoresCheck) {
+  make_backup(codec::Codec::Lz4);
+  std::string packed = *store::get_bytes(base, part(0));
+  io::FilterSource plain(codec::make_decompressor(codec::Codec::Lz4),
+                         std::make_unique<io::MemorySource>(io::to_bytes(packed)));
+  std::string tar = io::read_all(plain);
+  LZ4F_preferences_t prefs{};
+  prefs.frameInfo.contentChecksumFlag = LZ4F_noContentChecksum;
+  std::string bare(LZ4F_compressFrameBound(tar.size(), &prefs), '\0');
+  std::size_t n = LZ4F_compressFrame(bare.data(), bare.size(), tar.data(), tar.size(), &prefs);
+  ASSERT_FALSE(LZ4F_isError(n));
+  bare.resize(n);
+  ASSERT_EQ(std::to_integer<int>(io::to_bytes(bare)[4]) & 0x04, 0) << "the test needs a frame without the flag";
+  const std::string key = part(0);
+  base.remove(std::span<const std::string>(&key, 1));
+  store::put_bytes(base, key, bare);
+
+  // FaultInjectingStore's get_verified_by_reader goes through its get(): a
+  // plain read is a get() without a get_verified_by_reader() before it.
+  std::map<std::string, int> plain_reads;
+  std::mutex m;
+  faults.on_get_verified_by_reader = [&](const std::string& key) {
+    std::lock_guard lock(m);
+    --plain_reads[key];
+  };
+  faults.on_get = [&](const std::string& key) {
+    std::lock_guard lock(m);
+    ++plain_reads[key];
+  };
+  ASSERT_NO_THROW(fetch(faults, target));
+  EXPECT_TRUE(fs::exists(target + "/global/pg_control"));
+  EXPECT_EQ(plain_reads[part(0)], 1) << "the partition without checksums was not read with the store's check";
+  EXPECT_EQ(plain_reads[part(1)], 0) << "a partition with checksums was read with the store's check";
 }
 
 TEST_P(BackupFetch, ACorruptPartitionFailsAsCorruptAndEmptiesTheTarget) {
