@@ -61,7 +61,16 @@ cleanup() {
     echo "--- test failed (exit $rc); server logs:"
     for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 40 "$f"; }; done
   fi
-  if [ -z "${WALE_KEEP_WORK:-}" ]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
+  if [ -z "${WALE_KEEP_WORK:-}" ]; then
+    # A detached wal-prefetch may still be spooling a segment into $WORK (it
+    # lingers for a while after the last wal-fetch): rm -rf then finds a
+    # directory refilled behind it ("Directory not empty"). Stop this test's
+    # helpers first, and give rm a second pass.
+    pkill -f "wal-e .*$WORK" 2>/dev/null || true
+    rm -rf "$WORK" 2>/dev/null || { sleep 0.5; rm -rf "$WORK"; }
+  else
+    echo "kept $WORK"
+  fi
   exit $rc
 }
 trap cleanup EXIT
