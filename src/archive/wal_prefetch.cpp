@@ -1,7 +1,6 @@
 #include "archive/wal_prefetch.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
@@ -25,6 +24,7 @@
 #include "core/log.h"
 #include "core/stop_token.h"
 #include "exec/task_group.h"
+#include "io/dir_watch.h"
 #include "io/file_streams.h"
 #include "io/filter_streams.h"
 #include "io/unique_fd.h"
@@ -143,21 +143,15 @@ PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std
     // (polling every 2 ms cost a millisecond per call on average).
     std::string claim = layout::prefetch_claim_path(base, name);
     if (exists(claim)) {
-      io::UniqueFd watch(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
-      if (watch && (::inotify_add_watch(watch.get(), base.c_str(), IN_MOVED_TO) < 0 ||
-                    ::inotify_add_watch(watch.get(), layout::prefetch_claim_dir(base).c_str(), IN_DELETE) < 0))
-        watch.reset();
+      io::DirWatch watch;
+      watch.add(base, IN_MOVED_TO);
+      watch.add(layout::prefetch_claim_dir(base), IN_DELETE);
       auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
       // A claim exists only while a prefetcher holds the lock: one left by a
       // killed prefetcher is not waited for.
       while (!(promoted = promote()) && exists(claim) && prefetcher_running(base) && !stop_requested() &&
              std::chrono::steady_clock::now() < deadline) {
-        pollfd p{watch.get(), POLLIN, 0};
-        if (watch) ::poll(&p, 1, 100);  // re-checks stop at least every 100 ms
-        else ::usleep(2000);
-        char events[4096];
-        while (watch && ::read(watch.get(), events, sizeof events) > 0) {
-        }
+        watch.wait(std::chrono::milliseconds(100));
       }
     }
     if (!promoted) promoted = promote();
@@ -247,9 +241,8 @@ Fetched prefetch_one(store::ObjectStore& store, const std::string& base, const s
 // prefetched file taken away) and an eventfd (a download finished).
 class Wakeup {
  public:
-  explicit Wakeup(const std::string& base)
-      : watch_(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)), done_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
-    if (watch_ && ::inotify_add_watch(watch_.get(), base.c_str(), IN_MOVED_FROM | IN_DELETE) < 0) watch_.reset();
+  explicit Wakeup(const std::string& base) : done_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    watch_.add(base, IN_MOVED_FROM | IN_DELETE);
   }
   // From a worker thread: a download has finished.
   void finished() noexcept {
@@ -260,20 +253,15 @@ class Wakeup {
   // Sleeps until either event or `ms` (the callers re-check their state; at
   // most 100 ms without inotify or eventfd, so that a stop request is seen).
   void wait(int ms) {
-    pollfd p[2]{{watch_.get(), POLLIN, 0}, {done_.get(), POLLIN, 0}};
-    if (!watch_ || !done_) ms = std::min(ms, 2);
-    ::poll(p, 2, std::clamp(ms, 0, 100));
-    char events[4096];
-    if (watch_)
-      while (::read(watch_.get(), events, sizeof events) > 0) {
-      }
+    if (!done_) ms = std::min(ms, 2);
+    watch_.wait(std::chrono::milliseconds(ms), done_.get());
     std::uint64_t count = 0;
     if (done_) [[maybe_unused]]
       auto n = ::read(done_.get(), &count, sizeof count);
   }
 
  private:
-  io::UniqueFd watch_;
+  io::DirWatch watch_;
   io::UniqueFd done_;
 };
 

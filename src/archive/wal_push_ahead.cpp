@@ -1,7 +1,6 @@
 #include "archive/wal_push_ahead.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -27,6 +26,7 @@
 #include "core/log.h"
 #include "core/stop_token.h"
 #include "exec/task_group.h"
+#include "io/dir_watch.h"
 #include "io/file_streams.h"
 #include "io/hashing_source.h"
 #include "io/unique_fd.h"
@@ -169,21 +169,12 @@ bool claimed(const std::string& wal_dir, const std::string& name) {
 bool wait_for_claim(const std::string& wal_dir, const std::string& name, std::chrono::milliseconds bound) {
   if (!claimed(wal_dir, name)) return true;
   auto deadline = std::chrono::steady_clock::now() + bound;
-  io::UniqueFd watch(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
-  if (watch && ::inotify_add_watch(watch.get(), layout::push_claim_dir(wal_dir).c_str(), IN_DELETE) < 0) watch.reset();
+  io::DirWatch watch;
+  watch.add(layout::push_claim_dir(wal_dir), IN_DELETE);
   while (claimed(wal_dir, name)) {  // checked after the watch is set: no removal is missed
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline || stop_requested()) return false;
-    if (watch) {
-      int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
-      pollfd p{watch.get(), POLLIN, 0};
-      ::poll(&p, 1, std::min(ms, 100));  // re-checks the stop token at least every 100 ms
-      char events[4096];
-      while (::read(watch.get(), events, sizeof events) > 0) {
-      }
-    } else {
-      ::usleep(2000);
-    }
+    watch.wait(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) + std::chrono::milliseconds(1));
   }
   return true;
 }
