@@ -562,22 +562,5 @@ TEST(WalPrefetch, NoSecondPrefetcherWhileOneRuns) {
   ::close(fd);
 }
 
-// A call that pushes its segment itself holds the segment's claim meanwhile,
-// so that a running worker does not upload it a second time; and gives it back.
-TEST(WalPushAhead, ACallPushingItselfHoldsTheClaim) {
-  PgWalDir pg;
-  std::string path = pg.add(seg(0x31), true);
-  fs::create_directories(layout::push_claim_dir(pg.wal()));
-  store::MemoryStore memory;
-  test::FaultInjectingStore store(memory);
-  std::string claim = layout::push_claim_path(pg.wal(), seg(0x31));
-  bool held = false;
-  store.on_put = [&](const std::string&) { held = fs::exists(claim); };
-  auto r = wal_push_with_ahead(store, path, {codec::Codec::Lz4, 2});
-  EXPECT_EQ(r.result, WalPushResult::Stored);
-  EXPECT_TRUE(held);
-  EXPECT_FALSE(fs::exists(claim));
-}
-
 }  // namespace
 }  // namespace wale::archive
