@@ -23,8 +23,6 @@
 
 namespace wale::io {
 namespace {
-// O_DIRECT alignment of buffers, offsets and lengths (the largest logical block size in use).
-constexpr std::size_t kDirectAlign = 4096;
 // make_dirs(sync_parents): how long after its creation a directory's parent is synced again.
 constexpr std::time_t kRecentDirSeconds = 60;
 
@@ -207,10 +205,8 @@ std::size_t remove_stale_temps(const std::string& dir, const std::string& name_p
   return removed;
 }
 
-void AtomicFileSink::FreeDeleter::operator()(std::byte* p) const noexcept { std::free(p); }
-
-std::unique_ptr<std::byte, AtomicFileSink::FreeDeleter>& AtomicFileSink::spare_buffer() noexcept {
-  thread_local std::unique_ptr<std::byte, FreeDeleter> spare;
+AlignedBuffer& AtomicFileSink::spare_buffer() noexcept {
+  thread_local AlignedBuffer spare;
   return spare;
 }
 
@@ -243,10 +239,7 @@ void AtomicFileSink::write(std::span<const std::byte> data) {
   if (holding_) {
     if (held_size_ + data.size() <= kHoldLimit) {
       if (!held_) held_ = std::move(spare_buffer());
-      if (!held_) {
-        held_.reset(static_cast<std::byte*>(std::aligned_alloc(kDirectAlign, kHoldLimit)));
-        if (!held_) throw std::bad_alloc();
-      }
+      if (!held_) held_ = make_aligned_buffer(kHoldLimit);
       std::memcpy(held_.get() + held_size_, data.data(), data.size());
       held_size_ += data.size();
       return;
@@ -264,8 +257,7 @@ void AtomicFileSink::write(std::span<const std::byte> data) {
 void AtomicFileSink::write_held() {
   std::size_t done = 0;
   const std::size_t whole = held_size_ / kDirectAlign * kDirectAlign;
-  int flags = ::fcntl(fd_.get(), F_GETFL);
-  if (whole > 0 && flags >= 0 && ::fcntl(fd_.get(), F_SETFL, flags | O_DIRECT) == 0) {
+  if (whole > 0 && set_direct(fd_.get(), true)) {
     while (done < whole) {
       ssize_t n = ::write(fd_.get(), held_.get() + done, whole - done);
       if (n < 0 && errno == EINTR) continue;
@@ -274,7 +266,7 @@ void AtomicFileSink::write_held() {
       done += static_cast<std::size_t>(n);
       if (done % kDirectAlign != 0) break;  // a short write off a block boundary: no more direct I/O
     }
-    if (::fcntl(fd_.get(), F_SETFL, flags) != 0) throw_errno("could not reset the file's flags", temp_, errno);
+    if (!set_direct(fd_.get(), false)) throw_errno("could not reset the file's flags", temp_, errno);
     wrote_direct_ = done > 0;
   }
   write_all(fd_.get(), held_.get() + done, held_size_ - done, path_);

@@ -28,6 +28,7 @@
 
 #include "io/byte_sink.h"
 #include "io/byte_source.h"
+#include "io/direct_io.h"
 #include "io/unique_fd.h"
 
 namespace wale::io {
@@ -61,15 +62,12 @@ class AtomicFileSink final : public ByteSink {
   bool wrote_direct() const { return wrote_direct_; }
 
  private:
-  struct FreeDeleter {
-    void operator()(std::byte* p) const noexcept;
-  };
   void write_held();
   void release_held() noexcept;
   // This thread's spare hold buffer, kept between sinks: a fresh mapping of
   // kHoldLimit bytes would cost a page fault per 4 KiB held (more than the
   // copy into the page cache that holding saves).
-  static std::unique_ptr<std::byte, FreeDeleter>& spare_buffer() noexcept;
+  static AlignedBuffer& spare_buffer() noexcept;
 
   std::string path_;
   std::string temp_;
@@ -77,7 +75,7 @@ class AtomicFileSink final : public ByteSink {
   bool sync_;
   Publish publish_;
   bool holding_;
-  std::unique_ptr<std::byte, FreeDeleter> held_;  // kHoldLimit bytes, 4 KiB aligned, while holding_
+  AlignedBuffer held_;  // kHoldLimit bytes, 4 KiB aligned, while holding_
   std::size_t held_size_ = 0;
   bool wrote_direct_ = false;
   bool done_ = false;

@@ -9,20 +9,9 @@
 #include <new>
 
 #include "core/error.h"
+#include "io/direct_io.h"
 
 namespace wale::io {
-namespace {
-
-bool set_direct(int fd, bool on) {
-  int flags = ::fcntl(fd, F_GETFL);
-  if (flags < 0) return false;
-  int wanted = on ? (flags | O_DIRECT) : (flags & ~O_DIRECT);
-  return wanted == flags || ::fcntl(fd, F_SETFL, wanted) == 0;
-}
-
-}  // namespace
-
-void WriteBehind::Aligned::operator()(std::byte* p) const noexcept { std::free(p); }
 
 WriteBehind::WriteBehind(std::size_t chunk, std::size_t buffers) : chunk_(chunk), buffer_count_(buffers) {
   if (chunk == 0 || chunk % kAlign != 0 || buffers == 0) {
@@ -52,9 +41,7 @@ WriteBehind::FileRef WriteBehind::adopt(UniqueFd fd, std::string where, bool dir
 std::span<std::byte> WriteBehind::acquire() {
   std::unique_lock lk(mu_);
   if (free_.empty() && buffers_.size() < buffer_count_ && !error_) {
-    void* p = std::aligned_alloc(kAlign, chunk_);
-    if (p == nullptr) throw std::bad_alloc();
-    buffers_.emplace_back(static_cast<std::byte*>(p));
+    buffers_.push_back(make_aligned_buffer(chunk_));
     free_.push_back(buffers_.back().get());
   }
   cv_done_.wait(lk, [&] { return !free_.empty() || error_; });

@@ -46,13 +46,14 @@
 #include <thread>
 #include <vector>
 
+#include "io/direct_io.h"
 #include "io/unique_fd.h"
 
 namespace wale::io {
 
 class WriteBehind {
  public:
-  static constexpr std::size_t kAlign = 4096;
+  static constexpr std::size_t kAlign = kDirectAlign;
 
   // chunk: a multiple of kAlign. buffers: at least 1.
   WriteBehind(std::size_t chunk, std::size_t buffers);
@@ -94,9 +95,6 @@ class WriteBehind {
     mode_t mode = 0;
     struct timespec mtime {};
   };
-  struct Aligned {
-    void operator()(std::byte* p) const noexcept;
-  };
 
   void start();
   void run();
@@ -107,7 +105,7 @@ class WriteBehind {
 
   const std::size_t chunk_;
   const std::size_t buffer_count_;
-  std::vector<std::unique_ptr<std::byte, Aligned>> buffers_;
+  std::vector<AlignedBuffer> buffers_;
 
   mutable std::mutex mu_;  // guards everything below (the condition variables wait on it)
   std::condition_variable cv_work_, cv_done_;
