@@ -443,8 +443,10 @@ v_bf_floor() {
 make_wal_dir() {
   local d=$1 with_ready=$2
   rm -rf "$d"; mkdir -p "$d/pg_wal/archive_status" "$d/global"
-  # pgBackRest reads pg_control under pg1-path and wants the WAL directory inside it
+  # pgBackRest reads pg_control under pg1-path and wants the WAL directory inside it; wal-e
+  # reads PG_VERSION too (the archive's identity), as in every real data directory
   cp "$PGDATA/global/pg_control" "$d/global/"
+  cp "$PGDATA/PG_VERSION" "$d/"
   for s in "${SEGS[@]}"; do
     cp "$WORK/walsrc/$s" "$d/pg_wal/$s"
     [ "$with_ready" = 1 ] && : >"$d/pg_wal/archive_status/$s.ready"
