@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <vector>
 
 #include "archive/wal_archive.h"
@@ -54,30 +55,50 @@ Error vanished(store::ObjectStore& store, const std::string& key) {
 }
 
 // The codecs of `codecs` (in that order) under which WAL file `name` is
-// stored: one listing request on S3 instead of a lookup per codec.
-std::vector<codec::Codec> stored_codecs(store::ObjectStore& store, const std::string& name,
-                                        const std::vector<codec::Codec>& codecs) {
-  std::vector<std::string> keys;
-  for (codec::Codec c : codecs) keys.push_back(layout::wal_key(name, c));
-  std::vector<store::ObjectInfo> found = store.stat_many(keys);
+// stored, given the ObjectInfo of those of their keys that exist.
+std::vector<codec::Codec> codecs_found(const std::string& name, const std::vector<codec::Codec>& codecs,
+                                       const std::vector<store::ObjectInfo>& found) {
   std::vector<codec::Codec> out;
-  for (std::size_t i = 0; i < keys.size(); ++i) {
+  for (codec::Codec c : codecs) {
+    std::string key = layout::wal_key(name, c);
     for (const auto& info : found) {
-      if (info.key == keys[i]) out.push_back(codecs[i]);
+      if (info.key == key) out.push_back(c);
     }
   }
   return out;
 }
 
-// Step 3: throws Conflict if a codec other than `ours` holds the name with
-// content whose hash is not `hash`.
-void check_other_codecs(store::ObjectStore& store, const std::string& name, codec::Codec ours,
-                        const std::string& hash) {
+std::vector<std::string> keys_of(const std::string& name, const std::vector<codec::Codec>& codecs) {
+  std::vector<std::string> keys;
+  for (codec::Codec c : codecs) keys.push_back(layout::wal_key(name, c));
+  return keys;
+}
+
+// The codecs of `codecs` (in that order) under which WAL file `name` is
+// stored: one listing request on S3 instead of a lookup per codec.
+std::vector<codec::Codec> stored_codecs(store::ObjectStore& store, const std::string& name,
+                                        const std::vector<codec::Codec>& codecs) {
+  return codecs_found(name, codecs, store.stat_many(keys_of(name, codecs)));
+}
+
+std::vector<codec::Codec> other_codecs(codec::Codec ours) {
   std::vector<codec::Codec> others;
   for (codec::Codec c : lookup_order(ours)) {
     if (c != ours) others.push_back(c);
   }
-  for (codec::Codec c : stored_codecs(store, name, others)) {
+  return others;
+}
+
+// Step 3: throws Conflict if a codec other than `ours` holds the name with
+// content whose hash is not `hash`. `looked_up`: the other codecs' keys as
+// the store looked them up right after publishing (PutOptions::looked_up);
+// without it they are looked up now.
+void check_other_codecs(store::ObjectStore& store, const std::string& name, codec::Codec ours, const std::string& hash,
+                        const std::optional<std::vector<store::ObjectInfo>>& looked_up = {}) {
+  std::vector<codec::Codec> others = other_codecs(ours);
+  std::vector<codec::Codec> found =
+      looked_up ? codecs_found(name, others, *looked_up) : stored_codecs(store, name, others);
+  for (codec::Codec c : found) {
     auto stored = open_stored(store, name, c);
     if (stored && io::hash_all(*stored) != hash) {
       throw conflict(store, name, layout::wal_key(name, c), "it was not overwritten.");
@@ -137,6 +158,10 @@ WalPushResult wal_push(store::ObjectStore& store, const std::string& path, const
   std::uint64_t compressed = 0;
   store::PutOptions create_only;
   create_only.if_absent = true;
+  // Step 3's look, done by the store with its read-back when it can (one S3 listing for both).
+  std::optional<std::vector<store::ObjectInfo>> looked_up;
+  create_only.look_up_after = keys_of(name, other_codecs(options.codec));
+  create_only.looked_up = &looked_up;
   io::FilterSink sink(codec::make_compressor(options.codec, copts),
                       std::make_unique<io::CountingSink>(store.put(key, create_only), compressed));
   io::HashingSource hashed(*file);
@@ -157,7 +182,7 @@ WalPushResult wal_push(store::ObjectStore& store, const std::string& path, const
 
   // 3. Look again under the other codecs; withdraw ours if one holds different content.
   try {
-    check_other_codecs(store, name, options.codec, hash);
+    check_other_codecs(store, name, options.codec, hash, looked_up);
   } catch (...) {
     auto failure = std::current_exception();
     try {

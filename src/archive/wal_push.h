@@ -14,7 +14,9 @@
 //  2. Publish create-only (PutOptions::if_absent): a pusher that passed step 1
 //     at the same time as another cannot replace its object; it gets a
 //     Conflict from the store and compares as in step 1.
-//  3. Look again under every other codec: an object there with different
+//  3. Look again under every other codec (done by the store together with
+//     its read-back of step 2 when it can: PutOptions::look_up_after, one
+//     S3 listing for both): an object there with different
 //     content was published by a concurrent pusher using another codec. Then
 //     withdraw (delete) our own just-published object and throw Conflict.
 //     The other pusher does the same if it sees ours, so at worst both fail

@@ -54,6 +54,18 @@ struct PutOptions {
   // multipart upload narrow the window, but a concurrent writer can still
   // slip in between: callers that need more compare content (wal_push).
   bool if_absent = false;
+  // With if_absent: keys the caller looks up right after the publication
+  // (wal_push's step 3: the WAL file's name under the other codecs). A store
+  // may answer them in finish() together with its own read-back and then
+  // sets *looked_up to the ObjectInfo of those that exist (in the order of
+  // look_up_after), looked up after this object was published: S3 lists the
+  // common prefix once, and this object's ETag in that listing confirms it
+  // instead of a HEAD. A store that does not (local, memory, S3 for a
+  // multipart object or keys one listing cannot answer) leaves *looked_up
+  // empty and the caller looks itself. `looked_up` is not owned; it must
+  // outlive finish().
+  std::vector<std::string> look_up_after{};
+  std::optional<std::vector<ObjectInfo>>* looked_up = nullptr;
 };
 
 class ObjectStore {

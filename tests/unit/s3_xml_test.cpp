@@ -28,7 +28,7 @@ TEST(S3Xml, ListObjectsV2PageWithNamespaceAndEscapes) {
   <Name>wal</Name><Prefix>p/</Prefix><KeyCount>2</KeyCount><MaxKeys>1000</MaxKeys>
   <IsTruncated>true</IsTruncated>
   <Contents><Key>p/a&amp;b</Key><LastModified>2024-01-02T03:04:05.678Z</LastModified>
-    <ETag>&quot;abc&quot;</ETag><Size>12</Size><StorageClass>STANDARD</StorageClass></Contents>
+    <ETag>&quot;ABCdef&quot;</ETag><Size>12</Size><StorageClass>STANDARD</StorageClass></Contents>
   <Contents><Key>p/&#xFC;</Key><LastModified>2024-01-02T03:04:06Z</LastModified><Size>0</Size></Contents>
   <NextContinuationToken>1Ab+cd/ef=</NextContinuationToken>
 </ListBucketResult>)");
@@ -36,6 +36,8 @@ TEST(S3Xml, ListObjectsV2PageWithNamespaceAndEscapes) {
   EXPECT_EQ(page.entries[0].key, "p/a&b");
   EXPECT_EQ(page.entries[0].size, 12u);
   EXPECT_EQ(page.entries[1].key, "p/\xc3\xbc");
+  EXPECT_EQ(page.entries[0].etag, "abcdef");  // quotes off, lower case: compared with an MD5's hex
+  EXPECT_EQ(page.entries[1].etag, "");
   EXPECT_TRUE(page.truncated);
   EXPECT_EQ(page.next_continuation_token, "1Ab+cd/ef=");
   auto t = page.entries[0].modified;

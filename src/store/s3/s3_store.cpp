@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "store/s3/digest.h"
 #include "store/s3/s3_download_source.h"
+#include "store/s3/s3_key_listing.h"
 #include "store/s3/s3_store_factory.h"
 #include "store/s3/s3_upload_sink.h"
 #include "store/s3/s3_xml.h"
@@ -55,33 +56,13 @@ std::optional<ObjectInfo> S3Store::stat(std::string_view key) {
 }
 
 std::vector<ObjectInfo> S3Store::stat_many(std::span<const std::string> keys) {
-  if (keys.size() < 2) return ObjectStore::stat_many(keys);
-  std::string_view common = keys.front();
-  for (const auto& k : keys) {
-    check_key(k);
-    std::size_t n = 0;
-    while (n < common.size() && n < k.size() && common[n] == k[n]) ++n;
-    common = common.substr(0, n);
-  }
-  std::size_t slash = keys.front().rfind('/');
-  std::size_t dir_len = slash == std::string::npos ? 0 : slash + 1;
-  if (common.size() <= dir_len) return ObjectStore::stat_many(keys);  // a whole directory: could be long
+  std::vector<std::string> full;
+  for (const auto& k : keys) full.push_back(full_key(k));  // checks each key
+  auto listed = list_keys(*client_, full);
+  if (!listed) return ObjectStore::stat_many(keys);
   const std::string& root = client_->config().prefix;
-  S3Request req{.method = "GET",
-                .key = "",
-                .query = {{"list-type", "2"}, {"max-keys", "1000"}, {"prefix", root + std::string(common)}}};
-  ListPage page = parse_list_objects_v2(client_->call(req, "ListObjectsV2").body);
-  if (page.truncated) return ObjectStore::stat_many(keys);
   std::vector<ObjectInfo> out;
-  for (const auto& k : keys) {
-    for (const auto& e : page.entries) {
-      if (e.key.size() == root.size() + k.size() && e.key.compare(0, root.size(), root) == 0 &&
-          e.key.compare(root.size(), k.size(), k) == 0) {
-        out.push_back(ObjectInfo{k, e.size, e.modified});
-        break;
-      }
-    }
-  }
+  for (const auto& e : *listed) out.push_back(ObjectInfo{e.key.substr(root.size()), e.size, e.modified});
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "store/s3/digest.h"
+#include "store/s3/s3_key_listing.h"
 #include "store/s3/s3_xml.h"
 
 namespace wale::store::s3 {
@@ -139,7 +140,32 @@ void S3UploadSink::put_single() {
   // Whatever the reply, the stored object must now be ours: after 412 it may be this upload's own
   // earlier attempt (a retry after a lost reply); after 2xx a server that ignores If-None-Match
   // may have let another writer replace it.
+  if (listed_as_ours(hex(raw_md5))) return;
   if (stored_md5() != hex(raw_md5)) throw exists_error();
+}
+
+bool S3UploadSink::listed_as_ours(const std::string& md5_hex) {
+  if (!options_.looked_up || options_.look_up_after.empty()) return false;
+  const std::string& root = client_->config().prefix;
+  std::vector<std::string> keys{key_};
+  for (const auto& k : options_.look_up_after) {
+    check_key(k);
+    keys.push_back(root + k);
+  }
+  auto listed = list_keys(*client_, keys);
+  if (!listed) return false;
+  // Listed after our PUT returned: what it says of the other keys is what the caller asked for.
+  std::vector<ObjectInfo> others;
+  bool ours = false;
+  for (const auto& e : *listed) {
+    if (e.key == key_) {
+      ours = e.etag == md5_hex;  // a single PUT's ETag is its MD5 (not under SSE-KMS/SSE-C: then HEAD)
+    } else {
+      others.push_back(ObjectInfo{e.key.substr(root.size()), e.size, e.modified});
+    }
+  }
+  *options_.looked_up = std::move(others);
+  return ours;
 }
 
 std::string S3UploadSink::stored_md5() {

@@ -23,7 +23,11 @@
 //    the same content (a retried PUT cannot tell its own lost first attempt
 //    apart), and a server that ignores the condition is caught if another
 //    writer replaced the object before the read-back. A multipart upload
-//    also looks for an existing object before it completes.
+//    also looks for an existing object before it completes. A single PUT
+//    with PutOptions::look_up_after reads back with one listing of the
+//    object and those keys instead (list_keys): the object's ETag there is
+//    its MD5; only when the listing cannot tell (another ETag form, as under
+//    SSE-KMS, or the object is not listed) does it HEAD as above.
 //  - Abandoned (destroyed without a successful finish(), or any error): the
 //    multipart upload is aborted, so no partial object ever becomes visible.
 // Not thread-safe (one producer thread), per the ByteSink contract.
@@ -74,6 +78,11 @@ class S3UploadSink final : public io::ByteSink {
   bool already_completed(const std::string& expected_etag);
   bool exists();
   std::string stored_md5();  // x-amz-meta-wale-md5 of the stored object, "" if absent
+  // Lists the object with PutOptions::look_up_after in one request (filling
+  // *looked_up); true if the listing shows our object with ETag `md5_hex`.
+  // False (and nothing filled) if there is nothing to look up after or one
+  // listing cannot answer.
+  bool listed_as_ours(const std::string& md5_hex);
   Error exists_error() const;
   void abort_upload() noexcept;
   std::size_t current_part_size() const;

@@ -2,6 +2,8 @@
 
 #include <expat.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <ctime>
 #include <memory>
@@ -119,6 +121,11 @@ ListPage parse_list_objects_v2(std::string_view xml) {
     auto t = parse_iso8601(c->child_text("LastModified"));
     if (!t) malformed("bad <LastModified> for " + e.key);
     e.modified = *t;
+    e.etag = c->child_text("ETag");
+    if (e.etag.size() >= 2 && e.etag.front() == '"' && e.etag.back() == '"')
+      e.etag = e.etag.substr(1, e.etag.size() - 2);
+    std::transform(e.etag.begin(), e.etag.end(), e.etag.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
     page.entries.push_back(std::move(e));
   }
   if (page.truncated && page.next_continuation_token.empty()) {

@@ -25,6 +25,7 @@ struct ListEntry {
   std::string key;
   std::uint64_t size = 0;
   std::chrono::system_clock::time_point modified;
+  std::string etag;  // without its quotes, lower case; "" if the server sent none
 };
 struct ListPage {
   std::vector<ListEntry> entries;
