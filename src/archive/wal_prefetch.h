@@ -39,10 +39,11 @@
 // its files, PostgreSQL's startup process (replay), which runs
 // restore_command and waits for it. wal-fetch starts it kPrefetchNiceIncrement
 // nice levels below itself, so that when both want the same core, replay
-// gets it (on 2 cores the benchmark's wal-fetch x64 loop, which stands in
-// for replay, ran ~8 % faster; docs/performance.md "Round 3"). It is not
-// starved: a wal-fetch waiting for a segment being prefetched sleeps, and
-// after 10 s it fetches the segment itself.
+// gets it (on 2 otherwise idle cores the benchmark's wal-fetch x64 loop,
+// which stands in for replay, ran ~8 % faster; docs/performance.md "Round
+// 3"; it yields to unrelated load too). It is not starved: a wal-fetch
+// waiting for a segment being prefetched sleeps, and after 10 s it fetches
+// the segment itself.
 // Thread-safe if the store is; throws wale::Error like wal_fetch.
 #pragma once
 
