@@ -538,6 +538,19 @@ v_wf_pgbr() {
   CALL_SKIP=$FETCH_WARM wal_loop "$1" pgbr "$2" "$d" \
     "pgbackrest --config=$(pgbr_wal_conf "$REPS") --stanza=bench archive-get %s $d/pg_wal/RECOVERYXLOG" pg_wal/RECOVERYXLOG
 }
+# The floor of the wal-fetch row: a restore_command that is one `mv` of an already decompressed
+# segment, staged (untimed) beside pg_wal as fresh files, like a prefetched one: one process per
+# call, no download, no decompression, no check. The loop's own work (the shell, `rm`, and `cmp`
+# reading both 16 MiB files 4 KiB at a time) is the same as in the other variants, so no
+# restore_command that starts a process per call can beat this by much.
+v_wf_floor() {
+  local d=$WORK/wf/$1.floor.$2 s
+  fetch_dir "$d"
+  mkdir -p "$d/stage"
+  for s in "${SEGS[@]}"; do cp "$WORK/walsrc/$s" "$d/stage/$s"; done
+  chown -R postgres:postgres "$d"
+  CALL_SKIP=$FETCH_WARM wal_loop "$1" floor "$2" "$d" "mv $d/stage/%s pg_wal/RECOVERYXLOG" pg_wal/RECOVERYXLOG
+}
 # wal-fetch's per-call median counts only the calls after the first prefetch window (8)
 FETCH_WARM=$(( NSEG > 16 ? 8 : NSEG / 2 ))
 # check_pushed: every segment is in both archives after a push row
@@ -581,9 +594,10 @@ comparison wal_push "wal-push x$NSEG with .ready (push-ahead)" wale pgbr '`archi
 comparison wal_push "wal-push x$NSEG through the archive module (resident wal-push-server; peak RSS: the server's)" module pgbr '`archive-push`, archive-async=y' '≥ 3'
 
 log "row: wal-fetch x$NSEG"
-interleave wal_fetch v_wf_wale v_wf_pgbr
+interleave wal_fetch v_wf_wale v_wf_pgbr v_wf_floor
 settle; rm -rf "$WORK/wf" || true
 comparison wal_fetch "wal-fetch x$NSEG (prefetch; median call from call $((FETCH_WARM + 1)) on)" wale pgbr '`archive-get`' '≥ 3; median call < 5 ms'
+comparison wal_fetch "wal-fetch x$NSEG (prefetch)" wale floor 'floor: one `mv` of a decompressed segment per call (the loop'"'"'s own cost)' 'info (1: no slower than the floor)'
 
 # ---------------------------------------------------------------- rows: S3 (radosgw over TLS)
 if [ "$S3" = 1 ]; then

@@ -197,7 +197,9 @@ int run_wal_fetch(const WalFetchOptions& o, Context& ctx) {
   auto start_prefetch = [&](const archive::PrefetchPlan& plan) {
     WalPrefetchOptions helper{plan.base, plan.window};
     try {
-      spawn_detached_self(helper_call(ctx.inv, ctx.env, helper_args(helper)));
+      auto call = helper_call(ctx.inv, ctx.env, helper_args(helper));
+      call.nice_increment = archive::kPrefetchNiceIncrement;
+      spawn_detached_self(call);
     } catch (const Error& e) {
       // Prefetch only saves time: the requested file is (being) restored.
       log::warning("wal_e.worker.prefetch", {"could not start the prefetcher", e.message(), {}, {}});

@@ -23,6 +23,7 @@ namespace wale::app {
 struct HelperCall {
   std::vector<std::string> args;                   // after argv[0]: global options, subcommand, its arguments
   std::map<std::string, std::string> environment;  // the helper's whole environment
+  int nice_increment = 0;                          // added to the helper's niceness (background work)
 };
 
 // `command_args`: the helper's subcommand and its arguments (helper_args below).

@@ -25,6 +25,8 @@ bool spawn_detached_self(const HelperCall& call) {
   if (len <= 0) return false;
   self[len] = '\0';
 
+  const int nice_increment = call.nice_increment;
+
   pid_t child = ::fork();
   if (child < 0) return false;
   if (child == 0) {
@@ -38,6 +40,9 @@ bool spawn_detached_self(const HelperCall& call) {
       ::dup2(devnull, 2);
       if (devnull > 2) ::close(devnull);
     }
+    // Best effort: a helper at the parent's priority still works.
+    if (nice_increment > 0) [[maybe_unused]]
+      int ignored = ::nice(nice_increment);
     ::execve(self, argv.data(), envp.data());
     ::_exit(127);
   }

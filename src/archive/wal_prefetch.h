@@ -35,6 +35,15 @@
 // downloads are a pipeline: a worker starts the next segment as soon as the
 // window has room, so a slow download holds up no other. While it runs,
 // wal-fetch starts no other prefetcher and does not clean.
+// Priority: the prefetcher is background work beside the process that needs
+// its files, PostgreSQL's startup process (replay), which runs
+// restore_command and waits for it. wal-fetch starts it kPrefetchNiceIncrement
+// nice levels below itself, so that when both want the same core, replay
+// gets it (on 2 otherwise idle cores the benchmark's wal-fetch x64 loop,
+// which stands in for replay, ran ~8 % faster; docs/performance.md "Round
+// 3"; it yields to unrelated load too). It is not starved: a wal-fetch
+// waiting for a segment being prefetched sleeps, and after 10 s it fetches
+// the segment itself.
 // Thread-safe if the store is; throws wale::Error like wal_fetch.
 #pragma once
 
@@ -47,6 +56,9 @@
 #include "store/object_store.h"
 
 namespace wale::archive {
+
+// How many nice levels below wal-fetch its detached prefetcher runs (see the header).
+inline constexpr int kPrefetchNiceIncrement = 3;
 
 // <dirname(realpath(dest))>/.wal-e/prefetch-<boot id>, or "" (prefetch off)
 // when the kernel's boot id cannot be read.
