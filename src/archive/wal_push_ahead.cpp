@@ -66,6 +66,50 @@ std::int64_t realtime_ns() {
   return ns_of(now);
 }
 
+// The file system's clock for files of `wal_dir` on device `dev` (see the
+// header): the ctime the kernel gives <wal_dir>/.wal-e/clock when it is
+// touched now. nullopt if the probe cannot be made or is on another device.
+std::optional<std::int64_t> probe_fs_clock(const std::string& wal_dir, std::uint64_t dev) {
+  std::string path = layout::fs_clock_probe_path(wal_dir);
+  int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
+  io::UniqueFd fd(::open(path.c_str(), flags, 0600));
+  if (!fd && errno == ENOENT) {
+    try {
+      io::make_dirs(layout::spool_dir(wal_dir), 0700);
+    } catch (const Error&) {
+      return std::nullopt;
+    }
+    fd = io::UniqueFd(::open(path.c_str(), flags, 0600));
+  }
+  struct stat st {};
+  if (!fd || ::futimens(fd.get(), nullptr) != 0 || ::fstat(fd.get(), &st) != 0) return std::nullopt;
+  if (!S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_dev) != dev) return std::nullopt;
+  return ns_of(st.st_ctim);
+}
+
+// A reading of the file system's clock of `wal_dir` (on device `dev`) newer
+// than `ctime_ns` if this process made one before, else a new probe (or
+// nullopt). Any probe made before a file is opened proves that the clock had
+// moved past the file's ctime, so one probe serves every later push: touching
+// the probe is a metadata change that can wait for a journal commit (ext4),
+// which the worker's fsyncs keep frequent.
+std::optional<std::int64_t> fs_clock_after(const std::string& wal_dir, std::uint64_t dev, std::int64_t ctime_ns) {
+  static std::mutex mu;                                                         // guards newest
+  static std::map<std::pair<std::string, std::uint64_t>, std::int64_t> newest;  // (wal_dir, dev) -> probe
+  auto where = std::make_pair(wal_dir, dev);
+  {
+    std::lock_guard lock(mu);
+    if (auto it = newest.find(where); it != newest.end() && it->second > ctime_ns) return it->second;
+  }
+  auto now = probe_fs_clock(wal_dir, dev);
+  if (now) {
+    std::lock_guard lock(mu);
+    auto [it, fresh] = newest.emplace(where, *now);
+    if (!fresh) it->second = std::max(it->second, *now);
+  }
+  return now;
+}
+
 // Marker text: "<ino> <size> <mtime_ns> <object size> <key> <content hash> <dev> <ctime_ns> <settled>"
 // (markers of older versions end after the hash: they are confirmed by content only).
 void write_marker(const std::string& wal_dir, const std::string& name, const FileIdentity& id, const std::string& key,
@@ -240,9 +284,17 @@ std::pair<WalPushResult, MarkerConfirmation> push_one(store::ObjectStore& store,
     }
   }
   // The identity before the file is opened: equal to the one after reading
-  // (and old enough) means the bytes read are the file's settled content.
+  // (and older than the file system's clock before it, or than settled_age
+  // by the system clock) means the bytes read are the file's settled content.
+  // The probe may follow that stat: a change between them is read, and any
+  // change after the probe gets a newer ctime.
   std::int64_t started_ns = realtime_ns();
   auto before = identity_of(path);
+  std::optional<std::int64_t> fs_now;
+  if (segment && before) {
+    fs_now = options.fs_clock ? options.fs_clock(wal_dir, before->dev)
+                              : fs_clock_after(wal_dir, before->dev, before->ctime_ns);
+  }
   std::optional<FileIdentity> read_id;
   WalPushOptions push_options{options.codec,
                               [&](int fd) {
@@ -258,7 +310,8 @@ std::pair<WalPushResult, MarkerConfirmation> push_one(store::ObjectStore& store,
   // The marker records the size this call wrote (no second request to the store).
   if (segment && read_id && result == WalPushResult::Stored) {
     std::int64_t settled_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(options.settled_age).count();
-    bool settled = before && *before == *read_id && read_id->ctime_ns <= started_ns - settled_ns;
+    bool settled = before && *before == *read_id &&
+                   (fs_now ? read_id->ctime_ns < *fs_now : read_id->ctime_ns <= started_ns - settled_ns);
     write_marker(wal_dir, name, *read_id, key, report.stored_bytes, report.content_hash, settled);
   }
   return {result, MarkerConfirmation::None};
