@@ -507,8 +507,8 @@ bool push_ahead_worker_running(const std::string& wal_dir) {
   return errno == EWOULDBLOCK;
 }
 
-PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path,
-                                    const PushAheadOptions& options) {
+PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path, const PushAheadOptions& options,
+                                    const std::function<void(std::vector<std::string>)>& start_ahead) {
   std::string wal_dir = io::parent_dir(path);
   std::string name = io::base_name(path);
   bool segment = pg::classify_wal_file(name) == pg::WalFileKind::Segment;
@@ -518,23 +518,40 @@ PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string
     // A worker is pushing it: wait for it (bounded) instead of pushing it twice.
     // Otherwise claim it, so that a running worker does not push it too.
     auto deadline = std::chrono::steady_clock::now() + kClaimWait;
-    while (own.take(wal_dir, name) == Claim::Outcome::HeldElsewhere) {
+    Claim::Outcome got;
+    while ((got = own.take(wal_dir, name)) == Claim::Outcome::HeldElsewhere) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0 || !wait_for_claim(wal_dir, name, left)) break;  // a stuck claim: push it anyway
     }
+    if (got == Claim::Outcome::Impossible && start_ahead) {
+      // No worker ever ran here: the one this call may start must see the claim.
+      try {
+        io::make_dirs(layout::push_claim_dir(wal_dir), 0700);
+        own.take(wal_dir, name);
+      } catch (const Error&) {
+        // Without a claim the worker may push this segment too: only time is lost.
+      }
+    }
+  }
+  // The other ready segments, unless a running worker looks for them itself.
+  auto look_ahead = [&]() -> std::vector<std::string> {
+    if (!segment || options.pool_size <= 1 || push_ahead_worker_running(wal_dir)) return {};
+    try {
+      auto ahead = ahead_candidates(wal_dir, name, ahead_window(options));
+      prune_markers(wal_dir);
+      return ahead;
+    } catch (const Error& e) {
+      // Push-ahead only saves time: the requested segment is pushed all the same.
+      log::warning(kLogger, {"could not look for other ready WAL files", e.message(), {}, {}});
+      return {};
+    }
+  };
+  if (start_ahead) {
+    // Before the push: a worker started now compresses them while this call pushes its own.
+    if (auto ahead = look_ahead(); !ahead.empty()) start_ahead(std::move(ahead));
   }
   std::tie(out.result, out.confirmed) = push_one(store, wal_dir, path, options, /*ahead=*/false);
-  if (!segment || options.pool_size <= 1) return out;
-  if (push_ahead_worker_running(wal_dir)) return out;  // it looks for more ready segments itself
-
-  try {
-    out.ahead = ahead_candidates(wal_dir, name, ahead_window(options));
-    prune_markers(wal_dir);
-  } catch (const Error& e) {
-    // Push-ahead only saves time: the requested segment is stored, so report success.
-    log::warning(kLogger, {"could not look for other ready WAL files", e.message(), {}, {}});
-    out.ahead.clear();
-  }
+  if (!start_ahead) out.ahead = look_ahead();
   return out;
 }
 

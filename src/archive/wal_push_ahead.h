@@ -103,8 +103,13 @@ struct PushAheadResult {
   std::vector<std::string> ahead;                           // ready segments for wal_push_ahead_worker (oldest first)
 };
 
-PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path,
-                                    const PushAheadOptions& options);
+// `start_ahead` (optional): when no worker runs and other segments are ready,
+// they are handed to it before the requested file is pushed (and `ahead` of
+// the result stays empty), so that a worker it starts compresses them while
+// this call pushes its own; without it they are looked up after the push and
+// returned in `ahead`. Either way the result is only the requested file's.
+PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path, const PushAheadOptions& options,
+                                    const std::function<void(std::vector<std::string>)>& start_ahead = {});
 
 // Pushes `segments` of `wal_dir` in parallel (pool_size at once, oldest
 // first), each under its claim, then further ready segments until none is
