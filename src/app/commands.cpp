@@ -94,15 +94,15 @@ bool wal_push_through_worker(const WalPushOptions& o, const Invocation& inv, con
 int run_wal_push(const WalPushOptions& o, Context& ctx) {
   archive::PushAheadOptions opts{ctx.settings.compression, o.pool_size};
   archive::check_identity_for_push(*ctx.store, o.wal_path);
-  auto r = archive::wal_push_with_ahead(*ctx.store, o.wal_path, opts);
+  // The other ready segments go up in a detached worker, started before this
+  // call pushes its own segment (so that both cores compress from the start):
+  // this call returns as soon as its own segment is stored.
+  archive::wal_push_with_ahead(*ctx.store, o.wal_path, opts, [&](std::vector<std::string> ahead) {
+    WalPushAheadOptions helper{io::parent_dir(o.wal_path), std::move(ahead), opts.pool_size};
+    spawn_detached_self(helper_call(ctx.inv, ctx.env, helper_args(helper)));
+  });
   // Temporaries of killed pushes: wal_005/ is large and hot, so at most hourly.
   ctx.store->remove_abandoned(layout::kWalDir, std::chrono::hours(1));
-  if (!r.ahead.empty()) {
-    // The other ready segments go up in a detached worker: this call returns
-    // as soon as its own segment is stored.
-    WalPushAheadOptions helper{io::parent_dir(o.wal_path), r.ahead, opts.pool_size};
-    spawn_detached_self(helper_call(ctx.inv, ctx.env, helper_args(helper)));
-  }
   return 0;
 }
 

@@ -66,6 +66,50 @@ std::int64_t realtime_ns() {
   return ns_of(now);
 }
 
+// The file system's clock for files of `wal_dir` on device `dev` (see the
+// header): the ctime the kernel gives <wal_dir>/.wal-e/clock when it is
+// touched now. nullopt if the probe cannot be made or is on another device.
+std::optional<std::int64_t> probe_fs_clock(const std::string& wal_dir, std::uint64_t dev) {
+  std::string path = layout::fs_clock_probe_path(wal_dir);
+  int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
+  io::UniqueFd fd(::open(path.c_str(), flags, 0600));
+  if (!fd && errno == ENOENT) {
+    try {
+      io::make_dirs(layout::spool_dir(wal_dir), 0700);
+    } catch (const Error&) {
+      return std::nullopt;
+    }
+    fd = io::UniqueFd(::open(path.c_str(), flags, 0600));
+  }
+  struct stat st {};
+  if (!fd || ::futimens(fd.get(), nullptr) != 0 || ::fstat(fd.get(), &st) != 0) return std::nullopt;
+  if (!S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_dev) != dev) return std::nullopt;
+  return ns_of(st.st_ctim);
+}
+
+// A reading of the file system's clock of `wal_dir` (on device `dev`) newer
+// than `ctime_ns` if this process made one before, else a new probe (or
+// nullopt). Any probe made before a file is opened proves that the clock had
+// moved past the file's ctime, so one probe serves every later push: touching
+// the probe is a metadata change that can wait for a journal commit (ext4),
+// which the worker's fsyncs keep frequent.
+std::optional<std::int64_t> fs_clock_after(const std::string& wal_dir, std::uint64_t dev, std::int64_t ctime_ns) {
+  static std::mutex mu;                                                         // guards newest
+  static std::map<std::pair<std::string, std::uint64_t>, std::int64_t> newest;  // (wal_dir, dev) -> probe
+  auto where = std::make_pair(wal_dir, dev);
+  {
+    std::lock_guard lock(mu);
+    if (auto it = newest.find(where); it != newest.end() && it->second > ctime_ns) return it->second;
+  }
+  auto now = probe_fs_clock(wal_dir, dev);
+  if (now) {
+    std::lock_guard lock(mu);
+    auto [it, fresh] = newest.emplace(where, *now);
+    if (!fresh) it->second = std::max(it->second, *now);
+  }
+  return now;
+}
+
 // Marker text: "<ino> <size> <mtime_ns> <object size> <key> <content hash> <dev> <ctime_ns> <settled>"
 // (markers of older versions end after the hash: they are confirmed by content only).
 void write_marker(const std::string& wal_dir, const std::string& name, const FileIdentity& id, const std::string& key,
@@ -240,9 +284,17 @@ std::pair<WalPushResult, MarkerConfirmation> push_one(store::ObjectStore& store,
     }
   }
   // The identity before the file is opened: equal to the one after reading
-  // (and old enough) means the bytes read are the file's settled content.
+  // (and older than the file system's clock before it, or than settled_age
+  // by the system clock) means the bytes read are the file's settled content.
+  // The probe may follow that stat: a change between them is read, and any
+  // change after the probe gets a newer ctime.
   std::int64_t started_ns = realtime_ns();
   auto before = identity_of(path);
+  std::optional<std::int64_t> fs_now;
+  if (segment && before) {
+    fs_now = options.fs_clock ? options.fs_clock(wal_dir, before->dev)
+                              : fs_clock_after(wal_dir, before->dev, before->ctime_ns);
+  }
   std::optional<FileIdentity> read_id;
   WalPushOptions push_options{options.codec,
                               [&](int fd) {
@@ -258,7 +310,8 @@ std::pair<WalPushResult, MarkerConfirmation> push_one(store::ObjectStore& store,
   // The marker records the size this call wrote (no second request to the store).
   if (segment && read_id && result == WalPushResult::Stored) {
     std::int64_t settled_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(options.settled_age).count();
-    bool settled = before && *before == *read_id && read_id->ctime_ns <= started_ns - settled_ns;
+    bool settled = before && *before == *read_id &&
+                   (fs_now ? read_id->ctime_ns < *fs_now : read_id->ctime_ns <= started_ns - settled_ns);
     write_marker(wal_dir, name, *read_id, key, report.stored_bytes, report.content_hash, settled);
   }
   return {result, MarkerConfirmation::None};
@@ -454,8 +507,8 @@ bool push_ahead_worker_running(const std::string& wal_dir) {
   return errno == EWOULDBLOCK;
 }
 
-PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path,
-                                    const PushAheadOptions& options) {
+PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path, const PushAheadOptions& options,
+                                    const std::function<void(std::vector<std::string>)>& start_ahead) {
   std::string wal_dir = io::parent_dir(path);
   std::string name = io::base_name(path);
   bool segment = pg::classify_wal_file(name) == pg::WalFileKind::Segment;
@@ -465,23 +518,40 @@ PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string
     // A worker is pushing it: wait for it (bounded) instead of pushing it twice.
     // Otherwise claim it, so that a running worker does not push it too.
     auto deadline = std::chrono::steady_clock::now() + kClaimWait;
-    while (own.take(wal_dir, name) == Claim::Outcome::HeldElsewhere) {
+    Claim::Outcome got;
+    while ((got = own.take(wal_dir, name)) == Claim::Outcome::HeldElsewhere) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0 || !wait_for_claim(wal_dir, name, left)) break;  // a stuck claim: push it anyway
     }
+    if (got == Claim::Outcome::Impossible && start_ahead) {
+      // No worker ever ran here: the one this call may start must see the claim.
+      try {
+        io::make_dirs(layout::push_claim_dir(wal_dir), 0700);
+        own.take(wal_dir, name);
+      } catch (const Error&) {
+        // Without a claim the worker may push this segment too: only time is lost.
+      }
+    }
+  }
+  // The other ready segments, unless a running worker looks for them itself.
+  auto look_ahead = [&]() -> std::vector<std::string> {
+    if (!segment || options.pool_size <= 1 || push_ahead_worker_running(wal_dir)) return {};
+    try {
+      auto ahead = ahead_candidates(wal_dir, name, ahead_window(options));
+      prune_markers(wal_dir);
+      return ahead;
+    } catch (const Error& e) {
+      // Push-ahead only saves time: the requested segment is pushed all the same.
+      log::warning(kLogger, {"could not look for other ready WAL files", e.message(), {}, {}});
+      return {};
+    }
+  };
+  if (start_ahead) {
+    // Before the push: a worker started now compresses them while this call pushes its own.
+    if (auto ahead = look_ahead(); !ahead.empty()) start_ahead(std::move(ahead));
   }
   std::tie(out.result, out.confirmed) = push_one(store, wal_dir, path, options, /*ahead=*/false);
-  if (!segment || options.pool_size <= 1) return out;
-  if (push_ahead_worker_running(wal_dir)) return out;  // it looks for more ready segments itself
-
-  try {
-    out.ahead = ahead_candidates(wal_dir, name, ahead_window(options));
-    prune_markers(wal_dir);
-  } catch (const Error& e) {
-    // Push-ahead only saves time: the requested segment is stored, so report success.
-    log::warning(kLogger, {"could not look for other ready WAL files", e.message(), {}, {}});
-    out.ahead.clear();
-  }
+  if (!start_ahead) out.ahead = look_ahead();
   return out;
 }
 

@@ -16,17 +16,26 @@
 //   of that segment trusts the marker only if the object still exists with
 //   that size (one stat) and the file is provably the one that was pushed:
 //    * by identity (no read, PushAheadResult::confirmed == Identity) when the
-//      marker says the file was "settled": its ctime was at least
-//      PushAheadOptions::settled_age older than the moment the pusher began
-//      (so the clock had moved on: any later write or rename would have set
-//      a newer ctime), and a stat before opening it and an fstat after reading
-//      it gave the same identity (nothing changed while it was read); and the
-//      file's identity now is still exactly that one. ctime cannot be set by
-//      any user: a rewrite in place (even one restoring mtime), a rename
-//      (PostgreSQL's recycling) or a replacement by another file changes it.
-//      This assumes timestamps at least as fine as settled_age (ext4, xfs,
-//      btrfs, tmpfs and NFS on them keep nanoseconds; coarser ones, like
-//      FAT's 2 s, cannot hold a data directory's 0700 permissions anyway).
+//      marker says the file was "settled": its ctime was older than the file
+//      system's own clock at a moment before the pusher began reading it (so
+//      the clock had moved on: any later write or rename sets a ctime at
+//      least that new, hence a different one), and a stat before opening it
+//      and an fstat after reading it gave the same identity (nothing changed
+//      while it was read); and the file's identity now is still exactly that
+//      one. The file system's clock is read by setting the ctime of
+//      <dir>/.wal-e/clock (futimens, then fstat; on the segment's device)
+//      after the segment's first stat and before it is opened: the kernel
+//      stamps both files from the same real-time clock (coarse ticks or
+//      multigrain timestamps), so whatever the timestamps' granularity, a
+//      change after the probe gets a ctime at least the probe's. Only when
+//      that probe fails (another file system, no writable .wal-e) the ctime
+//      must be at least PushAheadOptions::settled_age older than
+//      CLOCK_REALTIME when the pusher began, which assumes timestamps at
+//      least that fine. ctime cannot be set by any user: a rewrite in place
+//      (even one restoring mtime), a rename (PostgreSQL's recycling) or a
+//      replacement by another file changes it. Both rules assume that the
+//      system clock is not stepped back past the recorded ctime between the
+//      push and the confirmation.
 //    * otherwise by content (ContentHash): the file's current hash equals the
 //      marker's (a few ms of reading and hashing).
 //   Size, inode and mtime alone would not be enough: every segment is 16 MiB,
@@ -59,6 +68,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,9 +84,14 @@ struct PushAheadOptions {
                            // slot back before its fsync and rename, so up to 2 x pool_size
                            // threads); 1 disables push-ahead. The worker queues up to
                            // max(8, 4 x pool_size) ready segments per look.
-  // How long a file must have been unchanged (ctime) before its push for its
-  // marker to be trusted by identity alone (see the header). Tests shorten it.
+  // When the file system's clock cannot be read (see the header): how long a
+  // file must have been unchanged (ctime) before its push for its marker to be
+  // trusted by identity alone. Tests shorten it.
   std::chrono::milliseconds settled_age{1000};
+  // Reads the file system's clock (ns since the epoch) for segments of
+  // `wal_dir` on device `dev`; nullopt when it cannot (settled_age decides).
+  // Empty: the probe file described in the header. Tests replace it.
+  std::function<std::optional<std::int64_t>(const std::string& wal_dir, std::uint64_t dev)> fs_clock{};
 };
 
 // How a pushed-ahead segment was recognised as already archived.
@@ -86,8 +103,13 @@ struct PushAheadResult {
   std::vector<std::string> ahead;                           // ready segments for wal_push_ahead_worker (oldest first)
 };
 
-PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path,
-                                    const PushAheadOptions& options);
+// `start_ahead` (optional): when no worker runs and other segments are ready,
+// they are handed to it before the requested file is pushed (and `ahead` of
+// the result stays empty), so that a worker it starts compresses them while
+// this call pushes its own; without it they are looked up after the push and
+// returned in `ahead`. Either way the result is only the requested file's.
+PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path, const PushAheadOptions& options,
+                                    const std::function<void(std::vector<std::string>)>& start_ahead = {});
 
 // Pushes `segments` of `wal_dir` in parallel (pool_size at once, oldest
 // first), each under its claim, then further ready segments until none is

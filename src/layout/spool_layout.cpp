@@ -13,6 +13,7 @@ std::string push_claim_path(const std::string& wal_dir, const std::string& segme
   return push_claim_dir(wal_dir) + "/" + segment;
 }
 std::string push_ahead_lock_path(const std::string& wal_dir) { return spool_dir(wal_dir) + "/push-ahead.lock"; }
+std::string fs_clock_probe_path(const std::string& wal_dir) { return spool_dir(wal_dir) + "/clock"; }
 std::string prefetch_dir(const std::string& wal_dir, const std::string& boot_id) {
   return spool_dir(wal_dir) + "/prefetch-" + boot_id;
 }

@@ -5,6 +5,8 @@
 //   <pg_wal>/.wal-e/pushed/<SEG>         push-ahead markers (archive/wal_push_ahead.h)
 //   <pg_wal>/.wal-e/pushing/<SEG>        push-ahead claims (directories)
 //   <pg_wal>/.wal-e/push-ahead.lock      held (flock) by the one running push-ahead worker
+//   <pg_wal>/.wal-e/clock                empty; its ctime is set to read the file system's clock
+//                                        (archive/wal_push_ahead.h)
 //   <pg_wal>/.wal-e/prefetch-<BOOT>/<SEG>  prefetched segments (archive/wal_prefetch.h),
 //                                        BOOT = the kernel's boot id when they were written
 //   <pg_wal>/.wal-e/prefetch-<BOOT>/running/<SEG>  prefetch claims (directories)
@@ -30,6 +32,7 @@ std::string push_marker_path(const std::string& wal_dir, const std::string& segm
 std::string push_claim_dir(const std::string& wal_dir);
 std::string push_claim_path(const std::string& wal_dir, const std::string& segment);
 std::string push_ahead_lock_path(const std::string& wal_dir);
+std::string fs_clock_probe_path(const std::string& wal_dir);
 // `boot_id`: the kernel's boot id (a spool written before a machine crash is
 // never read after it, see archive/wal_prefetch.h).
 std::string prefetch_dir(const std::string& wal_dir, const std::string& boot_id);

@@ -221,31 +221,34 @@ WalPushService::~WalPushService() {
 
 std::string WalPushService::push(const std::string& path) {
   archive::check_identity_for_push(store_, path);
-  auto r = archive::wal_push_with_ahead(store_, path, options_);
+  // Other ready segments go to the background worker before this request's
+  // own push, so that both compress at once.
+  auto r = archive::wal_push_with_ahead(store_, path, options_,
+                                        [&](std::vector<std::string> ahead) { start_ahead(path, std::move(ahead)); });
   store_.remove_abandoned(layout::kWalDir, std::chrono::hours(1));
-  if (!r.ahead.empty()) {
-    std::lock_guard lock(mutex_);
-    if (!ahead_busy_) {
-      ahead_busy_ = true;
-      std::string wal_dir = io::parent_dir(path);
-      try {
-        std::thread([this, wal_dir, segs = std::move(r.ahead)] {
-          try {
-            archive::wal_push_ahead_worker(store_, wal_dir, segs, options_);
-          } catch (const std::exception& e) {
-            // Only saves time: PostgreSQL asks for each segment again.
-            log::warning(kLogger, {"push-ahead stopped", e.what(), {}, {}});
-          }
-          std::lock_guard done(mutex_);
-          ahead_busy_ = false;
-          ahead_done_.notify_all();
-        }).detach();
-      } catch (const std::system_error&) {
-        ahead_busy_ = false;
-      }
-    }
-  }
   return r.result == archive::WalPushResult::Stored ? "stored" : "already archived";
+}
+
+void WalPushService::start_ahead(const std::string& path, std::vector<std::string> ahead) {
+  std::lock_guard lock(mutex_);
+  if (ahead_busy_) return;  // the next request looks again
+  ahead_busy_ = true;
+  std::string wal_dir = io::parent_dir(path);
+  try {
+    std::thread([this, wal_dir, segs = std::move(ahead)] {
+      try {
+        archive::wal_push_ahead_worker(store_, wal_dir, segs, options_);
+      } catch (const std::exception& e) {
+        // Only saves time: PostgreSQL asks for each segment again.
+        log::warning(kLogger, {"push-ahead stopped", e.what(), {}, {}});
+      }
+      std::lock_guard done(mutex_);
+      ahead_busy_ = false;
+      ahead_done_.notify_all();
+    }).detach();
+  } catch (const std::system_error&) {
+    ahead_busy_ = false;
+  }
 }
 
 }  // namespace wale::server

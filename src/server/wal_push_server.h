@@ -93,6 +93,10 @@ class WalPushService {
   std::string push(const std::string& path);
 
  private:
+  // Pushes `ahead` (segments of path's directory) on the background thread
+  // unless it is busy.
+  void start_ahead(const std::string& path, std::vector<std::string> ahead);
+
   store::ObjectStore& store_;
   archive::PushAheadOptions options_;
   std::mutex mutex_;  // guards ahead_busy_

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "archive/wal_push_ahead.h"
@@ -120,12 +121,58 @@ TEST(WalPushAheadMarker, SettledUnchangedFileIsConfirmedByIdentityWithoutReading
   EXPECT_EQ(r.confirmed, MarkerConfirmation::Identity);
 }
 
-TEST(WalPushAheadMarker, AFileThatHadNotSettledIsConfirmedByContent) {
+// A file changed moments before its push (the benchmark chowns every segment just before its
+// loop) is confirmed without reading it once the file system's clock has ticked since the
+// change: a later change could not get the same ctime. The system-clock rule alone (settled_age,
+// a second by default) would hash it.
+TEST(WalPushAheadMarker, AFileChangedBeforeTheFileSystemClockTickedIsConfirmedByIdentity) {
   PgWal pg;
   store::MemoryStore store;
-  PushAheadOptions opts{codec::Codec::Zstd, 4};  // written just now: not settled for a second
+  PushAheadOptions opts{codec::Codec::Zstd, 4};  // settled_age: the default second
+  pg.add(1);
+  pg.add(2);
+  let_the_clock_tick();
+  auto r = wal_push_with_ahead(store, pg.path(1), opts);
+  wal_push_ahead_worker(store, pg.wal(), r.ahead, opts);
+  ASSERT_TRUE(store.stat("wal_005/" + seg(2) + ".zst"));
+  r = wal_push_with_ahead(store, pg.path(2), opts);
+  EXPECT_EQ(r.result, WalPushResult::AlreadyArchived);
+  EXPECT_EQ(r.confirmed, MarkerConfirmation::Identity);
+  struct stat probe {};
+  ASSERT_EQ(::stat((pg.wal() + "/.wal-e/clock").c_str(), &probe), 0);
+  EXPECT_TRUE(S_ISREG(probe.st_mode));
+}
+
+// Read in the same tick of the file system's clock as the file's last change: a change right
+// after the read could keep that ctime, so the marker is confirmed by content.
+TEST(WalPushAheadMarker, AFileReadInTheTickOfItsLastChangeIsConfirmedByContent) {
+  PgWal pg;
+  store::MemoryStore store;
+  PushAheadOptions opts{codec::Codec::Zstd, 4, std::chrono::milliseconds(0)};
+  opts.fs_clock = [&pg](const std::string&, std::uint64_t) -> std::optional<std::int64_t> {
+    struct stat st {};  // the clock still shows the newest segment's ctime
+    if (::stat(pg.path(2).c_str(), &st) != 0) return std::nullopt;
+    return std::int64_t{st.st_ctim.tv_sec} * 1000000000 + st.st_ctim.tv_nsec;
+  };
   push_ahead_of_two(pg, store, opts);
   auto r = wal_push_with_ahead(store, pg.path(2), opts);
+  EXPECT_EQ(r.result, WalPushResult::AlreadyArchived);
+  EXPECT_EQ(r.confirmed, MarkerConfirmation::ContentHash);
+}
+
+// Without the probe (here: its path is taken by a directory) only settled_age by the system
+// clock counts: a file written just now had not settled for a second.
+TEST(WalPushAheadMarker, WithoutTheClockProbeAFileThatHadNotSettledIsConfirmedByContent) {
+  PgWal pg;
+  store::MemoryStore store;
+  PushAheadOptions opts{codec::Codec::Zstd, 4};
+  fs::create_directories(pg.wal() + "/.wal-e/clock");
+  pg.add(1);
+  pg.add(2);
+  let_the_clock_tick();
+  auto r = wal_push_with_ahead(store, pg.path(1), opts);
+  wal_push_ahead_worker(store, pg.wal(), r.ahead, opts);
+  r = wal_push_with_ahead(store, pg.path(2), opts);
   EXPECT_EQ(r.result, WalPushResult::AlreadyArchived);
   EXPECT_EQ(r.confirmed, MarkerConfirmation::ContentHash);
 }

@@ -5,15 +5,18 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "core/error.h"
 #include "server/wal_push_server.h"
 #include "store/memory/memory_store.h"
+#include "test_support/fault_injecting_store.h"
 #include "test_support/temp_dir.h"
 
 namespace wale::server {
@@ -169,6 +172,44 @@ TEST(WalPushService, PushesLikeWalPush) {
     }
     EXPECT_THROW(service.push(wal + "/not-a-wal-file"), Error);
   }
+}
+
+// The first request of a backlog hands the other ready segments to the background worker before
+// it pushes its own, so that both compress at once (on 2 cores the row's first segment no longer
+// runs alone). Its own upload waits here until the worker has begun another segment's -- or
+// 10 s: a worker started only after the request's push never begins while the request waits.
+TEST(WalPushService, TheWorkerStartsBeforeTheRequestedSegmentIsPushed) {
+  test::TempDir dir;
+  std::string wal = dir.path() + "/pg_wal";
+  fs::create_directories(wal + "/archive_status");
+  auto add = [&](const std::string& name) {
+    std::ofstream(wal + "/" + name, std::ios::binary) << std::string(70000, 'w') << name;
+    std::ofstream(wal + "/archive_status/" + name + ".ready");
+  };
+  add("000000010000000000000003");
+  add("000000010000000000000004");
+  store::MemoryStore base;
+  test::FaultInjectingStore store(base);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool worker_began = false;
+  bool overlapped = false;
+  store.on_put = [&](const std::string& key) {
+    std::unique_lock lock(mu);
+    if (key == "wal_005/000000010000000000000004.zst") {
+      worker_began = true;
+      cv.notify_all();
+    } else if (key == "wal_005/000000010000000000000003.zst") {
+      overlapped = cv.wait_for(lock, std::chrono::seconds(10), [&] { return worker_began; });
+    }
+  };
+  {
+    WalPushService service(store, archive::PushAheadOptions{codec::Codec::Zstd, 2});
+    EXPECT_EQ(service.push(wal + "/000000010000000000000003"), "stored");
+  }  // waits for the background push
+  EXPECT_TRUE(overlapped) << "the other ready segment was not begun before the requested one was pushed";
+  EXPECT_TRUE(base.stat("wal_005/000000010000000000000003.zst"));
+  EXPECT_TRUE(base.stat("wal_005/000000010000000000000004.zst"));
 }
 
 }  // namespace
