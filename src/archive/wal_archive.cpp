@@ -1,5 +1,6 @@
 #include "archive/wal_archive.h"
 
+#include <algorithm>
 #include <set>
 
 #include "core/error.h"
@@ -98,6 +99,9 @@ std::vector<pg::WalSegment> WalArchive::wait_for_segments(
   auto deadline = clock.now() + timeout;
   auto next_note = clock.now() + std::chrono::seconds(30);
   std::vector<pg::WalSegment> missing = missing_segments(first, last);
+  // The last segment usually arrives a fraction of a second after the backup stops (the
+  // archiver runs archive_command at once): look again soon, then less and less often.
+  Clock::Duration pause = kFirstWalPoll;
   for (;;) {
     std::erase_if(missing, [&](const pg::WalSegment& s) { return find_key(s.file_name()).has_value(); });
     if (missing.empty()) return missing;
@@ -107,7 +111,8 @@ std::vector<pg::WalSegment> WalArchive::wait_for_segments(
       if (still_waiting) still_waiting(missing.front());
       next_note = now + std::chrono::seconds(30);
     }
-    clock.sleep_for(std::chrono::milliseconds(500));
+    clock.sleep_for(pause);
+    pause = std::min<Clock::Duration>(pause * 2, kMaxWalPoll);
   }
 }
 

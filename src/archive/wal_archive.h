@@ -14,6 +14,7 @@
 // wale::Error; a damaged history file throws Error{Corrupt}.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -30,6 +31,10 @@
 #include "store/object_store.h"
 
 namespace wale::archive {
+
+// wait_for_segments' polling: the first pause, doubled after each look up to the last.
+inline constexpr std::chrono::milliseconds kFirstWalPoll{20};
+inline constexpr std::chrono::milliseconds kMaxWalPoll{500};
 
 // Every codec, `preferred` first: the order in which archived WAL is looked up.
 std::vector<codec::Codec> lookup_order(codec::Codec preferred);
@@ -64,8 +69,9 @@ class WalArchive {
   pg::TimelineHistory read_history() const { return read_history(list()); }
 
   // Waits until every segment from `first` to `last` (on first's timeline)
-  // is archived: one listing, then a lookup per segment still missing every
-  // 500 ms on `clock`; calls `still_waiting(first missing)` every 30 s.
+  // is archived: one listing, then a lookup per segment still missing after
+  // kFirstWalPoll on `clock`, the pause doubling up to kMaxWalPoll; calls
+  // `still_waiting(first missing)` every 30 s.
   // Returns the segments still missing when `timeout` passed (empty: all there).
   std::vector<pg::WalSegment> wait_for_segments(
       const pg::WalSegment& first, const pg::WalSegment& last, Clock::Duration timeout, Clock& clock,

@@ -124,5 +124,48 @@ TEST(WalArchive, WaitForSegmentsTimesOutOnTheInjectedClock) {
       archive.wait_for_segments(pg::WalSegment{1, 2}, pg::WalSegment{1, 3}, std::chrono::seconds(90), clock).empty());
 }
 
+// The stop segment of a backup is usually archived within a fraction of a second: the wait
+// notices it soon after it arrives, not a whole 500 ms pause later (the old fixed interval
+// left the 2 cores idle that long at the end of every backup-push), and still backs off.
+TEST(WalArchive, WaitForSegmentsLooksAgainSoonThenBacksOff) {
+  Wal w;
+  WalArchive archive(w.s);
+  struct ArchivingClock final : Clock {  // the archiver stores the segment 100 ms after the wait begins
+    test::FakeClock fake;
+    Wal& wal;
+    explicit ArchivingClock(Wal& w) : wal(w) {}
+    TimePoint now() const override { return fake.now(); }
+    std::chrono::system_clock::time_point wall_now() const override { return fake.wall_now(); }
+    void sleep_for(Duration d) override {
+      bool before = fake.slept() < std::chrono::milliseconds(100);
+      fake.sleep_for(d);
+      if (before && fake.slept() >= std::chrono::milliseconds(100)) wal.put(seg(1, 3), codec::Codec::Lz4);
+    }
+  } clock(w);
+  w.put(seg(1, 2));
+  EXPECT_TRUE(
+      archive.wait_for_segments(pg::WalSegment{1, 2}, pg::WalSegment{1, 3}, std::chrono::seconds(90), clock).empty());
+  EXPECT_GE(clock.fake.slept(), std::chrono::milliseconds(100));
+  EXPECT_LE(clock.fake.slept(), std::chrono::milliseconds(200));  // was 500 ms
+
+  // Backing off: a wait of 90 s looks about 190 times (500 ms apart), not once per first pause.
+  test::FakeClock counting;
+  struct CountingClock final : Clock {
+    test::FakeClock& fake;
+    int sleeps = 0;
+    explicit CountingClock(test::FakeClock& f) : fake(f) {}
+    TimePoint now() const override { return fake.now(); }
+    std::chrono::system_clock::time_point wall_now() const override { return fake.wall_now(); }
+    void sleep_for(Duration d) override {
+      ++sleeps;
+      fake.sleep_for(d);
+    }
+  } slow(counting);
+  EXPECT_EQ(
+      archive.wait_for_segments(pg::WalSegment{1, 2}, pg::WalSegment{1, 4}, std::chrono::seconds(90), slow).size(), 1u);
+  EXPECT_LE(slow.sleeps, 90 * 2 + 10);
+  EXPECT_GE(counting.slept(), std::chrono::seconds(90));
+}
+
 }  // namespace
 }  // namespace wale::archive
