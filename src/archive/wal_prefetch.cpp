@@ -308,6 +308,10 @@ void wal_prefetch(store::ObjectStore& store, const std::string& base, const std:
     int wait_ms = 0;
     {
       std::lock_guard guard(mu);
+      // Stopped or failed: the group skips tasks not yet started (and queues no
+      // new ones), which would never count themselves out of in_flight; the
+      // running ones are waited for below.
+      if (stop_requested() || group.cancelled()) break;
       std::size_t before = outstanding.size();
       std::erase_if(outstanding, [&](const std::string& seg) {
         return !exists(layout::prefetch_path(base, seg)) && !exists(layout::prefetch_claim_path(base, seg));
@@ -340,7 +344,7 @@ void wal_prefetch(store::ObjectStore& store, const std::string& base, const std:
         });
       }
       if (in_flight == 0) {
-        if (ended || !names_left || linger.count() <= 0 || stop_requested() || group.cancelled()) break;
+        if (ended || !names_left || linger.count() <= 0) break;
         // The window is full: keep it so while wal-fetch takes files; stop when idle.
         if (std::chrono::steady_clock::now() - idle_since >= linger) break;
       }
