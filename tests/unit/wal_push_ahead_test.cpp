@@ -373,22 +373,36 @@ TEST(WalPrefetch, APrefetcherWhoseSpoolIsRemovedStops) {
   EXPECT_FALSE(fs::exists(base)) << "nothing recreated";
 }
 
+// A store of `n` archived segments whose GET of segment 2 blocks until release():
+// one slow download.
+struct SegmentTwoHeld {
+  store::MemoryStore memory;
+  test::FaultInjectingStore store{memory};
+  std::mutex mu;  // guards released
+  std::condition_variable cv;
+  bool released = false;
+  explicit SegmentTwoHeld(int n) {
+    archive_segments(memory, n);
+    store.on_get = [this](const std::string& key) {
+      if (key.find(seg(2)) == std::string::npos) return;
+      std::unique_lock lock(mu);
+      cv.wait(lock, [this] { return released; });
+    };
+  }
+  void release() {
+    std::lock_guard lock(mu);
+    released = true;
+    cv.notify_all();
+  }
+};
+
 // SIGTERM while the prefetcher starts a download: the task group queues no
 // task after a stop request, and the scheduler counted that download as in
 // flight for ever, polling every 100 ms with no end (seen: a prefetcher left
 // running for an hour after an integration test's cleanup signalled it).
 TEST(WalPrefetch, APrefetcherStopsOnSigtermWhileItWouldStartADownload) {
-  store::MemoryStore memory;
-  archive_segments(memory, 8);
-  test::FaultInjectingStore store(memory);
-  std::mutex mu;
-  std::condition_variable cv;
-  bool released = false;
-  store.on_get = [&](const std::string& key) {
-    if (key.find(seg(2)) == std::string::npos) return;
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return released; });
-  };
+  SegmentTwoHeld held(8);
+  auto& store = held.store;
   test::TempDir restore;
   std::string base = restore.path() + "/prefetch";
   process_stop_token().reset();
@@ -404,11 +418,7 @@ TEST(WalPrefetch, APrefetcherStopsOnSigtermWhileItWouldStartADownload) {
   process_stop_token().request(SIGTERM);
   fs::rename(base + "/" + seg(3), restore.path() + "/RECOVERYXLOG");  // room in the window: it would start seg 5
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  {
-    std::lock_guard lock(mu);
-    released = true;
-    cv.notify_all();
-  }
+  held.release();
   if (done.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
     std::fprintf(stderr, "FAILED: the prefetcher never ended after SIGTERM\n");
     std::_Exit(1);  // its loop has no end: the test cannot join it
@@ -420,22 +430,9 @@ TEST(WalPrefetch, APrefetcherStopsOnSigtermWhileItWouldStartADownload) {
 // goes on with the rest of the window as wal-fetch takes files away. In
 // batches, segment 5 waited for the slowest of 2..4.
 TEST(WalPrefetch, ASlowDownloadDoesNotHoldUpTheRestOfTheWindow) {
-  store::MemoryStore memory;
-  archive_segments(memory, 8);
-  test::FaultInjectingStore store(memory);
-  std::mutex mu;
-  std::condition_variable cv;
-  bool released = false;
-  store.on_get = [&](const std::string& key) {
-    if (key.find(seg(2)) == std::string::npos) return;
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return released; });
-  };
-  auto release = [&] {
-    std::lock_guard lock(mu);
-    released = true;
-    cv.notify_all();
-  };
+  SegmentTwoHeld held(8);
+  auto& store = held.store;
+  auto release = [&] { held.release(); };
   test::TempDir restore;
   std::string base = restore.path() + "/prefetch";
   std::thread prefetcher([&] {
