@@ -533,25 +533,21 @@ PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string
       }
     }
   }
-  // The other ready segments, unless a running worker looks for them itself.
-  auto look_ahead = [&]() -> std::vector<std::string> {
-    if (!segment || options.pool_size <= 1 || push_ahead_worker_running(wal_dir)) return {};
+  // The other ready segments, unless a running worker looks for them itself:
+  // found before the push and handed to start_ahead at once, so that a worker
+  // it starts compresses them while this call pushes its own.
+  if (segment && options.pool_size > 1 && !push_ahead_worker_running(wal_dir)) {
     try {
-      auto ahead = ahead_candidates(wal_dir, name, ahead_window(options));
+      out.ahead = ahead_candidates(wal_dir, name, ahead_window(options));
       prune_markers(wal_dir);
-      return ahead;
     } catch (const Error& e) {
       // Push-ahead only saves time: the requested segment is pushed all the same.
       log::warning(kLogger, {"could not look for other ready WAL files", e.message(), {}, {}});
-      return {};
+      out.ahead.clear();
     }
-  };
-  if (start_ahead) {
-    // Before the push: a worker started now compresses them while this call pushes its own.
-    if (auto ahead = look_ahead(); !ahead.empty()) start_ahead(std::move(ahead));
+    if (start_ahead && !out.ahead.empty()) start_ahead(out.ahead);
   }
   std::tie(out.result, out.confirmed) = push_one(store, wal_dir, path, options, /*ahead=*/false);
-  if (!start_ahead) out.ahead = look_ahead();
   return out;
 }
 

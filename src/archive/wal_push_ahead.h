@@ -100,14 +100,14 @@ enum class MarkerConfirmation { None, Identity, ContentHash };
 struct PushAheadResult {
   WalPushResult result = WalPushResult::Stored;
   MarkerConfirmation confirmed = MarkerConfirmation::None;  // None: pushed (or compared) by wal_push
-  std::vector<std::string> ahead;                           // ready segments for wal_push_ahead_worker (oldest first)
+  std::vector<std::string> ahead;  // ready segments for wal_push_ahead_worker (oldest first), found before the
+                                   // push and handed to start_ahead; empty while a worker runs
 };
 
-// `start_ahead` (optional): when no worker runs and other segments are ready,
-// they are handed to it before the requested file is pushed (and `ahead` of
-// the result stays empty), so that a worker it starts compresses them while
-// this call pushes its own; without it they are looked up after the push and
-// returned in `ahead`. Either way the result is only the requested file's.
+// When no worker runs, the other ready segments are looked up before the
+// requested file is pushed, returned in `ahead` and handed to `start_ahead`
+// (optional) at once, so that a worker it starts compresses them while this
+// call pushes its own. The outcome is only the requested file's.
 PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string& path, const PushAheadOptions& options,
                                     const std::function<void(std::vector<std::string>)>& start_ahead = {});
 

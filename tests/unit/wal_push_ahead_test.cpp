@@ -52,7 +52,8 @@ std::string seg(int n) {
   return buf;
 }
 
-// What the app does: push, then hand the ahead set to the (here: inline) worker.
+// What the app does, in one thread: the push, then the worker (which the app
+// starts before the push) with the ahead set found before it.
 WalPushResult push(store::ObjectStore& store, const std::string& path, PushAheadOptions opts) {
   auto r = wal_push_with_ahead(store, path, opts);
   wal_push_ahead_worker(store, fs::path(path).parent_path().string(), r.ahead, opts);
