@@ -88,11 +88,8 @@ std::unique_ptr<io::Filter> make_verifying_decompressor(Codec codec) {
 }
 
 bool starts_with_checksummed_frame(Codec codec, std::span<const std::byte> head) {
-  if (codec == Codec::Lz4)
-    return FrameChecksumGuard(kLz4FrameMagic, kContentChecksumFlag, "lz4").refusal(head) == nullptr;
-  if (codec == Codec::Zstd) {
-    return FrameChecksumGuard(kZstdFrameMagic, kContentChecksumFlag, "zstd").refusal(head) == nullptr;
-  }
+  if (codec == Codec::Lz4) return FrameChecksumGuard::lz4().refusal(head) == nullptr;
+  if (codec == Codec::Zstd) return FrameChecksumGuard::zstd().refusal(head) == nullptr;
   return false;
 }
 

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 
 namespace wale::codec {
 
@@ -29,8 +30,9 @@ inline constexpr std::size_t kFrameHeadSize = 5;            // magic + descripto
 
 class FrameChecksumGuard {
  public:
-  FrameChecksumGuard(std::uint32_t magic, std::uint8_t checksum_flag, std::string codec_name)
-      : magic_(magic), flag_(checksum_flag), name_(std::move(codec_name)) {}
+  // The guards of the two codecs whose frames carry content checksums.
+  static FrameChecksumGuard lz4() { return {kLz4FrameMagic, kContentChecksumFlag, "lz4"}; }
+  static FrameChecksumGuard zstd() { return {kZstdFrameMagic, kContentChecksumFlag, "zstd"}; }
 
   // Throws Error{Corrupt} once the first 5 bytes of a frame are known and refused.
   void consumed(std::span<const std::byte> bytes);
@@ -40,6 +42,9 @@ class FrameChecksumGuard {
   const char* refusal(std::span<const std::byte> head) const;
 
  private:
+  FrameChecksumGuard(std::uint32_t magic, std::uint8_t checksum_flag, std::string codec_name)
+      : magic_(magic), flag_(checksum_flag), name_(std::move(codec_name)) {}
+
   std::uint32_t magic_;
   std::uint8_t flag_;
   std::string name_;

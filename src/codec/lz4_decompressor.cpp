@@ -30,7 +30,7 @@ void Lz4Decompressor::ContextDeleter::operator()(LZ4F_dctx_s* context) const noe
 }
 
 Lz4Decompressor::Lz4Decompressor(Checksums checksums) {
-  if (checksums == Checksums::Required) guard_.emplace(0x184D2204u, 0x04, "lz4");
+  if (checksums == Checksums::Required) guard_ = FrameChecksumGuard::lz4();
   LZ4F_dctx* raw = nullptr;
   const std::size_t rc = LZ4F_createDecompressionContext(&raw, LZ4F_VERSION);
   if (LZ4F_isError(rc)) {

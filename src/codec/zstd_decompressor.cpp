@@ -18,7 +18,7 @@ constexpr std::size_t kOutputChunk = 1024 * 1024;
 void ZstdDecompressor::ContextDeleter::operator()(ZSTD_DCtx_s* context) const noexcept { ZSTD_freeDCtx(context); }
 
 ZstdDecompressor::ZstdDecompressor(Checksums checksums) {
-  if (checksums == Checksums::Required) guard_.emplace(kZstdFrameMagic, kContentChecksumFlag, "zstd");
+  if (checksums == Checksums::Required) guard_ = FrameChecksumGuard::zstd();
   context_.reset(ZSTD_createDCtx());
   if (!context_) throw Error(ErrorCode::Internal, "zstd decompression context creation failed");
 }
