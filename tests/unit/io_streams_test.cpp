@@ -5,12 +5,10 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <unistd.h>
 #include <array>
 
 #include <algorithm>
-#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -24,6 +22,7 @@
 #include "io/filter_streams.h"
 #include "io/hashing_source.h"
 #include "io/memory_streams.h"
+#include "test_support/file_system.h"
 #include "test_support/temp_dir.h"
 
 namespace wale::io {
@@ -261,29 +260,14 @@ TEST(IoStreams, AtomicFileSinkPublishesOnlyOnFinishAndLeavesNoTemporary) {
 TEST(IoStreams, AtomicFileSinkOnAFullDiskFailsAndLeavesNothing) {
   test::TempDir dir;
   std::string path = dir.path() + "/out";
-  struct rlimit old {};
-  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
-  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
-  struct rlimit small = old;
-  small.rlim_cur = 64 * 1024;
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
   ErrorCode code = ErrorCode::Internal;
   {
+    test::FileSizeLimit full(64 * 1024);
     AtomicFileSink sink(path);
     code = code_of([&] { sink.write(pattern(200000)); });
   }
-  ::setrlimit(RLIMIT_FSIZE, &old);
-  std::signal(SIGXFSZ, old_handler);
   EXPECT_EQ(code, ErrorCode::Io);
   EXPECT_TRUE(names_in(dir.path()).empty());
-}
-
-bool direct_io_works(const std::string& dir) {
-  int fd = ::open((dir + "/probe").c_str(), O_WRONLY | O_CREAT | O_DIRECT | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
-  ::close(fd);
-  ::unlink((dir + "/probe").c_str());
-  return true;
 }
 
 std::string read_all(const std::string& path) {
@@ -309,7 +293,7 @@ std::size_t resident_pages(const std::string& path) {
 
 TEST(IoStreams, AtomicFileSinkHeldInMemoryWritesTheSameBytes) {
   test::TempDir dir;
-  const bool direct_ok = direct_io_works(dir.path());
+  const bool direct_ok = test::direct_io_works(dir.path());
   const std::size_t limit = AtomicFileSink::kHoldLimit;
   for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{4095}, std::size_t{4096}, std::size_t{4097},
                            std::size_t{3 * 1024 * 1024 + 17}, limit, limit + 5000}) {
@@ -329,7 +313,7 @@ TEST(IoStreams, AtomicFileSinkHeldInMemoryWritesTheSameBytes) {
 
 TEST(IoStreams, AHeldObjectLeavesThePageCacheAloneButItsTail) {
   test::TempDir dir;
-  if (!direct_io_works(dir.path())) {
+  if (!test::direct_io_works(dir.path())) {
     // The file system refuses O_DIRECT: the held bytes go through the page cache.
     AtomicFileSink sink(dir.path() + "/o", 0600, true, AtomicFileSink::Publish::Replace,
                         AtomicFileSink::Hold::InMemory);
@@ -359,21 +343,14 @@ TEST(IoStreams, AHeldObjectLeavesThePageCacheAloneButItsTail) {
 
 TEST(IoStreams, AHeldObjectOnAFullDiskFailsAtFinishAndLeavesNothing) {
   test::TempDir dir;
-  struct rlimit old {};
-  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
-  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
-  struct rlimit small = old;
-  small.rlim_cur = 64 * 1024;
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
   ErrorCode code = ErrorCode::Internal;
   {
+    test::FileSizeLimit full(64 * 1024);
     AtomicFileSink sink(dir.path() + "/o", 0600, true, AtomicFileSink::Publish::IfAbsent,
                         AtomicFileSink::Hold::InMemory);
     sink.write(pattern(200000));  // held: nothing written yet
     code = code_of([&] { sink.finish(); });
   }
-  ::setrlimit(RLIMIT_FSIZE, &old);
-  std::signal(SIGXFSZ, old_handler);
   EXPECT_EQ(code, ErrorCode::Io);
   EXPECT_TRUE(names_in(dir.path()).empty());
 }

@@ -5,11 +5,9 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -17,6 +15,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "test_support/file_system.h"
 #include "test_support/temp_dir.h"
 
 namespace wale::io {
@@ -43,15 +42,6 @@ UniqueFd create(const std::string& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error("open " + path + ": " + std::strerror(errno));
   return UniqueFd(fd);
-}
-
-// Whether the file system under `dir` takes O_DIRECT at all.
-bool direct_io_works(const std::string& dir) {
-  int fd = ::open((dir + "/probe").c_str(), O_WRONLY | O_CREAT | O_DIRECT | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
-  ::close(fd);
-  ::unlink((dir + "/probe").c_str());
-  return true;
 }
 
 // Writes `data` as the producer does: full chunks, the tail last.
@@ -104,7 +94,7 @@ TEST(WriteBehind, WritesEveryFileWholeWithItsModeAndTimeThroughTheCache) {
 TEST(WriteBehind, WholeChunksGoAroundThePageCacheAndTailsThroughIt) {
   test::TempDir dir;
   // A file system that refuses O_DIRECT gets the same bytes through the page cache.
-  const bool direct_ok = direct_io_works(dir.path());
+  const bool direct_ok = test::direct_io_works(dir.path());
   WriteBehind wb(kChunk, 2);
   int i = 0, with_full_chunk = 0;
   for (std::size_t size : kSizes) {
@@ -133,14 +123,9 @@ TEST(WriteBehind, ReleaseFreesAndTheNextFileStartsItAgain) {
 // caller hears of it (Error{Io} naming the file), nothing later is written.
 TEST(WriteBehind, AFailedWriteReachesTheCallerAndStopsLaterFiles) {
   test::TempDir dir;
-  struct rlimit old {};
-  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
-  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
-  struct rlimit small = old;
-  small.rlim_cur = 2 * kChunk;
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
   bool threw = false;
   {
+    test::FileSizeLimit full(2 * kChunk);
     WriteBehind wb(kChunk, 2);
     try {
       put(wb, dir.path() + "/big", pattern(6 * kChunk, 3), false);
@@ -154,8 +139,6 @@ TEST(WriteBehind, AFailedWriteReachesTheCallerAndStopsLaterFiles) {
     // Sticky: drain() says it again.
     EXPECT_THROW(wb.drain(), Error);
   }
-  ::setrlimit(RLIMIT_FSIZE, &old);
-  std::signal(SIGXFSZ, old_handler);
   EXPECT_TRUE(threw) << "the write failure was lost";
   EXPECT_LE(slurp(dir.path() + "/big").size(), 2 * kChunk);
   EXPECT_EQ(slurp(dir.path() + "/after"), "") << "a file after the failure was written";
