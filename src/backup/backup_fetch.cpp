@@ -190,6 +190,34 @@ layout::Spec choose_spec(const BackupFetchOptions& opts, const layout::Spec& sto
   return merged;
 }
 
+// The decompressed stream of tar partition `key`. Integrity of what is
+// downloaded: a decompressor that checks every decoded byte against the
+// stream's own checksum (lz4, zstd) makes the store's digest of the same bytes
+// redundant (S3: an MD5 of every byte); otherwise the store keeps it. A
+// partition written without content checksums (not by wal-e: `lz4
+// --no-frame-crc`, other tools) is read again with the store's check.
+// Throws Error{Corrupt} if the partition is gone.
+io::FilterSource open_partition(store::ObjectStore& store, const std::string& key) {
+  const codec::Codec codec = codec::codec_from_key(key);
+  auto vanished = [&] {
+    return Error(ErrorCode::Corrupt, "tar partition vanished during restore",
+                 "The key is " + store.describe(key) + ".");
+  };
+  if (auto decoder = codec::make_verifying_decompressor(codec)) {
+    auto raw = store.get_verified_by_reader(key);
+    if (!raw) throw vanished();
+    std::vector<std::byte> head(codec::kFrameHeadSize);
+    head.resize(io::read_full(*raw, head));
+    if (codec::starts_with_checksummed_frame(codec, head)) {
+      return io::FilterSource(std::move(decoder),
+                              std::make_unique<io::PrefixedSource>(std::move(head), std::move(raw)));
+    }
+  }
+  auto raw = store.get(key);
+  if (!raw) throw vanished();
+  return io::FilterSource(codec::make_decompressor(codec), std::move(raw));
+}
+
 }  // namespace
 
 BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptions& opts) {
@@ -246,36 +274,7 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
         extractors[i]->use_direct_io(true);
         group.run([&, i] {
           const auto& part = parts[i];
-          // Integrity of what is downloaded: a decompressor that checks every decoded byte
-          // against the stream's own checksum (lz4, zstd) makes the store's digest of the
-          // same bytes redundant (S3: an MD5 of every byte); otherwise the store keeps it.
-          // A partition written without content checksums (not by wal-e: `lz4
-          // --no-frame-crc`, other tools) is read again with the store's check.
-          const codec::Codec codec = codec::codec_from_key(part.key);
-          auto decoder = codec::make_verifying_decompressor(codec);
-          std::unique_ptr<io::ByteSource> raw;
-          if (decoder) {
-            raw = store.get_verified_by_reader(part.key);
-            if (raw) {
-              std::vector<std::byte> head(codec::kFrameHeadSize);
-              head.resize(io::read_full(*raw, head));
-              if (codec::starts_with_checksummed_frame(codec, head)) {
-                raw = std::make_unique<io::PrefixedSource>(std::move(head), std::move(raw));
-              } else {
-                decoder.reset();
-                raw.reset();
-                raw = store.get(part.key);
-              }
-            }
-          } else {
-            raw = store.get(part.key);
-          }
-          if (!raw) {
-            throw Error(ErrorCode::Corrupt, "tar partition vanished during restore",
-                        "The key is " + store.describe(part.key) + ".");
-          }
-          if (!decoder) decoder = codec::make_decompressor(codec);
-          io::FilterSource source(std::move(decoder), std::move(raw));
+          io::FilterSource source = open_partition(store, part.key);
           tar::TarReader reader(source);
           try {
             while (auto entry = reader.next()) {
