@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "archive/wal_push.h"
 #include "archive/wal_push_ahead.h"
@@ -43,6 +44,40 @@ TEST(S3WalRequests, PushOfAFreshSegmentTakesThreeRequests) {
   before = requests(s);
   EXPECT_EQ(archive::wal_push(s, seg, opts), archive::WalPushResult::AlreadyArchived);
   EXPECT_LE(requests(s) - before, 3u);
+}
+
+// The listing that reads a create-only PUT back takes an object for ours only
+// by its ETag: another content under the key is a Conflict (the HEAD of
+// x-amz-meta-wale-md5 confirms it), the same bytes are ours (a retried PUT
+// whose first reply was lost), and the other keys are answered either way.
+TEST(S3WalRequests, ThePutsListingTakesOnlyOurBytesForOurs) {
+  S3Store s(radosgw_config("wal-requests-readback"));
+  const std::string key = "wal_005/000000010000000000000004.lz4";
+  store::put_bytes(s, key, "theirs");
+  store::put_bytes(s, "wal_005/000000010000000000000004.zst", "other codec");
+  auto put = [&](const std::string& bytes, std::optional<std::vector<store::ObjectInfo>>& looked_up) {
+    store::PutOptions o;
+    o.if_absent = true;
+    o.look_up_after = {"wal_005/000000010000000000000004.zst", "wal_005/000000010000000000000004.br"};
+    o.looked_up = &looked_up;
+    store::put_bytes(s, key, bytes, o);
+  };
+  std::optional<std::vector<store::ObjectInfo>> looked_up;
+  try {
+    put("ours", looked_up);
+    FAIL() << "another object under the key was taken for ours";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Conflict) << e.message();
+  }
+  EXPECT_EQ(store::get_bytes(s, key), "theirs");
+
+  looked_up.reset();
+  auto before = requests(s);
+  put("theirs", looked_up);  // the very bytes stored: ours, confirmed by the listing alone
+  EXPECT_EQ(requests(s) - before, 2u) << "PUT + one listing";
+  ASSERT_TRUE(looked_up.has_value());
+  ASSERT_EQ(looked_up->size(), 1u);
+  EXPECT_EQ(looked_up->front().key, "wal_005/000000010000000000000004.zst");
 }
 
 // Step 3 through the PUT's own listing still sees another pusher's object of
