@@ -229,11 +229,21 @@ class Claim {
  public:
   enum class Outcome { Taken, HeldElsewhere, Impossible };
   Claim() = default;
-  // Tries to claim `name`. Impossible: no claim directory (no worker ever ran
-  // here) or another failure; the caller then works without a claim.
+  // Tries to claim `name`, making the claim directory on first use.
+  // Impossible: the claim cannot be made (read-only, no space, ...); the
+  // caller then works without a claim.
   Outcome take(const std::string& wal_dir, const std::string& name) {
     std::string path = layout::push_claim_path(wal_dir, name);
-    if (::mkdir(path.c_str(), 0700) != 0) return errno == EEXIST ? Outcome::HeldElsewhere : Outcome::Impossible;
+    int rc = ::mkdir(path.c_str(), 0700);
+    if (rc != 0 && errno == ENOENT) {
+      try {
+        io::make_dirs(layout::push_claim_dir(wal_dir), 0700);
+      } catch (const Error&) {
+        return Outcome::Impossible;
+      }
+      rc = ::mkdir(path.c_str(), 0700);
+    }
+    if (rc != 0) return errno == EEXIST ? Outcome::HeldElsewhere : Outcome::Impossible;
     path_ = std::move(path);
     return Outcome::Taken;
   }
@@ -518,19 +528,9 @@ PushAheadResult wal_push_with_ahead(store::ObjectStore& store, const std::string
     // A worker is pushing it: wait for it (bounded) instead of pushing it twice.
     // Otherwise claim it, so that a running worker does not push it too.
     auto deadline = std::chrono::steady_clock::now() + kClaimWait;
-    Claim::Outcome got;
-    while ((got = own.take(wal_dir, name)) == Claim::Outcome::HeldElsewhere) {
+    while (own.take(wal_dir, name) == Claim::Outcome::HeldElsewhere) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0 || !wait_for_claim(wal_dir, name, left)) break;  // a stuck claim: push it anyway
-    }
-    if (got == Claim::Outcome::Impossible && start_ahead) {
-      // No worker ever ran here: the one this call may start must see the claim.
-      try {
-        io::make_dirs(layout::push_claim_dir(wal_dir), 0700);
-        own.take(wal_dir, name);
-      } catch (const Error&) {
-        // Without a claim the worker may push this segment too: only time is lost.
-      }
     }
   }
   // The other ready segments, unless a running worker looks for them itself:
