@@ -22,9 +22,11 @@ std::vector<codec::Codec> lookup_order(codec::Codec preferred) {
 }
 
 std::optional<std::string> WalArchive::find_key(const std::string& name) const {
-  for (codec::Codec c : lookup_order(preferred_)) {
-    std::string key = layout::wal_key(name, c);
-    if (store_.stat(key)) return key;
+  std::vector<std::string> keys;
+  for (codec::Codec c : lookup_order(preferred_)) keys.push_back(layout::wal_key(name, c));
+  std::vector<store::ObjectInfo> found = store_.stat_many(keys);
+  for (const auto& key : keys) {
+    if (std::any_of(found.begin(), found.end(), [&](const store::ObjectInfo& o) { return o.key == key; })) return key;
   }
   return std::nullopt;
 }
@@ -103,7 +105,6 @@ std::vector<pg::WalSegment> WalArchive::wait_for_segments(
   // archiver runs archive_command at once): look again soon, then less and less often.
   Clock::Duration pause = kFirstWalPoll;
   for (;;) {
-    std::erase_if(missing, [&](const pg::WalSegment& s) { return find_key(s.file_name()).has_value(); });
     if (missing.empty()) return missing;
     auto now = clock.now();
     if (now >= deadline) return missing;
@@ -113,6 +114,7 @@ std::vector<pg::WalSegment> WalArchive::wait_for_segments(
     }
     clock.sleep_for(pause);
     pause = std::min<Clock::Duration>(pause * 2, kMaxWalPoll);
+    std::erase_if(missing, [&](const pg::WalSegment& s) { return find_key(s.file_name()).has_value(); });
   }
 }
 

@@ -47,8 +47,10 @@ class WalArchive {
   store::ObjectStore& store() const { return store_; }
   std::uint64_t segment_size() const { return segment_size_; }
 
-  // The key under which WAL file `name` is archived (any codec, in
-  // lookup_order), or nullopt; one stat per codec tried. Does not validate `name`.
+  // The key under which WAL file `name` is archived (the first codec of
+  // lookup_order that holds it), or nullopt; one store::ObjectStore::stat_many
+  // over every codec's key (on S3 one listing, not a HEAD per codec). Does not
+  // validate `name`.
   std::optional<std::string> find_key(const std::string& name) const;
   // The archived WAL file as a decompressed stream, or nullptr if absent.
   // Throws Error{Usage} for a name that is not a WAL file name.
@@ -69,7 +71,7 @@ class WalArchive {
   pg::TimelineHistory read_history() const { return read_history(list()); }
 
   // Waits until every segment from `first` to `last` (on first's timeline)
-  // is archived: one listing, then a lookup per segment still missing after
+  // is archived: one listing, then a find_key per segment still missing after
   // kFirstWalPoll on `clock`, the pause doubling up to kMaxWalPoll; calls
   // `still_waiting(first missing)` every 30 s.
   // Returns the segments still missing when `timeout` passed (empty: all there).

@@ -7,10 +7,12 @@
 #include <fstream>
 #include <optional>
 
+#include "archive/wal_archive.h"
 #include "archive/wal_push.h"
 #include "archive/wal_push_ahead.h"
 #include "s3_test_env.h"
 #include "store/s3/s3_store.h"
+#include "test_support/fake_clock.h"
 #include "test_support/temp_dir.h"
 
 namespace wale::test {
@@ -142,6 +144,31 @@ TEST(S3WalRequests, PushAheadWorkerLooksOncePerBatch) {
   EXPECT_EQ(r.result, archive::WalPushResult::AlreadyArchived);
   EXPECT_NE(r.confirmed, archive::MarkerConfirmation::None);
   EXPECT_EQ(requests(s) - before, 1u);
+}
+
+// backup-push's wait for the last segments of a backup: the range is listed
+// once, then each look for a segment still missing is one listing of its name
+// under every codec (was a HEAD per codec: four per missing segment per look),
+// and it finds a segment stored under a codec other than the preferred one.
+TEST(S3WalRequests, BackupWalWaitLooksOncePerMissingSegment) {
+  S3Store s(radosgw_config("wal-requests-wait"));
+  store::put_bytes(s, "wal_005/000000010000000000000040.zst", "w");
+  store::put_bytes(s, "wal_005/000000010000000000000041.lzo", "w");
+  archive::WalArchive wal(s, codec::Codec::Lz4);
+  FakeClock clock;
+  auto before = requests(s);
+  auto missing =
+      wal.wait_for_segments(pg::WalSegment{1, 0x40}, pg::WalSegment{1, 0x42}, std::chrono::seconds(1), clock);
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_EQ(missing.front().file_name(), "000000010000000000000042");
+  // 20, 40, ... 320, 500, 500 ms: 7 looks in the second the wait may take, plus the listing.
+  EXPECT_LE(requests(s) - before, 1u + 7u);
+  EXPECT_GE(clock.slept(), std::chrono::seconds(1));
+
+  EXPECT_EQ(wal.find_key("000000010000000000000041"), "wal_005/000000010000000000000041.lzo");
+  store::put_bytes(s, "wal_005/000000010000000000000041.lz4", "w");  // the preferred codec is found first
+  EXPECT_EQ(wal.find_key("000000010000000000000041"), "wal_005/000000010000000000000041.lz4");
+  EXPECT_EQ(wal.find_key("000000010000000000000042"), std::nullopt);
 }
 
 }  // namespace
