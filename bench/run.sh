@@ -197,6 +197,8 @@ COMP=$WORK/comparisons.tsv    # row label wale_variant other_variant other_label
 load1() { cut -d' ' -f1 /proc/loadavg; }
 record() { local IFS=$'\t'; echo "$*" >>"$MEAS"; }
 comparison() { local IFS=$'\t'; echo "$*" >>"$COMP"; }
+# calls_s FILE: the sum of the microsecond latencies in FILE, in seconds (the time spent inside the calls)
+calls_s() { awk '{s += $1} END{printf "%.3f", s / 1e6}' "$1"; }
 # median_ms FILE SKIP: median of the microsecond latencies in FILE after the first SKIP lines, in ms
 median_ms() {
   tail -n +"$(( $2 + 1 ))" "$1" | sort -n | awk '{a[NR]=$1} END{ if (NR == 0) { print "-"; exit }
@@ -242,6 +244,9 @@ timed() {
   fi
   [ -f "$WORK/t/$tag.lat" ] && call=$(median_ms "$WORK/t/$tag.lat" "${CALL_SKIP:-0}")
   record "$row" "$var" "$rep" "$sec" "$rss" "$call" "$lb" "$la"
+  # VARIANT+calls: the same run timed by the sum of its calls only, without the loop's own work
+  # between them (the check of each fetched file, the .ready renames)
+  [ -f "$WORK/t/$tag.lat" ] && record "$row" "$var+calls" "$rep" "$(calls_s "$WORK/t/$tag.lat")" "$rss" "$call" "$lb" "$la"
   log "  $tag: $sec s, maxrss $rss KiB, median call $call ms"
 }
 # interleave ROW FN...: for each repetition, FN ROW REP for every FN in turn (A B A B ...)
@@ -597,6 +602,7 @@ log "row: wal-fetch x$NSEG"
 interleave wal_fetch v_wf_wale v_wf_pgbr v_wf_floor
 settle; rm -rf "$WORK/wf" || true
 comparison wal_fetch "wal-fetch x$NSEG (prefetch; median call from call $((FETCH_WARM + 1)) on)" wale pgbr '`archive-get`' '≥ 3; median call < 5 ms'
+comparison wal_fetch "wal-fetch x$NSEG, time inside the $NSEG restore_command calls only (without the loop's check of each fetched file)" wale+calls pgbr+calls '`archive-get`' '≥ 3'
 comparison wal_fetch "wal-fetch x$NSEG (prefetch)" wale floor 'floor: one `mv` of a decompressed segment per call (the loop'"'"'s own cost)' 'info (1: no slower than the floor)'
 
 # ---------------------------------------------------------------- rows: S3 (radosgw over TLS)
