@@ -205,12 +205,21 @@ stop_server(void)
 	}
 }
 
-/* A connected socket, or -1 with errno set. */
+/*
+ * A connected (blocking) socket, or -1 with errno set. The connect itself does
+ * not block: a blocking connect() waits without bound, restarted after every
+ * signal, while the listener's backlog is full (a server that stopped
+ * accepting, e.g. frozen, still holding the connections of earlier timed-out
+ * requests). On a Unix socket a non-blocking connect() connects or fails at
+ * once (EAGAIN: the backlog is full).
+ */
 static int
 connect_server(const char *path)
 {
 	struct sockaddr_un addr;
 	int			fd;
+	int			rc;
+	int			flags;
 
 	memset(&addr, 0, sizeof(addr));
 	addr.sun_family = AF_UNIX;
@@ -220,10 +229,17 @@ connect_server(const char *path)
 		return -1;
 	}
 	strcpy(addr.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *) &addr, sizeof(addr)) != 0)
+	do
+		rc = connect(fd, (struct sockaddr *) &addr, sizeof(addr));
+	while (rc != 0 && errno == EINTR);
+	if (rc != 0 && errno == EISCONN)
+		rc = 0;					/* connected by the interrupted call */
+	if (rc == 0 && ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0))
+		rc = -1;
+	if (rc != 0)
 	{
 		int			save = errno;
 
@@ -334,6 +350,13 @@ get_connection(void)
 	fd = connect_server(sock);
 	if (fd >= 0)
 		return fd;
+	if (errno == EAGAIN)
+	{
+		ereport(WARNING,
+				(errmsg("wal_e_archive: the wal-e server at \"%s\" accepts no connections", sock),
+				 errdetail("Its queue of connections is full: it is frozen or overloaded. PostgreSQL will try again.")));
+		return -1;
+	}
 	if (!can_start || (errno != ENOENT && errno != ECONNREFUSED))
 	{
 		ereport(WARNING,

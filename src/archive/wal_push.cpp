@@ -130,6 +130,14 @@ WalPushResult wal_push(store::ObjectStore& store, const std::string& path, const
                       {},
                       {{"action", "push-wal"}, {"key", store.describe(key)}, {"seg", name}, {"state", "begin"}}});
   auto already_archived = [&](const std::string& found_key, const std::string& hash) {
+    // The object may be one whose writer was killed (or failed) between
+    // publishing it and syncing it: vouch for it only once it is durable.
+    try {
+      store.make_durable(found_key);
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::NotFound) throw vanished(store, found_key);
+      throw;
+    }
     if (report) report->content_hash = hash;
     log::info(kLogger, {"WAL file is already archived with the same content",
                         "The key is " + store.describe(found_key) + ".",

@@ -10,7 +10,9 @@
 // archive_command racing its predecessor, push-ahead racing PostgreSQL):
 //  1. Look first: the name's object under every codec (lookup_order). If one
 //     exists, compare its decompressed content with the file: identical ->
-//     AlreadyArchived (idempotent), different -> Error{Conflict}.
+//     AlreadyArchived (idempotent; the object is made durable first,
+//     ObjectStore::make_durable: its writer may have been killed before it
+//     synced it), different -> Error{Conflict}.
 //  2. Publish create-only (PutOptions::if_absent): a pusher that passed step 1
 //     at the same time as another cannot replace its object; it gets a
 //     Conflict from the store and compares as in step 1.

@@ -40,6 +40,7 @@ class EncryptingStore final : public store::ObjectStore {
     inner_->list(prefix, each);
   }
   void remove(std::span<const std::string> keys) override { inner_->remove(keys); }
+  void make_durable(std::string_view key) override { inner_->make_durable(key); }
   std::size_t remove_abandoned(std::string_view prefix, std::chrono::seconds at_most_every = {}) override {
     return inner_->remove_abandoned(prefix, at_most_every);
   }

@@ -1,5 +1,6 @@
 #include "server/wal_push_client.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -20,11 +21,18 @@ std::optional<std::string> WalPushClient::ask(const std::string& socket_path, co
   if (socket_path.empty() || socket_path.size() >= sizeof(addr.sun_path)) return std::nullopt;
   if (wal_path.find('\n') != std::string::npos) return std::nullopt;
   std::memcpy(addr.sun_path, socket_path.data(), socket_path.size());
-  io::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  // Non-blocking connect: a blocking one waits without bound while the
+  // listener's backlog is full (a worker that stopped accepting, e.g. frozen,
+  // with earlier callers' connections still queued). On a Unix socket it
+  // never returns EINPROGRESS: it connects or fails at once (EAGAIN: full).
+  io::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd) return std::nullopt;
   while (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    if (errno != EINTR) return std::nullopt;  // ENOENT: no worker; ECONNREFUSED: it died
+    if (errno == EISCONN) break;              // connected by the interrupted call
+    if (errno != EINTR) return std::nullopt;  // ENOENT: no worker; ECONNREFUSED: it died; EAGAIN: it accepts none
   }
+  int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) return std::nullopt;
   std::string request = "push " + wal_path + "\n";
   for (std::size_t done = 0; done < request.size();) {
     ssize_t n = ::send(fd.get(), request.data() + done, request.size() - done, MSG_NOSIGNAL);

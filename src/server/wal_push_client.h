@@ -5,8 +5,10 @@
 //
 // ask() returns the answer line without its '\n' ("OK stored", "ERR ..."), or
 // nullopt when nobody answered: no socket, nobody listening (a worker that
-// died), a path too long for a socket address, the connection closed without
-// a full line (a worker killed mid-request), or no answer within `timeout`.
+// died), a listener that accepts no connection now (its backlog is full: a
+// frozen worker; never waited for), a path too long for a socket address, the
+// connection closed without a full line (a worker killed mid-request), or no
+// answer within `timeout`.
 // The caller treats anything but an "OK " answer as "not archived" and does
 // the work itself. Throws Error{Cancelled} (throw_if_stopped) once the process
 // stop token is set while waiting. No shared state: thread-safe.

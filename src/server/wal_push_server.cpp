@@ -35,14 +35,19 @@ sockaddr_un socket_address(const std::string& path) {
   return addr;
 }
 
-// True if something accepts connections on `path`.
+// True if something listens on `path`. Non-blocking: a listener whose
+// backlog is full (a frozen server) is one (EAGAIN), not a wait without bound.
 bool someone_listens(const std::string& path) {
   sockaddr_un addr = socket_address(path);
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) throw_errno("could not create a socket", path, errno);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  int rc;
+  do {
+    rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  } while (rc != 0 && errno == EINTR);
+  bool listening = rc == 0 || errno == EAGAIN || errno == EISCONN;
   ::close(fd);
-  return ok;
+  return listening;
 }
 
 // Writes all of `text`; false if the client went away (MSG_NOSIGNAL: no SIGPIPE).

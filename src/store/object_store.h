@@ -90,6 +90,14 @@ class ObjectStore {
   virtual std::vector<ObjectInfo> stat_many(std::span<const std::string> keys);
   virtual void list(std::string_view prefix, const std::function<void(const ObjectInfo&)>& each) = 0;
   virtual void remove(std::span<const std::string> keys) = 0;
+  // Makes the existing object `key` durable, for a caller about to vouch for
+  // an object it did not write (wal_push finding its file already archived).
+  // A writer killed inside finish(), or whose finish() failed, can leave an
+  // object that is visible but not yet durable: the local store moves the
+  // file into place, then syncs its directory. Throws Error{NotFound} if the
+  // object does not exist, the store's errors otherwise. Default: nothing
+  // (an object is durable once visible: S3, memory).
+  virtual void make_durable(std::string_view key) { (void)key; }
   // Removes what interrupted writers left under `prefix` ("" or ending in '/')
   // and returns how many: the local store's hidden temporary files whose
   // process is gone (see io::remove_stale_temps). With `at_most_every` > 0 a

@@ -109,6 +109,7 @@ class FaultInjectingStore final : public store::ObjectStore {
   std::optional<store::ObjectInfo> stat(std::string_view key) override;
   void list(std::string_view prefix, const std::function<void(const store::ObjectInfo&)>& each) override;
   void remove(std::span<const std::string> keys) override;
+  void make_durable(std::string_view key) override { inner_.make_durable(key); }
   std::size_t remove_abandoned(std::string_view prefix, std::chrono::seconds at_most_every = {}) override {
     return inner_.remove_abandoned(prefix, at_most_every);
   }

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "core/error.h"
@@ -140,6 +141,36 @@ TEST(WalPushServer, RefusesASecondServerAndReplacesAStaleSocket) {
   ASSERT_TRUE(fs::exists(sock));
   Running again(sock, [](const std::string&) { return std::string("again"); });
   EXPECT_EQ(ask(sock, "push p\n"), "OK again\n");
+}
+
+// A server that stopped accepting (frozen) with its backlog full still holds
+// its socket: a new server refuses at once instead of waiting in connect()
+// for as long as the old one stays frozen.
+TEST(WalPushServer, RefusesASocketWhoseServerAcceptsNothingWithoutWaiting) {
+  test::TempDir dir;
+  std::string sock = dir.path() + "/a.sock";
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, sock.c_str(), sizeof(addr.sun_path) - 1);
+  int listener = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(listener, 0), 0);  // one queued connection fills the backlog
+  int queued = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  ASSERT_EQ(::connect(queued, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+
+  auto second = std::async(std::launch::async, [&]() -> std::optional<ErrorCode> {
+    try {
+      WalPushServer server(sock, [](const std::string&) { return std::string("stored"); });
+      return std::nullopt;
+    } catch (const Error& e) {
+      return e.code();
+    }
+  });
+  bool returned_in_time = second.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+  ::close(listener);  // wakes a connect() still waiting, so that the test ends either way
+  EXPECT_TRUE(returned_in_time) << "the constructor waited in connect() for a server that accepts nothing";
+  EXPECT_EQ(second.get(), std::optional<ErrorCode>(ErrorCode::Conflict));
+  ::close(queued);
 }
 
 TEST(WalPushServer, RefusesAPathThatIsNotASocket) {

@@ -10,10 +10,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <thread>
@@ -210,6 +212,35 @@ TEST(WalPushThroughWorker, AWorkerOfOtherSettingsIsNotAsked) {
   EXPECT_EQ(run_command(one, single.env), 0);
   EXPECT_FALSE(same.holds(kSeg));
   EXPECT_GE(files_under(single.call_store), 1u);
+}
+
+// A worker that stopped accepting (frozen) with its backlog full of earlier
+// callers' connections: the call gets no answer within its timeout and
+// archives the file itself, instead of hanging in connect() for as long as
+// the worker stays frozen (PostgreSQL's archiver with it).
+TEST(WalPushClient, AListenerThatAcceptsNothingIsNoAnswerWithinTheTimeout) {
+  test::TempDir dir;
+  std::string sock = dir.path() + "/frozen.sock";
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, sock.c_str(), sizeof(addr.sun_path) - 1);
+  int listener = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(listener, 0), 0);  // one queued connection fills the backlog
+  int queued = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  ASSERT_EQ(::connect(queued, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  ASSERT_NE(::connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(errno, EAGAIN) << "the backlog is not full: the test shows nothing";
+  ::close(probe);
+
+  auto asked = std::async(std::launch::async,
+                          [&] { return server::WalPushClient::ask(sock, "/x", std::chrono::milliseconds(200)); });
+  bool answered_in_time = asked.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+  ::close(listener);  // wakes a connect() still waiting, so that the test ends either way
+  EXPECT_TRUE(answered_in_time) << "ask() waited in connect() for a listener that accepts nothing";
+  EXPECT_FALSE(asked.get());
+  ::close(queued);
 }
 
 TEST(WalPushClient, NoSocketOrTooLongAPathIsNoAnswer) {

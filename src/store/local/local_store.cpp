@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "io/file_streams.h"
+#include "io/unique_fd.h"
 
 namespace wale::store {
 namespace {
@@ -132,6 +133,24 @@ void LocalStore::remove(std::span<const std::string> keys) {
     // Prune now-empty parent directories, never the root itself.
     std::string dir = io::parent_dir(path);
     while (dir.size() > root_.size() && ::rmdir(dir.c_str()) == 0) dir = io::parent_dir(dir);
+  }
+}
+
+void LocalStore::make_durable(std::string_view key) {
+  std::string path = path_of(key);
+  io::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) {
+    if (errno == ENOENT || errno == ENOTDIR) {
+      throw Error(ErrorCode::NotFound, "object vanished before it could be synced", "The path is \"" + path + "\".");
+    }
+    throw_errno("could not open file", path, errno);
+  }
+  if (::fsync(fd.get()) != 0) throw_errno("could not fsync file", path, errno);
+  // Its entry, and those of the directories above it (a writer killed right
+  // after creating one may not have synced its parent either).
+  for (std::string dir = io::parent_dir(path);; dir = io::parent_dir(dir)) {
+    io::fsync_dir(dir);
+    if (dir.size() <= root_.size()) break;  // the root synced last
   }
 }
 

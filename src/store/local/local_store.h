@@ -36,6 +36,8 @@ class LocalStore final : public ObjectStore {
   std::optional<ObjectInfo> stat(std::string_view key) override;
   void list(std::string_view prefix, const std::function<void(const ObjectInfo&)>& each) override;
   void remove(std::span<const std::string> keys) override;
+  // fsyncs the object's file and every directory from its own up to the root.
+  void make_durable(std::string_view key) override;
   std::string describe(std::string_view key) const override;
   std::size_t remove_abandoned(std::string_view prefix, std::chrono::seconds at_most_every = {}) override;
   // Throws Error{Config} unless the root directory exists.
