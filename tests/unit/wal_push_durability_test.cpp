@@ -8,8 +8,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <mutex>
-#include <set>
 #include <string>
 
 #include "archive/wal_push.h"
@@ -17,6 +15,7 @@
 #include "layout/archive_layout.h"
 #include "store/local/local_store.h"
 #include "store/memory/memory_store.h"
+#include "test_support/crashable_store.h"
 #include "test_support/temp_dir.h"
 
 namespace wale::archive {
@@ -26,45 +25,7 @@ namespace fs = std::filesystem;
 
 const std::string kSeg = "000000010000000000000009";
 
-// A memory store whose objects can be visible but not yet durable, as the
-// local store's are between a killed writer's rename and its directory fsync:
-// crash() loses them, make_durable() makes them survive.
-class CrashableStore final : public store::ObjectStore {
- public:
-  std::unique_ptr<io::ByteSink> put(std::string_view key, const store::PutOptions& options = {}) override {
-    return inner_.put(key, options);  // a finished put is durable
-  }
-  std::unique_ptr<io::ByteSource> get(std::string_view key) override { return inner_.get(key); }
-  std::optional<store::ObjectInfo> stat(std::string_view key) override { return inner_.stat(key); }
-  void list(std::string_view prefix, const std::function<void(const store::ObjectInfo&)>& each) override {
-    inner_.list(prefix, each);
-  }
-  void remove(std::span<const std::string> keys) override { inner_.remove(keys); }
-  std::string describe(std::string_view key) const override { return inner_.describe(key); }
-  void make_durable(std::string_view key) override {
-    if (!inner_.stat(key)) throw Error(ErrorCode::NotFound, "no object " + std::string(key));
-    std::lock_guard lock(mu_);
-    unsynced_.erase(std::string(key));
-  }
-
-  // The object under `key` was published by a writer killed before it synced it.
-  void leave_unsynced(const std::string& key) {
-    std::lock_guard lock(mu_);
-    unsynced_.insert(key);
-  }
-  // A power loss: objects that were never made durable are gone.
-  void crash() {
-    std::lock_guard lock(mu_);
-    std::vector<std::string> lost(unsynced_.begin(), unsynced_.end());
-    inner_.remove(lost);
-    unsynced_.clear();
-  }
-
- private:
-  store::MemoryStore inner_;
-  std::mutex mu_;                   // guards unsynced_
-  std::set<std::string> unsynced_;  // visible, not durable
-};
+using test::CrashableStore;
 
 std::string write_segment(const test::TempDir& dir) {
   std::string path = dir.path() + "/" + kSeg;
