@@ -124,7 +124,12 @@ void wait_for_backup_wal(const archive::WalArchive& wal, const pg::WalSegment& f
     log::warning("wal_e.operator.backup",
                  {"still waiting for WAL to be archived", "Waiting for WAL file " + s.file_name() + ".", {}, {}});
   });
-  if (missing.empty()) return;
+  if (missing.empty()) {
+    // The sentinel vouches for these segments: each must be durable, not just visible (a pusher
+    // killed between the local store's rename and its directory fsync leaves one that is not).
+    for (const auto& w : wal.list_segments(first.timeline, first.segno, last.segno)) wal.store().make_durable(w.key);
+    return;
+  }
   std::string which = missing.front().file_name();
   if (missing.size() > 1) {
     which += " (and " + std::to_string(missing.size() - 1) + " more up to " + missing.back().file_name() + ")";

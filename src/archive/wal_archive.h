@@ -86,9 +86,11 @@ class WalArchive {
 };
 
 // Waits (polling on `clock`, at most `timeout`) until every segment from
-// `first` to `last` (on first's timeline) is archived under any codec.
-// Logs a warning every 30 s while waiting. Throws Error{NotFound} naming the
-// first missing segment when time runs out (backup-push: no sentinel then).
+// `first` to `last` (on first's timeline) is archived under any codec, then
+// makes each of them durable (store::ObjectStore::make_durable: the sentinel
+// vouches for them). Logs a warning every 30 s while waiting. Throws
+// Error{NotFound} naming the first missing segment when time runs out, or if
+// one vanishes before it is synced (backup-push: no sentinel then).
 void wait_for_backup_wal(const archive::WalArchive& wal, const pg::WalSegment& first, const pg::WalSegment& last,
                          std::chrono::seconds timeout, Clock& clock);
 

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "layout/archive_layout.h"
 #include "store/memory/memory_store.h"
+#include "test_support/crashable_store.h"
 #include "test_support/fake_clock.h"
 
 namespace wale::backup {
@@ -47,6 +48,27 @@ TEST(BackupPushWal, EverySegmentFromStartToStopMustBeArchived) {
   EXPECT_THROW(archive::wait_for_backup_wal(archive, pg::WalSegment{1, 0x10}, pg::WalSegment{1, 0x15},
                                             std::chrono::seconds(1), clock),
                Error);
+}
+
+// The sentinel vouches for the backup's WAL: segments that a pusher published
+// but was killed before syncing are made durable before it is written.
+TEST(BackupPushWal, TheBackupsSegmentsAreMadeDurableBeforeTheSentinel) {
+  test::CrashableStore s;
+  for (std::uint64_t n = 0x20; n <= 0x22; ++n) {
+    store::put_bytes(s, layout::wal_key(seg(1, n), codec::Codec::Lz4), "w");
+    s.leave_unsynced(layout::wal_key(seg(1, n), codec::Codec::Lz4));
+  }
+  store::put_bytes(s, layout::wal_key(seg(1, 0x23), codec::Codec::Lz4), "w");  // after the stop segment
+  s.leave_unsynced(layout::wal_key(seg(1, 0x23), codec::Codec::Lz4));
+  archive::WalArchive archive(s);
+  test::FakeClock clock;
+  ASSERT_NO_THROW(archive::wait_for_backup_wal(archive, pg::WalSegment{1, 0x20}, pg::WalSegment{1, 0x22},
+                                               std::chrono::seconds(60), clock));
+  s.crash();
+  for (std::uint64_t n = 0x20; n <= 0x22; ++n) {
+    EXPECT_TRUE(s.stat(layout::wal_key(seg(1, n), codec::Codec::Lz4))) << "a crash lost " << seg(1, n);
+  }
+  EXPECT_FALSE(s.stat(layout::wal_key(seg(1, 0x23), codec::Codec::Lz4))) << "synced beyond the backup's range";
 }
 
 }  // namespace
