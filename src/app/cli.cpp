@@ -200,8 +200,12 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   }
   const auto* wal_fetch = subs[static_cast<std::size_t>(Command::WalFetch)].app;
   // A wal-fetch usage error is a broken restore_command: it must stop
-  // recovery (exit > 125), not end it as "not in the archive".
-  auto usage_exit = [&] { return wal_fetch->parsed() ? archive::kRestoreFatalExit : 2; };
+  // recovery (exit > 125), not end it as "not in the archive". That holds
+  // too when CLI11 never got to the subcommand: a global option whose value
+  // is missing takes "wal-fetch" as its value (`--envdir $UNSET wal-fetch
+  // %f %p`, the shell expanding an unset variable to nothing).
+  const bool names_wal_fetch = named(config::spec(Command::WalFetch).name);
+  auto usage_exit = [&] { return wal_fetch->parsed() || names_wal_fetch ? archive::kRestoreFatalExit : 2; };
 
   try {
     app.parse(argc, argv);

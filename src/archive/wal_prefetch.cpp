@@ -27,6 +27,8 @@
 #include "io/dir_watch.h"
 #include "io/file_streams.h"
 #include "io/filter_streams.h"
+#include "io/hashing_source.h"
+#include "io/memory_streams.h"
 #include "io/unique_fd.h"
 #include "layout/spool_layout.h"
 #include "pg/lsn.h"
@@ -93,8 +95,15 @@ std::string boot_id() {
   return id.size() == 36 ? id : std::string{};
 }
 
-// Removes the prefetch directories (and locks) of other boots beside `base`.
-void remove_other_boots(const std::string& base) {
+// 16 hex digits naming the archive `store` reads (its location, e.g. s3://bucket/prefix/).
+std::string archive_tag(const store::ObjectStore& store) {
+  std::string location = store.describe("");
+  io::StringViewSource source(location);
+  return io::hash_all(source).substr(0, 16);
+}
+
+// Removes the prefetch directories (and locks) of other boots and other archives beside `base`.
+void remove_other_spools(const std::string& base) {
   std::string spool = io::parent_dir(base);
   std::string mine = io::base_name(base);
   std::error_code ec;
@@ -116,13 +125,13 @@ std::vector<std::string> not_present(const std::string& base, const std::vector<
 
 }  // namespace
 
-std::string prefetch_dir_for(const std::string& dest) {
+std::string prefetch_dir_for(const std::string& dest, const store::ObjectStore& store) {
   std::string boot = boot_id();
   if (boot.empty()) return {};
   std::string dir = io::parent_dir(dest);
   char resolved[PATH_MAX];
   if (::realpath(dir.c_str(), resolved) != nullptr) dir = resolved;
-  return layout::prefetch_dir(dir, boot);
+  return layout::prefetch_dir(dir, boot, archive_tag(store));
 }
 
 PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std::string& name, const std::string& dest,
@@ -132,7 +141,7 @@ PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std
   // A killed wal-fetch's temporary beside %p (".RECOVERYXLOG.tmp.PID..."): one readdir of pg_wal.
   io::remove_stale_temps(io::parent_dir(dest), io::base_name(dest) + ".tmp.");
   bool segment = pg::classify_wal_file(name) == pg::WalFileKind::Segment;
-  std::string base = segment && depth > 0 ? prefetch_dir_for(dest) : std::string{};
+  std::string base = segment && depth > 0 ? prefetch_dir_for(dest, store) : std::string{};
   bool prefetching = !base.empty();
   auto promote = [&] { return ::rename(layout::prefetch_path(base, name).c_str(), dest.c_str()) == 0; };
   bool promoted = prefetching && promote();
@@ -162,7 +171,7 @@ PrefetchFetchResult wal_fetch_with_prefetch(store::ObjectStore& store, const std
   auto plan = [&]() -> std::optional<PrefetchPlan> {
     try {
       io::make_dirs(layout::prefetch_claim_dir(base), 0700);
-      remove_other_boots(base);
+      remove_other_spools(base);
       clean(base, expected);
     } catch (const Error& e) {
       // Prefetch only saves time: the requested file is restored, so report success.

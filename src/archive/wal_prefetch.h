@@ -1,8 +1,8 @@
 // WAL prefetch for restore_command: while PostgreSQL replays segment N, the
 // next segments are downloaded in the background into
-// <pg_wal>/.wal-e/prefetch-<boot id>/<SEG>, decompressed and verified (the
-// codec's checksum), and a later wal-fetch takes its segment from there with
-// one rename.
+// <pg_wal>/.wal-e/prefetch-<boot id>-<archive>/<SEG>, decompressed and
+// verified (the codec's checksum), and a later wal-fetch takes its segment
+// from there with one rename.
 //
 // Safety: a prefetched file appears under its segment name only by an atomic
 // rename of a completely downloaded and decompressed temporary file, so a
@@ -28,6 +28,13 @@
 // reboot the old spool is never read, only removed, and the segments are
 // fetched again. Within one boot a file appears under its segment's name only
 // by rename of a complete, verified temporary.
+// One archive per spool: <archive> is a hash of the store's location
+// (bucket and prefix, or directory). Two archives may hold different
+// segments under one name (a cluster restored twice and promoted twice, each
+// copy archiving to its own prefix: both write timeline 2), so a segment
+// prefetched from one is never handed out by a wal-fetch reading another
+// (restore_command changed to another prefix, then recovery restarted): that
+// wal-fetch uses its own spool and removes the other's.
 // One prefetcher per prefetch directory: it holds <prefetch>.lock (flock)
 // and, with a linger time, keeps the window full as wal-fetch consumes it
 // (it notices consumed files, inotify) until a segment is not in the archive,
@@ -60,9 +67,10 @@ namespace wale::archive {
 // How many nice levels below wal-fetch its detached prefetcher runs (see the header).
 inline constexpr int kPrefetchNiceIncrement = 3;
 
-// <dirname(realpath(dest))>/.wal-e/prefetch-<boot id>, or "" (prefetch off)
-// when the kernel's boot id cannot be read.
-std::string prefetch_dir_for(const std::string& dest);
+// <dirname(realpath(dest))>/.wal-e/prefetch-<boot id>-<archive>, where
+// <archive> names `store`'s location, or "" (prefetch off) when the kernel's
+// boot id cannot be read.
+std::string prefetch_dir_for(const std::string& dest, const store::ObjectStore& store);
 
 struct PrefetchPlan {
   std::string base;                  // prefetch directory

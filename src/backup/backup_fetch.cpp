@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <sstream>
 
 #include "backup/progress.h"
@@ -262,30 +263,55 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(),
                      [&](std::size_t a, std::size_t b) { return parts[a].size > parts[b].size; });
-    std::vector<std::unique_ptr<tar::SafeExtractor>> extractors(parts.size());
+    // Extractors are reused from partition to partition: each holds a
+    // descriptor of the target and of every tablespace directory until
+    // finish() (with the directory modes it applies then), so one per
+    // partition ran out of open files on a large backup (~1000 partitions
+    // for 1 TiB; the usual limit is 1024). As many exist as partitions run at once.
+    std::mutex extractors_mu;  // guards extractors and idle while partitions are restored
+    std::vector<std::unique_ptr<tar::SafeExtractor>> extractors;
+    std::vector<tar::SafeExtractor*> idle;
+    auto new_extractor = [&] {
+      auto ex = std::make_unique<tar::SafeExtractor>(target, mappings);
+      ex->rename_member(kControlFile, kControlTemp);
+      ex->use_direct_io(true);
+      return ex;
+    };
+    auto take_extractor = [&] {
+      std::lock_guard lock(extractors_mu);
+      if (idle.empty()) {
+        extractors.push_back(new_extractor());
+        return extractors.back().get();
+      }
+      tar::SafeExtractor* ex = idle.back();
+      idle.pop_back();
+      return ex;
+    };
     {
       std::uint64_t expected =
           info.sentinel && info.sentinel->expanded_size_bytes ? *info.sentinel->expanded_size_bytes : 0;
       Progress progress("backup-fetch " + info.name.str(), expected, opts.show_progress);
       exec::TaskGroup group(std::max(1u, opts.pool_size));
       for (std::size_t i : order) {
-        extractors[i] = std::make_unique<tar::SafeExtractor>(target, mappings);
-        extractors[i]->rename_member(kControlFile, kControlTemp);
-        extractors[i]->use_direct_io(true);
         group.run([&, i] {
           const auto& part = parts[i];
           io::FilterSource source = open_partition(store, part.key);
           tar::TarReader reader(source);
+          tar::SafeExtractor* ex = take_extractor();
           try {
             while (auto entry = reader.next()) {
-              std::uint64_t before = extractors[i]->bytes_written();
-              extractors[i]->extract_entry(*entry, reader);
-              progress.add(extractors[i]->bytes_written() - before);
+              std::uint64_t before = ex->bytes_written();
+              ex->extract_entry(*entry, reader);
+              progress.add(ex->bytes_written() - before);
             }
-            extractors[i]->flush();
+            ex->flush();
           } catch (const Error& e) {
             throw Error(e.code(), e.message(), "While restoring " + store.describe(part.key) + ". " + e.detail(),
                         e.hint());
+          }
+          {
+            std::lock_guard lock(extractors_mu);
+            idle.push_back(ex);
           }
           log::info(kLogger, {"finished restoring a tar partition",
                               {},
@@ -295,6 +321,7 @@ BackupFetchResult backup_fetch(store::ObjectStore& store, const BackupFetchOptio
       }
       group.wait();
     }
+    if (extractors.empty()) extractors.push_back(new_extractor());  // finish() below syncs through one
     std::uint64_t files_written = 0;
     for (const auto& ex : extractors) files_written += ex->files_written();
     // Directories PostgreSQL needs that a backup holds empty or not at all.

@@ -14,8 +14,8 @@ std::string push_claim_path(const std::string& wal_dir, const std::string& segme
 }
 std::string push_ahead_lock_path(const std::string& wal_dir) { return spool_dir(wal_dir) + "/push-ahead.lock"; }
 std::string fs_clock_probe_path(const std::string& wal_dir) { return spool_dir(wal_dir) + "/clock"; }
-std::string prefetch_dir(const std::string& wal_dir, const std::string& boot_id) {
-  return spool_dir(wal_dir) + "/prefetch-" + boot_id;
+std::string prefetch_dir(const std::string& wal_dir, const std::string& boot_id, const std::string& archive) {
+  return spool_dir(wal_dir) + "/prefetch-" + boot_id + "-" + archive;
 }
 bool is_prefetch_dir_name(std::string_view name) {
   return name == "prefetch" || name == "prefetch.lock" || name.starts_with("prefetch-");

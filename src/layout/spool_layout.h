@@ -7,10 +7,11 @@
 //   <pg_wal>/.wal-e/push-ahead.lock      held (flock) by the one running push-ahead worker
 //   <pg_wal>/.wal-e/clock                empty; its ctime is set to read the file system's clock
 //                                        (archive/wal_push_ahead.h)
-//   <pg_wal>/.wal-e/prefetch-<BOOT>/<SEG>  prefetched segments (archive/wal_prefetch.h),
-//                                        BOOT = the kernel's boot id when they were written
-//   <pg_wal>/.wal-e/prefetch-<BOOT>/running/<SEG>  prefetch claims (directories)
-//   <pg_wal>/.wal-e/prefetch-<BOOT>.lock held (flock) by the one running prefetcher
+//   <pg_wal>/.wal-e/prefetch-<BOOT>-<ARCHIVE>/<SEG>  prefetched segments (archive/wal_prefetch.h),
+//                                        BOOT = the kernel's boot id when they were written,
+//                                        ARCHIVE = a hash of the archive they came from
+//   <pg_wal>/.wal-e/prefetch-<BOOT>-<ARCHIVE>/running/<SEG>  prefetch claims (directories)
+//   <pg_wal>/.wal-e/prefetch-<BOOT>-<ARCHIVE>.lock  held (flock) by the one running prefetcher
 //   <target>/.wal-e-restore-in-progress  backup-fetch's marker (backup/backup_fetch.h)
 //   <target>/global/.pg_control.wal-e-restore  pg_control until the restore is complete
 //
@@ -34,10 +35,12 @@ std::string push_claim_path(const std::string& wal_dir, const std::string& segme
 std::string push_ahead_lock_path(const std::string& wal_dir);
 std::string fs_clock_probe_path(const std::string& wal_dir);
 // `boot_id`: the kernel's boot id (a spool written before a machine crash is
-// never read after it, see archive/wal_prefetch.h).
-std::string prefetch_dir(const std::string& wal_dir, const std::string& boot_id);
+// never read after it); `archive`: names the archive the segments come from
+// (a spool filled from another prefix is never read); see archive/wal_prefetch.h.
+std::string prefetch_dir(const std::string& wal_dir, const std::string& boot_id, const std::string& archive);
 // True for the name (in spool_dir) of any prefetch directory or its lock,
-// of any boot (and of wal-e versions that had one "prefetch" directory).
+// of any boot and archive (and of wal-e versions that had one "prefetch"
+// directory, or one per boot).
 bool is_prefetch_dir_name(std::string_view name);
 // The push-ahead worker's Unix socket for settings with `fingerprint`
 // (app/forwarding.h: settings_fingerprint): a call with other settings finds none.

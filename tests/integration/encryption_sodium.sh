@@ -65,10 +65,12 @@ if [ "${WALE_TEST_STORE:-file}" = file ]; then
   mapfile -t NAMES < <(find "$ARCHIVE/wal_005" -name '0*' -printf '%f\n' | grep -E '^[0-9A-F]{24}$' | sort)
   mkdir -p "$WORK/pf/pg_wal"; own_by_pg "$WORK/pf"
   wale wal-fetch --prefetch 2 "${NAMES[0]}" "$WORK/pf/pg_wal/RECOVERYXLOG" 2>/dev/null || fail "wal-fetch with prefetch"
-  for _ in $(seq 1 100); do [ -f "$WORK/pf/pg_wal/.wal-e/prefetch-$(cat /proc/sys/kernel/random/boot_id)/${NAMES[1]}" ] && break; sleep 0.1; done
-  [ -f "$WORK/pf/pg_wal/.wal-e/prefetch-$(cat /proc/sys/kernel/random/boot_id)/${NAMES[1]}" ] || fail "no prefetched ${NAMES[1]}: the helper could not decrypt"
+  # The spool: pg_wal/.wal-e/prefetch-<boot id>-<archive>/ (the one archive read here).
+  prefetched() { echo "$WORK/pf/pg_wal/.wal-e/prefetch-$(cat /proc/sys/kernel/random/boot_id)-"*"/$1"; }
+  for _ in $(seq 1 100); do [ -f "$(prefetched "${NAMES[1]}")" ] && break; sleep 0.1; done
+  [ -f "$(prefetched "${NAMES[1]}")" ] || fail "no prefetched ${NAMES[1]}: the helper could not decrypt"
   python3 "$WALE_TESTDATA/crypto/sodium_stream.py" decrypt "$KEY" <"$ARCHIVE/wal_005/${NAMES[1]}" \
-    | cmp -s - "$WORK/pf/pg_wal/.wal-e/prefetch-$(cat /proc/sys/kernel/random/boot_id)/${NAMES[1]}" || fail "the prefetched ${NAMES[1]} is not the decrypted object"
+    | cmp -s - "$(prefetched "${NAMES[1]}")" || fail "the prefetched ${NAMES[1]} is not the decrypted object"
   ! grep -qa "$KEY" /proc/[0-9]*/cmdline 2>/dev/null || fail "the key is on a command line"
   rm "$ENVDIR/WALE_LIBSODIUM_KEY"; echo "$WORK/sodium.key" >"$ENVDIR/WALE_LIBSODIUM_KEY_PATH"
   pass "prefetch helpers decrypt with the key from the envdir"

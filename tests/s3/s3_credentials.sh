@@ -170,9 +170,9 @@ for _ in $(seq 1 100); do
 done
 rm -f "$work/hold"
 for _ in $(seq 1 150); do
-  [ "$(find "$work/pg_wal/.wal-e/prefetch-$(cat /proc/sys/kernel/random/boot_id)" -maxdepth 1 -type f 2>/dev/null | wc -l)" -ge 2 ] && break; sleep 0.1
+  [ "$(find "$work/pg_wal/.wal-e/prefetch-$(cat /proc/sys/kernel/random/boot_id)-"* -mindepth 1 -maxdepth 1 -type f 2>/dev/null | wc -l)" -ge 2 ] && break; sleep 0.1
 done
-n=$(find "$work/pg_wal/.wal-e/prefetch-$(cat /proc/sys/kernel/random/boot_id)" -maxdepth 1 -type f 2>/dev/null | wc -l)
+n=$(find "$work/pg_wal/.wal-e/prefetch-$(cat /proc/sys/kernel/random/boot_id)-"* -mindepth 1 -maxdepth 1 -type f 2>/dev/null | wc -l)
 [ "$n" -ge 2 ] || { ls -laR "$work/pg_wal"; fail "the prefetch helper did not fetch the next segments ($n)"; }
 [ -s "$work/argv.seen" ] || fail "never saw the wal-prefetch helper's argv"
 grep -q -- "--aws-instance-profile" "$work/argv.seen" || { cat "$work/argv.seen"; fail "the helper did not get --aws-instance-profile"; }

@@ -7,6 +7,7 @@
 #include <lz4frame.h>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 
 #include "backup/backup_fetch.h"
 #include "backup/backup_push.h"
@@ -318,6 +320,67 @@ TEST_P(BackupFetch, AnInterruptedRestoreIsNeverStartableAndIsRefused) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::Conflict);
     EXPECT_NE(e.message().find("did not finish"), std::string::npos) << e.message();
+  }
+}
+
+// Descriptors this process has open.
+std::size_t open_descriptors() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+// While alive, this process may open only `limit` descriptors (RLIMIT_NOFILE).
+class OpenFileLimit {
+ public:
+  explicit OpenFileLimit(rlim_t limit) {
+    if (::getrlimit(RLIMIT_NOFILE, &old_) != 0) throw std::runtime_error("getrlimit failed");
+    struct rlimit low = old_;
+    low.rlim_cur = limit;
+    if (::setrlimit(RLIMIT_NOFILE, &low) != 0) throw std::runtime_error("setrlimit failed");
+  }
+  ~OpenFileLimit() { ::setrlimit(RLIMIT_NOFILE, &old_); }
+  OpenFileLimit(const OpenFileLimit&) = delete;
+  OpenFileLimit& operator=(const OpenFileLimit&) = delete;
+
+ private:
+  struct rlimit old_ {};
+};
+
+// Each partition had its own extractor, and each held a descriptor of the
+// target (and of every tablespace directory) until the end of the restore: a
+// backup of more partitions than the open-file limit (1024 by default; 1 TiB
+// in 1 GiB partitions) failed with "Too many open files". Only the
+// partitions being restored at once may hold descriptors.
+TEST_F(BackupFetchTest, ABackupOfMorePartitionsThanTheOpenFileLimitIsRestored) {
+  std::string pgdata = dir.path() + "/pgdata";
+  fs::create_directories(pgdata + "/base/5");
+  for (int i = 0; i < 150; ++i) {
+    std::ofstream(pgdata + "/base/5/" + std::to_string(20000 + i), std::ios::binary)
+        << std::string(17 * 1024, static_cast<char>('a' + i % 26));
+  }
+  make_backup(codec::Codec::Lz4);  // 16 KiB partitions: one per file
+  std::size_t partitions = 0;
+  base.list(layout::partitions_prefix(name), [&](const store::ObjectInfo&) { ++partitions; });
+  ASSERT_GE(partitions, 150u);
+  BackupFetchOptions fo;
+  fo.target = target;
+  fo.query = layout::BackupQuery::parse("LATEST");
+  fo.pool_size = 2;
+  {
+    OpenFileLimit limit(open_descriptors() + 64);
+    try {
+      backup_fetch(base, fo);
+    } catch (const Error& e) {
+      ADD_FAILURE() << "the restore of " << partitions << " partitions failed: " << e.message() << " -- " << e.detail();
+    }
+  }
+  EXPECT_TRUE(fs::exists(target + "/global/pg_control"));
+  EXPECT_FALSE(fs::exists(target + "/" + kMarker));
+  for (int i : {0, 77, 149}) {
+    std::ifstream in(target + "/base/5/" + std::to_string(20000 + i), std::ios::binary);
+    std::string got((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_TRUE(got == std::string(17 * 1024, static_cast<char>('a' + i % 26))) << "base/5/" << 20000 + i;
   }
 }
 

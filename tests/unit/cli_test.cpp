@@ -187,6 +187,12 @@ TEST(Cli, UsageErrorsAreRefused) {
   expect_refused({"wal-fetch", "000000010000000000000001"}, 255, "WAL_SEGMENT");
   expect_refused({"wal-fetch", "--no-such-option", "a", "b"}, 255, "no-such-option");
   expect_refused({"wal-fetch", "--pool-size", "2", "a", "b"}, 255, "wal-e: error:");  // wal-fetch has no --pool-size
+  // A global option missing its value (`--envdir $UNSET wal-fetch %f %p`) takes
+  // "wal-fetch" as its value: still restore_command's usage error, not exit 2
+  // ("not in the archive", which ends recovery).
+  expect_refused({"--envdir", "wal-fetch", "000000010000000000000001", "pg_wal/RECOVERYXLOG"}, 255, "not expected");
+  expect_refused({"--file-prefix", "wal-fetch", "000000010000000000000001", "pg_wal/RECOVERYXLOG"}, 255,
+                 "not expected");
   expect_refused({"wal-verify", "extra"}, 2, "extra");
 }
 

@@ -148,7 +148,7 @@ TEST_F(WalFaults, ADamagedPrefetchIsNeverPromoted) {
   ASSERT_EQ(wal_push(base, seg_path(), {codec::Codec::Zstd}), WalPushResult::Stored);
   std::string key = layout::wal_key(kSeg, codec::Codec::Zstd);
   faults.truncate_reads(key, base.stat(key)->size / 2);
-  std::string pf = prefetch_dir_for(dest());
+  std::string pf = prefetch_dir_for(dest(), faults);
   wal_prefetch(faults, pf, {kSeg}, codec::Codec::Zstd, 2);
   EXPECT_FALSE(fs::exists(pf + "/" + kSeg));
   try {

@@ -22,6 +22,7 @@
 #include "core/error.h"
 #include "core/stop_token.h"
 #include "layout/spool_layout.h"
+#include "store/local/local_store.h"
 #include "store/memory/memory_store.h"
 #include "test_support/fault_injecting_store.h"
 #include "test_support/temp_dir.h"
@@ -464,7 +465,7 @@ TEST(WalPrefetch, AClaimLeftByAKilledPrefetcherIsNotWaitedForNorItsPartialFileUs
   std::string pg_wal = restore.path() + "/pg_wal";
   fs::create_directories(pg_wal);
   std::string dest = pg_wal + "/RECOVERYXLOG";
-  std::string base = prefetch_dir_for(dest);
+  std::string base = prefetch_dir_for(dest, store);
   fs::create_directories(base + "/running/" + seg(2));
   std::ofstream(base + "/." + seg(2) + ".tmp.4242.1", std::ios::binary) << std::string(1000, 'c');
   auto call = std::async(std::launch::async,
@@ -504,7 +505,7 @@ TEST(WalPrefetch, AFailedDownloadLeavesNothingThatWalFetchWouldUse) {
   std::string pg_wal = restore.path() + "/pg_wal";
   fs::create_directories(pg_wal);
   std::string dest = pg_wal + "/RECOVERYXLOG";
-  std::string base = prefetch_dir_for(dest);
+  std::string base = prefetch_dir_for(dest, store);
   wal_prefetch(store, base, {seg(2)}, codec::Codec::Zstd, 1);
   EXPECT_GE(store.faults_fired(), 1u);
   EXPECT_FALSE(fs::exists(base + "/" + seg(2)));
@@ -530,7 +531,7 @@ TEST(WalPrefetch, ASpoolFromAnotherBootIsNeverUsed) {
   std::string pg_wal = restore.path() + "/pg_wal";
   fs::create_directories(pg_wal);
   std::string dest = pg_wal + "/RECOVERYXLOG";
-  std::string base = prefetch_dir_for(dest);
+  std::string base = prefetch_dir_for(dest, store);
   ASSERT_FALSE(base.empty());
   std::string spool = fs::path(base).parent_path().string();
   EXPECT_EQ(spool, fs::canonical(restore.path()).string() + "/pg_wal/.wal-e");
@@ -550,6 +551,42 @@ TEST(WalPrefetch, ASpoolFromAnotherBootIsNeverUsed) {
   std::vector<std::string> left;
   for (auto& e : fs::directory_iterator(spool)) left.push_back(e.path().filename().string());
   EXPECT_EQ(left, std::vector<std::string>{boot_name}) << "the other boots' spools are removed";
+}
+
+// Two archives can hold different segments under one name: a cluster
+// restored and promoted twice, each copy archiving to its own prefix, writes
+// timeline 2 into both. A segment prefetched while restore_command read one
+// archive must not be handed out once it reads the other (the operator
+// corrects the prefix and restarts recovery): the spool is per archive. It
+// was per boot only, and the other archive's copy was promoted.
+TEST(WalPrefetch, ASpoolFilledFromAnotherArchiveIsNeverUsed) {
+  test::TempDir archives;
+  fs::create_directories(archives.path() + "/a");
+  fs::create_directories(archives.path() + "/b");
+  store::LocalStore a(archives.path() + "/a");
+  store::LocalStore b(archives.path() + "/b");
+  PgWalDir first, second;
+  for (int i = 1; i <= 4; ++i) {
+    push(a, first.add(seg(i), false, 'a'), {});
+    push(b, second.add(seg(i), false, 'b'), {});
+  }
+  test::TempDir restore;
+  std::string pg_wal = restore.path() + "/pg_wal";
+  fs::create_directories(pg_wal);
+  std::string dest = pg_wal + "/RECOVERYXLOG";
+  auto r = wal_fetch_with_prefetch(a, seg(1), dest, codec::Codec::Zstd, 3);
+  ASSERT_TRUE(r.found);
+  wal_prefetch(a, r.plan.base, r.plan.missing, codec::Codec::Zstd, 2);
+  ASSERT_TRUE(fs::exists(r.plan.base + "/" + seg(2)));
+
+  auto r2 = wal_fetch_with_prefetch(b, seg(2), dest, codec::Codec::Zstd, 3);
+  ASSERT_TRUE(r2.found);
+  EXPECT_FALSE(r2.from_prefetch) << "a segment prefetched from another archive was used";
+  std::ifstream in(dest, std::ios::binary);
+  std::string got((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_TRUE(got == std::string(70000, 'b') + seg(2))
+      << "the restored segment is not the archive's (it starts with '" << got.substr(0, 1) << "')";
+  EXPECT_FALSE(fs::exists(r.plan.base)) << "the other archive's spool is left";
 }
 
 TEST(WalPrefetch, AnInBandFetchStartsThePrefetcherBeforeItsOwnDownload) {
@@ -590,7 +627,7 @@ TEST(WalPrefetch, NoSecondPrefetcherWhileOneRuns) {
   test::TempDir restore;
   std::string pg_wal = restore.path() + "/pg_wal";
   fs::create_directories(pg_wal + "/.wal-e");
-  std::string base = prefetch_dir_for(pg_wal + "/RECOVERYXLOG");
+  std::string base = prefetch_dir_for(pg_wal + "/RECOVERYXLOG", store);
   int fd = ::open((base + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);  // a running prefetcher
   ASSERT_GE(fd, 0);
   ASSERT_EQ(::flock(fd, LOCK_EX), 0);
