@@ -207,7 +207,10 @@ int run_wal_fetch(const WalFetchOptions& o, Context& ctx) {
   };
   auto r = archive::wal_fetch_with_prefetch(store, o.segment, o.destination, ctx.settings.compression, o.prefetch,
                                             start_prefetch);
-  if (!r.found) throw NotInArchive(ErrorCode::NotFound, "WAL file " + o.segment + " is not in the archive");
+  if (!r.found) {
+    archive::check_absence_is_trustworthy(store, o.destination);  // an archive that lost its identity: stop
+    throw NotInArchive(ErrorCode::NotFound, "WAL file " + o.segment + " is not in the archive");
+  }
   archive::check_fetched_segment(o.segment, o.destination, expected, store.describe(layout::cluster_identity_key()));
   return 0;
 }

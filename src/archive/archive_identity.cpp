@@ -214,6 +214,29 @@ std::optional<layout::ClusterIdentity> check_identity_for_fetch(store::ObjectSto
   }
 }
 
+void check_absence_is_trustworthy(store::ObjectStore& store, const std::string& dest) {
+  auto local = data_directory_identity(data_dir_of(dest));
+  if (!local) return;
+  const std::string pg_wal = pg_wal_dir_of(dest);
+  const std::string location = location_of(store);
+  if (!cached(pg_wal, location, *local)) return;  // never verified from here: nothing to compare
+  std::optional<store::ObjectInfo> found;
+  try {
+    found = store.stat(layout::cluster_identity_key());
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::NotFound) throw Error(ErrorCode::Remote, e.message(), e.detail(), e.hint());
+    throw;
+  }
+  if (found) return;
+  throw Error(ErrorCode::Remote, "the archive " + location + " has lost its identity object",
+              "A WAL file was not found there, but the identity object this data directory verified in the "
+              "archive earlier is gone too, so the answer \"not in the archive\" cannot be trusted: the archive "
+              "is not the one recovery has been reading (a file system no longer mounted at its root, another "
+              "bucket or prefix, or a deleted archive).",
+              "Make the archive available again and PostgreSQL retries; if it was replaced on purpose, remove " +
+                  layout::identity_cache_path(pg_wal) + ".");
+}
+
 void check_fetched_segment(const std::string& name, const std::string& dest,
                            const std::optional<layout::ClusterIdentity>& expected, const std::string& location) {
   if (!expected || pg::classify_wal_file(name) != pg::WalFileKind::Segment) return;

@@ -73,6 +73,16 @@ void check_identity_for_backup(store::ObjectStore& store, const std::string& dat
 // (which would end recovery): a store's NotFound becomes Error{Remote}.
 std::optional<layout::ClusterIdentity> check_identity_for_fetch(store::ObjectStore& store, const std::string& dest);
 
+// wal-fetch, before it answers "not in the archive" (exit 1, which ends
+// recovery) for a file it was to restore into `dest`: if this data directory
+// verified the archive's identity object before (the cache above), that
+// object must still be there. An archive that lost it is not the archive
+// recovery has been reading -- a file system no longer mounted at the
+// archive root, another bucket or prefix, a deleted archive -- and its
+// answer "absent" cannot be trusted: throws Error{Remote} (recovery stops).
+// One stat, and only on this path; no request without a cache.
+void check_absence_is_trustworthy(store::ObjectStore& store, const std::string& dest);
+
 // wal-fetch, after restoring segment `name` into `dest`: if the file's page
 // header names another system identifier or segment size than `expected`,
 // removes dest and throws Error{Conflict}. Other WAL files are not checked.

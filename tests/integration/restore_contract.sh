@@ -105,6 +105,19 @@ rc=0; as_pg bash -c "cd '$PRIMARY' && '$WALE' --envdir '$ENVDIR' wal-push pg_wal
 [ ! -e "$ARCHIVE" ] || fail "wal-push created the missing archive root"
 pass "a missing archive root: wal-fetch exits 255, backup-list and wal-push fail, nothing is created"
 
+# An empty directory at the archive root (a file system no longer mounted
+# there): the restored cluster verified the archive's identity during its
+# recovery, so an absent segment is no longer "not in the archive" (exit 1,
+# which would end a recovery) but an error that stops it.
+mkdir "$ARCHIVE"; chown postgres "$ARCHIVE"
+[ -f "$RESTORE/pg_wal/.wal-e/identity" ] || fail "the restored cluster's recovery cached no archive identity"
+rc=0; as_pg bash -c "cd '$RESTORE' && '$WALE' --envdir '$ENVDIR' wal-fetch --prefetch 0 0000000100000000000000EE pg_wal/RECOVERYXLOG" \
+  2>"$WORK/err" || rc=$?
+[ $rc = 255 ] && grep -q "lost its identity object" "$WORK/err" \
+  || { cat "$WORK/err"; fail "wal-fetch from an empty archive root that recovery had read exited $rc, want 255"; }
+rmdir "$ARCHIVE"
+pass "an archive root emptied under a restored cluster (unmounted): wal-fetch exits 255, not 1"
+
 # A stray carriage return in the envdir file names another directory.
 printf 'file://localhost%s\r\n' "$ARCHIVE.moved" >"$ENVDIR/WALE_FILE_PREFIX"
 rc=0; wale wal-fetch --prefetch 0 "${NEW[0]%%.*}" "$WORK/dest" 2>"$WORK/err" || rc=$?

@@ -152,6 +152,36 @@ TEST(ArchiveIdentity, FetchIntoAnotherClustersDataDirectoryStopsRecovery) {
   }
 }
 
+// "Not in the archive" ends recovery; it is trusted only from the archive
+// this data directory has been reading. One that lost the identity object
+// verified earlier (an unmounted file system leaves an empty directory at the
+// archive root) stops recovery instead.
+TEST(ArchiveIdentity, AnArchiveThatLostItsIdentityCannotEndRecovery) {
+  test::TempDir tmp;
+  store::MemoryStore store;
+  check_identity_for_push(store,
+                          write_segment(make_data_dir(tmp.path() + "/a", kSysidA) + "/pg_wal/000000010000000000000001",
+                                        kSysidA));
+  auto restored = make_data_dir(tmp.path() + "/restored", kSysidA);
+  const std::string dest = restored + "/pg_wal/RECOVERYXLOG";
+  ASSERT_TRUE(check_identity_for_fetch(store, dest));  // verified and cached
+  EXPECT_NO_THROW(check_absence_is_trustworthy(store, dest));
+
+  std::string key = layout::cluster_identity_key();
+  store.remove(std::span<const std::string>(&key, 1));
+  EXPECT_TRUE(check_identity_for_fetch(store, dest)) << "the cache answers without a request";
+  try {
+    check_absence_is_trustworthy(store, dest);
+    FAIL() << "an archive without its identity object was trusted to lack a WAL file";
+  } catch (const Error& e) {
+    EXPECT_GT(restore_exit_status(e.code()), 125) << e.message();
+    EXPECT_NE(e.message().find("lost its identity object"), std::string::npos) << e.message();
+  }
+  // A data directory that never verified an identity here (WAL-E's archives have none): no request, trusted.
+  auto fresh = make_data_dir(tmp.path() + "/fresh", kSysidA);
+  EXPECT_NO_THROW(check_absence_is_trustworthy(store, fresh + "/pg_wal/RECOVERYXLOG"));
+}
+
 TEST(ArchiveIdentity, FetchedSegmentOfAnotherClusterIsRemovedAndRefused) {
   test::TempDir tmp;
   auto dest = write_segment(tmp.path() + "/RECOVERYXLOG", kSysidB);
