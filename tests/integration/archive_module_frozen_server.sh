@@ -34,7 +34,7 @@ for _ in $(seq 1 100); do [ -s "$WORK/frozen/pid" ] && break; sleep 0.1; done
 [ -S "$frozen_sock" ] && [ -s "$WORK/frozen/pid" ] || fail "the stand-in server did not start"
 frozen=$(cat "$WORK/frozen/pid")
 # Stopped on every exit, before lib.sh's cleanup (which sees the test's exit status).
-trap 'rc=$?; kill "$frozen" 2>/dev/null; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; kill "$frozen" 2>/dev/null; (exit $rc); cleanup' EXIT
 
 PORT=55511
 D="$WORK/primary"
