@@ -48,6 +48,7 @@
 #endif
 #include "storage/pmsignal.h"
 #include "utils/guc.h"
+#include "utils/pidfile.h"
 
 PG_MODULE_MAGIC;
 
@@ -153,6 +154,38 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * True once PostgreSQL is shutting down. The archiver is not sent SIGTERM by
+ * a fast or smart shutdown: it gets SIGUSR2 and runs a last archiving cycle,
+ * retrying each failed file. The postmaster marks its postmaster.pid
+ * "stopping" (line LOCK_FILE_LINE_PM_STATUS) when the shutdown begins; the
+ * archiver's working directory is the data directory.
+ */
+static bool
+shutting_down(void)
+{
+	FILE	   *f;
+	char		line[256];
+	int			n = 0;
+	bool		stopping = false;
+
+	if (ShutdownRequestPending)
+		return true;
+	f = fopen("postmaster.pid", "r");
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL)
+	{
+		if (++n == LOCK_FILE_LINE_PM_STATUS)
+		{
+			stopping = strncmp(line, PM_STATUS_STOPPING, strlen(PM_STATUS_STOPPING)) == 0;
+			break;
+		}
+	}
+	fclose(f);
+	return stopping;
 }
 
 /* Reaps the child if it exited; logs how. */
@@ -387,6 +420,17 @@ get_connection(void)
 		fd = connect_server(sock);
 		if (fd >= 0)
 			return fd;
+		if (shutting_down())
+		{
+			/*
+			 * The last cycle before shutdown: a server that is not listening
+			 * yet would hold it up START_TIMEOUT_MS per attempt, for minutes.
+			 * The file stays .ready for the next start.
+			 */
+			ereport(WARNING, (errmsg("wal_e_archive: stopped waiting for the wal-e server to listen on \"%s\": "
+									 "PostgreSQL is shutting down", sock)));
+			return -1;
+		}
 		if (now_ms() >= deadline || !PostmasterIsAlive())
 		{
 			ereport(WARNING, (errmsg("wal_e_archive: the wal-e server did not start listening on \"%s\" in %d s",
