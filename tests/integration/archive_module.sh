@@ -10,34 +10,17 @@
 #  - a restore with restore_command reaches the last row;
 #  - stopping PostgreSQL stops the server (no orphan process).
 source "$(dirname "$0")/lib.sh"
-: "${WALE_PG_MODULE:?WALE_PG_MODULE must name the built wal_e_archive.so (configure with WALE_PG_MODULE=ON)}"
-
-mkdir -p "$WORK/lib"
-cp "$WALE_PG_MODULE" "$WORK/lib/wal_e_archive.so"
-chmod 755 "$WORK/lib" "$WORK/lib/wal_e_archive.so"
 
 PORT=55501
 D="$WORK/primary"
-own_by_pg "$WORK"
-as_pg "$PG_BIN/initdb" -D "$D" -U postgres -A trust -E UTF8 --no-locale --wal-segsize=1 >"$WORK/initdb.log" 2>&1 \
-  || { cat "$WORK/initdb.log"; fail "initdb"; }
+init_module_cluster "$D" $PORT
 cat >>"$D/postgresql.conf" <<CONF
-port = $PORT
-listen_addresses = ''
-unix_socket_directories = '$SOCK'
-wal_level = replica
-archive_mode = on
-archive_command = ''
-archive_library = 'wal_e_archive'
-dynamic_library_path = '\$libdir:$WORK/lib'
 wal_e.command = '$WALE --envdir $ENVDIR'
 wal_e.timeout = 60
 wal_e.socket = ''
-fsync = off
 max_wal_size = 256MB
 checkpoint_timeout = 30min
 CONF
-CLUSTERS+=("$D")
 LOG="$WORK/primary.log"
 start_cluster "$D" "$LOG"
 postmaster=$(head -n 1 "$D/postmaster.pid")

@@ -11,11 +11,6 @@
 #    signal, so the archiver could not even exit);
 #  - a fast shutdown completes: the archiver exits when told to.
 source "$(dirname "$0")/lib.sh"
-: "${WALE_PG_MODULE:?WALE_PG_MODULE must name the built wal_e_archive.so (configure with WALE_PG_MODULE=ON)}"
-
-mkdir -p "$WORK/lib"
-cp "$WALE_PG_MODULE" "$WORK/lib/wal_e_archive.so"
-chmod 755 "$WORK/lib" "$WORK/lib/wal_e_archive.so"
 
 # The frozen server: a socket that is listened on and never accepted from.
 mkdir -m 700 "$WORK/frozen"
@@ -38,23 +33,12 @@ trap 'rc=$?; set +e; kill "$frozen" 2>/dev/null; (exit $rc); cleanup' EXIT
 
 PORT=55511
 D="$WORK/primary"
-as_pg "$PG_BIN/initdb" -D "$D" -U postgres -A trust -E UTF8 --no-locale --wal-segsize=1 >"$WORK/initdb.log" 2>&1 \
-  || { cat "$WORK/initdb.log"; fail "initdb"; }
+init_module_cluster "$D" $PORT
 cat >>"$D/postgresql.conf" <<CONF
-port = $PORT
-listen_addresses = ''
-unix_socket_directories = '$SOCK'
-wal_level = replica
-archive_mode = on
-archive_command = ''
-archive_library = 'wal_e_archive'
-dynamic_library_path = '\$libdir:$WORK/lib'
 wal_e.command = ''
 wal_e.socket = '$frozen_sock'
 wal_e.timeout = 1
-fsync = off
 CONF
-CLUSTERS+=("$D")
 LOG="$WORK/primary.log"
 start_cluster "$D" "$LOG"
 

@@ -8,11 +8,8 @@
 # segment stays .ready for the next start. The stand-in for wal_e.command
 # starts and never listens.
 source "$(dirname "$0")/lib.sh"
-: "${WALE_PG_MODULE:?WALE_PG_MODULE must name the built wal_e_archive.so (configure with WALE_PG_MODULE=ON)}"
 
-mkdir -p "$WORK/lib" "$WORK/stub"
-cp "$WALE_PG_MODULE" "$WORK/lib/wal_e_archive.so"
-chmod 755 "$WORK/lib" "$WORK/lib/wal_e_archive.so"
+mkdir -p "$WORK/stub"
 # Run as "<command> wal-push-server <socket>": records its pid, never listens.
 cat >"$WORK/stub/never-listens" <<'STUB'
 #!/bin/sh
@@ -27,21 +24,8 @@ trap 'rc=$?; set +e; [ -f "$WORK/stub/started" ] && xargs kill <"$WORK/stub/star
 
 PORT=55512
 D="$WORK/primary"
-as_pg "$PG_BIN/initdb" -D "$D" -U postgres -A trust -E UTF8 --no-locale --wal-segsize=1 >"$WORK/initdb.log" 2>&1 \
-  || { cat "$WORK/initdb.log"; fail "initdb"; }
-cat >>"$D/postgresql.conf" <<CONF
-port = $PORT
-listen_addresses = ''
-unix_socket_directories = '$SOCK'
-wal_level = replica
-archive_mode = on
-archive_command = ''
-archive_library = 'wal_e_archive'
-dynamic_library_path = '\$libdir:$WORK/lib'
-wal_e.command = '$WORK/stub/never-listens'
-fsync = off
-CONF
-CLUSTERS+=("$D")
+init_module_cluster "$D" $PORT
+echo "wal_e.command = '$WORK/stub/never-listens'" >>"$D/postgresql.conf"
 LOG="$WORK/primary.log"
 start_cluster "$D" "$LOG"
 

@@ -104,6 +104,32 @@ CONF
   CLUSTERS+=("$dir")
 }
 
+# init_module_cluster DIR PORT: a new cluster (1 MiB segments) archiving through the archive
+# module (WALE_PG_MODULE, copied to $WORK/lib); the caller appends its wal_e.* settings to
+# DIR/postgresql.conf and starts it.
+init_module_cluster() {
+  local dir=$1 port=$2
+  : "${WALE_PG_MODULE:?WALE_PG_MODULE must name the built wal_e_archive.so (configure with WALE_PG_MODULE=ON)}"
+  mkdir -p "$WORK/lib"
+  cp "$WALE_PG_MODULE" "$WORK/lib/wal_e_archive.so"
+  chmod 755 "$WORK/lib" "$WORK/lib/wal_e_archive.so"
+  own_by_pg "$WORK"
+  as_pg "$PG_BIN/initdb" -D "$dir" -U postgres -A trust -E UTF8 --no-locale --wal-segsize=1 >"$WORK/initdb.log" 2>&1 \
+    || { cat "$WORK/initdb.log"; fail "initdb"; }
+  cat >>"$dir/postgresql.conf" <<CONF
+port = $port
+listen_addresses = ''
+unix_socket_directories = '$SOCK'
+wal_level = replica
+archive_mode = on
+archive_command = ''
+archive_library = 'wal_e_archive'
+dynamic_library_path = '\$libdir:$WORK/lib'
+fsync = off
+CONF
+  CLUSTERS+=("$dir")
+}
+
 start_cluster() {
   local dir=$1 log=${2:-$WORK/$(basename "$1").log}
   own_by_pg "$WORK"
