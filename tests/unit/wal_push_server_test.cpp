@@ -18,6 +18,7 @@
 #include "server/wal_push_server.h"
 #include "store/memory/memory_store.h"
 #include "test_support/fault_injecting_store.h"
+#include "test_support/full_backlog_listener.h"
 #include "test_support/temp_dir.h"
 
 namespace wale::server {
@@ -149,14 +150,7 @@ TEST(WalPushServer, RefusesASecondServerAndReplacesAStaleSocket) {
 TEST(WalPushServer, RefusesASocketWhoseServerAcceptsNothingWithoutWaiting) {
   test::TempDir dir;
   std::string sock = dir.path() + "/a.sock";
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, sock.c_str(), sizeof(addr.sun_path) - 1);
-  int listener = ::socket(AF_UNIX, SOCK_STREAM, 0);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  ASSERT_EQ(::listen(listener, 0), 0);  // one queued connection fills the backlog
-  int queued = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  ASSERT_EQ(::connect(queued, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  test::FullBacklogListener frozen(sock);
 
   auto second = std::async(std::launch::async, [&]() -> std::optional<ErrorCode> {
     try {
@@ -167,10 +161,9 @@ TEST(WalPushServer, RefusesASocketWhoseServerAcceptsNothingWithoutWaiting) {
     }
   });
   bool returned_in_time = second.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
-  ::close(listener);  // wakes a connect() still waiting, so that the test ends either way
+  frozen.close_listener();  // wakes a connect() still waiting, so that the test ends either way
   EXPECT_TRUE(returned_in_time) << "the constructor waited in connect() for a server that accepts nothing";
   EXPECT_EQ(second.get(), std::optional<ErrorCode>(ErrorCode::Conflict));
-  ::close(queued);
 }
 
 TEST(WalPushServer, RefusesAPathThatIsNotASocket) {

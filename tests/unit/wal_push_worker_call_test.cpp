@@ -33,6 +33,7 @@
 #include "server/wal_push_server.h"
 #include "store/memory/memory_store.h"
 #include "test_support/fault_injecting_store.h"
+#include "test_support/full_backlog_listener.h"
 #include "test_support/temp_dir.h"
 
 namespace wale::app {
@@ -221,26 +222,14 @@ TEST(WalPushThroughWorker, AWorkerOfOtherSettingsIsNotAsked) {
 TEST(WalPushClient, AListenerThatAcceptsNothingIsNoAnswerWithinTheTimeout) {
   test::TempDir dir;
   std::string sock = dir.path() + "/frozen.sock";
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, sock.c_str(), sizeof(addr.sun_path) - 1);
-  int listener = ::socket(AF_UNIX, SOCK_STREAM, 0);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  ASSERT_EQ(::listen(listener, 0), 0);  // one queued connection fills the backlog
-  int queued = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  ASSERT_EQ(::connect(queued, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  ASSERT_NE(::connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  ASSERT_EQ(errno, EAGAIN) << "the backlog is not full: the test shows nothing";
-  ::close(probe);
+  test::FullBacklogListener frozen(sock);  // checks that the backlog is full (else the test shows nothing)
 
   auto asked = std::async(std::launch::async,
                           [&] { return server::WalPushClient::ask(sock, "/x", std::chrono::milliseconds(200)); });
   bool answered_in_time = asked.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
-  ::close(listener);  // wakes a connect() still waiting, so that the test ends either way
+  frozen.close_listener();  // wakes a connect() still waiting, so that the test ends either way
   EXPECT_TRUE(answered_in_time) << "ask() waited in connect() for a listener that accepts nothing";
   EXPECT_FALSE(asked.get());
-  ::close(queued);
 }
 
 TEST(WalPushClient, NoSocketOrTooLongAPathIsNoAnswer) {
