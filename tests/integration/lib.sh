@@ -84,11 +84,13 @@ wale() { as_pg "$WALE" --envdir "$ENVDIR" "$@"; }
 # wal-e connecting to the cluster on PORT (for backup-push).
 wale_at() { local port=$1; shift; as_pg env PGHOST="$SOCK" PGPORT="$port" "$WALE" --envdir "$ENVDIR" "$@"; }
 
-# init_cluster DIR PORT: a new cluster archiving through wal-e wal-push.
-init_cluster() {
+# new_cluster DIR PORT [INITDB_OPTION...]: initdb and the settings every test cluster
+# shares (archive_mode on, no archiver set yet); not started.
+new_cluster() {
   local dir=$1 port=$2
+  shift 2
   own_by_pg "$WORK"
-  as_pg "$PG_BIN/initdb" -D "$dir" -U postgres -A trust -E UTF8 --no-locale >"$WORK/initdb.log" 2>&1 \
+  as_pg "$PG_BIN/initdb" -D "$dir" -U postgres -A trust -E UTF8 --no-locale "$@" >"$WORK/initdb.log" 2>&1 \
     || { cat "$WORK/initdb.log"; fail "initdb"; }
   cat >>"$dir/postgresql.conf" <<CONF
 port = $port
@@ -96,38 +98,35 @@ listen_addresses = ''
 unix_socket_directories = '$SOCK'
 wal_level = replica
 archive_mode = on
-archive_command = '$WALE --terse --envdir $ENVDIR wal-push %p'
 fsync = off
+CONF
+  CLUSTERS+=("$dir")
+}
+
+# init_cluster DIR PORT: a new cluster archiving through wal-e wal-push.
+init_cluster() {
+  new_cluster "$1" "$2"
+  cat >>"$1/postgresql.conf" <<CONF
+archive_command = '$WALE --terse --envdir $ENVDIR wal-push %p'
 max_wal_size = 256MB
 checkpoint_timeout = 30min
 CONF
-  CLUSTERS+=("$dir")
 }
 
 # init_module_cluster DIR PORT: a new cluster (1 MiB segments) archiving through the archive
 # module (WALE_PG_MODULE, copied to $WORK/lib); the caller appends its wal_e.* settings to
 # DIR/postgresql.conf and starts it.
 init_module_cluster() {
-  local dir=$1 port=$2
   : "${WALE_PG_MODULE:?WALE_PG_MODULE must name the built wal_e_archive.so (configure with WALE_PG_MODULE=ON)}"
   mkdir -p "$WORK/lib"
   cp "$WALE_PG_MODULE" "$WORK/lib/wal_e_archive.so"
   chmod 755 "$WORK/lib" "$WORK/lib/wal_e_archive.so"
-  own_by_pg "$WORK"
-  as_pg "$PG_BIN/initdb" -D "$dir" -U postgres -A trust -E UTF8 --no-locale --wal-segsize=1 >"$WORK/initdb.log" 2>&1 \
-    || { cat "$WORK/initdb.log"; fail "initdb"; }
-  cat >>"$dir/postgresql.conf" <<CONF
-port = $port
-listen_addresses = ''
-unix_socket_directories = '$SOCK'
-wal_level = replica
-archive_mode = on
+  new_cluster "$1" "$2" --wal-segsize=1
+  cat >>"$1/postgresql.conf" <<CONF
 archive_command = ''
 archive_library = 'wal_e_archive'
 dynamic_library_path = '\$libdir:$WORK/lib'
-fsync = off
 CONF
-  CLUSTERS+=("$dir")
 }
 
 start_cluster() {
