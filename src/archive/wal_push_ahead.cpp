@@ -1,12 +1,14 @@
 #include "archive/wal_push_ahead.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <condition_variable>
 #include <deque>
 #include <fstream>
@@ -194,13 +196,30 @@ bool marker_matches_file(const std::string& wal_dir, const std::string& name) {
   return now && now->ino == recorded.ino && now->size == recorded.size && now->mtime_ns == recorded.mtime_ns;
 }
 
-// True while a live worker holds the claim for `name` (stale claims are removed).
+// Whether the process the claim of `name` names is gone (false when it names
+// none: a claim being made, or one of an older wal-e: only its age tells).
+bool claim_owner_gone(const std::string& wal_dir, const std::string& name) {
+  std::ifstream in(layout::push_claim_owner_path(wal_dir, name));
+  long pid = 0;
+  if (!(in >> pid) || pid <= 0) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
+
+// Removes a claim directory and its owner file.
+void remove_claim(const std::string& wal_dir, const std::string& name) {
+  ::unlink(layout::push_claim_owner_path(wal_dir, name).c_str());
+  ::rmdir(layout::push_claim_path(wal_dir, name).c_str());
+}
+
+// True while a live worker holds the claim for `name`. A claim whose process
+// is gone (killed before it could remove it) is removed at once, any claim
+// after kAbandonedClaimSeconds.
 bool claimed(const std::string& wal_dir, const std::string& name) {
   std::string claim = layout::push_claim_path(wal_dir, name);
   struct stat st {};
   if (::stat(claim.c_str(), &st) != 0) return false;
-  if (::time(nullptr) - st.st_mtime >= kAbandonedClaimSeconds) {
-    ::rmdir(claim.c_str());  // its worker died
+  if (::time(nullptr) - st.st_mtime >= kAbandonedClaimSeconds || claim_owner_gone(wal_dir, name)) {
+    remove_claim(wal_dir, name);
     return false;
   }
   return true;
@@ -223,8 +242,9 @@ bool wait_for_claim(const std::string& wal_dir, const std::string& name, std::ch
   return true;
 }
 
-// A claim this process holds (the directory layout::push_claim_path), removed
-// when it goes out of scope.
+// A claim this process holds (the directory layout::push_claim_path, naming
+// this process in layout::push_claim_owner_path), removed when it goes out of
+// scope.
 class Claim {
  public:
   enum class Outcome { Taken, HeldElsewhere, Impossible };
@@ -244,17 +264,27 @@ class Claim {
       rc = ::mkdir(path.c_str(), 0700);
     }
     if (rc != 0) return errno == EEXIST ? Outcome::HeldElsewhere : Outcome::Impossible;
-    path_ = std::move(path);
+    wal_dir_ = wal_dir;
+    name_ = name;
+    // Who holds it, so that a claim outliving a killed process is not waited for. Without
+    // the file (no space) the claim still holds; only its age then ends it.
+    io::UniqueFd owner(
+        ::open(layout::push_claim_owner_path(wal_dir, name).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    std::string pid = std::to_string(::getpid()) + "\n";
+    if (owner && ::write(owner.get(), pid.data(), pid.size()) < 0) {
+      // as without the file
+    }
     return Outcome::Taken;
   }
   ~Claim() {
-    if (!path_.empty()) ::rmdir(path_.c_str());
+    if (!name_.empty()) remove_claim(wal_dir_, name_);
   }
   Claim(const Claim&) = delete;
   Claim& operator=(const Claim&) = delete;
 
  private:
-  std::string path_;
+  std::string wal_dir_;
+  std::string name_;  // empty: nothing claimed
 };
 
 // Throws Error{Cancelled} unless archive_status/<name>.ready still exists and

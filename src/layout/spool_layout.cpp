@@ -12,6 +12,9 @@ std::string push_claim_dir(const std::string& wal_dir) { return spool_dir(wal_di
 std::string push_claim_path(const std::string& wal_dir, const std::string& segment) {
   return push_claim_dir(wal_dir) + "/" + segment;
 }
+std::string push_claim_owner_path(const std::string& wal_dir, const std::string& segment) {
+  return push_claim_path(wal_dir, segment) + "/owner";
+}
 std::string push_ahead_lock_path(const std::string& wal_dir) { return spool_dir(wal_dir) + "/push-ahead.lock"; }
 std::string fs_clock_probe_path(const std::string& wal_dir) { return spool_dir(wal_dir) + "/clock"; }
 std::string prefetch_dir(const std::string& wal_dir, const std::string& boot_id, const std::string& archive) {

@@ -32,6 +32,8 @@ std::string push_marker_dir(const std::string& wal_dir);
 std::string push_marker_path(const std::string& wal_dir, const std::string& segment);
 std::string push_claim_dir(const std::string& wal_dir);
 std::string push_claim_path(const std::string& wal_dir, const std::string& segment);
+// The file in a claim directory that names the claiming process (its pid).
+std::string push_claim_owner_path(const std::string& wal_dir, const std::string& segment);
 std::string push_ahead_lock_path(const std::string& wal_dir);
 std::string fs_clock_probe_path(const std::string& wal_dir);
 // `boot_id`: the kernel's boot id (a spool written before a machine crash is

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -234,6 +236,42 @@ TEST(WalPushAhead, ACallClaimsTheSegmentItPushesItself) {
   fs::create_directories(pg.wal() + "/.wal-e/pushing/" + seg(2));
   wal_push_ahead_worker(store, pg.wal(), {seg(2)}, {codec::Codec::Zstd, 2});
   EXPECT_FALSE(memory.stat("wal_005/" + seg(2) + ".zst"));
+}
+
+// A claim outlives a process killed while it held it (SIGKILL, OOM killer):
+// the claim names its process, and a call does not wait for one that is gone
+// (it waited kClaimWait, 10 s, per such segment until the claim was 60 s old).
+TEST(WalPushAhead, AClaimOfAProcessThatIsGoneIsNotWaitedFor) {
+  PgWalDir pg;
+  std::string first = pg.add(seg(1), true);
+  std::string second = pg.add(seg(2), true);
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);  // its pid now names no process
+  std::string claim = pg.wal() + "/.wal-e/pushing/" + seg(1);
+  fs::create_directories(claim);
+  std::ofstream(claim + "/owner") << child << "\n";
+  store::MemoryStore store;
+  auto call = std::async(std::launch::async, [&] {
+    return wal_push_with_ahead(store, first, {codec::Codec::Zstd, 2});
+  });
+  ASSERT_EQ(call.wait_for(std::chrono::seconds(5)), std::future_status::ready)
+      << "the call waited for the claim of a process that is gone";
+  EXPECT_EQ(call.get().result, WalPushResult::Stored);
+  EXPECT_FALSE(fs::exists(claim));
+
+  // The claim of a live process is still waited for.
+  std::string held = pg.wal() + "/.wal-e/pushing/" + seg(2);
+  fs::create_directories(held);
+  std::ofstream(held + "/owner") << ::getpid() << "\n";
+  auto waiting = std::async(std::launch::async, [&] {
+    return wal_push_with_ahead(store, second, {codec::Codec::Zstd, 2});
+  });
+  EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout)
+      << "did not wait for a live process's claim";
+  fs::remove_all(held);
+  EXPECT_EQ(waiting.get().result, WalPushResult::Stored);
 }
 
 TEST(WalPushAhead, ACallWaitsForTheClaimingWorkerAndReturnsWhenItIsDone) {
