@@ -887,8 +887,9 @@ fam_backup_push() {
 # --------------------------------------------------------- family: backup-fetch
 # Acknowledged = backup-fetch exited 0: the target must then pass pg_verifybackup (every file
 # against the backup's manifest) and, for the first success of each kind, start and recover to
-# the primary's exact rows. A failed or killed fetch must not leave a target that PostgreSQL
-# starts (HALFRESTORE), nor temporary files; an unfaulted retry must then succeed (STUCK).
+# the primary's exact rows. A failed or killed fetch must not leave an incomplete target (one
+# that fails pg_verifybackup) that PostgreSQL starts (HALFRESTORE), nor temporary files; an
+# unfaulted retry must then succeed (STUCK).
 bf_case() {
   local fam=$1 kind=$2 idx=$3 env=$4 name=$5 clean_env=$6
   local tgt=$W/bf/target; [ $kind = enospc ] && tgt=$W/tmpfs/bf-target
@@ -922,7 +923,12 @@ bf_case() {
       vio WRONGRESTORE "backup-fetch exited 0 but pg_verifybackup fails: $(head -2 "$W/vb.out" | tr '\n' ' ' | cut -c1-200)"
     fi
   else
-    if [ -d "$tgt" ] && [ -n "$(ls -A "$tgt" 2>/dev/null)" ]; then
+    # A kill between the last step that completes the data (global/pg_control renamed into
+    # place, every file already synced) and the removal of the in-progress marker leaves a
+    # finished restore: every file matches the backup's manifest. Only a target that does not
+    # is a half restore if PostgreSQL starts it.
+    if [ -d "$tgt" ] && [ -n "$(ls -A "$tgt" 2>/dev/null)" ] \
+        && ! as_pg "$PG_BIN/pg_verifybackup" -n -q -i .wal-e-restore-in-progress "$tgt" >/dev/null 2>&1; then
       if startable "$tgt" "$clean_env"; then
         vio HALFRESTORE "backup-fetch exit $rc left a target that PostgreSQL starts ($(find "$tgt" -type f | wc -l) files)"
       fi
