@@ -200,18 +200,23 @@ std::optional<layout::ClusterIdentity> identity_for_fetch(store::ObjectStore& st
   return archived;
 }
 
-}  // namespace
-
-std::optional<layout::ClusterIdentity> check_identity_for_fetch(store::ObjectStore& store, const std::string& dest) {
+// Runs `f` for wal-fetch: restore_command exits 1 ("not in the archive":
+// recovery ends) for Error{NotFound}, so a 404 from the store while checking
+// the identity is a failure like any other and becomes Error{Remote}.
+template <typename F>
+auto never_not_found(F&& f) -> decltype(f()) {
   try {
-    return identity_for_fetch(store, dest);
+    return f();
   } catch (const Error& e) {
-    // restore_command exits 1 ("not in the archive": recovery ends) for
-    // Error{NotFound}; a 404 from the store while reading the identity is a
-    // failure like any other and must stop recovery instead.
     if (e.code() == ErrorCode::NotFound) throw Error(ErrorCode::Remote, e.message(), e.detail(), e.hint());
     throw;
   }
+}
+
+}  // namespace
+
+std::optional<layout::ClusterIdentity> check_identity_for_fetch(store::ObjectStore& store, const std::string& dest) {
+  return never_not_found([&] { return identity_for_fetch(store, dest); });
 }
 
 void check_absence_is_trustworthy(store::ObjectStore& store, const std::string& dest) {
@@ -220,14 +225,7 @@ void check_absence_is_trustworthy(store::ObjectStore& store, const std::string& 
   const std::string pg_wal = pg_wal_dir_of(dest);
   const std::string location = location_of(store);
   if (!cached(pg_wal, location, *local)) return;  // never verified from here: nothing to compare
-  std::optional<store::ObjectInfo> found;
-  try {
-    found = store.stat(layout::cluster_identity_key());
-  } catch (const Error& e) {
-    if (e.code() == ErrorCode::NotFound) throw Error(ErrorCode::Remote, e.message(), e.detail(), e.hint());
-    throw;
-  }
-  if (found) return;
+  if (never_not_found([&] { return store.stat(layout::cluster_identity_key()); })) return;
   throw Error(ErrorCode::Remote, "the archive " + location + " has lost its identity object",
               "A WAL file was not found there, but the identity object this data directory verified in the "
               "archive earlier is gone too, so the answer \"not in the archive\" cannot be trusted: the archive "

@@ -299,5 +299,24 @@ TEST(ArchiveIdentity, ANotFoundFromTheStoreDuringTheFetchCheckNeverEndsRecovery)
   }
 }
 
+// The same for the look that decides whether "not in the archive" can be trusted.
+TEST(ArchiveIdentity, ANotFoundFromTheStoreDuringTheAbsenceCheckNeverEndsRecovery) {
+  test::TempDir tmp;
+  store::MemoryStore base;
+  check_identity_for_push(base,
+                          write_segment(make_data_dir(tmp.path() + "/a", kSysidA) + "/pg_wal/000000010000000000000001",
+                                        kSysidA));
+  const std::string dest = make_data_dir(tmp.path() + "/restored", kSysidA) + "/pg_wal/RECOVERYXLOG";
+  ASSERT_TRUE(check_identity_for_fetch(base, dest));  // verified and cached
+  test::FaultInjectingStore store(base);
+  store.fail(test::FaultInjectingStore::Op::Stat, ErrorCode::NotFound, "*", 0);
+  try {
+    check_absence_is_trustworthy(store, dest);
+    ADD_FAILURE() << "the absence check passed although the store failed";
+  } catch (const Error& e) {
+    EXPECT_GT(restore_exit_status(e.code()), 125) << to_string(e.code()) << ": " << e.message();
+  }
+}
+
 }  // namespace
 }  // namespace wale::archive
