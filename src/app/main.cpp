@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
     set_up_logging(inv, env, /*report_problems=*/true);
     return wale::app::run_command(inv, env);
   } catch (const wale::Error& e) {
-    if (auto stopped = wale::app::interrupted(&e)) {  // SIGINT/SIGTERM/SIGHUP: 128 + signo
+    if (auto stopped = wale::app::interrupted(&e)) {  // SIGINT/SIGTERM/SIGHUP/SIGQUIT: 128 + signo
       print_error(stopped->error.message(), stopped->error.detail(), stopped->error.hint());
       return stopped->exit_code;
     }

@@ -138,7 +138,8 @@ std::string man_page() {
          "verification that found a problem).\n"
          ".TP\n\\fB2\\fR\nA usage error, or an unexpected failure.\n"
          ".TP\n\\fB127\\fR\nNo subcommand was given.\n"
-         ".TP\n\\fB128\\fR + \\fIN\\fR\nStopped by signal \\fIN\\fR (SIGINT 130, SIGTERM 143, SIGHUP 129).\n"
+         ".TP\n\\fB128\\fR + \\fIN\\fR\nStopped by signal \\fIN\\fR (SIGINT 130, SIGTERM 143, SIGHUP 129, SIGQUIT "
+         "131).\n"
          ".PP\n\\fBwal\\-fetch\\fR follows PostgreSQL's restore_command contract instead: \\fB1\\fR only when "
          "the archive definitely lacks the file (PostgreSQL then ends recovery), \\fB255\\fR for every other "
          "failure, so that PostgreSQL stops recovery instead of ending it.\n";

@@ -10,7 +10,9 @@
 namespace wale::app {
 namespace {
 
-constexpr int kStopSignals[] = {SIGINT, SIGTERM, SIGHUP};
+// SIGQUIT too: PostgreSQL's immediate shutdown sends it to archive_command and
+// restore_command, and its default action would skip every cleanup.
+constexpr int kStopSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
 extern "C" void on_stop_signal(int signo) {
   process_stop_token().request(signo);

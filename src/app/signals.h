@@ -1,8 +1,9 @@
 // Process set-up for signals and secrets, called first thing by main.
 //
-// Signals: SIGINT, SIGTERM and SIGHUP get a handler that only records the
-// signal in the process StopToken (core/stop_token.h: one lock-free atomic,
-// async-signal-safe) and puts the default action back for all three, so a
+// Signals: SIGINT, SIGTERM, SIGHUP and SIGQUIT (PostgreSQL's immediate
+// shutdown) get a handler that only records the signal in the process
+// StopToken (core/stop_token.h: one lock-free atomic, async-signal-safe) and
+// puts the default action back for all four, so a
 // second signal kills at once if the first did not stop the command. The
 // handler is installed without SA_RESTART: a blocking system call in the
 // thread that takes the signal wakes with EINTR. Everything else does not

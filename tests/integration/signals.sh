@@ -137,8 +137,9 @@ no_temps_of "$PID" "$ARCHIVE"
 ! ls "$ARCHIVE/wal_005/$SEG".* >/dev/null 2>&1 || fail "an interrupted wal-push stored the segment"
 pass "wal-push stopped by SIGTERM mid-transfer: exit 143, one line, no temporary file"
 
-# SIGINT and SIGHUP stop it the same way, with 128 + their number.
-for pair in SIGINT:130 SIGHUP:129; do
+# SIGINT, SIGHUP and SIGQUIT stop it the same way, with 128 + their number
+# (PostgreSQL's immediate shutdown sends SIGQUIT to archive_command).
+for pair in SIGINT:130 SIGHUP:129 SIGQUIT:131; do
   sig=${pair%%:*} code=${pair##*:}
   ( head -c 3000000 /dev/urandom; sleep 20 ) >"$WORK/pg_wal_fifo/$SEG" &
   FEEDER=$!
@@ -150,7 +151,7 @@ for pair in SIGINT:130 SIGHUP:129; do
   expect_one_line_143 "$WORK/push.err" "wal-push ($sig)" "$sig" "$code"
   no_temps_of "$PID" "$ARCHIVE"
 done
-pass "wal-push stopped by SIGINT (exit 130) and SIGHUP (exit 129) the same way"
+pass "wal-push stopped by SIGINT (exit 130), SIGHUP (exit 129) and SIGQUIT (exit 131) the same way"
 
 # --- SIGPIPE is ignored: a closed stdout is an error with a message, not a silent death.
 RC=0; { sleep 0.3; wale --terse backup-list 2>"$WORK/pipe.err"; echo $? >"$WORK/pipe.rc"; } | true || true
@@ -181,6 +182,19 @@ kill "$FEEDER" 2>/dev/null || true; wait "$FEEDER" 2>/dev/null || true
 expect_one_line_143 "$WORK/wf.err" "wal-fetch"
 [ -z "$(ls -A "$WORK/pg_wal_fetch/pg_wal" | grep RECOVERYXLOG)" ] || { ls -la "$WORK/pg_wal_fetch/pg_wal"; fail "wal-fetch left a file beside %p"; }
 pass "wal-fetch stopped by SIGTERM mid-transfer: exit 143 (stops recovery), one line, nothing beside %p"
+
+# PostgreSQL's immediate shutdown sends SIGQUIT to restore_command: the same
+# clean stop, exit 131, and no temporary left beside %p for a later sweep.
+( head -c 4000000 "$WORK/seg2.obj"; sleep 20 ) >"$OBJ" &
+FEEDER=$!
+run_bg "$WORK/wf.out" "$WORK/wf.err" --terse wal-fetch --prefetch 0 "$SEG2" "$WORK/pg_wal_fetch/pg_wal/RECOVERYXLOG"
+sleep 1
+kill -QUIT "$PID"
+RC=0; wait "$JOB" || RC=$?
+kill "$FEEDER" 2>/dev/null || true; wait "$FEEDER" 2>/dev/null || true
+expect_one_line_143 "$WORK/wf.err" "wal-fetch" SIGQUIT 131
+[ -z "$(ls -A "$WORK/pg_wal_fetch/pg_wal" | grep RECOVERYXLOG)" ] || { ls -la "$WORK/pg_wal_fetch/pg_wal"; fail "wal-fetch left a file beside %p after SIGQUIT"; }
+pass "wal-fetch stopped by SIGQUIT mid-transfer: exit 131 (stops recovery), one line, nothing beside %p"
 
 # SIGKILL cannot clean up: the temporary beside %p stays, and the next
 # wal-fetch removes it once stale (its process is gone).
