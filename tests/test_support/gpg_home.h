@@ -1,12 +1,18 @@
 // GpgHome: a throwaway GnuPG home for one test. Sets GNUPGHOME (restored on
 // destruction), imports the WAL-E fixture's passphrase-less secret key, and
-// kills the gpg-agent it started when done. Not thread-safe (environment).
+// kills the gpg-agent it started when done, waiting (up to 5 s) until the
+// agent has removed its socket, so that it writes nothing into the directory
+// after its removal. Not thread-safe (environment).
 #pragma once
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdlib>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "test_support/temp_dir.h"
 
@@ -28,6 +34,11 @@ class GpgHome {
   }
   ~GpgHome() {
     (void)std::system("gpgconf --kill gpg-agent >/dev/null 2>&1");
+    // gpgconf only asks the agent to exit; it removes its socket last.
+    const std::string socket = dir_.path() + "/S.gpg-agent";
+    for (int i = 0; i < 250 && ::access(socket.c_str(), F_OK) == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     if (old_) ::setenv("GNUPGHOME", old_->c_str(), 1);
     else ::unsetenv("GNUPGHOME");
   }

@@ -1,10 +1,15 @@
-// TempDir: a fresh directory under $TMPDIR (or /tmp), removed recursively on destruction.
+// TempDir: a fresh directory under $TMPDIR (or /tmp), removed recursively on
+// destruction. The removal is retried: remove_all stops at the first entry
+// that vanishes under it (a gpg-agent removing its sockets as it exits) and
+// would leave the rest behind.
 #pragma once
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 namespace wale::test {
 
@@ -17,8 +22,12 @@ class TempDir {
     path_ = tmpl;
   }
   ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      std::error_code ec;
+      std::filesystem::remove_all(path_, ec);
+      if (!ec && !std::filesystem::exists(path_, ec)) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
