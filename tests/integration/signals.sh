@@ -172,28 +172,25 @@ OBJ=$(ls "$ARCHIVE/wal_005/$SEG2".*)
 mv "$OBJ" "$WORK/seg2.obj"
 mkfifo "$OBJ"
 own_by_pg "$OBJ"
-( head -c 4000000 "$WORK/seg2.obj"; sleep 20 ) >"$OBJ" &
-FEEDER=$!
-run_bg "$WORK/wf.out" "$WORK/wf.err" --terse wal-fetch --prefetch 0 "$SEG2" "$WORK/pg_wal_fetch/pg_wal/RECOVERYXLOG"
-sleep 1
-kill -TERM "$PID"
-RC=0; wait "$JOB" || RC=$?
-kill "$FEEDER" 2>/dev/null || true; wait "$FEEDER" 2>/dev/null || true
-expect_one_line_143 "$WORK/wf.err" "wal-fetch"
-[ -z "$(ls -A "$WORK/pg_wal_fetch/pg_wal" | grep RECOVERYXLOG)" ] || { ls -la "$WORK/pg_wal_fetch/pg_wal"; fail "wal-fetch left a file beside %p"; }
+# stop_fetch_mid_transfer SIGNAL CODE: a wal-fetch reading the FIFO, stopped
+# by SIGNAL: exit CODE, one line, nothing left beside %p.
+stop_fetch_mid_transfer() {
+  local sig=$1 code=$2
+  ( head -c 4000000 "$WORK/seg2.obj"; sleep 20 ) >"$OBJ" &
+  FEEDER=$!
+  run_bg "$WORK/wf.out" "$WORK/wf.err" --terse wal-fetch --prefetch 0 "$SEG2" "$WORK/pg_wal_fetch/pg_wal/RECOVERYXLOG"
+  sleep 1
+  kill -"${sig#SIG}" "$PID"
+  RC=0; wait "$JOB" || RC=$?
+  kill "$FEEDER" 2>/dev/null || true; wait "$FEEDER" 2>/dev/null || true
+  expect_one_line_143 "$WORK/wf.err" "wal-fetch ($sig)" "$sig" "$code"
+  [ -z "$(ls -A "$WORK/pg_wal_fetch/pg_wal" | grep RECOVERYXLOG)" ] || { ls -la "$WORK/pg_wal_fetch/pg_wal"; fail "wal-fetch left a file beside %p after $sig"; }
+}
+stop_fetch_mid_transfer SIGTERM 143
 pass "wal-fetch stopped by SIGTERM mid-transfer: exit 143 (stops recovery), one line, nothing beside %p"
-
 # PostgreSQL's immediate shutdown sends SIGQUIT to restore_command: the same
-# clean stop, exit 131, and no temporary left beside %p for a later sweep.
-( head -c 4000000 "$WORK/seg2.obj"; sleep 20 ) >"$OBJ" &
-FEEDER=$!
-run_bg "$WORK/wf.out" "$WORK/wf.err" --terse wal-fetch --prefetch 0 "$SEG2" "$WORK/pg_wal_fetch/pg_wal/RECOVERYXLOG"
-sleep 1
-kill -QUIT "$PID"
-RC=0; wait "$JOB" || RC=$?
-kill "$FEEDER" 2>/dev/null || true; wait "$FEEDER" 2>/dev/null || true
-expect_one_line_143 "$WORK/wf.err" "wal-fetch" SIGQUIT 131
-[ -z "$(ls -A "$WORK/pg_wal_fetch/pg_wal" | grep RECOVERYXLOG)" ] || { ls -la "$WORK/pg_wal_fetch/pg_wal"; fail "wal-fetch left a file beside %p after SIGQUIT"; }
+# clean stop, and no temporary left beside %p for a later sweep.
+stop_fetch_mid_transfer SIGQUIT 131
 pass "wal-fetch stopped by SIGQUIT mid-transfer: exit 131 (stops recovery), one line, nothing beside %p"
 
 # SIGKILL cannot clean up: the temporary beside %p stays, and the next
