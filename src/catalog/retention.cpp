@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -117,9 +118,13 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
   // then keeps only if some backup needs it; backup-push itself checks that
   // every segment from its start to its stop is archived before its sentinel.
   std::map<std::string, BackupObjects> backups;
+  std::vector<std::string> stray_keys;  // under basebackups_005/ but of no backup
   store.list(layout::kBackupsDir, [&](const store::ObjectInfo& o) {
     auto name = layout::backup_of_key(o.key);
-    if (!name) return;
+    if (!name) {
+      stray_keys.push_back(o.key);
+      return;
+    }
     auto& b = backups[name->str()];
     b.newest = std::max(b.newest, o.modified);
     if (layout::backup_from_sentinel_key(o.key)) {
@@ -138,9 +143,39 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
                     "Unmark it first: wal-e backup-mark " + name + " --impermanent.");
       }
     }
-    store.list(layout::kBackupsDir, [&](const store::ObjectInfo& o) { plan.keys.push_back(o.key); });
-    store.list(layout::kWalDir, [&](const store::ObjectInfo& o) { plan.keys.push_back(o.key); });
-    for (const auto& [name, b] : backups) (b.finished ? plan.backups : plan.unfinished_backups).push_back(name);
+    // A running backup (no sentinel, younger than the grace) is kept, with
+    // every WAL file from its start on (any timeline) and the history files:
+    // deleting its listed files while it writes its sentinel would leave a
+    // sentinel vouching for files that are gone. Only keys of this listing
+    // are deleted: a backup that starts after it keeps its files.
+    std::optional<std::string> first_needed;  // <log><seg> hex of the earliest running start
+    for (const auto& [name, b] : backups) {
+      if (b.finished) {
+        plan.backups.push_back(name);
+        plan.keys.push_back(layout::sentinel_key(*layout::BackupName::parse(name)));
+      } else if (now - b.newest > request.unfinished_grace) {
+        plan.unfinished_backups.push_back(name);
+      } else {
+        plan.running_backups.push_back(name);
+        auto parsed = *layout::BackupName::parse(name);
+        plan.wal_needs.push_back(WalNeed{name, start_of(parsed, nullptr, pg::kDefaultSegmentSize), true});
+        // Equal-length uppercase hex: lexical order is position order, whatever the segment size.
+        std::string position = parsed.segment.substr(8);
+        if (!first_needed || position < *first_needed) first_needed = position;
+        continue;
+      }
+      plan.keys.insert(plan.keys.end(), b.keys.begin(), b.keys.end());
+    }
+    plan.keys.insert(plan.keys.end(), stray_keys.begin(), stray_keys.end());
+    store.list(layout::kWalDir, [&](const store::ObjectInfo& o) {
+      if (first_needed) {
+        if (auto w = layout::parse_wal_key(o.key)) {
+          if (w->kind == pg::WalFileKind::History || w->name.substr(8, 16) >= *first_needed) return;
+        }
+      }
+      plan.keys.push_back(o.key);
+      ++plan.wal_keys;
+    });
     return plan;
   }
 

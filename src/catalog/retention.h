@@ -29,6 +29,9 @@
 //    be ahead of their real start; for a WAL-E sentinel whose stop equals its
 //    start (the offline signature) the start is taken as segment 0 of that
 //    log, which is never later than the real one.
+//  - `everything` deletes every key listed under basebackups_005/ and
+//    wal_005/ except a running backup's objects, and, while one runs, the
+//    history files and every WAL file from its start on (any timeline).
 //  - A WAL segment that a backup starting during `delete` needs may still be
 //    deleted (it was not running when the backups were listed): backup-push
 //    checks that every segment from its start to its stop is archived before

@@ -420,5 +420,36 @@ TEST(Retention, DamagedHistoryStopsTheDelete) {
   }
 }
 
+// `delete everything` while a backup-push is running: the push checks its
+// partitions and WAL, then writes its sentinel between delete's listing and
+// its removals. Deleting the listed files then left a sentinel vouching for
+// files that are gone: a backup that looks whole and cannot be restored. A
+// running backup (no sentinel, younger than the grace) is kept, with the WAL
+// from its start, as by every other mode.
+TEST(Retention, EverythingNeverLeavesARunningBackupsSentinelWithoutItsFiles) {
+  Archive a;
+  auto old = a.add_backup(1, 0x10, 1);
+  auto running = *layout::BackupName::parse(a.add_unfinished(1, 0x20, hours(1)));
+  store::put_bytes(a.s, layout::partition_key(running, 0, codec::Codec::Zstd), "tar");
+  a.s.set_modified(layout::partition_key(running, 0, codec::Codec::Zstd), kNow - minutes(5));
+  for (int seg = 0x10; seg <= 0x21; ++seg) a.add_wal(1, seg);
+  DeleteRequest all;
+  all.mode = DeleteMode::Everything;
+  auto plan = plan_delete(a.s, all, kNow);
+  store::put_bytes(a.s, layout::sentinel_key(running), layout::Sentinel{}.to_json());  // backup-push finishes
+  execute_delete(a.s, plan);
+  EXPECT_FALSE(a.has_backup(old));
+  ASSERT_TRUE(a.has(layout::sentinel_key(running)));
+  EXPECT_TRUE(a.has(layout::partition_key(running, 0, codec::Codec::Zstd))) << "a sentinel without its files";
+  EXPECT_TRUE(a.has(layout::extended_version_key(running)));
+  for (int seg = 0x20; seg <= 0x21; ++seg) EXPECT_TRUE(a.has_wal(1, seg)) << seg;
+  EXPECT_FALSE(a.has_wal(1, 0x1F));
+  EXPECT_EQ(plan.running_backups, std::vector<std::string>{running.str()});
+  // Abandoned ones (older than the grace) still go.
+  auto stale = *layout::BackupName::parse(a.add_unfinished(1, 0x30, hours(30)));
+  a.run(all);
+  EXPECT_FALSE(a.has(layout::extended_version_key(stale)));
+}
+
 }  // namespace
 }  // namespace wale::catalog
