@@ -28,7 +28,10 @@ struct BackupObjects {
   std::optional<layout::Sentinel> sentinel;
   // Filled for finished and running backups:
   std::optional<pg::WalSegment> start;  // the first segment it needs (on its timeline)
-  pg::Lsn stop;                         // where it becomes consistent
+  // WAL-E offline backups: the same position on the timeline the name's
+  // digits give read as decimal (see start_of), if that is another one.
+  std::optional<pg::WalSegment> alt_start;
+  pg::Lsn stop;  // where it becomes consistent
   bool on_live_path = true;
 };
 
@@ -36,18 +39,36 @@ struct BackupObjects {
 // offline backups (see retention.h), whose start is taken as segment 0 of the
 // log their name gives. Segment 0 of its timeline if the name does not parse
 // with this segment size (keeps all of that timeline's WAL).
+bool walE_offline(const layout::BackupName& name, const layout::Sentinel* sentinel) {
+  return sentinel && sentinel->format.empty() && sentinel->wal_segment_backup_stop == name.segment;
+}
+
 pg::WalSegment start_of(const layout::BackupName& name, const layout::Sentinel* sentinel, std::uint64_t segment_size) {
   auto start = name.start_segment(segment_size);
   if (!start) {
     auto timeline = static_cast<std::uint32_t>(std::stoul(name.segment.substr(0, 8), nullptr, 16));
     return pg::WalSegment{timeline, 0, segment_size};
   }
-  bool walE_offline = sentinel && sentinel->format.empty() && sentinel->wal_segment_backup_stop == name.segment;
-  if (walE_offline) {
+  if (walE_offline(name, sentinel)) {
     std::uint64_t per_log = 0x100000000ULL / segment_size;
     start->segno -= start->segno % per_log;
   }
   return *start;
+}
+
+// WAL-E's offline backups also take pg_controldata's timeline, printed in
+// decimal, as hex: on timeline 10 the name says 00000010 (16). The real
+// timeline is those digits read as decimal; nullopt when that is the same
+// one, or they are not all decimal digits (then not WAL-E's offline name).
+std::optional<pg::WalSegment> walE_offline_decimal_start(const layout::BackupName& name,
+                                                         const layout::Sentinel* sentinel,
+                                                         const pg::WalSegment& start) {
+  if (!walE_offline(name, sentinel)) return std::nullopt;
+  std::string digits = name.segment.substr(0, 8);
+  if (digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  auto timeline = static_cast<std::uint32_t>(std::stoul(digits, nullptr, 10));
+  if (timeline == 0 || timeline == start.timeline) return std::nullopt;
+  return pg::WalSegment{timeline, start.segno, start.segment_size};
 }
 
 // Where a finished backup becomes consistent: the sentinel's stop LSN (ours),
@@ -196,7 +217,10 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
   std::uint32_t current = 1;
   for (const auto& w : wal_files) current = std::max(current, w.timeline);
   for (auto& [name, b] : backups) {
-    b.start = start_of(*layout::BackupName::parse(name), b.sentinel ? &*b.sentinel : nullptr, segment_size);
+    auto parsed = *layout::BackupName::parse(name);
+    const layout::Sentinel* sentinel = b.sentinel ? &*b.sentinel : nullptr;
+    b.start = start_of(parsed, sentinel, segment_size);
+    b.alt_start = walE_offline_decimal_start(parsed, sentinel, *b.start);
     current = std::max(current, b.start->timeline);
   }
   plan.current_timeline = current;
@@ -266,6 +290,7 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
     } else {
       plan.kept_backups.push_back(n);
       needs.push_back(WalNeed{n, *b.start, false});
+      if (b.alt_start) needs.push_back(WalNeed{n, *b.alt_start, false});
     }
   }
   bool any_kept = !needs.empty();

@@ -28,7 +28,9 @@
 //  - WAL-E's offline backups are named after a mis-parsed position that can
 //    be ahead of their real start; for a WAL-E sentinel whose stop equals its
 //    start (the offline signature) the start is taken as segment 0 of that
-//    log, which is never later than the real one.
+//    log, which is never later than the real one; and as they also read the
+//    timeline's decimal digits as hex (timeline 10 is named 00000010), that
+//    position on the timeline those digits give in decimal is needed too.
 //  - `everything` deletes every key listed under basebackups_005/ and
 //    wal_005/ except a running backup's objects, and, while one runs, the
 //    history files and every WAL file from its start on (any timeline).

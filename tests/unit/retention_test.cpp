@@ -451,5 +451,32 @@ TEST(Retention, EverythingNeverLeavesARunningBackupsSentinelWithoutItsFiles) {
   EXPECT_FALSE(a.has(layout::extended_version_key(stale)));
 }
 
+// WAL-E names an offline backup after pg_controldata's timeline read as
+// decimal and then used as hex: on timeline 10 (0000000A...) the name says
+// 00000010. The WAL it needs is timeline 10's; keeping only "timeline 16"
+// deleted every segment of the live timeline 10.
+TEST(Retention, WalEOfflineBackupOnTimelineTenKeepsItsWal) {
+  Archive a;
+  // REDO 0/B000028 on timeline 10: base_0000001000000000000000B0_000000B0, real start 0000000A000000000000000B.
+  auto name = layout::BackupName{"0000001000000000000000B0", "000000B0"};
+  layout::Sentinel sentinel;
+  sentinel.wal_segment_backup_stop = name.segment;
+  sentinel.wal_segment_offset_backup_stop = name.offset;
+  store::put_bytes(a.s, layout::partition_key(name, 0, codec::Codec::Lzop), "tar");
+  store::put_bytes(a.s, layout::extended_version_key(name), "PostgreSQL 9.6");
+  store::put_bytes(a.s, layout::sentinel_key(name), sentinel.to_json());
+  std::string history;
+  for (int t = 1; t <= 9; ++t) history += std::to_string(t) + "\t0/0" + std::to_string(t) + "000000\tx\n";
+  a.add_history(10, history);
+  for (int seg = 0x0A; seg <= 0x0D; ++seg) a.add_wal(10, seg);
+  DeleteRequest r;
+  r.mode = DeleteMode::Retain;
+  r.retain = 1;
+  a.run(r);
+  EXPECT_TRUE(a.has(layout::sentinel_key(name)));
+  for (int seg = 0x0A; seg <= 0x0D; ++seg) EXPECT_TRUE(a.has_wal(10, seg)) << seg;
+  EXPECT_TRUE(a.has_history(10));
+}
+
 }  // namespace
 }  // namespace wale::catalog
