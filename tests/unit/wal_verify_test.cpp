@@ -89,5 +89,28 @@ TEST(BackupVerify, ReportsEachMissingSegmentFromStartToStop) {
   EXPECT_NE(wal_problems[1].find("000000020000000100000000"), std::string::npos) << wal_problems[1];
 }
 
+// A promoted standby archives the old timeline's last segment as .partial;
+// the new timeline's first segment holds that segment's WAL up to the switch
+// and is the one recovery reads (it tries the newest timeline first). Such an
+// archive is complete: reporting the old timeline's segment as a gap made
+// wal-verify fail on every archive that went through a promotion.
+TEST(WalVerify, APromotionsPartialSegmentIsNoGap) {
+  store::MemoryStore s;
+  add_backup(s, "000000010000000000000002");
+  for (int i = 1; i <= 4; ++i) add_seg(s, 1, i);
+  store::put_bytes(s, "wal_005/000000010000000000000005.partial", "w");
+  for (int i = 5; i <= 7; ++i) add_seg(s, 2, i);
+  store::put_bytes(s, "wal_005/00000002.history", "1\t0/50000A0\tno recovery target specified\n");
+  auto report = verify_wal(s, 16 * 1024 * 1024);
+  EXPECT_TRUE(report.ok()) << wal_report_text(report);
+  EXPECT_EQ(report.segments_checked, 3u + 3u);  // 1: 2..4, 2: 5..7
+  // The new timeline's first segment is needed, though.
+  std::vector<std::string> gone{"wal_005/000000020000000000000005"};
+  s.remove(gone);
+  auto bad = verify_wal(s, 16 * 1024 * 1024);
+  ASSERT_EQ(bad.gaps.size(), 1u);
+  EXPECT_EQ(bad.gaps[0].first_missing, "000000020000000000000005");
+}
+
 }  // namespace
 }  // namespace wale::catalog
