@@ -159,7 +159,9 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
 
   if (request.mode == DeleteMode::Everything) {
     for (const auto& [name, b] : backups) {
-      if (b.permanent) {
+      // Only a finished backup can be permanent: a marker without a sentinel
+      // (a failed backup-push --permanent) belongs to a backup that does not exist.
+      if (b.finished && b.permanent) {
         throw Error(ErrorCode::Usage, "backup " + name + " is permanent; delete everything would remove it", {},
                     "Unmark it first: wal-e backup-mark " + name + " --impermanent.");
       }

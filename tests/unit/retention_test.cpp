@@ -478,5 +478,29 @@ TEST(Retention, WalEOfflineBackupOnTimelineTenKeepsItsWal) {
   EXPECT_TRUE(a.has_history(10));
 }
 
+// backup-push --permanent writes the marker just before the sentinel: a push
+// that fails there leaves a backup without a sentinel but with a marker.
+// Such a backup does not exist and backup-mark cannot unmark it (it has no
+// sentinel), so `delete everything` refusing it as permanent could never
+// run. Abandoned, it is deleted like any unfinished backup.
+TEST(Retention, EverythingDeletesAnAbandonedBackupWithAPermanentMarker) {
+  Archive a;
+  auto b = a.add_backup(1, 0x10, 1);
+  auto failed = *layout::BackupName::parse(a.add_unfinished(1, 0x20, hours(30)));
+  store::put_bytes(a.s, layout::permanent_marker_key(failed), std::string(layout::kPermanentMarkerContent));
+  a.s.set_modified(layout::permanent_marker_key(failed), kNow - hours(30));
+  EXPECT_THROW(mark_backup(a.s, failed.str(), false), Error);
+  DeleteRequest all;
+  all.mode = DeleteMode::Everything;
+  a.run(all);
+  EXPECT_FALSE(a.has_backup(b));
+  EXPECT_FALSE(a.has(layout::permanent_marker_key(failed)));
+  EXPECT_FALSE(a.has(layout::extended_version_key(failed)));
+  // A finished permanent backup still stops it.
+  auto kept = a.add_backup(1, 0x30, 3);
+  mark_backup(a.s, kept, true);
+  EXPECT_THROW(plan_delete(a.s, all, kNow), Error);
+}
+
 }  // namespace
 }  // namespace wale::catalog
