@@ -39,21 +39,10 @@ struct BackupObjects {
 // offline backups (see retention.h), whose start is taken as segment 0 of the
 // log their name gives. Segment 0 of its timeline if the name does not parse
 // with this segment size (keeps all of that timeline's WAL).
-bool walE_offline(const layout::BackupName& name, const layout::Sentinel* sentinel) {
-  return sentinel && sentinel->format.empty() && sentinel->wal_segment_backup_stop == name.segment;
-}
-
 pg::WalSegment start_of(const layout::BackupName& name, const layout::Sentinel* sentinel, std::uint64_t segment_size) {
-  auto start = name.start_segment(segment_size);
-  if (!start) {
-    auto timeline = static_cast<std::uint32_t>(std::stoul(name.segment.substr(0, 8), nullptr, 16));
-    return pg::WalSegment{timeline, 0, segment_size};
-  }
-  if (walE_offline(name, sentinel)) {
-    std::uint64_t per_log = 0x100000000ULL / segment_size;
-    start->segno -= start->segno % per_log;
-  }
-  return *start;
+  if (auto start = first_needed_segment(name, sentinel, segment_size)) return *start;
+  auto timeline = static_cast<std::uint32_t>(std::stoul(name.segment.substr(0, 8), nullptr, 16));
+  return pg::WalSegment{timeline, 0, segment_size};
 }
 
 // WAL-E's offline backups also take pg_controldata's timeline, printed in
@@ -63,7 +52,7 @@ pg::WalSegment start_of(const layout::BackupName& name, const layout::Sentinel* 
 std::optional<pg::WalSegment> walE_offline_decimal_start(const layout::BackupName& name,
                                                          const layout::Sentinel* sentinel,
                                                          const pg::WalSegment& start) {
-  if (!walE_offline(name, sentinel)) return std::nullopt;
+  if (!walE_offline_backup(name, sentinel)) return std::nullopt;
   std::string digits = name.segment.substr(0, 8);
   if (digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
   auto timeline = static_cast<std::uint32_t>(std::stoul(digits, nullptr, 10));

@@ -112,5 +112,28 @@ TEST(WalVerify, APromotionsPartialSegmentIsNoGap) {
   EXPECT_EQ(bad.gaps[0].first_missing, "000000020000000000000005");
 }
 
+// WAL-E names an offline backup after a mis-parsed position ahead of its real
+// start (REDO 0/3000028 gives base_000000010000000000000030_00000030, real
+// start segment 3), and WAL-E's own delete then removed WAL that backup needs
+// (wal-e-spec 2.1). wal-verify started at the name's segment and reported
+// such an archive complete. It starts, as retention keeps, at segment 0 of
+// that log.
+TEST(WalVerify, ChecksAWalEOfflineBackupFromItsLogsFirstSegment) {
+  store::MemoryStore s;
+  auto name = *layout::BackupName::parse("base_000000010000000000000030_00000030");
+  layout::Sentinel walE;
+  walE.wal_segment_backup_stop = name.segment;
+  walE.wal_segment_offset_backup_stop = name.offset;
+  store::put_bytes(s, layout::sentinel_key(name), walE.to_json());
+  for (int i = 0x30; i <= 0x32; ++i) add_seg(s, 1, i);
+  auto report = verify_wal(s, 16 * 1024 * 1024);
+  ASSERT_EQ(report.gaps.size(), 1u) << wal_report_text(report);
+  EXPECT_EQ(report.start, "000000010000000000000000");
+  EXPECT_EQ(report.gaps[0].first_missing, "000000010000000000000000");
+  EXPECT_EQ(report.gaps[0].last_missing, "00000001000000000000002F");
+  for (int i = 0; i < 0x30; ++i) add_seg(s, 1, i);
+  EXPECT_TRUE(verify_wal(s, 16 * 1024 * 1024).ok());
+}
+
 }  // namespace
 }  // namespace wale::catalog
