@@ -201,7 +201,17 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
   }
 
   archive::WalArchive wal(store, codec::Codec::Zstd, segment_size);
-  std::vector<layout::WalObject> wal_files = wal.list();
+  std::vector<layout::WalObject> wal_files;
+  std::map<std::uint32_t, std::chrono::system_clock::time_point> newest_segment;  // by timeline
+  store.list(layout::kWalDir, [&](const store::ObjectInfo& o) {
+    auto w = layout::parse_wal_key(o.key, segment_size);
+    if (!w) return;
+    if (w->kind == pg::WalFileKind::Segment) {
+      auto& t = newest_segment[w->timeline];
+      t = std::max(t, o.modified);
+    }
+    wal_files.push_back(std::move(*w));
+  });
   pg::TimelineHistory history = wal.read_history(wal_files);
 
   // The current timeline: the newest one the archive knows of.
@@ -215,15 +225,27 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
     current = std::max(current, b.start->timeline);
   }
   plan.current_timeline = current;
+  // Live: the current timeline, and every other one that archived a segment
+  // within the grace (or in the future: a store clock ahead of ours). A
+  // clone restored from this archive and promoted into it can own the
+  // highest timeline while production still archives on its parent.
+  std::vector<std::uint32_t> live{current};
+  for (const auto& [timeline, when] : newest_segment) {
+    if (timeline != current && now - when <= request.unfinished_grace) live.push_back(timeline);
+  }
+  plan.live_timelines = live;
+  // Whether a backup is on the path of live timeline `l` (unknown history: yes).
+  auto on_path_of = [&](std::uint32_t l, const BackupObjects& b) {
+    return history.on_path(l, b.start->timeline, b.stop).value_or(true);
+  };
 
-  // Finished backups, oldest first: backups off the live path (on abandoned
-  // branches) before those on it, then by position.
+  // Finished backups, oldest first: backups off every live path (on abandoned
+  // branches) before those on one, then by position.
   std::vector<std::string> finished;
   for (auto& [name, b] : backups) {
     if (!b.finished) continue;
     b.stop = b.sentinel ? stop_of(*b.sentinel, *b.start, segment_size) : b.start->start_lsn();
-    // Unknown history of the current timeline: every backup counts as on it.
-    b.on_live_path = history.on_path(current, b.start->timeline, b.stop).value_or(true);
+    b.on_live_path = std::any_of(live.begin(), live.end(), [&](std::uint32_t l) { return on_path_of(l, b); });
     finished.push_back(name);
   }
   auto order_key = [&](const std::string& n) {
@@ -260,13 +282,21 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
       }
     }
   }
-  // Never the newest backup of the live timeline (the current one, or the
-  // newest on the path to it), whatever the request.
-  for (auto it = finished.rbegin(); it != finished.rend(); ++it) {
-    if (backups[*it].on_live_path) {
-      doomed.erase(*it);
-      break;
+  // Never the newest backup of a live timeline (on it, or the newest on the
+  // path to it), whatever the request.
+  for (std::uint32_t l : live) {
+    std::string newest_on_path;
+    std::tuple<std::uint64_t, std::uint32_t, std::string> newest_key{};
+    for (const auto& n : finished) {
+      const auto& b = backups[n];
+      if (!on_path_of(l, b)) continue;
+      auto key = std::make_tuple(b.start->segno, b.start->timeline, n);
+      if (newest_on_path.empty() || key > newest_key) {
+        newest_on_path = n;
+        newest_key = key;
+      }
     }
+    if (!newest_on_path.empty()) doomed.erase(newest_on_path);
   }
 
   // What needs WAL: kept finished backups and running ones.

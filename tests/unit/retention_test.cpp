@@ -62,10 +62,12 @@ struct Archive {
     std::snprintf(n, sizeof n, "wal_005/%08X.history", tli);
     return has(n);
   }
-  void add_wal(int tli, int seg, const char* suffix = "") {
+  // A WAL file archived `age` ago (by default long before kNow).
+  void add_wal(int tli, int seg, const char* suffix = "", hours age = hours(100)) {
     char n[64];
     std::snprintf(n, sizeof n, "wal_005/%08X00000000%08X%s.zst", tli, seg, suffix);
     store::put_bytes(s, n, "w");
+    s.set_modified(n, kNow - age);
   }
   bool has(const std::string& key) { return s.stat(key).has_value(); }
   bool has_backup(const std::string& name) { return has(layout::sentinel_key(*layout::BackupName::parse(name))); }
@@ -500,6 +502,33 @@ TEST(Retention, EverythingDeletesAnAbandonedBackupWithAPermanentMarker) {
   auto kept = a.add_backup(1, 0x30, 3);
   mark_backup(a.s, kept, true);
   EXPECT_THROW(plan_delete(a.s, all, kNow), Error);
+}
+
+// A test clone restored A to a point before B (forking timeline 2), was
+// promoted with the production archive_command, took backup C and was shut
+// down; production goes on archiving timeline 1. Timeline 2 is the highest,
+// but timeline 1 is still being written: its newest backup and the WAL from
+// it on are what production's recovery needs. retain 1 deleted B and every
+// segment of timeline 1, keeping only the clone's C.
+TEST(Retention, ATimelineStillArchivingIsLiveToo) {
+  ForkedArchive a;
+  for (int seg = 0x36; seg <= 0x40; ++seg) a.add_wal(1, seg, "", hours(1));
+  DeleteRequest r;
+  r.mode = DeleteMode::Retain;
+  r.retain = 1;
+  auto plan = a.run(r);
+  EXPECT_EQ(plan.live_timelines, (std::vector<std::uint32_t>{2, 1}));
+  EXPECT_TRUE(a.has_backup(a.B));
+  EXPECT_TRUE(a.has_backup(a.C));
+  EXPECT_FALSE(a.has_backup(a.A));
+  for (int seg = 0x30; seg <= 0x40; ++seg) EXPECT_TRUE(a.has_wal(1, seg)) << seg;
+  for (int seg = 0x25; seg <= 0x28; ++seg) EXPECT_TRUE(a.has_wal(2, seg)) << seg;
+  EXPECT_FALSE(a.has_wal(1, 0x2F));
+  // Once timeline 1 has been silent for longer than the grace, the highest
+  // timeline alone is live again (the usual failover: the old primary stopped).
+  ForkedArchive quiet;
+  plan = quiet.run(r);
+  EXPECT_EQ(plan.kept_backups, std::vector<std::string>{quiet.C});
 }
 
 }  // namespace
