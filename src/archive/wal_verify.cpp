@@ -62,7 +62,13 @@ WalVerifyReport verify_wal(const WalArchive& wal, std::optional<pg::WalSegment> 
   std::uint64_t from = start->segno;
   for (const auto& [tli, ends_at] : chain) {
     report.timelines.push_back(tli);
-    std::uint64_t to = ends_at == UINT64_MAX ? end_segno : (ends_at - 1) / segment_size;
+    // An ancestor is needed up to the segment before the one its child
+    // starts in: that segment is read from the child (recovery tries the
+    // newest timeline first; a promotion copies the old WAL up to the switch
+    // into it and archives the ancestor's copy as .partial).
+    std::uint64_t child_first = ends_at == UINT64_MAX ? 0 : ends_at / segment_size;
+    if (ends_at != UINT64_MAX && child_first == 0) continue;
+    std::uint64_t to = ends_at == UINT64_MAX ? end_segno : child_first - 1;
     if (to < from) continue;
     WalGap gap{tli, {}, {}, 0};
     for (std::uint64_t s = from; s <= to; ++s) {

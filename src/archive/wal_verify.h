@@ -5,7 +5,10 @@
 // backup's start segment; without one, the oldest archived segment) to the
 // newest segment, following the timeline history files from the newest
 // timeline back, and lists every run of missing segments: a recovery would
-// stop at the first one. A missing history file of the newest timeline is
+// stop at the first one. An ancestor is checked up to the segment before the
+// one its child starts in (recovery reads that one from the child; a
+// promoted standby archives the ancestor's copy as .partial). A missing
+// history file of the newest timeline is
 // reported as a gap. One listing of wal_005/ plus the history files; reads
 // only. Storage failures throw wale::Error, a damaged history file
 // Error{Corrupt}. Thread-safe if the store is.

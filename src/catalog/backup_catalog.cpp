@@ -30,6 +30,23 @@ std::optional<layout::Sentinel> read_sentinel(store::ObjectStore& store, const l
   return layout::Sentinel::parse(*text, "backup sentinel " + store.describe(layout::sentinel_key(name)));
 }
 
+bool walE_offline_backup(const layout::BackupName& name, const layout::Sentinel* sentinel) {
+  return sentinel && sentinel->format.empty() && sentinel->wal_segment_backup_stop == name.segment;
+}
+
+std::optional<pg::WalSegment> first_needed_segment(const layout::BackupName& name, const layout::Sentinel* sentinel,
+                                                   std::uint64_t segment_size) {
+  auto start = name.start_segment(segment_size);
+  if (!start) return std::nullopt;
+  if (walE_offline_backup(name, sentinel)) {
+    std::uint64_t per_log = 0x100000000ULL / segment_size;
+    start->segno -= start->segno % per_log;
+  }
+  return start;
+}
+
+bool may_be_walE_offline_name(const layout::BackupName& name) { return name.offset == name.segment.substr(16); }
+
 std::vector<PartitionObject> list_partitions(store::ObjectStore& store, const layout::BackupName& name,
                                              const std::function<void(const std::string& key)>& on_unexpected) {
   std::vector<PartitionObject> parts;

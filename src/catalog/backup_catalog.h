@@ -14,6 +14,7 @@
 
 #include "layout/archive_layout.h"
 #include "layout/sentinel.h"
+#include "pg/lsn.h"
 #include "store/object_store.h"
 
 namespace wale::catalog {
@@ -34,6 +35,21 @@ BackupInfo resolve_backup(store::ObjectStore& store, const layout::BackupQuery& 
 // The sentinel of backup `name`, or nullopt if it has none (any more).
 // Throws Error{Corrupt} naming the key for a damaged sentinel.
 std::optional<layout::Sentinel> read_sentinel(store::ObjectStore& store, const layout::BackupName& name);
+
+// The first WAL segment a finished backup needs: its start segment, except
+// for WAL-E's offline backups, named after a mis-parsed position that can be
+// ahead of their real start (a WAL-E sentinel -- no format -- whose stop
+// equals the name's segment; wal-e-spec 2.1): segment 0 of the log the name
+// gives, never later than the real start. nullopt if the name's segment does
+// not parse with this segment size. `sentinel` may be null (none read).
+std::optional<pg::WalSegment> first_needed_segment(const layout::BackupName& name, const layout::Sentinel* sentinel,
+                                                   std::uint64_t segment_size);
+// Whether a finished backup has WAL-E's offline signature (above).
+bool walE_offline_backup(const layout::BackupName& name, const layout::Sentinel* sentinel);
+// Whether a backup name can be one of WAL-E's offline names (their offset
+// repeats the segment's last 8 digits): only then is the sentinel worth
+// reading for first_needed_segment.
+bool may_be_walE_offline_name(const layout::BackupName& name);
 
 // A stored tar partition of a backup.
 struct PartitionObject {

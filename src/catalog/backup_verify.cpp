@@ -310,10 +310,13 @@ archive::WalVerifyReport verify_wal(store::ObjectStore& store, std::optional<std
     auto s = read_sentinel(store, newest->name);
     if (s && s->segment_size) segment_size = *s->segment_size;
   }
-  // From the oldest backup's start segment.
+  // From the first segment the oldest backup needs (for WAL-E's offline
+  // backups, before the position their name gives: see first_needed_segment).
   std::optional<pg::WalSegment> start;
   for (const auto& b : backups) {
-    auto s = pg::WalSegment::parse(b.name.segment, segment_size);
+    std::optional<layout::Sentinel> sentinel;
+    if (may_be_walE_offline_name(b.name)) sentinel = read_sentinel(store, b.name);
+    auto s = first_needed_segment(b.name, sentinel ? &*sentinel : nullptr, segment_size);
     if (s && (!start || s->segno < start->segno)) start = s;
   }
   return archive::verify_wal(archive::WalArchive(store, codec::Codec::Zstd, segment_size), start);

@@ -8,8 +8,9 @@
 // (storage errors other than damage still throw wale::Error).
 //
 // verify_wal() runs archive::verify_wal (archive/wal_verify.h) from the
-// oldest finished backup's start segment, with the segment size the newest
-// sentinel records.
+// first segment the oldest finished backup needs (first_needed_segment: for
+// a WAL-E offline backup, segment 0 of its log), with the segment size the
+// newest sentinel records.
 // Thread-safe if the store is.
 #pragma once
 

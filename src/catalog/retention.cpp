@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -27,7 +28,10 @@ struct BackupObjects {
   std::optional<layout::Sentinel> sentinel;
   // Filled for finished and running backups:
   std::optional<pg::WalSegment> start;  // the first segment it needs (on its timeline)
-  pg::Lsn stop;                         // where it becomes consistent
+  // WAL-E offline backups: the same position on the timeline the name's
+  // digits give read as decimal (see start_of), if that is another one.
+  std::optional<pg::WalSegment> alt_start;
+  pg::Lsn stop;  // where it becomes consistent
   bool on_live_path = true;
 };
 
@@ -36,17 +40,24 @@ struct BackupObjects {
 // log their name gives. Segment 0 of its timeline if the name does not parse
 // with this segment size (keeps all of that timeline's WAL).
 pg::WalSegment start_of(const layout::BackupName& name, const layout::Sentinel* sentinel, std::uint64_t segment_size) {
-  auto start = name.start_segment(segment_size);
-  if (!start) {
-    auto timeline = static_cast<std::uint32_t>(std::stoul(name.segment.substr(0, 8), nullptr, 16));
-    return pg::WalSegment{timeline, 0, segment_size};
-  }
-  bool walE_offline = sentinel && sentinel->format.empty() && sentinel->wal_segment_backup_stop == name.segment;
-  if (walE_offline) {
-    std::uint64_t per_log = 0x100000000ULL / segment_size;
-    start->segno -= start->segno % per_log;
-  }
-  return *start;
+  if (auto start = first_needed_segment(name, sentinel, segment_size)) return *start;
+  auto timeline = static_cast<std::uint32_t>(std::stoul(name.segment.substr(0, 8), nullptr, 16));
+  return pg::WalSegment{timeline, 0, segment_size};
+}
+
+// WAL-E's offline backups also take pg_controldata's timeline, printed in
+// decimal, as hex: on timeline 10 the name says 00000010 (16). The real
+// timeline is those digits read as decimal; nullopt when that is the same
+// one, or they are not all decimal digits (then not WAL-E's offline name).
+std::optional<pg::WalSegment> walE_offline_decimal_start(const layout::BackupName& name,
+                                                         const layout::Sentinel* sentinel,
+                                                         const pg::WalSegment& start) {
+  if (!walE_offline_backup(name, sentinel)) return std::nullopt;
+  std::string digits = name.segment.substr(0, 8);
+  if (digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  auto timeline = static_cast<std::uint32_t>(std::stoul(digits, nullptr, 10));
+  if (timeline == 0 || timeline == start.timeline) return std::nullopt;
+  return pg::WalSegment{timeline, start.segno, start.segment_size};
 }
 
 // Where a finished backup becomes consistent: the sentinel's stop LSN (ours),
@@ -117,9 +128,13 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
   // then keeps only if some backup needs it; backup-push itself checks that
   // every segment from its start to its stop is archived before its sentinel.
   std::map<std::string, BackupObjects> backups;
+  std::vector<std::string> stray_keys;  // under basebackups_005/ but of no backup
   store.list(layout::kBackupsDir, [&](const store::ObjectInfo& o) {
     auto name = layout::backup_of_key(o.key);
-    if (!name) return;
+    if (!name) {
+      stray_keys.push_back(o.key);
+      return;
+    }
     auto& b = backups[name->str()];
     b.newest = std::max(b.newest, o.modified);
     if (layout::backup_from_sentinel_key(o.key)) {
@@ -133,14 +148,46 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
 
   if (request.mode == DeleteMode::Everything) {
     for (const auto& [name, b] : backups) {
-      if (b.permanent) {
+      // Only a finished backup can be permanent: a marker without a sentinel
+      // (a failed backup-push --permanent) belongs to a backup that does not exist.
+      if (b.finished && b.permanent) {
         throw Error(ErrorCode::Usage, "backup " + name + " is permanent; delete everything would remove it", {},
                     "Unmark it first: wal-e backup-mark " + name + " --impermanent.");
       }
     }
-    store.list(layout::kBackupsDir, [&](const store::ObjectInfo& o) { plan.keys.push_back(o.key); });
-    store.list(layout::kWalDir, [&](const store::ObjectInfo& o) { plan.keys.push_back(o.key); });
-    for (const auto& [name, b] : backups) (b.finished ? plan.backups : plan.unfinished_backups).push_back(name);
+    // A running backup (no sentinel, younger than the grace) is kept, with
+    // every WAL file from its start on (any timeline) and the history files:
+    // deleting its listed files while it writes its sentinel would leave a
+    // sentinel vouching for files that are gone. Only keys of this listing
+    // are deleted: a backup that starts after it keeps its files.
+    std::optional<std::string> first_needed;  // <log><seg> hex of the earliest running start
+    for (const auto& [name, b] : backups) {
+      if (b.finished) {
+        plan.backups.push_back(name);
+        plan.keys.push_back(layout::sentinel_key(*layout::BackupName::parse(name)));
+      } else if (now - b.newest > request.unfinished_grace) {
+        plan.unfinished_backups.push_back(name);
+      } else {
+        plan.running_backups.push_back(name);
+        auto parsed = *layout::BackupName::parse(name);
+        plan.wal_needs.push_back(WalNeed{name, start_of(parsed, nullptr, pg::kDefaultSegmentSize), true});
+        // Equal-length uppercase hex: lexical order is position order, whatever the segment size.
+        std::string position = parsed.segment.substr(8);
+        if (!first_needed || position < *first_needed) first_needed = position;
+        continue;
+      }
+      plan.keys.insert(plan.keys.end(), b.keys.begin(), b.keys.end());
+    }
+    plan.keys.insert(plan.keys.end(), stray_keys.begin(), stray_keys.end());
+    store.list(layout::kWalDir, [&](const store::ObjectInfo& o) {
+      if (first_needed) {
+        if (auto w = layout::parse_wal_key(o.key)) {
+          if (w->kind == pg::WalFileKind::History || w->name.substr(8, 16) >= *first_needed) return;
+        }
+      }
+      plan.keys.push_back(o.key);
+      ++plan.wal_keys;
+    });
     return plan;
   }
 
@@ -154,26 +201,51 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
   }
 
   archive::WalArchive wal(store, codec::Codec::Zstd, segment_size);
-  std::vector<layout::WalObject> wal_files = wal.list();
+  std::vector<layout::WalObject> wal_files;
+  std::map<std::uint32_t, std::chrono::system_clock::time_point> newest_segment;  // by timeline
+  store.list(layout::kWalDir, [&](const store::ObjectInfo& o) {
+    auto w = layout::parse_wal_key(o.key, segment_size);
+    if (!w) return;
+    if (w->kind == pg::WalFileKind::Segment) {
+      auto& t = newest_segment[w->timeline];
+      t = std::max(t, o.modified);
+    }
+    wal_files.push_back(std::move(*w));
+  });
   pg::TimelineHistory history = wal.read_history(wal_files);
 
   // The current timeline: the newest one the archive knows of.
   std::uint32_t current = 1;
   for (const auto& w : wal_files) current = std::max(current, w.timeline);
   for (auto& [name, b] : backups) {
-    b.start = start_of(*layout::BackupName::parse(name), b.sentinel ? &*b.sentinel : nullptr, segment_size);
+    auto parsed = *layout::BackupName::parse(name);
+    const layout::Sentinel* sentinel = b.sentinel ? &*b.sentinel : nullptr;
+    b.start = start_of(parsed, sentinel, segment_size);
+    b.alt_start = walE_offline_decimal_start(parsed, sentinel, *b.start);
     current = std::max(current, b.start->timeline);
   }
   plan.current_timeline = current;
+  // Live: the current timeline, and every other one that archived a segment
+  // within the grace (or in the future: a store clock ahead of ours). A
+  // clone restored from this archive and promoted into it can own the
+  // highest timeline while production still archives on its parent.
+  std::vector<std::uint32_t> live{current};
+  for (const auto& [timeline, when] : newest_segment) {
+    if (timeline != current && now - when <= request.unfinished_grace) live.push_back(timeline);
+  }
+  plan.live_timelines = live;
+  // Whether a backup is on the path of live timeline `l` (unknown history: yes).
+  auto on_path_of = [&](std::uint32_t l, const BackupObjects& b) {
+    return history.on_path(l, b.start->timeline, b.stop).value_or(true);
+  };
 
-  // Finished backups, oldest first: backups off the live path (on abandoned
-  // branches) before those on it, then by position.
+  // Finished backups, oldest first: backups off every live path (on abandoned
+  // branches) before those on one, then by position.
   std::vector<std::string> finished;
   for (auto& [name, b] : backups) {
     if (!b.finished) continue;
     b.stop = b.sentinel ? stop_of(*b.sentinel, *b.start, segment_size) : b.start->start_lsn();
-    // Unknown history of the current timeline: every backup counts as on it.
-    b.on_live_path = history.on_path(current, b.start->timeline, b.stop).value_or(true);
+    b.on_live_path = std::any_of(live.begin(), live.end(), [&](std::uint32_t l) { return on_path_of(l, b); });
     finished.push_back(name);
   }
   auto order_key = [&](const std::string& n) {
@@ -210,13 +282,21 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
       }
     }
   }
-  // Never the newest backup of the live timeline (the current one, or the
-  // newest on the path to it), whatever the request.
-  for (auto it = finished.rbegin(); it != finished.rend(); ++it) {
-    if (backups[*it].on_live_path) {
-      doomed.erase(*it);
-      break;
+  // Never the newest backup of a live timeline (on it, or the newest on the
+  // path to it), whatever the request.
+  for (std::uint32_t l : live) {
+    std::string newest_on_path;
+    std::tuple<std::uint64_t, std::uint32_t, std::string> newest_key{};
+    for (const auto& n : finished) {
+      const auto& b = backups[n];
+      if (!on_path_of(l, b)) continue;
+      auto key = std::make_tuple(b.start->segno, b.start->timeline, n);
+      if (newest_on_path.empty() || key > newest_key) {
+        newest_on_path = n;
+        newest_key = key;
+      }
     }
+    if (!newest_on_path.empty()) doomed.erase(newest_on_path);
   }
 
   // What needs WAL: kept finished backups and running ones.
@@ -231,6 +311,7 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
     } else {
       plan.kept_backups.push_back(n);
       needs.push_back(WalNeed{n, *b.start, false});
+      if (b.alt_start) needs.push_back(WalNeed{n, *b.alt_start, false});
     }
   }
   bool any_kept = !needs.empty();

@@ -6,16 +6,19 @@
 //    WAL they need.
 //  - Backups are ordered by timeline history (the .history files in wal_005/
 //    give each timeline's parent and switch LSN). The current timeline is the
-//    newest one the archive knows (WAL, history files or backups). A backup is
-//    on the live path when it is on the current timeline, or on an ancestor
-//    and consistent (its stop) at or before the point where that ancestor
-//    ended; backups off the live path (abandoned branches) count as older
-//    than every backup on it; within each group, by start position. Unknown
-//    history of the current timeline: every backup counts as on the path.
+//    newest one the archive knows (WAL, history files or backups). Live are
+//    the current timeline and every other one that archived a WAL segment
+//    within the unfinished grace (a clone promoted into this archive can own
+//    the highest timeline while production goes on with its parent). A
+//    backup is on a live timeline's path when it is on that timeline, or on
+//    an ancestor and consistent (its stop) at or before the point where that
+//    ancestor ended; backups on no live path (abandoned branches) count as
+//    older than every backup on one; within each group, by start position.
+//    Unknown history of a live timeline: every backup counts as on its path.
 //  - `retain N` keeps the newest N in that order; `before NAME` deletes the
 //    backups before NAME in that order; `before TIME` deletes those finished
 //    before TIME except the newest by time. None ever deletes the newest
-//    backup on the live path.
+//    backup on the path of a live timeline.
 //  - A running backup is one without a sentinel whose newest object is
 //    younger than the unfinished grace (backup-push writes
 //    extended_version.txt right after pg_backup_start, so it shows at once).
@@ -28,7 +31,12 @@
 //  - WAL-E's offline backups are named after a mis-parsed position that can
 //    be ahead of their real start; for a WAL-E sentinel whose stop equals its
 //    start (the offline signature) the start is taken as segment 0 of that
-//    log, which is never later than the real one.
+//    log, which is never later than the real one; and as they also read the
+//    timeline's decimal digits as hex (timeline 10 is named 00000010), that
+//    position on the timeline those digits give in decimal is needed too.
+//  - `everything` deletes every key listed under basebackups_005/ and
+//    wal_005/ except a running backup's objects, and, while one runs, the
+//    history files and every WAL file from its start on (any timeline).
 //  - A WAL segment that a backup starting during `delete` needs may still be
 //    deleted (it was not running when the backups were listed): backup-push
 //    checks that every segment from its start to its stop is archived before
@@ -72,8 +80,9 @@ struct DeletePlan {
   std::vector<std::string> kept_backups;        // finished, oldest first
   std::vector<std::string> running_backups;     // no sentinel, within the grace: kept
   std::uint32_t current_timeline = 1;
-  std::vector<WalNeed> wal_needs;  // WAL that no need covers is deleted
-  std::vector<std::string> keys;   // every key to delete, each backup's sentinel before its files
+  std::vector<std::uint32_t> live_timelines;  // the current one first, then others still archiving
+  std::vector<WalNeed> wal_needs;             // WAL that no need covers is deleted
+  std::vector<std::string> keys;              // every key to delete, each backup's sentinel before its files
   std::size_t wal_keys = 0;
 };
 

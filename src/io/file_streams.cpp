@@ -94,7 +94,15 @@ std::vector<std::string> directory_names(const std::string& dir) {
     throw_errno("could not open directory", dir, errno);
   }
   std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
-  while (struct dirent* e = ::readdir(d)) {
+  for (;;) {
+    // readdir returns null both at the end and on an error (EIO, ESTALE on
+    // NFS): only errno tells them apart. A listing cut short is no listing.
+    errno = 0;
+    struct dirent* e = ::readdir(d);
+    if (e == nullptr) {
+      if (errno != 0) throw_errno("could not read directory", dir, errno);
+      break;
+    }
     std::string n = e->d_name;
     if (n != "." && n != "..") names.push_back(std::move(n));
   }

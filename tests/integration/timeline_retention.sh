@@ -3,7 +3,8 @@
 # a point-in-time restore of A to a time before B is promoted (timeline 2)
 # and archives to the same prefix; backup C on timeline 2. `delete retain 1`
 # must keep C (the live timeline's only backup) and its WAL and delete B
-# (on the abandoned branch), although B's WAL position is later than C's.
+# (on the abandoned branch), although B's WAL position is later than C's --
+# once timeline 1 has archived nothing for a day; before, B is kept.
 source "$(dirname "$0")/lib.sh"
 
 OLD="$WORK/old"
@@ -43,6 +44,14 @@ stop_cluster "$NEW"
 [[ "$C" == base_00000002* ]] || fail "backup C ($C) is not on timeline 2"
 [[ "${B:13:16}" > "${C:13:16}" ]] || fail "setup: B ($B) should be at a later WAL position than C ($C)"
 pass "backups A and B on timeline 1, C on timeline 2 forked before B"
+
+# Timeline 1 archived a segment moments ago: it may still be production (a
+# clone promoted into the prefix looks the same), so B, its newest, is kept.
+wale delete retain 1 >"$WORK/dry.txt" || { cat "$WORK/dry.txt"; fail "delete retain 1 (dry run)"; }
+grep -q "keeping backup $B" "$WORK/dry.txt" && grep -q "still archiving: 1" "$WORK/dry.txt" \
+  || { cat "$WORK/dry.txt"; fail "a timeline that archived WAL within the day lost its newest backup"; }
+# The old primary stopped long ago: timeline 1 last archived two days back.
+find "$ARCHIVE/wal_005" -name '00000001*' -exec touch -d '2 days ago' {} +
 
 wale delete --confirm retain 1 >"$WORK/del.txt" || { cat "$WORK/del.txt"; fail "delete --confirm retain 1"; }
 LISTED=$(wale backup-list | cut -f1 | tail -n +2 | tr '\n' ' ')

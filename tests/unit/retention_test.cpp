@@ -62,10 +62,12 @@ struct Archive {
     std::snprintf(n, sizeof n, "wal_005/%08X.history", tli);
     return has(n);
   }
-  void add_wal(int tli, int seg, const char* suffix = "") {
+  // A WAL file archived `age` ago (by default long before kNow).
+  void add_wal(int tli, int seg, const char* suffix = "", hours age = hours(100)) {
     char n[64];
     std::snprintf(n, sizeof n, "wal_005/%08X00000000%08X%s.zst", tli, seg, suffix);
     store::put_bytes(s, n, "w");
+    s.set_modified(n, kNow - age);
   }
   bool has(const std::string& key) { return s.stat(key).has_value(); }
   bool has_backup(const std::string& name) { return has(layout::sentinel_key(*layout::BackupName::parse(name))); }
@@ -418,6 +420,115 @@ TEST(Retention, DamagedHistoryStopsTheDelete) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::Corrupt);
   }
+}
+
+// `delete everything` while a backup-push is running: the push checks its
+// partitions and WAL, then writes its sentinel between delete's listing and
+// its removals. Deleting the listed files then left a sentinel vouching for
+// files that are gone: a backup that looks whole and cannot be restored. A
+// running backup (no sentinel, younger than the grace) is kept, with the WAL
+// from its start, as by every other mode.
+TEST(Retention, EverythingNeverLeavesARunningBackupsSentinelWithoutItsFiles) {
+  Archive a;
+  auto old = a.add_backup(1, 0x10, 1);
+  auto running = *layout::BackupName::parse(a.add_unfinished(1, 0x20, hours(1)));
+  store::put_bytes(a.s, layout::partition_key(running, 0, codec::Codec::Zstd), "tar");
+  a.s.set_modified(layout::partition_key(running, 0, codec::Codec::Zstd), kNow - minutes(5));
+  for (int seg = 0x10; seg <= 0x21; ++seg) a.add_wal(1, seg);
+  DeleteRequest all;
+  all.mode = DeleteMode::Everything;
+  auto plan = plan_delete(a.s, all, kNow);
+  store::put_bytes(a.s, layout::sentinel_key(running), layout::Sentinel{}.to_json());  // backup-push finishes
+  execute_delete(a.s, plan);
+  EXPECT_FALSE(a.has_backup(old));
+  ASSERT_TRUE(a.has(layout::sentinel_key(running)));
+  EXPECT_TRUE(a.has(layout::partition_key(running, 0, codec::Codec::Zstd))) << "a sentinel without its files";
+  EXPECT_TRUE(a.has(layout::extended_version_key(running)));
+  for (int seg = 0x20; seg <= 0x21; ++seg) EXPECT_TRUE(a.has_wal(1, seg)) << seg;
+  EXPECT_FALSE(a.has_wal(1, 0x1F));
+  EXPECT_EQ(plan.running_backups, std::vector<std::string>{running.str()});
+  // Abandoned ones (older than the grace) still go.
+  auto stale = *layout::BackupName::parse(a.add_unfinished(1, 0x30, hours(30)));
+  a.run(all);
+  EXPECT_FALSE(a.has(layout::extended_version_key(stale)));
+}
+
+// WAL-E names an offline backup after pg_controldata's timeline read as
+// decimal and then used as hex: on timeline 10 (0000000A...) the name says
+// 00000010. The WAL it needs is timeline 10's; keeping only "timeline 16"
+// deleted every segment of the live timeline 10.
+TEST(Retention, WalEOfflineBackupOnTimelineTenKeepsItsWal) {
+  Archive a;
+  // REDO 0/B000028 on timeline 10: base_0000001000000000000000B0_000000B0, real start 0000000A000000000000000B.
+  auto name = layout::BackupName{"0000001000000000000000B0", "000000B0"};
+  layout::Sentinel sentinel;
+  sentinel.wal_segment_backup_stop = name.segment;
+  sentinel.wal_segment_offset_backup_stop = name.offset;
+  store::put_bytes(a.s, layout::partition_key(name, 0, codec::Codec::Lzop), "tar");
+  store::put_bytes(a.s, layout::extended_version_key(name), "PostgreSQL 9.6");
+  store::put_bytes(a.s, layout::sentinel_key(name), sentinel.to_json());
+  std::string history;
+  for (int t = 1; t <= 9; ++t) history += std::to_string(t) + "\t0/0" + std::to_string(t) + "000000\tx\n";
+  a.add_history(10, history);
+  for (int seg = 0x0A; seg <= 0x0D; ++seg) a.add_wal(10, seg);
+  DeleteRequest r;
+  r.mode = DeleteMode::Retain;
+  r.retain = 1;
+  a.run(r);
+  EXPECT_TRUE(a.has(layout::sentinel_key(name)));
+  for (int seg = 0x0A; seg <= 0x0D; ++seg) EXPECT_TRUE(a.has_wal(10, seg)) << seg;
+  EXPECT_TRUE(a.has_history(10));
+}
+
+// backup-push --permanent writes the marker just before the sentinel: a push
+// that fails there leaves a backup without a sentinel but with a marker.
+// Such a backup does not exist and backup-mark cannot unmark it (it has no
+// sentinel), so `delete everything` refusing it as permanent could never
+// run. Abandoned, it is deleted like any unfinished backup.
+TEST(Retention, EverythingDeletesAnAbandonedBackupWithAPermanentMarker) {
+  Archive a;
+  auto b = a.add_backup(1, 0x10, 1);
+  auto failed = *layout::BackupName::parse(a.add_unfinished(1, 0x20, hours(30)));
+  store::put_bytes(a.s, layout::permanent_marker_key(failed), std::string(layout::kPermanentMarkerContent));
+  a.s.set_modified(layout::permanent_marker_key(failed), kNow - hours(30));
+  EXPECT_THROW(mark_backup(a.s, failed.str(), false), Error);
+  DeleteRequest all;
+  all.mode = DeleteMode::Everything;
+  a.run(all);
+  EXPECT_FALSE(a.has_backup(b));
+  EXPECT_FALSE(a.has(layout::permanent_marker_key(failed)));
+  EXPECT_FALSE(a.has(layout::extended_version_key(failed)));
+  // A finished permanent backup still stops it.
+  auto kept = a.add_backup(1, 0x30, 3);
+  mark_backup(a.s, kept, true);
+  EXPECT_THROW(plan_delete(a.s, all, kNow), Error);
+}
+
+// A test clone restored A to a point before B (forking timeline 2), was
+// promoted with the production archive_command, took backup C and was shut
+// down; production goes on archiving timeline 1. Timeline 2 is the highest,
+// but timeline 1 is still being written: its newest backup and the WAL from
+// it on are what production's recovery needs. retain 1 deleted B and every
+// segment of timeline 1, keeping only the clone's C.
+TEST(Retention, ATimelineStillArchivingIsLiveToo) {
+  ForkedArchive a;
+  for (int seg = 0x36; seg <= 0x40; ++seg) a.add_wal(1, seg, "", hours(1));
+  DeleteRequest r;
+  r.mode = DeleteMode::Retain;
+  r.retain = 1;
+  auto plan = a.run(r);
+  EXPECT_EQ(plan.live_timelines, (std::vector<std::uint32_t>{2, 1}));
+  EXPECT_TRUE(a.has_backup(a.B));
+  EXPECT_TRUE(a.has_backup(a.C));
+  EXPECT_FALSE(a.has_backup(a.A));
+  for (int seg = 0x30; seg <= 0x40; ++seg) EXPECT_TRUE(a.has_wal(1, seg)) << seg;
+  for (int seg = 0x25; seg <= 0x28; ++seg) EXPECT_TRUE(a.has_wal(2, seg)) << seg;
+  EXPECT_FALSE(a.has_wal(1, 0x2F));
+  // Once timeline 1 has been silent for longer than the grace, the highest
+  // timeline alone is live again (the usual failover: the old primary stopped).
+  ForkedArchive quiet;
+  plan = quiet.run(r);
+  EXPECT_EQ(plan.kept_backups, std::vector<std::string>{quiet.C});
 }
 
 }  // namespace

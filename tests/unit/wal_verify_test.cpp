@@ -89,5 +89,51 @@ TEST(BackupVerify, ReportsEachMissingSegmentFromStartToStop) {
   EXPECT_NE(wal_problems[1].find("000000020000000100000000"), std::string::npos) << wal_problems[1];
 }
 
+// A promoted standby archives the old timeline's last segment as .partial;
+// the new timeline's first segment holds that segment's WAL up to the switch
+// and is the one recovery reads (it tries the newest timeline first). Such an
+// archive is complete: reporting the old timeline's segment as a gap made
+// wal-verify fail on every archive that went through a promotion.
+TEST(WalVerify, APromotionsPartialSegmentIsNoGap) {
+  store::MemoryStore s;
+  add_backup(s, "000000010000000000000002");
+  for (int i = 1; i <= 4; ++i) add_seg(s, 1, i);
+  store::put_bytes(s, "wal_005/000000010000000000000005.partial", "w");
+  for (int i = 5; i <= 7; ++i) add_seg(s, 2, i);
+  store::put_bytes(s, "wal_005/00000002.history", "1\t0/50000A0\tno recovery target specified\n");
+  auto report = verify_wal(s, 16 * 1024 * 1024);
+  EXPECT_TRUE(report.ok()) << wal_report_text(report);
+  EXPECT_EQ(report.segments_checked, 3u + 3u);  // 1: 2..4, 2: 5..7
+  // The new timeline's first segment is needed, though.
+  std::vector<std::string> gone{"wal_005/000000020000000000000005"};
+  s.remove(gone);
+  auto bad = verify_wal(s, 16 * 1024 * 1024);
+  ASSERT_EQ(bad.gaps.size(), 1u);
+  EXPECT_EQ(bad.gaps[0].first_missing, "000000020000000000000005");
+}
+
+// WAL-E names an offline backup after a mis-parsed position ahead of its real
+// start (REDO 0/3000028 gives base_000000010000000000000030_00000030, real
+// start segment 3), and WAL-E's own delete then removed WAL that backup needs
+// (wal-e-spec 2.1). wal-verify started at the name's segment and reported
+// such an archive complete. It starts, as retention keeps, at segment 0 of
+// that log.
+TEST(WalVerify, ChecksAWalEOfflineBackupFromItsLogsFirstSegment) {
+  store::MemoryStore s;
+  auto name = *layout::BackupName::parse("base_000000010000000000000030_00000030");
+  layout::Sentinel walE;
+  walE.wal_segment_backup_stop = name.segment;
+  walE.wal_segment_offset_backup_stop = name.offset;
+  store::put_bytes(s, layout::sentinel_key(name), walE.to_json());
+  for (int i = 0x30; i <= 0x32; ++i) add_seg(s, 1, i);
+  auto report = verify_wal(s, 16 * 1024 * 1024);
+  ASSERT_EQ(report.gaps.size(), 1u) << wal_report_text(report);
+  EXPECT_EQ(report.start, "000000010000000000000000");
+  EXPECT_EQ(report.gaps[0].first_missing, "000000010000000000000000");
+  EXPECT_EQ(report.gaps[0].last_missing, "00000001000000000000002F");
+  for (int i = 0; i < 0x30; ++i) add_seg(s, 1, i);
+  EXPECT_TRUE(verify_wal(s, 16 * 1024 * 1024).ok());
+}
+
 }  // namespace
 }  // namespace wale::catalog

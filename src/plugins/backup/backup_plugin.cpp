@@ -87,8 +87,12 @@ int run_delete(const DeleteOptions& o, Context& ctx) {
     out += "keeping WAL from " + n.start.file_name() + " on (timeline " + std::to_string(n.start.timeline) +
            " and its descendants) for " + (n.running ? "running backup " : "backup ") + n.backup + "\n";
   }
+  std::string also_live;
+  for (std::size_t i = 1; i < plan.live_timelines.size(); ++i) {
+    also_live += (i == 1 ? "; still archiving: " : ", ") + std::to_string(plan.live_timelines[i]);
+  }
   out += verb + " " + std::to_string(plan.wal_keys) + " WAL files no kept or running backup needs (current timeline " +
-         std::to_string(plan.current_timeline) + ")\n";
+         std::to_string(plan.current_timeline) + also_live + ")\n";
   out += verb + " " + std::to_string(plan.keys.size()) + " objects in all\n";
   if (!really) out += "This is only a dry run -- no data was deleted. Add --confirm to delete.\n";
   write_stdout(out);
