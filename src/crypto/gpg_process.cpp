@@ -41,7 +41,9 @@ std::string last_line(const std::string& text) {
 std::vector<std::string> GpgProcess::arguments(Mode mode, const std::string& recipient, const std::string& program) {
   std::vector<std::string> a{program, "--batch", "--no-tty", "-q"};
   if (mode == Mode::Encrypt) {
-    for (const char* s : {"-e", "-z", "0", "--trust-model", "always", "-r"}) a.emplace_back(s);
+    // --no-armor: binary OpenPGP whatever gpg.conf says ("armor" there would
+    // store text that no reader of WAL-E's format recognises).
+    for (const char* s : {"--no-armor", "-e", "-z", "0", "--trust-model", "always", "-r"}) a.emplace_back(s);
     a.push_back(recipient);
   } else {
     a.emplace_back("-d");

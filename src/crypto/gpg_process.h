@@ -29,12 +29,11 @@ class GpgProcess final : public io::Filter {
  public:
   enum class Mode { Encrypt, Decrypt };
 
-  // Encrypt: `gpg --batch --no-tty -q -e -z 0 --trust-model always -r <recipient>`
-  // (WAL-E's `gpg -e -z 0 -r KEYID`, compression off: the data is compressed
-  // already). Decrypt: `gpg --batch --no-tty -q -d` with whatever secret key the
-  // keyring/agent holds. `object` names the stored object in error messages.
-  // `program` is the gpg executable (looked up in PATH). Throws Error{Config}
-  // if it cannot be started.
+  // Encrypt: `gpg --batch --no-tty -q --no-armor -e -z 0 --trust-model always
+  // -r <recipient>` (WAL-E's `gpg -e -z 0 -r KEYID`, compression off: the data
+  // is compressed already; binary even if gpg.conf says "armor"). Decrypt: `gpg --batch --no-tty -q -d` with whatever
+  // secret key the keyring/agent holds. `object` names the stored object in error messages. `program` is the gpg
+  // executable (looked up in PATH). Throws Error{Config} if it cannot be started.
   GpgProcess(Mode mode, const std::string& recipient, std::string object, const std::string& program = "gpg");
   ~GpgProcess() override;
   GpgProcess(const GpgProcess&) = delete;

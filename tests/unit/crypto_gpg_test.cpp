@@ -188,6 +188,23 @@ TEST(CryptoGpg, RoundTripEncryptsDataObjectsOnlyAndRealToolsReadThem) {
   }
 }
 
+TEST(CryptoGpg, ArmorInGpgConfStillWritesBinaryObjectsThatRestore) {
+  // A keyring whose gpg.conf says "armor" (common for mail users) must not
+  // make wal-push store ASCII-armored objects: WAL-E's format is binary, and
+  // an object no reader recognises is an archived segment that cannot restore.
+  test::GpgHome home;
+  {
+    std::ofstream conf(home.path() + "/gpg.conf");
+    conf << "armor\n";
+  }
+  EncryptingStore s(std::make_unique<store::MemoryStore>(), gpg_for(test::GpgHome::kKeyId));
+  std::string key = "wal_005/000000010000000000000007.lzo";
+  Bytes lzo = compress(codec::Codec::Lzop, random_bytes(100000, 8));
+  put_raw(s, key, lzo);
+  EXPECT_TRUE(looks_like_openpgp(get_raw(s.inner(), key)));
+  EXPECT_EQ(get_raw(s, key), lzo);
+}
+
 TEST(CryptoGpg, PlainObjectsStillReadWhenGpgIsOn) {
   test::GpgHome home;
   auto mem = std::make_unique<store::MemoryStore>();
@@ -242,8 +259,8 @@ TEST(CryptoGpg, MissingProgramIsAConfigError) {
 
 TEST(CryptoGpg, ArgumentsAreWalEsPipelinePlusBatchAndTrust) {
   auto a = GpgProcess::arguments(GpgProcess::Mode::Encrypt, "KEY");
-  std::vector<std::string> want{"gpg", "--batch",       "--no-tty", "-q", "-e", "-z",
-                                "0",   "--trust-model", "always",   "-r", "KEY"};
+  std::vector<std::string> want{"gpg", "--batch", "--no-tty",      "-q",     "--no-armor", "-e",
+                                "-z",  "0",       "--trust-model", "always", "-r",         "KEY"};
   EXPECT_EQ(a, want);
   EXPECT_EQ(GpgProcess::arguments(GpgProcess::Mode::Decrypt, ""),
             (std::vector<std::string>{"gpg", "--batch", "--no-tty", "-q", "-d"}));
