@@ -111,6 +111,13 @@ TEST(CryptoFormat, RecognisesOpenPgpButNoCodecContainer) {
   EXPECT_TRUE(looks_like_openpgp(io::to_bytes("\xC1\x5E\x03\x11\x22")));
   EXPECT_TRUE(looks_like_openpgp(io::to_bytes("\x8C\x0D\x04\x09")));
   EXPECT_FALSE(looks_like_openpgp(io::to_bytes("\xAC\x0D\x62")));
+  // ASCII armor: the packet under the base64 decides (PKESK v3: "hQEMAx..."; a literal packet: "rA1i...").
+  EXPECT_TRUE(looks_like_openpgp(io::to_bytes("-----BEGIN PGP MESSAGE-----\n\nhQEMAxHkj2sLMdlRAQf/aIWc\n")));
+  EXPECT_TRUE(looks_like_openpgp(
+      io::to_bytes("-----BEGIN PGP MESSAGE-----\r\nVersion: GnuPG v1\r\nComment: x\r\n\r\nhQEMAxHkj2sLMdlRAQf/\r\n")));
+  EXPECT_FALSE(looks_like_openpgp(io::to_bytes("-----BEGIN PGP MESSAGE-----\n\nrA1iAAAAAABoZWxsbw==\n")));
+  EXPECT_FALSE(looks_like_openpgp(io::to_bytes("-----BEGIN PGP MESSAGE-----\n\n")));
+  EXPECT_FALSE(looks_like_openpgp(io::to_bytes("-----BEGIN PGP SIGNATURE-----\n\nhQEMAxHkj2sLMdlRAQf/\n")));
 }
 
 TEST(CryptoGpg, WalESegmentFetchesByteIdenticalToThePlainOne) {
@@ -203,6 +210,35 @@ TEST(CryptoGpg, ArmorInGpgConfStillWritesBinaryObjectsThatRestore) {
   put_raw(s, key, lzo);
   EXPECT_TRUE(looks_like_openpgp(get_raw(s.inner(), key)));
   EXPECT_EQ(get_raw(s, key), lzo);
+}
+
+TEST(CryptoGpg, ArmoredObjectsWalEWroteStillRestore) {
+  // WAL-E ran `gpg -e -z 0 -r KEY`: with "armor" in gpg.conf its objects are
+  // ASCII-armored OpenPGP, which `gpg -d` reads. So must wal-e.
+  test::GpgHome home;
+  test::TempDir dir;
+  Bytes lzo = compress(codec::Codec::Lzop, random_bytes(100000, 9));
+  std::string key = "wal_005/000000010000000000000008.lzo";
+  std::string plain_path = dir.path() + "/plain", armored_path = dir.path() + "/armored";
+  {
+    std::ofstream f(plain_path, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(lzo.data()), static_cast<std::streamsize>(lzo.size()));
+  }
+  std::string cmd = "gpg --batch -q --armor -e -z 0 --trust-model always -r " + std::string(test::GpgHome::kKeyId) +
+                    " < '" + plain_path + "' > '" + armored_path + "'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::ifstream in(armored_path, std::ios::binary);
+  std::string armored((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(armored.rfind("-----BEGIN PGP MESSAGE-----", 0), 0u);
+  EXPECT_TRUE(looks_like_openpgp(io::to_bytes(armored)));
+
+  auto mem = std::make_unique<store::MemoryStore>();
+  put_raw(*mem, key, io::to_bytes(armored));
+  EncryptingStore s(std::move(mem), Encryption{});
+  EXPECT_EQ(get_raw(s, key), lzo);
+  // Also an uncompressed object (codec none), where text could pass for plain.
+  put_raw(s.inner(), "wal_005/000000010000000000000008", io::to_bytes(armored));
+  EXPECT_EQ(get_raw(s, "wal_005/000000010000000000000008"), lzo);
 }
 
 TEST(CryptoGpg, PlainObjectsStillReadWhenGpgIsOn) {
