@@ -20,6 +20,7 @@ namespace wale::crypto {
 namespace {
 
 constexpr std::size_t kMaxStderr = 8192;
+constexpr std::size_t kMaxStatusLine = 1024;  // longer lines are cut (none we look for is)
 
 void set_nonblocking(int fd) {
   int flags = ::fcntl(fd, F_GETFL);
@@ -46,7 +47,8 @@ std::vector<std::string> GpgProcess::arguments(Mode mode, const std::string& rec
     for (const char* s : {"--no-armor", "-e", "-z", "0", "--trust-model", "always", "-r"}) a.emplace_back(s);
     a.push_back(recipient);
   } else {
-    a.emplace_back("-d");
+    // gpg's status lines on fd 3: finish() needs DECRYPTION_OKAY (see status_line()).
+    for (const char* s : {"--status-fd", "3", "-d"}) a.emplace_back(s);
   }
   return a;
 }
@@ -65,6 +67,13 @@ GpgProcess::GpgProcess(Mode mode, const std::string& recipient, std::string obje
   if (::pipe2(err_pipe, O_CLOEXEC) != 0) throw_errno("could not create a pipe for gpg", "", errno);
   io::UniqueFd child_err(err_pipe[1]);
   stderr_.reset(err_pipe[0]);
+  io::UniqueFd child_status;
+  if (mode == Mode::Decrypt) {
+    int status_pipe[2];
+    if (::pipe2(status_pipe, O_CLOEXEC) != 0) throw_errno("could not create a pipe for gpg", "", errno);
+    child_status.reset(status_pipe[1]);
+    status_.reset(status_pipe[0]);
+  }
 
   std::vector<std::string> args = arguments(mode, recipient, program);
   std::vector<char*> argv;
@@ -76,6 +85,8 @@ GpgProcess::GpgProcess(Mode mode, const std::string& recipient, std::string obje
   posix_spawn_file_actions_adddup2(&actions, child_in.get(), 0);
   posix_spawn_file_actions_adddup2(&actions, child_out.get(), 1);
   posix_spawn_file_actions_adddup2(&actions, child_err.get(), 2);
+  // Last: its source is never one of 0..2, which are overwritten above.
+  if (child_status) posix_spawn_file_actions_adddup2(&actions, child_status.get(), 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t defaults, empty;
@@ -97,6 +108,7 @@ GpgProcess::GpgProcess(Mode mode, const std::string& recipient, std::string obje
   set_nonblocking(stdin_.get());
   set_nonblocking(stdout_.get());
   set_nonblocking(stderr_.get());
+  if (status_) set_nonblocking(status_.get());
 }
 
 GpgProcess::~GpgProcess() {
@@ -104,6 +116,7 @@ GpgProcess::~GpgProcess() {
     stdin_.reset();
     stdout_.reset();
     stderr_.reset();
+    status_.reset();
     ::kill(pid_, SIGKILL);
     int status = 0;
     while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
@@ -117,10 +130,10 @@ bool GpgProcess::pump(std::span<const std::byte> in, std::vector<std::byte>& out
   for (;;) {
     bool want_write = stdin_ && off < in.size();
     if (!want_write && !to_eof) return true;
-    if (!want_write && !stdout_ && !stderr_) return true;
-    pollfd fds[3];
+    if (!want_write && !stdout_ && !stderr_ && !status_) return true;
+    pollfd fds[4];
     nfds_t n = 0;
-    int wi = -1, oi = -1, ei = -1;
+    int wi = -1, oi = -1, ei = -1, si = -1;
     if (want_write) {
       wi = static_cast<int>(n);
       fds[n++] = {stdin_.get(), POLLOUT, 0};
@@ -132,6 +145,10 @@ bool GpgProcess::pump(std::span<const std::byte> in, std::vector<std::byte>& out
     if (stderr_) {
       ei = static_cast<int>(n);
       fds[n++] = {stderr_.get(), POLLIN, 0};
+    }
+    if (status_) {
+      si = static_cast<int>(n);
+      fds[n++] = {status_.get(), POLLIN, 0};
     }
     if (n == 0) return off >= in.size();
     int r = ::poll(fds, n, 200);
@@ -156,6 +173,22 @@ bool GpgProcess::pump(std::span<const std::byte> in, std::vector<std::byte>& out
         stderr_.reset();
       }
     }
+    if (si >= 0 && fds[si].revents) {
+      char text[4096];
+      ssize_t got = ::read(status_.get(), text, sizeof text);
+      if (got > 0) {
+        for (ssize_t i = 0; i < got; ++i) {
+          if (text[i] == '\n') {
+            status_line(status_partial_);
+            status_partial_.clear();
+          } else if (status_partial_.size() < kMaxStatusLine) {
+            status_partial_ += text[i];
+          }
+        }
+      } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
+        status_.reset();
+      }
+    }
     if (wi >= 0 && fds[wi].revents) {
       ssize_t put = ::send(stdin_.get(), in.data() + off, in.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (put > 0) {
@@ -166,6 +199,13 @@ bool GpgProcess::pump(std::span<const std::byte> in, std::vector<std::byte>& out
       }
     }
   }
+}
+
+void GpgProcess::status_line(const std::string& line) {
+  // "[GNUPG:] DECRYPTION_OKAY": the session key decrypted the data and its
+  // integrity check (MDC/AEAD) passed; "DECRYPTION_FAILED" overrides it.
+  if (line == "[GNUPG:] DECRYPTION_OKAY") decryption_okay_ = true;
+  if (line.rfind("[GNUPG:] DECRYPTION_FAILED", 0) == 0) decryption_failed_ = true;
 }
 
 int GpgProcess::wait_exit() {
@@ -216,6 +256,13 @@ void GpgProcess::finish(std::vector<std::byte>& out) {
   pump({}, out, true);
   int code = wait_exit();
   if (code != 0) throw_failure(code);
+  if (mode_ == Mode::Decrypt && (!decryption_okay_ || decryption_failed_)) {
+    // gpg -d exits 0 with no output for a message cut right after its
+    // session key packet: that is not an empty object.
+    throw Error(ErrorCode::Corrupt, "gpg could not decrypt " + object_ + ": gpg did not report a complete decryption",
+                "gpg exited 0 without DECRYPTION_OKAY: the OpenPGP message is truncated or holds no encrypted data.",
+                "The stored object is damaged or is not OpenPGP data.");
+  }
 }
 
 }  // namespace wale::crypto

@@ -267,6 +267,49 @@ TEST(CryptoGpg, DamagedCiphertextIsCorruptAndNamed) {
   }
 }
 
+// The size of an OpenPGP message's first packet (its header included).
+std::size_t first_packet_size(const Bytes& m) {
+  auto at = [&](std::size_t i) { return static_cast<std::size_t>(static_cast<std::uint8_t>(m.at(i))); };
+  if (at(0) & 0x40) {  // new format
+    if (at(1) < 192) return 2 + at(1);
+    if (at(1) < 224) return 3 + ((at(1) - 192) << 8) + at(2) + 192;
+    return 6 + (at(2) << 24 | at(3) << 16 | at(4) << 8 | at(5));
+  }
+  switch (at(0) & 3) {
+    case 0: return 2 + at(1);
+    case 1: return 3 + (at(1) << 8 | at(2));
+    default: return 5 + (at(1) << 24 | at(2) << 16 | at(3) << 8 | at(4));
+  }
+}
+
+TEST(CryptoGpg, MessageCutAfterItsSessionKeyPacketIsCorruptNotEmpty) {
+  // `gpg -d` of a message cut right after its session key packet prints
+  // nothing and exits 0. That is no empty WAL file or history file: every
+  // cut must fail, whatever the codec.
+  test::GpgHome home;
+  EncryptingStore s(std::make_unique<store::MemoryStore>(), gpg_for(test::GpgHome::kKeyId));
+  for (const std::string key : {"wal_005/000000010000000000000004", "wal_005/00000002.history",
+                                "wal_005/000000010000000000000004.zst", "wal_005/000000010000000000000004.lzo"}) {
+    Bytes data = io::to_bytes("1\t0/3000000\tno recovery target specified\n");
+    if (codec::codec_from_key(key) != codec::Codec::None) data = compress(codec::codec_from_key(key), data);
+    put_raw(s, key, data);
+    Bytes stored = get_raw(s.inner(), key);
+    ASSERT_TRUE(looks_like_openpgp(stored)) << key;
+    std::size_t pkesk = first_packet_size(stored);
+    ASSERT_LT(pkesk, stored.size()) << key;
+    for (std::size_t cut : {pkesk, pkesk - 1, pkesk + 1, stored.size() - 1}) {
+      put_raw(s.inner(), key, Bytes(stored.begin(), stored.begin() + static_cast<std::ptrdiff_t>(cut)));
+      try {
+        Bytes got = get_raw(s, key);
+        ADD_FAILURE() << key << " cut to " << cut << " of " << stored.size() << " bytes read as " << got.size()
+                      << " bytes";
+      } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::Corrupt) << key << " cut to " << cut << ": " << e.message();
+      }
+    }
+  }
+}
+
 TEST(CryptoGpg, UnknownRecipientFailsThePutAndStoresNothing) {
   test::GpgHome home;
   EncryptingStore s(std::make_unique<store::MemoryStore>(), gpg_for("NOSUCHKEY0000000"));
@@ -299,7 +342,7 @@ TEST(CryptoGpg, ArgumentsAreWalEsPipelinePlusBatchAndTrust) {
                                 "-z",  "0",       "--trust-model", "always", "-r",         "KEY"};
   EXPECT_EQ(a, want);
   EXPECT_EQ(GpgProcess::arguments(GpgProcess::Mode::Decrypt, ""),
-            (std::vector<std::string>{"gpg", "--batch", "--no-tty", "-q", "-d"}));
+            (std::vector<std::string>{"gpg", "--batch", "--no-tty", "-q", "--status-fd", "3", "-d"}));
 }
 
 }  // namespace
