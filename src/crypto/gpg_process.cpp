@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "core/error.h"
 #include "core/stop_token.h"
@@ -53,7 +54,8 @@ std::vector<std::string> GpgProcess::arguments(Mode mode, const std::string& rec
   return a;
 }
 
-GpgProcess::GpgProcess(Mode mode, const std::string& recipient, std::string object, const std::string& program)
+GpgProcess::GpgProcess(Mode mode, const std::string& recipient, std::string object, const std::string& program,
+                       const std::vector<std::string>& hidden_variables)
     : mode_(mode), object_(std::move(object)) {
   int in_pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pair) != 0)
@@ -79,6 +81,17 @@ GpgProcess::GpgProcess(Mode mode, const std::string& recipient, std::string obje
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // The environment but for the hidden variables (pointers into environ, read
+  // here as posix_spawnp would read it).
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    std::string_view name = entry.substr(0, entry.find('='));
+    bool hidden = false;
+    for (const auto& h : hidden_variables) hidden = hidden || name == h;
+    if (!hidden) envp.push_back(*e);
+  }
+  envp.push_back(nullptr);
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -96,7 +109,7 @@ GpgProcess::GpgProcess(Mode mode, const std::string& recipient, std::string obje
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setsigmask(&attr, &empty);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  int rc = ::posix_spawnp(&pid_, program.c_str(), &actions, &attr, argv.data(), environ);
+  int rc = ::posix_spawnp(&pid_, program.c_str(), &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {

@@ -11,7 +11,8 @@
 // a message cut right after its session key packet. gpg is started with posix_spawnp (no shell, argv exactly as
 // given, SIGPIPE at its default), its stdin is a socket written with
 // MSG_NOSIGNAL, so a gpg that dies early is an error, not a SIGPIPE. The
-// process inherits the environment (GNUPGHOME, GPG_AGENT_INFO).
+// process inherits the environment (GNUPGHOME, GPG_AGENT_INFO) but for the
+// variables it is told to hide (wal-e's credentials).
 //
 // Destroying an unfinished GpgProcess kills gpg (SIGKILL) and reaps it.
 // Not thread-safe; one per stream. Polls the process StopToken while waiting.
@@ -38,7 +39,9 @@ class GpgProcess final : public io::Filter {
   // key the keyring/agent holds. `object` names the stored object in error
   // messages. `program` is the gpg executable (looked up in PATH). Throws
   // Error{Config} if it cannot be started.
-  GpgProcess(Mode mode, const std::string& recipient, std::string object, const std::string& program = "gpg");
+  // `hidden_variables`: environment variables gpg does not get (credentials).
+  GpgProcess(Mode mode, const std::string& recipient, std::string object, const std::string& program = "gpg",
+             const std::vector<std::string>& hidden_variables = {});
   ~GpgProcess() override;
   GpgProcess(const GpgProcess&) = delete;
   GpgProcess& operator=(const GpgProcess&) = delete;

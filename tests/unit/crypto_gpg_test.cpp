@@ -6,12 +6,17 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+
+#include "app/store_factory.h"
 #include "archive/wal_archive.h"
 #include "codec/codec.h"
+#include "config/settings.h"
 #include "core/error.h"
 #include "crypto/encrypting_store.h"
 #include "crypto/gpg_process.h"
@@ -322,6 +327,62 @@ TEST(CryptoGpg, UnknownRecipientFailsThePutAndStoresNothing) {
     EXPECT_NE(e.message().find("000000010000000000000005"), std::string::npos) << e.message();
   }
   EXPECT_FALSE(s.stat(key).has_value());
+}
+
+// Sets an environment variable for one scope (tests run one per process).
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_) ::setenv(name_, old_->c_str(), 1);
+    else ::unsetenv(name_);
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+TEST(CryptoGpg, GpgAndTheAgentItStartsGetNoCredentialsInTheirEnvironment) {
+  // gpg needs none of wal-e's credentials, and a gpg-agent it starts keeps
+  // its environment (/proc/PID/environ) long after wal-e exits.
+  test::GpgHome home;
+  test::TempDir dir;
+  const std::string dump = dir.path() + "/gpg.env";
+  {
+    std::ofstream script(dir.path() + "/gpg");
+    script << "#!/bin/sh\nenv >> '" << dump << "'\nexec /usr/bin/gpg \"$@\"\n";
+  }
+  ASSERT_EQ(::chmod((dir.path() + "/gpg").c_str(), 0755), 0);
+  ScopedEnv path("PATH", dir.path() + ":" + std::string(std::getenv("PATH")));
+  ScopedEnv secret("AWS_SECRET_ACCESS_KEY", "secret-key-0123456789");
+  ScopedEnv token("AWS_SESSION_TOKEN", "session-token-0123456789");
+  ScopedEnv sodium("WALE_LIBSODIUM_KEY", std::string(64, 'e'));
+  ScopedEnv pgpassword("PGPASSWORD", "pg-password-0123456789");
+
+  config::Settings settings;
+  settings.backend = config::Backend::File;
+  settings.file_root = dir.path() + "/archive";
+  ASSERT_EQ(::mkdir(settings.file_root.c_str(), 0700), 0);
+  settings.gpg_key_id = test::GpgHome::kKeyId;
+  auto s = app::make_store(settings);
+  std::string key = "wal_005/000000010000000000000009.lzo";
+  Bytes lzo = compress(codec::Codec::Lzop, random_bytes(1000, 10));
+  put_raw(*s, key, lzo);
+  EXPECT_EQ(get_raw(*s, key), lzo);
+
+  std::ifstream in(dump);
+  std::string env((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(env.find("GNUPGHOME=" + home.path()), std::string::npos) << env;  // both runs saw the keyring
+  for (const char* value :
+       {"secret-key-0123456789", "session-token-0123456789", "eeeeeeeeeeeeeeee", "pg-password-0123456789"}) {
+    EXPECT_EQ(env.find(value), std::string::npos) << value << " reached gpg's environment";
+  }
 }
 
 TEST(CryptoGpg, MissingProgramIsAConfigError) {
