@@ -43,9 +43,11 @@ std::string last_line(const std::string& text) {
 std::vector<std::string> GpgProcess::arguments(Mode mode, const std::string& recipient, const std::string& program) {
   std::vector<std::string> a{program, "--batch", "--no-tty", "-q"};
   if (mode == Mode::Encrypt) {
-    // --no-armor: binary OpenPGP whatever gpg.conf says ("armor" there would
-    // store text that no reader of WAL-E's format recognises).
-    for (const char* s : {"--no-armor", "-e", "-z", "0", "--trust-model", "always", "-r"}) a.emplace_back(s);
+    // Whatever gpg.conf says: --no-armor, binary OpenPGP ("armor" there would
+    // store text that no reader of WAL-E's format recognises); --no-textmode,
+    // the bytes as given ("textmode" rewrites their line endings).
+    for (const char* s : {"--no-armor", "--no-textmode", "-e", "-z", "0", "--trust-model", "always", "-r"})
+      a.emplace_back(s);
     a.push_back(recipient);
   } else {
     // gpg's status lines on fd 3: finish() needs DECRYPTION_OKAY (see status_line()).

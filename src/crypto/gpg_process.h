@@ -32,9 +32,10 @@ class GpgProcess final : public io::Filter {
  public:
   enum class Mode { Encrypt, Decrypt };
 
-  // Encrypt: `gpg --batch --no-tty -q --no-armor -e -z 0 --trust-model always
-  // -r <recipient>` (WAL-E's `gpg -e -z 0 -r KEYID`, compression off: the data
-  // is compressed already; binary even if gpg.conf says "armor").
+  // Encrypt: `gpg --batch --no-tty -q --no-armor --no-textmode -e -z 0
+  // --trust-model always -r <recipient>` (WAL-E's `gpg -e -z 0 -r KEYID`,
+  // compression off: the data is compressed already; binary and unaltered
+  // even if gpg.conf says "armor" or "textmode").
   // Decrypt: `gpg --batch --no-tty -q --status-fd 3 -d` with whatever secret
   // key the keyring/agent holds. `object` names the stored object in error
   // messages. `program` is the gpg executable (looked up in PATH). Throws

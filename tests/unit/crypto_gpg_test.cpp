@@ -217,6 +217,26 @@ TEST(CryptoGpg, ArmorInGpgConfStillWritesBinaryObjectsThatRestore) {
   EXPECT_EQ(get_raw(s, key), lzo);
 }
 
+TEST(CryptoGpg, TextmodeInGpgConfDoesNotAlterTheStoredBytes) {
+  // "textmode" in gpg.conf makes `gpg -e` store its input as canonical text:
+  // line endings rewritten, the compressed stream changed. wal-push would
+  // report a segment archived that then fails every restore.
+  test::GpgHome home;
+  {
+    std::ofstream conf(home.path() + "/gpg.conf");
+    conf << "textmode\n";
+  }
+  EncryptingStore s(std::make_unique<store::MemoryStore>(), gpg_for(test::GpgHome::kKeyId));
+  std::string key = "wal_005/000000010000000000000007";
+  Bytes data = random_bytes(100000, 11);
+  for (std::size_t i = 0; i < data.size(); i += 7) data[i] = std::byte{'\n'};
+  for (std::size_t i = 3; i < data.size(); i += 11) data[i] = std::byte{'\r'};
+  put_raw(s, key, data);
+  // Read back without the setting, as another machine would.
+  std::remove((home.path() + "/gpg.conf").c_str());
+  EXPECT_TRUE(get_raw(s, key) == data);
+}
+
 TEST(CryptoGpg, ArmoredObjectsWalEWroteStillRestore) {
   // WAL-E ran `gpg -e -z 0 -r KEY`: with "armor" in gpg.conf its objects are
   // ASCII-armored OpenPGP, which `gpg -d` reads. So must wal-e.
@@ -399,8 +419,8 @@ TEST(CryptoGpg, MissingProgramIsAConfigError) {
 
 TEST(CryptoGpg, ArgumentsAreWalEsPipelinePlusBatchAndTrust) {
   auto a = GpgProcess::arguments(GpgProcess::Mode::Encrypt, "KEY");
-  std::vector<std::string> want{"gpg", "--batch", "--no-tty",      "-q",     "--no-armor", "-e",
-                                "-z",  "0",       "--trust-model", "always", "-r",         "KEY"};
+  std::vector<std::string> want{"gpg", "--batch",       "--no-tty", "-q", "--no-armor", "--no-textmode", "-e", "-z",
+                                "0",   "--trust-model", "always",   "-r", "KEY"};
   EXPECT_EQ(a, want);
   EXPECT_EQ(GpgProcess::arguments(GpgProcess::Mode::Decrypt, ""),
             (std::vector<std::string>{"gpg", "--batch", "--no-tty", "-q", "--status-fd", "3", "-d"}));
