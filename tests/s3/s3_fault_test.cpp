@@ -397,6 +397,27 @@ TEST_F(S3Faults, ExpiredTokenOnADownloadRefetchesCredentialsOnce) {
   EXPECT_EQ(p->fetches, 3);  // one refetch for the failed download, no loop
 }
 
+// The last request of a multipart upload, after every part went up: an
+// ExpiredToken there must not throw the whole partition away.
+TEST_F(S3Faults, ExpiredTokenOnCompleteMultipartUploadRefetchesCredentials) {
+  auto provider = std::make_unique<CountingProvider>(direct_.access_key_id, direct_.secret_access_key);
+  CountingProvider* p = provider.get();
+  S3Config c = via_proxy_;
+  c.access_key_id.clear();
+  c.secret_access_key.clear();
+  c.credentials = std::make_shared<store::s3::CredentialsCache>(std::move(provider));
+  S3Store s3(c);
+  proxy_->script({Fault::None, Fault::ExpiredToken}, Fault::None, "POST");  // Create, Complete
+  std::string data = random_data(11u << 20, 21);
+  auto sink = s3.put("basebackups_005/b/expired-complete");
+  sink->write(std::string_view(data));
+  sink->finish();
+  EXPECT_EQ(proxy_->faults_injected(), 1);
+  EXPECT_EQ(p->fetches, 2);
+  EXPECT_TRUE(store::get_bytes(*direct_store_, "basebackups_005/b/expired-complete") == data);
+  EXPECT_EQ(open_uploads(), 0);
+}
+
 TEST_F(S3Faults, SecretsNeverAppearInLogsOrErrors) {
   via_proxy_.retries = 3;
   S3Store s(via_proxy_);
