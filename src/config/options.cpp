@@ -182,7 +182,12 @@ std::vector<std::string> secret_variables() {
       if (!name.empty()) names.emplace_back(name);
     }
   }
-  for (auto name : {"PGPASSWORD", "WABS_ACCESS_KEY", "WABS_SAS_TOKEN", "SWIFT_PASSWORD"}) names.emplace_back(name);
+  // libpq's password, WAL-E's Azure and Swift secrets, the bearer token of the
+  // ECS/EKS container credentials endpoint (store/s3/container_provider.h).
+  for (auto name :
+       {"PGPASSWORD", "WABS_ACCESS_KEY", "WABS_SAS_TOKEN", "SWIFT_PASSWORD", "AWS_CONTAINER_AUTHORIZATION_TOKEN"}) {
+    names.emplace_back(name);
+  }
   return names;
 }
 

@@ -384,6 +384,7 @@ TEST(CryptoGpg, GpgAndTheAgentItStartsGetNoCredentialsInTheirEnvironment) {
   ScopedEnv token("AWS_SESSION_TOKEN", "session-token-0123456789");
   ScopedEnv sodium("WALE_LIBSODIUM_KEY", std::string(64, 'e'));
   ScopedEnv pgpassword("PGPASSWORD", "pg-password-0123456789");
+  ScopedEnv container("AWS_CONTAINER_AUTHORIZATION_TOKEN", "container-token-0123456789");
 
   config::Settings settings;
   settings.backend = config::Backend::File;
@@ -399,8 +400,8 @@ TEST(CryptoGpg, GpgAndTheAgentItStartsGetNoCredentialsInTheirEnvironment) {
   std::ifstream in(dump);
   std::string env((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(env.find("GNUPGHOME=" + home.path()), std::string::npos) << env;  // both runs saw the keyring
-  for (const char* value :
-       {"secret-key-0123456789", "session-token-0123456789", "eeeeeeeeeeeeeeee", "pg-password-0123456789"}) {
+  for (const char* value : {"secret-key-0123456789", "session-token-0123456789", "eeeeeeeeeeeeeeee",
+                            "pg-password-0123456789", "container-token-0123456789"}) {
     EXPECT_EQ(env.find(value), std::string::npos) << value << " reached gpg's environment";
   }
 }
