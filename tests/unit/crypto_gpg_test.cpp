@@ -1,7 +1,10 @@
 // GPG encryption of data objects: WAL-E's own encrypted segment, round trips
 // through EncryptingStore, the real gpg + lzop as oracle, and failures.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -9,9 +12,8 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
-
-#include <sys/stat.h>
 
 #include "app/store_factory.h"
 #include "archive/wal_archive.h"
@@ -374,9 +376,17 @@ TEST(CryptoGpg, GpgAndTheAgentItStartsGetNoCredentialsInTheirEnvironment) {
   test::GpgHome home;
   test::TempDir dir;
   const std::string dump = dir.path() + "/gpg.env";
+  std::string real_gpg;  // the gpg the wrapper runs: the first in PATH
+  for (std::string_view path = std::getenv("PATH"); real_gpg.empty() && !path.empty();) {
+    std::string candidate = std::string(path.substr(0, path.find(':'))) + "/gpg";
+    if (::access(candidate.c_str(), X_OK) == 0) real_gpg = candidate;
+    path.remove_prefix(
+        std::min(path.size(), path.find(':') == std::string_view::npos ? path.size() : path.find(':') + 1));
+  }
+  ASSERT_FALSE(real_gpg.empty());
   {
     std::ofstream script(dir.path() + "/gpg");
-    script << "#!/bin/sh\nenv >> '" << dump << "'\nexec /usr/bin/gpg \"$@\"\n";
+    script << "#!/bin/sh\nenv >> '" << dump << "'\nexec '" << real_gpg << "' \"$@\"\n";
   }
   ASSERT_EQ(::chmod((dir.path() + "/gpg").c_str(), 0755), 0);
   ScopedEnv path("PATH", dir.path() + ":" + std::string(std::getenv("PATH")));
