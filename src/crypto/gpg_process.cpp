@@ -217,9 +217,12 @@ bool GpgProcess::pump(std::span<const std::byte> in, std::vector<std::byte>& out
 }
 
 void GpgProcess::status_line(const std::string& line) {
-  // "[GNUPG:] DECRYPTION_OKAY": the session key decrypted the data and its
-  // integrity check (MDC/AEAD) passed; "DECRYPTION_FAILED" overrides it.
+  // "[GNUPG:] DECRYPTION_OKAY": the session key decrypted the data; "GOODMDC":
+  // its integrity check (MDC, or an AEAD tag) passed. gpg reports
+  // DECRYPTION_OKAY without GOODMDC for a message that has no MDC or whose
+  // MDC failed under "ignore-mdc-error". "DECRYPTION_FAILED" overrides both.
   if (line == "[GNUPG:] DECRYPTION_OKAY") decryption_okay_ = true;
+  if (line == "[GNUPG:] GOODMDC") good_mdc_ = true;
   if (line.rfind("[GNUPG:] DECRYPTION_FAILED", 0) == 0) decryption_failed_ = true;
 }
 
@@ -277,6 +280,13 @@ void GpgProcess::finish(std::vector<std::byte>& out) {
     throw Error(ErrorCode::Corrupt, "gpg could not decrypt " + object_ + ": gpg did not report a complete decryption",
                 "gpg exited 0 without DECRYPTION_OKAY: the OpenPGP message is truncated or holds no encrypted data.",
                 "The stored object is damaged or is not OpenPGP data.");
+  }
+  if (mode_ == Mode::Decrypt && !good_mdc_) {
+    throw Error(ErrorCode::Corrupt, "gpg could not verify the integrity of " + object_,
+                "gpg decrypted it but did not report GOODMDC: its integrity check failed (and gpg.conf says "
+                "\"ignore-mdc-error\"), or it has none.",
+                "The stored object is damaged or was written without integrity protection; wal-e does not restore "
+                "unprotected data.");
   }
 }
 

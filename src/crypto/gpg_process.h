@@ -7,8 +7,10 @@
 // Error{Corrupt} (decrypting: damaged data, MDC failure) or Error{Config}
 // (no secret/public key, gpg missing) with gpg's last stderr line and the
 // object's name. Decrypting, gpg's status lines (--status-fd 3) must also
-// say DECRYPTION_OKAY, else Error{Corrupt}: gpg exits 0 with no output for
-// a message cut right after its session key packet. gpg is started with posix_spawnp (no shell, argv exactly as
+// say DECRYPTION_OKAY and GOODMDC, else Error{Corrupt}: gpg exits 0 with no
+// output for a message cut right after its session key packet, and with the
+// damaged data of a message whose MDC failed if gpg.conf says
+// "ignore-mdc-error". gpg is started with posix_spawnp (no shell, argv exactly as
 // given, SIGPIPE at its default), its stdin is a socket written with
 // MSG_NOSIGNAL, so a gpg that dies early is an error, not a SIGPIPE. The
 // process inherits the environment (GNUPGHOME, GPG_AGENT_INFO) but for the
@@ -73,6 +75,7 @@ class GpgProcess final : public io::Filter {
   io::UniqueFd status_;  // decrypting: gpg's --status-fd
   std::string status_partial_;
   bool decryption_okay_ = false;
+  bool good_mdc_ = false;
   bool decryption_failed_ = false;
 };
 

@@ -337,6 +337,30 @@ TEST(CryptoGpg, MessageCutAfterItsSessionKeyPacketIsCorruptNotEmpty) {
   }
 }
 
+TEST(CryptoGpg, IgnoreMdcErrorInGpgConfDoesNotLetDamageThrough) {
+  // With "ignore-mdc-error" in gpg.conf, `gpg -d` of a manipulated message
+  // exits 0 and reports DECRYPTION_OKAY; only the missing GOODMDC tells.
+  // An uncompressed WAL object has no other checksum to catch it.
+  test::GpgHome home;
+  EncryptingStore s(std::make_unique<store::MemoryStore>(), gpg_for(test::GpgHome::kKeyId));
+  std::string key = "wal_005/000000010000000000000004";
+  put_raw(s, key, random_bytes(200000, 12));
+  Bytes stored = get_raw(s.inner(), key);
+  stored[stored.size() / 2] ^= std::byte{0x01};
+  put_raw(s.inner(), key, stored);
+  {
+    std::ofstream conf(home.path() + "/gpg.conf");
+    conf << "ignore-mdc-error\n";
+  }
+  try {
+    get_raw(s, key);
+    FAIL() << "damage not detected";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Corrupt) << e.message();
+    EXPECT_NE(e.message().find("000000010000000000000004"), std::string::npos) << e.message();
+  }
+}
+
 TEST(CryptoGpg, UnknownRecipientFailsThePutAndStoresNothing) {
   test::GpgHome home;
   EncryptingStore s(std::make_unique<store::MemoryStore>(), gpg_for("NOSUCHKEY0000000"));
