@@ -1,6 +1,7 @@
 #include "app/store_factory.h"
 
 #include "app/plugin.h"
+#include "config/options.h"
 #include "core/error.h"
 #include "crypto/encrypting_store.h"
 #include "store/local/local_store.h"
@@ -23,6 +24,7 @@ std::unique_ptr<store::ObjectStore> make_plain_store(const config::Settings& set
 std::unique_ptr<store::ObjectStore> make_store(const config::Settings& settings) {
   crypto::Encryption encryption;
   encryption.gpg_recipient = settings.gpg_key_id;
+  encryption.gpg_hidden_variables = config::secret_variables();
   if (!settings.libsodium_key.empty()) {
     encryption.sodium_key = crypto::SodiumKey::parse(settings.libsodium_key, "WALE_LIBSODIUM_KEY");
   } else if (!settings.libsodium_key_path.empty()) {

@@ -174,17 +174,28 @@ std::optional<Command> find_command(std::string_view name) {
 std::span<const OptionSpec> options() { return kTable; }
 const OptionSpec& spec(Opt o) { return kTable[static_cast<std::size_t>(o)]; }
 
-std::vector<std::string> secret_values(const Environment& env) {
-  std::vector<std::string> values;
-  auto add = [&](std::string_view name) {
-    if (name.empty()) return;
-    if (auto v = env.get(std::string(name)); v && !v->empty()) values.push_back(*v);
-  };
+std::vector<std::string> secret_variables() {
+  std::vector<std::string> names;
   for (const auto& s : kTable) {
     if (!s.secret) continue;
-    for (auto name : s.env) add(name);
+    for (auto name : s.env) {
+      if (!name.empty()) names.emplace_back(name);
+    }
   }
-  for (auto name : {"PGPASSWORD", "WABS_ACCESS_KEY", "WABS_SAS_TOKEN", "SWIFT_PASSWORD"}) add(name);
+  // libpq's password, WAL-E's Azure and Swift secrets, the bearer token of the
+  // ECS/EKS container credentials endpoint (store/s3/container_provider.h).
+  for (auto name :
+       {"PGPASSWORD", "WABS_ACCESS_KEY", "WABS_SAS_TOKEN", "SWIFT_PASSWORD", "AWS_CONTAINER_AUTHORIZATION_TOKEN"}) {
+    names.emplace_back(name);
+  }
+  return names;
+}
+
+std::vector<std::string> secret_values(const Environment& env) {
+  std::vector<std::string> values;
+  for (const auto& name : secret_variables()) {
+    if (auto v = env.get(name); v && !v->empty()) values.push_back(*v);
+  }
   return values;
 }
 

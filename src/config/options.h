@@ -152,10 +152,14 @@ std::string display_name(const OptionSpec& s);
 
 // The values of every secret in `env`: the table's secret rows (all their
 // variables) and the credentials of other programs wal-e's processes carry
-// (libpq's PGPASSWORD, WAL-E's Azure and Swift secrets). Logging redacts
+// (libpq's PGPASSWORD, WAL-E's Azure and Swift secrets, the container
+// credentials endpoint's AWS_CONTAINER_AUTHORIZATION_TOKEN). Logging redacts
 // them (core/log.h add_secret), so a secret added to the table is redacted
 // without a second list to keep.
 std::vector<std::string> secret_values(const Environment& env);
+// The names of those variables (secret_values looks them up). Programs that
+// need none of them (gpg) are started without them.
+std::vector<std::string> secret_variables();
 
 // The default pool size: the number of cores (2 if unknown).
 unsigned default_pool_size();

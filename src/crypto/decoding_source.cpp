@@ -77,7 +77,8 @@ void DecodingSource::open() {
       break;
     case Kind::Gpg:
       decoded_ = std::make_unique<io::FilterSource>(std::make_unique<GpgProcess>(GpgProcess::Mode::Decrypt, "", object_,
-                                                                                 encryption_.gpg_program),
+                                                                                 encryption_.gpg_program,
+                                                                                 encryption_.gpg_hidden_variables),
                                                     std::move(rest));
       break;
     case Kind::Plain: decoded_ = std::move(rest); break;

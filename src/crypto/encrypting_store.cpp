@@ -18,7 +18,7 @@ std::unique_ptr<io::ByteSink> EncryptingStore::put(std::string_view key, const s
     filter = std::make_unique<SodiumEncryptor>(encryption_.sodium_key);
   } else {
     filter = std::make_unique<GpgProcess>(GpgProcess::Mode::Encrypt, encryption_.gpg_recipient, object,
-                                          encryption_.gpg_program);
+                                          encryption_.gpg_program, encryption_.gpg_hidden_variables);
   }
   return std::make_unique<io::FilterSink>(std::move(filter), inner_->put(key, options));
 }

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crypto/sodium_key.h"
 
@@ -22,6 +23,10 @@ struct Encryption {
   std::string gpg_recipient;
   // The gpg executable (PATH lookup); tests point it elsewhere.
   std::string gpg_program = "gpg";
+  // Environment variables gpg is started without: wal-e's credentials
+  // (config::secret_variables). gpg needs none, and a gpg-agent it starts
+  // would keep them in its environment after wal-e has exited.
+  std::vector<std::string> gpg_hidden_variables;
 
   // Set: new data objects are libsodium secret streams under this key
   // (WALE_LIBSODIUM_KEY / WALE_LIBSODIUM_KEY_PATH), and reads decrypt them.

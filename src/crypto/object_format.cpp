@@ -1,8 +1,11 @@
 #include "crypto/object_format.h"
 
+#include <sodium.h>
+
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <string_view>
 
 namespace wale::crypto {
 namespace {
@@ -55,7 +58,40 @@ bool looks_like_text(std::span<const std::byte> head) {
 
 }  // namespace
 
-bool looks_like_openpgp(std::span<const std::byte> head) {
+namespace {
+
+bool looks_like_binary_openpgp(std::span<const std::byte> head);
+
+// An ASCII-armored message (RFC 4880 6.2): "-----BEGIN PGP MESSAGE-----", armor
+// headers ("Version: ..."), an empty line, then base64 of the binary message,
+// whose first packet decides. What gpg writes with "armor" in gpg.conf.
+bool looks_like_armored_openpgp(std::span<const std::byte> head) {
+  static constexpr std::string_view kBegin = "-----BEGIN PGP MESSAGE-----";
+  std::string_view text(reinterpret_cast<const char*>(head.data()), head.size());
+  if (text.substr(0, kBegin.size()) != kBegin) return false;
+  std::size_t pos = kBegin.size();
+  // Skip the rest of the BEGIN line and the armor headers up to the empty line.
+  for (bool first = true;; first = false) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) return false;
+    std::string_view line = text.substr(pos, nl - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    pos = nl + 1;
+    if (!first && line.find_first_not_of(" \t") == std::string_view::npos) break;
+  }
+  // 12 base64 characters are 9 bytes: enough for a session key packet's start.
+  std::string_view b64 = text.substr(pos, 12);
+  if (b64.size() < 12) return false;
+  unsigned char bin[9];
+  std::size_t len = 0;
+  if (sodium_base642bin(bin, sizeof bin, b64.data(), b64.size(), nullptr, &len, nullptr,
+                        sodium_base64_VARIANT_ORIGINAL) != 0) {
+    return false;
+  }
+  return looks_like_binary_openpgp(std::as_bytes(std::span<const unsigned char>(bin, len)));
+}
+
+bool looks_like_binary_openpgp(std::span<const std::byte> head) {
   if (head.size() < 3) return false;
   std::uint8_t b0 = at(head, 0);
   if ((b0 & 0x80) == 0) return false;
@@ -79,6 +115,12 @@ bool looks_like_openpgp(std::span<const std::byte> head) {
   if (tag == 1) return version == 3 || version == 6;
   if (tag == 3) return version >= 4 && version <= 6;
   return false;
+}
+
+}  // namespace
+
+bool looks_like_openpgp(std::span<const std::byte> head) {
+  return looks_like_binary_openpgp(head) || looks_like_armored_openpgp(head);
 }
 
 bool looks_plain(codec::Codec codec, std::span<const std::byte> head) {

@@ -13,7 +13,10 @@ namespace wale::crypto {
 // version 3 or 6) or symmetric-key (tag 3, version 4..6) session key packet,
 // in the old or the new packet format -- what `gpg -e` writes first. No
 // codec's container starts that way (lzop 0x89, zstd 0x28, lz4 0x04, tar and
-// raw WAL: ASCII or 0x10 0xD1...). Needs at most 7 bytes.
+// raw WAL: ASCII or 0x10 0xD1...). Needs at most 7 bytes. Also such a message
+// in ASCII armor ("-----BEGIN PGP MESSAGE-----", what gpg writes with "armor"
+// in gpg.conf, as WAL-E's objects then are): the packet under its base64
+// decides. Needs the armor headers and the first 12 base64 characters.
 bool looks_like_openpgp(std::span<const std::byte> head);
 
 // True if `head` (up to the first 8 KiB of an object) is recognisably the

@@ -370,6 +370,54 @@ TEST_F(S3Faults, ExpiredTokenRefetchesCredentialsOnce) {
   EXPECT_EQ(p->fetches, 3);  // one refetch for the failed call, no loop
 }
 
+// A GET (a wal-fetch, a backup-fetch partition) the server refuses with
+// ExpiredToken fetches credentials again and is repeated, as every other
+// request is: a standby's restore_command must not exit 255 for it.
+TEST_F(S3Faults, ExpiredTokenOnADownloadRefetchesCredentialsOnce) {
+  store::put_bytes(*direct_store_, "expired-get", "payload");
+  auto provider = std::make_unique<CountingProvider>(direct_.access_key_id, direct_.secret_access_key);
+  CountingProvider* p = provider.get();
+  S3Config c = via_proxy_;
+  c.access_key_id.clear();
+  c.secret_access_key.clear();
+  c.credentials = std::make_shared<store::s3::CredentialsCache>(std::move(provider));
+  S3Store s3(c);
+  proxy_->script({Fault::ExpiredToken}, Fault::None, "GET");
+  EXPECT_EQ(store::get_bytes(s3, "expired-get"), "payload");
+  EXPECT_EQ(p->fetches, 2);
+  EXPECT_NE(proxy_->last_request_head().find("x-amz-security-token: token-2"), std::string::npos);
+
+  proxy_->script({}, Fault::ExpiredToken, "GET");
+  try {
+    store::get_bytes(s3, "expired-get");
+    ADD_FAILURE() << "a GET the server always refuses succeeded";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("ExpiredToken"), std::string::npos) << e.message();
+  }
+  EXPECT_EQ(p->fetches, 3);  // one refetch for the failed download, no loop
+}
+
+// The last request of a multipart upload, after every part went up: an
+// ExpiredToken there must not throw the whole partition away.
+TEST_F(S3Faults, ExpiredTokenOnCompleteMultipartUploadRefetchesCredentials) {
+  auto provider = std::make_unique<CountingProvider>(direct_.access_key_id, direct_.secret_access_key);
+  CountingProvider* p = provider.get();
+  S3Config c = via_proxy_;
+  c.access_key_id.clear();
+  c.secret_access_key.clear();
+  c.credentials = std::make_shared<store::s3::CredentialsCache>(std::move(provider));
+  S3Store s3(c);
+  proxy_->script({Fault::None, Fault::ExpiredToken}, Fault::None, "POST");  // Create, Complete
+  std::string data = random_data(11u << 20, 21);
+  auto sink = s3.put("basebackups_005/b/expired-complete");
+  sink->write(std::string_view(data));
+  sink->finish();
+  EXPECT_EQ(proxy_->faults_injected(), 1);
+  EXPECT_EQ(p->fetches, 2);
+  EXPECT_TRUE(store::get_bytes(*direct_store_, "basebackups_005/b/expired-complete") == data);
+  EXPECT_EQ(open_uploads(), 0);
+}
+
 TEST_F(S3Faults, SecretsNeverAppearInLogsOrErrors) {
   via_proxy_.retries = 3;
   S3Store s(via_proxy_);

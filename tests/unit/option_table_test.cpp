@@ -175,6 +175,9 @@ TEST(OptionTable, SecretValuesCoverEverySecretRowAndOtherProgramsSecrets) {
   }
   vars.emplace("PGPASSWORD", "pg-pass");
   want.insert("pg-pass");
+  // The bearer token of the ECS/EKS container credentials endpoint.
+  vars.emplace("AWS_CONTAINER_AUTHORIZATION_TOKEN", "container-token");
+  want.insert("container-token");
   auto got = secret_values(Environment(vars));
   EXPECT_EQ(std::set<std::string>(got.begin(), got.end()), want);
   bool sodium = false;

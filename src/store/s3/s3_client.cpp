@@ -351,6 +351,12 @@ Error S3Client::reply_error(const S3Response& resp, const S3Request& req, std::s
   return e;
 }
 
+bool S3Client::credentials_expired(const S3Response& resp, const AwsCredentials& used) {
+  if (resp.status != 400 && resp.status != 403) return false;
+  auto e = parse_error(resp.body);
+  return e && (e->code == "ExpiredToken" || e->code == "TokenRefreshRequired") && credentials_->invalidate(used);
+}
+
 S3Response S3Client::call(const S3Request& req, std::string_view op, std::initializer_list<long> accept,
                           const std::atomic<bool>* cancel) {
   S3Request signed_req = req;  // the payload hash is computed once, not per attempt
@@ -363,12 +369,7 @@ S3Response S3Client::call(const S3Request& req, std::string_view op, std::initia
         S3Response resp = perform(signed_req, op);
         // Temporary credentials the server already considers expired (clock
         // skew, a revoked session): fetch new ones and try once more at once.
-        if (resp.status == 400 || resp.status == 403) {
-          auto e = parse_error(resp.body);
-          if (e && (e->code == "ExpiredToken" || e->code == "TokenRefreshRequired") && credentials_->invalidate(used)) {
-            resp = perform(signed_req, op);
-          }
-        }
+        if (credentials_expired(resp, used)) resp = perform(signed_req, op);
         bool ok = (resp.status >= 200 && resp.status < 300) ||
                   std::find(accept.begin(), accept.end(), resp.status) != accept.end();
         if (!ok) throw reply_error(resp, signed_req, op);

@@ -158,6 +158,10 @@ class S3Client {
 
   // Turns a non-2xx reply into the Error to throw.
   Error reply_error(const S3Response& resp, const S3Request& req, std::string_view op) const;
+  // True if `resp` says the temporary credentials `used` (as credentials().get()
+  // returned them before the request) have expired (ExpiredToken,
+  // TokenRefreshRequired) and new ones will be fetched: repeat the request once.
+  bool credentials_expired(const S3Response& resp, const AwsCredentials& used);
   // The curl_error text for a transfer a StallGuard aborted.
   std::string stall_message() const;
 

@@ -232,8 +232,9 @@ std::unique_ptr<S3DownloadSource> S3DownloadSource::open(std::shared_ptr<S3Clien
   return src;
 }
 
-bool S3DownloadSource::start() {
+bool S3DownloadSource::start(bool refetched) {
   t_.reset();
+  AwsCredentials used = client_->credentials().get();  // what prepare() signs with, unless a refresh is due now
   auto t = std::make_unique<Transfer>(*client_, client_->config().low_speed_timeout);
   S3Request req{.method = "GET", .key = key_};
   if (received_ > 0) {
@@ -271,6 +272,7 @@ bool S3DownloadSource::start() {
     }
     while (!tr.done) pump();
     S3Response resp{.status = tr.status, .headers = tr.resp_headers, .body = tr.error_body};
+    if (!refetched && client_->credentials_expired(resp, used)) return start(/*refetched=*/true);
     throw client_->reply_error(resp, req, received_ > 0 ? "GET (resume)" : "GET");
   }
   if (received_ == 0) {

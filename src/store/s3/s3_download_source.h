@@ -51,7 +51,9 @@ class S3DownloadSource final : public io::ByteSource {
  private:
   S3DownloadSource(std::shared_ptr<S3Client> client, std::string full_key, BodyCheck check);
   // Starts a GET from offset received_; returns false on 404 (first request only).
-  bool start();
+  // A reply saying the credentials expired is repeated once with new ones
+  // (`refetched`: this is that repetition).
+  bool start(bool refetched = false);
   void pump();  // drives libcurl until data is buffered or the transfer ended
   void wait_for_headers();
   void resume_after(const std::string& why);
