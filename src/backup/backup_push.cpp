@@ -121,6 +121,33 @@ std::string read_whole(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// global/pg_control as the backup stores it. PostgreSQL rewrites it in place
+// (a standby at every advance of its minRecoveryPoint), so a read can be
+// torn; a torn copy fails its CRC, and a restore of it stops at "incorrect
+// checksum in control file". Read again until the CRC holds (a few times),
+// else Error{Corrupt}. A layout wal-e does not know (pg_control versions
+// other than 1300) is stored unchecked.
+std::string read_control_copy(const std::string& path, Clock& clock) {
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    std::string bytes = read_whole(path);
+    try {
+      pg::ControlFile::parse(
+          std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()));
+      return bytes;
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::Unsupported) return bytes;
+      if (attempt == kAttempts) {
+        throw Error(ErrorCode::Corrupt, "the copy of " + path + " is damaged: " + e.message(),
+                    "Read " + std::to_string(kAttempts) +
+                        " times; a restore of it would not start. The backup was not marked complete.",
+                    "Run the backup again; if this persists, check the cluster's pg_control with pg_controldata.");
+      }
+    }
+    clock.sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 }  // namespace
 
 pg::ControlFile check_stopped_cluster(const std::string& dir) {
@@ -341,7 +368,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
     group.wait();
   }
   std::uint32_t number = static_cast<std::uint32_t>(parts.size());
-  std::string control_bytes = read_whole(dir + "/" + control_name);
+  std::string control_bytes = read_control_copy(dir + "/" + control_name, *clock);
 
   if (opts.while_offline) {
     // The files are a consistent copy only if the cluster stayed stopped.

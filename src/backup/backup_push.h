@@ -35,7 +35,9 @@
 //
 // In every backup global/pg_control is read last (after all other files), as
 // pg_basebackup does: a standby backup's end point is the minRecoveryPoint in
-// the copied pg_control.
+// the copied pg_control. PostgreSQL rewrites pg_control in place, so the copy
+// is read again until its CRC holds (pg_control version 1300; other layouts
+// are stored unchecked), else Error{Corrupt} and no sentinel.
 // Throws wale::Error. One call per process; not reentrant.
 #pragma once
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <cstring>
 
 #include <filesystem>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include "backup/backup_fetch.h"
 #include "backup/backup_push.h"
 #include "catalog/backup_catalog.h"
+#include "codec/crc32c.h"
 #include "core/error.h"
 #include "core/stop_token.h"
 #include "layout/archive_layout.h"
@@ -322,6 +324,49 @@ TEST_F(BackupPushStopped, JustBeforeTheSentinel) {
     if (key.find("backup_manifest") != std::string::npos) process_stop_token().request(SIGINT);
   };
   expect_cancelled();
+}
+
+// A pg_control of version 1300 (PostgreSQL 13 to 16) for the fake cluster:
+// a standby rewrites it in place at every minRecoveryPoint advance.
+std::string control_file_1300(std::uint32_t state, bool good_crc) {
+  std::string b(8192, '\0');
+  auto put32 = [&](std::size_t off, std::uint32_t v) { std::memcpy(b.data() + off, &v, sizeof v); };
+  auto put64 = [&](std::size_t off, std::uint64_t v) { std::memcpy(b.data() + off, &v, sizeof v); };
+  put64(0, test::kFakeSystemIdentifier);
+  put32(8, 1300);
+  put32(16, state);
+  put64(32, 0x1500718);   // checkPoint
+  put64(40, 0x1500700);   // checkPointCopy.redo
+  put32(48, 1);           // checkPointCopy.ThisTimeLineID
+  put64(136, 0x2000100);  // minRecoveryPoint
+  put32(144, 1);
+  put32(224, 8192);
+  put32(228, 16U << 20);
+  auto crc = codec::crc32c(std::span<const std::byte>(reinterpret_cast<const std::byte*>(b.data()), 288));
+  put32(288, good_crc ? crc : crc ^ 0x5a5a5a5aU);
+  return b;
+}
+
+// The copied pg_control fails its checksum (a read torn by the server's
+// in-place rewrite, which a standby does all the time): a restore of that
+// copy would stop at "incorrect checksum in control file", so no sentinel.
+// A copy whose checksum holds is backed up as before.
+TEST_F(BackupPush, ACopiedPgControlThatFailsItsChecksumGetsNoSentinel) {
+  std::ofstream(opts.data_directory + "/global/pg_control", std::ios::binary | std::ios::trunc)
+      << control_file_1300(6, false);
+  try {
+    push();
+    FAIL() << "the sentinel vouches for a pg_control that fails its checksum";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Corrupt) << e.message();
+    EXPECT_NE(e.message().find("pg_control"), std::string::npos) << e.message();
+  }
+  EXPECT_EQ(server.stops, 0) << "the backup was stopped as if whole";
+  expect_no_backup();
+  std::ofstream(opts.data_directory + "/global/pg_control", std::ios::binary | std::ios::trunc)
+      << control_file_1300(6, true);
+  auto result = push();
+  EXPECT_TRUE(base.stat(layout::sentinel_key(result.name)));
 }
 
 TEST_F(BackupPush, PermanentMarkerIsWrittenBeforeTheSentinel) {
