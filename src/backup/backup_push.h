@@ -11,8 +11,13 @@
 // meanwhile, gives a clear error, not a hang), check that the stop segment
 // belongs to this cluster (system identifier in its page header), write the
 // permanent marker if asked (before the sentinel, so a permanent backup is
-// never briefly deletable), then write the sentinel. Without the sentinel the backup does not exist, so any
-// failure before it leaves nothing a restore could pick up.
+// never briefly deletable), then write the sentinel (create-only). Before
+// the manifest and again before the sentinel every partition must still be
+// the object this run stored (same size and time in a stat as right after
+// its upload), and no other partition may exist: a concurrent backup-push
+// of the same name (a standby between two restartpoints) that replaced them
+// gets this run Error{Conflict}, never a sentinel over a mix of two runs. Without the sentinel the backup does not
+// exist, so any failure before it leaves nothing a restore could pick up.
 //
 // From a hot standby (the server is in recovery) the same sequence runs; the
 // stop segment is archived only when the primary finishes it (a standby

@@ -369,6 +369,65 @@ TEST_F(BackupPush, ACopiedPgControlThatFailsItsChecksumGetsNoSentinel) {
   EXPECT_TRUE(base.stat(layout::sentinel_key(result.name)));
 }
 
+// Two backup-pushes of one name at once (a standby starts every backup at
+// its last restartpoint: overlapping runs between two restartpoints share a
+// name). The second removes the first's objects as an unfinished backup's
+// and writes its own partitions under the same keys while the first still
+// runs. Whatever each run ends with, a sentinel vouches only for partitions
+// of its own run: a restore gives one run's files and that run's stop.
+TEST_F(BackupPush, TwoPushesOfOneNameNeverMixTheirPartitions) {
+  for (bool second_finishes : {true, false}) {
+    SCOPED_TRACE(second_finishes ? "the second push finishes first" : "the second push fails after its partitions");
+    store::MemoryStore shared;
+    test::FakeBackupServer first(shared, opts.data_directory);
+    std::string other_dir = dir.path() + (second_finishes ? "/other1" : "/other2");
+    auto other_files = test::make_fake_data_directory(other_dir);
+    std::ofstream(other_dir + "/base/5/16385", std::ios::trunc) << std::string(3000, 'B');
+    other_files["base/5/16385"] = std::string(3000, 'B');
+    test::FakeBackupServer second(shared, other_dir);
+    second.stop_segno = 4;  // the sentinel tells whose stop it is
+    if (!second_finishes) second.on_stop = [] { throw Error(ErrorCode::Postgres, "the second run's stop failed"); };
+    BackupPushOptions other = opts;
+    other.data_directory = other_dir;
+    // The second run, all of it, while the first stops its backup (its data partitions are stored).
+    bool second_ok = false;
+    first.on_stop = [&] {
+      try {
+        backup_push(shared, other, second, clock);
+        second_ok = true;
+      } catch (const Error&) {
+      }
+    };
+    bool first_ok = false;
+    try {
+      backup_push(shared, opts, first, clock);
+      first_ok = true;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Conflict) << e.message();
+    }
+    EXPECT_EQ(second_ok, second_finishes);
+    auto listed = list_backups(shared, true);
+    if (listed.empty()) {
+      EXPECT_FALSE(first_ok);
+      continue;
+    }
+    ASSERT_EQ(listed.size(), 1u);
+    ASSERT_TRUE(listed[0].sentinel);
+    std::string target = dir.path() + (second_finishes ? "/restore1" : "/restore2");
+    BackupFetchOptions fo;
+    fo.target = target;
+    fo.query = layout::BackupQuery::parse("LATEST");
+    backup_fetch(shared, fo);
+    auto restored = read_tree(target);
+    bool firsts_stop = listed[0].sentinel->wal_segment_backup_stop == first.stop_file();
+    const auto& want = firsts_stop ? files : other_files;
+    for (const auto& [rel, content] : want) {
+      EXPECT_TRUE(restored[rel] == content)
+          << rel << " is not the " << (firsts_stop ? "first" : "second") << " run's, whose stop the sentinel names";
+    }
+  }
+}
+
 TEST_F(BackupPush, PermanentMarkerIsWrittenBeforeTheSentinel) {
   opts.permanent = true;
   auto result = push();
