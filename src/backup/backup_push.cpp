@@ -278,6 +278,28 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
                   "The server's data directory is \"" + server.data_directory + "\".",
                   "Pass the server's data directory, or set PGHOST/PGPORT to the server that owns this one.");
     }
+    // A standby made by pg_basebackup has its primary's system identifier:
+    // the directory's pg_control must also say the server's role, or the
+    // files of one cluster would be copied under the other's backup start.
+    // (pg_control versions other than 1300 are not checked.)
+    {
+      std::string bytes = read_control_copy(dir + "/global/pg_control", *clock);
+      std::optional<pg::ControlFile> local;
+      try {
+        local = pg::ControlFile::parse(
+            std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()));
+      } catch (const Error&) {
+      }
+      bool local_primary = local && local->state == pg::ClusterState::InProduction;
+      bool local_standby = local && local->state == pg::ClusterState::InArchiveRecovery;
+      if ((server.in_recovery && local_primary) || (!server.in_recovery && local_standby)) {
+        throw Error(ErrorCode::Usage, "\"" + dir + "\" is not the data directory of the server wal-e connected to",
+                    "The server is " + std::string(server.in_recovery ? "a standby" : "a primary") +
+                        " but pg_control in the directory says \"" + pg::cluster_state_name(local->state) +
+                        "\": a primary and its standby share a system identifier.",
+                    "Set PGHOST/PGPORT to the server that owns this directory (on a standby's host, the standby).");
+      }
+    }
     // A standby's own archive_mode says nothing: its primary archives (or
     // the standby does, with archive_mode = always); the WAL wait below
     // tells when nobody does.

@@ -1,8 +1,10 @@
 // backup-push: a non-exclusive base backup of a running cluster into a store.
 //
-// Sequence: check the cluster (a data directory, a primary -- a standby is
-// Error{Unsupported} --, archiving on, the server's system identifier matches
-// the directory's), pg_backup_start on one held
+// Sequence: check the cluster (a data directory, archiving on, the server's
+// system identifier matches the directory's, and so does its role: a
+// directory whose pg_control says "in archive recovery" is not a primary's,
+// one that says "in production" not a standby's -- a standby shares its
+// primary's identifier), pg_backup_start on one held
 // connection, upload extended_version.txt (at once: from then on `delete`
 // sees a running backup and keeps the WAL from its start), stream the files as compressed tar
 // partitions, pg_backup_stop, upload a last partition holding backup_label

@@ -369,6 +369,40 @@ TEST_F(BackupPush, ACopiedPgControlThatFailsItsChecksumGetsNoSentinel) {
   EXPECT_TRUE(base.stat(layout::sentinel_key(result.name)));
 }
 
+// A standby made by pg_basebackup has its primary's system identifier: a
+// backup-push given one of the two data directories but connected to the
+// other (PGHOST naming the primary, or a service address, on the standby's
+// host) would copy one cluster's files under the other's pg_backup_start and
+// stop -- files older than the start checkpoint, replay from the wrong
+// point: a silently corrupt restore. The directory's pg_control tells a
+// primary ("in production") from a standby ("in archive recovery").
+TEST_F(BackupPush, ADataDirectoryOfAnotherRoleThanTheServerIsRefusedBeforeStarting) {
+  struct Case {
+    bool server_in_recovery;
+    std::uint32_t local_state;
+  };
+  for (const Case& c : {Case{false, 5}, Case{true, 6}}) {
+    SCOPED_TRACE(c.server_in_recovery ? "a standby server, a primary's directory" : "a primary, a standby's directory");
+    std::ofstream(opts.data_directory + "/global/pg_control", std::ios::binary | std::ios::trunc)
+        << control_file_1300(c.local_state, true);
+    server.info.in_recovery = c.server_in_recovery;
+    try {
+      push();
+      ADD_FAILURE() << "the push copied one cluster's files under another's backup";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Usage) << e.message();
+      EXPECT_NE(e.message().find("not the data directory of the server"), std::string::npos) << e.message();
+    }
+    EXPECT_EQ(server.starts, 0);
+    expect_no_backup();
+  }
+  // Each with its own: backed up.
+  server.info.in_recovery = false;
+  std::ofstream(opts.data_directory + "/global/pg_control", std::ios::binary | std::ios::trunc)
+      << control_file_1300(6, true);
+  EXPECT_NO_THROW(push());
+}
+
 // Two backup-pushes of one name at once (a standby starts every backup at
 // its last restartpoint: overlapping runs between two restartpoints share a
 // name). The second removes the first's objects as an unfinished backup's
