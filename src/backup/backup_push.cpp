@@ -319,7 +319,8 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   // A standby starts every backup at its last restartpoint, and a stopped
   // cluster at its last checkpoint: two backups can share a start, and so a
   // name. A finished backup is never overwritten.
-  if (store.stat(layout::sentinel_key(name))) {
+  auto refuse_if_finished = [&] {
+    if (!store.stat(layout::sentinel_key(name))) return;
     throw Error(ErrorCode::Conflict, "backup " + name.str() + " already exists",
                 opts.while_offline
                     ? "The cluster has not run since that backup was taken: it starts at the same checkpoint."
@@ -328,13 +329,17 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
                 opts.while_offline ? "Nothing to do: that backup holds this state."
                                    : "Run the backup after the standby's next restartpoint (CHECKPOINT on the standby "
                                      "after one on the primary), or use that backup.");
-  }
+  };
+  refuse_if_finished();
   // An unfinished backup of the same name (a killed or failed run from the
   // same restartpoint) may have left more partitions than this one writes:
-  // remove them, or the restore would find stray partitions.
+  // remove them, or the restore would find stray partitions. Unless it has
+  // finished since the look above (another run of this name): then they are
+  // a finished backup's.
   std::vector<std::string> leftovers;
   store.list(layout::backup_dir(name), [&](const store::ObjectInfo& o) { leftovers.push_back(o.key); });
   if (!leftovers.empty()) {
+    refuse_if_finished();
     log::warning(kLogger,
                  {"removing the objects of an unfinished backup of the same name",
                   std::to_string(leftovers.size()) + " objects under " + store.describe(layout::backup_dir(name)) + ".",

@@ -462,6 +462,47 @@ TEST_F(BackupPush, TwoPushesOfOneNameNeverMixTheirPartitions) {
   }
 }
 
+// Another run of the same name finishes just after this one looked for its
+// sentinel and before this one removes what looked like an unfinished
+// backup's objects: they are that finished backup's, and are kept (this run
+// is refused), so its sentinel never vouches for partitions removed or
+// rewritten by this run.
+TEST_F(BackupPush, AnUnfinishedBackupThatFinishesMeanwhileIsNotRemoved) {
+  std::string other_dir = dir.path() + "/other";
+  auto other_files = test::make_fake_data_directory(other_dir);
+  std::ofstream(other_dir + "/base/5/16385", std::ios::trunc) << std::string(3000, 'B');
+  other_files["base/5/16385"] = std::string(3000, 'B');
+  test::FakeBackupServer other_server(base, other_dir);
+  other_server.stop_segno = 4;
+  BackupPushOptions other = opts;
+  other.data_directory = other_dir;
+  bool other_ran = false;
+  faults.on_list = [&](const std::string& prefix) {
+    if (other_ran || prefix.rfind("basebackups_005/base_", 0) != 0) return;
+    other_ran = true;
+    backup_push(base, other, other_server, clock);  // the other run, whole, finishes now
+  };
+  try {
+    push();
+    ADD_FAILURE() << "the push replaced a backup that finished meanwhile";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Conflict) << e.message();
+  }
+  ASSERT_TRUE(other_ran);
+  auto listed = list_backups(base, true);
+  ASSERT_EQ(listed.size(), 1u);
+  ASSERT_TRUE(listed[0].sentinel);
+  EXPECT_EQ(listed[0].sentinel->wal_segment_backup_stop, other_server.stop_file());
+  BackupFetchOptions fo;
+  fo.target = dir.path() + "/restore";
+  fo.query = layout::BackupQuery::parse("LATEST");
+  backup_fetch(base, fo);
+  auto restored = read_tree(fo.target);
+  for (const auto& [rel, content] : other_files) {
+    EXPECT_TRUE(restored[rel] == content) << rel << " is not the finished backup's";
+  }
+}
+
 TEST_F(BackupPush, PermanentMarkerIsWrittenBeforeTheSentinel) {
   opts.permanent = true;
   auto result = push();
