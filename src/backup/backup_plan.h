@@ -9,8 +9,9 @@
 // pg_internal.init, postgresql.auto.conf.tmp, current_logfiles.tmp; and
 // wal-e's own .wal-e directories. Tablespaces (symlinks in pg_tblspc) are
 // walked through the link and recorded in the spec, as WAL-E does.
-// Sizes are captured here (lstat); the tar writer pads or truncates files
-// that change later (WAL replay repairs them). Files that vanish while
+// Sizes are captured here (lstat) to cut partitions; each file is stored at
+// its size when opened (write_partition), cut or NUL-padded only if it changes
+// while read (WAL replay repairs relation files). Files that vanish while
 // walking are skipped. Throws Error{Io} for unreadable directories.
 #pragma once
 

@@ -41,20 +41,41 @@ std::string hostname() {
   return buf;
 }
 
-// Throws unless the store lists partitions 0..count-1 of the backup: a
-// store that acknowledged an upload and then lost it (an unsynced write lost
-// in a crash, a misbehaving server) must not get a sentinel vouching for it.
-// (Sizes are not compared: a store may transform what it stores.)
-void check_partitions_stored(store::ObjectStore& store, const layout::BackupName& name, std::uint32_t count) {
-  std::vector<bool> seen(count, false);
+// Throws unless partitions 0..count-1 of the backup are in the store, each
+// still the object this run stored (`stored[i]`: its stat right after its
+// upload), and no other partition is: a store that acknowledged an upload
+// and then lost it (an unsynced write lost in a crash, a misbehaving server)
+// must not get a sentinel vouching for it, nor may one vouch for partitions
+// that another backup-push of the same name (a standby's backups between two
+// restartpoints) removed as an unfinished backup's and wrote again. (Size
+// and time of the same stat call are compared: a store may transform what it
+// stores, and a listing may give times at another precision than a stat.)
+void check_partitions_stored(store::ObjectStore& store, const layout::BackupName& name,
+                             const std::vector<std::optional<store::ObjectInfo>>& stored, std::uint32_t count) {
+  std::vector<std::string> keys(count);
   for (const auto& p : catalog::list_partitions(store, name)) {
-    if (p.number < count) seen[p.number] = true;
+    if (p.number >= count) {
+      throw Error(ErrorCode::Conflict,
+                  "the backup holds tar partition " + std::to_string(p.number) + ", which this run did not write",
+                  "Another backup-push of " + name.str() +
+                      " may be running; the backup was not marked complete and no sentinel was written.",
+                  "Run one backup-push at a time.");
+    }
+    keys[p.number] = p.key;
   }
   for (std::uint32_t i = 0; i < count; ++i) {
-    if (!seen[i]) {
+    std::optional<store::ObjectInfo> now = keys[i].empty() ? std::nullopt : store.stat(keys[i]);
+    if (!now || i >= stored.size() || !stored[i]) {
       throw Error(ErrorCode::Remote, "tar partition " + std::to_string(i) + " is not in the store after its upload",
                   "The store acknowledged it; the backup was not marked complete and no sentinel was written.",
                   "Check the storage service; run backup-push again.");
+    }
+    if (now->key != stored[i]->key || now->size != stored[i]->size || now->modified != stored[i]->modified) {
+      throw Error(ErrorCode::Conflict,
+                  "tar partition " + std::to_string(i) + " of " + name.str() + " was replaced after its upload",
+                  "Another backup-push of the same name rewrote it; this run's backup was not marked complete and "
+                  "no sentinel was written.",
+                  "Run one backup-push at a time.");
     }
   }
 }
@@ -119,6 +140,33 @@ std::string read_whole(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::Io, "could not read " + path);
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// global/pg_control as the backup stores it. PostgreSQL rewrites it in place
+// (a standby at every advance of its minRecoveryPoint), so a read can be
+// torn; a torn copy fails its CRC, and a restore of it stops at "incorrect
+// checksum in control file". Read again until the CRC holds (a few times),
+// else Error{Corrupt}. A layout wal-e does not know (pg_control versions
+// other than 1300) is stored unchecked.
+std::string read_control_copy(const std::string& path, Clock& clock) {
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    std::string bytes = read_whole(path);
+    try {
+      pg::ControlFile::parse(
+          std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()));
+      return bytes;
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::Unsupported) return bytes;
+      if (attempt == kAttempts) {
+        throw Error(ErrorCode::Corrupt, "the copy of " + path + " is damaged: " + e.message(),
+                    "Read " + std::to_string(kAttempts) +
+                        " times; a restore of it would not start. The backup was not marked complete.",
+                    "Run the backup again; if this persists, check the cluster's pg_control with pg_controldata.");
+      }
+    }
+    clock.sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 }  // namespace
@@ -230,6 +278,28 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
                   "The server's data directory is \"" + server.data_directory + "\".",
                   "Pass the server's data directory, or set PGHOST/PGPORT to the server that owns this one.");
     }
+    // A standby made by pg_basebackup has its primary's system identifier:
+    // the directory's pg_control must also say the server's role, or the
+    // files of one cluster would be copied under the other's backup start.
+    // (pg_control versions other than 1300 are not checked.)
+    {
+      std::string bytes = read_control_copy(dir + "/global/pg_control", *clock);
+      std::optional<pg::ControlFile> local;
+      try {
+        local = pg::ControlFile::parse(
+            std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()));
+      } catch (const Error&) {
+      }
+      bool local_primary = local && local->state == pg::ClusterState::InProduction;
+      bool local_standby = local && local->state == pg::ClusterState::InArchiveRecovery;
+      if ((server.in_recovery && local_primary) || (!server.in_recovery && local_standby)) {
+        throw Error(ErrorCode::Usage, "\"" + dir + "\" is not the data directory of the server wal-e connected to",
+                    "The server is " + std::string(server.in_recovery ? "a standby" : "a primary") +
+                        " but pg_control in the directory says \"" + pg::cluster_state_name(local->state) +
+                        "\": a primary and its standby share a system identifier.",
+                    "Set PGHOST/PGPORT to the server that owns this directory (on a standby's host, the standby).");
+      }
+    }
     // A standby's own archive_mode says nothing: its primary archives (or
     // the standby does, with archive_mode = always); the WAL wait below
     // tells when nobody does.
@@ -249,7 +319,8 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   // A standby starts every backup at its last restartpoint, and a stopped
   // cluster at its last checkpoint: two backups can share a start, and so a
   // name. A finished backup is never overwritten.
-  if (store.stat(layout::sentinel_key(name))) {
+  auto refuse_if_finished = [&] {
+    if (!store.stat(layout::sentinel_key(name))) return;
     throw Error(ErrorCode::Conflict, "backup " + name.str() + " already exists",
                 opts.while_offline
                     ? "The cluster has not run since that backup was taken: it starts at the same checkpoint."
@@ -258,13 +329,17 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
                 opts.while_offline ? "Nothing to do: that backup holds this state."
                                    : "Run the backup after the standby's next restartpoint (CHECKPOINT on the standby "
                                      "after one on the primary), or use that backup.");
-  }
+  };
+  refuse_if_finished();
   // An unfinished backup of the same name (a killed or failed run from the
   // same restartpoint) may have left more partitions than this one writes:
-  // remove them, or the restore would find stray partitions.
+  // remove them, or the restore would find stray partitions. Unless it has
+  // finished since the look above (another run of this name): then they are
+  // a finished backup's.
   std::vector<std::string> leftovers;
   store.list(layout::backup_dir(name), [&](const store::ObjectInfo& o) { leftovers.push_back(o.key); });
   if (!leftovers.empty()) {
+    refuse_if_finished();
     log::warning(kLogger,
                  {"removing the objects of an unfinished backup of the same name",
                   std::to_string(leftovers.size()) + " objects under " + store.describe(layout::backup_dir(name)) + ".",
@@ -317,7 +392,8 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
                    [&](std::size_t a, std::size_t b) { return parts[a].bytes > parts[b].bytes; });
 
   PartitionStats totals;
-  std::mutex totals_mu;  // guards totals (partition workers add to it)
+  std::vector<std::optional<store::ObjectInfo>> stored(parts.size() + 1);  // each partition right after its upload
+  std::mutex totals_mu;  // guards totals and stored (partition workers add to them)
   exec::RateLimiter limiter(opts.read_rate_limit, clock);
   {
     Progress progress("backup-push " + name.str(), progress_total, opts.show_progress);
@@ -330,18 +406,20 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
       group.run([&, i] {
         auto key = layout::partition_key(name, static_cast<std::uint32_t>(i), opts.codec);
         auto stats = write_partition(store, key, plan.entries, parts[i], opts.codec, on_read);
+        auto info = store.stat(key);
         log::info(kLogger, {"finished uploading a tar partition",
                             {},
                             {},
                             {{"backup", name.str()}, {"partition", std::to_string(i)}}});
         std::lock_guard lock(totals_mu);
         totals += stats;
+        stored[i] = std::move(info);
       });
     }
     group.wait();
   }
   std::uint32_t number = static_cast<std::uint32_t>(parts.size());
-  std::string control_bytes = read_whole(dir + "/" + control_name);
+  std::string control_bytes = read_control_copy(dir + "/" + control_name, *clock);
 
   if (opts.while_offline) {
     // The files are a consistent copy only if the cluster stayed stopped.
@@ -398,6 +476,10 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
     plan.entries.add({PlannedEntry::Type::File, "backup_label", {}, stop.backup_label.size(), 0600, now, {}});
     plan.entries.record(plan.entries.size() - 1, *manifest_entry("backup_label", stop.backup_label, now).crc32c);
   }
+  // Nothing more is written for this name if another run of it replaced
+  // this run's partitions (it may have finished: its manifest, last
+  // partition and sentinel must stay its own).
+  check_partitions_stored(store, name, stored, number);
   const std::vector<std::uint32_t> manifest_files = manifest_order(plan.entries);
   const layout::ManifestWalRange wal_range{start.timeline, start.lsn.to_string(), stop.lsn.to_string()};
   std::uint64_t manifest_size = 0;
@@ -413,7 +495,11 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   meta.push_back(
       {"backup_manifest", {}, [&] { return manifest_source(plan.entries, manifest_files, wal_range); }, manifest_size});
   if (!stop.tablespace_map.empty()) meta.push_back({"tablespace_map", stop.tablespace_map});
-  totals += write_inline_partition(store, layout::partition_key(name, number, opts.codec), meta, opts.codec);
+  {
+    auto key = layout::partition_key(name, number, opts.codec);
+    totals += write_inline_partition(store, key, meta, opts.codec);
+    stored[number] = store.stat(key);
+  }
   ++number;
 
   if (!opts.while_offline) {
@@ -466,13 +552,16 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
   s.data_directory = dir;
   s.is_standby = standby;
   s.while_offline = opts.while_offline;
-  check_partitions_stored(store, name, number);
+  check_partitions_stored(store, name, stored, number);
   if (opts.permanent)
     store::put_bytes(store, layout::permanent_marker_key(name), std::string(layout::kPermanentMarkerContent),
                      {"application/json"});
   // The sentinel is written last: before it exists, the backup does not.
   throw_if_stopped();
-  store::put_bytes(store, layout::sentinel_key(name), s.to_json(), {"application/json"});
+  // Create-only: a sentinel that another run of this name wrote meanwhile is never replaced.
+  store::PutOptions sentinel_put{"application/json"};
+  sentinel_put.if_absent = true;
+  store::put_bytes(store, layout::sentinel_key(name), s.to_json(), sentinel_put);
 
   auto secs = std::chrono::duration<double>(clock->wall_now() - start_time).count();
   char rate[32];

@@ -1,8 +1,10 @@
 // backup-push: a non-exclusive base backup of a running cluster into a store.
 //
-// Sequence: check the cluster (a data directory, a primary -- a standby is
-// Error{Unsupported} --, archiving on, the server's system identifier matches
-// the directory's), pg_backup_start on one held
+// Sequence: check the cluster (a data directory, archiving on, the server's
+// system identifier matches the directory's, and so does its role: a
+// directory whose pg_control says "in archive recovery" is not a primary's,
+// one that says "in production" not a standby's -- a standby shares its
+// primary's identifier), pg_backup_start on one held
 // connection, upload extended_version.txt (at once: from then on `delete`
 // sees a running backup and keeps the WAL from its start), stream the files as compressed tar
 // partitions, pg_backup_stop, upload a last partition holding backup_label
@@ -11,8 +13,13 @@
 // meanwhile, gives a clear error, not a hang), check that the stop segment
 // belongs to this cluster (system identifier in its page header), write the
 // permanent marker if asked (before the sentinel, so a permanent backup is
-// never briefly deletable), then write the sentinel. Without the sentinel the backup does not exist, so any
-// failure before it leaves nothing a restore could pick up.
+// never briefly deletable), then write the sentinel (create-only). Before
+// the manifest and again before the sentinel every partition must still be
+// the object this run stored (same size and time in a stat as right after
+// its upload), and no other partition may exist: a concurrent backup-push
+// of the same name (a standby between two restartpoints) that replaced them
+// gets this run Error{Conflict}, never a sentinel over a mix of two runs. Without the sentinel the backup does not
+// exist, so any failure before it leaves nothing a restore could pick up.
 //
 // From a hot standby (the server is in recovery) the same sequence runs; the
 // stop segment is archived only when the primary finishes it (a standby
@@ -35,7 +42,9 @@
 //
 // In every backup global/pg_control is read last (after all other files), as
 // pg_basebackup does: a standby backup's end point is the minRecoveryPoint in
-// the copied pg_control.
+// the copied pg_control. PostgreSQL rewrites pg_control in place, so the copy
+// is read again until its CRC holds (pg_control version 1300; other layouts
+// are stored unchecked), else Error{Corrupt} and no sentinel.
 // Throws wale::Error. One call per process; not reentrant.
 #pragma once
 

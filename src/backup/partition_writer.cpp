@@ -1,7 +1,10 @@
 #include "backup/partition_writer.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstring>
 #include <string_view>
 
@@ -72,9 +75,17 @@ PartitionStats write_partition(store::ObjectStore& store, const std::string& key
         case PlannedEntry::Type::File: {
           auto source = io::open_file_source(e.source_path);
           if (!source) continue;  // dropped since planning; WAL replay does not need it
+          // The size of the file opened, as pg_basebackup takes it just before
+          // reading: a file PostgreSQL replaced by a rename since the planning
+          // (postgresql.auto.conf, pg_logical/replorigin_checkpoint; never
+          // WAL-logged) is stored whole, not cut or padded to the old size.
+          struct stat st {};
+          if (::fstat(source->fd(), &st) != 0) throw_errno("could not stat file", e.source_path, errno);
+          std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
+          std::int64_t mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec);
           HookedSource hooked(*source, on_read);
-          std::uint64_t taken = tar.add_file(e.tar_name, e.mode, e.mtime, e.size, hooked);
-          list.record(i, hooked.stored_crc(taken, e.size));
+          std::uint64_t taken = tar.add_file(e.tar_name, e.mode, mtime, size, hooked);
+          list.record(i, size, mtime, hooked.stored_crc(taken, size));
           stats.files += 1;
           break;
         }

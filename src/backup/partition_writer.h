@@ -34,8 +34,11 @@ struct PartitionStats {
 using ReadHook = std::function<void(std::uint64_t)>;
 
 // Writes the entries [part.begin, part.end) of `list` (excluded ones skipped)
-// and records each stored file's CRC-32C (of exactly the bytes stored in the
-// tar) in `list` for the manifest. Partitions of one list may be written in
+// and records each stored file's size, mtime and CRC-32C (of exactly the
+// bytes stored in the tar) in `list` for the manifest. A file is stored at its
+// size when opened (fstat), as pg_basebackup does: a file replaced by a rename
+// since the planning is stored whole; one that changes while it is read is cut
+// or NUL-padded to that size; one that vanished is left out. Partitions of one list may be written in
 // parallel (they record distinct entries).
 PartitionStats write_partition(store::ObjectStore& store, const std::string& key, FileList& list, const Partition& part,
                                codec::Codec codec, const ReadHook& on_read = {});

@@ -173,6 +173,7 @@ std::optional<store::ObjectInfo> FaultInjectingStore::stat(std::string_view key)
 
 void FaultInjectingStore::list(std::string_view prefix, const std::function<void(const store::ObjectInfo&)>& each) {
   hit(Op::List, std::string(prefix));
+  if (on_list) on_list(std::string(prefix));
   inner_.list(prefix, each);
 }
 

@@ -96,6 +96,7 @@ class FaultInjectingStore final : public store::ObjectStore {
   std::vector<std::string> finished_keys() const;
 
   Hook on_put, on_write, after_finish, on_get;
+  Hook on_list;  // with the prefix, before the inner store lists it
 
   std::unique_ptr<io::ByteSink> put(std::string_view key, const store::PutOptions& options = {}) override;
   std::unique_ptr<io::ByteSource> get(std::string_view key) override;

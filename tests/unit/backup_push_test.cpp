@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <cstring>
 
 #include <filesystem>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include "backup/backup_fetch.h"
 #include "backup/backup_push.h"
 #include "catalog/backup_catalog.h"
+#include "codec/crc32c.h"
 #include "core/error.h"
 #include "core/stop_token.h"
 #include "layout/archive_layout.h"
@@ -322,6 +324,183 @@ TEST_F(BackupPushStopped, JustBeforeTheSentinel) {
     if (key.find("backup_manifest") != std::string::npos) process_stop_token().request(SIGINT);
   };
   expect_cancelled();
+}
+
+// A pg_control of version 1300 (PostgreSQL 13 to 16) for the fake cluster:
+// a standby rewrites it in place at every minRecoveryPoint advance.
+std::string control_file_1300(std::uint32_t state, bool good_crc) {
+  std::string b(8192, '\0');
+  auto put32 = [&](std::size_t off, std::uint32_t v) { std::memcpy(b.data() + off, &v, sizeof v); };
+  auto put64 = [&](std::size_t off, std::uint64_t v) { std::memcpy(b.data() + off, &v, sizeof v); };
+  put64(0, test::kFakeSystemIdentifier);
+  put32(8, 1300);
+  put32(16, state);
+  put64(32, 0x1500718);   // checkPoint
+  put64(40, 0x1500700);   // checkPointCopy.redo
+  put32(48, 1);           // checkPointCopy.ThisTimeLineID
+  put64(136, 0x2000100);  // minRecoveryPoint
+  put32(144, 1);
+  put32(224, 8192);
+  put32(228, 16U << 20);
+  auto crc = codec::crc32c(std::span<const std::byte>(reinterpret_cast<const std::byte*>(b.data()), 288));
+  put32(288, good_crc ? crc : crc ^ 0x5a5a5a5aU);
+  return b;
+}
+
+// The copied pg_control fails its checksum (a read torn by the server's
+// in-place rewrite, which a standby does all the time): a restore of that
+// copy would stop at "incorrect checksum in control file", so no sentinel.
+// A copy whose checksum holds is backed up as before.
+TEST_F(BackupPush, ACopiedPgControlThatFailsItsChecksumGetsNoSentinel) {
+  std::ofstream(opts.data_directory + "/global/pg_control", std::ios::binary | std::ios::trunc)
+      << control_file_1300(6, false);
+  try {
+    push();
+    FAIL() << "the sentinel vouches for a pg_control that fails its checksum";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Corrupt) << e.message();
+    EXPECT_NE(e.message().find("pg_control"), std::string::npos) << e.message();
+  }
+  EXPECT_EQ(server.stops, 0) << "the backup was stopped as if whole";
+  expect_no_backup();
+  std::ofstream(opts.data_directory + "/global/pg_control", std::ios::binary | std::ios::trunc)
+      << control_file_1300(6, true);
+  auto result = push();
+  EXPECT_TRUE(base.stat(layout::sentinel_key(result.name)));
+}
+
+// A standby made by pg_basebackup has its primary's system identifier: a
+// backup-push given one of the two data directories but connected to the
+// other (PGHOST naming the primary, or a service address, on the standby's
+// host) would copy one cluster's files under the other's pg_backup_start and
+// stop -- files older than the start checkpoint, replay from the wrong
+// point: a silently corrupt restore. The directory's pg_control tells a
+// primary ("in production") from a standby ("in archive recovery").
+TEST_F(BackupPush, ADataDirectoryOfAnotherRoleThanTheServerIsRefusedBeforeStarting) {
+  struct Case {
+    bool server_in_recovery;
+    std::uint32_t local_state;
+  };
+  for (const Case& c : {Case{false, 5}, Case{true, 6}}) {
+    SCOPED_TRACE(c.server_in_recovery ? "a standby server, a primary's directory" : "a primary, a standby's directory");
+    std::ofstream(opts.data_directory + "/global/pg_control", std::ios::binary | std::ios::trunc)
+        << control_file_1300(c.local_state, true);
+    server.info.in_recovery = c.server_in_recovery;
+    try {
+      push();
+      ADD_FAILURE() << "the push copied one cluster's files under another's backup";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Usage) << e.message();
+      EXPECT_NE(e.message().find("not the data directory of the server"), std::string::npos) << e.message();
+    }
+    EXPECT_EQ(server.starts, 0);
+    expect_no_backup();
+  }
+  // Each with its own: backed up.
+  server.info.in_recovery = false;
+  std::ofstream(opts.data_directory + "/global/pg_control", std::ios::binary | std::ios::trunc)
+      << control_file_1300(6, true);
+  EXPECT_NO_THROW(push());
+}
+
+// Two backup-pushes of one name at once (a standby starts every backup at
+// its last restartpoint: overlapping runs between two restartpoints share a
+// name). The second removes the first's objects as an unfinished backup's
+// and writes its own partitions under the same keys while the first still
+// runs. Whatever each run ends with, a sentinel vouches only for partitions
+// of its own run: a restore gives one run's files and that run's stop.
+TEST_F(BackupPush, TwoPushesOfOneNameNeverMixTheirPartitions) {
+  for (bool second_finishes : {true, false}) {
+    SCOPED_TRACE(second_finishes ? "the second push finishes first" : "the second push fails after its partitions");
+    store::MemoryStore shared;
+    test::FakeBackupServer first(shared, opts.data_directory);
+    std::string other_dir = dir.path() + (second_finishes ? "/other1" : "/other2");
+    auto other_files = test::make_fake_data_directory(other_dir);
+    std::ofstream(other_dir + "/base/5/16385", std::ios::trunc) << std::string(3000, 'B');
+    other_files["base/5/16385"] = std::string(3000, 'B');
+    test::FakeBackupServer second(shared, other_dir);
+    second.stop_segno = 4;  // the sentinel tells whose stop it is
+    if (!second_finishes) second.on_stop = [] { throw Error(ErrorCode::Postgres, "the second run's stop failed"); };
+    BackupPushOptions other = opts;
+    other.data_directory = other_dir;
+    // The second run, all of it, while the first stops its backup (its data partitions are stored).
+    bool second_ok = false;
+    first.on_stop = [&] {
+      try {
+        backup_push(shared, other, second, clock);
+        second_ok = true;
+      } catch (const Error&) {
+      }
+    };
+    bool first_ok = false;
+    try {
+      backup_push(shared, opts, first, clock);
+      first_ok = true;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Conflict) << e.message();
+    }
+    EXPECT_EQ(second_ok, second_finishes);
+    auto listed = list_backups(shared, true);
+    if (listed.empty()) {
+      EXPECT_FALSE(first_ok);
+      continue;
+    }
+    ASSERT_EQ(listed.size(), 1u);
+    ASSERT_TRUE(listed[0].sentinel);
+    std::string target = dir.path() + (second_finishes ? "/restore1" : "/restore2");
+    BackupFetchOptions fo;
+    fo.target = target;
+    fo.query = layout::BackupQuery::parse("LATEST");
+    backup_fetch(shared, fo);
+    auto restored = read_tree(target);
+    bool firsts_stop = listed[0].sentinel->wal_segment_backup_stop == first.stop_file();
+    const auto& want = firsts_stop ? files : other_files;
+    for (const auto& [rel, content] : want) {
+      EXPECT_TRUE(restored[rel] == content)
+          << rel << " is not the " << (firsts_stop ? "first" : "second") << " run's, whose stop the sentinel names";
+    }
+  }
+}
+
+// Another run of the same name finishes just after this one looked for its
+// sentinel and before this one removes what looked like an unfinished
+// backup's objects: they are that finished backup's, and are kept (this run
+// is refused), so its sentinel never vouches for partitions removed or
+// rewritten by this run.
+TEST_F(BackupPush, AnUnfinishedBackupThatFinishesMeanwhileIsNotRemoved) {
+  std::string other_dir = dir.path() + "/other";
+  auto other_files = test::make_fake_data_directory(other_dir);
+  std::ofstream(other_dir + "/base/5/16385", std::ios::trunc) << std::string(3000, 'B');
+  other_files["base/5/16385"] = std::string(3000, 'B');
+  test::FakeBackupServer other_server(base, other_dir);
+  other_server.stop_segno = 4;
+  BackupPushOptions other = opts;
+  other.data_directory = other_dir;
+  bool other_ran = false;
+  faults.on_list = [&](const std::string& prefix) {
+    if (other_ran || prefix.rfind("basebackups_005/base_", 0) != 0) return;
+    other_ran = true;
+    backup_push(base, other, other_server, clock);  // the other run, whole, finishes now
+  };
+  try {
+    push();
+    ADD_FAILURE() << "the push replaced a backup that finished meanwhile";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Conflict) << e.message();
+  }
+  ASSERT_TRUE(other_ran);
+  auto listed = list_backups(base, true);
+  ASSERT_EQ(listed.size(), 1u);
+  ASSERT_TRUE(listed[0].sentinel);
+  EXPECT_EQ(listed[0].sentinel->wal_segment_backup_stop, other_server.stop_file());
+  BackupFetchOptions fo;
+  fo.target = dir.path() + "/restore";
+  fo.query = layout::BackupQuery::parse("LATEST");
+  backup_fetch(base, fo);
+  auto restored = read_tree(fo.target);
+  for (const auto& [rel, content] : other_files) {
+    EXPECT_TRUE(restored[rel] == content) << rel << " is not the finished backup's";
+  }
 }
 
 TEST_F(BackupPush, PermanentMarkerIsWrittenBeforeTheSentinel) {

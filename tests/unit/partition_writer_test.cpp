@@ -1,6 +1,6 @@
 // Partitioning a backup and writing its tar partitions: partitions are cut
 // at partition_size and never split a file; every file is stored whole, at
-// the size planned, in exactly one partition; the manifest's CRC is of the
+// its size when opened, in exactly one partition; the manifest's CRC is of the
 // bytes stored; a failed upload leaves no object.
 #include <gtest/gtest.h>
 
@@ -101,6 +101,14 @@ std::map<std::string, std::string> read_partition(store::ObjectStore& s, const s
   return out;
 }
 
+// `size` bytes of text: `c` and a counter, so that no two 1 KiB stretches are alike.
+std::string pattern_text(std::size_t size, char c) {
+  std::string out;
+  for (std::size_t i = 0; out.size() < size; ++i) out += c + std::to_string(i) + "\n";
+  out.resize(size);
+  return out;
+}
+
 std::uint32_t crc_of(const std::string& s) {
   return codec::crc32c(std::span<const std::byte>(reinterpret_cast<const std::byte*>(s.data()), s.size()));
 }
@@ -142,27 +150,83 @@ TEST(PartitionWriter, EveryFileIsStoredWholeInExactlyOnePartition) {
   }
 }
 
-// Files change while a backup runs (WAL replay repairs them): a file that
-// grew is stored at its planned size, one that shrank is padded with NULs to
-// it, one that vanished is left out; the manifest describes what was stored.
-TEST(PartitionWriter, FilesChangedSincePlanningAreStoredAtThePlannedSize) {
+// Files change while a backup runs (WAL replay repairs them): each is
+// stored at its size when opened (as pg_basebackup does); one that grows
+// while it is read is cut to that size, one that shrinks while it is read is
+// padded with NULs to it, one that vanished is left out; the manifest
+// describes what was stored.
+TEST(PartitionWriter, FilesChangedSincePlanningAreStoredAtTheirSizeWhenOpened) {
   test::TempDir dir;
   auto files = test::make_fake_data_directory(dir.path() + "/pgdata");
-  auto plan = plan_backup(dir.path() + "/pgdata");
   std::string pg = dir.path() + "/pgdata/";
-  std::ofstream(pg + "base/5/16385", std::ios::app) << std::string(5000, 'g');  // grew
-  std::filesystem::resize_file(pg + "base/5/16386", 100);                       // shrank
+  const std::string big_a = pattern_text(600 * 1024, 'a'), big_b = pattern_text(600 * 1024, 'b');
+  std::ofstream(pg + "base/5/20000") << big_a;  // more than one read
+  std::ofstream(pg + "base/5/20001") << big_b;
+  auto plan = plan_backup(dir.path() + "/pgdata");
+  std::ofstream(pg + "base/5/16385", std::ios::app) << std::string(5000, 'g');  // grew before it was opened
+  std::filesystem::resize_file(pg + "base/5/16386", 100);                       // shrank before it was opened
   std::filesystem::remove(pg + "global/1262");                                  // vanished
+  // Each big file in a partition of its own, whose hook changes it after its first read.
   store::MemoryStore s;
+  auto alone = [&](const std::string& name, const std::string& key, const std::function<void()>& change) {
+    auto i = plan.entries.find_file(name);
+    if (!i) throw std::runtime_error(name + " was not planned");
+    bool changed = false;
+    write_partition(s, key, plan.entries, Partition{*i, *i + 1, 0}, codec::Codec::Lz4, [&](std::uint64_t) {
+      if (!changed) change();
+      changed = true;
+    });
+    plan.entries.exclude(*i);
+    return read_partition(s, key, codec::Codec::Lz4)[name];
+  };
+  std::string grown = alone("base/5/20000", "a.lz4",
+                            [&] { std::ofstream(pg + "base/5/20000", std::ios::app) << std::string(7000, 'g'); });
+  std::string shrunk =
+      alone("base/5/20001", "b.lz4", [&] { std::filesystem::resize_file(pg + "base/5/20001", 100 * 1024); });
   auto stats = write_partition(s, "p.lz4", plan.entries, whole(plan.entries), codec::Codec::Lz4);
   auto stored = read_partition(s, "p.lz4", codec::Codec::Lz4);
-  EXPECT_TRUE(stored["base/5/16385"] == files["base/5/16385"]);
-  std::string shrunk = files["base/5/16386"].substr(0, 100) + std::string(files["base/5/16386"].size() - 100, '\0');
-  EXPECT_TRUE(stored["base/5/16386"] == shrunk);
+  stored["base/5/20000"] = grown;
+  stored["base/5/20001"] = shrunk;
+  EXPECT_TRUE(stored["base/5/16385"] == files["base/5/16385"] + std::string(5000, 'g'));
+  EXPECT_TRUE(stored["base/5/16386"] == files["base/5/16386"].substr(0, 100));
+  EXPECT_TRUE(grown == big_a) << "a file that grew while read is stored at its size when opened";
+  std::string padded = big_b.substr(0, 256 * 1024) + std::string(big_b.size() - 256 * 1024, '\0');
+  EXPECT_TRUE(shrunk == padded) << "a file that shrank while read is NUL-padded";
   EXPECT_EQ(stored.count("global/1262"), 0u);
   EXPECT_EQ(stats.files, files.size() - 1);
   for (const auto& f : parse_manifest(manifest_text(plan.entries, {1, "0/1", "0/2"})).files) {
     ASSERT_TRUE(stored.count(f.path)) << f.path << " is in the manifest but not stored";
+    EXPECT_EQ(f.size, stored[f.path].size()) << f.path;
+    EXPECT_EQ(f.crc32c, crc_of(stored[f.path])) << f.path;
+  }
+}
+
+// Files PostgreSQL replaces whole by a rename and never WAL-logs
+// (postgresql.auto.conf after ALTER SYSTEM, pg_logical/replorigin_checkpoint
+// at each checkpoint), replaced between the planning and the read: each is
+// stored as one whole version -- the file opened --, never the new content
+// cut or NUL-padded to the old file's size, which replay cannot repair (a
+// cut setting, a config file that does not parse, a checksum PANIC).
+TEST(PartitionWriter, AFileReplacedByRenameAfterPlanningIsStoredWhole) {
+  test::TempDir dir;
+  test::make_fake_data_directory(dir.path() + "/pgdata");
+  std::string pg = dir.path() + "/pgdata/";
+  std::filesystem::create_directories(pg + "pg_logical");
+  std::ofstream(pg + "postgresql.auto.conf") << "# Do not edit this file manually!\nwork_mem = '4MB'\n";
+  std::ofstream(pg + "pg_logical/replorigin_checkpoint") << std::string(40, 'r');
+  auto plan = plan_backup(dir.path() + "/pgdata");
+  const std::string longer = "# Do not edit this file manually!\nwork_mem = '4MB'\nmax_connections = '1000'\n";
+  const std::string shorter = std::string(24, 's');
+  std::ofstream(pg + "postgresql.auto.conf.tmp") << longer;
+  std::filesystem::rename(pg + "postgresql.auto.conf.tmp", pg + "postgresql.auto.conf");
+  std::ofstream(pg + "pg_logical/replorigin_checkpoint.tmp") << shorter;
+  std::filesystem::rename(pg + "pg_logical/replorigin_checkpoint.tmp", pg + "pg_logical/replorigin_checkpoint");
+  store::MemoryStore s;
+  write_partition(s, "p.lz4", plan.entries, whole(plan.entries), codec::Codec::Lz4);
+  auto stored = read_partition(s, "p.lz4", codec::Codec::Lz4);
+  EXPECT_EQ(stored["postgresql.auto.conf"], longer);
+  EXPECT_EQ(stored["pg_logical/replorigin_checkpoint"], shorter);
+  for (const auto& f : parse_manifest(manifest_text(plan.entries, {1, "0/1", "0/2"})).files) {
     EXPECT_EQ(f.size, stored[f.path].size()) << f.path;
     EXPECT_EQ(f.crc32c, crc_of(stored[f.path])) << f.path;
   }
