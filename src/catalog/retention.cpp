@@ -349,6 +349,11 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
 }
 
 void execute_delete(store::ObjectStore& store, const DeletePlan& plan) {
+  // What interrupted writers left (S3 multipart uploads over a day old, local
+  // temporaries of processes that are gone), only under the archive's own
+  // directories: an archive at a bucket's root shares it with others, whose
+  // uploads are not ours to abort.
+  for (std::string_view dir : {layout::kBackupsDir, layout::kWalDir}) store.remove_abandoned(dir);
   // Every sentinel goes first, in calls of its own, before any other key: a
   // batch delete can fail for some keys and still remove the others (S3
   // DeleteObjects), and a sentinel must never outlive the files it vouches for.

@@ -41,9 +41,12 @@
 //    deleted (it was not running when the backups were listed): backup-push
 //    checks that every segment from its start to its stop is archived before
 //    writing its sentinel, so such a backup fails instead of existing broken.
-// plan_delete() only reads; execute_delete() removes keys in batches of 1000,
-// every sentinel first in batches of their own (a batch that fails part-way
-// then never takes a backup's files and leaves its sentinel).
+// plan_delete() only reads; execute_delete() first clears what interrupted
+// writers left under basebackups_005/ and wal_005/ only
+// (ObjectStore::remove_abandoned: never another application's uploads in a
+// shared bucket), then removes keys in batches of 1000, every sentinel first
+// in batches of their own (a batch that fails part-way then never takes a
+// backup's files and leaves its sentinel).
 // Throws wale::Error (Usage for a bad request, NotFound for an unknown name,
 // Corrupt for a damaged timeline history file: nothing is deleted then).
 #pragma once

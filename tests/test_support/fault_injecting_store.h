@@ -112,8 +112,10 @@ class FaultInjectingStore final : public store::ObjectStore {
   void remove(std::span<const std::string> keys) override;
   void make_durable(std::string_view key) override { inner_.make_durable(key); }
   std::size_t remove_abandoned(std::string_view prefix, std::chrono::seconds at_most_every = {}) override {
+    if (on_remove_abandoned) on_remove_abandoned(std::string(prefix));
     return inner_.remove_abandoned(prefix, at_most_every);
   }
+  Hook on_remove_abandoned;  // with the prefix
   std::string describe(std::string_view key) const override { return inner_.describe(key); }
   void check_access() override;
 

@@ -83,6 +83,25 @@ struct Archive {
   }
 };
 
+// delete --confirm also clears what interrupted writers left (S3 multipart
+// uploads over a day old, local temporaries), but only under the archive's
+// own directories: an archive at a bucket's root shares it with others,
+// whose uploads are not ours to abort.
+TEST(Retention, DeleteClearsAbandonedUploadsOnlyUnderTheArchivesDirectories) {
+  Archive a;
+  a.add_backup(1, 0x10, 1);
+  a.add_backup(1, 0x20, 2);
+  test::FaultInjectingStore faults(a.s);
+  std::vector<std::string> swept;
+  faults.on_remove_abandoned = [&](const std::string& prefix) { swept.push_back(prefix); };
+  DeleteRequest r;
+  r.mode = DeleteMode::Retain;
+  r.retain = 1;
+  execute_delete(faults, plan_delete(faults, r, kNow));
+  std::sort(swept.begin(), swept.end());
+  EXPECT_EQ(swept, (std::vector<std::string>{std::string(layout::kBackupsDir), std::string(layout::kWalDir)}));
+}
+
 // A batch delete can fail for some keys and remove the others (S3
 // DeleteObjects reports errors per key). A delete that fails so must never
 // leave a sentinel whose files are gone: a backup that looks restorable

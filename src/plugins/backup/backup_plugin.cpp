@@ -97,7 +97,6 @@ int run_delete(const DeleteOptions& o, Context& ctx) {
   if (!really) out += "This is only a dry run -- no data was deleted. Add --confirm to delete.\n";
   write_stdout(out);
   if (really) {
-    store.remove_abandoned("");  // temporaries of killed writers anywhere in the archive
     for (const auto& k : plan.keys) {
       log::debug("wal_e.operator.delete",
                  {"deleting an object", "The key being deleted is " + store.describe(k) + ".", {}, {}});
