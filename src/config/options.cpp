@@ -105,6 +105,9 @@ constexpr std::array<OptionSpec, kOptionCount> kTable{{
    "32-byte key, as 64 hex characters (openssl rand -hex 32) or base64.", 0, true},
   {Opt::LibsodiumKeyPath, "", 0, {"WALE_LIBSODIUM_KEY_PATH", ""}, OptType::Text, 0, 0, 0, "", "FILE",
    "A file holding the libsodium key (instead of WALE_LIBSODIUM_KEY)."},
+  {Opt::LibsodiumAcceptPlain, "", 0, {"WALE_LIBSODIUM_ACCEPT_PLAIN", ""}, OptType::Switch, 0, 0, 0, "", "",
+   "With a libsodium key, also read plain (unencrypted) WAL and tar partitions, for archives that turned "
+   "encryption on later; without it they are refused as tampering (docs/encryption.md)."},
   {Opt::Envdir, "envdir", 0, {"WALE_ENVDIR", ""}, OptType::Text, 0, 0, 0, "", "DIR",
    "Read settings from a daemontools-style directory, one file per variable (values override the environment)."},
   {Opt::Terse, "terse", 0, {"", ""}, OptType::Switch, 0, 0, 0, "", "",

@@ -90,6 +90,7 @@ enum class Opt : std::uint8_t {
   GpgKeyId,
   LibsodiumKey,
   LibsodiumKeyPath,
+  LibsodiumAcceptPlain,
   // global: the run itself
   Envdir,
   Terse,
@@ -112,7 +113,7 @@ enum class Opt : std::uint8_t {
   DryRun,
   Confirm,
 };
-inline constexpr std::size_t kOptionCount = 43;
+inline constexpr std::size_t kOptionCount = 44;
 
 enum class OptType : std::uint8_t {
   Text,    // any string

@@ -58,6 +58,10 @@ struct Settings {
   // app::make_store. At most one of these and gpg_key_id is set.
   std::string libsodium_key;
   std::string libsodium_key_path;
+  // WALE_LIBSODIUM_ACCEPT_PLAIN (environment/envdir only): with a libsodium
+  // key, reads also accept plain data objects (an archive that turned
+  // encryption on later). Off: a plain object is refused as tampering.
+  bool libsodium_accept_plain = false;
   bool operator==(const Settings&) const = default;
 };
 

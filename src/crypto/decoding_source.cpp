@@ -60,6 +60,16 @@ void DecodingSource::open() {
                 "Its first chunk fails authentication and it is neither OpenPGP nor a plain " +
                     std::string(codec::codec_name(codec)) + " stream.",
                 "The object was altered, or WALE_LIBSODIUM_KEY is not the key it was written with.");
+  } else if (encryption_.sodium_key && !encryption_.accept_plain) {
+    // A plain stream where every data object should be authenticated: anyone
+    // who can write to the bucket could have put WAL of their own making here.
+    throw Error(ErrorCode::Corrupt, "refusing " + object_ + ": it is not encrypted",
+                "It is a plain " +
+                    (codec == codec::Codec::None ? std::string("uncompressed object")
+                                                 : std::string(codec::codec_name(codec)) + " stream") +
+                    " although a libsodium key is set, and a plain object is not authenticated.",
+                "If the archive held plain objects before encryption was turned on, set "
+                "WALE_LIBSODIUM_ACCEPT_PLAIN=true to read them; otherwise someone replaced the object.");
   } else if (!encryption_.sodium_key && !looks_plain(codec, head)) {
     throw Error(ErrorCode::Corrupt, object_ + " is not a " + std::string(codec::codec_name(codec)) + " stream",
                 codec == codec::Codec::None

@@ -7,12 +7,17 @@
 //  2. an OpenPGP message: `gpg -d` (GpgProcess), whatever the settings;
 //  3. a plain object of its codec (key extension; crypto::looks_plain: the
 //     codec's magic, or for "none" a WAL page header, tar or text): passed
-//     through as stored (the decompressor above checks it);
+//     through as stored (the decompressor above checks it) -- with a
+//     libsodium key only if Encryption::accept_plain
+//     (WALE_LIBSODIUM_ACCEPT_PLAIN), else Error{Corrupt} "not encrypted": a
+//     plain object is unauthenticated, so accepting it would let anyone who
+//     can write to the bucket substitute WAL of their own making;
 //  4. otherwise Error{Corrupt}: with a libsodium key, "could not decrypt"
 //     (wrong key or damage); without one, "not a <codec> stream" with a hint
 //     to set the key -- never ciphertext handed to PostgreSQL as WAL.
 // So archives that mix plain and encrypted objects -- a user who turned
-// encryption on later -- restore.
+// encryption on later -- restore: always without a libsodium key (GPG or no
+// encryption, as WAL-E did), with one only when the operator allows it.
 // Errors name the object (Error{Corrupt} for damaged data, Error{Config} for
 // a missing key or program). Owns the raw source. Not thread-safe.
 #pragma once

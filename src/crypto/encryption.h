@@ -5,7 +5,8 @@
 // backup manifest in the clear, so that backup-list works without the key.
 // wal-e does the same. Reads recognise encrypted objects by content
 // (crypto/object_format.h), so one archive may mix plain and encrypted
-// objects. Plain value; thread-safe to read.
+// objects -- under a libsodium key only with accept_plain. Plain value;
+// thread-safe to read.
 #pragma once
 
 #include <memory>
@@ -32,6 +33,12 @@ struct Encryption {
   // (WALE_LIBSODIUM_KEY / WALE_LIBSODIUM_KEY_PATH), and reads decrypt them.
   // At most one of gpg_recipient and sodium_key is set (resolve_settings).
   std::shared_ptr<const SodiumKey> sodium_key;
+  // With sodium_key: reads also accept plain (unencrypted) data objects
+  // (WALE_LIBSODIUM_ACCEPT_PLAIN), for an archive that turned encryption on
+  // later. False: a plain data object is Error{Corrupt} -- anyone who can
+  // write to the bucket could otherwise substitute WAL of their own making.
+  // Without sodium_key it has no effect: plain objects are read as WAL-E did.
+  bool accept_plain = false;
 
   bool encrypts() const { return !gpg_recipient.empty() || sodium_key != nullptr; }
 };

@@ -4,7 +4,9 @@
 # tests/testdata/crypto decrypts them), archive (push-ahead) -> backup
 # (parallel partitions) -> backup-verify -> backup-fetch -> recovery through
 # wal-fetch with prefetch round-trips, and a wrong or missing key makes
-# wal-fetch exit 255 naming the object. Codec "none": 16 MiB WAL objects, so
+# wal-fetch exit 255 naming the object. A plain segment substituted for an
+# encrypted one is refused (exit 255) unless WALE_LIBSODIUM_ACCEPT_PLAIN is on,
+# and then the mixed archive restores. Codec "none": 16 MiB WAL objects, so
 # on S3 (integration.s3.encryption_sodium) they go up as multipart uploads.
 source "$(dirname "$0")/lib.sh"
 
@@ -74,6 +76,41 @@ if [ "${WALE_TEST_STORE:-file}" = file ]; then
   ! grep -qa "$KEY" /proc/[0-9]*/cmdline 2>/dev/null || fail "the key is on a command line"
   rm "$ENVDIR/WALE_LIBSODIUM_KEY"; echo "$WORK/sodium.key" >"$ENVDIR/WALE_LIBSODIUM_KEY_PATH"
   pass "prefetch helpers decrypt with the key from the envdir"
+
+  # Anyone who can write to the bucket could put a plain segment of their own making where an
+  # encrypted one was: with a key, wal-fetch refuses it (exit 255: recovery stops) in one line
+  # naming the object, and a prefetch helper does not spool it. With WALE_LIBSODIUM_ACCEPT_PLAIN
+  # (an archive that turned encryption on later) it is read, by helpers too, and the mixed
+  # archive restores below.
+  FIRST=${BACKUP:5:24}; i=0
+  while [ $i -lt ${#NAMES[@]} ] && [ "${NAMES[$i]}" != "$FIRST" ]; do i=$((i + 1)); done
+  [ $((i + 1)) -lt ${#NAMES[@]} ] || fail "no archived segment after the backup's first, $FIRST"
+  PLAIN=${NAMES[$((i + 1))]}
+  python3 "$WALE_TESTDATA/crypto/sodium_stream.py" decrypt "$KEY" <"$ARCHIVE/wal_005/$PLAIN" >"$WORK/plain.seg"
+  cat "$WORK/plain.seg" >"$ARCHIVE/wal_005/$PLAIN"   # keeps the object's owner and mode
+  rc=0; wale wal-fetch --prefetch 0 "$PLAIN" "$WORK/plain.out" 2>"$WORK/plain.err" || rc=$?
+  [ $rc = 255 ] || { cat "$WORK/plain.err"; fail "wal-fetch of a plain $PLAIN under a key exited $rc, want 255"; }
+  grep ERROR "$WORK/plain.err" >"$WORK/plain.line"
+  [ "$(wc -l <"$WORK/plain.line")" = 1 ] || { cat "$WORK/plain.err"; fail "the refusal is not one error line"; }
+  grep -q "wal_005/$PLAIN: it is not encrypted" "$WORK/plain.line" || { cat "$WORK/plain.err"; fail "the refusal does not name $PLAIN"; }
+  grep -q WALE_LIBSODIUM_ACCEPT_PLAIN "$WORK/plain.line" || { cat "$WORK/plain.err"; fail "the refusal does not name the setting"; }
+  [ ! -e "$WORK/plain.out" ] || fail "a refused wal-fetch left its target"
+  # Prefetch from the segment before it: the helper refuses it too (it logs to syslog).
+  mkdir -p "$WORK/pf2/pg_wal" "$WORK/pf3/pg_wal"; own_by_pg "$WORK"
+  spooled() { echo "$WORK/$1/pg_wal/.wal-e/prefetch-$(cat /proc/sys/kernel/random/boot_id)-"*"/$2"; }
+  wale wal-fetch --prefetch 1 "$FIRST" "$WORK/pf2/pg_wal/RECOVERYXLOG" 2>/dev/null || fail "wal-fetch $FIRST"
+  for _ in $(seq 1 100); do pgrep -f "wal-prefetch.*$WORK/pf2/" >/dev/null || break; sleep 0.1; done
+  ! pgrep -f "wal-prefetch.*$WORK/pf2/" >/dev/null || fail "the prefetch helper did not finish"
+  [ ! -e "$(spooled pf2 "$PLAIN")" ] || fail "a prefetch helper spooled the plain $PLAIN under a key"
+  pass "a plain segment substituted for an encrypted one is refused: wal-fetch exits 255 naming it"
+
+  echo true >"$ENVDIR/WALE_LIBSODIUM_ACCEPT_PLAIN"; own_by_pg "$WORK"
+  wale wal-fetch --prefetch 0 "$PLAIN" "$WORK/plain.out" || fail "wal-fetch of a plain $PLAIN with WALE_LIBSODIUM_ACCEPT_PLAIN"
+  cmp -s "$WORK/plain.out" "$WORK/plain.seg" || fail "the accepted plain $PLAIN differs from what was stored"
+  wale wal-fetch --prefetch 1 "$FIRST" "$WORK/pf3/pg_wal/RECOVERYXLOG" 2>/dev/null || fail "wal-fetch $FIRST"
+  for _ in $(seq 1 100); do [ -f "$(spooled pf3 "$PLAIN")" ] && break; sleep 0.1; done
+  cmp -s "$(spooled pf3 "$PLAIN")" "$WORK/plain.seg" || fail "the helper did not prefetch the plain $PLAIN with the setting"
+  pass "with WALE_LIBSODIUM_ACCEPT_PLAIN in the envdir, wal-fetch and its prefetch helper read it"
 fi
 
 wale backup-verify "$BACKUP" >"$WORK/verify.out" 2>&1 || { cat "$WORK/verify.out"; fail "backup-verify"; }
@@ -84,6 +121,7 @@ wait_promoted 5542
 [ "$EXPECTED" = "$(table_checksums 5542)" ] || fail "restored tables differ from the primary"
 stop_cluster "$RESTORED"
 pass "libsodium archive verified and restored (with prefetch) equal to the primary"
+rm -f "$ENVDIR/WALE_LIBSODIUM_ACCEPT_PLAIN"
 
 # A wrong key and no key: wal-fetch exits 255 (recovery stops), naming the object.
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/wrong.key"; chmod 600 "$WORK/wrong.key"; own_by_pg "$WORK"

@@ -91,6 +91,20 @@ TEST(Settings, LibsodiumKeyFromEnvironmentOnlyOneSource) {
             ErrorCode::Config);
 }
 
+TEST(Settings, LibsodiumAcceptPlainIsAnOffByDefaultSwitch) {
+  auto s = resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_LIBSODIUM_KEY", "k"}}));
+  EXPECT_FALSE(s.libsodium_accept_plain);
+  for (const char* on : {"true", "1", "yes", " ON\n"}) {
+    s = resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_LIBSODIUM_ACCEPT_PLAIN", on}}));
+    EXPECT_TRUE(s.libsodium_accept_plain) << on;
+  }
+  s = resolve_settings({},
+                       env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_LIBSODIUM_ACCEPT_PLAIN", "false"}}));
+  EXPECT_FALSE(s.libsodium_accept_plain);
+  EXPECT_EQ(code_of({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_LIBSODIUM_ACCEPT_PLAIN", "maybe"}})),
+            ErrorCode::Config);
+}
+
 TEST(Settings, GpgKeyIdFromFlagOrEnvironment) {
   OptionValues gpg;
   gpg.set(Opt::GpgKeyId, "ABC");

@@ -7,16 +7,20 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "app/store_factory.h"
 #include "archive/wal_fetch.h"
 #include "codec/codec.h"
+#include "config/settings.h"
 #include "core/error.h"
 #include "crypto/encrypting_store.h"
+#include "crypto/object_format.h"
 #include "crypto/sodium_decryptor.h"
 #include "crypto/sodium_encryptor.h"
 #include "crypto/sodium_key.h"
@@ -255,10 +259,80 @@ TEST(SodiumStore, DataObjectsEncryptedMetadataPlainMixedArchivesRead) {
   put_raw(s, manifest, io::to_bytes("{\"files\":[]}"));
   EXPECT_EQ(get_raw(s.inner(), manifest), io::to_bytes("{\"files\":[]}"));
   EXPECT_EQ(get_raw(s, manifest), io::to_bytes("{\"files\":[]}"));
-  // Written before encryption was turned on: still readable.
+  // Written before encryption was turned on: readable when the operator allows
+  // plain objects (WALE_LIBSODIUM_ACCEPT_PLAIN), and encrypted ones still decrypt.
+  Encryption mixed = sodium(kat_key());
+  mixed.accept_plain = true;
+  EncryptingStore m(std::make_unique<store::MemoryStore>(), mixed);
   Bytes old = compress(codec::Codec::Lzop, plain);
-  put_raw(s.inner(), "wal_005/000000010000000000000010.lzo", old);
-  EXPECT_EQ(get_raw(s, "wal_005/000000010000000000000010.lzo"), old);
+  put_raw(m.inner(), "wal_005/000000010000000000000010.lzo", old);
+  EXPECT_EQ(get_raw(m, "wal_005/000000010000000000000010.lzo"), old);
+  Bytes z = compress(codec::Codec::Zstd, plain);
+  put_raw(m, "wal_005/000000010000000000000011.zst", z);
+  EXPECT_TRUE(
+      SodiumDecryptor::authenticates(*kat_key(), get_raw(m.inner(), "wal_005/000000010000000000000011.zst"), true));
+  EXPECT_EQ(get_raw(m, "wal_005/000000010000000000000011.zst"), z);
+}
+
+TEST(SodiumStore, PlainDataObjectUnderAKeyIsRefusedUnlessAllowed) {
+  // Anyone who can write to the bucket could replace an encrypted WAL object
+  // with a plain stream of WAL of their own making: with a libsodium key a
+  // plain data object is tampering (Corrupt, recovery stops), unless the
+  // operator allows plain objects for an archive that turned encryption on later.
+  Bytes plain = random_bytes(40000, 4);
+  std::vector<std::pair<std::string, Bytes>> objects;
+  for (auto c : {codec::Codec::Zstd, codec::Codec::Lz4, codec::Codec::Lzop}) {
+    objects.emplace_back("wal_005/000000010000000000000013" + std::string(codec::extension(c)), compress(c, plain));
+  }
+  // An uncompressed WAL segment: a long page header (PostgreSQL 15's magic,
+  // XLP_LONG_HEADER, 16 MiB segments of 8 KiB pages).
+  Bytes page(8192);
+  page[0] = std::byte{0x10};
+  page[1] = std::byte{0xD1};
+  page[2] = std::byte{0x02};
+  page[34] = std::byte{0x00};
+  page[35] = std::byte{0x01};  // xlp_seg_size = 0x01000000 (little-endian at 32)
+  page[37] = std::byte{0x20};  // xlp_xlog_blcksz = 0x2000 (little-endian at 36)
+  objects.emplace_back("wal_005/000000010000000000000013", page);
+  objects.emplace_back("basebackups_005/base_000000010000000000000011_00000040/tar_partitions/part_00000001.tar.zst",
+                       compress(codec::Codec::Zstd, plain));
+  for (const auto& [key, bytes] : objects) {
+    EXPECT_TRUE(looks_plain(codec::codec_from_key(key), bytes)) << key;
+    EncryptingStore strict(std::make_unique<store::MemoryStore>(), sodium(kat_key()));
+    put_raw(strict.inner(), key, bytes);
+    try {
+      get_raw(strict, key);
+      ADD_FAILURE() << "plain " << key << " read under a libsodium key";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Corrupt) << key;
+      EXPECT_NE(e.message().find(strict.describe(key)), std::string::npos) << e.message();
+      EXPECT_NE(e.message().find("not encrypted"), std::string::npos) << e.message();
+      EXPECT_NE(e.detail().find("libsodium key is set"), std::string::npos) << e.detail();
+      EXPECT_NE(e.hint().find("WALE_LIBSODIUM_ACCEPT_PLAIN"), std::string::npos) << e.hint();
+    }
+    Encryption allow = sodium(kat_key());
+    allow.accept_plain = true;
+    EncryptingStore lenient(std::make_unique<store::MemoryStore>(), allow);
+    put_raw(lenient.inner(), key, bytes);
+    EXPECT_EQ(get_raw(lenient, key), bytes) << key;
+    // Without a libsodium key nothing changes: plain objects read as WAL-E's did.
+    EncryptingStore nokey(std::make_unique<store::MemoryStore>(), Encryption{});
+    put_raw(nokey.inner(), key, bytes);
+    EXPECT_EQ(get_raw(nokey, key), bytes) << key;
+  }
+  // wal-fetch: the restore_command exit stops recovery (255), never "not in the archive".
+  EncryptingStore strict(std::make_unique<store::MemoryStore>(), sodium(kat_key()));
+  put_raw(strict.inner(), "wal_005/000000010000000000000013.lz4", compress(codec::Codec::Lz4, plain));
+  test::TempDir dir;
+  try {
+    archive::wal_fetch(strict, "000000010000000000000013", dir.path() + "/out");
+    FAIL() << "wal-fetch restored a plain segment under a libsodium key";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Corrupt) << e.message();
+    EXPECT_EQ(archive::restore_exit_status(e.code()), archive::kRestoreFatalExit);
+    EXPECT_NE(e.message().find("000000010000000000000013"), std::string::npos) << e.message();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/out"));
 }
 
 TEST(SodiumStore, TamperOrWrongKeyIsCorruptNamedAndStopsRecovery) {
@@ -304,6 +378,29 @@ TEST(SodiumStore, TamperOrWrongKeyIsCorruptNamedAndStopsRecovery) {
     EXPECT_EQ(e.code(), ErrorCode::Corrupt);
     EXPECT_NE(e.hint().find("WALE_LIBSODIUM_KEY"), std::string::npos) << e.hint();
   }
+}
+
+TEST(SodiumStore, MakeStorePassesAcceptPlainFromTheSettings) {
+  // WALE_LIBSODIUM_ACCEPT_PLAIN reaches every command's store (app::make_store).
+  test::TempDir dir;
+  config::Settings settings;
+  settings.backend = config::Backend::File;
+  settings.file_root = dir.path() + "/archive";
+  std::filesystem::create_directory(settings.file_root);
+  settings.libsodium_key = std::string(64, 'd');
+  std::string key = "wal_005/000000010000000000000014.zst";
+  Bytes z = compress(codec::Codec::Zstd, random_bytes(5000, 6));
+  {
+    config::Settings no_key = settings;
+    no_key.libsodium_key.clear();
+    auto plain = app::make_store(no_key);
+    put_raw(*plain, key, z);
+  }
+  auto strict = app::make_store(settings);
+  EXPECT_THROW(get_raw(*strict, key), Error);
+  settings.libsodium_accept_plain = true;
+  auto lenient = app::make_store(settings);
+  EXPECT_EQ(get_raw(*lenient, key), z);
 }
 
 }  // namespace
