@@ -31,6 +31,7 @@ std::unique_ptr<store::ObjectStore> make_store(const config::Settings& settings)
     encryption.sodium_key = crypto::SodiumKey::from_file(settings.libsodium_key_path);
   }
   encryption.accept_plain = settings.libsodium_accept_plain;
+  encryption.accept_gpg = settings.libsodium_accept_gpg;
   return crypto::with_encryption(make_plain_store(settings), std::move(encryption));
 }
 

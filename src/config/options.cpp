@@ -108,6 +108,9 @@ constexpr std::array<OptionSpec, kOptionCount> kTable{{
   {Opt::LibsodiumAcceptPlain, "", 0, {"WALE_LIBSODIUM_ACCEPT_PLAIN", ""}, OptType::Switch, 0, 0, 0, "", "",
    "With a libsodium key, also read plain (unencrypted) WAL and tar partitions, for archives that turned "
    "encryption on later; without it they are refused as tampering (docs/encryption.md)."},
+  {Opt::LibsodiumAcceptGpg, "", 0, {"WALE_LIBSODIUM_ACCEPT_GPG", ""}, OptType::Switch, 0, 0, 0, "", "",
+   "With a libsodium key, also read OpenPGP-encrypted WAL and tar partitions, for archives that moved from GPG "
+   "to libsodium; without it they are refused as tampering (docs/encryption.md)."},
   {Opt::Envdir, "envdir", 0, {"WALE_ENVDIR", ""}, OptType::Text, 0, 0, 0, "", "DIR",
    "Read settings from a daemontools-style directory, one file per variable (values override the environment)."},
   {Opt::Terse, "terse", 0, {"", ""}, OptType::Switch, 0, 0, 0, "", "",

@@ -91,6 +91,7 @@ enum class Opt : std::uint8_t {
   LibsodiumKey,
   LibsodiumKeyPath,
   LibsodiumAcceptPlain,
+  LibsodiumAcceptGpg,
   // global: the run itself
   Envdir,
   Terse,
@@ -113,7 +114,7 @@ enum class Opt : std::uint8_t {
   DryRun,
   Confirm,
 };
-inline constexpr std::size_t kOptionCount = 44;
+inline constexpr std::size_t kOptionCount = 45;
 
 enum class OptType : std::uint8_t {
   Text,    // any string

@@ -159,6 +159,7 @@ Settings resolve_settings(const OptionValues& given, const Environment& env) {
   s.libsodium_key = text(Opt::LibsodiumKey, given, env);
   s.libsodium_key_path = text(Opt::LibsodiumKeyPath, given, env);
   s.libsodium_accept_plain = switch_on(Opt::LibsodiumAcceptPlain, given, env);
+  s.libsodium_accept_gpg = switch_on(Opt::LibsodiumAcceptGpg, given, env);
   if (!s.libsodium_key.empty() && !s.libsodium_key_path.empty()) {
     throw Error(ErrorCode::Config, "both WALE_LIBSODIUM_KEY and WALE_LIBSODIUM_KEY_PATH are set", {},
                 "Set only one of them.");

@@ -62,6 +62,9 @@ struct Settings {
   // key, reads also accept plain data objects (an archive that turned
   // encryption on later). Off: a plain object is refused as tampering.
   bool libsodium_accept_plain = false;
+  // WALE_LIBSODIUM_ACCEPT_GPG (environment/envdir only): likewise for
+  // OpenPGP objects (an archive that moved from GPG to libsodium).
+  bool libsodium_accept_gpg = false;
   bool operator==(const Settings&) const = default;
 };
 

@@ -53,6 +53,16 @@ void DecodingSource::open() {
   if (encryption_.sodium_key && SodiumDecryptor::authenticates(*encryption_.sodium_key, head, complete)) {
     kind = Kind::Sodium;
   } else if (looks_like_openpgp(head)) {
+    if (encryption_.sodium_key && !encryption_.accept_gpg) {
+      // Encrypting for a recipient needs only the public key: under a
+      // libsodium key an OpenPGP object proves nothing about who wrote it.
+      throw Error(ErrorCode::Corrupt,
+                  "refusing " + object_ + ": it is OpenPGP-encrypted, not sealed with the libsodium key",
+                  "Anyone with the public key of a secret key in the keyring could have written it, so it is not "
+                  "authenticated the way libsodium objects are.",
+                  "If the archive held GPG objects before it moved to libsodium, set WALE_LIBSODIUM_ACCEPT_GPG=true to "
+                  "read them; otherwise someone replaced the object.");
+    }
     kind = Kind::Gpg;
   } else if (encryption_.sodium_key && !looks_plain(codec, head)) {
     // Not ours under this key, not OpenPGP, not a plain codec stream.

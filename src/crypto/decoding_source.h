@@ -4,7 +4,10 @@
 // and first chunk: 8233 bytes) and picks the decoder by content:
 //  1. with a libsodium key: if the first chunk authenticates under it, a
 //     SodiumDecryptor;
-//  2. an OpenPGP message: `gpg -d` (GpgProcess), whatever the settings;
+//  2. an OpenPGP message: `gpg -d` (GpgProcess) -- with a libsodium key only
+//     if Encryption::accept_gpg (WALE_LIBSODIUM_ACCEPT_GPG), else
+//     Error{Corrupt}: encrypting needs only a public key, so it is no proof
+//     of who wrote the object;
 //  3. a plain object of its codec (key extension; crypto::looks_plain: the
 //     codec's magic, or for "none" a WAL page header, tar or text): passed
 //     through as stored (the decompressor above checks it) -- with a

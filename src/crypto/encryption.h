@@ -5,7 +5,7 @@
 // backup manifest in the clear, so that backup-list works without the key.
 // wal-e does the same. Reads recognise encrypted objects by content
 // (crypto/object_format.h), so one archive may mix plain and encrypted
-// objects -- under a libsodium key only with accept_plain. Plain value;
+// objects -- under a libsodium key only with accept_plain / accept_gpg. Plain value;
 // thread-safe to read.
 #pragma once
 
@@ -39,6 +39,13 @@ struct Encryption {
   // write to the bucket could otherwise substitute WAL of their own making.
   // Without sodium_key it has no effect: plain objects are read as WAL-E did.
   bool accept_plain = false;
+  // With sodium_key: reads also accept OpenPGP data objects
+  // (WALE_LIBSODIUM_ACCEPT_GPG), for an archive that moved from GPG to
+  // libsodium. False: Error{Corrupt} -- encrypting needs only a public key,
+  // so anyone who can write to the bucket and holds the public key of a
+  // secret key in the restoring keyring could substitute WAL. Without
+  // sodium_key it has no effect: OpenPGP objects are read as WAL-E did.
+  bool accept_gpg = false;
 
   bool encrypts() const { return !gpg_recipient.empty() || sodium_key != nullptr; }
 };

@@ -91,6 +91,14 @@ TEST(Settings, LibsodiumKeyFromEnvironmentOnlyOneSource) {
             ErrorCode::Config);
 }
 
+TEST(Settings, LibsodiumAcceptGpgIsAnOffByDefaultSwitch) {
+  auto s = resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_LIBSODIUM_KEY", "k"}}));
+  EXPECT_FALSE(s.libsodium_accept_gpg);
+  s = resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_LIBSODIUM_ACCEPT_GPG", "true"}}));
+  EXPECT_TRUE(s.libsodium_accept_gpg);
+  EXPECT_FALSE(s.libsodium_accept_plain) << "one switch does not set the other";
+}
+
 TEST(Settings, LibsodiumAcceptPlainIsAnOffByDefaultSwitch) {
   auto s = resolve_settings({}, env_of({{"WALE_FILE_PREFIX", "file://localhost/x"}, {"WALE_LIBSODIUM_KEY", "k"}}));
   EXPECT_FALSE(s.libsodium_accept_plain);

@@ -139,17 +139,52 @@ TEST(CryptoGpg, WalESegmentFetchesByteIdenticalToThePlainOne) {
   EXPECT_TRUE(got == read_bytes(*b));
 }
 
-TEST(CryptoGpg, WalESegmentAlsoReadsWhileALibsodiumKeyIsSet) {
-  // A user who moved from GPG to libsodium still restores the old objects.
+// Under a libsodium key an OpenPGP object is not authenticated against
+// substitution: anyone with a public key whose secret key the restoring
+// keyring holds (a user who moved from GPG) could encrypt WAL of their own
+// making, and gpg would report DECRYPTION_OKAY and GOODMDC. So it is refused
+// unless the operator allows it, as for plain objects.
+TEST(CryptoGpg, AnOpenPgpObjectUnderALibsodiumKeyIsRefusedUnlessAllowed) {
   test::GpgHome home;
   Encryption e;
   e.sodium_key = SodiumKey::parse(std::string(64, 'd'), "test");
+  EncryptingStore refusing(std::make_unique<store::LocalStore>(kFixture + "/gpg-sample"), e);
+  try {
+    auto src = archive::WalArchive(refusing, codec::Codec::Lzop).open(kSeg);
+    ASSERT_TRUE(src);
+    (void)read_bytes(*src);
+    FAIL() << "an OpenPGP object was read under a libsodium key";
+  } catch (const Error& err) {
+    EXPECT_EQ(err.code(), ErrorCode::Corrupt);
+    EXPECT_NE(err.message().find(kSeg), std::string::npos) << err.message();
+    EXPECT_NE(err.hint().find("WALE_LIBSODIUM_ACCEPT_GPG"), std::string::npos) << err.hint();
+  }
+  // A user who moved from GPG to libsodium still restores the old objects, by choice.
+  e.accept_gpg = true;
   EncryptingStore encrypted(std::make_unique<store::LocalStore>(kFixture + "/gpg-sample"), e);
   EncryptingStore plain(std::make_unique<store::LocalStore>(kFixture), Encryption{});
   auto a = archive::WalArchive(encrypted, codec::Codec::Lzop).open(kSeg);
   auto b = archive::WalArchive(plain, codec::Codec::Lzop).open(kSeg);
   ASSERT_TRUE(a && b);
   EXPECT_TRUE(read_bytes(*a) == read_bytes(*b));
+}
+
+TEST(CryptoGpg, MakeStorePassesAcceptGpgFromTheSettings) {
+  // WALE_LIBSODIUM_ACCEPT_GPG reaches every command's store (app::make_store).
+  test::GpgHome home;
+  config::Settings settings;
+  settings.backend = config::Backend::File;
+  settings.file_root = kFixture + "/gpg-sample";
+  settings.libsodium_key = std::string(64, 'd');
+  auto strict = app::make_store(settings);
+  auto refused = archive::WalArchive(*strict, codec::Codec::Lzop).open(kSeg);
+  ASSERT_TRUE(refused);
+  EXPECT_THROW((void)read_bytes(*refused), Error);
+  settings.libsodium_accept_gpg = true;
+  auto lenient = app::make_store(settings);
+  auto read = archive::WalArchive(*lenient, codec::Codec::Lzop).open(kSeg);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read_bytes(*read).size(), 16u * 1024 * 1024);
 }
 
 TEST(CryptoGpg, WithoutTheSecretKeyFetchFailsWithTheObjectsName) {
