@@ -346,14 +346,21 @@ class CountingProvider final : public store::s3::CredentialsProvider {
   std::string id_, secret_;
 };
 
-TEST_F(S3Faults, ExpiredTokenRefetchesCredentialsOnce) {
-  auto provider = std::make_unique<CountingProvider>(direct_.access_key_id, direct_.secret_access_key);
-  CountingProvider* p = provider.get();
-  S3Config c = via_proxy_;
+// The proxy's config with credentials from a CountingProvider (set in `p`)
+// instead of static keys.
+S3Config through_proxy_counting_fetches(const S3Config& via_proxy, const S3Config& direct, CountingProvider*& p) {
+  auto provider = std::make_unique<CountingProvider>(direct.access_key_id, direct.secret_access_key);
+  p = provider.get();
+  S3Config c = via_proxy;
   c.access_key_id.clear();
   c.secret_access_key.clear();
   c.credentials = std::make_shared<store::s3::CredentialsCache>(std::move(provider));
-  S3Store s3(c);
+  return c;
+}
+
+TEST_F(S3Faults, ExpiredTokenRefetchesCredentialsOnce) {
+  CountingProvider* p = nullptr;
+  S3Store s3(through_proxy_counting_fetches(via_proxy_, direct_, p));
   proxy_->script({Fault::ExpiredToken}, Fault::None, "PUT");
   store::put_bytes(s3, "expired-once", "payload");
   EXPECT_EQ(p->fetches, 2);
@@ -375,13 +382,8 @@ TEST_F(S3Faults, ExpiredTokenRefetchesCredentialsOnce) {
 // request is: a standby's restore_command must not exit 255 for it.
 TEST_F(S3Faults, ExpiredTokenOnADownloadRefetchesCredentialsOnce) {
   store::put_bytes(*direct_store_, "expired-get", "payload");
-  auto provider = std::make_unique<CountingProvider>(direct_.access_key_id, direct_.secret_access_key);
-  CountingProvider* p = provider.get();
-  S3Config c = via_proxy_;
-  c.access_key_id.clear();
-  c.secret_access_key.clear();
-  c.credentials = std::make_shared<store::s3::CredentialsCache>(std::move(provider));
-  S3Store s3(c);
+  CountingProvider* p = nullptr;
+  S3Store s3(through_proxy_counting_fetches(via_proxy_, direct_, p));
   proxy_->script({Fault::ExpiredToken}, Fault::None, "GET");
   EXPECT_EQ(store::get_bytes(s3, "expired-get"), "payload");
   EXPECT_EQ(p->fetches, 2);
@@ -400,13 +402,8 @@ TEST_F(S3Faults, ExpiredTokenOnADownloadRefetchesCredentialsOnce) {
 // The last request of a multipart upload, after every part went up: an
 // ExpiredToken there must not throw the whole partition away.
 TEST_F(S3Faults, ExpiredTokenOnCompleteMultipartUploadRefetchesCredentials) {
-  auto provider = std::make_unique<CountingProvider>(direct_.access_key_id, direct_.secret_access_key);
-  CountingProvider* p = provider.get();
-  S3Config c = via_proxy_;
-  c.access_key_id.clear();
-  c.secret_access_key.clear();
-  c.credentials = std::make_shared<store::s3::CredentialsCache>(std::move(provider));
-  S3Store s3(c);
+  CountingProvider* p = nullptr;
+  S3Store s3(through_proxy_counting_fetches(via_proxy_, direct_, p));
   proxy_->script({Fault::None, Fault::ExpiredToken}, Fault::None, "POST");  // Create, Complete
   std::string data = random_data(11u << 20, 21);
   auto sink = s3.put("basebackups_005/b/expired-complete");

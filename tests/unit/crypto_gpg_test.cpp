@@ -237,15 +237,35 @@ TEST(CryptoGpg, RoundTripEncryptsDataObjectsOnlyAndRealToolsReadThem) {
   }
 }
 
+// Flips one bit in the middle of the stored object `key`.
+void flip_middle_byte(store::ObjectStore& raw, const std::string& key) {
+  Bytes stored = get_raw(raw, key);
+  stored[stored.size() / 2] ^= std::byte{0x01};
+  put_raw(raw, key, stored);
+}
+
+// Reading `key` through `s` fails as Corrupt, naming `name`.
+void expect_corrupt_naming(store::ObjectStore& s, const std::string& key, const std::string& name) {
+  try {
+    get_raw(s, key);
+    FAIL() << "damage not detected";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Corrupt) << e.message();
+    EXPECT_NE(e.message().find(name), std::string::npos) << e.message();
+  }
+}
+
+// A gpg.conf in the test's GPG home holding the one option `line`.
+void write_gpg_conf(const test::GpgHome& home, const char* line) {
+  std::ofstream(home.path() + "/gpg.conf") << line << "\n";
+}
+
 TEST(CryptoGpg, ArmorInGpgConfStillWritesBinaryObjectsThatRestore) {
   // A keyring whose gpg.conf says "armor" (common for mail users) must not
   // make wal-push store ASCII-armored objects: WAL-E's format is binary, and
   // an object no reader recognises is an archived segment that cannot restore.
   test::GpgHome home;
-  {
-    std::ofstream conf(home.path() + "/gpg.conf");
-    conf << "armor\n";
-  }
+  write_gpg_conf(home, "armor");
   EncryptingStore s(std::make_unique<store::MemoryStore>(), gpg_for(test::GpgHome::kKeyId));
   std::string key = "wal_005/000000010000000000000007.lzo";
   Bytes lzo = compress(codec::Codec::Lzop, random_bytes(100000, 8));
@@ -259,10 +279,7 @@ TEST(CryptoGpg, TextmodeInGpgConfDoesNotAlterTheStoredBytes) {
   // line endings rewritten, the compressed stream changed. wal-push would
   // report a segment archived that then fails every restore.
   test::GpgHome home;
-  {
-    std::ofstream conf(home.path() + "/gpg.conf");
-    conf << "textmode\n";
-  }
+  write_gpg_conf(home, "textmode");
   EncryptingStore s(std::make_unique<store::MemoryStore>(), gpg_for(test::GpgHome::kKeyId));
   std::string key = "wal_005/000000010000000000000007";
   Bytes data = random_bytes(100000, 11);
@@ -317,16 +334,8 @@ TEST(CryptoGpg, DamagedCiphertextIsCorruptAndNamed) {
   EncryptingStore s(std::make_unique<store::MemoryStore>(), gpg_for(test::GpgHome::kKeyId));
   std::string key = "wal_005/000000010000000000000004.zst";
   put_raw(s, key, compress(codec::Codec::Zstd, random_bytes(200000, 4)));
-  Bytes stored = get_raw(s.inner(), key);
-  stored[stored.size() / 2] ^= std::byte{0x01};
-  put_raw(s.inner(), key, stored);
-  try {
-    get_raw(s, key);
-    FAIL() << "damage not detected";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::Corrupt) << e.message();
-    EXPECT_NE(e.message().find("000000010000000000000004"), std::string::npos) << e.message();
-  }
+  flip_middle_byte(s.inner(), key);
+  expect_corrupt_naming(s, key, "000000010000000000000004");
 }
 
 // The size of an OpenPGP message's first packet (its header included).
@@ -380,20 +389,9 @@ TEST(CryptoGpg, IgnoreMdcErrorInGpgConfDoesNotLetDamageThrough) {
   EncryptingStore s(std::make_unique<store::MemoryStore>(), gpg_for(test::GpgHome::kKeyId));
   std::string key = "wal_005/000000010000000000000004";
   put_raw(s, key, random_bytes(200000, 12));
-  Bytes stored = get_raw(s.inner(), key);
-  stored[stored.size() / 2] ^= std::byte{0x01};
-  put_raw(s.inner(), key, stored);
-  {
-    std::ofstream conf(home.path() + "/gpg.conf");
-    conf << "ignore-mdc-error\n";
-  }
-  try {
-    get_raw(s, key);
-    FAIL() << "damage not detected";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::Corrupt) << e.message();
-    EXPECT_NE(e.message().find("000000010000000000000004"), std::string::npos) << e.message();
-  }
+  flip_middle_byte(s.inner(), key);
+  write_gpg_conf(home, "ignore-mdc-error");
+  expect_corrupt_naming(s, key, "000000010000000000000004");
 }
 
 TEST(CryptoGpg, UnknownRecipientFailsThePutAndStoresNothing) {
