@@ -251,6 +251,20 @@ void check_fetched_segment(const std::string& name, const std::string& dest,
                 "Another cluster has archived into this prefix: give each cluster its own prefix, and restore "
                 "from the archive this cluster wrote.");
   }
+  // The first page's address is the start of the segment its name says (also
+  // the first segment of a timeline, whose pages come from its parent). Another
+  // segment under this name -- an object renamed or copied by hand, a store
+  // serving the wrong object -- would read to PostgreSQL as the end of WAL
+  // ("unexpected pageaddr") and could end recovery early.
+  auto seg = pg::WalSegment::parse(name, h->segment_size);
+  if (seg && h->page_address != seg->start_lsn().value) {
+    ::unlink(dest.c_str());
+    throw Error(ErrorCode::Corrupt, "WAL file " + name + " in the archive holds another segment",
+                "Its first page is at " + pg::Lsn{h->page_address}.to_string() + ", segment " + name + " starts at " +
+                    seg->start_lsn().to_string() + ". The archive is " + location + ".",
+                "The object was renamed, copied over or mixed up in the store; restore the right one, and "
+                "PostgreSQL retries.");
+  }
 }
 
 void check_archived_segment_owner(const WalArchive& wal, const std::string& name,

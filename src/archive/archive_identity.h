@@ -85,7 +85,9 @@ void check_absence_is_trustworthy(store::ObjectStore& store, const std::string& 
 
 // wal-fetch, after restoring segment `name` into `dest`: if the file's page
 // header names another system identifier or segment size than `expected`,
-// removes dest and throws Error{Conflict}. Other WAL files are not checked.
+// removes dest and throws Error{Conflict}; if its first page's address is not
+// the start of segment `name` (another segment under this name), removes dest
+// and throws Error{Corrupt}. Both stop recovery. Other WAL files are not checked.
 void check_fetched_segment(const std::string& name, const std::string& dest,
                            const std::optional<layout::ClusterIdentity>& expected, const std::string& location);
 

@@ -40,13 +40,18 @@ std::string make_data_dir(const std::string& dir, std::uint64_t sysid, const std
 }
 
 // A WAL segment whose long page header names `sysid` and `segsize`.
-std::string write_segment(const std::string& path, std::uint64_t sysid, std::uint32_t segsize = k16M) {
+// A segment's first page: long header of cluster `sysid`, page address
+// `segno` segments in (segment 000000010000000000000001 by default).
+std::string write_segment(const std::string& path, std::uint64_t sysid, std::uint32_t segsize = k16M,
+                          std::uint64_t segno = 1) {
   std::string b(64 * 1024, '\0');
   std::uint16_t magic = 0xD110, info = 0x0002;  // XLP_LONG_HEADER
   std::uint32_t tli = 1, blcksz = 8192;
+  std::uint64_t page_address = segno * segsize;
   std::memcpy(&b[0], &magic, 2);
   std::memcpy(&b[2], &info, 2);
   std::memcpy(&b[4], &tli, 4);
+  std::memcpy(&b[8], &page_address, 8);
   std::memcpy(&b[24], &sysid, 8);
   std::memcpy(&b[32], &segsize, 4);
   std::memcpy(&b[36], &blcksz, 4);
@@ -193,6 +198,31 @@ TEST(ArchiveIdentity, FetchedSegmentOfAnotherClusterIsRemovedAndRefused) {
   dest = write_segment(tmp.path() + "/RECOVERYXLOG", kSysidA);
   check_fetched_segment("000000010000000000000001", dest, expected, "here");
   check_fetched_segment("00000002.history", dest, layout::ClusterIdentity{kSysidB, {}, 0}, "here");
+  EXPECT_TRUE(std::filesystem::exists(dest));
+}
+
+// A segment stored under another segment's name (an object renamed or
+// copied by hand, a store serving the wrong object): its first page's address
+// is not the name's. PostgreSQL would read "unexpected pageaddr" as the end of
+// WAL and could end recovery early; wal-fetch refuses it (exit 255).
+TEST(ArchiveIdentity, FetchedSegmentUnderAnotherSegmentsNameIsRemovedAndRefused) {
+  test::TempDir tmp;
+  layout::ClusterIdentity expected{kSysidA, "15", k16M};
+  auto dest = write_segment(tmp.path() + "/RECOVERYXLOG", kSysidA, k16M, /*segno=*/0x22);
+  try {
+    check_fetched_segment("000000010000000000000021", dest, expected, "here");
+    FAIL() << "segment 22 was accepted as segment 21";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Corrupt) << e.message();
+    EXPECT_GT(restore_exit_status(e.code()), 125) << "it must stop recovery, never end it";
+    EXPECT_NE(e.message().find("000000010000000000000021"), std::string::npos) << e.message();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dest));
+  // Its own name passes, on any timeline and in a later log (0x100 segments of 16 MiB per log).
+  dest = write_segment(tmp.path() + "/RECOVERYXLOG", kSysidA, k16M, 0x22);
+  check_fetched_segment("000000030000000000000022", dest, expected, "here");
+  dest = write_segment(tmp.path() + "/RECOVERYXLOG", kSysidA, k16M, 0x1FF);
+  check_fetched_segment("0000000100000001000000FF", dest, expected, "here");
   EXPECT_TRUE(std::filesystem::exists(dest));
 }
 
