@@ -290,6 +290,15 @@ void S3Client::prepare(CURL* h, const S3Request& req, CurlHeaderList& headers) {
 }
 
 S3Response S3Client::perform(const S3Request& req, std::string_view op, bool stoppable) {
+  AwsCredentials used = credentials_->get();  // what perform_once() signs with, unless a refresh is due right now
+  S3Response resp = perform_once(req, op, stoppable);
+  // Temporary credentials the server already considers expired (clock skew,
+  // a revoked session): fetch new ones and try once more at once.
+  if (credentials_expired(resp, used)) resp = perform_once(req, op, stoppable);
+  return resp;
+}
+
+S3Response S3Client::perform_once(const S3Request& req, std::string_view op, bool stoppable) {
   Lease lease = acquire();
   CURL* h = lease.get();
   CurlHeaderList headers;
@@ -365,11 +374,7 @@ S3Response S3Client::call(const S3Request& req, std::string_view op, std::initia
   retry_.run(
       std::string(op) + " " + location(req.key),
       [&] {
-        AwsCredentials used = credentials_->get();  // what perform() signs with, unless a refresh is due right now
         S3Response resp = perform(signed_req, op);
-        // Temporary credentials the server already considers expired (clock
-        // skew, a revoked session): fetch new ones and try once more at once.
-        if (credentials_expired(resp, used)) resp = perform(signed_req, op);
         bool ok = (resp.status >= 200 && resp.status < 300) ||
                   std::find(accept.begin(), accept.end(), resp.status) != accept.end();
         if (!ok) throw reply_error(resp, signed_req, op);

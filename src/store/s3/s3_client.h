@@ -79,6 +79,9 @@ class S3Client {
 
   // One attempt. Returns any complete HTTP reply (whatever its status);
   // throws curl_error(...) when there is none (connection failure, timeout).
+  // A reply saying the temporary credentials expired (credentials_expired)
+  // is not returned: new ones are fetched and the request is sent once more
+  // at once, for every caller (call(), CompleteMultipartUpload).
   // A stop request (core/stop_token.h) aborts the transfer and throws
   // Error{Cancelled}, unless `stoppable` is false (clean-up requests).
   S3Response perform(const S3Request& req, std::string_view op, bool stoppable = true);
@@ -161,11 +164,14 @@ class S3Client {
   // True if `resp` says the temporary credentials `used` (as credentials().get()
   // returned them before the request) have expired (ExpiredToken,
   // TokenRefreshRequired) and new ones will be fetched: repeat the request once.
+  // perform() does; a caller driving its own transfer (S3DownloadSource) asks.
   bool credentials_expired(const S3Response& resp, const AwsCredentials& used);
   // The curl_error text for a transfer a StallGuard aborted.
   std::string stall_message() const;
 
  private:
+  // perform() without the expired-credentials repetition.
+  S3Response perform_once(const S3Request& req, std::string_view op, bool stoppable);
   std::string url_for(const S3Request& req, std::string& host_header, std::string& canonical_uri) const;
   void release(PooledHandle handle) noexcept;
 

@@ -202,9 +202,7 @@ void S3UploadSink::complete() {
       "CompleteMultipartUpload " + client_->location(key_),
       [&] {
         ++attempts;
-        AwsCredentials used = client_->credentials().get();  // what perform() signs with
         S3Response resp = client_->perform(req, "CompleteMultipartUpload");
-        if (client_->credentials_expired(resp, used)) resp = client_->perform(req, "CompleteMultipartUpload");
         if (resp.status == 404 && attempts > 1 && already_completed(expected_etag)) return;  // reply was lost
         if (resp.status == 412 && options_.if_absent) {
           if (attempts > 1 && already_completed(expected_etag)) return;  // our own, reply was lost
