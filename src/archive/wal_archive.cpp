@@ -46,7 +46,10 @@ std::unique_ptr<io::ByteSource> WalArchive::open(const std::string& name) const 
 std::vector<layout::WalObject> WalArchive::list() const {
   std::vector<layout::WalObject> out;
   store_.list(layout::kWalDir, [&](const store::ObjectInfo& o) {
-    if (auto w = layout::parse_wal_key(o.key, segment_size_)) out.push_back(std::move(*w));
+    if (auto w = layout::parse_wal_key(o.key, segment_size_)) {
+      w->modified = o.modified;
+      out.push_back(std::move(*w));
+    }
   });
   return out;
 }

@@ -56,7 +56,8 @@ class WalArchive {
   // Throws Error{Usage} for a name that is not a WAL file name.
   std::unique_ptr<io::ByteSource> open(const std::string& name) const;
 
-  // Every WAL file in the archive (one listing of wal_005/), in key order.
+  // Every WAL file in the archive (one listing of wal_005/), in key order,
+  // with the time the store gives for each.
   std::vector<layout::WalObject> list() const;
   // The full segments (kind Segment) of `timeline` with segno in
   // [first_segno, last_segno], listing only the logs that range spans.

@@ -201,17 +201,13 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
   }
 
   archive::WalArchive wal(store, codec::Codec::Zstd, segment_size);
-  std::vector<layout::WalObject> wal_files;
+  std::vector<layout::WalObject> wal_files = wal.list();
   std::map<std::uint32_t, std::chrono::system_clock::time_point> newest_segment;  // by timeline
-  store.list(layout::kWalDir, [&](const store::ObjectInfo& o) {
-    auto w = layout::parse_wal_key(o.key, segment_size);
-    if (!w) return;
-    if (w->kind == pg::WalFileKind::Segment) {
-      auto& t = newest_segment[w->timeline];
-      t = std::max(t, o.modified);
-    }
-    wal_files.push_back(std::move(*w));
-  });
+  for (const auto& w : wal_files) {
+    if (w.kind != pg::WalFileKind::Segment) continue;
+    auto& t = newest_segment[w.timeline];
+    t = std::max(t, w.modified);
+  }
   pg::TimelineHistory history = wal.read_history(wal_files);
 
   // The current timeline: the newest one the archive knows of.
@@ -284,19 +280,12 @@ DeletePlan plan_delete(store::ObjectStore& store, const DeleteRequest& request,
   }
   // Never the newest backup of a live timeline (on it, or the newest on the
   // path to it), whatever the request.
+  // (`finished` is in order_key order: among the backups on one live path,
+  // all with on_live_path set, the last is the newest.)
   for (std::uint32_t l : live) {
-    std::string newest_on_path;
-    std::tuple<std::uint64_t, std::uint32_t, std::string> newest_key{};
-    for (const auto& n : finished) {
-      const auto& b = backups[n];
-      if (!on_path_of(l, b)) continue;
-      auto key = std::make_tuple(b.start->segno, b.start->timeline, n);
-      if (newest_on_path.empty() || key > newest_key) {
-        newest_on_path = n;
-        newest_key = key;
-      }
-    }
-    if (!newest_on_path.empty()) doomed.erase(newest_on_path);
+    auto newest = std::find_if(finished.rbegin(), finished.rend(),
+                               [&](const std::string& n) { return on_path_of(l, backups[n]); });
+    if (newest != finished.rend()) doomed.erase(*newest);
   }
 
   // What needs WAL: kept finished backups and running ones.

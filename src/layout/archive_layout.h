@@ -13,6 +13,7 @@
 // Thread-safe; parse functions return std::nullopt for non-matching input.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -55,6 +56,9 @@ struct WalObject {
   // The segment a Segment, Partial or BackupHistory file belongs to; nullopt
   // for History files and for names that do not fit the segment size.
   std::optional<pg::WalSegment> segment;
+  // When the store says it was written: set by listings (archive::WalArchive),
+  // the epoch for a key parsed alone.
+  std::chrono::system_clock::time_point modified{};
 };
 // Parses a wal_005/ key; nullopt for keys that are not a WAL file of any kind.
 std::optional<WalObject> parse_wal_key(std::string_view key, std::uint64_t segment_size = pg::kDefaultSegmentSize);
