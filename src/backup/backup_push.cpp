@@ -147,17 +147,21 @@ std::string read_whole(const std::string& path) {
 // torn; a torn copy fails its CRC, and a restore of it stops at "incorrect
 // checksum in control file". Read again until the CRC holds (a few times),
 // else Error{Corrupt}. A layout wal-e does not know (pg_control versions
-// other than 1300) is stored unchecked.
-std::string read_control_copy(const std::string& path, Clock& clock) {
+// other than 1300) is stored unchecked: `control` is then nullopt.
+struct ControlCopy {
+  std::string bytes;
+  std::optional<pg::ControlFile> control;
+};
+ControlCopy read_control_copy(const std::string& path, Clock& clock) {
   constexpr int kAttempts = 5;
   for (int attempt = 1;; ++attempt) {
     std::string bytes = read_whole(path);
     try {
-      pg::ControlFile::parse(
+      auto control = pg::ControlFile::parse(
           std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()));
-      return bytes;
+      return {std::move(bytes), control};
     } catch (const Error& e) {
-      if (e.code() == ErrorCode::Unsupported) return bytes;
+      if (e.code() == ErrorCode::Unsupported) return {std::move(bytes), std::nullopt};
       if (attempt == kAttempts) {
         throw Error(ErrorCode::Corrupt, "the copy of " + path + " is damaged: " + e.message(),
                     "Read " + std::to_string(kAttempts) +
@@ -283,13 +287,7 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
     // files of one cluster would be copied under the other's backup start.
     // (pg_control versions other than 1300 are not checked.)
     {
-      std::string bytes = read_control_copy(dir + "/global/pg_control", *clock);
-      std::optional<pg::ControlFile> local;
-      try {
-        local = pg::ControlFile::parse(
-            std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()));
-      } catch (const Error&) {
-      }
+      std::optional<pg::ControlFile> local = read_control_copy(dir + "/global/pg_control", *clock).control;
       bool local_primary = local && local->state == pg::ClusterState::InProduction;
       bool local_standby = local && local->state == pg::ClusterState::InArchiveRecovery;
       if ((server.in_recovery && local_primary) || (!server.in_recovery && local_standby)) {
@@ -419,16 +417,17 @@ BackupPushResult backup_push(store::ObjectStore& store, const BackupPushOptions&
     group.wait();
   }
   std::uint32_t number = static_cast<std::uint32_t>(parts.size());
-  std::string control_bytes = read_control_copy(dir + "/" + control_name, *clock);
+  ControlCopy control_copy = read_control_copy(dir + "/" + control_name, *clock);
+  const std::string& control_bytes = control_copy.bytes;
 
   if (opts.while_offline) {
     // The files are a consistent copy only if the cluster stayed stopped.
     long pid = live_postmaster(dir);
     pg::ControlFile now = pg::read_control_file(dir);
-    pg::ControlFile copied = pg::ControlFile::parse(
-        std::span<const std::byte>(reinterpret_cast<const std::byte*>(control_bytes.data()), control_bytes.size()));
-    if (pid != 0 || now.checkpoint != control.checkpoint || now.state != control.state ||
-        copied.checkpoint != control.checkpoint || copied.state != control.state) {
+    // (`control` parsed at the start, so the copy has a layout wal-e parses.)
+    const std::optional<pg::ControlFile>& copied = control_copy.control;
+    if (pid != 0 || now.checkpoint != control.checkpoint || now.state != control.state || !copied ||
+        copied->checkpoint != control.checkpoint || copied->state != control.state) {
       throw Error(ErrorCode::Conflict, "the cluster in \"" + dir + "\" was started during the offline backup",
                   (pid != 0 ? "postmaster.pid names live process " + std::to_string(pid) + "; " : std::string()) +
                       "pg_control says \"" + pg::cluster_state_name(now.state) + "\", latest checkpoint " +
