@@ -56,11 +56,31 @@ bool looks_like_text(std::span<const std::byte> head) {
   return true;
 }
 
-}  // namespace
-
-namespace {
-
-bool looks_like_binary_openpgp(std::span<const std::byte> head);
+bool looks_like_binary_openpgp(std::span<const std::byte> head) {
+  if (head.size() < 3) return false;
+  std::uint8_t b0 = at(head, 0);
+  if ((b0 & 0x80) == 0) return false;
+  unsigned tag = 0;
+  std::size_t body = 0;  // offset of the packet body
+  if (b0 & 0x40) {       // new format: 0b11tttttt, then a 1/2/5-byte length
+    tag = b0 & 0x3f;
+    std::uint8_t l1 = at(head, 1);
+    if (l1 < 192) body = 2;
+    else if (l1 < 224) body = 3;
+    else if (l1 == 255) body = 6;
+    else return false;  // partial lengths never start a session key packet
+  } else {              // old format: 0b10ttttll, ll = 1/2/4-byte length (3: indeterminate)
+    tag = (b0 >> 2) & 0x0f;
+    unsigned lt = b0 & 3;
+    if (lt == 3) return false;
+    body = 1 + (lt == 0 ? 1 : lt == 1 ? 2 : 4);
+  }
+  if (head.size() <= body) return false;
+  std::uint8_t version = at(head, body);
+  if (tag == 1) return version == 3 || version == 6;
+  if (tag == 3) return version >= 4 && version <= 6;
+  return false;
+}
 
 // An ASCII-armored message (RFC 4880 6.2): "-----BEGIN PGP MESSAGE-----", armor
 // headers ("Version: ..."), an empty line, then base64 of the binary message,
@@ -89,32 +109,6 @@ bool looks_like_armored_openpgp(std::span<const std::byte> head) {
     return false;
   }
   return looks_like_binary_openpgp(std::as_bytes(std::span<const unsigned char>(bin, len)));
-}
-
-bool looks_like_binary_openpgp(std::span<const std::byte> head) {
-  if (head.size() < 3) return false;
-  std::uint8_t b0 = at(head, 0);
-  if ((b0 & 0x80) == 0) return false;
-  unsigned tag = 0;
-  std::size_t body = 0;  // offset of the packet body
-  if (b0 & 0x40) {       // new format: 0b11tttttt, then a 1/2/5-byte length
-    tag = b0 & 0x3f;
-    std::uint8_t l1 = at(head, 1);
-    if (l1 < 192) body = 2;
-    else if (l1 < 224) body = 3;
-    else if (l1 == 255) body = 6;
-    else return false;  // partial lengths never start a session key packet
-  } else {              // old format: 0b10ttttll, ll = 1/2/4-byte length (3: indeterminate)
-    tag = (b0 >> 2) & 0x0f;
-    unsigned lt = b0 & 3;
-    if (lt == 3) return false;
-    body = 1 + (lt == 0 ? 1 : lt == 1 ? 2 : 4);
-  }
-  if (head.size() <= body) return false;
-  std::uint8_t version = at(head, body);
-  if (tag == 1) return version == 3 || version == 6;
-  if (tag == 3) return version >= 4 && version <= 6;
-  return false;
 }
 
 }  // namespace
