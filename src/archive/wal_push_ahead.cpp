@@ -26,6 +26,7 @@
 #include "archive/wal_archive.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/process.h"
 #include "core/stop_token.h"
 #include "exec/task_group.h"
 #include "io/dir_watch.h"
@@ -201,8 +202,7 @@ bool marker_matches_file(const std::string& wal_dir, const std::string& name) {
 bool claim_owner_gone(const std::string& wal_dir, const std::string& name) {
   std::ifstream in(layout::push_claim_owner_path(wal_dir, name));
   long pid = 0;
-  if (!(in >> pid) || pid <= 0) return false;
-  return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+  return (in >> pid) && process_gone(pid);
 }
 
 // Removes a claim directory and its owner file.

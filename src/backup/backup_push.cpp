@@ -18,6 +18,7 @@
 #include "catalog/backup_catalog.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/process.h"
 #include "core/stop_token.h"
 #include "core/utc_time.h"
 #include "exec/rate_limiter.h"
@@ -80,14 +81,13 @@ void check_partitions_stored(store::ObjectStore& store, const layout::BackupName
   }
 }
 
-// The pid in DIR/postmaster.pid if that process is alive (kill(pid, 0):
-// EPERM means it exists but belongs to another user), else 0.
+// The pid in DIR/postmaster.pid if that process exists (also one of another
+// user), else 0.
 long live_postmaster(const std::string& dir) {
   std::ifstream in(dir + "/postmaster.pid");
   long pid = 0;
   if (!(in >> pid) || pid <= 0) return 0;
-  if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM) return pid;
-  return 0;
+  return process_gone(pid) ? 0 : pid;
 }
 
 // "15" from PG_VERSION.

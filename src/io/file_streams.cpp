@@ -19,6 +19,7 @@
 #include <new>
 
 #include "core/error.h"
+#include "core/process.h"
 #include "core/stop_token.h"
 
 namespace wale::io {
@@ -202,7 +203,7 @@ std::size_t remove_stale_temps(const std::string& dir, const std::string& name_p
           std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
               std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
       auto idle = now - mtime;
-      bool dead = pid != static_cast<long>(::getpid()) && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+      bool dead = pid != static_cast<long>(::getpid()) && process_gone(pid);
       if ((dead && idle >= policy.idle_dead) || idle >= policy.idle_any) {
         if (::unlink(path.c_str()) == 0) ++removed;
       }
